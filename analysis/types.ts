@@ -1,0 +1,165 @@
+/**
+ * Result types of the interpretability engine and forecaster. They are plain JSON (numbers, strings,
+ * nested arrays), so the CLI prints them, the extension stores them, and webviews render them as-is.
+ * This file is a contract shared by analysis/, core/forecast, cli/, protocol/ and webview/:
+ * change it deliberately, everywhere at once.
+ */
+
+export type AttentionKind = 'cross' | 'encoder' | 'decoder';
+export const ATTENTION_KINDS: readonly AttentionKind[] = ['cross', 'encoder', 'decoder'];
+
+/** Which model produced a result. `hash` is the sha256 of the checkpoint's weights and config. */
+export interface ModelSummary {
+  name: string;
+  path: string;
+  hash: string;
+  encoderLayers: number;
+  decoderLayers: number;
+  heads: number;
+  dModel: number;
+  dKv: number;
+  contextLength: number;
+  predictionLength: number;
+}
+
+/** Provenance stored with every result so it can be reproduced. */
+export interface Manifest {
+  tool: 'chronos-lens';
+  toolVersion: string;
+  createdAt: string; // ISO 8601
+  model: { name: string; hash: string };
+  command: string; // e.g. "mosaic", "ablate", "forecast"
+  seeds: Record<string, number>;
+  versions: { onnxruntime: string; node: string; builder: string };
+  executionProvider: string;
+  parameters: Record<string, unknown>;
+}
+
+/** A matrix indexed [layer][head]. */
+export type LayerHead = number[][];
+
+export interface HeadCounts {
+  center: number; // heads with center score >= threshold
+  right: number; // heads with right score >= threshold
+  total: number; // heads with either score >= threshold
+  heads: number; // number of heads of this kind (layers x heads)
+  percent: number; // 100 * total / heads
+}
+
+export interface MosaicKind {
+  layers: number;
+  heads: number;
+  center: LayerHead;
+  right: LayerHead;
+  /** Standard error of the batch mean, same shape as center / right. */
+  stderr: { center: LayerHead; right: LayerHead };
+  counts: HeadCounts;
+}
+
+export interface MosaicProtocol {
+  source: 'random-tokens' | 'series';
+  batch: number;
+  seqLen: number;
+  repeats: number;
+  subExtension: number;
+  /** Inclusive token-id range random tokens are drawn from (random-tokens source). */
+  vocab: [number, number];
+  seed: number;
+  eosTokenId: number;
+  decoderStartTokenId: number;
+  /** For the data-driven variant: where the windows came from. */
+  series?: { file: string; column: string; scale: number; windows: number };
+  /** Set when the batch was loaded from a token file instead of generated. */
+  tokensFile?: string;
+}
+
+export interface MosaicResult {
+  model: ModelSummary;
+  protocol: MosaicProtocol;
+  threshold: number;
+  /** Decoder layers and heads (the reference, cross-attention, mosaic's shape). */
+  layers: number;
+  heads: number;
+  cross?: MosaicKind;
+  encoder?: MosaicKind;
+  decoder?: MosaicKind;
+  manifest: Manifest;
+}
+
+/** "L3.H5" style head id: zero-based layer and head, and which attention kind. */
+export interface HeadRef {
+  kind: AttentionKind;
+  layer: number;
+  head: number;
+}
+
+export interface ForecastResult {
+  model: ModelSummary;
+  column: string;
+  contextLengthUsed: number;
+  predictionLength: number;
+  numSamples: number;
+  seed: number;
+  quantileLevels: number[];
+  /** [level][step] */
+  quantiles: number[][];
+  mean: number[];
+  /** [sample][step], present when requested. */
+  samples?: number[][];
+  /** Timestamps of the forecast steps, when the CSV has a timestamp column with a regular step. */
+  timestamps?: string[];
+  warnings: string[];
+  manifest: Manifest;
+}
+
+/** Attention rows for one query position, for the series view and the text-editor hover. */
+export interface LensResult {
+  kind: 'encoder' | 'cross';
+  /** Index of the query: a context position (encoder) or a forecast step (cross). */
+  position: number;
+  /** Number of context positions the rows cover (encoder keys, EOS excluded). */
+  contextLength: number;
+  layers: number;
+  heads: number;
+  /** [layer][head][key position] */
+  rows: number[][][];
+  /** Token id at each context position. */
+  tokens: number[];
+  /** Context positions holding the same token as the query, and the positions right after them. */
+  sameToken: number[];
+  nextToken: number[];
+  /** Top-k attended positions per [layer][head]. */
+  top: { position: number; weight: number }[][][];
+}
+
+export interface PeriodicityResult {
+  /** Dominant periods, strongest first. */
+  periods: { period: number; strength: number }[];
+  /** Per [layer][head]: attention mass at lags k*P (+-1) averaged over queries, and the uniform baseline. */
+  headScores: { kind: 'encoder'; period: number; mass: LayerHead; uniform: LayerHead; ratio: LayerHead };
+  /** Per [layer][head]: power of the attention pattern at the dominant frequency (normalised). */
+  spectrum?: LayerHead;
+}
+
+export interface MetricSummary {
+  name: string; // e.g. "induction_loss", "mase", "wql", "mae_median"
+  unablated: number;
+  ablated: number;
+  controls: number[];
+  /** Where the ablated value falls in the control distribution. */
+  percentile: number;
+  zScore: number;
+}
+
+export interface AblationResult {
+  model: ModelSummary;
+  heads: HeadRef[];
+  method: 'zero' | 'mean';
+  /** Control head sets (same size, seeded). */
+  controlSets: HeadRef[][];
+  metrics: MetricSummary[];
+  /** Mean-ablation replacement statistics, stored for reproducibility. */
+  meanReference?: { batch: number; seed: number };
+  data: { inductionLoss: boolean; csv?: { file: string; column: string; heldOut: number; period: number } };
+  manifest: Manifest;
+}
