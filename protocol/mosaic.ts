@@ -1,0 +1,58 @@
+/** The induction-mosaic panel (issue 6): host shows a MosaicResult; cell actions go back to the host. */
+import type { AttentionKind, HeadRef, MosaicResult } from '../analysis/types';
+import type { CommonHostMessage, CommonWebviewMessage } from './common';
+
+// host -> webview
+
+/** Show a mosaic (replaces any shown before). */
+export interface ShowMosaicMessage {
+  type: 'showMosaic';
+  result: MosaicResult;
+  /** Tab to open; default: the first kind the result has (cross, encoder, decoder). */
+  kind?: AttentionKind;
+  /** Heads currently in the ablation set (marked in the heatmaps). */
+  ablationSet?: HeadRef[];
+  /** Panel heading, e.g. "chronos-t5-small · AirPassengers.csv"; default from the result. */
+  title?: string;
+}
+
+/** The ablation set changed (e.g. after addToAblationSet, or cleared from the palette). */
+export interface SetAblationSetMessage {
+  type: 'setAblationSet';
+  heads: HeadRef[];
+}
+
+export type MosaicHostMessage = ShowMosaicMessage | SetAblationSetMessage | CommonHostMessage;
+
+// webview -> host
+
+/** "Show this head on the series": open/focus the series view with this head selected. */
+export interface ShowHeadOnSeriesMessage {
+  type: 'showHeadOnSeries';
+  head: HeadRef;
+}
+/** "Ablate this head": run an ablation of this single head with the configured defaults. */
+export interface AblateHeadMessage {
+  type: 'ablateHead';
+  head: HeadRef;
+}
+/** "Add to ablation set": the host keeps the set and answers with setAblationSet. */
+export interface AddToAblationSetMessage {
+  type: 'addToAblationSet';
+  head: HeadRef;
+}
+/** The user switched tabs; the host remembers it for "Export Current Figure…" and restore. */
+export interface KindChangedMessage {
+  type: 'kindChanged';
+  kind: AttentionKind;
+}
+
+export type MosaicCellAction = 'showHeadOnSeries' | 'ablateHead' | 'addToAblationSet';
+export const MOSAIC_CELL_ACTIONS: readonly MosaicCellAction[] = ['showHeadOnSeries', 'ablateHead', 'addToAblationSet'];
+
+export type MosaicWebviewMessage =
+  | ShowHeadOnSeriesMessage
+  | AblateHeadMessage
+  | AddToAblationSetMessage
+  | KindChangedMessage
+  | CommonWebviewMessage;

@@ -1,0 +1,109 @@
+/**
+ * The series view (issue 7): a CSV column with its forecast; hovering a point asks the host for that
+ * position's attention rows (the attention lens). The host sends only what the view shows.
+ */
+import type { ForecastResult, LensResult, ModelSummary, MosaicResult, PeriodicityResult } from '../analysis/types';
+import type { CommonHostMessage, CommonWebviewMessage, RequestId } from './common';
+
+/** The column as displayed (possibly downsampled; the host keeps the full data). */
+export interface SeriesPayload {
+  /** Display name of the document, e.g. "AirPassengers.csv". */
+  file: string;
+  column: string;
+  /** Numeric columns the picker offers. */
+  columns: string[];
+  /** Data-row index (0-based, header excluded) of each displayed point, strictly increasing. */
+  index: number[];
+  /** Value at each displayed point; null where the cell is missing. Same length as `index`. */
+  values: (number | null)[];
+  /** ISO 8601 (or the CSV's own text) at each displayed point, when the CSV has a timestamp column. */
+  timestamps?: string[];
+  /** Data rows in the column (before downsampling). */
+  totalRows: number;
+  /** The model's context window: data rows [start, end). Context position p is row start + p. */
+  context: { start: number; end: number };
+}
+
+/** Which attention the overlay shows: one head, or the max / mean over the heads of `layer`. */
+export type HeadSelection =
+  | { mode: 'head'; layer: number; head: number }
+  | { mode: 'max'; layer: number }
+  | { mode: 'mean'; layer: number };
+
+// host -> webview
+
+/** (Re)initialise the view: on open, on column change and after the document changed. */
+export interface InitSeriesMessage {
+  type: 'initSeries';
+  series: SeriesPayload;
+  model: ModelSummary;
+  /** The forecast from the last context point; absent while it is being computed (see setForecast). */
+  forecast?: ForecastResult;
+  /** The latest mosaic for this model, for the selected head's induction scores. */
+  mosaic?: MosaicResult;
+  periodicity?: PeriodicityResult;
+  selection?: HeadSelection;
+}
+export interface SetForecastMessage {
+  type: 'setForecast';
+  forecast: ForecastResult | null;
+}
+export interface SetMosaicMessage {
+  type: 'setMosaic';
+  mosaic: MosaicResult | null;
+}
+export interface SetPeriodicityMessage {
+  type: 'setPeriodicity';
+  periodicity: PeriodicityResult | null;
+}
+/** Select a head from outside (the mosaic's "Show this head on the series"). */
+export interface SetSelectionMessage {
+  type: 'setSelection';
+  selection: HeadSelection;
+}
+
+export type SeriesHostMessage =
+  | InitSeriesMessage
+  | SetForecastMessage
+  | SetMosaicMessage
+  | SetPeriodicityMessage
+  | SetSelectionMessage
+  | CommonHostMessage;
+
+// webview -> host
+
+/**
+ * Hover: the attention rows of one query. `kind: 'encoder'` with a context position (0-based within
+ * the context window), `kind: 'cross'` with a forecast step (0-based). Answered with a LensResult;
+ * when `layer` is given the host may leave the other layers' `rows` / `top` entries empty.
+ * Superseded requests should be cancelled (`cancel`).
+ */
+export interface RequestLensMessage {
+  type: 'requestLens';
+  requestId: RequestId;
+  kind: 'encoder' | 'cross';
+  position: number;
+  layer?: number;
+}
+export type LensResponse = LensResult;
+
+export interface SelectHeadMessage {
+  type: 'selectHead';
+  selection: HeadSelection;
+}
+export interface SelectColumnMessage {
+  type: 'selectColumn';
+  column: string;
+}
+/** Reveal a data row in the CSV's text editor (e.g. after clicking a highlighted position). */
+export interface RevealRowMessage {
+  type: 'revealRow';
+  row: number;
+}
+
+export type SeriesWebviewMessage =
+  | RequestLensMessage
+  | SelectHeadMessage
+  | SelectColumnMessage
+  | RevealRowMessage
+  | CommonWebviewMessage;

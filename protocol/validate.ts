@@ -1,0 +1,369 @@
+/**
+ * Run-time validation of everything a webview posts, used on the host side before acting on it.
+ * Hand-written and strict: unknown `type`s, missing or extra fields, wrong types, out-of-range
+ * heads / positions and malformed export payloads are rejected with a message that names the field
+ * and says what was expected, e.g.
+ *   "showHeadOnSeries.head.layer: expected an integer in 0..5, got 7".
+ * Never throws (except parseWebviewMessage, which throws ProtocolError).
+ */
+import type { AttentionKind, ModelSummary, MosaicResult } from '../analysis/types';
+import type { AblationWebviewMessage } from './ablation';
+import { EXPORT_FORMATS, MAX_EXPORT_CHARS, PROTOCOL_VERSION, VIEW_IDS, type ExportFormat, type ViewId } from './common';
+import type { MosaicWebviewMessage } from './mosaic';
+import type { SeriesPayload, SeriesWebviewMessage } from './series';
+
+/** Value list of analysis/types' AttentionKind (protocol imports types only from analysis/). */
+const KINDS: readonly AttentionKind[] = ['cross', 'encoder', 'decoder'];
+
+export interface LayerHeadShape {
+  layers: number;
+  heads: number;
+}
+
+/**
+ * What the host knows about the view's current data; where given, references outside it are
+ * rejected (a head the mosaic does not have, a column that is not offered, a position past the
+ * context window).
+ */
+export interface ValidationContext {
+  /** Shape per attention kind of the mosaic shown. */
+  kinds?: Partial<Record<AttentionKind, LayerHeadShape>>;
+  /** Series view. */
+  series?: {
+    columns?: readonly string[];
+    /** Context positions are 0..contextLength-1. */
+    contextLength?: number;
+    /** Forecast steps are 0..predictionLength-1. */
+    predictionLength?: number;
+    /** Encoder and decoder layers and heads of the model (selection and lens layer checks). */
+    encoderLayers?: number;
+    decoderLayers?: number;
+    heads?: number;
+    totalRows?: number;
+  };
+  /** Ablation view: run ids that may be reopened. */
+  runIds?: readonly string[];
+  /** Override MAX_EXPORT_CHARS. */
+  maxExportChars?: number;
+}
+
+export type ValidationResult<M> = { ok: true; message: M } | { ok: false; error: string };
+
+export type WebviewMessageOf<V extends ViewId> = V extends 'mosaic'
+  ? MosaicWebviewMessage
+  : V extends 'ablation'
+    ? AblationWebviewMessage
+    : SeriesWebviewMessage;
+
+/** Thrown by parseWebviewMessage. */
+export class ProtocolError extends Error {
+  constructor(
+    message: string,
+    /** The offending message's requestId, when it had a string one (answer it with an error response). */
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** Context for a mosaic panel from the result it shows. */
+export function mosaicValidationContext(result: Pick<MosaicResult, 'cross' | 'encoder' | 'decoder'>): ValidationContext {
+  const kinds: Partial<Record<AttentionKind, LayerHeadShape>> = {};
+  for (const k of KINDS) {
+    const m = result[k];
+    if (m) kinds[k] = { layers: m.layers, heads: m.heads };
+  }
+  return { kinds };
+}
+
+/** Context for a series view from what it was initialised with. */
+export function seriesValidationContext(series: SeriesPayload, model: ModelSummary): ValidationContext {
+  return {
+    series: {
+      columns: series.columns,
+      contextLength: series.context.end - series.context.start,
+      predictionLength: model.predictionLength,
+      encoderLayers: model.encoderLayers,
+      decoderLayers: model.decoderLayers,
+      heads: model.heads,
+      totalRows: series.totalRows,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// checker primitives: each returns the checked value or throws Invalid with a path-qualified text
+
+class Invalid extends Error {}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array (length ${v.length})`;
+  if (typeof v === 'string') return v.length > 40 ? `a string of length ${v.length}` : JSON.stringify(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : String(v);
+  if (typeof v === 'object') return 'an object';
+  return `a ${typeof v}`;
+}
+
+function fail(path: string, expected: string, got: unknown): never {
+  throw new Invalid(`${path}: expected ${expected}, got ${describe(got)}`);
+}
+
+function record(v: unknown, path: string, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'an object', v);
+  const o = v as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!allowed.includes(key)) throw new Invalid(`${path}: unexpected field "${key}" (allowed: ${allowed.join(', ')})`);
+  }
+  return o;
+}
+
+function string(v: unknown, path: string, opts: { max?: number; nonEmpty?: boolean } = {}): string {
+  if (typeof v !== 'string') fail(path, 'a string', v);
+  if (opts.nonEmpty && v.length === 0) fail(path, 'a non-empty string', v);
+  const max = opts.max ?? 10_000;
+  if (v.length > max) fail(path, `a string of at most ${max} characters`, v);
+  return v;
+}
+
+function int(v: unknown, path: string, min: number, maxExclusive?: number): number {
+  const range = maxExclusive === undefined ? `>= ${min}` : `in ${min}..${maxExclusive - 1}`;
+  if (typeof v !== 'number' || !Number.isInteger(v)) fail(path, `an integer ${range}`, v);
+  if (v < min || (maxExclusive !== undefined && v >= maxExclusive)) {
+    if (maxExclusive !== undefined && maxExclusive <= min) fail(path, `an integer, but there is nothing to index (size ${maxExclusive})`, v);
+    fail(path, `an integer ${range}`, v);
+  }
+  return v;
+}
+
+function oneOf<T extends string>(v: unknown, path: string, values: readonly T[]): T {
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
+    fail(path, `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`, v);
+  }
+  return v as T;
+}
+
+function requestId(v: unknown, path: string): string {
+  const id = string(v, path, { max: 200, nonEmpty: true });
+  return id;
+}
+
+function head(v: unknown, path: string, ctx: ValidationContext): { kind: AttentionKind; layer: number; head: number } {
+  const o = record(v, path, ['kind', 'layer', 'head']);
+  const kind = oneOf(o.kind, `${path}.kind`, KINDS);
+  const shape = ctx.kinds ? ctx.kinds[kind] : undefined;
+  if (ctx.kinds && !shape) {
+    const have = KINDS.filter((k) => ctx.kinds?.[k]);
+    throw new Invalid(`${path}.kind: the mosaic shown has no "${kind}" attention (it has ${have.map((k) => `"${k}"`).join(', ') || 'none'})`);
+  }
+  const layer = int(o.layer, `${path}.layer`, 0, shape?.layers);
+  const h = int(o.head, `${path}.head`, 0, shape?.heads);
+  return { kind, layer, head: h };
+}
+
+const PNG_BASE64_SIGNATURE = 'iVBORw0KGgo'; // base64 of the 8-byte PNG signature's first bytes
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function exportMessage(o: Record<string, unknown>, ctx: ValidationContext) {
+  const t = 'export';
+  const id = requestId(o.requestId, `${t}.requestId`);
+  const format = oneOf(o.format, `${t}.format`, EXPORT_FORMATS);
+  const name = string(o.suggestedName, `${t}.suggestedName`, { max: 200, nonEmpty: true });
+  // eslint-disable-next-line no-control-regex
+  if (/[\\/\u0000-\u001f]/.test(name) || name === '.' || name === '..') {
+    fail(`${t}.suggestedName`, 'a plain file name (no folder separators or control characters)', name);
+  }
+  if (!name.toLowerCase().endsWith(`.${format}`)) fail(`${t}.suggestedName`, `a name ending in ".${format}"`, name);
+  const c = record(o.content, `${t}.content`, ['encoding', 'data']);
+  const encoding = oneOf(c.encoding, `${t}.content.encoding`, ['utf8', 'base64'] as const);
+  const max = ctx.maxExportChars ?? MAX_EXPORT_CHARS;
+  const data = string(c.data, `${t}.content.data`, { max, nonEmpty: true });
+  checkExportPayload(format, encoding, data, `${t}.content`);
+  return { type: 'export' as const, requestId: id, format, suggestedName: name, content: { encoding, data } };
+}
+
+function checkExportPayload(format: ExportFormat, encoding: 'utf8' | 'base64', data: string, path: string): void {
+  const wantEncoding = format === 'png' ? 'base64' : 'utf8';
+  if (encoding !== wantEncoding) fail(`${path}.encoding`, `"${wantEncoding}" for ${format}`, encoding);
+  switch (format) {
+    case 'png':
+      if (data.length % 4 !== 0 || !BASE64.test(data)) fail(`${path}.data`, 'base64 (without a "data:" prefix)', data);
+      if (!data.startsWith(PNG_BASE64_SIGNATURE)) fail(`${path}.data`, 'a PNG image (base64 of a file starting with the PNG signature)', data);
+      break;
+    case 'svg': {
+      const head = data.slice(0, 512).replace(/^\uFEFF/, '').trimStart();
+      if (!(head.startsWith('<svg') || head.startsWith('<?xml')) || !data.trimEnd().endsWith('</svg>')) {
+        fail(`${path}.data`, 'an SVG document (<svg …>…</svg>)', data);
+      }
+      break;
+    }
+    case 'json': {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(data);
+      } catch (e) {
+        throw new Invalid(`${path}.data: expected JSON text, but it does not parse (${(e as Error).message})`);
+      }
+      if (typeof parsed !== 'object' || parsed === null) fail(`${path}.data`, 'a JSON object or array', parsed);
+      break;
+    }
+    case 'csv':
+      if (!data.includes(',') && !data.includes('\n')) fail(`${path}.data`, 'CSV text with a header line', data);
+      break;
+  }
+}
+
+function common(type: string, o: Record<string, unknown>, view: ViewId, ctx: ValidationContext): unknown {
+  switch (type) {
+    case 'ready': {
+      record(o, 'ready', ['type', 'view', 'protocolVersion']);
+      const v = oneOf(o.view, 'ready.view', VIEW_IDS);
+      if (v !== view) throw new Invalid(`ready.view: this panel hosts the ${view} view, but the page says it is the ${v} view`);
+      const pv = int(o.protocolVersion, 'ready.protocolVersion', 1);
+      if (pv !== PROTOCOL_VERSION) {
+        throw new Invalid(`ready.protocolVersion: the extension speaks protocol ${PROTOCOL_VERSION}, the page speaks ${pv} (reload the view)`);
+      }
+      return { type, view: v, protocolVersion: pv };
+    }
+    case 'export':
+      record(o, 'export', ['type', 'requestId', 'format', 'suggestedName', 'content']);
+      return exportMessage(o, ctx);
+    case 'cancel':
+      record(o, 'cancel', ['type', 'requestId']);
+      return { type, requestId: requestId(o.requestId, 'cancel.requestId') };
+    case 'webviewError': {
+      record(o, 'webviewError', ['type', 'message', 'stack']);
+      const m: { type: string; message: string; stack?: string } = { type, message: string(o.message, 'webviewError.message', { max: 20_000 }) };
+      if (o.stack !== undefined) m.stack = string(o.stack, 'webviewError.stack', { max: 100_000 });
+      return m;
+    }
+    default:
+      return undefined;
+  }
+}
+
+const MOSAIC_TYPES = ['showHeadOnSeries', 'ablateHead', 'addToAblationSet', 'kindChanged'] as const;
+const ABLATION_TYPES = ['openRun'] as const;
+const SERIES_TYPES = ['requestLens', 'selectHead', 'selectColumn', 'revealRow'] as const;
+const COMMON_TYPES = ['ready', 'export', 'cancel', 'webviewError'] as const;
+const TYPES_BY_VIEW: Record<ViewId, readonly string[]> = {
+  mosaic: [...MOSAIC_TYPES, ...COMMON_TYPES],
+  ablation: [...ABLATION_TYPES, ...COMMON_TYPES],
+  series: [...SERIES_TYPES, ...COMMON_TYPES],
+};
+
+function mosaicSpecific(type: string, o: Record<string, unknown>, ctx: ValidationContext): unknown {
+  switch (type) {
+    case 'showHeadOnSeries':
+    case 'ablateHead':
+    case 'addToAblationSet':
+      record(o, type, ['type', 'head']);
+      return { type, head: head(o.head, `${type}.head`, ctx) };
+    case 'kindChanged': {
+      record(o, type, ['type', 'kind']);
+      const kind = oneOf(o.kind, 'kindChanged.kind', KINDS);
+      if (ctx.kinds && !ctx.kinds[kind]) throw new Invalid(`kindChanged.kind: the mosaic shown has no "${kind}" attention`);
+      return { type, kind };
+    }
+  }
+  return undefined;
+}
+
+function ablationSpecific(type: string, o: Record<string, unknown>, ctx: ValidationContext): unknown {
+  if (type === 'openRun') {
+    record(o, type, ['type', 'runId']);
+    const runId = string(o.runId, 'openRun.runId', { max: 500, nonEmpty: true });
+    if (ctx.runIds && !ctx.runIds.includes(runId)) throw new Invalid(`openRun.runId: no stored run has id ${JSON.stringify(runId)}`);
+    return { type, runId };
+  }
+  return undefined;
+}
+
+function seriesSpecific(type: string, o: Record<string, unknown>, ctx: ValidationContext): unknown {
+  const s = ctx.series ?? {};
+  switch (type) {
+    case 'requestLens': {
+      record(o, type, ['type', 'requestId', 'kind', 'position', 'layer']);
+      const id = requestId(o.requestId, 'requestLens.requestId');
+      const kind = oneOf(o.kind, 'requestLens.kind', ['encoder', 'cross'] as const);
+      const limit = kind === 'encoder' ? s.contextLength : s.predictionLength;
+      const position = int(o.position, 'requestLens.position', 0, limit);
+      const m: { type: string; requestId: string; kind: string; position: number; layer?: number } = { type, requestId: id, kind, position };
+      if (o.layer !== undefined) m.layer = int(o.layer, 'requestLens.layer', 0, kind === 'encoder' ? s.encoderLayers : s.decoderLayers);
+      return m;
+    }
+    case 'selectHead': {
+      record(o, type, ['type', 'selection']);
+      const sel = record(o.selection, 'selectHead.selection', ['mode', 'layer', 'head']);
+      const mode = oneOf(sel.mode, 'selectHead.selection.mode', ['head', 'max', 'mean'] as const);
+      const layers = s.encoderLayers === undefined && s.decoderLayers === undefined ? undefined : Math.max(s.encoderLayers ?? 0, s.decoderLayers ?? 0);
+      const layer = int(sel.layer, 'selectHead.selection.layer', 0, layers);
+      if (mode === 'head') return { type, selection: { mode, layer, head: int(sel.head, 'selectHead.selection.head', 0, s.heads) } };
+      if (sel.head !== undefined) throw new Invalid(`selectHead.selection.head: only allowed with mode "head" (mode is "${mode}")`);
+      return { type, selection: { mode, layer } };
+    }
+    case 'selectColumn': {
+      record(o, type, ['type', 'column']);
+      const column = string(o.column, 'selectColumn.column', { max: 1000, nonEmpty: true });
+      if (s.columns && !s.columns.includes(column)) {
+        throw new Invalid(`selectColumn.column: ${JSON.stringify(column)} is not one of the numeric columns (${s.columns.map((c) => JSON.stringify(c)).join(', ')})`);
+      }
+      return { type, column };
+    }
+    case 'revealRow': {
+      record(o, type, ['type', 'row']);
+      return { type, row: int(o.row, 'revealRow.row', 0, s.totalRows) };
+    }
+  }
+  return undefined;
+}
+
+const SPECIFIC: Record<ViewId, (type: string, o: Record<string, unknown>, ctx: ValidationContext) => unknown> = {
+  mosaic: mosaicSpecific,
+  ablation: ablationSpecific,
+  series: seriesSpecific,
+};
+
+/**
+ * Validates a message posted by a webview of the given view. On success the returned message is a
+ * fresh object holding only the checked fields.
+ */
+export function validateWebviewMessage<V extends ViewId>(view: V, value: unknown, ctx: ValidationContext = {}): ValidationResult<WebviewMessageOf<V>> {
+  try {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('message', 'an object with a "type"', value);
+    const o = value as Record<string, unknown>;
+    if (typeof o.type !== 'string') fail('message.type', 'a string', o.type);
+    const type = o.type;
+    const allowed = TYPES_BY_VIEW[view];
+    if (!allowed.includes(type)) {
+      const elsewhere = VIEW_IDS.filter((v) => v !== view && TYPES_BY_VIEW[v].includes(type));
+      if (elsewhere.length) throw new Invalid(`message.type: "${type}" belongs to the ${elsewhere.join('/')} view, not the ${view} view`);
+      fail('message.type', `one of ${allowed.map((x) => `"${x}"`).join(', ')}`, type);
+    }
+    const checked = common(type, o, view, ctx) ?? SPECIFIC[view](type, o, ctx);
+    return { ok: true, message: checked as WebviewMessageOf<V> };
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, error: `Invalid message from the ${view} view: ${e.message}` };
+    throw e;
+  }
+}
+
+export const validateMosaicMessage = (value: unknown, ctx?: ValidationContext) => validateWebviewMessage('mosaic', value, ctx);
+export const validateAblationMessage = (value: unknown, ctx?: ValidationContext) => validateWebviewMessage('ablation', value, ctx);
+export const validateSeriesMessage = (value: unknown, ctx?: ValidationContext) => validateWebviewMessage('series', value, ctx);
+
+/** The message's `requestId`, when it has a string one (to answer an invalid request with an error response). */
+export function requestIdOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const id = (value as Record<string, unknown>).requestId;
+  return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : undefined;
+}
+
+/** Like validateWebviewMessage, but throws ProtocolError (with the requestId to answer, if any). */
+export function parseWebviewMessage<V extends ViewId>(view: V, value: unknown, ctx?: ValidationContext): WebviewMessageOf<V> {
+  const r = validateWebviewMessage(view, value, ctx);
+  if (!r.ok) throw new ProtocolError(r.error, requestIdOf(value));
+  return r.message;
+}
