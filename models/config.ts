@@ -1,0 +1,180 @@
+/**
+ * Reads and validates a Chronos checkpoint's `config.json`: the T5 fields the graph builder needs and
+ * the `chronos_config` block (tokenizer and sampling defaults). Every problem is reported with the file,
+ * the field and what was expected; unsupported model families are refused with a clear message.
+ */
+import { ChronosLensError } from '../core/errors';
+
+export type FeedForwardProj = 'relu' | 'gated-gelu';
+
+export interface T5Config {
+  vocabSize: number;
+  dModel: number;
+  dKv: number;
+  dFf: number;
+  numLayers: number;
+  numDecoderLayers: number;
+  numHeads: number;
+  relativeAttentionNumBuckets: number;
+  relativeAttentionMaxDistance: number;
+  feedForwardProj: FeedForwardProj;
+  layerNormEpsilon: number;
+  tieWordEmbeddings: boolean;
+  decoderStartTokenId: number;
+  padTokenId: number;
+  eosTokenId: number;
+}
+
+export interface ChronosConfig {
+  tokenizerClass: 'MeanScaleUniformBins';
+  lowLimit: number;
+  highLimit: number;
+  nTokens: number;
+  nSpecialTokens: number;
+  padTokenId: number;
+  eosTokenId: number;
+  useEosToken: boolean;
+  modelType: 'seq2seq';
+  contextLength: number;
+  predictionLength: number;
+  numSamples: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+}
+
+export interface ModelConfig {
+  t5: T5Config;
+  chronos: ChronosConfig;
+}
+
+type Json = Record<string, unknown>;
+
+function fail(file: string, msg: string): never {
+  throw new ChronosLensError('BAD_CONFIG', `${file}: ${msg}`);
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `"${v.length > 40 ? v.slice(0, 40) + '…' : v}"`;
+  if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object';
+  return String(v);
+}
+
+function int(obj: Json, key: string, file: string, opts: { min?: number; fallback?: number; prefix?: string } = {}): number {
+  const v = obj[key] ?? opts.fallback;
+  const name = (opts.prefix ?? '') + key;
+  if (typeof v !== 'number' || !Number.isInteger(v)) fail(file, `field "${name}" must be an integer, got ${describe(obj[key])}`);
+  if (opts.min !== undefined && v < opts.min) fail(file, `field "${name}" must be >= ${opts.min}, got ${v}`);
+  return v;
+}
+
+function num(obj: Json, key: string, file: string, opts: { fallback?: number; prefix?: string; positive?: boolean } = {}): number {
+  const v = obj[key] ?? opts.fallback;
+  const name = (opts.prefix ?? '') + key;
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(file, `field "${name}" must be a finite number, got ${describe(obj[key])}`);
+  if (opts.positive && !(v > 0)) fail(file, `field "${name}" must be > 0, got ${v}`);
+  return v;
+}
+
+function bool(obj: Json, key: string, file: string, fallback: boolean, prefix = ''): boolean {
+  const v = obj[key] ?? fallback;
+  if (typeof v !== 'boolean') fail(file, `field "${prefix}${key}" must be true or false, got ${describe(obj[key])}`);
+  return v;
+}
+
+/**
+ * Names the model family of a config that is not a token-based Chronos T5, or returns undefined.
+ * Used to refuse Chronos-Bolt, Chronos-2 and causal (GPT-2) Chronos models with a clear message.
+ */
+export function unsupportedFamily(raw: Json): string | undefined {
+  const archs = Array.isArray(raw.architectures) ? raw.architectures.map(String) : [];
+  const pipeline = typeof raw.chronos_pipeline_class === 'string' ? raw.chronos_pipeline_class : '';
+  const cc = (raw.chronos_config ?? {}) as Json;
+  if (archs.some((a) => /Bolt/i.test(a)) || /Bolt/i.test(pipeline)) return `Chronos-Bolt (${archs[0] ?? pipeline})`;
+  if (archs.some((a) => /Chronos2/i.test(a)) || /Chronos2/i.test(pipeline)) return `Chronos-2 (${archs[0] ?? pipeline})`;
+  if (cc.model_type === 'causal') return `causal Chronos (chronos_config.model_type "causal"${archs[0] ? `, ${archs[0]}` : ''})`;
+  if (raw.model_type !== undefined && raw.model_type !== 't5') return `model_type "${String(raw.model_type)}"`;
+  return undefined;
+}
+
+/** Parses config.json text. `file` is used in error messages. */
+export function parseModelConfig(text: string, file = 'config.json'): ModelConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    fail(file, `not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(file, 'expected a JSON object at the top level');
+  const r = raw as Json;
+
+  const family = unsupportedFamily(r);
+  if (family) throw new ChronosLensError('UNSUPPORTED_MODEL', `${file}: not supported yet: ${family}. Chronos Lens runs the token-based Chronos T5 models (amazon/chronos-t5-*).`);
+  if (r.chronos_config === undefined) {
+    fail(file, 'no "chronos_config" block: this is not a Chronos checkpoint (a plain T5 model has no tokenizer settings for time series)');
+  }
+  if (typeof r.chronos_config !== 'object' || r.chronos_config === null || Array.isArray(r.chronos_config)) fail(file, '"chronos_config" must be an object');
+  if (r.is_encoder_decoder === false) fail(file, '"is_encoder_decoder" is false; expected an encoder-decoder T5');
+
+  const ffRaw = r.feed_forward_proj ?? 'relu';
+  if (ffRaw !== 'relu' && ffRaw !== 'gated-gelu') {
+    fail(file, `field "feed_forward_proj" must be "relu" or "gated-gelu", got ${describe(ffRaw)}`);
+  }
+  const numLayers = int(r, 'num_layers', file, { min: 1 });
+  const t5: T5Config = {
+    vocabSize: int(r, 'vocab_size', file, { min: 3 }),
+    dModel: int(r, 'd_model', file, { min: 1 }),
+    dKv: int(r, 'd_kv', file, { min: 1 }),
+    dFf: int(r, 'd_ff', file, { min: 1 }),
+    numLayers,
+    numDecoderLayers: int(r, 'num_decoder_layers', file, { min: 1, fallback: numLayers }),
+    numHeads: int(r, 'num_heads', file, { min: 1 }),
+    relativeAttentionNumBuckets: int(r, 'relative_attention_num_buckets', file, { min: 2, fallback: 32 }),
+    relativeAttentionMaxDistance: int(r, 'relative_attention_max_distance', file, { min: 1, fallback: 128 }),
+    feedForwardProj: ffRaw,
+    layerNormEpsilon: num(r, 'layer_norm_epsilon', file, { fallback: 1e-6, positive: true }),
+    tieWordEmbeddings: bool(r, 'tie_word_embeddings', file, true),
+    decoderStartTokenId: int(r, 'decoder_start_token_id', file, { min: 0, fallback: 0 }),
+    padTokenId: int(r, 'pad_token_id', file, { min: 0, fallback: 0 }),
+    eosTokenId: int(r, 'eos_token_id', file, { min: 0, fallback: 1 }),
+  };
+  if (t5.relativeAttentionNumBuckets % 2 !== 0) {
+    fail(file, `field "relative_attention_num_buckets" must be even (the encoder splits buckets by direction), got ${t5.relativeAttentionNumBuckets}`);
+  }
+  for (const k of ['decoderStartTokenId', 'padTokenId', 'eosTokenId'] as const) {
+    if (t5[k] >= t5.vocabSize) fail(file, `token id ${k} = ${t5[k]} is outside the vocabulary (vocab_size ${t5.vocabSize})`);
+  }
+
+  const c = r.chronos_config as Json;
+  const p = 'chronos_config.';
+  const tokClass = c.tokenizer_class ?? 'MeanScaleUniformBins';
+  if (tokClass !== 'MeanScaleUniformBins') fail(file, `field "${p}tokenizer_class" must be "MeanScaleUniformBins", got ${describe(tokClass)}`);
+  const kw = (c.tokenizer_kwargs ?? {}) as Json;
+  if (typeof kw !== 'object' || kw === null || Array.isArray(kw)) fail(file, `field "${p}tokenizer_kwargs" must be an object`);
+  const modelType = c.model_type ?? 'seq2seq';
+  if (modelType !== 'seq2seq') fail(file, `field "${p}model_type" must be "seq2seq", got ${describe(modelType)}`);
+  const chronos: ChronosConfig = {
+    tokenizerClass: 'MeanScaleUniformBins',
+    lowLimit: num(kw, 'low_limit', file, { fallback: -15, prefix: `${p}tokenizer_kwargs.` }),
+    highLimit: num(kw, 'high_limit', file, { fallback: 15, prefix: `${p}tokenizer_kwargs.` }),
+    nTokens: int(c, 'n_tokens', file, { min: 4, prefix: p }),
+    nSpecialTokens: int(c, 'n_special_tokens', file, { min: 0, fallback: 2, prefix: p }),
+    padTokenId: int(c, 'pad_token_id', file, { min: 0, fallback: 0, prefix: p }),
+    eosTokenId: int(c, 'eos_token_id', file, { min: 0, fallback: 1, prefix: p }),
+    useEosToken: bool(c, 'use_eos_token', file, true, p),
+    modelType: 'seq2seq',
+    contextLength: int(c, 'context_length', file, { min: 1, fallback: 512, prefix: p }),
+    predictionLength: int(c, 'prediction_length', file, { min: 1, fallback: 64, prefix: p }),
+    numSamples: int(c, 'num_samples', file, { min: 1, fallback: 20, prefix: p }),
+    temperature: num(c, 'temperature', file, { fallback: 1.0, prefix: p, positive: true }),
+    topK: int(c, 'top_k', file, { min: 0, fallback: 50, prefix: p }),
+    topP: num(c, 'top_p', file, { fallback: 1.0, prefix: p, positive: true }),
+  };
+  if (!(chronos.highLimit > chronos.lowLimit)) fail(file, `${p}tokenizer_kwargs: high_limit (${chronos.highLimit}) must be greater than low_limit (${chronos.lowLimit})`);
+  if (chronos.nTokens - chronos.nSpecialTokens - 1 < 2) fail(file, `${p}n_tokens (${chronos.nTokens}) leaves fewer than 2 bins after ${chronos.nSpecialTokens} special tokens`);
+  if (chronos.nTokens > t5.vocabSize) fail(file, `${p}n_tokens (${chronos.nTokens}) exceeds vocab_size (${t5.vocabSize})`);
+  if (chronos.topP > 1) fail(file, `${p}top_p must be in (0, 1], got ${chronos.topP}`);
+  return { t5, chronos };
+}

@@ -1,0 +1,448 @@
+/**
+ * ChronosModel: a loaded Chronos checkpoint with lazily built ONNX graphs and sessions, one per output
+ * set. This is the API the forecaster, the analysis engine, the CLI and the extension use.
+ *
+ *   const model = await ChronosModel.load(dir, { provider: 'auto', cacheDir });
+ *   const r = await model.forward({ inputIds, attentionMask, decoderInputIds }, { logits: true, crossAttentions: true });
+ *   await model.dispose();
+ *
+ * Inputs are validated (shapes, token ids inside the vocabulary, masks of 0/1) before anything runs.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ChronosLensError } from '../core/errors';
+import { FloatTensor } from '../core/tensor';
+import { Checkpoint, checkpointHash, loadCheckpoint } from './checkpoint';
+import { ModelConfig } from './config';
+import { OrtSession, ProviderChoice, SessionConfig, createSession, ortVersion } from './runtime/ort';
+import { AttentionKind, ForwardOutputs, GraphSpec, buildT5Graph, specKey } from './t5/graph';
+import { MeanScaleUniformBins } from './tokenizer';
+
+/** Bump whenever the graphs built for a checkpoint change, so cached graphs are rebuilt. */
+export const BUILDER_VERSION = '1';
+
+/** Above this many weight bytes, graphs are written with ONNX external data (protobuf's 2 GB limit). */
+export const EXTERNAL_DATA_THRESHOLD = 1_500_000_000;
+
+export interface LoadOptions extends SessionConfig {
+  /** Where built graphs and checkpoint hashes are cached; null disables the disk cache. */
+  cacheDir?: string | null;
+}
+
+/** A 2-D batch of token ids or mask values, row-major. */
+export interface IdBatch {
+  data: ArrayLike<number>;
+  dims: readonly [number, number];
+}
+
+export interface ForwardInputs {
+  inputIds: IdBatch;
+  attentionMask: IdBatch;
+  decoderInputIds: IdBatch;
+}
+
+export interface ForwardResult {
+  logits?: FloatTensor;
+  encoderHidden?: FloatTensor;
+  /** Per layer, [batch, heads, queries, keys]. */
+  encoderAttentions?: FloatTensor[];
+  decoderAttentions?: FloatTensor[];
+  crossAttentions?: FloatTensor[];
+  /** Per kind and layer, [batch, heads, positions, d_kv]. */
+  headOutputs?: Partial<Record<AttentionKind, FloatTensor[]>>;
+}
+
+/**
+ * Which heads are ablated and how: for each attention kind a mask [layers x heads] (1 keep, 0 ablate)
+ * and a replacement [layers x heads x d_kv] (zeros for zero ablation, the head's mean output for mean
+ * ablation).
+ */
+export class HeadAblation {
+  readonly mask: Record<AttentionKind, Float32Array>;
+  readonly repl: Record<AttentionKind, Float32Array>;
+
+  constructor(readonly layers: Record<AttentionKind, number>, readonly heads: number, readonly dKv: number) {
+    const mk = (k: AttentionKind) => new Float32Array(layers[k] * heads).fill(1);
+    const rp = (k: AttentionKind) => new Float32Array(layers[k] * heads * dKv);
+    this.mask = { encoder: mk('encoder'), decoder: mk('decoder'), cross: mk('cross') };
+    this.repl = { encoder: rp('encoder'), decoder: rp('decoder'), cross: rp('cross') };
+  }
+
+  static none(config: ModelConfig): HeadAblation {
+    const t = config.t5;
+    return new HeadAblation({ encoder: t.numLayers, decoder: t.numDecoderLayers, cross: t.numDecoderLayers }, t.numHeads, t.dKv);
+  }
+
+  private check(kind: AttentionKind, layer: number, head: number): void {
+    if (!Number.isInteger(layer) || layer < 0 || layer >= this.layers[kind]) {
+      throw new ChronosLensError('BAD_INPUT', `${kind} layer ${layer} does not exist (the model has ${this.layers[kind]} ${kind === 'encoder' ? 'encoder' : 'decoder'} layers, numbered from 0)`);
+    }
+    if (!Number.isInteger(head) || head < 0 || head >= this.heads) throw new ChronosLensError('BAD_INPUT', `head ${head} does not exist (the model has ${this.heads} heads per layer, numbered from 0)`);
+  }
+
+  /** Zero-ablates a head: its output becomes 0. */
+  zero(kind: AttentionKind, layer: number, head: number): this {
+    this.check(kind, layer, head);
+    this.mask[kind][layer * this.heads + head] = 0;
+    this.repl[kind].fill(0, (layer * this.heads + head) * this.dKv, (layer * this.heads + head + 1) * this.dKv);
+    return this;
+  }
+
+  /** Mean-ablates a head: its output becomes `value` (length d_kv) at every position. */
+  replace(kind: AttentionKind, layer: number, head: number, value: ArrayLike<number>): this {
+    this.check(kind, layer, head);
+    if (value.length !== this.dKv) throw new ChronosLensError('BAD_INPUT', `replacement for ${kind} L${layer}.H${head} has ${value.length} values; expected d_kv = ${this.dKv}`);
+    this.mask[kind][layer * this.heads + head] = 0;
+    this.repl[kind].set(value, (layer * this.heads + head) * this.dKv);
+    return this;
+  }
+
+  get isIdentity(): boolean {
+    return (['encoder', 'decoder', 'cross'] as const).every((k) => this.mask[k].every((m) => m === 1));
+  }
+
+  feeds(): Record<string, FloatTensor> {
+    const out: Record<string, FloatTensor> = {};
+    for (const k of ['encoder', 'decoder', 'cross'] as const) {
+      out[`${k}_head_mask`] = { data: this.mask[k], dims: [this.layers[k], this.heads] };
+      out[`${k}_head_repl`] = { data: this.repl[k], dims: [this.layers[k], this.heads, this.dKv] };
+    }
+    return out;
+  }
+}
+
+/** Key/value cache of the incremental decoder. */
+export interface DecoderCache {
+  k: FloatTensor[];
+  v: FloatTensor[];
+}
+
+/** Encoder output prepared for incremental decoding. */
+export interface EncoderState {
+  batch: number;
+  encLen: number;
+  attentionMask: BigInt64Array;
+  crossK: FloatTensor[];
+  crossV: FloatTensor[];
+}
+
+export interface GraphTiming {
+  spec: string;
+  buildMs: number;
+  sessionMs: number;
+  fromCache: boolean;
+}
+
+function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || (process.platform === 'win32' ? process.env.LOCALAPPDATA : undefined) || path.join(os.homedir(), '.cache');
+  return path.join(base || os.tmpdir(), 'chronos-lens');
+}
+
+export class ChronosModel {
+  readonly tokenizer: MeanScaleUniformBins;
+  readonly timings: GraphTiming[] = [];
+  private readonly sessions = new Map<string, Promise<OrtSession>>();
+  private hashPromise?: Promise<string>;
+  private lastProvider?: ProviderChoice;
+  private disposed = false;
+  private readonly noAblation: HeadAblation;
+
+  private constructor(
+    readonly checkpoint: Checkpoint,
+    private readonly options: LoadOptions,
+  ) {
+    this.tokenizer = new MeanScaleUniformBins(checkpoint.config.chronos);
+    this.noAblation = HeadAblation.none(checkpoint.config);
+  }
+
+  static async load(dir: string, options: LoadOptions = {}): Promise<ChronosModel> {
+    const ck = await loadCheckpoint(dir);
+    return new ChronosModel(ck, { ...options, cacheDir: options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir });
+  }
+
+  get config(): ModelConfig {
+    return this.checkpoint.config;
+  }
+
+  get name(): string {
+    return this.checkpoint.name;
+  }
+
+  /** The provider the latest session runs on (undefined before the first session exists). */
+  get provider(): ProviderChoice | undefined {
+    return this.lastProvider;
+  }
+
+  get cacheDir(): string | null {
+    return this.options.cacheDir ?? null;
+  }
+
+  /** sha256 of config.json and the weights (memoised on disk when a cache folder is set). */
+  hash(): Promise<string> {
+    if (!this.hashPromise) {
+      const memo = this.options.cacheDir ? path.join(this.options.cacheDir, 'checkpoint-hashes.json') : undefined;
+      this.hashPromise = checkpointHash(this.checkpoint, memo);
+    }
+    return this.hashPromise;
+  }
+
+  newAblation(): HeadAblation {
+    return HeadAblation.none(this.config);
+  }
+
+  /** The session for a graph spec, built (or loaded from the cache) on first use. */
+  session(spec: GraphSpec): Promise<OrtSession> {
+    if (this.disposed) throw new ChronosLensError('RUNTIME', `model ${this.name} has been disposed`);
+    const key = specKey(spec);
+    let p = this.sessions.get(key);
+    if (!p) {
+      p = this.createSessionFor(spec, key);
+      this.sessions.set(key, p);
+      p.catch(() => this.sessions.delete(key));
+    }
+    return p;
+  }
+
+  private async createSessionFor(spec: GraphSpec, key: string): Promise<OrtSession> {
+    const cfg: SessionConfig = { provider: this.options.provider, threads: this.options.threads };
+    const large = this.checkpoint.float32Bytes > EXTERNAL_DATA_THRESHOLD;
+    const t0 = performance.now();
+    let session: OrtSession;
+    let fromCache = false;
+    let buildMs = 0;
+    const cacheRoot = this.options.cacheDir;
+    if (cacheRoot) {
+      const hash = await this.hash();
+      const variant = createHash('sha256').update(`${key}|${BUILDER_VERSION}|${ortVersion()}`).digest('hex').slice(0, 16);
+      const dir = path.join(cacheRoot, 'graphs', `${hash.slice(0, 24)}-${variant}`);
+      const modelPath = path.join(dir, 'model.onnx');
+      let cached = false;
+      try {
+        await fsp.access(modelPath);
+        cached = true;
+      } catch {
+        cached = false;
+      }
+      if (!cached) {
+        const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+        await fsp.rm(tmp, { recursive: true, force: true });
+        const built = await buildT5Graph(this.checkpoint, spec).build({ externalData: large ? { dir: tmp } : undefined, producerVersion: BUILDER_VERSION });
+        if (built.bytes) {
+          await fsp.mkdir(tmp, { recursive: true });
+          await fsp.writeFile(path.join(tmp, 'model.onnx'), built.bytes);
+        }
+        await fsp.writeFile(path.join(tmp, 'info.json'), JSON.stringify({ model: this.name, checkpoint: this.checkpoint.dir, spec: key, builder: BUILDER_VERSION, ort: ortVersion(), created: new Date().toISOString() }, null, 1));
+        buildMs = performance.now() - t0;
+        try {
+          await fsp.rename(tmp, dir);
+        } catch {
+          // Another process won the race; use its copy.
+          await fsp.rm(tmp, { recursive: true, force: true });
+        }
+        if (built.bytes && !large) {
+          const t1 = performance.now();
+          session = await createSession({ bytes: built.bytes }, cfg);
+          this.record(key, buildMs, performance.now() - t1, false, session);
+          return session;
+        }
+      } else {
+        fromCache = true;
+      }
+      const t1 = performance.now();
+      session = await createSession({ path: modelPath }, cfg);
+      this.record(key, buildMs, performance.now() - t1, fromCache, session);
+      return session;
+    }
+    // No disk cache: bytes in memory, or a temporary folder for external data.
+    if (large) {
+      const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'chronos-lens-graph-'));
+      try {
+        const built = await buildT5Graph(this.checkpoint, spec).build({ externalData: { dir: tmp }, producerVersion: BUILDER_VERSION });
+        buildMs = performance.now() - t0;
+        const t1 = performance.now();
+        session = await createSession({ path: built.path! }, cfg);
+        this.record(key, buildMs, performance.now() - t1, false, session);
+        return session;
+      } finally {
+        await fsp.rm(tmp, { recursive: true, force: true });
+      }
+    }
+    const built = await buildT5Graph(this.checkpoint, spec).build({ producerVersion: BUILDER_VERSION });
+    buildMs = performance.now() - t0;
+    const t1 = performance.now();
+    session = await createSession({ bytes: built.bytes! }, cfg);
+    this.record(key, buildMs, performance.now() - t1, false, session);
+    return session;
+  }
+
+  private record(spec: string, buildMs: number, sessionMs: number, fromCache: boolean, s: OrtSession): void {
+    this.timings.push({ spec, buildMs, sessionMs, fromCache });
+    this.lastProvider = s.provider;
+  }
+
+  private validateIds(name: string, b: IdBatch, maxExclusive: number): BigInt64Array {
+    const [rows, cols] = b.dims;
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) throw new ChronosLensError('BAD_INPUT', `${name}: dims must be [batch >= 1, length >= 1], got [${b.dims.join(', ')}]`);
+    if (b.data.length !== rows * cols) throw new ChronosLensError('BAD_INPUT', `${name}: ${b.data.length} values for dims [${rows}, ${cols}]`);
+    const out = new BigInt64Array(rows * cols);
+    for (let i = 0; i < out.length; i++) {
+      const v = b.data[i];
+      if (!Number.isInteger(v) || v < 0 || v >= maxExclusive) {
+        throw new ChronosLensError('BAD_INPUT', `${name}[${Math.floor(i / cols)}][${i % cols}] = ${v} is outside [0, ${maxExclusive - 1}]`);
+      }
+      out[i] = BigInt(v);
+    }
+    return out;
+  }
+
+  private ablationFeeds(a: HeadAblation | undefined): Record<string, FloatTensor> {
+    const ab = a ?? this.noAblation;
+    const t = this.config.t5;
+    if (ab.heads !== t.numHeads || ab.dKv !== t.dKv || ab.layers.encoder !== t.numLayers || ab.layers.decoder !== t.numDecoderLayers) {
+      throw new ChronosLensError('BAD_INPUT', 'head ablation was built for a different model');
+    }
+    return ab.feeds();
+  }
+
+  /** Teacher-forced encoder-decoder pass. */
+  async forward(inputs: ForwardInputs, outputs: ForwardOutputs, ablation?: HeadAblation): Promise<ForwardResult> {
+    const t = this.config.t5;
+    const ids = this.validateIds('input_ids', inputs.inputIds, t.vocabSize);
+    const mask = this.validateIds('attention_mask', inputs.attentionMask, 2);
+    const dec = this.validateIds('decoder_input_ids', inputs.decoderInputIds, t.vocabSize);
+    const [b, te] = inputs.inputIds.dims;
+    if (inputs.attentionMask.dims[0] !== b || inputs.attentionMask.dims[1] !== te) {
+      throw new ChronosLensError('BAD_INPUT', `attention_mask dims [${inputs.attentionMask.dims.join(', ')}] must equal input_ids dims [${b}, ${te}]`);
+    }
+    if (inputs.decoderInputIds.dims[0] !== b) throw new ChronosLensError('BAD_INPUT', `decoder_input_ids has ${inputs.decoderInputIds.dims[0]} rows; input_ids has ${b}`);
+    const td = inputs.decoderInputIds.dims[1];
+    if (outputs.crossQuery !== undefined && (outputs.crossQuery < 0 || outputs.crossQuery >= td)) {
+      throw new ChronosLensError('BAD_INPUT', `crossQuery ${outputs.crossQuery} is outside the decoder length ${td}`);
+    }
+    const session = await this.session({ kind: 'forward', outputs });
+    const feeds = {
+      input_ids: { data: ids, dims: [b, te] },
+      attention_mask: { data: mask, dims: [b, te] },
+      decoder_input_ids: { data: dec, dims: [b, td] },
+      ...this.ablationFeeds(ablation),
+    };
+    const r = await session.run(feeds);
+    return this.collect(r);
+  }
+
+  private collect(r: Record<string, FloatTensor>): ForwardResult {
+    const t = this.config.t5;
+    const layers = (prefix: string, n: number) => (r[`${prefix}.0`] ? Array.from({ length: n }, (_, l) => r[`${prefix}.${l}`]) : undefined);
+    const res: ForwardResult = {
+      logits: r.logits,
+      encoderHidden: r.encoder_hidden,
+      encoderAttentions: layers('encoder_attn', t.numLayers),
+      decoderAttentions: layers('decoder_attn', t.numDecoderLayers),
+      crossAttentions: layers('cross_attn', t.numDecoderLayers),
+    };
+    const heads: Partial<Record<AttentionKind, FloatTensor[]>> = {};
+    const e = layers('encoder_head', t.numLayers);
+    const d = layers('decoder_head', t.numDecoderLayers);
+    const c = layers('cross_head', t.numDecoderLayers);
+    if (e) heads.encoder = e;
+    if (d) heads.decoder = d;
+    if (c) heads.cross = c;
+    if (e || d || c) res.headOutputs = heads;
+    return res;
+  }
+
+  /** Encoder pass; optionally attentions, per-head outputs, and cross K/V for incremental decoding. */
+  async encode(
+    inputIds: IdBatch,
+    attentionMask: IdBatch,
+    outputs: { encoderAttentions?: boolean; crossKv?: boolean; headOutputs?: boolean } = {},
+    ablation?: HeadAblation,
+  ): Promise<{ hidden: FloatTensor; attentions?: FloatTensor[]; headOutputs?: FloatTensor[]; state?: EncoderState }> {
+    const t = this.config.t5;
+    const ids = this.validateIds('input_ids', inputIds, t.vocabSize);
+    const mask = this.validateIds('attention_mask', attentionMask, 2);
+    const [b, te] = inputIds.dims;
+    if (attentionMask.dims[0] !== b || attentionMask.dims[1] !== te) throw new ChronosLensError('BAD_INPUT', `attention_mask dims must equal input_ids dims [${b}, ${te}]`);
+    const session = await this.session({ kind: 'encoder', outputs });
+    const feeds: Record<string, FloatTensor | { data: BigInt64Array; dims: number[] }> = {
+      input_ids: { data: ids, dims: [b, te] },
+      attention_mask: { data: mask, dims: [b, te] },
+      ...this.ablationFeeds(ablation),
+    };
+    const r = await session.run(feeds);
+    const res: { hidden: FloatTensor; attentions?: FloatTensor[]; headOutputs?: FloatTensor[]; state?: EncoderState } = { hidden: r.encoder_hidden };
+    if (outputs.encoderAttentions) res.attentions = Array.from({ length: t.numLayers }, (_, l) => r[`encoder_attn.${l}`]);
+    if (outputs.headOutputs) res.headOutputs = Array.from({ length: t.numLayers }, (_, l) => r[`encoder_head.${l}`]);
+    if (outputs.crossKv) {
+      res.state = {
+        batch: b,
+        encLen: te,
+        attentionMask: mask,
+        crossK: Array.from({ length: t.numDecoderLayers }, (_, l) => r[`cross_k.${l}`]),
+        crossV: Array.from({ length: t.numDecoderLayers }, (_, l) => r[`cross_v.${l}`]),
+      };
+    }
+    return res;
+  }
+
+  /** An empty key/value cache for `rows` decoder rows. */
+  emptyCache(rows: number): DecoderCache {
+    const t = this.config.t5;
+    const empty = (): FloatTensor => ({ data: new Float32Array(0), dims: [rows, t.numHeads, 0, t.dKv] });
+    return { k: Array.from({ length: t.numDecoderLayers }, empty), v: Array.from({ length: t.numDecoderLayers }, empty) };
+  }
+
+  /**
+   * One incremental decoding step. `tokens` has one id per row; rows = state.batch x samples, with the
+   * sample index fastest (row = b * samples + s). Returns the next-token logits [rows, vocab] and the
+   * grown cache.
+   */
+  async decodeStep(
+    state: EncoderState,
+    tokens: ArrayLike<number>,
+    cache: DecoderCache,
+    opts: { crossAttentions?: boolean } = {},
+    ablation?: HeadAblation,
+  ): Promise<{ logits: FloatTensor; cache: DecoderCache; crossAttentions?: FloatTensor[] }> {
+    const t = this.config.t5;
+    const rows = tokens.length;
+    if (rows % state.batch !== 0) throw new ChronosLensError('BAD_INPUT', `decoder rows (${rows}) must be a multiple of the encoder batch (${state.batch})`);
+    const ids = this.validateIds('decoder_input_ids', { data: tokens, dims: [rows, 1] }, t.vocabSize);
+    const session = await this.session({ kind: 'decoder-step', outputs: { crossAttentions: opts.crossAttentions } });
+    const feeds: Record<string, FloatTensor | { data: BigInt64Array; dims: number[] }> = {
+      decoder_input_ids: { data: ids, dims: [rows, 1] },
+      encoder_attention_mask: { data: state.attentionMask, dims: [state.batch, state.encLen] },
+      ...this.ablationFeeds(ablation),
+    };
+    for (let l = 0; l < t.numDecoderLayers; l++) {
+      feeds[`past_k.${l}`] = cache.k[l];
+      feeds[`past_v.${l}`] = cache.v[l];
+      feeds[`cross_k.${l}`] = state.crossK[l];
+      feeds[`cross_v.${l}`] = state.crossV[l];
+    }
+    const r = await session.run(feeds);
+    const next: DecoderCache = {
+      k: Array.from({ length: t.numDecoderLayers }, (_, l) => r[`present_k.${l}`]),
+      v: Array.from({ length: t.numDecoderLayers }, (_, l) => r[`present_v.${l}`]),
+    };
+    const out: { logits: FloatTensor; cache: DecoderCache; crossAttentions?: FloatTensor[] } = { logits: r.logits, cache: next };
+    if (opts.crossAttentions) out.crossAttentions = Array.from({ length: t.numDecoderLayers }, (_, l) => r[`cross_attn.${l}`]);
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map(async (p) => {
+      try {
+        await (await p).release();
+      } catch {
+        // a session that failed to start has nothing to release
+      }
+    }));
+  }
+}

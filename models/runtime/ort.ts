@@ -1,0 +1,185 @@
+/**
+ * The one module that imports onnxruntime-node. Everything else talks to ONNX Runtime through the
+ * `OrtSession` interface with plain core tensors, so the rest of the code base never sees ORT types.
+ *
+ * Execution providers: ORT does not fall back by itself when a GPU provider cannot start, so we try
+ * the requested provider and fall back to CPU, recording why (library missing, driver missing, out of
+ * memory, ...). Intra-op threads default to the machine's cores with spinning off (so an idle session
+ * does not burn CPU in the editor).
+ */
+import * as os from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { ChronosLensError } from '../../core/errors';
+import { FloatTensor, IntTensor } from '../../core/tensor';
+
+export type ProviderName = 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
+export type ProviderSetting = ProviderName | 'auto';
+export const PROVIDER_SETTINGS: readonly ProviderSetting[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
+
+export interface SessionConfig {
+  provider?: ProviderSetting;
+  /** Intra-op threads; default: the machine's logical cores. */
+  threads?: number;
+}
+
+export interface ProviderChoice {
+  requested: ProviderSetting;
+  used: ProviderName;
+  /** Why the requested GPU provider is not the one running, when it is not. */
+  fallbackReason?: string;
+}
+
+export type Feed = FloatTensor | IntTensor;
+export type Fetched = Record<string, FloatTensor>;
+
+export interface OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly provider: ProviderChoice;
+  /** Runs the graph. Float outputs only (every graph we build has float outputs). */
+  run(feeds: Record<string, Feed>): Promise<Fetched>;
+  release(): Promise<void>;
+}
+
+export function ortVersion(): string {
+  return ort.env.versions.node ?? ort.env.versions.common ?? 'unknown';
+}
+
+/** Providers this onnxruntime-node build knows about (`bundled: false` ones need extra libraries). */
+export function availableProviders(): { name: string; bundled: boolean }[] {
+  try {
+    return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
+  } catch {
+    return [{ name: 'cpu', bundled: true }];
+  }
+}
+
+/** The GPU provider `auto` tries on this platform. */
+export function platformGpuProvider(platform: NodeJS.Platform = process.platform): ProviderName | undefined {
+  if (platform === 'darwin') return 'coreml';
+  if (platform === 'win32') return 'dml';
+  if (platform === 'linux') return 'cuda';
+  return undefined;
+}
+
+/** Turns a provider start-up error into a reason a user can act on. */
+export function explainProviderFailure(provider: ProviderName, err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const lower = msg.toLowerCase();
+  if (/libonnxruntime_providers_(cuda|shared|tensorrt)|cannot open shared object|\.dll|failed to load library|loadlibrary/.test(lower)) {
+    return `${provider} provider library missing (${firstLine(msg)}). Run "Chronos Lens: Install GPU Support" or see the README's GPU section.`;
+  }
+  if (/libcudart|libcublas|libcudnn|cudnn|cublas/.test(lower)) return `CUDA/cuDNN runtime libraries missing (${firstLine(msg)}).`;
+  if (/no cuda-capable device|cuda driver|driver version|cudaerrorinsufficientdriver|cudaerrornodevice|no device/.test(lower)) {
+    return `no usable GPU or driver for ${provider} (${firstLine(msg)}).`;
+  }
+  if (/out of memory|oom|failed to allocate/.test(lower)) return `${provider} ran out of memory (${firstLine(msg)}).`;
+  if (/not supported|unsupported|is not a valid|no such backend|not available/.test(lower)) return `${provider} is not available in this build of onnxruntime-node (${firstLine(msg)}).`;
+  return `${provider} failed to start: ${firstLine(msg)}`;
+}
+
+function firstLine(s: string): string {
+  const l = s.split('\n')[0].trim();
+  return l.length > 300 ? l.slice(0, 300) + '…' : l;
+}
+
+function sessionOptions(provider: ProviderName, threads: number): ort.InferenceSession.SessionOptions {
+  const eps: ort.InferenceSession.ExecutionProviderConfig[] = provider === 'cpu' ? ['cpu'] : [provider, 'cpu'];
+  return {
+    executionProviders: eps,
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    logSeverityLevel: 3,
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
+}
+
+function toOrt(name: string, t: Feed): ort.Tensor {
+  if (t.data instanceof Float32Array) return new ort.Tensor('float32', t.data, t.dims as number[]);
+  if (t.data instanceof BigInt64Array) return new ort.Tensor('int64', t.data, t.dims as number[]);
+  throw new ChronosLensError('RUNTIME', `input ${name}: unsupported tensor data type`);
+}
+
+class NodeOrtSession implements OrtSession {
+  constructor(
+    private readonly s: ort.InferenceSession,
+    readonly provider: ProviderChoice,
+  ) {}
+
+  get inputNames(): readonly string[] {
+    return this.s.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.s.outputNames;
+  }
+
+  async run(feeds: Record<string, Feed>): Promise<Fetched> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const name of this.s.inputNames) {
+      const t = feeds[name];
+      if (!t) throw new ChronosLensError('RUNTIME', `graph input "${name}" was not provided`);
+      ortFeeds[name] = toOrt(name, t);
+    }
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await this.s.run(ortFeeds);
+    } catch (e) {
+      throw new ChronosLensError('RUNTIME', `ONNX Runtime failed: ${firstLine(e instanceof Error ? e.message : String(e))}`, { cause: e });
+    }
+    const result: Fetched = {};
+    for (const [name, v] of Object.entries(out)) {
+      const t = v as ort.Tensor;
+      if (t.type !== 'float32') throw new ChronosLensError('RUNTIME', `output ${name} has type ${t.type}; expected float32`);
+      result[name] = { data: t.data as Float32Array, dims: t.dims.slice() };
+    }
+    return result;
+  }
+
+  async release(): Promise<void> {
+    await this.s.release();
+  }
+}
+
+/**
+ * Creates a session from serialised model bytes or a model.onnx path (needed for external data).
+ * Falls back to CPU when a GPU provider cannot start, recording the reason in `provider`.
+ */
+export async function createSession(source: { bytes?: Uint8Array; path?: string }, cfg: SessionConfig = {}): Promise<OrtSession> {
+  const requested = cfg.provider ?? 'auto';
+  const threads = cfg.threads && cfg.threads > 0 ? Math.floor(cfg.threads) : Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const open = (p: ProviderName) => {
+    const opts = sessionOptions(p, threads);
+    if (source.path) return ort.InferenceSession.create(source.path, opts);
+    if (source.bytes) return ort.InferenceSession.create(source.bytes, opts);
+    throw new ChronosLensError('RUNTIME', 'createSession needs model bytes or a path');
+  };
+  let gpu: ProviderName | undefined;
+  if (requested === 'auto') gpu = platformGpuProvider();
+  else if (requested !== 'cpu') gpu = requested;
+
+  let fallbackReason: string | undefined;
+  if (gpu) {
+    const known = availableProviders().find((b) => b.name === gpu);
+    if (!known) {
+      fallbackReason = `${gpu} is not available in this build of onnxruntime-node on ${process.platform}-${process.arch}.`;
+    } else {
+      try {
+        const s = await open(gpu);
+        return new NodeOrtSession(s, { requested, used: gpu });
+      } catch (e) {
+        fallbackReason = explainProviderFailure(gpu, e);
+      }
+    }
+  }
+  try {
+    const s = await open('cpu');
+    return new NodeOrtSession(s, { requested, used: 'cpu', fallbackReason: requested === 'cpu' ? undefined : fallbackReason });
+  } catch (e) {
+    throw new ChronosLensError('RUNTIME', `ONNX Runtime could not load the model: ${firstLine(e instanceof Error ? e.message : String(e))}`, { cause: e });
+  }
+}
