@@ -12,6 +12,13 @@ import * as ort from 'onnxruntime-node';
 import { ChronosLensError } from '../../core/errors';
 import { FloatTensor, IntTensor } from '../../core/tensor';
 
+// Provider start-up failures are reported through ProviderChoice.fallbackReason; keep ORT's own
+// logger from printing them to stderr as errors.
+ort.env.logLevel = 'fatal';
+
+/** GPU providers that already failed in this process, with the reason (not retried for every session). */
+const failedProviders = new Map<string, string>();
+
 export type ProviderName = 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
 export type ProviderSetting = ProviderName | 'auto';
 export const PROVIDER_SETTINGS: readonly ProviderSetting[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
@@ -165,7 +172,10 @@ export async function createSession(source: { bytes?: Uint8Array; path?: string 
   let fallbackReason: string | undefined;
   if (gpu) {
     const known = availableProviders().find((b) => b.name === gpu);
-    if (!known) {
+    const failed = failedProviders.get(gpu);
+    if (failed) {
+      fallbackReason = failed;
+    } else if (!known) {
       fallbackReason = `${gpu} is not available in this build of onnxruntime-node on ${process.platform}-${process.arch}.`;
     } else {
       try {
@@ -173,6 +183,7 @@ export async function createSession(source: { bytes?: Uint8Array; path?: string 
         return new NodeOrtSession(s, { requested, used: gpu });
       } catch (e) {
         fallbackReason = explainProviderFailure(gpu, e);
+        failedProviders.set(gpu, fallbackReason);
       }
     }
   }
