@@ -11,7 +11,7 @@ import { loadCheckpoint } from '../../../models/checkpoint';
 import { ChronosModel } from '../../../models/model';
 import { buildT5Graph } from '../../../models/t5/graph';
 import { availableProviders, createSession, explainProviderFailure, platformGpuProvider } from '../../../models/runtime/ort';
-import { fixtures, loadFixture, maxAbsDiff, tempDir } from '../helpers';
+import { fixtures, maxAbsDiff, tempDir } from '../helpers';
 
 const relu = path.join(fixtures, 'checkpoints', 't5-relu-tied-f32');
 
