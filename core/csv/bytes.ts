@@ -41,18 +41,34 @@ export class LineCounter {
       if (to === chunk.length) {
         this.chunks.shift();
         this.chunkStart += chunk.length;
+        this.nextCR = -2;
+        this.nextLF = -2;
       }
     }
     return this.line;
   }
 
+  /**
+   * Positions of the next CR and LF at or after the counted position in chunks[0] (-1: none left in the
+   * chunk, -2: not searched yet). Cached so that many short queries cost one pass over the bytes.
+   */
+  private nextCR = -2;
+  private nextLF = -2;
+
   private count(b: Buffer, from: number, to: number): void {
     if (to <= from) return;
     let n = 0;
-    for (let i = b.indexOf(CR, from); i !== -1 && i < to; i = b.indexOf(CR, i + 1)) n++;
-    for (let i = b.indexOf(LF, from); i !== -1 && i < to; i = b.indexOf(LF, i + 1)) {
-      const afterCR = i > from ? b[i - 1] === CR : this.prevWasCR;
+    if (this.nextCR === -2 || (this.nextCR !== -1 && this.nextCR < from)) this.nextCR = b.indexOf(CR, from);
+    while (this.nextCR !== -1 && this.nextCR < to) {
+      n++;
+      this.nextCR = b.indexOf(CR, this.nextCR + 1);
+    }
+    if (this.nextLF === -2 || (this.nextLF !== -1 && this.nextLF < from)) this.nextLF = b.indexOf(LF, from);
+    while (this.nextLF !== -1 && this.nextLF < to) {
+      const i = this.nextLF;
+      const afterCR = i > 0 ? b[i - 1] === CR : this.prevWasCR;
       if (!afterCR) n++;
+      this.nextLF = b.indexOf(LF, i + 1);
     }
     this.line += n;
     this.prevWasCR = b[to - 1] === CR;
