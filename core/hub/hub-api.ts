@@ -123,6 +123,9 @@ export function statusError(res: http.IncomingMessage, ctx: HubContext, e: Error
     }
     return new HubError('NOT_FOUND', 'entry-not-found', `${e.filename ?? 'The file'} is not in ${e.repoId} at revision "${e.revision}" (HTTP ${status}).`, { status, helpUrl: page });
   }
+  if (status === 407) {
+    return new HubError('NETWORK', 'proxy', `The proxy needs credentials (HTTP 407): put them in the proxy URL (http://user:password@host:port).`, { status });
+  }
   if (status === 429) {
     return new HubError('NETWORK', 'http', `The hub is rate-limiting requests (HTTP 429) for ${what}; try again in a few minutes${hasToken ? '' : ', or set a token'}.${detail}`, { status });
   }
