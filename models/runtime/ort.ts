@@ -73,7 +73,7 @@ export function platformGpuProvider(platform: NodeJS.Platform = process.platform
 export function explainProviderFailure(provider: ProviderName, err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   const lower = msg.toLowerCase();
-  if (/libonnxruntime_providers_(cuda|shared|tensorrt)|cannot open shared object|\.dll|failed to load library|loadlibrary/.test(lower)) {
+  if (/libonnxruntime_providers_(cuda|shared|tensorrt)|cannot open shared object|\.dll|failed to load (shared )?library|loadlibrary/.test(lower)) {
     return `${provider} provider library missing (${firstLine(msg)}). Run "Chronos Lens: Install GPU Support" or see the README's GPU section.`;
   }
   if (/libcudart|libcublas|libcudnn|cudnn|cublas/.test(lower)) return `CUDA/cuDNN runtime libraries missing (${firstLine(msg)}).`;

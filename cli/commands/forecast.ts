@@ -1,0 +1,140 @@
+/**
+ * chronos-lens forecast FILE.csv [--column NAME] [--model DIR] [--prediction-length N] [--samples N]
+ *   [--seed N] [--quantiles 0.1,0.5,0.9] [--temperature X] [--top-k N] [--top-p X] [--json]
+ */
+import * as path from 'node:path';
+import { readCsvFile, nextTimestamps } from '../../core/csv';
+import { ChronosLensError } from '../../core/errors';
+import { forecast } from '../../core/forecast';
+import { ortVersion } from '../../models/runtime/ort';
+import { BUILDER_VERSION } from '../../models/model';
+import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar, toolVersion } from '../common';
+
+export const usage = `chronos-lens forecast FILE.csv [options]
+
+Forecasts the last values of a CSV column with a Chronos model, as chronos-forecasting's
+ChronosPipeline.predict does (sample paths, quantiles, mean).
+
+Options:
+  --column NAME|INDEX       value column (default: the first numeric column)
+  --model DIR               Chronos checkpoint folder (default: the bundled chronos-t5-nano)
+  --prediction-length N     steps to forecast (default: the model's prediction_length)
+  --samples N               sample paths (default: the model's num_samples, 20)
+  --seed N                  random seed (default 0)
+  --quantiles LIST          quantile levels (default 0.1,0.2,...,0.9)
+  --temperature X --top-k N --top-p X   sampling (default: the model's)
+  --samples-out             include every sample path in the JSON
+  --provider auto|cpu|cuda|dml|coreml|webgpu   execution provider (default auto)
+  --threads N               intra-op threads (default: all cores)
+  --json                    print one JSON object instead of a table
+  --debug                   print stack traces on errors`;
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    ...MODEL_OPTIONS,
+    column: { type: 'string' },
+    'prediction-length': { type: 'string' },
+    samples: { type: 'string' },
+    seed: { type: 'string' },
+    quantiles: { type: 'string' },
+    temperature: { type: 'string' },
+    'top-k': { type: 'string' },
+    'top-p': { type: 'string' },
+    'samples-out': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) {
+    io.stdout.write(usage + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) throw new ChronosLensError('BAD_INPUT', `forecast takes one CSV file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
+  const file = positionals[0];
+  const levels = values.quantiles?.split(',').map((s) => {
+    const q = Number(s);
+    if (!(q >= 0 && q <= 1)) throw new ChronosLensError('BAD_INPUT', `--quantiles must be numbers in [0, 1], got "${s}"`);
+    return q;
+  });
+  const model = await loadModelFromFlags(values);
+  try {
+    const cc = model.config.chronos;
+    const column = values.column === undefined ? undefined : /^\d+$/.test(values.column) ? values.column : values.column;
+    const series = await readCsvFile(file, { column, tailRows: cc.contextLength, signal: io.signal });
+    const bar = progressBar(io, 'forecast');
+    const seed = intFlag(values.seed, 'seed', 0) ?? 0;
+    let f;
+    try {
+      f = await forecast(model, series.values, {
+        predictionLength: intFlag(values['prediction-length'], 'prediction-length'),
+        numSamples: intFlag(values.samples, 'samples'),
+        seed,
+        quantileLevels: levels,
+        temperature: floatFlag(values.temperature, 'temperature'),
+        topK: intFlag(values['top-k'], 'top-k', 0),
+        topP: floatFlag(values['top-p'], 'top-p'),
+        signal: io.signal,
+        onProgress: bar.onProgress,
+      });
+    } finally {
+      bar.done();
+    }
+    let timestamps: string[] | undefined;
+    let timestampNote: string | undefined;
+    if (series.time?.kind === 'timestamp') {
+      const next = nextTimestamps(series.time.text, f.predictionLength, series.time.yearOnly);
+      if (next.ok) timestamps = next.timestamps;
+      else timestampNote = next.reason;
+    }
+    for (const w of [...series.warnings, ...f.warnings]) io.stderr.write(`warning: ${w}\n`);
+    const hash = await model.hash();
+    if (values.json) {
+      printJson(io, {
+        model: { name: model.name, path: model.checkpoint.dir, hash },
+        file: path.resolve(file),
+        column: series.column,
+        context_length_used: f.contextLengthUsed,
+        prediction_length: f.predictionLength,
+        num_samples: f.numSamples,
+        seed,
+        quantile_levels: f.quantileLevels,
+        quantiles: f.quantiles,
+        mean: f.mean,
+        median: f.median,
+        ...(timestamps ? { timestamps } : {}),
+        ...(values['samples-out'] ? { samples: f.samples.map((s) => Array.from(s)) } : {}),
+        warnings: [...series.warnings, ...f.warnings],
+        manifest: {
+          tool: 'chronos-lens',
+          toolVersion: toolVersion(),
+          createdAt: new Date().toISOString(),
+          command: 'forecast',
+          seeds: { sampling: seed },
+          versions: { onnxruntime: ortVersion(), node: process.version, builder: BUILDER_VERSION },
+          executionProvider: model.provider?.used ?? 'cpu',
+        },
+      });
+    } else {
+      const lv = f.quantileLevels;
+      const head = ['step', ...(timestamps ? ['timestamp'] : []), ...lv.map((q) => `q${q}`), 'mean'];
+      const rows = Array.from({ length: f.predictionLength }, (_, s) => [
+        String(s + 1),
+        ...(timestamps ? [timestamps[s]] : []),
+        ...lv.map((_, j) => fmt(f.quantiles[j][s])),
+        fmt(f.mean[s]),
+      ]);
+      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+      const line = (cells: string[]) => cells.map((c, i) => (i === 0 || (timestamps && i === 1) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+      io.stdout.write(`${model.name} · ${series.column} · ${f.contextLengthUsed} context values · ${f.numSamples} samples · seed ${seed}\n`);
+      io.stdout.write(line(head) + '\n' + rows.map(line).join('\n') + '\n');
+      if (timestampNote) io.stdout.write(`(no forecast timestamps: ${timestampNote})\n`);
+    }
+    return 0;
+  } finally {
+    await model.dispose();
+  }
+}
+
+function fmt(v: number): string {
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(3);
+  return v.toFixed(a >= 100 ? 1 : 3);
+}

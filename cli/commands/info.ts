@@ -1,0 +1,52 @@
+/** chronos-lens info [--model DIR]: what a checkpoint is, and where it would run. */
+import { availableProviders, ortVersion } from '../../models/runtime/ort';
+import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson } from '../common';
+
+export const usage = `chronos-lens info [--model DIR] [--json]
+
+Shows a checkpoint's configuration, size and content hash, and the execution providers available.`;
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parse(argv, { ...MODEL_OPTIONS, json: { type: 'boolean' } }, false);
+  if (values.help) {
+    io.stdout.write(usage + '\n');
+    return 0;
+  }
+  const model = await loadModelFromFlags(values);
+  try {
+    const t = model.config.t5;
+    const c = model.config.chronos;
+    // Build the smallest graph so the provider actually used (and any fallback) is known.
+    await model.session({ kind: 'encoder', outputs: {} });
+    const info = {
+      name: model.name,
+      path: model.checkpoint.dir,
+      hash: await model.hash(),
+      parameters: model.checkpoint.float32Bytes / 4,
+      files: model.checkpoint.files,
+      t5: t,
+      chronos: c,
+      onnxruntime: ortVersion(),
+      providers: availableProviders(),
+      executionProvider: model.provider,
+    };
+    if (values.json) printJson(io, info);
+    else {
+      const ep = model.provider!;
+      io.stdout.write(
+        [
+          `${info.name}  (${info.path})`,
+          `  sha256        ${info.hash}`,
+          `  parameters    ${(info.parameters / 1e6).toFixed(2)} M`,
+          `  layers        ${t.numLayers} encoder, ${t.numDecoderLayers} decoder; ${t.numHeads} heads; d_model ${t.dModel}, d_kv ${t.dKv}, d_ff ${t.dFf} (${t.feedForwardProj})`,
+          `  vocabulary    ${t.vocabSize} tokens; bins on [${c.lowLimit}, ${c.highLimit}]`,
+          `  context       ${c.contextLength} values; prediction length ${c.predictionLength}; ${c.numSamples} samples, top-k ${c.topK}, top-p ${c.topP}, temperature ${c.temperature}`,
+          `  runtime       onnxruntime ${info.onnxruntime}; provider ${ep.used}${ep.fallbackReason ? ` (requested ${ep.requested}: ${ep.fallbackReason})` : ''}`,
+        ].join('\n') + '\n',
+      );
+    }
+    return 0;
+  } finally {
+    await model.dispose();
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Shared pieces of the CLI: argument parsing on node:util's parseArgs (strict: unknown flags are
+ * errors), model options, the package root (the same from the source tree and from dist/cli.js),
+ * a progress bar on stderr, and atomic file writes.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs, ParseArgsConfig } from 'node:util';
+import { ChronosLensError } from '../core/errors';
+import { ProgressCallback } from '../core/progress';
+import { ChronosModel } from '../models/model';
+import { PROVIDER_SETTINGS, ProviderSetting } from '../models/runtime/ort';
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  signal?: AbortSignal;
+}
+
+/** The package root: cli/ (source) and dist/ (bundle) are both direct children of it. */
+export function packageRoot(): string {
+  return path.resolve(__dirname, '..');
+}
+
+/** The bundled model, the default for every command. */
+export function bundledModelDir(): string {
+  return path.join(packageRoot(), 'models', 'chronos-t5-nano');
+}
+
+export function toolVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(path.join(packageRoot(), 'package.json')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Options every model-using command accepts. */
+export const MODEL_OPTIONS = {
+  model: { type: 'string' },
+  provider: { type: 'string' },
+  threads: { type: 'string' },
+  'cache-dir': { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O, allowPositionals = true) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (e) {
+    throw new ChronosLensError('BAD_INPUT', (e as Error).message.replace(/\. To specify a positional argument.*$/, '').replace(/^Unknown option/, 'unknown option'));
+  }
+}
+
+export function intFlag(v: string | undefined, name: string, min = 1): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new ChronosLensError('BAD_INPUT', `--${name} must be an integer >= ${min}, got "${v}"`);
+  return n;
+}
+
+export function floatFlag(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new ChronosLensError('BAD_INPUT', `--${name} must be a number, got "${v}"`);
+  return n;
+}
+
+export async function loadModelFromFlags(values: { model?: string; provider?: string; threads?: string; 'cache-dir'?: string; 'no-cache'?: boolean }): Promise<ChronosModel> {
+  const provider = (values.provider ?? 'auto') as ProviderSetting;
+  if (!PROVIDER_SETTINGS.includes(provider)) throw new ChronosLensError('BAD_INPUT', `--provider must be one of ${PROVIDER_SETTINGS.join(', ')}, got "${values.provider}"`);
+  return ChronosModel.load(values.model ?? bundledModelDir(), {
+    provider,
+    threads: intFlag(values.threads, 'threads'),
+    cacheDir: values['no-cache'] ? null : values['cache-dir'],
+  });
+}
+
+/** A one-line progress bar on stderr when it is a terminal; silent otherwise. */
+export function progressBar(io: CliIO, label: string): { onProgress: ProgressCallback; done: () => void } {
+  const tty = !!io.stderr.isTTY;
+  let last = '';
+  return {
+    onProgress: (u) => {
+      if (!tty) return;
+      const width = 28;
+      const f = Math.max(0, Math.min(1, u.fraction ?? 0));
+      const bar = '█'.repeat(Math.round(f * width)).padEnd(width, '░');
+      const line = `${label} ${bar} ${(f * 100).toFixed(0).padStart(3)}%${u.message ? '  ' + u.message : ''}`;
+      if (line !== last) io.stderr.write(`\r\x1b[2K${line.slice(0, (io.stderr.columns ?? 100) - 1)}`);
+      last = line;
+    },
+    done: () => {
+      if (tty && last) io.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+/** Writes a file atomically: a temporary file in the same folder, then a rename. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const abs = path.resolve(file);
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    await fsp.writeFile(tmp, data);
+    await fsp.rename(tmp, abs);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ChronosLensError('IO', `cannot write ${abs}: ${code ?? (e as Error).message}`);
+  }
+}
+
+export function printJson(io: CliIO, value: unknown): void {
+  io.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}

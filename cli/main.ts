@@ -1,0 +1,77 @@
+/**
+ * The `chronos-lens` command line: a thin adapter over the host-free core, so every result the editor
+ * shows can be reproduced headless. Errors go to stderr as one line (stack with --debug), exit code 1
+ * (2 for usage errors, 130 when interrupted).
+ */
+import { ChronosLensError, errorMessage, isCancelled } from '../core/errors';
+import { CliIO, toolVersion } from './common';
+
+type Command = { run: (argv: string[], io: CliIO) => Promise<number>; usage: string };
+
+const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
+  forecast: { summary: 'forecast a CSV column (quantiles, mean, samples)', load: () => require('./commands/forecast') as Command },
+  info: { summary: 'show a checkpoint and the execution provider', load: () => require('./commands/info') as Command },
+};
+
+export function help(): string {
+  const names = Object.keys(COMMANDS);
+  const w = Math.max(...names.map((n) => n.length));
+  return [
+    `chronos-lens ${toolVersion()} — mechanistic interpretability for Chronos forecasting models`,
+    '',
+    'Usage: chronos-lens <command> [options]   (chronos-lens <command> --help for details)',
+    '',
+    ...names.map((n) => `  ${n.padEnd(w)}  ${COMMANDS[n].summary}`),
+    '',
+    'Every command runs the bundled chronos-t5-nano model unless --model DIR names another checkpoint.',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    io.stdout.write(help() + '\n');
+    return cmd ? 0 : 2;
+  }
+  if (cmd === '--version' || cmd === '-v') {
+    io.stdout.write(toolVersion() + '\n');
+    return 0;
+  }
+  const entry = COMMANDS[cmd];
+  const debug = rest.includes('--debug');
+  if (!entry) {
+    io.stderr.write(`chronos-lens: unknown command "${cmd}" (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
+    return 2;
+  }
+  try {
+    return await entry.load().run(rest, io);
+  } catch (e) {
+    if (isCancelled(e)) {
+      io.stderr.write('chronos-lens: cancelled\n');
+      return 130;
+    }
+    const msg = errorMessage(e).split('\n')[0];
+    io.stderr.write(`chronos-lens ${cmd}: ${msg}\n`);
+    if (debug && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');
+    return e instanceof ChronosLensError && e.code === 'BAD_INPUT' ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  const controller = new AbortController();
+  let interrupted = 0;
+  process.on('SIGINT', () => {
+    interrupted++;
+    if (interrupted > 1) process.exit(130);
+    controller.abort();
+  });
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: controller.signal }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`chronos-lens: ${errorMessage(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
