@@ -8,9 +8,9 @@ import { CliIO, toolVersion } from './common';
 
 type Command = { run: (argv: string[], io: CliIO) => Promise<number>; usage: string };
 
-const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
-  forecast: { summary: 'forecast a CSV column (quantiles, mean, samples)', load: () => require('./commands/forecast') as Command },
-  info: { summary: 'show a checkpoint and the execution provider', load: () => require('./commands/info') as Command },
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  forecast: { summary: 'forecast a CSV column (quantiles, mean, samples)', load: () => import('./commands/forecast') },
+  info: { summary: 'show a checkpoint and the execution provider', load: () => import('./commands/info') },
 };
 
 export function help(): string {
@@ -44,7 +44,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return 2;
   }
   try {
-    return await entry.load().run(rest, io);
+    return await (await entry.load()).run(rest, io);
   } catch (e) {
     if (isCancelled(e)) {
       io.stderr.write('chronos-lens: cancelled\n');
