@@ -1,0 +1,243 @@
+/**
+ * Token batches of the induction protocol (the background article's repeated-random-tokens test):
+ * per sequence S of `seqLen` ids, the encoder gets S repeated `repeats` times, then S[:subExtension],
+ * then EOS; the decoder gets [decoder start, S[subExtension]].
+ *
+ * Batches are generated from a seeded Rng (ids drawn uniformly from an inclusive range, in row order),
+ * or cut from a user's series (the data-driven variant), and are saved / loaded as JSON
+ * (`chronos-lens-token-batch` v1, the format tools/reference/mosaic_reference.py reads and writes), so
+ * another implementation can run on the very same batch.
+ */
+import { promises as fsp } from 'node:fs';
+import { ChronosLensError } from '../core/errors';
+import { Rng } from '../core/rng';
+import { MeanScaleUniformBins } from '../models/tokenizer';
+import { checkInt, toJson, writeFileAtomic } from './common';
+
+export const TOKEN_BATCH_FORMAT = 'chronos-lens-token-batch';
+
+export interface TokenProtocol {
+  batch: number;
+  seqLen: number;
+  repeats: number;
+  subExtension: number;
+  /** Inclusive id range random ids are drawn from (for series batches: the range of ids that occur). */
+  vocab: [number, number];
+  seed: number;
+  /** Absent in files written by the Python reference: 1 and 0. */
+  eosTokenId?: number;
+  decoderStartTokenId?: number;
+  source?: 'random-tokens' | 'series';
+  series?: { file: string; column: string; scale: number; windows: number; starts: number[] };
+}
+
+export interface TokenBatch {
+  format: typeof TOKEN_BATCH_FORMAT;
+  version: 1;
+  protocol: TokenProtocol;
+  /** [batch][seqLen * repeats + subExtension + 1] */
+  encoder_input_ids: number[][];
+  /** [batch][2] */
+  decoder_input_ids: number[][];
+}
+
+export interface InductionShape {
+  batch?: number;
+  seqLen?: number;
+  repeats?: number;
+  subExtension?: number;
+  eosTokenId?: number;
+  decoderStartTokenId?: number;
+}
+
+export const PROTOCOL_DEFAULTS = { batch: 100, seqLen: 10, repeats: 2, subExtension: 1, vocab: [1911, 2187] as [number, number], seed: 1911, eosTokenId: 1, decoderStartTokenId: 0 };
+
+function shapeOf(o: InductionShape): Required<InductionShape> {
+  const seqLen = checkInt('seqLen', o.seqLen ?? PROTOCOL_DEFAULTS.seqLen, 2, 100000);
+  return {
+    batch: checkInt('batch', o.batch ?? PROTOCOL_DEFAULTS.batch, 2, 10_000_000),
+    seqLen,
+    repeats: checkInt('repeats', o.repeats ?? PROTOCOL_DEFAULTS.repeats, 2, 100000),
+    subExtension: checkInt('subExtension (must be < seqLen)', o.subExtension ?? PROTOCOL_DEFAULTS.subExtension, 0, seqLen - 1),
+    eosTokenId: checkInt('eosTokenId', o.eosTokenId ?? PROTOCOL_DEFAULTS.eosTokenId, 0),
+    decoderStartTokenId: checkInt('decoderStartTokenId', o.decoderStartTokenId ?? PROTOCOL_DEFAULTS.decoderStartTokenId, 0),
+  };
+}
+
+/** The encoder row S*repeats + S[:sub] + [EOS] and decoder row [start, S[sub]] of one sequence. */
+export function inductionRows(s: ArrayLike<number>, repeats: number, sub: number, eos: number, start: number): { enc: number[]; dec: number[] } {
+  const seq = Array.from(s);
+  const enc: number[] = [];
+  for (let r = 0; r < repeats; r++) enc.push(...seq);
+  enc.push(...seq.slice(0, sub), eos);
+  return { enc, dec: [start, seq[sub]] };
+}
+
+/** Encoder position of the latest earlier copy of the decoder's current token ("center"). */
+export function centerIndex(p: { seqLen: number; repeats: number; subExtension: number }): number {
+  return p.seqLen * (p.repeats - 1) + p.subExtension;
+}
+
+/** A batch of repeated random tokens, ids uniform in `vocab` (inclusive), seeded. */
+export function randomTokenBatch(opts: InductionShape & { vocab?: [number, number]; seed?: number } = {}): TokenBatch {
+  const sh = shapeOf(opts);
+  const vocab = opts.vocab ?? PROTOCOL_DEFAULTS.vocab;
+  const seed = opts.seed ?? PROTOCOL_DEFAULTS.seed;
+  if (!Number.isFinite(seed)) throw new ChronosLensError('BAD_INPUT', `seed must be a number, got ${seed}`);
+  checkInt('vocab start', vocab[0], 0);
+  checkInt('vocab end', vocab[1], vocab[0]);
+  const rng = new Rng(seed);
+  const enc: number[][] = [];
+  const dec: number[][] = [];
+  for (let b = 0; b < sh.batch; b++) {
+    const s = Array.from({ length: sh.seqLen }, () => rng.intInclusive(vocab[0], vocab[1]));
+    const r = inductionRows(s, sh.repeats, sh.subExtension, sh.eosTokenId, sh.decoderStartTokenId);
+    enc.push(r.enc);
+    dec.push(r.dec);
+  }
+  return {
+    format: TOKEN_BATCH_FORMAT,
+    version: 1,
+    protocol: { batch: sh.batch, seqLen: sh.seqLen, repeats: sh.repeats, subExtension: sh.subExtension, vocab: [vocab[0], vocab[1]], seed, eosTokenId: sh.eosTokenId, decoderStartTokenId: sh.decoderStartTokenId, source: 'random-tokens' },
+    encoder_input_ids: enc,
+    decoder_input_ids: dec,
+  };
+}
+
+export interface SeriesWindowOptions extends InductionShape {
+  seed?: number;
+  /** Scale to tokenize with; default: the tokenizer's scale (mean |x|) of the whole series. */
+  scale?: number;
+  file?: string;
+  column?: string;
+}
+
+/**
+ * The data-driven variant: `batch` windows of `seqLen` consecutive observed values cut from the series
+ * at seeded random starts (distinct when the series has enough windows; all windows when it has fewer),
+ * tokenized with the series' scale, each repeated as in the random-token protocol.
+ */
+export function seriesTokenBatch(tokenizer: MeanScaleUniformBins, values: ArrayLike<number>, opts: SeriesWindowOptions = {}): TokenBatch {
+  const sh = shapeOf(opts);
+  const seed = opts.seed ?? PROTOCOL_DEFAULTS.seed;
+  const label = opts.file ? `${opts.file}${opts.column ? ` column "${opts.column}"` : ''}` : 'the series';
+  // Valid starts: windows without missing values.
+  const starts: number[] = [];
+  let run = 0;
+  for (let i = 0; i < values.length; i++) {
+    run = Number.isFinite(values[i]) ? run + 1 : 0;
+    if (run >= sh.seqLen) starts.push(i - sh.seqLen + 1);
+  }
+  if (starts.length < 2) {
+    throw new ChronosLensError('BAD_INPUT', `${label} has ${starts.length} window(s) of ${sh.seqLen} consecutive observed values; the data-driven mosaic needs at least 2 (try a smaller --seq-len)`);
+  }
+  const scale = opts.scale ?? tokenizer.scaleOf(values);
+  if (!(scale > 0)) throw new ChronosLensError('BAD_INPUT', `scale must be > 0, got ${scale}`);
+  const rng = new Rng(seed);
+  const n = Math.min(sh.batch, starts.length);
+  const picked = rng.sampleWithoutReplacement(starts.length, n).map((i) => starts[i]);
+  const enc: number[][] = [];
+  const dec: number[][] = [];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const st of picked) {
+    const s: number[] = [];
+    for (let j = 0; j < sh.seqLen; j++) {
+      const id = tokenizer.tokenOf(values[st + j], scale);
+      s.push(id);
+      lo = Math.min(lo, id);
+      hi = Math.max(hi, id);
+    }
+    const r = inductionRows(s, sh.repeats, sh.subExtension, sh.eosTokenId, sh.decoderStartTokenId);
+    enc.push(r.enc);
+    dec.push(r.dec);
+  }
+  return {
+    format: TOKEN_BATCH_FORMAT,
+    version: 1,
+    protocol: {
+      batch: n,
+      seqLen: sh.seqLen,
+      repeats: sh.repeats,
+      subExtension: sh.subExtension,
+      vocab: [lo, hi],
+      seed,
+      eosTokenId: sh.eosTokenId,
+      decoderStartTokenId: sh.decoderStartTokenId,
+      source: 'series',
+      series: { file: opts.file ?? '', column: opts.column ?? '', scale, windows: n, starts: picked },
+    },
+    encoder_input_ids: enc,
+    decoder_input_ids: dec,
+  };
+}
+
+function bad(label: string, msg: string): never {
+  throw new ChronosLensError('BAD_INPUT', `${label}: ${msg}`);
+}
+
+/** Validates a parsed token-batch document: format, protocol fields, and that every row follows the protocol. */
+export function parseTokenBatch(doc: unknown, label = 'token batch'): TokenBatch {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) bad(label, 'expected a JSON object');
+  const d = doc as Record<string, unknown>;
+  if (d.format !== TOKEN_BATCH_FORMAT) bad(label, `"format" must be "${TOKEN_BATCH_FORMAT}", got ${JSON.stringify(d.format)}`);
+  if (d.version !== 1) bad(label, `"version" must be 1, got ${JSON.stringify(d.version)}`);
+  const p = d.protocol as Record<string, unknown> | undefined;
+  if (!p || typeof p !== 'object') bad(label, '"protocol" is missing');
+  const int = (k: string, min: number, fallback?: number): number => {
+    const v = p[k] ?? fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) bad(label, `protocol.${k} must be an integer >= ${min}, got ${JSON.stringify(p[k])}`);
+    return v;
+  };
+  const batch = int('batch', 2);
+  const seqLen = int('seqLen', 2);
+  const repeats = int('repeats', 2);
+  const sub = int('subExtension', 0);
+  if (sub >= seqLen) bad(label, `protocol.subExtension (${sub}) must be < seqLen (${seqLen})`);
+  const seed = p.seed;
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) bad(label, `protocol.seed must be a number, got ${JSON.stringify(seed)}`);
+  const vocab = p.vocab;
+  if (!Array.isArray(vocab) || vocab.length !== 2 || !vocab.every((v) => Number.isInteger(v))) bad(label, `protocol.vocab must be [first, last], got ${JSON.stringify(vocab)}`);
+  const eos = int('eosTokenId', 0, PROTOCOL_DEFAULTS.eosTokenId);
+  const start = int('decoderStartTokenId', 0, PROTOCOL_DEFAULTS.decoderStartTokenId);
+  const enc = d.encoder_input_ids;
+  const dec = d.decoder_input_ids;
+  if (!Array.isArray(enc) || !Array.isArray(dec)) bad(label, '"encoder_input_ids" and "decoder_input_ids" must be arrays of rows');
+  if (enc.length !== batch || dec.length !== batch) bad(label, `protocol.batch is ${batch} but there are ${enc.length} encoder / ${dec.length} decoder rows`);
+  const encLen = seqLen * repeats + sub + 1;
+  for (let i = 0; i < batch; i++) {
+    const e = enc[i];
+    const dr = dec[i];
+    if (!Array.isArray(e) || e.length !== encLen || !e.every((v) => Number.isInteger(v) && v >= 0)) bad(label, `encoder_input_ids[${i}] must be ${encLen} non-negative integers`);
+    if (!Array.isArray(dr) || dr.length !== 2) bad(label, `decoder_input_ids[${i}] must have 2 ids`);
+    const want = inductionRows(e.slice(0, seqLen), repeats, sub, eos, start);
+    if (want.enc.some((v, j) => v !== e[j]) || want.dec[0] !== dr[0] || want.dec[1] !== dr[1]) {
+      bad(label, `row ${i} does not follow the protocol (seqLen ${seqLen}, repeats ${repeats}, subExtension ${sub}, EOS ${eos}, decoder [${start}, S[${sub}]])`);
+    }
+  }
+  const protocol: TokenProtocol = { ...(p as unknown as TokenProtocol), batch, seqLen, repeats, subExtension: sub, vocab: [vocab[0], vocab[1]], seed, eosTokenId: eos, decoderStartTokenId: start };
+  return { format: TOKEN_BATCH_FORMAT, version: 1, protocol, encoder_input_ids: enc as number[][], decoder_input_ids: dec as number[][] };
+}
+
+export async function readTokenBatch(file: string): Promise<TokenBatch> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    throw new ChronosLensError('NOT_FOUND', `cannot read token batch ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new ChronosLensError('BAD_INPUT', `${file}: not valid JSON (${(e as Error).message})`, { cause: e });
+  }
+  return parseTokenBatch(doc, file);
+}
+
+/** Saves a batch (atomically), one row per line so files diff well. */
+export async function writeTokenBatch(file: string, batch: TokenBatch): Promise<void> {
+  const rows = (r: number[][]) => `[\n${r.map((x) => `    ${JSON.stringify(x)}`).join(',\n')}\n  ]`;
+  const text = `{\n  "format": ${JSON.stringify(batch.format)},\n  "version": 1,\n  "protocol": ${toJson(batch.protocol).replace(/\n/g, '\n  ')},\n  "encoder_input_ids": ${rows(batch.encoder_input_ids)},\n  "decoder_input_ids": ${rows(batch.decoder_input_ids)}\n}\n`;
+  await writeFileAtomic(file, text);
+}
