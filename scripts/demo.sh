@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The main job on the bundled model, on a fresh machine: installs what the CLI needs, then computes
+# the induction mosaic of the bundled chronos-t5-nano model (reference protocol) and a forecast of a
+# sample CSV, writing mosaic.html / mosaic.json next to this repository's root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+node dist/cli.js info
+if node dist/cli.js mosaic --help >/dev/null 2>&1; then
+  node dist/cli.js mosaic --csv samples/motif-repeat.csv --out mosaic.html
+  node dist/cli.js mosaic --json --out mosaic.json >/dev/null
+  echo "wrote mosaic.html and mosaic.json"
+fi
+node dist/cli.js forecast samples/motif-repeat.csv --prediction-length 16
