@@ -5,7 +5,7 @@
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseStream, type CsvError, type InfoRecord, type Options as CsvParseOptions } from 'csv-parse';
+import { Parser, type CsvError, type Options as CsvParseOptions } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { ChronosLensError, CancelledError } from '../errors';
 import { throwIfAborted, type ProgressCallback } from '../progress';
@@ -49,13 +49,13 @@ export async function readCsvTable(filePath: string, options: CsvReadOptions = {
       throwIfAborted(options.signal);
       if (offset === 0) checkEncodingStart(file, chunk);
       const problem = utf8.push(chunk);
-      if (problem) throw utf8Error(file, problem, feeder.lines, chunk);
+      if (problem) throw await utf8Error(file, filePath, problem);
       await feeder.push(chunk);
       offset += chunk.length;
       progress(size > 0 ? offset / size : 1);
     }
     const problem = utf8.end();
-    if (problem) throw utf8Error(file, problem, feeder.lines, Buffer.alloc(0));
+    if (problem) throw await utf8Error(file, filePath, problem);
     throwIfAborted(options.signal);
     await feeder.end();
   } catch (e) {
@@ -81,15 +81,12 @@ export function parseCsvTable(text: string, options: CsvReadOptions = {}): CsvTa
   const sample = decodeSample(buf.subarray(0, SNIFF_BYTES));
   const sniff = sniffDelimiter(sample, buf.length <= SNIFF_BYTES, options.delimiter);
   const builder = new TableBuilder({ file, delimiter: sniff.delimiter, fields: sniff.fields, tailRows: options.tailRows, header: options.header });
-  const lines = new LineCounter();
-  lines.push(buf);
-  let recordStart = 0;
   try {
     parseSync(buf, {
       ...csvParseOptions(sniff.delimiter),
-      on_record: (record: string[], info: InfoRecord) => {
-        builder.onRecord(record, lines.lineAt(recordStart));
-        recordStart = info.bytes;
+      // Consume each record as it is made, so that only the kept tail stays in memory.
+      on_record: (record: string[]) => {
+        builder.onRecord(record);
         return null;
       },
     });
@@ -129,16 +126,35 @@ function csvParseOptions(delimiter: string): CsvParseOptions {
 }
 
 /**
- * Buffers the start of a stream for the sniffer, then feeds csv-parse chunk by chunk. Records are
- * consumed in `on_record` (which returns null), so the parser never holds more than one record.
+ * csv-parse's stream parser, with each record handed to a callback as the parser makes it instead of
+ * being queued on the readable side: a Transform's output goes through `push`, so this is where records
+ * appear. (Its `on_record` option would do the same, but builds two info objects per record, which
+ * costs more than the tokenizing.) Nothing is queued, so writes are processed at once.
+ */
+class RecordParser extends Parser {
+  constructor(
+    options: CsvParseOptions,
+    private readonly onRecord: (record: string[]) => void,
+  ) {
+    super(options);
+  }
+
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk === null) return super.push(null, encoding);
+    this.onRecord(chunk as string[]);
+    return true;
+  }
+}
+
+/**
+ * Buffers the start of a stream for the sniffer, then feeds csv-parse chunk by chunk; records go
+ * straight to the table builder, so the parser never holds more than one record.
  */
 class Feeder {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private parser?: ReturnType<typeof parseStream>;
+  private parser?: RecordParser;
   private builder?: TableBuilder;
-  readonly lines = new LineCounter();
-  private recordStart = 0;
 
   constructor(
     private readonly file: string,
@@ -146,7 +162,6 @@ class Feeder {
   ) {}
 
   async push(chunk: Buffer): Promise<void> {
-    this.lines.push(chunk);
     if (this.parser) return this.write(chunk);
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
@@ -185,14 +200,7 @@ class Feeder {
       header: this.options.header,
     });
     const builder = this.builder;
-    this.parser = parseStream({
-      ...csvParseOptions(sniff.delimiter),
-      on_record: (record: string[], info: InfoRecord) => {
-        builder.onRecord(record, this.lines.lineAt(this.recordStart));
-        this.recordStart = info.bytes;
-        return null;
-      },
-    });
+    this.parser = new RecordParser(csvParseOptions(sniff.delimiter), (record) => builder.onRecord(record));
     // Errors also arrive through write/end callbacks; keep the stream from throwing them unhandled.
     this.parser.on('error', () => undefined);
     this.pending = [];
@@ -224,12 +232,20 @@ function checkEncodingStart(file: string, chunk: Buffer): void {
   }
 }
 
-function utf8Error(file: string, p: Utf8Problem, lines: LineCounter, chunk: Buffer): ChronosLensError {
-  // The counter holds every byte the parser has not finished with; add the bad chunk and count up to the byte.
+async function utf8Error(file: string, filePath: string, p: Utf8Problem): Promise<ChronosLensError> {
+  // Rare path: read the file again up to the bad byte to say on which line it is.
   let line: number | undefined;
   try {
-    lines.push(chunk);
-    line = lines.lineAt(p.offset);
+    const counter = new LineCounter();
+    let read = 0;
+    if (p.offset > 0) {
+      for await (const chunk of createReadStream(filePath, { start: 0, end: p.offset - 1, highWaterMark: CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+        counter.push(chunk);
+        read += chunk.length;
+        counter.lineAt(read);
+      }
+    }
+    line = counter.lineAt(read);
   } catch {
     line = undefined;
   }

@@ -54,6 +54,8 @@ export class TableBuilder {
   private readonly ringLines: number[] = [];
   private ragged = 0;
   private readonly raggedExamples: string[] = [];
+  /** 0-based line on which the next record starts. */
+  private nextLine = 0;
 
   constructor(o: TableBuilderOptions) {
     this.file = o.file;
@@ -68,9 +70,15 @@ export class TableBuilder {
     this.stats = Array.from({ length: this.ncols }, newStats);
   }
 
-  /** One tokenized record starting on 0-based line `line`. */
-  onRecord(record: string[], line: number): void {
+  /**
+   * The next tokenized record, untrimmed, exactly as csv-parse produced it. Every record (blank lines
+   * too) ends with one line break, and quoted fields may hold more: so the line on which each record
+   * starts follows from the records themselves, CR, LF and CRLF counting one each (as in VS Code).
+   */
+  onRecord(record: string[]): void {
     const n = record.length;
+    const line = this.nextLine;
+    this.nextLine += 1 + lineBreaksIn(record);
     let blank = true;
     for (let j = 0; j < n; j++) {
       const c = record[j];
@@ -273,6 +281,24 @@ export class TableBuilder {
       warnings,
     };
   }
+}
+
+/** Line breaks inside the fields of a record (only quoted fields can hold them). */
+function lineBreaksIn(record: string[]): number {
+  let n = 0;
+  for (let j = 0; j < record.length; j++) {
+    const f = record[j];
+    if (f.indexOf('\n') === -1 && f.indexOf('\r') === -1) continue;
+    for (let i = 0; i < f.length; i++) {
+      const c = f.charCodeAt(i);
+      if (c === 10) n++;
+      else if (c === 13) {
+        n++;
+        if (f.charCodeAt(i + 1) === 10) i++;
+      }
+    }
+  }
+  return n;
 }
 
 function kindOf(s: Stats): CsvColumnKind {

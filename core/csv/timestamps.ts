@@ -68,7 +68,25 @@ export function isTimestampText(text: string): boolean {
   if (text.length < 6 || text.length > 40) return false;
   const c4 = text.charCodeAt(4);
   if (c4 !== 45 /* - */ && c4 !== 47 /* / */) return false;
-  return parseTimestamp(text) !== undefined;
+  const m = TS_RE.exec(text);
+  return m !== null && fieldsValid(m);
+}
+
+/** Range checks on a TS_RE match (month, day of that month, time of day, zone offset). */
+function fieldsValid(m: RegExpExecArray): boolean {
+  const month = Number(m[3]);
+  if (month < 1 || month > 12) return false;
+  if (m[4] !== undefined) {
+    const day = Number(m[4]);
+    if (day < 1 || day > daysInMonth(Number(m[1]), month)) return false;
+  }
+  if (m[6] !== undefined && (Number(m[6]) > 23 || Number(m[7]) > 59 || (m[8] !== undefined && Number(m[8]) > 59))) return false;
+  const zone = m[11];
+  if (zone !== undefined && zone !== 'Z') {
+    const digits = zone.slice(1).replace(':', '');
+    if (Number(digits.slice(0, 2)) > 23 || (digits.length > 2 && Number(digits.slice(2, 4)) > 59)) return false;
+  }
+  return true;
 }
 
 /**
@@ -86,7 +104,7 @@ export function parseTimestamp(text: string, allowYearOnly = false): ParsedTimes
     };
   }
   const m = TS_RE.exec(t);
-  if (!m) return undefined;
+  if (!m || !fieldsValid(m)) return undefined;
   const year = Number(m[1]);
   const month = Number(m[3]);
   const hasDay = m[4] !== undefined;
@@ -97,17 +115,12 @@ export function parseTimestamp(text: string, allowYearOnly = false): ParsedTimes
   const second = m[8] === undefined ? 0 : Number(m[8]);
   const frac = m[9] ?? '';
   const millisecond = frac === '' ? 0 : Math.round(Number(`0.${frac}`) * 1000);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
   const zone = m[11] ?? '';
   let offsetMinutes = 0;
   if (zone !== '' && zone !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2));
-    const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
-    if (oh > 23 || om > 59) return undefined;
-    offsetMinutes = sign * (oh * 60 + om);
+    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + (digits.length > 2 ? Number(digits.slice(2, 4)) : 0));
   }
   const zoneSpace = m[10] === ' ';
   const padded = m[3].length === 2 && (!hasDay || m[4].length === 2) && (m[6] === undefined || m[6].length === 2);
