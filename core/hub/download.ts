@@ -344,6 +344,7 @@ async function transfer(job: Job, meta: FileMeta, incomplete: string): Promise<v
   const expected = meta.size;
   let attempt = 0;
   let ifRange: string | undefined;
+  let location = meta.location;
   let counted = 0; // bytes of this file counted in progress.bytesDone
   const setCounted = (n: number) => {
     progress.bytesDone += n - counted;
@@ -364,7 +365,7 @@ async function transfer(job: Job, meta: FileMeta, incomplete: string): Promise<v
     }
     let fh: fs.promises.FileHandle | undefined;
     try {
-      const { res } = await hubRequest(job.ctx, meta.location, 'GET', 'all', headers);
+      const { res } = await hubRequest(job.ctx, location, 'GET', 'all', headers);
       const status = res.statusCode ?? 0;
       if (status === 416) {
         discard(res);
@@ -441,6 +442,10 @@ async function transfer(job: Job, meta: FileMeta, incomplete: string): Promise<v
       if (isRetryable(e) && attempt < job.retries) {
         attempt++;
         await sleep(Math.min(job.retryDelayMs * 2 ** (attempt - 1), 10_000), job.signal);
+        if (location.origin !== job.ctx.endpointOrigin) {
+          // CDN URLs are signed and expire: ask the hub for a fresh one (keep the old one if it cannot answer).
+          location = await headFile(job.ctx, job.repoId, job.commit, meta.filename).then((m) => (m.etag === meta.etag ? m.location : location), () => location);
+        }
         continue;
       }
       if (e.reason === 'connection-cut' || e.reason === 'timeout') {

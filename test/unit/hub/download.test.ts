@@ -140,6 +140,7 @@ describe('downloadModel against a fake hub', { timeout: 60_000 }, () => {
     assert.equal(gets[0].headers.range, undefined);
     assert.equal(gets[1].headers.range, 'bytes=40000-');
     assert.equal(gets[1].headers['if-range'], `"cdn-${WEIGHTS_SHA.slice(0, 24)}"`);
+    assert.notEqual(gets[1].url, gets[0].url, 'a freshly signed CDN URL for the retry');
     assert.equal(r.bytesDownloaded, config.length + generation.length + weights.length);
   });
 
