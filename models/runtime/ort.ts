@@ -8,13 +8,44 @@
  * does not burn CPU in the editor).
  */
 import * as os from 'node:os';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { ChronosLensError } from '../../core/errors';
 import { FloatTensor, IntTensor } from '../../core/tensor';
 
-// Provider start-up failures are reported through ProviderChoice.fallbackReason; keep ORT's own
-// logger from printing them to stderr as errors.
-ort.env.logLevel = 'fatal';
+let ortModule: typeof Ort | undefined;
+let ortModulePath = 'onnxruntime-node';
+
+/**
+ * Loads onnxruntime-node with a plain runtime require, on first use: importing this module costs
+ * nothing (the extension activates without loading the native library), and a provisioned copy of the
+ * package (e.g. one with the CUDA provider libraries next to libonnxruntime, see core/gpu) can be used
+ * instead of the bundled one.
+ */
+function ort(): typeof Ort {
+  if (!ortModule) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ortModule = require(ortModulePath) as typeof Ort;
+    // Provider start-up failures are reported through ProviderChoice.fallbackReason; keep ORT's own
+    // logger from printing them to stderr as errors.
+    ortModule.env.logLevel = 'fatal';
+  }
+  return ortModule;
+}
+
+/**
+ * Uses the onnxruntime-node package at `dir` (a folder with its package.json) instead of the bundled
+ * one. Must be called before the first session is created; returns false when it is too late.
+ */
+export function useOrtPackage(dir: string): boolean {
+  if (ortModule) return false;
+  ortModulePath = dir;
+  return true;
+}
+
+/** Whether onnxruntime-node has been loaded in this process (the extension checks activation stays light). */
+export function ortLoaded(): boolean {
+  return ortModule !== undefined;
+}
 
 /** GPU providers that already failed in this process, with the reason (not retried for every session). */
 const failedProviders = new Map<string, string>();
@@ -49,13 +80,14 @@ export interface OrtSession {
 }
 
 export function ortVersion(): string {
-  return ort.env.versions.node ?? ort.env.versions.common ?? 'unknown';
+  const env = ort().env;
+  return env.versions.node ?? env.versions.common ?? 'unknown';
 }
 
 /** Providers this onnxruntime-node build knows about (`bundled: false` ones need extra libraries). */
 export function availableProviders(): { name: string; bundled: boolean }[] {
   try {
-    return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
+    return ort().listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
   } catch {
     return [{ name: 'cpu', bundled: true }];
   }
@@ -90,8 +122,8 @@ function firstLine(s: string): string {
   return l.length > 300 ? l.slice(0, 300) + '…' : l;
 }
 
-function sessionOptions(provider: ProviderName, threads: number): ort.InferenceSession.SessionOptions {
-  const eps: ort.InferenceSession.ExecutionProviderConfig[] = provider === 'cpu' ? ['cpu'] : [provider, 'cpu'];
+function sessionOptions(provider: ProviderName, threads: number): Ort.InferenceSession.SessionOptions {
+  const eps: Ort.InferenceSession.ExecutionProviderConfig[] = provider === 'cpu' ? ['cpu'] : [provider, 'cpu'];
   return {
     executionProviders: eps,
     graphOptimizationLevel: 'all',
@@ -105,15 +137,16 @@ function sessionOptions(provider: ProviderName, threads: number): ort.InferenceS
   };
 }
 
-function toOrt(name: string, t: Feed): ort.Tensor {
-  if (t.data instanceof Float32Array) return new ort.Tensor('float32', t.data, t.dims as number[]);
-  if (t.data instanceof BigInt64Array) return new ort.Tensor('int64', t.data, t.dims as number[]);
+function toOrt(name: string, t: Feed): Ort.Tensor {
+  const { Tensor } = ort();
+  if (t.data instanceof Float32Array) return new Tensor('float32', t.data, t.dims as number[]);
+  if (t.data instanceof BigInt64Array) return new Tensor('int64', t.data, t.dims as number[]);
   throw new ChronosLensError('RUNTIME', `input ${name}: unsupported tensor data type`);
 }
 
 class NodeOrtSession implements OrtSession {
   constructor(
-    private readonly s: ort.InferenceSession,
+    private readonly s: Ort.InferenceSession,
     readonly provider: ProviderChoice,
   ) {}
 
@@ -126,13 +159,13 @@ class NodeOrtSession implements OrtSession {
   }
 
   async run(feeds: Record<string, Feed>): Promise<Fetched> {
-    const ortFeeds: Record<string, ort.Tensor> = {};
+    const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const name of this.s.inputNames) {
       const t = feeds[name];
       if (!t) throw new ChronosLensError('RUNTIME', `graph input "${name}" was not provided`);
       ortFeeds[name] = toOrt(name, t);
     }
-    let out: ort.InferenceSession.OnnxValueMapType;
+    let out: Ort.InferenceSession.OnnxValueMapType;
     try {
       out = await this.s.run(ortFeeds);
     } catch (e) {
@@ -140,7 +173,7 @@ class NodeOrtSession implements OrtSession {
     }
     const result: Fetched = {};
     for (const [name, v] of Object.entries(out)) {
-      const t = v as ort.Tensor;
+      const t = v as Ort.Tensor;
       if (t.type !== 'float32') throw new ChronosLensError('RUNTIME', `output ${name} has type ${t.type}; expected float32`);
       result[name] = { data: t.data as Float32Array, dims: t.dims.slice() };
     }
@@ -161,8 +194,8 @@ export async function createSession(source: { bytes?: Uint8Array; path?: string 
   const threads = cfg.threads && cfg.threads > 0 ? Math.floor(cfg.threads) : Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const open = (p: ProviderName) => {
     const opts = sessionOptions(p, threads);
-    if (source.path) return ort.InferenceSession.create(source.path, opts);
-    if (source.bytes) return ort.InferenceSession.create(source.bytes, opts);
+    if (source.path) return ort().InferenceSession.create(source.path, opts);
+    if (source.bytes) return ort().InferenceSession.create(source.bytes, opts);
     throw new ChronosLensError('RUNTIME', 'createSession needs model bytes or a path');
   };
   let gpu: ProviderName | undefined;
