@@ -171,7 +171,6 @@ function exportMessage(o: Record<string, unknown>, ctx: ValidationContext) {
   const id = requestId(o.requestId, `${t}.requestId`);
   const format = oneOf(o.format, `${t}.format`, EXPORT_FORMATS);
   const name = string(o.suggestedName, `${t}.suggestedName`, { max: 200, nonEmpty: true });
-  // eslint-disable-next-line no-control-regex
   if (/[\\/\u0000-\u001f]/.test(name) || name === '.' || name === '..') {
     fail(`${t}.suggestedName`, 'a plain file name (no folder separators or control characters)', name);
   }

@@ -1,0 +1,94 @@
+/** Small DOM helpers shared by the render functions. No globals are required: pass a `document`. */
+import { select, type Selection } from 'd3';
+import type { ChartTheme } from './theme';
+
+export const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Options every render function takes. */
+export interface RenderTarget {
+  /** The document to create elements in (a browser's, or jsdom's in Node). Default: the global one. */
+  document?: Document;
+}
+
+export function resolveDocument(opts: RenderTarget): Document {
+  const doc = opts.document ?? (globalThis as { document?: Document }).document;
+  if (!doc) throw new Error('Chronos Lens render functions need a document: pass { document } (e.g. from jsdom) outside a browser.');
+  return doc;
+}
+
+export type Sel<E extends Element = Element> = Selection<E, unknown, null, undefined>;
+/** A d3 selection of any SVG child element (what `append` returns, narrowed for our helpers). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySel = Selection<any, any, any, any>;
+
+/** A new <svg> root of the given size (no children), as a d3 selection. */
+export function createSvg(doc: Document, width: number, height: number, className: string): Sel<SVGSVGElement> {
+  const svg = doc.createElementNS(SVG_NS, 'svg') as SVGSVGElement;
+  svg.setAttribute('xmlns', SVG_NS);
+  svg.setAttribute('class', className);
+  svg.setAttribute('width', fmtNum(width));
+  svg.setAttribute('height', fmtNum(height));
+  svg.setAttribute('viewBox', `0 0 ${fmtNum(width)} ${fmtNum(height)}`);
+  return select(svg);
+}
+
+/** Rounds a coordinate to 2 decimals so the output is stable and compact. */
+export function fmtNum(v: number): string {
+  const r = Math.round(v * 100) / 100;
+  return Object.is(r, -0) ? '0' : String(r);
+}
+
+/** Sets inline style properties (CSSOM: allowed under a strict CSP). Undefined values are skipped. */
+export function styles(sel: AnySel, props: Record<string, string | number | undefined>): AnySel {
+  for (const [k, v] of Object.entries(props)) if (v !== undefined) sel.style(k, String(v));
+  return sel;
+}
+
+export interface TextOptions {
+  anchor?: 'start' | 'middle' | 'end';
+  baseline?: 'auto' | 'middle' | 'hanging' | 'central';
+  size?: number;
+  weight?: number | string;
+  fill?: string;
+  className?: string;
+  rotate?: number;
+}
+
+/** Appends a <text>. `dominant-baseline` is avoided in favour of `dy` (renderers disagree on it). */
+export function text(parent: AnySel, x: number, y: number, content: string, theme: ChartTheme, o: TextOptions = {}): AnySel {
+  const size = o.size ?? theme.fontSize;
+  const t = parent.append('text').attr('x', fmtNum(x)).attr('y', fmtNum(y));
+  if (o.className) t.attr('class', o.className);
+  if (o.anchor && o.anchor !== 'start') t.attr('text-anchor', o.anchor);
+  if (o.baseline === 'middle' || o.baseline === 'central') t.attr('dy', '0.35em');
+  else if (o.baseline === 'hanging') t.attr('dy', '0.8em');
+  if (o.rotate) t.attr('transform', `rotate(${o.rotate} ${fmtNum(x)} ${fmtNum(y)})`);
+  styles(t, { fill: o.fill ?? theme.foreground, 'font-size': `${size}px`, 'font-weight': o.weight, 'font-family': theme.fontFamily });
+  t.text(content);
+  return t;
+}
+
+/** A rough text width (px) for layout: deterministic, no layout engine needed (jsdom has none). */
+export function textWidth(s: string, size: number): number {
+  let w = 0;
+  for (const ch of s) {
+    if ('il.,:;|!\'1'.includes(ch)) w += 0.3;
+    else if ('mwMW@%'.includes(ch)) w += 0.85;
+    else if (ch === ' ') w += 0.3;
+    else if (ch >= 'A' && ch <= 'Z') w += 0.65;
+    else w += 0.56;
+  }
+  return w * size;
+}
+
+/** Serialises an SVG element to a standalone document string (XML declaration included). */
+export function serializeSvg(svg: SVGSVGElement): string {
+  const win = svg.ownerDocument.defaultView as (Window & typeof globalThis) | null;
+  const xml = win?.XMLSerializer ? new win.XMLSerializer().serializeToString(svg) : svg.outerHTML;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${xml}\n`;
+}
+
+/** Appends <title> (tooltip / accessible name) to an element. */
+export function title(parent: AnySel, content: string): void {
+  parent.append('title').text(content);
+}

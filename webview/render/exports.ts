@@ -1,0 +1,57 @@
+/**
+ * Export payloads built from a result (text formats: svg, json, csv), shared by the webviews' export
+ * buttons and the CLI. PNG is a rasterisation of the SVG, done by the caller (canvas in a webview,
+ * resvg in the CLI).
+ */
+import type { AblationResult, AttentionKind, HeadRef, MosaicResult } from '../../analysis/types';
+import { renderAblationFigureSvg } from './ablation';
+import { serializeSvg, type RenderTarget } from './dom';
+import { ablationCsv, ablationPlotlyFigure, mosaicCsv, mosaicPlotlyFigure, slug } from './figure-data';
+import { renderMosaicFigureSvg } from './mosaic';
+import type { ChartTheme } from './theme';
+
+export type TextFormat = 'svg' | 'json' | 'csv';
+
+export interface MosaicExportOptions extends RenderTarget {
+  theme: ChartTheme;
+  /** SVG: the kinds drawn (default all); JSON: the first is the figure's initial kind. */
+  kinds?: AttentionKind[];
+  marked?: readonly HeadRef[];
+  width?: number;
+}
+
+export function mosaicExportText(result: MosaicResult, format: TextFormat, opts: MosaicExportOptions): string {
+  switch (format) {
+    case 'svg':
+      return serializeSvg(renderMosaicFigureSvg(result, { document: opts.document, theme: opts.theme, kinds: opts.kinds, marked: opts.marked, width: opts.width }));
+    case 'json':
+      return `${JSON.stringify(mosaicPlotlyFigure(result, { kind: opts.kinds?.[0] }), null, 1)}\n`;
+    case 'csv':
+      return mosaicCsv(result);
+  }
+}
+
+export interface AblationExportOptions extends RenderTarget {
+  theme: ChartTheme;
+  width?: number;
+}
+
+export function ablationExportText(result: AblationResult, format: TextFormat, opts: AblationExportOptions): string {
+  switch (format) {
+    case 'svg':
+      return serializeSvg(renderAblationFigureSvg(result, { document: opts.document, theme: opts.theme, width: opts.width }));
+    case 'json':
+      return `${JSON.stringify(ablationPlotlyFigure(result), null, 1)}\n`;
+    case 'csv':
+      return ablationCsv(result);
+  }
+}
+
+/** "mosaic-chronos-t5-small-cross.svg" (CSV holds every kind: no kind in its name). */
+export function mosaicFileName(result: Pick<MosaicResult, 'model'>, format: string, kind?: AttentionKind): string {
+  return `${slug(`mosaic-${result.model.name}${kind && format !== 'csv' ? `-${kind}` : ''}`)}.${format}`;
+}
+
+export function ablationFileName(result: Pick<AblationResult, 'model' | 'method'>, format: string): string {
+  return `${slug(`ablation-${result.model.name}-${result.method}`)}.${format}`;
+}

@@ -1,0 +1,59 @@
+/** Number and label formatting shared by charts, tooltips, tables and exports. */
+import type { AttentionKind, HeadRef } from '../../analysis/types';
+
+export const KIND_LABEL: Readonly<Record<AttentionKind, string>> = {
+  cross: 'Cross-attention',
+  encoder: 'Encoder self-attention',
+  decoder: 'Decoder self-attention',
+};
+export const KIND_SHORT: Readonly<Record<AttentionKind, string>> = { cross: 'Cross', encoder: 'Encoder', decoder: 'Decoder' };
+
+export type MosaicSide = 'center' | 'right';
+export const SIDES: readonly MosaicSide[] = ['center', 'right'];
+export const SIDE_LABEL: Readonly<Record<MosaicSide, string>> = { center: 'Current token', right: 'Token to right' };
+
+/** A score with 3 decimals; '–' for missing / non-finite. */
+export function fmtScore(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3);
+}
+
+/** `0.412 ± 0.013` */
+export function fmtScoreSe(v: number | undefined, se: number | undefined): string {
+  return se === undefined || !Number.isFinite(se) ? fmtScore(v) : `${fmtScore(v)} ± ${fmtScore(se)}`;
+}
+
+/** A metric value with 4 significant digits (metrics span orders of magnitude). */
+export function fmtMetric(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '–';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e5 || a < 1e-3) return v.toExponential(2);
+  return Number(v.toPrecision(4)).toString();
+}
+
+export function fmtSigned(v: number, f: (x: number) => string = fmtMetric): string {
+  return v > 0 ? `+${f(v)}` : f(v).replace('-', '−');
+}
+
+export function fmtPercent(v: number, digits = 1): string {
+  return Number.isFinite(v) ? `${v.toFixed(digits)}%` : '–';
+}
+
+/** "L3.H5" (zero-based, as the CLI accepts them). */
+export function headId(h: Pick<HeadRef, 'layer' | 'head'>): string {
+  return `L${h.layer}.H${h.head}`;
+}
+
+/** "induction_loss" → "Induction loss"; known acronyms upper-cased. */
+export function metricLabel(name: string): string {
+  const known: Record<string, string> = {
+    induction_loss: 'Induction loss (repeated tokens)',
+    induction_loss_control: 'Loss on non-repeating control',
+    mase: 'MASE',
+    wql: 'WQL',
+    mae_median: 'MAE of the median',
+  };
+  if (known[name]) return known[name];
+  const s = name.replace(/_/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
