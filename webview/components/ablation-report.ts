@@ -1,0 +1,220 @@
+/**
+ * <cl-ablation-report>: the ablation report panel (issue 6). Per metric the control distribution
+ * (box + strip), the unablated value and the ablated set (render/ablation.ts), with percentile and
+ * z-score; the metrics table; a picker of stored runs; export buttons; provenance.
+ *
+ * Properties
+ *   result: AblationResult | undefined
+ *   runs: AblationRunSummary[]   stored runs (newest first) for the picker
+ *   runId: string                the shown run's id
+ *   exportFormats: ExportFormat[] (empty hides the export bar)
+ *   exportStatus: string, exportBusy: boolean
+ *   notice: { kind, message, detail? } | undefined
+ * Events (bubbling, composed)
+ *   cl-open-run  { runId }
+ *   cl-export    { format, suggestedName, content }
+ *   cl-error     { message }
+ *   cl-dismiss-notice
+ * Methods
+ *   exportFigure(format): Promise<{ suggestedName, content }>
+ */
+import { LitElement, css, html } from 'lit';
+import type { AblationResult } from '../../analysis/types';
+import type { AblationRunSummary } from '../../protocol/ablation';
+import type { ExportContent, ExportFormat } from '../../protocol/common';
+import { ablationHeadline, renderAblationChart, renderAblationFigureSvg, renderAblationTable } from '../render/ablation';
+import { serializeSvg } from '../render/dom';
+import { ablationExportText, ablationFileName } from '../render/exports';
+import { resolveTheme } from '../render/resolve-theme';
+import './banner';
+import { ensureThemeCss, svgToPngBase64 } from './browser-export';
+import './chart';
+import type { ChartRenderer } from './chart';
+import './export-bar';
+import type { ExportDetail, Notice } from './types';
+import './provenance';
+import { baseStyles } from './styles';
+
+export class ClAblationReport extends LitElement {
+  static override properties = {
+    result: { attribute: false },
+    runs: { attribute: false },
+    runId: { type: String },
+    exportFormats: { attribute: false },
+    exportStatus: { type: String },
+    exportBusy: { type: Boolean },
+    notice: { attribute: false },
+  };
+
+  static override styles = [
+    baseStyles,
+    css`
+      :host {
+        padding: 12px 16px 24px;
+        max-width: 1100px;
+      }
+      header {
+        display: flex;
+        flex-wrap: wrap;
+        justify-content: space-between;
+        align-items: flex-start;
+        gap: 8px 24px;
+        margin-bottom: 12px;
+      }
+      .subtitle {
+        margin-top: 2px;
+      }
+      cl-banner {
+        margin-bottom: 10px;
+      }
+      .runs {
+        display: flex;
+        align-items: center;
+        gap: 8px;
+        margin-bottom: 12px;
+      }
+      select {
+        font: inherit;
+        color: var(--vscode-dropdown-foreground, var(--cl-fg, #1f1f1f));
+        background: var(--vscode-dropdown-background, var(--cl-bg, #ffffff));
+        border: 1px solid var(--vscode-dropdown-border, var(--cl-grid, #c8c8c8));
+        border-radius: 2px;
+        padding: 2px 4px;
+        max-width: 60ch;
+      }
+      cl-chart {
+        margin: 4px 0 16px;
+      }
+      .data {
+        margin: 0 0 12px;
+      }
+      cl-provenance {
+        margin-top: 16px;
+      }
+      .empty {
+        padding: 32px 0;
+      }
+    `,
+  ];
+
+  declare result: AblationResult | undefined;
+  declare runs: AblationRunSummary[];
+  declare runId: string;
+  declare exportFormats: ExportFormat[];
+  declare exportStatus: string;
+  declare exportBusy: boolean;
+  declare notice: Notice | undefined;
+
+  #renderer: ChartRenderer | undefined;
+  #rendererFor: AblationResult | undefined;
+  #table: HTMLTableElement | undefined;
+
+  constructor() {
+    super();
+    this.result = undefined;
+    this.runs = [];
+    this.runId = '';
+    this.exportFormats = ['svg', 'png', 'json', 'csv'];
+    this.exportStatus = '';
+    this.exportBusy = false;
+    this.notice = undefined;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    ensureThemeCss(this.ownerDocument);
+  }
+
+  protected override willUpdate(): void {
+    const r = this.result;
+    if (r && r !== this.#rendererFor) {
+      this.#rendererFor = r;
+      this.#renderer = ({ document, width }) => renderAblationChart(r, { document, width: Math.min(width, 1000) });
+      this.#table = renderAblationTable(r, { document: this.ownerDocument });
+    }
+  }
+
+  async exportFigure(format: ExportFormat): Promise<{ suggestedName: string; content: ExportContent }> {
+    const result = this.result;
+    if (!result) throw new Error('There is no ablation result to export yet.');
+    const theme = resolveTheme(this);
+    const suggestedName = ablationFileName(result, format);
+    if (format === 'png') {
+      const svg = serializeSvg(renderAblationFigureSvg(result, { document: this.ownerDocument, theme }));
+      return { suggestedName, content: { encoding: 'base64', data: await svgToPngBase64(svg, this.ownerDocument) } };
+    }
+    return { suggestedName, content: { encoding: 'utf8', data: ablationExportText(result, format, { document: this.ownerDocument, theme }) } };
+  }
+
+  async #onExportClick(e: CustomEvent<{ format: ExportFormat }>): Promise<void> {
+    const format = e.detail.format;
+    try {
+      const { suggestedName, content } = await this.exportFigure(format);
+      this.dispatchEvent(new CustomEvent<ExportDetail>('cl-export', { detail: { format, suggestedName, content }, bubbles: true, composed: true }));
+    } catch (err) {
+      this.dispatchEvent(new CustomEvent('cl-error', { detail: { message: (err as Error).message }, bubbles: true, composed: true }));
+    }
+  }
+
+  #onRunChange(e: Event): void {
+    const runId = (e.target as HTMLSelectElement).value;
+    if (runId && runId !== this.runId) this.dispatchEvent(new CustomEvent('cl-open-run', { detail: { runId }, bubbles: true, composed: true }));
+  }
+
+  override render() {
+    const r = this.result;
+    const notice = this.notice
+      ? html`<cl-banner
+          .kind=${this.notice.kind}
+          .message=${this.notice.message}
+          .detail=${this.notice.detail ?? ''}
+          ?dismissible=${this.notice.kind !== 'busy'}
+          @cl-dismiss=${() => this.dispatchEvent(new CustomEvent('cl-dismiss-notice', { bubbles: true, composed: true }))}
+        ></cl-banner>`
+      : null;
+    if (!r) return html`${notice}<div class="empty muted">No ablation run yet. Run “Chronos Lens: Run Ablation…” from the command palette.</div>`;
+    const csv = r.data.csv;
+    const dataLine = [
+      r.data.inductionLoss ? 'induction loss on repeated random tokens' : '',
+      csv ? `${csv.file} · ${csv.column}, last ${csv.heldOut} points held out, seasonal period ${csv.period}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    return html`
+      ${notice}
+      <header>
+        <div>
+          <h1>Head ablation · ${r.model.name}</h1>
+          <div class="subtitle muted">${ablationHeadline(r)}</div>
+        </div>
+        ${this.exportFormats.length
+          ? html`<cl-export-bar .formats=${this.exportFormats} .status=${this.exportStatus} ?busy=${this.exportBusy} @cl-export-click=${(e: CustomEvent<{ format: ExportFormat }>) => this.#onExportClick(e)}></cl-export-bar>`
+          : null}
+      </header>
+      ${this.runs.length > 1
+        ? html`<div class="runs">
+            <label for="run">Run</label>
+            <select id="run" @change=${(e: Event) => this.#onRunChange(e)}>
+              ${this.runs.map((run) => html`<option value=${run.id} ?selected=${run.id === this.runId}>${run.label} — ${run.createdAt.replace('T', ' ').slice(0, 16)}</option>`)}
+            </select>
+          </div>`
+        : null}
+      <p class="data muted">Data: ${dataLine || '–'}.</p>
+      <cl-chart .renderer=${this.#renderer} aria-label="Ablated set against the control distribution, per metric"></cl-chart>
+      ${this.#table}
+      <cl-provenance
+        .manifest=${r.manifest}
+        .model=${r.model}
+        .extra=${r.meanReference ? [['Mean reference', `batch ${r.meanReference.batch}, seed ${r.meanReference.seed}`] as [string, string]] : []}
+      ></cl-provenance>
+    `;
+  }
+}
+
+if (!customElements.get('cl-ablation-report')) customElements.define('cl-ablation-report', ClAblationReport);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cl-ablation-report': ClAblationReport;
+  }
+}

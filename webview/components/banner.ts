@@ -1,0 +1,108 @@
+/**
+ * <cl-banner>: an inline message above a view: an error (with its cause), or a busy line with a
+ * progress indicator.
+ *
+ * Properties: kind ('error' | 'busy' | 'info'), message, detail (optional cause), dismissible.
+ * Events: `cl-dismiss` when the close button is pressed.
+ */
+import { LitElement, css, html } from 'lit';
+import { baseStyles } from './styles';
+
+export class ClBanner extends LitElement {
+  static override properties = {
+    kind: { type: String, reflect: true },
+    message: { type: String },
+    detail: { type: String },
+    dismissible: { type: Boolean },
+  };
+  static override styles = [
+    baseStyles,
+    css`
+      :host {
+        display: block;
+      }
+      .banner {
+        display: flex;
+        align-items: flex-start;
+        gap: 8px;
+        padding: 6px 10px;
+        border-radius: 3px;
+        border: 1px solid var(--vscode-inputValidation-infoBorder, var(--cl-accent, #005fb8));
+        background: var(--vscode-inputValidation-infoBackground, rgba(0, 95, 184, 0.08));
+      }
+      :host([kind='error']) .banner {
+        border-color: var(--vscode-inputValidation-errorBorder, #be1100);
+        background: var(--vscode-inputValidation-errorBackground, rgba(190, 17, 0, 0.08));
+      }
+      .text {
+        flex: 1;
+        min-width: 0;
+      }
+      .detail {
+        white-space: pre-wrap;
+        opacity: 0.85;
+        margin-top: 2px;
+      }
+      .spinner {
+        width: 12px;
+        height: 12px;
+        margin-top: 3px;
+        border-radius: 50%;
+        border: 2px solid var(--cl-grid, #d8d8d8);
+        border-top-color: var(--vscode-progressBar-background, var(--cl-accent, #005fb8));
+        animation: spin 0.9s linear infinite;
+      }
+      @keyframes spin {
+        to {
+          transform: rotate(360deg);
+        }
+      }
+      @media (prefers-reduced-motion: reduce) {
+        .spinner {
+          animation: none;
+        }
+      }
+      button.close {
+        background: none;
+        border: none;
+        padding: 0 4px;
+        color: inherit;
+      }
+    `,
+  ];
+
+  declare kind: 'error' | 'busy' | 'info';
+  declare message: string;
+  declare detail: string;
+  declare dismissible: boolean;
+
+  constructor() {
+    super();
+    this.kind = 'info';
+    this.message = '';
+    this.detail = '';
+    this.dismissible = false;
+  }
+
+  override render() {
+    const role = this.kind === 'error' ? 'alert' : 'status';
+    return html`<div class="banner" role=${role}>
+      ${this.kind === 'busy' ? html`<div class="spinner" aria-hidden="true"></div>` : null}
+      <div class="text">
+        <div class="message">${this.message}</div>
+        ${this.detail ? html`<div class="detail mono">${this.detail}</div>` : null}
+      </div>
+      ${this.dismissible
+        ? html`<button class="close" aria-label="Dismiss" title="Dismiss" @click=${() => this.dispatchEvent(new CustomEvent('cl-dismiss', { bubbles: true, composed: true }))}>✕</button>`
+        : null}
+    </div>`;
+  }
+}
+
+if (!customElements.get('cl-banner')) customElements.define('cl-banner', ClBanner);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cl-banner': ClBanner;
+  }
+}

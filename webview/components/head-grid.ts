@@ -1,0 +1,118 @@
+/**
+ * <cl-head-grid>: layers × heads sparklines of one query's attention rows (render/series.ts
+ * renderHeadSparklines), with selection by click or keyboard (arrow keys move, Enter/Space select;
+ * roving tabindex). For the series view.
+ *
+ * Properties: rows ([layer][head][key]), selected ({ layer, head } | undefined), marker (key
+ * position to mark), scores (LayerHead printed under each sparkline), label (accessible name).
+ * Events: `cl-head-select` (detail { layer, head }), bubbling and composed.
+ */
+import { LitElement, css, html } from 'lit';
+import type { LayerHead } from '../../analysis/types';
+import { renderHeadSparklines } from '../render/series';
+import { baseStyles } from './styles';
+
+export class ClHeadGrid extends LitElement {
+  static override properties = {
+    rows: { attribute: false },
+    selected: { attribute: false },
+    marker: { type: Number },
+    scores: { attribute: false },
+    label: { type: String },
+  };
+  static override styles = [
+    baseStyles,
+    css`
+      .spark {
+        cursor: pointer;
+        outline: none;
+      }
+      .spark:focus-visible .spark-bg {
+        stroke: var(--vscode-focusBorder, var(--cl-accent, #005fb8));
+        stroke-width: 2px;
+        stroke-dasharray: 3 2;
+      }
+      svg {
+        display: block;
+        overflow: visible;
+      }
+    `,
+  ];
+
+  declare rows: number[][][];
+  declare selected: { layer: number; head: number } | undefined;
+  declare marker: number | undefined;
+  declare scores: LayerHead | undefined;
+  declare label: string;
+  #focus: { layer: number; head: number } | undefined;
+
+  constructor() {
+    super();
+    this.rows = [];
+    this.selected = undefined;
+    this.marker = undefined;
+    this.scores = undefined;
+    this.label = 'Attention per head';
+  }
+
+  #cellEl(layer: number, head: number): SVGGElement | null {
+    return this.renderRoot.querySelector<SVGGElement>(`.spark[data-layer="${layer}"][data-head="${head}"]`);
+  }
+
+  #select(layer: number, head: number): void {
+    this.#focus = { layer, head };
+    this.dispatchEvent(new CustomEvent('cl-head-select', { detail: { layer, head }, bubbles: true, composed: true }));
+  }
+
+  #onClick(e: Event): void {
+    const g = (e.target as Element).closest?.('.spark') as SVGGElement | null;
+    if (!g) return;
+    this.#select(Number(g.dataset.layer), Number(g.dataset.head));
+  }
+
+  #onKey(e: KeyboardEvent): void {
+    const g = (e.target as Element).closest?.('.spark') as SVGGElement | null;
+    if (!g) return;
+    const layer = Number(g.dataset.layer);
+    const head = Number(g.dataset.head);
+    const layers = this.rows.length;
+    const heads = this.rows[0]?.length ?? 0;
+    let to: [number, number] | undefined;
+    if (e.key === 'ArrowRight') to = [layer, Math.min(heads - 1, head + 1)];
+    else if (e.key === 'ArrowLeft') to = [layer, Math.max(0, head - 1)];
+    else if (e.key === 'ArrowDown') to = [Math.min(layers - 1, layer + 1), head];
+    else if (e.key === 'ArrowUp') to = [Math.max(0, layer - 1), head];
+    else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      this.#select(layer, head);
+      return;
+    } else return;
+    e.preventDefault();
+    const next = this.#cellEl(to[0], to[1]);
+    if (next) {
+      g.setAttribute('tabindex', '-1');
+      next.setAttribute('tabindex', '0');
+      next.focus();
+      this.#focus = { layer: to[0], head: to[1] };
+    }
+  }
+
+  override render() {
+    const svg = renderHeadSparklines(this.rows, { document: this.ownerDocument, selected: this.selected, marker: this.marker, scores: this.scores, interactive: true });
+    svg.setAttribute('aria-label', this.label);
+    const f = this.#focus ?? this.selected;
+    if (f) {
+      svg.querySelectorAll('.spark[tabindex="0"]').forEach((el) => el.setAttribute('tabindex', '-1'));
+      svg.querySelector(`.spark[data-layer="${f.layer}"][data-head="${f.head}"]`)?.setAttribute('tabindex', '0');
+    }
+    return html`<div @click=${(e: Event) => this.#onClick(e)} @keydown=${(e: KeyboardEvent) => this.#onKey(e)}>${svg}</div>`;
+  }
+}
+
+if (!customElements.get('cl-head-grid')) customElements.define('cl-head-grid', ClHeadGrid);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cl-head-grid': ClHeadGrid;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * <cl-provenance>: a collapsible "Provenance" block with a result's manifest (model and hash,
+ * command, seeds, versions, parameters), so every figure says how to reproduce it.
+ *
+ * Properties: manifest (Manifest), model (ModelSummary, optional), extra ([label, value][]).
+ */
+import { LitElement, css, html } from 'lit';
+import type { Manifest, ModelSummary } from '../../analysis/types';
+import { baseStyles } from './styles';
+
+export class ClProvenance extends LitElement {
+  static override properties = {
+    manifest: { attribute: false },
+    model: { attribute: false },
+    extra: { attribute: false },
+  };
+  static override styles = [
+    baseStyles,
+    css`
+      dl {
+        display: grid;
+        grid-template-columns: max-content 1fr;
+        gap: 2px 16px;
+        margin: 8px 0 0;
+      }
+      dt {
+        color: var(--cl-muted, #616161);
+      }
+      dd {
+        margin: 0;
+        overflow-wrap: anywhere;
+      }
+    `,
+  ];
+
+  declare manifest: Manifest | undefined;
+  declare model: ModelSummary | undefined;
+  declare extra: [string, string][];
+
+  constructor() {
+    super();
+    this.manifest = undefined;
+    this.model = undefined;
+    this.extra = [];
+  }
+
+  override render() {
+    const m = this.manifest;
+    if (!m) return null;
+    const kv = (o: Record<string, unknown>) =>
+      Object.entries(o)
+        .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+        .join(', ') || '–';
+    const rows: [string, string][] = [
+      ['Model', `${m.model.name}${this.model ? ` (${this.model.encoderLayers}+${this.model.decoderLayers} layers × ${this.model.heads} heads)` : ''}`],
+      ['Model hash', m.model.hash],
+      ['Command', m.command],
+      ['Seeds', kv(m.seeds)],
+      ['Parameters', kv(m.parameters)],
+      ['Execution provider', m.executionProvider],
+      ['Versions', `chronos-lens ${m.toolVersion}, onnxruntime ${m.versions.onnxruntime}, node ${m.versions.node}, graph builder ${m.versions.builder}`],
+      ['Created', m.createdAt],
+      ...this.extra,
+    ];
+    return html`<details>
+      <summary>Provenance</summary>
+      <dl>${rows.map(([k, v]) => html`<dt>${k}</dt><dd class=${k === 'Model hash' ? 'mono' : ''}>${v}</dd>`)}</dl>
+    </details>`;
+  }
+}
+
+if (!customElements.get('cl-provenance')) customElements.define('cl-provenance', ClProvenance);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cl-provenance': ClProvenance;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Styles shared by the components. Colours come from the `--cl-*` tokens (render/theme.ts, defined
+ * from VS Code's theme variables) or directly from VS Code's widget variables, each with a fallback
+ * so the components also look right outside VS Code (standalone HTML figures, tests).
+ */
+import { css } from 'lit';
+
+export const baseStyles = css`
+  :host {
+    display: block;
+    color: var(--cl-fg, #1f1f1f);
+    font-family: var(--cl-font, system-ui, sans-serif);
+    font-size: var(--vscode-font-size, 13px);
+    line-height: 1.4;
+  }
+  [hidden] {
+    display: none !important;
+  }
+  h1,
+  h2,
+  h3 {
+    font-weight: 600;
+    margin: 0;
+  }
+  h1 {
+    font-size: 1.25em;
+  }
+  h2 {
+    font-size: 1.05em;
+  }
+  .muted {
+    color: var(--cl-muted, #616161);
+  }
+  button {
+    font: inherit;
+    color: var(--vscode-button-secondaryForeground, var(--cl-fg, #1f1f1f));
+    background: var(--vscode-button-secondaryBackground, rgba(128, 128, 128, 0.14));
+    border: 1px solid var(--vscode-button-border, transparent);
+    border-radius: 2px;
+    padding: 3px 10px;
+    cursor: pointer;
+    line-height: 18px;
+  }
+  button:hover:not(:disabled) {
+    background: var(--vscode-button-secondaryHoverBackground, rgba(128, 128, 128, 0.24));
+  }
+  button:disabled {
+    opacity: 0.5;
+    cursor: default;
+  }
+  button.primary {
+    color: var(--vscode-button-foreground, #ffffff);
+    background: var(--vscode-button-background, #005fb8);
+  }
+  button.primary:hover:not(:disabled) {
+    background: var(--vscode-button-hoverBackground, #0258a8);
+  }
+  :focus-visible {
+    outline: 1px solid var(--vscode-focusBorder, var(--cl-accent, #005fb8));
+    outline-offset: 1px;
+  }
+  table {
+    border-collapse: collapse;
+    font-variant-numeric: tabular-nums;
+  }
+  caption {
+    text-align: left;
+    font-weight: 600;
+    padding: 0 0 6px;
+  }
+  th,
+  td {
+    padding: 4px 12px 4px 0;
+    text-align: left;
+    border-bottom: 1px solid var(--cl-grid, #d8d8d8);
+  }
+  thead th {
+    color: var(--cl-muted, #616161);
+    font-weight: 600;
+  }
+  tbody th {
+    font-weight: normal;
+  }
+  .num {
+    text-align: right;
+  }
+  details > summary {
+    cursor: pointer;
+    color: var(--cl-muted, #616161);
+  }
+  code,
+  .mono {
+    font-family: var(--vscode-editor-font-family, ui-monospace, 'SF Mono', Menlo, Consolas, monospace);
+    font-size: 0.92em;
+  }
+`;
+
+/** Floating widgets (tooltip, menu): VS Code's hover / menu colours. */
+export const floatingStyles = css`
+  .floating {
+    position: absolute;
+    z-index: 10;
+    box-shadow: 0 2px 8px var(--vscode-widget-shadow, rgba(0, 0, 0, 0.24));
+    border-radius: 4px;
+  }
+`;

@@ -1,0 +1,84 @@
+/**
+ * <cl-tooltip>: a small hover card positioned at (x, y) in its offset parent (the point it
+ * describes; the card sits above it, or below when there is no room). Purely presentational.
+ *
+ * Properties: heading (string), lines (string[]), x, y (px), open (boolean).
+ */
+import { LitElement, css, html } from 'lit';
+import { styleMap } from 'lit/directives/style-map.js';
+import { baseStyles } from './styles';
+
+export class ClTooltip extends LitElement {
+  static override properties = {
+    heading: { type: String },
+    lines: { attribute: false },
+    x: { type: Number },
+    y: { type: Number },
+    open: { type: Boolean, reflect: true },
+  };
+  static override styles = [
+    baseStyles,
+    css`
+      :host {
+        position: absolute;
+        left: 0;
+        top: 0;
+        z-index: 20;
+        pointer-events: none;
+        display: none;
+      }
+      :host([open]) {
+        display: block;
+      }
+      .card {
+        position: absolute;
+        white-space: nowrap;
+        padding: 5px 9px;
+        border-radius: 3px;
+        color: var(--vscode-editorHoverWidget-foreground, var(--cl-fg, #1f1f1f));
+        background: var(--vscode-editorHoverWidget-background, var(--cl-bg, #ffffff));
+        border: 1px solid var(--vscode-editorHoverWidget-border, var(--cl-grid, #c8c8c8));
+        box-shadow: 0 2px 8px var(--vscode-widget-shadow, rgba(0, 0, 0, 0.2));
+        font-variant-numeric: tabular-nums;
+      }
+      .heading {
+        font-weight: 600;
+      }
+      .line {
+        color: var(--vscode-editorHoverWidget-foreground, var(--cl-fg, #1f1f1f));
+      }
+    `,
+  ];
+
+  declare heading: string;
+  declare lines: string[];
+  declare x: number;
+  declare y: number;
+  declare open: boolean;
+
+  constructor() {
+    super();
+    this.heading = '';
+    this.lines = [];
+    this.x = 0;
+    this.y = 0;
+    this.open = false;
+  }
+
+  override render() {
+    // Above the point, centred; below it when the point is near the top.
+    const below = this.y < 64;
+    const transform = below ? 'translate(-50%, 14px)' : 'translate(-50%, calc(-100% - 10px))';
+    return html`<div class="card" role="tooltip" id="tip" style=${styleMap({ left: `${this.x}px`, top: `${this.y}px`, transform })}>
+      ${this.heading ? html`<div class="heading">${this.heading}</div>` : null} ${this.lines.map((l) => html`<div class="line">${l}</div>`)}
+    </div>`;
+  }
+}
+
+if (!customElements.get('cl-tooltip')) customElements.define('cl-tooltip', ClTooltip);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cl-tooltip': ClTooltip;
+  }
+}
