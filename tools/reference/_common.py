@@ -93,7 +93,11 @@ def _compact_numeric_lists(text: str) -> str:
 
 
 def save_arrays(path: Path, arrays: Mapping[str, torch.Tensor | np.ndarray], metadata: Dict[str, str] | None = None) -> Dict[str, Dict[str, Any]]:
-    """Save arrays as safetensors: floating -> F32, integer/bool -> I64. Returns {name: {dtype, shape}}."""
+    """Save arrays as safetensors: floating -> F32, integer/bool -> I64. Returns {name: {dtype, shape}}.
+    Keep metadata to at most one key: safetensors writes the metadata map in hash order, so several keys
+    make the file bytes differ from run to run."""
+    if metadata and len(metadata) > 1:
+        raise ValueError("at most one metadata key (byte-reproducible files)")
     from safetensors.torch import save_file
 
     out: Dict[str, torch.Tensor] = {}

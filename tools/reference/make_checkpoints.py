@@ -69,11 +69,12 @@ FIXTURE_SPECS: Dict[str, Dict[str, Any]] = {
              "embedding drawn with std 2 so the (tied, d_model^-0.5-rescaled) next-token distribution is peaked but "
              "far from degenerate. Used for the incremental-decoding and forecast references.",
     ),
-    "t5-gated-v4096-bf16": dict(
-        seed=1202, vocab=4096, d_model=16, d_kv=8, num_heads=3, d_ff=32, num_layers=2, num_decoder_layers=2,
+    "t5-gated-v2304-bf16": dict(
+        seed=1202, vocab=2304, d_model=16, d_kv=8, num_heads=3, d_ff=32, num_layers=2, num_decoder_layers=2,
         feed_forward_proj="gated-gelu", tie_word_embeddings=True, dtype="bfloat16", buckets=32, max_distance=128,
         chronos=dict(context_length=512, prediction_length=64),
-        note="gated-gelu (gelu_new), tied, BF16 weights; full Chronos vocab 4096; 3 heads x 8 = 24 != d_model 16. "
+        note="gated-gelu (gelu_new), tied, BF16 weights; vocab / n_tokens 2304 (large enough for the mosaic ids "
+             "1911..2187, smaller than 4096 to keep the fixtures small); 3 heads x 8 = 24 != d_model 16. "
              "Second mosaic-reference checkpoint.",
     ),
     "t5-relu-untied-f16": dict(
