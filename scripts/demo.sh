@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 node dist/cli.js info
 if node dist/cli.js mosaic --help >/dev/null 2>&1; then
-  node dist/cli.js mosaic --csv samples/motif-repeat.csv --out mosaic.html
+  node dist/cli.js mosaic --csv samples/repeated-motif.csv --out mosaic.html
   node dist/cli.js mosaic --json --out mosaic.json >/dev/null
   echo "wrote mosaic.html and mosaic.json"
 fi
-node dist/cli.js forecast samples/motif-repeat.csv --prediction-length 16
+node dist/cli.js forecast samples/repeated-motif.csv --prediction-length 16
