@@ -3,7 +3,7 @@
 reads the checkpoint files directly (config.json, model.safetensors or the sharded index, F32/F16/BF16)
 the way the TypeScript reader does, and compares with every test/fixtures/runtime/*.json case.
 
-    tools/.venv/bin/python tools/reference/check_numpy_t5.py
+    tools/.venv/bin/python tools/reference/check_numpy_t5.py [FIXTURE_DIR]   # default test/fixtures/runtime
 
 It documents, in code, the numerics the TypeScript graph must reproduce. No torch / transformers here.
 """
@@ -175,14 +175,15 @@ def t5_forward(W, cfg, input_ids, attention_mask, decoder_input_ids, masks=None)
 
 def main() -> None:
     worst = 0.0
-    for meta_path in sorted(RUNTIME.glob("*.json")):
+    runtime = Path(sys.argv[1]) if len(sys.argv) > 1 else RUNTIME
+    for meta_path in sorted(runtime.glob("*.json")):
         meta = json.loads(meta_path.read_text())
         if meta["kind"] == "incremental":
             continue
-        ckpt = (REPO / meta["checkpoint"]).resolve()
+        ckpt = (REPO / meta["checkpoint"]).resolve()  # an absolute path stays absolute
         cfg = json.loads((ckpt / "config.json").read_text())
         W = read_checkpoint(ckpt)
-        arr = read_safetensors(RUNTIME / meta["arrays_file"])
+        arr = read_safetensors(runtime / meta["arrays_file"])
         masks = {k: arr[k].astype(np.float64) for k in ("head_mask", "decoder_head_mask", "cross_attn_head_mask") if k in arr}
         out = t5_forward(W, cfg, arr["input_ids"], arr["attention_mask"], arr["decoder_input_ids"], masks)
         diffs = {k: float(np.abs(out[k] - arr[k]).max()) for k in out}

@@ -3,6 +3,7 @@
 
     tools/.venv/bin/python tools/reference/make_fixtures.py                  # everything
     tools/.venv/bin/python tools/reference/make_fixtures.py --only runtime   # or: tokenizer, buckets
+    tools/.venv/bin/python tools/reference/make_fixtures.py --model DIR --out-dir OUT  # any checkpoint (not committed)
 
 runtime   -> test/fixtures/runtime/<checkpoint>.<case>.safetensors + .json, for every committed
              checkpoint (test/fixtures/checkpoints/*) and for the real Chronos test checkpoint
@@ -214,8 +215,8 @@ def incremental_arrays(model, inputs: Dict[str, torch.Tensor], steps: int) -> Di
 
 
 def write_case(name: str, kind: str, model_dir: Path, model, arrays: Dict[str, torch.Tensor], inputs: Dict[str, Any],
-               description: str, extra: Dict[str, Any]) -> int:
-    path = RUNTIME_DIR / f"{name}.safetensors"
+               description: str, extra: Dict[str, Any], out_dir: Path = RUNTIME_DIR) -> int:
+    path = out_dir / f"{name}.safetensors"
     info = save_arrays(path, arrays, metadata={"case": name})
     meta = {
         "format": "chronos-lens-runtime-fixture",
@@ -223,7 +224,7 @@ def write_case(name: str, kind: str, model_dir: Path, model, arrays: Dict[str, t
         "case": name,
         "kind": kind,
         "description": description,
-        "checkpoint": rel_to_repo(model_dir),
+        "checkpoint": rel_to_repo(model_dir) if out_dir == RUNTIME_DIR else str(model_dir),
         "arrays_file": path.name,
         "arrays": info,
         "model": model_summary(model, model_dir),
@@ -239,7 +240,7 @@ def write_case(name: str, kind: str, model_dir: Path, model, arrays: Dict[str, t
         "generator": "tools/reference/make_fixtures.py",
     }
     meta.update(extra)
-    write_json(RUNTIME_DIR / f"{name}.json", meta)
+    write_json(out_dir / f"{name}.json", meta)
     return path.stat().st_size
 
 
@@ -249,9 +250,10 @@ def checkpoint_dirs() -> List[Tuple[str, Path]]:
     return dirs
 
 
-def make_runtime(only: List[str] | None) -> None:
-    RUNTIME_DIR.mkdir(parents=True, exist_ok=True)
-    for name, model_dir in checkpoint_dirs():
+def make_runtime(only: List[str] | None, models: List[Tuple[str, Path]] | None = None,
+                 out_dir: Path = RUNTIME_DIR) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, model_dir in models or checkpoint_dirs():
         if only and name not in only:
             continue
         model = load_t5_float32(model_dir)
@@ -266,7 +268,7 @@ def make_runtime(only: List[str] | None) -> None:
         write_case(f"{name}.forward", "forward", model_dir, model, arrays, inputs,
                    "Plain forward pass: logits, encoder/decoder last hidden states and every attention "
                    "probability tensor, for a left-padded batch with missing values (attention_mask 0).",
-                   {"computation": COMPUTATION.format(extra="")})
+                   {"computation": COMPUTATION.format(extra="")}, out_dir)
 
         masks = head_masks(model.config.num_layers, model.config.num_decoder_layers, model.config.num_heads)
         arrays = forward_arrays(model, inputs, masks)
@@ -278,7 +280,7 @@ def make_runtime(only: List[str] | None) -> None:
                    {"computation": COMPUTATION.format(
                        extra=", head_mask=head_mask, decoder_head_mask=decoder_head_mask, "
                              "cross_attn_head_mask=cross_attn_head_mask"),
-                    "head_masks": {k: v.tolist() for k, v in masks.items()}})
+                    "head_masks": {k: v.tolist() for k, v in masks.items()}}, out_dir)
 
         if name == INCREMENTAL_CHECKPOINT:
             arrays, diff = incremental_arrays(model, inputs, INCREMENTAL_STEPS)
@@ -293,7 +295,7 @@ def make_runtime(only: List[str] | None) -> None:
                                        "out = model(encoder_outputs=enc, attention_mask=attention_mask, "
                                        "decoder_input_ids=last_token, past_key_values=past, use_cache=True)",
                         "steps": INCREMENTAL_STEPS,
-                        "max_abs_diff_cache_vs_no_cache": diff})
+                        "max_abs_diff_cache_vs_no_cache": diff}, out_dir)
 
 
 def check_attention_sanity(arrays: Dict[str, torch.Tensor]) -> None:
@@ -512,10 +514,10 @@ def make_bucket_fixtures() -> None:
 # ---------------------------------------------------------------------------------------------
 # Verification: read everything back
 # ---------------------------------------------------------------------------------------------
-def verify_runtime() -> None:
-    for meta_path in sorted(RUNTIME_DIR.glob("*.json")):
+def verify_runtime(out_dir: Path = RUNTIME_DIR) -> None:
+    for meta_path in sorted(out_dir.glob("*.json")):
         meta = json.loads(meta_path.read_text())
-        arrays = load_arrays(RUNTIME_DIR / meta["arrays_file"])
+        arrays = load_arrays(out_dir / meta["arrays_file"])
         assert set(arrays) == set(meta["arrays"]), meta_path
         for k, v in meta["arrays"].items():
             assert list(arrays[k].shape) == v["shape"], (meta_path, k)
@@ -563,8 +565,17 @@ def main() -> None:
     ap.add_argument("--only", choices=["runtime", "tokenizer", "buckets"], help="write one group only")
     ap.add_argument("--checkpoints", help="comma-separated checkpoint names for the runtime group")
     ap.add_argument("--verify", action="store_true", help="only re-read and check the written fixtures")
+    ap.add_argument("--model", type=Path, help="on demand (not committed): forward + head-mask references for this "
+                                               "checkpoint folder (e.g. a --real checkpoint of make_checkpoints.py)")
+    ap.add_argument("--out-dir", type=Path, help="output folder for --model")
     args = ap.parse_args()
     setup_torch()
+    if args.model:
+        if not args.out_dir:
+            ap.error("--model needs --out-dir")
+        make_runtime(None, [(args.model.resolve().name, args.model.resolve())], args.out_dir)
+        verify_runtime(args.out_dir)
+        return
     groups = [args.only] if args.only else ["runtime", "tokenizer", "buckets"]
     if not args.verify:
         if "runtime" in groups:
