@@ -1,0 +1,198 @@
+/**
+ * chronos-lens ablate: ablate a head set (explicit, or the top-k of an induction mosaic) and measure the
+ * induction loss (with a non-repeating control) and, with --csv, forecast errors on held-out points,
+ * against the unablated model and seeded random control sets of the same size.
+ */
+import * as path from 'node:path';
+import { readCsvFile } from '../../core/csv';
+import { ChronosLensError } from '../../core/errors';
+import { AblationMethod, runAblation } from '../../analysis/ablation';
+import { formatHead, headGrid, parseHeads, topHeads } from '../../analysis/heads';
+import { runMosaic } from '../../analysis/mosaic';
+import { PROTOCOL_DEFAULTS } from '../../analysis/tokens';
+import { AblationResult, MosaicResult } from '../../analysis/types';
+import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, progressBar, writeFileAtomic } from '../common';
+import { figureFormatOf, renderAblationFigure } from '../figures';
+import { defaultModelDir } from '../paths';
+import { parseKinds } from './mosaic';
+import { promises as fsp } from 'node:fs';
+
+export const usage = `chronos-lens ablate (--heads L.H,... | --top K) [options]
+
+Ablates attention heads and measures what breaks: the induction loss (cross-entropy of the
+continuation of a repeated random sequence, and of a non-repeating control) and, with --csv, MASE,
+WQL and MAE of the median on the last held-out points of a column; each against the unablated model
+and against random control sets of the same size (percentile, z-score).
+
+Options:
+  --heads LIST           heads to ablate, zero-based: L3.H5 (cross-attention), or with a kind:
+                         cross:L3.H5, encoder:L0.H2, decoder:L1.H1; comma-separated
+  --top K                instead: the K heads with the highest induction-mosaic score
+  --kind KIND            for --top: mosaic kinds to rank (cross | encoder | decoder | all; default cross)
+  --mosaic FILE.json     for --top: a saved mosaic result (chronos-lens mosaic --out FILE.json)
+                         instead of computing the reference mosaic
+  --method zero|mean     replace the head's output with 0 or its mean over a reference batch (default zero)
+  --controls N           random control sets (default 10)
+  --seed N               seed of the control sets (default 0)
+  --batch N --seq-len N --repeats N --sub-extension N --vocab A:B --token-seed N
+                         the induction-loss batch (defaults: the mosaic protocol's, token seed ${PROTOCOL_DEFAULTS.seed})
+  --no-induction         skip the induction loss (needs --csv)
+  --csv FILE --column NAME   forecast metrics on this column
+  --held-out N           points held out at the end (default: the model's prediction length)
+  --period P             MASE's seasonal period (default: detected, else 1)
+  --samples N            forecast samples (default: the model's num_samples)
+  --forecast-seed N      forecast sampling seed, shared by every variant (default 0)
+  --json                 print the result as JSON
+  --out FILE             write the result: .json (the result), .svg / .png / .html / .csv (report)
+  --model DIR            Chronos checkpoint folder (default: the bundled chronos-t5-nano)
+  --provider, --threads, --cache-dir, --no-cache, --debug   see chronos-lens --help`;
+
+function parseVocab(v: string | undefined): [number, number] | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+):(\d+)$/.exec(v.trim());
+  if (!m || Number(m[1]) > Number(m[2])) throw new ChronosLensError('BAD_INPUT', `--vocab must be A:B with integers A <= B, got "${v}"`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return '—';
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(2) : v.toFixed(4);
+}
+
+export function ablationText(r: AblationResult): string {
+  const head = ['metric', 'unablated', 'ablated', 'change', 'controls (mean ± sd)', 'percentile', 'z'];
+  const rows = r.metrics.map((m) => {
+    const n = m.controls.length;
+    const mean = n ? m.controls.reduce((a, b) => a + b, 0) / n : NaN;
+    const sd = n > 1 ? Math.sqrt(m.controls.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
+    const change = m.ablated - m.unablated;
+    return [m.name, fmt(m.unablated), fmt(m.ablated), `${change >= 0 ? '+' : ''}${fmt(change)}`, n ? `${fmt(mean)} ± ${fmt(sd)}` : '—', Number.isFinite(m.percentile) ? m.percentile.toFixed(0) : '—', Number.isFinite(m.zScore) ? m.zScore.toFixed(2) : '—'];
+  });
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
+  const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join('  ');
+  const csv = r.data.csv;
+  return [
+    `${r.model.name} · ${r.method} ablation of ${r.heads.map(formatHead).join(', ')} · ${r.controlSets.length} control sets`,
+    csv ? `forecast metrics on ${csv.file} column "${csv.column}": last ${csv.heldOut} points held out, MASE period ${csv.period}` : '',
+    line(head),
+    ...rows.map(line),
+  ].filter(Boolean).join('\n') + '\n';
+}
+
+export async function writeAblationOut(file: string, result: AblationResult): Promise<void> {
+  if (file.toLowerCase().endsWith('.plotly.json')) return writeFileAtomic(file, renderAblationFigure(result, 'json'));
+  if (file.toLowerCase().endsWith('.json')) return writeFileAtomic(file, JSON.stringify(result, null, 2) + '\n');
+  const format = figureFormatOf(file);
+  if (!format) throw new ChronosLensError('BAD_INPUT', `--out ${file}: unknown extension (expected .json, .svg, .png, .html, .csv or .plotly.json)`);
+  await writeFileAtomic(file, renderAblationFigure(result, format));
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    ...MODEL_OPTIONS,
+    heads: { type: 'string' },
+    top: { type: 'string' },
+    kind: { type: 'string' },
+    mosaic: { type: 'string' },
+    method: { type: 'string' },
+    controls: { type: 'string' },
+    seed: { type: 'string' },
+    batch: { type: 'string' },
+    'seq-len': { type: 'string' },
+    repeats: { type: 'string' },
+    'sub-extension': { type: 'string' },
+    vocab: { type: 'string' },
+    'token-seed': { type: 'string' },
+    'no-induction': { type: 'boolean' },
+    csv: { type: 'string' },
+    column: { type: 'string' },
+    'held-out': { type: 'string' },
+    period: { type: 'string' },
+    samples: { type: 'string' },
+    'forecast-seed': { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout.write(usage + '\n');
+    return 0;
+  }
+  if (positionals.length) throw new ChronosLensError('BAD_INPUT', `ablate takes no positional arguments, got ${positionals.join(' ')} (a CSV goes after --csv)`);
+  const top = intFlag(values.top, 'top', 1);
+  if ((values.heads === undefined) === (top === undefined)) throw new ChronosLensError('BAD_INPUT', 'give --heads L.H,... or --top K');
+  if ((values.kind || values.mosaic) && top === undefined) throw new ChronosLensError('BAD_INPUT', '--kind and --mosaic go with --top');
+  const method = (values.method ?? 'zero') as AblationMethod;
+  if (method !== 'zero' && method !== 'mean') throw new ChronosLensError('BAD_INPUT', `--method must be zero or mean, got "${values.method}"`);
+  if (values['no-induction'] && !values.csv) throw new ChronosLensError('BAD_INPUT', '--no-induction leaves nothing to measure without --csv');
+  if (values.column && !values.csv) throw new ChronosLensError('BAD_INPUT', '--column needs --csv FILE');
+  for (const f of ['held-out', 'period', 'samples', 'forecast-seed'] as const) if (values[f] !== undefined && !values.csv) throw new ChronosLensError('BAD_INPUT', `--${f} needs --csv FILE`);
+  const induction = {
+    batch: intFlag(values.batch, 'batch', 1),
+    seqLen: intFlag(values['seq-len'], 'seq-len', 2),
+    repeats: intFlag(values.repeats, 'repeats', 2),
+    subExtension: intFlag(values['sub-extension'], 'sub-extension', 0),
+    vocab: parseVocab(values.vocab),
+    seed: intFlag(values['token-seed'], 'token-seed', 0),
+  };
+  const controls = intFlag(values.controls, 'controls', 0) ?? 10;
+  const controlSeed = intFlag(values.seed, 'seed', 0) ?? 0;
+  let saved: MosaicResult | undefined;
+  if (values.mosaic) {
+    try {
+      saved = JSON.parse(await fsp.readFile(values.mosaic, 'utf8')) as MosaicResult;
+    } catch (e) {
+      throw new ChronosLensError('BAD_INPUT', `--mosaic ${values.mosaic}: cannot read a mosaic result (${(e as Error).message})`);
+    }
+  }
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
+  const bar = progressBar(io, 'ablate');
+  try {
+    const grid = headGrid(model.config);
+    let heads;
+    if (values.heads !== undefined) heads = parseHeads(values.heads, grid);
+    else {
+      const kinds = values.kind ? parseKinds(values.kind) : ['cross' as const];
+      let mosaic = saved;
+      if (mosaic && mosaic.model?.hash && mosaic.model.hash !== (await model.hash())) {
+        io.stderr.write(`warning: ${values.mosaic} was computed with another model (${mosaic.model.name}); ranking its heads anyway\n`);
+      }
+      if (!mosaic) {
+        mosaic = await runMosaic(model, { kinds, batch: induction.batch, seqLen: induction.seqLen, repeats: induction.repeats, subExtension: induction.subExtension, vocab: induction.vocab, seed: induction.seed, signal: io.signal });
+      }
+      heads = topHeads(mosaic, top!, { kinds });
+    }
+    let series;
+    if (values.csv) {
+      const s = await readCsvFile(values.csv, { column: values.column, signal: io.signal });
+      for (const w of s.warnings) io.stderr.write(`warning: ${w}\n`);
+      series = {
+        values: s.values,
+        file: path.basename(values.csv),
+        column: s.column,
+        heldOut: intFlag(values['held-out'], 'held-out', 1),
+        period: intFlag(values.period, 'period', 1),
+        numSamples: intFlag(values.samples, 'samples', 1),
+        seed: intFlag(values['forecast-seed'], 'forecast-seed', 0),
+      };
+    }
+    const result = await runAblation(model, {
+      heads,
+      method,
+      controls,
+      controlSeed,
+      induction: values['no-induction'] ? false : induction,
+      series,
+      signal: io.signal,
+      onProgress: bar.onProgress,
+    });
+    bar.done();
+    if (values.out) await writeAblationOut(values.out, result);
+    if (values.json) printJson(io, result);
+    else io.stdout.write(ablationText(result));
+    return 0;
+  } finally {
+    bar.done();
+    await model.dispose();
+  }
+}

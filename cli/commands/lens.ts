@@ -1,0 +1,143 @@
+/**
+ * chronos-lens lens FILE.csv --position I: the attention lens of the series view, headless. Encoder
+ * self-attention rows of one context position (or, with --step S, the cross-attention of forecast step
+ * S, the decoder teacher-forced with the median forecast), top-k positions and same-token positions;
+ * optionally the periodicity of the context and of every encoder head.
+ */
+import * as path from 'node:path';
+import { readCsvFile } from '../../core/csv';
+import { ChronosLensError } from '../../core/errors';
+import { forecast } from '../../core/forecast';
+import { AttentionLens } from '../../analysis/lens';
+import { periodicity } from '../../analysis/periodicity';
+import { LensResult, PeriodicityResult } from '../../analysis/types';
+import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, progressBar } from '../common';
+import { defaultModelDir } from '../paths';
+
+export const usage = `chronos-lens lens FILE.csv --position I [options]
+
+Attention of the model on the last context_length values of a CSV column: the encoder self-attention
+row of context position I for every layer and head (or one), the top attended positions, and the
+positions holding the same token as I and the ones after them (what an induction head looks at).
+
+Options:
+  --column NAME|INDEX    value column (default: the first numeric column)
+  --position I           context position, 0-based (negative counts from the end: --position=-1 is the last)
+  --step S               instead: the cross-attention of forecast step S (0-based), with the decoder
+                         teacher-forced on the median forecast
+  --layer L --head H     only this layer / head (full rows are printed for a single head)
+  --top K                top attended positions per head (default 5)
+  --periodicity          also: the context's periods and per-head attention at lags k*period
+  --period P             the period for --periodicity (default: the strongest detected)
+  --samples N --seed N   forecast sampling for --step (default: the model's num_samples, seed 0)
+  --model DIR            Chronos checkpoint folder (default: the bundled chronos-t5-nano)
+  --json                 print {file, column, contextStart, lens, periodicity?} as JSON
+  --provider, --threads, --cache-dir, --no-cache, --debug   see chronos-lens --help`;
+
+function signedInt(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new ChronosLensError('BAD_INPUT', `--${name} must be an integer, got "${v}"`);
+  return n;
+}
+
+/** `values`: the kept rows; `offset`: kept index of context position 0; `firstRow`: data-row index of the first kept row. */
+function lensText(r: LensResult, values: ArrayLike<number>, offset: number, firstRow: number, full: boolean): string {
+  const at = (p: number) => `${p} (data row ${firstRow + offset + p}, value ${fmt(values[offset + p])}, token ${r.tokens[p]})`;
+  const out = [
+    r.kind === 'encoder' ? `encoder self-attention of context position ${at(r.position)}` : `cross-attention of forecast step ${r.position} over ${r.contextLength} context positions`,
+    `same token at: ${r.sameToken.length ? r.sameToken.join(', ') : 'none'}; after them: ${r.nextToken.length ? r.nextToken.join(', ') : 'none'}`,
+    '',
+  ];
+  for (let l = 0; l < r.rows.length; l++) {
+    for (let h = 0; h < (r.rows[l]?.length ?? 0); h++) {
+      const top = r.top[l][h];
+      if (!top.length) continue;
+      out.push(`L${l}.H${h}  ${top.map((t) => `${t.position}:${t.weight.toFixed(3)}`).join('  ')}`);
+      if (full) out.push(r.rows[l][h].map((w, p) => `  ${String(p).padStart(4)} ${w.toFixed(4)}`).join('\n'));
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+function periodicityText(p: PeriodicityResult): string {
+  const s = p.headScores;
+  const out = [
+    '',
+    `periods: ${p.periods.length ? p.periods.map((x) => `${x.period} (acf ${x.strength.toFixed(2)})`).join(', ') : 'none detected'}`,
+    `encoder heads at lags k*${s.period} (±1): attention mass / uniform head = ratio; spectrum at 1/${s.period}`,
+  ];
+  for (let l = 0; l < s.mass.length; l++) {
+    out.push(`L${l}  ${s.mass[l].map((m, h) => `H${h} ${m.toFixed(3)}/${s.uniform[l][h].toFixed(3)}=${s.ratio[l][h].toFixed(2)} sp ${p.spectrum![l][h].toFixed(2)}`).join('  ')}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return 'missing';
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e6 || a < 1e-3) ? v.toExponential(3) : String(Number(v.toPrecision(6)));
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    ...MODEL_OPTIONS,
+    column: { type: 'string' },
+    position: { type: 'string' },
+    step: { type: 'string' },
+    layer: { type: 'string' },
+    head: { type: 'string' },
+    top: { type: 'string' },
+    periodicity: { type: 'boolean' },
+    period: { type: 'string' },
+    samples: { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) {
+    io.stdout.write(usage + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) throw new ChronosLensError('BAD_INPUT', `lens takes one CSV file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
+  const position = signedInt(values.position, 'position');
+  const step = intFlag(values.step, 'step', 0);
+  if ((position === undefined) === (step === undefined)) throw new ChronosLensError('BAD_INPUT', 'give --position I (a context position) or --step S (a forecast step)');
+  const layer = intFlag(values.layer, 'layer', 0);
+  const head = intFlag(values.head, 'head', 0);
+  const topK = intFlag(values.top, 'top', 1);
+  const period = intFlag(values.period, 'period', 2);
+  if (period !== undefined && !values.periodicity) throw new ChronosLensError('BAD_INPUT', '--period goes with --periodicity');
+  const file = positionals[0];
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
+  const bar = progressBar(io, 'lens');
+  try {
+    const cc = model.config.chronos;
+    const s = await readCsvFile(file, { column: values.column, tailRows: cc.contextLength, signal: io.signal });
+    for (const w of s.warnings) io.stderr.write(`warning: ${w}\n`);
+    const lens = await AttentionLens.compute(model, s.values, { signal: io.signal });
+    const contextStart = lens.offset; // index into the kept rows
+    let result: LensResult;
+    if (step !== undefined) {
+      const f = await forecast(model, s.values, { predictionLength: Math.max(step + 1, cc.predictionLength), numSamples: intFlag(values.samples, 'samples'), seed: intFlag(values.seed, 'seed', 0) ?? 0, signal: io.signal, onProgress: bar.onProgress });
+      await lens.setForecast(model, { values: f.median }, { signal: io.signal });
+      result = lens.crossAt(step, { layer, head, topK });
+    } else {
+      const p = position! < 0 ? lens.contextLength + position! : position!;
+      if (p < 0 || p >= lens.contextLength) throw new ChronosLensError('BAD_INPUT', `--position ${position} is outside the context (0..${lens.contextLength - 1}, or -${lens.contextLength}..-1)`);
+      result = lens.rowsAt(p, { layer, head, topK });
+    }
+    const per = values.periodicity ? periodicity(lens, s.values, { period, signal: io.signal }) : undefined;
+    bar.done();
+    if (values.json) {
+      printJson(io, { file: path.resolve(file), column: s.column, contextStart: s.firstRow + contextStart, lens: result, ...(per ? { periodicity: per } : {}) });
+    } else {
+      io.stdout.write(`${model.name} · ${path.basename(file)} column "${s.column}" · context = data rows ${s.firstRow + contextStart}..${s.firstRow + contextStart + lens.contextLength - 1}\n`);
+      io.stdout.write(lensText(result, s.values, contextStart, s.firstRow, layer !== undefined && head !== undefined));
+      if (per) io.stdout.write(periodicityText(per));
+    }
+    return 0;
+  } finally {
+    bar.done();
+    await model.dispose();
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * chronos-lens mosaic: induction mosaics (cross, encoder and decoder attention) on the background
+ * article's repeated-random-tokens protocol, on a saved token batch, or on windows of a CSV column.
+ */
+import * as path from 'node:path';
+import { readCsvFile } from '../../core/csv';
+import { ChronosLensError } from '../../core/errors';
+import { DEFAULT_THRESHOLD, mosaicTokenBatch, runMosaic } from '../../analysis/mosaic';
+import { PROTOCOL_DEFAULTS, readTokenBatch, writeTokenBatch } from '../../analysis/tokens';
+import { ATTENTION_KINDS, AttentionKind, MosaicKind, MosaicResult } from '../../analysis/types';
+import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar, writeFileAtomic } from '../common';
+import { figureFormatOf, renderMosaicFigure } from '../figures';
+import { defaultModelDir } from '../paths';
+
+export const usage = `chronos-lens mosaic [options]
+
+Induction mosaics: for every head, the attention to the latest earlier copy of the current token
+("center") and to the token after it ("right"), averaged over a batch of repeated random tokens
+(the background article's protocol), with standard errors and the heads above a threshold.
+
+Options:
+  --model DIR            Chronos checkpoint folder (default: the bundled chronos-t5-nano)
+  --kind KIND            cross | encoder | decoder | all (default all)
+  --batch N              sequences (default ${PROTOCOL_DEFAULTS.batch})
+  --seq-len N            random tokens per sequence (default ${PROTOCOL_DEFAULTS.seqLen})
+  --repeats N            times the sequence is repeated (default ${PROTOCOL_DEFAULTS.repeats})
+  --sub-extension N      tokens of the sequence repeated once more before EOS (default ${PROTOCOL_DEFAULTS.subExtension})
+  --vocab A:B            inclusive token-id range (default ${PROTOCOL_DEFAULTS.vocab[0]}:${PROTOCOL_DEFAULTS.vocab[1]})
+  --seed N               random seed (default ${PROTOCOL_DEFAULTS.seed})
+  --tokens FILE          run on a saved token batch (chronos-lens-token-batch JSON) instead
+  --save-tokens FILE     save the token batch used (to rerun it here or in another implementation)
+  --csv FILE --column NAME   data-driven variant: windows of a CSV column instead of random ids
+  --threshold X          count heads with a score >= X (default ${DEFAULT_THRESHOLD})
+  --json                 print the result as JSON
+  --out FILE             write the result: .json (the result), .svg / .png / .html (figure),
+                         .csv (the numbers), .plotly.json (a Plotly figure)
+  --provider, --threads, --cache-dir, --no-cache, --debug   see chronos-lens --help`;
+
+function parseVocab(v: string | undefined): [number, number] | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+):(\d+)$/.exec(v.trim());
+  if (!m || Number(m[1]) > Number(m[2])) throw new ChronosLensError('BAD_INPUT', `--vocab must be A:B with integers A <= B, got "${v}"`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+export function parseKinds(v: string | undefined): AttentionKind[] {
+  if (v === undefined || v === 'all') return [...ATTENTION_KINDS];
+  const kinds = v.split(',').map((s) => s.trim());
+  for (const k of kinds) if (!(ATTENTION_KINDS as readonly string[]).includes(k)) throw new ChronosLensError('BAD_INPUT', `--kind must be cross, encoder, decoder or all, got "${k}"`);
+  return kinds as AttentionKind[];
+}
+
+const KIND_TITLE: Record<AttentionKind, string> = { cross: 'cross-attention (decoder layers)', encoder: 'encoder self-attention', decoder: 'decoder self-attention' };
+
+function grid(m: MosaicKind, threshold: number): string {
+  const cell = (v: number) => `${v.toFixed(3)}${v >= threshold ? '*' : ' '}`;
+  const heads = Array.from({ length: m.heads }, (_, h) => `H${h}`.padStart(7)).join('');
+  const lines = [`       center${' '.repeat(Math.max(0, m.heads * 7 - 6))}   right`, `     ${heads}   ${heads}`];
+  for (let l = 0; l < m.layers; l++) {
+    lines.push(`L${String(l).padEnd(3)} ${m.center[l].map((v) => cell(v).padStart(7)).join('')}   ${m.right[l].map((v) => cell(v).padStart(7)).join('')}`);
+  }
+  return lines.join('\n');
+}
+
+export function mosaicText(r: MosaicResult): string {
+  const p = r.protocol;
+  const src = p.source === 'series' && p.series ? `windows of ${p.series.file} column "${p.series.column}" (scale ${p.series.scale.toPrecision(4)})` : `random ids ${p.vocab[0]}..${p.vocab[1]}`;
+  const out = [
+    `${r.model.name} · ${src} · batch ${p.batch} · seq len ${p.seqLen} · repeats ${p.repeats} · sub-extension ${p.subExtension} · seed ${p.seed}${p.tokensFile ? ` · tokens ${p.tokensFile}` : ''}`,
+    '',
+  ];
+  for (const k of ATTENTION_KINDS) {
+    const m = r[k];
+    if (!m) continue;
+    out.push(`${KIND_TITLE[k]} (* = score >= ${r.threshold})`, grid(m, r.threshold), '');
+  }
+  out.push(`induction heads (score >= ${r.threshold}): center / right / total (percent of heads)`);
+  for (const k of ATTENTION_KINDS) {
+    const c = r[k]?.counts;
+    if (c) out.push(`  ${k.padEnd(8)} ${c.center} / ${c.right} / ${c.total} (${c.percent.toFixed(1)}% of ${c.heads})`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** Writes a mosaic result to FILE by its extension (atomically). */
+export async function writeMosaicOut(file: string, result: MosaicResult): Promise<void> {
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.plotly.json')) return writeFileAtomic(file, renderMosaicFigure(result, 'json'));
+  if (lower.endsWith('.json')) return writeFileAtomic(file, JSON.stringify(result, null, 2) + '\n');
+  const format = figureFormatOf(file);
+  if (!format) throw new ChronosLensError('BAD_INPUT', `--out ${file}: unknown extension (expected .json, .svg, .png, .html, .csv or .plotly.json)`);
+  await writeFileAtomic(file, renderMosaicFigure(result, format));
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    ...MODEL_OPTIONS,
+    kind: { type: 'string' },
+    batch: { type: 'string' },
+    'seq-len': { type: 'string' },
+    repeats: { type: 'string' },
+    'sub-extension': { type: 'string' },
+    vocab: { type: 'string' },
+    seed: { type: 'string' },
+    tokens: { type: 'string' },
+    'save-tokens': { type: 'string' },
+    csv: { type: 'string' },
+    column: { type: 'string' },
+    threshold: { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout.write(usage + '\n');
+    return 0;
+  }
+  if (positionals.length) throw new ChronosLensError('BAD_INPUT', `mosaic takes no positional arguments, got ${positionals.join(' ')} (a CSV goes after --csv)`);
+  const kinds = parseKinds(values.kind);
+  const threshold = floatFlag(values.threshold, 'threshold') ?? DEFAULT_THRESHOLD;
+  const shape = {
+    batch: intFlag(values.batch, 'batch', 2),
+    seqLen: intFlag(values['seq-len'], 'seq-len', 2),
+    repeats: intFlag(values.repeats, 'repeats', 2),
+    subExtension: intFlag(values['sub-extension'], 'sub-extension', 0),
+    vocab: parseVocab(values.vocab),
+    seed: intFlag(values.seed, 'seed', 0),
+  };
+  if (values.tokens) {
+    const clash = Object.entries({ batch: shape.batch, 'seq-len': shape.seqLen, repeats: shape.repeats, 'sub-extension': shape.subExtension, vocab: shape.vocab, seed: shape.seed, csv: values.csv })
+      .filter(([, v]) => v !== undefined)
+      .map(([k]) => `--${k}`);
+    if (clash.length) throw new ChronosLensError('BAD_INPUT', `--tokens fixes the batch; drop ${clash.join(', ')}`);
+  }
+  if (values.column && !values.csv) throw new ChronosLensError('BAD_INPUT', '--column needs --csv FILE');
+  if (values.csv && shape.vocab) throw new ChronosLensError('BAD_INPUT', '--vocab applies to random tokens, not to --csv windows');
+  const tokens = values.tokens ? await readTokenBatch(values.tokens) : undefined;
+  let series: { values: Float64Array; file: string; column: string } | undefined;
+  if (values.csv) {
+    const s = await readCsvFile(values.csv, { column: values.column, signal: io.signal });
+    for (const w of s.warnings) io.stderr.write(`warning: ${w}\n`);
+    series = { values: s.values, file: path.basename(values.csv), column: s.column };
+  }
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
+  const bar = progressBar(io, 'mosaic');
+  try {
+    const opts = { ...shape, kinds, threshold, tokens, tokensFile: values.tokens, series, signal: io.signal, onProgress: bar.onProgress };
+    const batch = mosaicTokenBatch(model, opts);
+    if (values['save-tokens']) await writeTokenBatch(values['save-tokens'], batch);
+    const result = await runMosaic(model, { ...opts, tokens: batch });
+    bar.done();
+    if (values.out) await writeMosaicOut(values.out, result);
+    if (values.json) printJson(io, result);
+    else io.stdout.write(mosaicText(result));
+    return 0;
+  } finally {
+    bar.done();
+    await model.dispose();
+  }
+}
