@@ -1,0 +1,96 @@
+/**
+ * The host page of a webview panel: a strict Content-Security-Policy (no remote content; scripts only
+ * by nonce; styles, images and fonts only from the extension's webview resources, plus `data:` images
+ * for PNG export), the view's bundle (dist/webview/<view>.js) and its first message embedded as JSON
+ * data, so the view renders without a round trip (webview/initial-state.ts reads it).
+ * vscode-free: the adapter passes `webview.cspSource` and the script's webview URI.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ViewId } from '../../protocol';
+
+/** Same id as webview/initial-state.ts INITIAL_STATE_ID (the page reads it from there). */
+export const INITIAL_STATE_ID = 'chronos-lens-initial-state';
+
+/** The custom element each view's bundle renders into. */
+export const VIEW_TAGS: Readonly<Record<ViewId, string>> = {
+  mosaic: 'cl-mosaic-view',
+  ablation: 'cl-ablation-report',
+  series: 'cl-series-view',
+};
+
+/** 128 random bits, base64 (a valid CSP nonce). */
+export function makeNonce(): string {
+  return randomBytes(16).toString('base64');
+}
+
+/** The policy: default-src 'none'; everything else spelled out. */
+export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+  checkSource(cspSource);
+  checkNonce(nonce);
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${cspSource} 'nonce-${nonce}'`,
+    `img-src ${cspSource} data:`,
+    `font-src ${cspSource}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+function checkNonce(nonce: string): void {
+  if (!/^[A-Za-z0-9+/]{16,}={0,2}$/.test(nonce)) throw new Error(`invalid CSP nonce ${JSON.stringify(nonce)}`);
+}
+
+function checkSource(src: string): void {
+  // webview.cspSource is e.g. "https://*.vscode-cdn.net" or "vscode-webview-resource:"; never quotes or ';'.
+  if (!src || /[;'"\s,]/.test(src.trim()) || src.trim() !== src) throw new Error(`invalid CSP source ${JSON.stringify(src)}`);
+}
+
+/** HTML text escaping for element content and double-quoted attributes. */
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** JSON for a <script type="application/json"> element: no "</script>" or HTML comment can appear. */
+export function initialStateJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+export interface PageOptions {
+  view: ViewId;
+  title: string;
+  /** webview.cspSource */
+  cspSource: string;
+  /** The view's bundle as a webview URI string (webview.asWebviewUri(dist/webview/<view>.js)). */
+  scriptUri: string;
+  nonce?: string;
+  /** The first host message (e.g. showMosaic), embedded as JSON. */
+  initialState?: unknown;
+  /** Optional stylesheet URI (webview resources only). */
+  styleUri?: string;
+}
+
+export function webviewHtml(o: PageOptions): string {
+  const nonce = o.nonce ?? makeNonce();
+  const csp = contentSecurityPolicy(o.cspSource, nonce);
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(o.scriptUri)) throw new Error(`script URI must be absolute, got ${JSON.stringify(o.scriptUri)}`);
+  const tag = VIEW_TAGS[o.view];
+  const state =
+    o.initialState === undefined ? '' : `\n  <script type="application/json" id="${INITIAL_STATE_ID}">${initialStateJson(o.initialState)}</script>`;
+  const style = o.styleUri ? `\n  <link rel="stylesheet" href="${escapeHtml(o.styleUri)}">` : '';
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <title>${escapeHtml(o.title)}</title>${style}
+</head>
+<body>
+  <${tag}></${tag}>${state}
+  <script nonce="${nonce}" src="${escapeHtml(o.scriptUri)}"></script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,123 @@
+/**
+ * The analyses the extension runs, as vscode-free functions over a loaded model: the induction mosaic
+ * job (the reference protocol, reused from a small cache when the model and parameters are the same,
+ * plus the data-driven variant on a CSV's first numeric column), CSV loading (a file on disk, or the
+ * unsaved text of an open editor), and the run log text. The analysis engine is imported lazily, so
+ * loading this module never loads onnxruntime-node.
+ */
+import type { MosaicResult, Manifest } from '../../analysis/types';
+import type { CsvSeries } from '../../core/csv';
+import { errorMessage, isCancelled } from '../../core/errors';
+import type { RunControl } from '../../core/progress';
+import type { ChronosModel } from '../../models/model';
+import { mosaicParameters, type MosaicSettings } from './settings';
+
+/** Where a CSV comes from: a file, or an editor's (possibly unsaved) text. */
+export type CsvSource = { kind: 'file'; path: string; label?: string } | { kind: 'text'; text: string; label: string; path?: string };
+
+export async function loadCsvSeries(src: CsvSource, opts: { column?: string | number; signal?: AbortSignal } = {}): Promise<CsvSeries> {
+  const csv = await import('../../core/csv');
+  if (src.kind === 'file') return csv.readCsvFile(src.path, { column: opts.column, fileLabel: src.label, signal: opts.signal });
+  return csv.parseCsvText(src.text, { column: opts.column, fileLabel: src.label });
+}
+
+/** Numeric column names of a CSV (for column pickers). */
+export async function numericColumns(src: CsvSource): Promise<string[]> {
+  const csv = await import('../../core/csv');
+  const table = src.kind === 'file' ? await csv.readCsvTable(src.path, { tailRows: 1, fileLabel: src.label }) : csv.parseCsvTable(src.text, { tailRows: 1, fileLabel: src.label });
+  return table.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
+}
+
+/** Reference mosaics by model hash and protocol parameters (they do not depend on the CSV). */
+export class ReferenceCache {
+  readonly #entries = new Map<string, MosaicResult>();
+  constructor(private readonly max = 8) {}
+
+  key(modelHash: string, m: MosaicSettings): string {
+    return JSON.stringify([modelHash, mosaicParameters(m)]);
+  }
+  get(key: string): MosaicResult | undefined {
+    const r = this.#entries.get(key);
+    if (r) {
+      this.#entries.delete(key);
+      this.#entries.set(key, r);
+    }
+    return r;
+  }
+  set(key: string, r: MosaicResult): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, r);
+    while (this.#entries.size > this.max) this.#entries.delete(this.#entries.keys().next().value as string);
+  }
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+export interface MosaicJobResult {
+  reference: MosaicResult;
+  /** The reference came from the cache (same model and parameters as an earlier run). */
+  referenceCached: boolean;
+  /** The data-driven variant, when a series was given and it could run. */
+  data?: MosaicResult;
+  /** Why the data-driven variant did not run (too few windows, …). */
+  dataError?: string;
+}
+
+/**
+ * Runs the reference protocol (random tokens) and, with `series`, the data-driven variant on the same
+ * parameters. Progress: the reference and the data-driven variant share the range equally. A failure of
+ * the data-driven variant alone is reported in `dataError`; cancellation always rejects.
+ */
+export async function runMosaicJob(
+  model: ChronosModel,
+  settings: MosaicSettings,
+  series: CsvSeries | undefined,
+  control: RunControl & { cache?: ReferenceCache },
+): Promise<MosaicJobResult> {
+  const { runMosaic } = await import('../../analysis/mosaic');
+  const { subProgress } = await import('../../core/progress');
+  const params = mosaicParameters(settings);
+  const withData = !!series && settings.dataDriven;
+  const split = withData ? 0.5 : 1;
+  const key = control.cache ? control.cache.key(await model.hash(), settings) : undefined;
+  let reference = key ? control.cache!.get(key) : undefined;
+  const referenceCached = !!reference;
+  if (!reference) {
+    const onProgress = subProgress(control.onProgress, 0, split);
+    reference = await runMosaic(model, { ...params, signal: control.signal, onProgress: onProgress && ((u) => onProgress({ ...u, message: `reference protocol: ${u.message ?? ''}`.trim() })) });
+    if (key) control.cache!.set(key, reference);
+  }
+  const out: MosaicJobResult = { reference, referenceCached };
+  if (withData && series) {
+    const onProgress = subProgress(control.onProgress, split, 1);
+    try {
+      out.data = await runMosaic(model, {
+        ...params,
+        series: { values: series.values, file: series.file, column: series.column },
+        signal: control.signal,
+        onProgress: onProgress && ((u) => onProgress({ ...u, message: `${series.file}: ${u.message ?? ''}`.trim() })),
+      });
+    } catch (e) {
+      if (isCancelled(e)) throw e;
+      out.dataError = errorMessage(e);
+    }
+  }
+  control.onProgress?.({ fraction: 1 });
+  return out;
+}
+
+/** The lines the output channel gets for a finished run: a summary, then the manifest as JSON. */
+export function runLogText(what: string, manifest: Manifest, extra: Record<string, unknown> = {}): string {
+  return `${what}\n${JSON.stringify({ ...extra, manifest }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}`;
+}
+
+/** One line per kind: "cross 3/24 (12.5%) center 2 right 2". */
+export function mosaicSummary(r: MosaicResult): string {
+  const parts: string[] = [];
+  for (const k of ['cross', 'encoder', 'decoder'] as const) {
+    const m = r[k];
+    if (m) parts.push(`${k} ${m.counts.total}/${m.counts.heads} heads ≥ ${r.threshold} (${m.counts.percent.toFixed(1)}%; center ${m.counts.center}, right ${m.counts.right})`);
+  }
+  return parts.join('; ');
+}

@@ -1,0 +1,167 @@
+/**
+ * The extension's settings (`chronosLens.*`): defaults, reading with validation (a bad value falls
+ * back to the default and is reported), and the parts that decide which model is loaded. vscode-free:
+ * the adapter passes a getter over `workspace.getConfiguration('chronosLens')`.
+ */
+import type { AttentionKind } from '../../analysis/types';
+
+export const SECTION = 'chronosLens';
+
+export type ProviderSetting = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
+export const PROVIDERS: readonly ProviderSetting[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
+
+export type AblationMethod = 'zero' | 'mean';
+export type AblationData = 'inductionLoss' | 'csv' | 'both';
+
+/** The value of `chronosLens.model` that means the bundled chronos-t5-nano. */
+export const BUNDLED_MODEL = 'bundled';
+
+export interface ModelSettings {
+  /** `bundled`, a checkpoint folder, or a Hugging Face repo id in the local hub cache. */
+  model: string;
+  provider: ProviderSetting;
+  /** Intra-op threads; 0 = ONNX Runtime's default. */
+  threads: number;
+}
+
+export interface MosaicSettings {
+  kinds: AttentionKind[];
+  batch: number;
+  seqLen: number;
+  repeats: number;
+  subExtension: number;
+  vocab: [number, number];
+  seed: number;
+  threshold: number;
+  /** Also run the data-driven variant on the CSV's first numeric column. */
+  dataDriven: boolean;
+}
+
+export interface AblationSettings {
+  method: AblationMethod;
+  data: AblationData;
+  controls: number;
+  topK: number;
+  seed: number;
+  /** Points held out at the end of the CSV column; 0 = the model's prediction length. */
+  heldOut: number;
+}
+
+export interface Settings extends ModelSettings {
+  mosaic: MosaicSettings;
+  ablation: AblationSettings;
+}
+
+export const DEFAULTS: Settings = {
+  model: BUNDLED_MODEL,
+  provider: 'auto',
+  threads: 0,
+  mosaic: { kinds: ['cross', 'encoder', 'decoder'], batch: 100, seqLen: 10, repeats: 2, subExtension: 1, vocab: [1911, 2187], seed: 1911, threshold: 0.3, dataDriven: true },
+  ablation: { method: 'zero', data: 'both', controls: 20, topK: 3, seed: 0, heldOut: 0 },
+};
+
+/** Reads one setting by its key below `chronosLens.` (e.g. `mosaic.batch`); undefined when unset. */
+export type SettingGetter = (key: string) => unknown;
+
+export interface ReadSettings {
+  settings: Settings;
+  /** One sentence per setting that had an invalid value (the default was used instead). */
+  problems: string[];
+}
+
+export function readSettings(get: SettingGetter): ReadSettings {
+  const problems: string[] = [];
+  const bad = (key: string, expected: string, v: unknown) => problems.push(`${SECTION}.${key} must be ${expected}, got ${JSON.stringify(v)}; using the default.`);
+  const str = (key: string, d: string): string => {
+    const v = get(key);
+    if (v === undefined || v === null) return d;
+    if (typeof v !== 'string') return (bad(key, 'a string', v), d);
+    return v.trim() === '' ? d : v.trim();
+  };
+  const int = (key: string, d: number, min: number, max: number): number => {
+    const v = get(key);
+    if (v === undefined || v === null) return d;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) return (bad(key, `an integer in ${min}..${max}`, v), d);
+    return v;
+  };
+  const num = (key: string, d: number, min: number, max: number): number => {
+    const v = get(key);
+    if (v === undefined || v === null) return d;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) return (bad(key, `a number in ${min}..${max}`, v), d);
+    return v;
+  };
+  const bool = (key: string, d: boolean): boolean => {
+    const v = get(key);
+    if (v === undefined || v === null) return d;
+    if (typeof v !== 'boolean') return (bad(key, 'true or false', v), d);
+    return v;
+  };
+  const oneOf = <T extends string>(key: string, d: T, values: readonly T[]): T => {
+    const v = get(key);
+    if (v === undefined || v === null) return d;
+    if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) return (bad(key, `one of ${values.join(', ')}`, v), d);
+    return v as T;
+  };
+
+  const D = DEFAULTS;
+  const kindsRaw = get('mosaic.kinds');
+  let kinds = [...D.mosaic.kinds];
+  if (kindsRaw !== undefined && kindsRaw !== null) {
+    const all: AttentionKind[] = ['cross', 'encoder', 'decoder'];
+    if (!Array.isArray(kindsRaw) || kindsRaw.length === 0 || !kindsRaw.every((k) => all.includes(k as AttentionKind))) {
+      bad('mosaic.kinds', 'a non-empty list of "cross", "encoder", "decoder"', kindsRaw);
+    } else {
+      kinds = all.filter((k) => kindsRaw.includes(k));
+    }
+  }
+  const vocabRaw = get('mosaic.vocab');
+  let vocab: [number, number] = [...D.mosaic.vocab];
+  if (vocabRaw !== undefined && vocabRaw !== null) {
+    if (!Array.isArray(vocabRaw) || vocabRaw.length !== 2 || !vocabRaw.every((v) => Number.isInteger(v) && (v as number) >= 0) || (vocabRaw[0] as number) > (vocabRaw[1] as number)) {
+      bad('mosaic.vocab', '[first, last] token ids with first <= last', vocabRaw);
+    } else {
+      vocab = [vocabRaw[0] as number, vocabRaw[1] as number];
+    }
+  }
+  const seqLen = int('mosaic.seqLen', D.mosaic.seqLen, 2, 100_000);
+  let subExtension = int('mosaic.subExtension', D.mosaic.subExtension, 0, 100_000);
+  if (subExtension >= seqLen) {
+    problems.push(`${SECTION}.mosaic.subExtension (${subExtension}) must be smaller than mosaic.seqLen (${seqLen}); using ${Math.min(D.mosaic.subExtension, seqLen - 1)}.`);
+    subExtension = Math.min(D.mosaic.subExtension, seqLen - 1);
+  }
+  const settings: Settings = {
+    model: str('model', D.model),
+    provider: oneOf('executionProvider', D.provider, PROVIDERS),
+    threads: int('threads', D.threads, 0, 1024),
+    mosaic: {
+      kinds,
+      batch: int('mosaic.batch', D.mosaic.batch, 2, 1_000_000),
+      seqLen,
+      repeats: int('mosaic.repeats', D.mosaic.repeats, 2, 1000),
+      subExtension,
+      vocab,
+      seed: int('mosaic.seed', D.mosaic.seed, 0, Number.MAX_SAFE_INTEGER),
+      threshold: num('mosaic.threshold', D.mosaic.threshold, 0, 1),
+      dataDriven: bool('mosaic.dataDriven', D.mosaic.dataDriven),
+    },
+    ablation: {
+      method: oneOf('ablation.method', D.ablation.method, ['zero', 'mean'] as const),
+      data: oneOf('ablation.data', D.ablation.data, ['inductionLoss', 'csv', 'both'] as const),
+      controls: int('ablation.controls', D.ablation.controls, 0, 10_000),
+      topK: int('ablation.topK', D.ablation.topK, 1, 10_000),
+      seed: int('ablation.seed', D.ablation.seed, 0, Number.MAX_SAFE_INTEGER),
+      heldOut: int('ablation.heldOut', D.ablation.heldOut, 0, 1_000_000),
+    },
+  };
+  return { settings, problems };
+}
+
+/** The settings that decide the loaded model; equal keys share one loaded model. */
+export function modelKey(s: ModelSettings): string {
+  return JSON.stringify([s.model, s.provider, s.threads]);
+}
+
+/** Mosaic parameters as runMosaic takes them (analysis/mosaic MosaicOptions), without the data. */
+export function mosaicParameters(m: MosaicSettings): { kinds: AttentionKind[]; batch: number; seqLen: number; repeats: number; subExtension: number; vocab: [number, number]; seed: number; threshold: number } {
+  return { kinds: [...m.kinds], batch: m.batch, seqLen: m.seqLen, repeats: m.repeats, subExtension: m.subExtension, vocab: [m.vocab[0], m.vocab[1]], seed: m.seed, threshold: m.threshold };
+}

@@ -1,0 +1,159 @@
+/**
+ * The extension's model manager with real checkpoints and the real runtime: lazy loading, one model
+ * per settings value, replacement on settings change (disposed once its run ends), runs in order with
+ * cancellable waiting, load errors, provider fallback reported once, dispose.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { CancelledError } from '../../../core/errors';
+import { ModelManager, type ModelState } from '../../../extension/lib/model-manager';
+import { resolveModel } from '../../../extension/lib/model-spec';
+import type { ModelSettings } from '../../../extension/lib/settings';
+import { ChronosModel } from '../../../models/model';
+import { fixtures, tempDir } from '../helpers';
+
+const A = path.join(fixtures, 'checkpoints', 't5-relu-tied-f32');
+const B = path.join(fixtures, 'checkpoints', 't5-relu-untied-f16');
+
+async function manager(settings: ModelSettings, extra: { onFallback?: (p: { requested: string; used: string; fallbackReason?: string }) => void } = {}) {
+  const cacheDir = await tempDir();
+  const loads: string[] = [];
+  const states: ModelState[] = [];
+  const m = new ModelManager<ChronosModel>(settings, {
+    cacheDir,
+    resolve: (s) => resolveModel(s, { extensionRoot: '/nonexistent', workspaceFolders: [] }),
+    load: async (dir, o) => {
+      loads.push(`${path.basename(dir)}:${o.provider}`);
+      return ChronosModel.load(dir, o);
+    },
+    onFallback: extra.onFallback,
+  });
+  m.onDidChange((s) => states.push(s));
+  return { m, loads, states };
+}
+
+async function tinyRun(model: ChronosModel): Promise<void> {
+  await model.encode({ data: [1], dims: [1, 1] }, { data: [1], dims: [1, 1] });
+}
+
+test('nothing loads until a run needs the model; the state follows', async () => {
+  const { m, loads, states } = await manager({ model: A, provider: 'cpu', threads: 1 });
+  assert.deepEqual(loads, []);
+  assert.equal(m.state.label, 't5-relu-tied-f32');
+  assert.equal(m.state.loaded, false);
+  assert.equal(m.current, undefined);
+  const name = await m.use(async (model, resolved) => {
+    assert.equal(m.state.busy, true);
+    assert.equal(resolved.kind, 'folder');
+    await tinyRun(model);
+    return model.name;
+  }, { activity: 'testing' });
+  assert.equal(name, 't5-relu-tied-f32');
+  assert.deepEqual(loads, ['t5-relu-tied-f32:cpu']);
+  const s = m.state;
+  assert.equal(s.loaded, true);
+  assert.equal(s.busy, false);
+  assert.equal(s.used, 'cpu');
+  assert.ok(states.some((x) => x.busy && x.activity === 'testing'));
+  // same settings: the same model
+  const again = await m.use(async (model) => model);
+  assert.equal(again, m.current);
+  assert.deepEqual(loads, ['t5-relu-tied-f32:cpu']);
+  await m.dispose();
+});
+
+test('changing the settings replaces the model; one in use is disposed when its run ends', async () => {
+  const { m, loads } = await manager({ model: A, provider: 'cpu', threads: 1 });
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let first: ChronosModel | undefined;
+  const running = m.use(async (model) => {
+    first = model;
+    await gate;
+    await tinyRun(model); // still usable: not disposed under a running job
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(m.configure({ model: A, provider: 'cpu', threads: 1 }), false);
+  assert.equal(m.configure({ model: B, provider: 'cpu', threads: 1 }), true);
+  assert.equal(m.state.label, 't5-relu-untied-f16');
+  assert.equal(m.state.loaded, false);
+  release();
+  await running;
+  await new Promise((r) => setTimeout(r, 20));
+  await assert.rejects(tinyRun(first!), /has been disposed/);
+  const second = await m.use(async (model) => model.name);
+  assert.equal(second, 't5-relu-untied-f16');
+  assert.deepEqual(loads, ['t5-relu-tied-f32:cpu', 't5-relu-untied-f16:cpu']);
+  await m.dispose();
+});
+
+test('runs go one at a time, in order; a waiting run can be cancelled', async () => {
+  const { m } = await manager({ model: A, provider: 'cpu', threads: 1 });
+  const order: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const one = m.use(async () => {
+    order.push('one:start');
+    await gate;
+    order.push('one:end');
+  });
+  await new Promise((r) => setTimeout(r, 30));
+  let waited = 0;
+  const two = m.use(async () => void order.push('two'), { onWaiting: () => waited++ });
+  const ac = new AbortController();
+  const three = m.use(async () => void order.push('three'), { signal: ac.signal });
+  const four = m.use(async () => void order.push('four'));
+  assert.equal(m.state.queued, 3);
+  ac.abort();
+  await assert.rejects(three, CancelledError);
+  assert.equal(m.state.queued, 2);
+  release();
+  await Promise.all([one, two, four]);
+  assert.deepEqual(order, ['one:start', 'one:end', 'two', 'four']);
+  assert.equal(waited, 1);
+  await assert.rejects(m.use(async () => 1, { signal: AbortSignal.abort() }), CancelledError);
+  await m.dispose();
+});
+
+test('a failing load is reported in the state and retried by the next run', async () => {
+  const { m } = await manager({ model: '/no/such/checkpoint', provider: 'cpu', threads: 0 });
+  await assert.rejects(m.use(async () => 1), /model folder \/no\/such\/checkpoint does not exist/);
+  assert.match(m.state.error ?? '', /does not exist/);
+  assert.equal(m.state.busy, false);
+  m.configure({ model: A, provider: 'cpu', threads: 0 });
+  assert.equal(m.state.error, undefined);
+  assert.equal(await m.use(async (model) => model.name), 't5-relu-tied-f32');
+  await m.dispose();
+});
+
+test('a GPU provider that cannot start falls back to CPU, reported once per model', async (t) => {
+  const fallbacks: string[] = [];
+  const { m } = await manager({ model: A, provider: 'cuda', threads: 1 }, { onFallback: (p) => fallbacks.push(`${p.requested}->${p.used}: ${p.fallbackReason}`) });
+  await m.use(tinyRun);
+  await m.use(tinyRun);
+  const s = m.state;
+  if (s.used === 'cuda') {
+    t.skip('this machine runs CUDA: no fallback to observe');
+  } else {
+    assert.equal(s.used, 'cpu');
+    assert.ok(s.fallbackReason && s.fallbackReason.length > 10, s.fallbackReason);
+    assert.equal(fallbacks.length, 1);
+    assert.match(fallbacks[0], /^cuda->cpu: /);
+  }
+  await m.dispose();
+});
+
+test('dispose rejects waiting runs and refuses new ones', async () => {
+  const { m } = await manager({ model: A, provider: 'cpu', threads: 1 });
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const one = m.use(() => gate);
+  await new Promise((r) => setTimeout(r, 30));
+  const two = m.use(async () => 2);
+  await m.dispose();
+  await assert.rejects(two, /shutting down/);
+  release();
+  await one;
+  await assert.rejects(m.use(async () => 3), /shutting down/);
+});
