@@ -1,0 +1,287 @@
+/**
+ * Run Ablation…: a multi-step QuickPick (heads → method → data → control sets), the run under a
+ * cancellable progress notification, the report panel, and the stored runs (reopen / compare).
+ */
+import * as vscode from 'vscode';
+import type { AttentionKind, HeadRef } from '../analysis/types';
+import type { CsvSeries } from '../core/csv';
+import { ChronosLensError, errorMessage } from '../core/errors';
+import type { AblationRunSummary } from '../protocol';
+import type { Controller } from './controller';
+import { runAblationJob, type AblationRequest } from './lib/ablation-job';
+import { describeHeads, formatHeadList, headId, HeadListError, KIND_NAMES, parseHeadList, rankHeads, sameHead, shapeOfModel, shapeOfMosaic, topHeads, type HeadShape } from './lib/heads';
+import { loadCsvSeries, numericColumns, runLogText } from './lib/jobs';
+import type { StoredRun } from './lib/run-store';
+import type { AblationData, AblationMethod } from './lib/settings';
+import { FlowCancel, inputText, pickMany, pickOne, runFlow } from './multistep';
+import { AblationPanel } from './panels';
+import { activeCsvUri, csvTargetFor, isCsvUri, withCancellableProgress } from './ui';
+
+const TITLE = 'Chronos Lens: Run Ablation';
+const TOTAL_STEPS = 4;
+
+interface Plan {
+  heads: HeadRef[];
+  method: AblationMethod;
+  data: AblationData;
+  csv?: { uri: vscode.Uri; column?: string };
+  controls: number;
+}
+
+type HeadsItem = vscode.QuickPickItem & { id: 'top' | 'list' | 'type' | 'set' | 'run'; runId?: string };
+
+export class AblationController {
+  constructor(private readonly c: Controller) {}
+
+  async #shape(): Promise<HeadShape> {
+    const latest = this.c.latestMosaic();
+    if (latest) return shapeOfMosaic(latest.state.result);
+    const m = this.c.models.current;
+    const cfg = m ? m.config : await this.c.models.use(async (model) => model.config, { activity: 'reading the model' });
+    return shapeOfModel({ encoderLayers: cfg.t5.numLayers, decoderLayers: cfg.t5.numDecoderLayers, heads: cfg.t5.numHeads });
+  }
+
+  /** The palette command. Returns the stored run it produced or opened. */
+  async command(): Promise<StoredRun | undefined> {
+    const s = this.c.settings.ablation;
+    const latest = this.c.latestMosaic();
+    const plan: Partial<Plan> = { method: s.method, data: s.data, controls: s.controls };
+    let openRunId: string | undefined;
+    const { runs } = await this.c.runs.list();
+    let shape: HeadShape | undefined;
+    const getShape = async () => (shape ??= await this.#shape());
+
+    const ok = await runFlow(
+      {
+        heads: async () => {
+          const set = this.c.ablationSet();
+          const items: HeadsItem[] = [];
+          if (latest) {
+            const r = latest.state.result;
+            items.push({ id: 'top', label: '$(list-ordered) Top-k heads of the latest mosaic', description: `${KIND_NAMES[latest.kind]} · ${r.model.name}${r.protocol.series ? ` · ${r.protocol.series.file}` : ''}` });
+          }
+          items.push({ id: 'list', label: '$(checklist) Pick heads from a list…' }, { id: 'type', label: '$(edit) Type heads…', description: 'e.g. L3.H5, L4.H1 (enc:L0.H1 for encoder heads)' });
+          if (set.length) {
+            items.push({
+              id: 'set',
+              label: '$(bookmark) The ablation set',
+              description: describeHeads(set),
+              buttons: [{ iconPath: new vscode.ThemeIcon('clear-all'), tooltip: 'Clear the ablation set' }],
+            });
+          }
+          if (runs.length) {
+            items.push({ id: 'run', label: 'Earlier runs', kind: vscode.QuickPickItemKind.Separator });
+            for (const r of runs.slice(0, 30)) items.push({ id: 'run', runId: r.id, label: `$(history) ${r.label}`, description: new Date(r.createdAt).toLocaleString() });
+          }
+          const pick = await pickOne<HeadsItem>({
+            title: TITLE,
+            step: 1,
+            totalSteps: TOTAL_STEPS,
+            placeholder: 'Which heads to ablate (or reopen an earlier run)',
+            items,
+            onItemButton: (item, _b, qp) => {
+              if (item.id !== 'set') return;
+              void this.c.setAblationSet([]);
+              qp.items = qp.items.filter((i) => i !== item);
+            },
+          });
+          switch (pick.id) {
+            case 'run':
+              openRunId = pick.runId;
+              return undefined;
+            case 'set':
+              plan.heads = this.c.ablationSet();
+              return 'method';
+            case 'top':
+              return 'topK';
+            case 'list':
+              return 'list';
+            case 'type':
+              return 'type';
+          }
+        },
+        topK: async () => {
+          const r = latest!.state.result;
+          const kind = latest!.kind;
+          const total = (r[kind]?.layers ?? 0) * (r[kind]?.heads ?? 0);
+          const v = await inputText({
+            title: TITLE,
+            step: 1,
+            totalSteps: TOTAL_STEPS,
+            prompt: `How many of the ${total} ${KIND_NAMES[kind]} heads, ranked by max(center, right) in the latest mosaic?`,
+            value: String(Math.min(s.topK, total)),
+            validate: (t) => (/^\s*\d+\s*$/.test(t) && Number(t) >= 1 && Number(t) <= total ? undefined : `A whole number from 1 to ${total}.`),
+          });
+          plan.heads = topHeads(r, kind, Number(v)).map(({ kind: k, layer, head }) => ({ kind: k, layer, head }));
+          return 'method';
+        },
+        list: async () => {
+          const sh = await getShape();
+          const scores = latest?.state.result;
+          type Item = vscode.QuickPickItem & { head?: HeadRef };
+          const items: Item[] = [];
+          for (const kind of ['cross', 'encoder', 'decoder'] as AttentionKind[]) {
+            const k = sh[kind];
+            if (!k) continue;
+            items.push({ label: KIND_NAMES[kind], kind: vscode.QuickPickItemKind.Separator });
+            const ranked = scores?.[kind] ? rankHeads(scores[kind]!, kind) : undefined;
+            const order = ranked ?? Array.from({ length: k.layers * k.heads }, (_, i) => ({ kind, layer: Math.floor(i / k.heads), head: i % k.heads, center: NaN, right: NaN, score: NaN }));
+            for (const h of order) {
+              items.push({
+                label: headId(h),
+                description: Number.isFinite(h.score) ? `center ${h.center.toFixed(3)} · right ${h.right.toFixed(3)}` : undefined,
+                head: { kind, layer: h.layer, head: h.head },
+              });
+            }
+          }
+          const preset = plan.heads ?? this.c.ablationSet();
+          const picked = await pickMany<Item>({
+            title: TITLE,
+            step: 1,
+            totalSteps: TOTAL_STEPS,
+            placeholder: scores ? 'Heads, highest induction score first (Space toggles, Enter accepts)' : 'Heads (Space toggles, Enter accepts)',
+            items,
+            selected: items.filter((i) => i.head && preset.some((h) => sameHead(h, i.head!))),
+          });
+          plan.heads = picked.flatMap((i) => (i.head ? [i.head] : []));
+          return 'method';
+        },
+        type: async () => {
+          const sh = await getShape();
+          const v = await inputText({
+            title: TITLE,
+            step: 1,
+            totalSteps: TOTAL_STEPS,
+            prompt: 'Heads to ablate, zero-based: L<layer>.H<head>, comma-separated; cross-attention unless prefixed enc: or dec:',
+            placeholder: 'L3.H5, L4.H1, enc:L0.H2',
+            value: plan.heads ? formatHeadList(plan.heads) : '',
+            validate: (t) => {
+              try {
+                parseHeadList(t, { shape: sh });
+                return undefined;
+              } catch (e) {
+                return e instanceof HeadListError ? e.message : errorMessage(e);
+              }
+            },
+          });
+          plan.heads = parseHeadList(v, { shape: sh });
+          return 'method';
+        },
+        method: async () => {
+          type Item = vscode.QuickPickItem & { method: AblationMethod };
+          const items: Item[] = [
+            { method: 'zero', label: 'Zero ablation', description: "replace each head's output with zeros" },
+            { method: 'mean', label: 'Mean ablation', description: "replace each head's output with its mean over a reference batch" },
+          ];
+          const pick = await pickOne<Item>({ title: TITLE, step: 2, totalSteps: TOTAL_STEPS, placeholder: `Ablate ${describeHeads(plan.heads ?? [])} how?`, items, active: items.find((i) => i.method === plan.method) });
+          plan.method = pick.method;
+          return 'data';
+        },
+        data: async () => {
+          const csvUri = activeCsvUri() ?? latest?.state.csv?.uri;
+          const name = csvUri ? vscode.workspace.asRelativePath(csvUri) : undefined;
+          type Item = vscode.QuickPickItem & { data: AblationData; choose?: boolean };
+          const items: Item[] = [
+            { data: 'inductionLoss', label: 'Induction loss', description: 'repeated random tokens, with a non-repeating control' },
+            { data: 'csv', label: name ? `Forecast metrics on ${name}` : 'Forecast metrics on a CSV column…', description: 'MASE, WQL, MAE of the median on the held-out tail', choose: !name },
+            { data: 'both', label: name ? `Both (induction loss and ${name})` : 'Both (induction loss and a CSV column…)', choose: !name },
+          ];
+          const pick = await pickOne<Item>({ title: TITLE, step: 3, totalSteps: TOTAL_STEPS, placeholder: 'Measure the effect on…', items, active: items.find((i) => i.data === plan.data) });
+          plan.data = pick.data;
+          if (pick.data === 'inductionLoss') {
+            plan.csv = undefined;
+            return 'controls';
+          }
+          let uri = csvUri;
+          if (pick.choose || !uri) {
+            const picked = await vscode.window.showOpenDialog({ title: 'CSV for the forecast metrics', canSelectMany: false, filters: { 'CSV / TSV': ['csv', 'tsv', 'CSV', 'TSV'] } });
+            uri = picked?.[0];
+            if (!uri) throw new FlowCancel();
+            if (!isCsvUri(uri)) throw new ChronosLensError('BAD_INPUT', `${uri.path} is not a .csv or .tsv file`);
+          }
+          plan.csv = { uri };
+          const cols = await numericColumns((await csvTargetFor(uri)).source).catch(() => [] as string[]);
+          if (cols.length > 1) {
+            const col = await pickOne({ title: TITLE, step: 3, totalSteps: TOTAL_STEPS, placeholder: `Column of ${vscode.workspace.asRelativePath(uri)}`, items: cols.map((label) => ({ label })) });
+            plan.csv.column = col.label;
+          }
+          return 'controls';
+        },
+        controls: async () => {
+          const v = await inputText({
+            title: TITLE,
+            step: 4,
+            totalSteps: TOTAL_STEPS,
+            prompt: `Random control sets of ${plan.heads?.length ?? 0} head(s) each, to compare the ablated set with (0 for none)`,
+            value: String(plan.controls ?? s.controls),
+            validate: (t) => (/^\s*\d+\s*$/.test(t) && Number(t) <= 10000 ? undefined : 'A whole number from 0 to 10000.'),
+          });
+          plan.controls = Number(v);
+          return undefined;
+        },
+      },
+      'heads',
+    );
+    if (!ok) return undefined;
+    if (openRunId) return this.openRun(openRunId, { newPanel: true });
+    return this.run(plan as Plan);
+  }
+
+  /** "Ablate this head" from a mosaic: the configured defaults, no questions. */
+  async runQuick(heads: HeadRef[], csv?: vscode.Uri): Promise<StoredRun | undefined> {
+    const s = this.c.settings.ablation;
+    let data = s.data;
+    if (data !== 'inductionLoss' && !csv) data = 'inductionLoss';
+    try {
+      return await this.run({ heads, method: s.method, data, csv: data === 'inductionLoss' ? undefined : csv ? { uri: csv } : undefined, controls: s.controls });
+    } catch (e) {
+      this.c.report('Ablation', e);
+      return undefined;
+    }
+  }
+
+  async run(plan: Plan): Promise<StoredRun> {
+    if (plan.heads.length === 0) throw new ChronosLensError('BAD_INPUT', 'no heads selected');
+    const s = this.c.settings.ablation;
+    const label = `${plan.method} ablation · ${describeHeads(plan.heads)}`;
+    const result = await withCancellableProgress(`Chronos Lens: ${label}`, this.c.jobs, async (ctl) => {
+      let series: CsvSeries | undefined;
+      if (plan.csv && plan.data !== 'inductionLoss') {
+        ctl.onProgress({ message: `reading ${vscode.workspace.asRelativePath(plan.csv.uri)}` });
+        series = await loadCsvSeries((await csvTargetFor(plan.csv.uri)).source, { column: plan.csv.column, signal: ctl.signal });
+      }
+      const req: AblationRequest = { heads: plan.heads, method: plan.method, data: plan.data, controls: plan.controls, seed: s.seed, series, heldOut: s.heldOut };
+      return this.c.models.use((model) => runAblationJob(model, req, ctl), {
+        signal: ctl.signal,
+        activity: label,
+        onWaiting: () => ctl.onProgress({ message: 'waiting for the running analysis…' }),
+      });
+    });
+    const run = await this.c.runs.save(result, { source: plan.csv?.uri.scheme === 'file' ? plan.csv.uri.fsPath : plan.csv?.uri.toString() });
+    this.c.log.info(runLogText(`ablation ${run.id} · ${run.label}`, result.manifest, { heads: formatHeadList(result.heads), metrics: result.metrics.map((m) => ({ name: m.name, unablated: m.unablated, ablated: m.ablated, percentile: m.percentile, zScore: m.zScore })) }));
+    await this.#show(run, { newPanel: false });
+    return run;
+  }
+
+  async openRun(id: string, opts: { newPanel: boolean }): Promise<StoredRun> {
+    const run = await this.c.runs.load(id);
+    await this.#show(run, opts);
+    return run;
+  }
+
+  async #show(run: StoredRun, opts: { newPanel: boolean }): Promise<void> {
+    const { runs, problems } = await this.c.runs.list();
+    for (const p of problems) this.c.log.warn(`stored ablation run skipped: ${p}`);
+    const list: AblationRunSummary[] = runs.some((r) => r.id === run.id) ? runs : [{ id: run.id, label: run.label, createdAt: run.createdAt }, ...runs];
+    const reuse = opts.newPanel ? undefined : [...this.c.ablationPanels].filter((p) => !p.disposed).pop();
+    if (reuse) {
+      reuse.show(run, list);
+      reuse.reveal(false);
+      return;
+    }
+    const panel = new AblationPanel(this.c.panelDeps, { listRuns: async () => (await this.c.runs.list()).runs, loadRun: (i) => this.c.runs.load(i) }, run, list, {
+      column: vscode.ViewColumn.Beside,
+    });
+    this.c.ablationPanels.add(panel);
+  }
+}

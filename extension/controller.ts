@@ -1,0 +1,320 @@
+/**
+ * The extension's state and commands: settings, the model manager, the status bar, the output channel,
+ * the open panels, the ablation set and the stored ablation runs. Everything heavy (the analysis
+ * engine, the model runtime, onnxruntime-node) is imported lazily inside the commands.
+ */
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { HeadRef } from '../analysis/types';
+import type { CsvSeries } from '../core/csv';
+import { errorMessage } from '../core/errors';
+import type { ChronosModel } from '../models/model';
+import { EXPORT_FORMATS, type ExportFormat, type ExportResponse } from '../protocol';
+import { AblationController } from './ablation';
+import { addHead, describeHeads, headId, KIND_NAMES } from './lib/heads';
+import { loadCsvSeries, mosaicSummary, ReferenceCache, runLogText, runMosaicJob } from './lib/jobs';
+import { ModelManager, type ModelState } from './lib/model-manager';
+import { resolveModel } from './lib/model-spec';
+import { RunStore } from './lib/run-store';
+import { readSettings, SECTION, type Settings } from './lib/settings';
+import { selectModel, showModelInfo } from './model-picker';
+import { AblationPanel, MosaicPanel, type MosaicPanelState, type PanelDeps, type PanelView, type ViewPanel } from './panels';
+import { SERIES_VIEW_MISSING, type SeriesViewHook } from './series-hook';
+import { ModelStatusBar } from './status';
+import { csvTargetFor, JobRegistry, pickCsvUri, registerCommand, reportError, withCancellableProgress } from './ui';
+
+export const COMMANDS = {
+  computeInductionMosaic: 'chronosLens.computeInductionMosaic',
+  openSeriesView: 'chronosLens.openSeriesView',
+  runAblation: 'chronosLens.runAblation',
+  selectModel: 'chronosLens.selectModel',
+  showModelInfo: 'chronosLens.showModelInfo',
+  exportCurrentFigure: 'chronosLens.exportCurrentFigure',
+} as const;
+
+const ABLATION_SET_KEY = 'chronosLens.ablationSet';
+
+/** What the mosaic command returns (for scripts and the in-host tests). */
+export interface MosaicCommandResult {
+  csv: string;
+  panels: { key: string; variant: 'reference' | 'data'; layers: number; heads: number; kinds: string[] }[];
+  referenceCached: boolean;
+  dataError?: string;
+}
+
+export class Controller implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  readonly jobs = new JobRegistry();
+  readonly referenceCache = new ReferenceCache();
+  readonly models: ModelManager<ChronosModel>;
+  readonly runs: RunStore;
+  readonly status: ModelStatusBar;
+  readonly mosaicPanels = new Map<string, MosaicPanel>();
+  readonly ablationPanels = new Set<AblationPanel>();
+  readonly ablation: AblationController;
+  /** Panels, most recently active last. */
+  #recent: ViewPanel<PanelView>[] = [];
+  #settings: Settings;
+  #seriesView?: SeriesViewHook;
+  lastError?: string;
+  readonly panelDeps: PanelDeps;
+
+  constructor(readonly context: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('Chronos Lens', { log: true });
+    context.subscriptions.push(this.log);
+    const { settings, problems } = this.#readSettings();
+    this.#settings = settings;
+    for (const p of problems) this.log.warn(p);
+    const cacheDir = context.globalStorageUri.fsPath;
+    const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
+    this.runs = new RunStore(storage);
+    this.models = new ModelManager<ChronosModel>(settings, {
+      cacheDir,
+      resolve: (setting) =>
+        resolveModel(setting, {
+          extensionRoot: context.extensionUri.fsPath,
+          workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+        }),
+      load: async (dir, o) => {
+        await fs.promises.mkdir(cacheDir, { recursive: true });
+        const { ChronosModel } = await import('../models/model');
+        return ChronosModel.load(dir, { provider: o.provider, threads: o.threads, cacheDir: o.cacheDir });
+      },
+      log: (level, m) => this.log[level](m),
+      onFallback: (p) => {
+        if (p.requested === 'auto') return; // the status bar says which provider runs and why
+        void vscode.window.showWarningMessage(`Chronos Lens: the ${p.requested} execution provider could not start; running on ${p.used}. ${p.fallbackReason ?? ''}`.trim());
+      },
+    });
+    this.status = new ModelStatusBar(COMMANDS.selectModel);
+    context.subscriptions.push(this.status);
+    this.models.onDidChange((s) => this.status.update(s));
+    this.status.update(this.models.state);
+    this.panelDeps = {
+      extensionUri: context.extensionUri,
+      log: this.log,
+      onActive: (p) => {
+        this.#recent = [...this.#recent.filter((x) => x !== p), p];
+      },
+      onDispose: (p) => {
+        this.#recent = this.#recent.filter((x) => x !== p);
+        for (const [k, v] of this.mosaicPanels) if (v === (p as unknown)) this.mosaicPanels.delete(k);
+        this.ablationPanels.delete(p as unknown as AblationPanel);
+      },
+    };
+    this.ablation = new AblationController(this);
+    context.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(SECTION)) return;
+        const r = this.#readSettings();
+        this.#settings = r.settings;
+        for (const p of r.problems) {
+          this.log.warn(p);
+          void vscode.window.showWarningMessage(`Chronos Lens: ${p}`);
+        }
+        if (this.models.configure(r.settings)) this.log.info(`model settings: ${r.settings.model} · ${r.settings.provider}${r.settings.threads ? ` · ${r.settings.threads} threads` : ''}`);
+      }),
+    );
+    this.#registerCommands();
+  }
+
+  #readSettings() {
+    const cfg = vscode.workspace.getConfiguration(SECTION);
+    return readSettings((key) => cfg.get(key));
+  }
+
+  get settings(): Settings {
+    return this.#settings;
+  }
+
+  get modelState(): ModelState {
+    return this.models.state;
+  }
+
+  // --- panels ---------------------------------------------------------------------------------
+
+  /** The panel "Export Current Figure…" exports: the active one, else the most recently active. */
+  currentPanel(): ViewPanel<PanelView> | undefined {
+    const alive = this.#recent.filter((p) => !p.disposed);
+    return alive.find((p) => p.panel.active) ?? alive[alive.length - 1];
+  }
+
+  /** The most recently active mosaic panel (for "top-k from the latest mosaic"). */
+  latestMosaic(): MosaicPanel | undefined {
+    const m = this.#recent.filter((p): p is MosaicPanel => p instanceof MosaicPanel && !p.disposed);
+    return m[m.length - 1];
+  }
+
+  ablationSet(): HeadRef[] {
+    const v = this.context.workspaceState.get<unknown>(ABLATION_SET_KEY);
+    if (!Array.isArray(v)) return [];
+    return v.filter(
+      (h): h is HeadRef =>
+        !!h && typeof h === 'object' && ['cross', 'encoder', 'decoder'].includes((h as HeadRef).kind) && Number.isInteger((h as HeadRef).layer) && Number.isInteger((h as HeadRef).head),
+    );
+  }
+
+  async setAblationSet(heads: HeadRef[]): Promise<void> {
+    await this.context.workspaceState.update(ABLATION_SET_KEY, heads);
+    for (const p of this.mosaicPanels.values()) p.setAblationSet(heads);
+  }
+
+  #openMosaic(key: string, state: MosaicPanelState, opts: { column?: vscode.ViewColumn; preserveFocus?: boolean }): MosaicPanel {
+    const existing = this.mosaicPanels.get(key);
+    if (existing && !existing.disposed) {
+      existing.update(state);
+      existing.reveal(opts.preserveFocus);
+      return existing;
+    }
+    const p = new MosaicPanel(
+      this.panelDeps,
+      {
+        ablationSet: () => this.ablationSet(),
+        addToAblationSet: async (_panel, head) => {
+          const set = addHead(this.ablationSet(), head);
+          await this.setAblationSet(set);
+          vscode.window.setStatusBarMessage(`Chronos Lens: ablation set: ${describeHeads(set)}`, 5000);
+          this.log.info(`ablation set: ${describeHeads(set, 100)}`);
+        },
+        ablateHead: async (panel, head) => {
+          await this.ablation.runQuick([head], panel.state.csv?.uri);
+        },
+        showHeadOnSeries: async (panel, head) => {
+          const csv = panel.state.csv?.uri;
+          if (this.#seriesView && csv) {
+            await this.#seriesView.open(csv, { head, column: panel.state.csv?.column });
+            return;
+          }
+          const which = `${headId(head)} (${KIND_NAMES[head.kind]})`;
+          const msg = !csv ? `This mosaic is not tied to a CSV, so there is no series to show ${which} on.` : `${SERIES_VIEW_MISSING} (Head ${which} of ${panel.state.csv?.column ?? 'the series'}.)`;
+          void vscode.window.showInformationMessage(`Chronos Lens: ${msg}`);
+        },
+      },
+      key,
+      state,
+      opts,
+    );
+    this.mosaicPanels.set(key, p);
+    return p;
+  }
+
+  // --- commands -------------------------------------------------------------------------------
+
+  #registerCommands(): void {
+    const reg = (id: string, what: string, fn: (...a: unknown[]) => unknown) =>
+      registerCommand(this.context, this.log, id, what, fn, (e) => {
+        this.lastError = errorMessage(e);
+      });
+    reg(COMMANDS.computeInductionMosaic, 'Compute Induction Mosaic', (arg) => this.computeInductionMosaic(arg));
+    reg(COMMANDS.openSeriesView, 'Open Series View', (arg) => this.openSeriesView(arg));
+    reg(COMMANDS.runAblation, 'Run Ablation', () => this.ablation.command());
+    reg(COMMANDS.selectModel, 'Select Model', () => selectModel(this));
+    reg(COMMANDS.showModelInfo, 'Show Model Info', () => showModelInfo(this));
+    reg(COMMANDS.exportCurrentFigure, 'Export Current Figure', (arg) => this.exportCurrentFigure(arg));
+  }
+
+  async computeInductionMosaic(arg?: unknown): Promise<MosaicCommandResult | undefined> {
+    const uri = await pickCsvUri(arg, 'Compute Induction Mosaic on…');
+    if (!uri) return undefined;
+    const target = await csvTargetFor(uri);
+    const settings = this.#settings.mosaic;
+    let csvError: string | undefined;
+    const job = await withCancellableProgress(`Chronos Lens: induction mosaic · ${target.name}`, this.jobs, async (c) => {
+      let series: CsvSeries | undefined;
+      if (settings.dataDriven) {
+        c.onProgress({ message: `reading ${target.name}` });
+        try {
+          series = await loadCsvSeries(target.source, { signal: c.signal });
+        } catch (e) {
+          if (c.signal.aborted) throw e;
+          csvError = errorMessage(e);
+        }
+      }
+      return this.models.use(
+        async (model) => {
+          const r = await runMosaicJob(model, settings, series, { ...c, cache: this.referenceCache });
+          return { ...r, series };
+        },
+        { signal: c.signal, activity: `induction mosaic · ${target.name}`, onWaiting: () => c.onProgress({ message: 'waiting for the running analysis…' }) },
+      );
+    });
+    const ref = job.reference;
+    this.log.info(runLogText(`mosaic (reference protocol${job.referenceCached ? ', reused' : ''}) · ${ref.model.name}: ${mosaicSummary(ref)}`, ref.manifest, { protocol: ref.protocol }));
+    if (job.data) this.log.info(runLogText(`mosaic (data-driven) · ${target.name} · ${job.series?.column}: ${mosaicSummary(job.data)}`, job.data.manifest, { protocol: job.data.protocol }));
+    const csv = { uri, column: job.series?.column };
+    const refPanel = this.#openMosaic(
+      `reference:${ref.model.hash}`,
+      { result: ref, variant: 'reference', title: `${ref.model.name} · reference protocol (random tokens)`, csv },
+      { column: vscode.ViewColumn.Beside, preserveFocus: !!job.data },
+    );
+    const panels: MosaicCommandResult['panels'] = [describePanel(refPanel)];
+    if (job.data) {
+      const column = refPanel.panel.viewColumn ?? vscode.ViewColumn.Beside;
+      const dataPanel = this.#openMosaic(
+        `data:${uri.toString()}#${job.series?.column ?? ''}`,
+        { result: job.data, variant: 'data', title: `${job.data.model.name} · ${target.name} · ${job.series?.column ?? ''} (data-driven)`, csv },
+        { column, preserveFocus: false },
+      );
+      panels.push(describePanel(dataPanel));
+    }
+    const dataError = csvError ?? job.dataError;
+    if (settings.dataDriven && dataError) {
+      this.log.warn(`data-driven mosaic on ${target.name} did not run: ${dataError}`);
+      void vscode.window.showWarningMessage(`Chronos Lens: the data-driven mosaic on ${target.name} did not run: ${dataError}`);
+    }
+    return { csv: uri.toString(), panels, referenceCached: job.referenceCached, dataError };
+  }
+
+  async openSeriesView(arg?: unknown): Promise<void> {
+    const uri = await pickCsvUri(arg, 'Open Series View on…');
+    if (!uri) return;
+    if (this.#seriesView) return this.#seriesView.open(uri);
+    void vscode.window.showInformationMessage(`Chronos Lens: ${SERIES_VIEW_MISSING}`);
+  }
+
+  /** For the series view (issue 7). */
+  registerSeriesView(hook: SeriesViewHook): vscode.Disposable {
+    this.#seriesView = hook;
+    return new vscode.Disposable(() => {
+      if (this.#seriesView === hook) this.#seriesView = undefined;
+    });
+  }
+
+  async exportCurrentFigure(arg?: unknown): Promise<ExportResponse | undefined> {
+    const panel = this.currentPanel();
+    if (!panel) {
+      void vscode.window.showInformationMessage('Chronos Lens: no figure is open. Compute an induction mosaic or run an ablation first.');
+      return undefined;
+    }
+    let format: ExportFormat | undefined = typeof arg === 'string' && (EXPORT_FORMATS as readonly string[]).includes(arg) ? (arg as ExportFormat) : undefined;
+    if (!format) {
+      const labels: Record<ExportFormat, string> = { svg: 'SVG image', png: 'PNG image', json: 'JSON (Plotly-compatible figure)', csv: 'CSV table' };
+      const pick = await vscode.window.showQuickPick(
+        EXPORT_FORMATS.map((f) => ({ label: f.toUpperCase(), description: labels[f], format: f })),
+        { title: `Export ${panel.panel.title}`, placeHolder: 'Format' },
+      );
+      if (!pick) return undefined;
+      format = pick.format;
+    }
+    panel.reveal(true);
+    await panel.whenReady();
+    return panel.requestExport(format);
+  }
+
+  /** Shows the output channel and reports an error (used by helpers outside the command wrapper). */
+  report(what: string, e: unknown): void {
+    this.lastError = errorMessage(e);
+    reportError(this.log, what, e);
+  }
+
+  async dispose(): Promise<void> {
+    this.jobs.cancelAll('Chronos Lens is shutting down.');
+    for (const p of [...this.mosaicPanels.values(), ...this.ablationPanels]) p.dispose();
+    await this.models.dispose();
+  }
+}
+
+function describePanel(p: MosaicPanel): MosaicCommandResult['panels'][number] {
+  const r = p.state.result;
+  return { key: p.key, variant: p.state.variant, layers: r.layers, heads: r.heads, kinds: (['cross', 'encoder', 'decoder'] as const).filter((k) => r[k]) };
+}

@@ -1,0 +1,100 @@
+/**
+ * Chronos Lens for VS Code: activation and the extension's API. Activation is cheap: it registers
+ * the commands, the status bar and the output channel; the model runtime (and onnxruntime-node) is
+ * imported on the first command that needs a model.
+ */
+import type * as vscode from 'vscode';
+import type { HeadRef } from '../analysis/types';
+import { Controller } from './controller';
+import type { ModelState } from './lib/model-manager';
+import type { SeriesViewHook } from './series-hook';
+
+export interface PanelInfo {
+  view: 'mosaic' | 'ablation';
+  title: string;
+  ready: boolean;
+  readyCount: number;
+  /** Types of the messages posted to the page, oldest first (last 50). */
+  posted: string[];
+  active: boolean;
+  /** Mosaic panels. */
+  key?: string;
+  variant?: 'reference' | 'data';
+  layers?: number;
+  heads?: number;
+  kinds?: string[];
+  kind?: string;
+  /** Ablation panels. */
+  runId?: string;
+}
+
+/** What `vscode.extensions.getExtension('chronos-lens.chronos-lens').exports` gives. */
+export interface ChronosLensApi {
+  readonly apiVersion: 1;
+  /** The series view (issue 7) registers itself here. */
+  registerSeriesView(hook: SeriesViewHook): vscode.Disposable;
+  /** Introspection for the in-host tests and for scripts. */
+  readonly inspect: {
+    panels(): PanelInfo[];
+    modelState(): ModelState;
+    ablationSet(): HeadRef[];
+    runningJobs(): number;
+    /** Cancels every running job, as the progress notification's Cancel does. */
+    cancelAll(): number;
+    lastError(): string | undefined;
+    /** Whether onnxruntime-node has been loaded into the extension host. */
+    runtimeLoaded(): boolean;
+  };
+}
+
+let controller: Controller | undefined;
+
+export function activate(context: vscode.ExtensionContext): ChronosLensApi {
+  const c = new Controller(context);
+  controller = c;
+  c.log.info(`Chronos Lens ${(context.extension.packageJSON as { version?: string }).version ?? ''} activated (extension host ${process.platform}-${process.arch}, node ${process.version})`);
+  return {
+    apiVersion: 1,
+    registerSeriesView: (hook) => c.registerSeriesView(hook),
+    inspect: {
+      panels: () => {
+        const out: PanelInfo[] = [];
+        for (const p of c.mosaicPanels.values()) {
+          if (p.disposed) continue;
+          const r = p.state.result;
+          out.push({
+            view: 'mosaic',
+            title: p.panel.title,
+            ready: p.ready,
+            readyCount: p.readyCount,
+            posted: [...p.posted],
+            active: p.panel.active,
+            key: p.key,
+            variant: p.state.variant,
+            layers: r.layers,
+            heads: r.heads,
+            kinds: (['cross', 'encoder', 'decoder'] as const).filter((k) => r[k]),
+            kind: p.kind,
+          });
+        }
+        for (const p of c.ablationPanels) {
+          if (p.disposed) continue;
+          out.push({ view: 'ablation', title: p.panel.title, ready: p.ready, readyCount: p.readyCount, posted: [...p.posted], active: p.panel.active, runId: p.run.id });
+        }
+        return out;
+      },
+      modelState: () => c.modelState,
+      ablationSet: () => c.ablationSet(),
+      runningJobs: () => c.jobs.size,
+      cancelAll: () => c.jobs.cancelAll(),
+      lastError: () => c.lastError,
+      runtimeLoaded: () => Object.keys(require.cache).some((k) => /[\\/]onnxruntime-node[\\/]/.test(k)),
+    },
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  const c = controller;
+  controller = undefined;
+  await c?.dispose();
+}

@@ -1,0 +1,406 @@
+/**
+ * Webview panels of the mosaic and the ablation report. Each panel hosts one view bundle
+ * (dist/webview/<view>.js) under a strict CSP (lib/html.ts), with `localResourceRoots` limited to
+ * dist/webview; everything the page posts goes through a PanelRouter (validated with the protocol's
+ * validators); exports are saved through a save dialog and written atomically.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AttentionKind, HeadRef, MosaicResult } from '../analysis/types';
+import { CancelledError, ChronosLensError } from '../core/errors';
+import {
+  mosaicValidationContext,
+  type AblationHostMessage,
+  type AblationRunSummary,
+  type ExportFormat,
+  type ExportMessage,
+  type ExportResponse,
+  type HostMessageOf,
+  type MosaicHostMessage,
+  type ShowAblationMessage,
+  type ShowMosaicMessage,
+  type ValidationContext,
+} from '../protocol';
+import { exportBytes, writeFileAtomic } from './lib/files';
+import { webviewHtml } from './lib/html';
+import { PanelRouter, type NotificationOf, type RequestContext } from './lib/router';
+import type { StoredRun } from './lib/run-store';
+
+export const MOSAIC_VIEW_TYPE = 'chronosLens.mosaic';
+export const ABLATION_VIEW_TYPE = 'chronosLens.ablation';
+
+export type PanelView = 'mosaic' | 'ablation';
+
+export interface PanelLog {
+  info(m: string): void;
+  warn(m: string): void;
+  error(m: string): void;
+}
+
+export interface PanelDeps {
+  extensionUri: vscode.Uri;
+  log: PanelLog;
+  /** Called when a panel becomes active or closes (for "Export Current Figure…"). */
+  onActive(p: ViewPanel<PanelView>): void;
+  onDispose(p: ViewPanel<PanelView>): void;
+}
+
+const FORMAT_FILTERS: Record<ExportFormat, Record<string, string[]>> = {
+  svg: { 'SVG image': ['svg'] },
+  png: { 'PNG image': ['png'] },
+  json: { 'JSON (Plotly figure)': ['json'] },
+  csv: { 'CSV table': ['csv'] },
+};
+
+/** How long "Export Current Figure…" waits for the page to produce the file. */
+const EXPORT_PAGE_TIMEOUT_MS = 60_000;
+
+interface Waiter<T> {
+  resolve(v: T): void;
+  reject(e: Error): void;
+}
+
+export abstract class ViewPanel<V extends PanelView> {
+  readonly panel: vscode.WebviewPanel;
+  readonly router: PanelRouter<V>;
+  #ready = false;
+  #readyWaiters: Waiter<void>[] = [];
+  #exportWaiters: Waiter<ExportResponse>[] = [];
+  #readyCount = 0;
+  /** Messages posted to the page, newest last (kept short; for diagnostics and tests). */
+  readonly posted: string[] = [];
+
+  protected constructor(
+    protected readonly deps: PanelDeps,
+    readonly view: V,
+    viewType: string,
+    title: string,
+    column: vscode.ViewColumn,
+    preserveFocus: boolean,
+    initialState: HostMessageOf<V>,
+  ) {
+    const root = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
+    this.panel = vscode.window.createWebviewPanel(viewType, title, { viewColumn: column, preserveFocus }, {
+      enableScripts: true,
+      enableCommandUris: false,
+      enableForms: false,
+      localResourceRoots: [root],
+      retainContextWhenHidden: false,
+    });
+    this.router = new PanelRouter<V>({
+      view,
+      post: (m) => {
+        this.posted.push(m.type);
+        if (this.posted.length > 50) this.posted.shift();
+        return this.panel.webview.postMessage(m);
+      },
+      context: () => this.validationContext(),
+      handlers: {
+        notify: (m) => this.#notify(m),
+        export: (m, ctx) => this.#export(m, ctx),
+      },
+      log: (level, m) => deps.log[level](m),
+    });
+    const webview = this.panel.webview;
+    webview.html = webviewHtml({
+      view,
+      title,
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, `${view}.js`)).toString(),
+      initialState,
+    });
+    this.panel.webview.onDidReceiveMessage((m: unknown) => void this.router.receive(m));
+    this.panel.onDidChangeViewState((e) => {
+      if (e.webviewPanel.active) deps.onActive(this as unknown as ViewPanel<PanelView>);
+    });
+    this.panel.onDidDispose(() => this.#disposed());
+    deps.onActive(this as unknown as ViewPanel<PanelView>);
+  }
+
+  /** The message that (re)draws the page: sent on every `ready`. */
+  protected abstract showMessage(): HostMessageOf<V>;
+  protected abstract validationContext(): ValidationContext;
+  /** View-specific notifications (cell actions, openRun, …). */
+  protected abstract handle(m: NotificationOf<V>): void | Promise<void>;
+  /** Where the save dialog starts. */
+  protected abstract exportFolder(): vscode.Uri | undefined;
+
+  get disposed(): boolean {
+    return this.router.disposed;
+  }
+
+  /** The page has announced itself at least once. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** How many times the page said ready (reloads when the panel is shown again count). */
+  get readyCount(): number {
+    return this.#readyCount;
+  }
+
+  whenReady(): Promise<void> {
+    if (this.#ready) return Promise.resolve();
+    return this.router.tie(new Promise<void>((resolve, reject) => this.#readyWaiters.push({ resolve, reject })));
+  }
+
+  post(m: HostMessageOf<V>): boolean {
+    return this.router.post(m);
+  }
+
+  /** Redraws the page with the current state. */
+  refresh(): void {
+    this.post(this.showMessage());
+  }
+
+  reveal(preserveFocus = false): void {
+    this.panel.reveal(undefined, preserveFocus);
+  }
+
+  async #notify(m: NotificationOf<V>): Promise<void> {
+    if (m.type === 'ready') {
+      this.#ready = true;
+      this.#readyCount++;
+      this.post(this.showMessage());
+      for (const w of this.#readyWaiters.splice(0)) w.resolve();
+      return;
+    }
+    if (m.type === 'webviewError') return; // logged by the router
+    await this.handle(m);
+  }
+
+  async #export(m: ExportMessage, ctx: RequestContext): Promise<ExportResponse> {
+    const waiter = this.#exportWaiters.shift();
+    try {
+      const r = await this.#save(m, ctx);
+      waiter?.resolve(r);
+      return r;
+    } catch (e) {
+      waiter?.reject(e as Error);
+      throw e;
+    }
+  }
+
+  async #save(m: ExportMessage, ctx: RequestContext): Promise<ExportResponse> {
+    const folder = this.exportFolder();
+    const defaultUri = folder ? vscode.Uri.joinPath(folder, m.suggestedName) : undefined;
+    const target = await vscode.window.showSaveDialog({ defaultUri, filters: FORMAT_FILTERS[m.format], title: `Export ${m.format.toUpperCase()}`, saveLabel: 'Export' });
+    if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new CancelledError();
+    if (!target) return { saved: false };
+    const bytes = exportBytes(m.content);
+    if (target.scheme === 'file') {
+      await writeFileAtomic(target.fsPath, bytes);
+    } else {
+      // Another file system (remote, virtual): temporary file next to the target, then a rename.
+      const tmp = target.with({ path: path.posix.join(path.posix.dirname(target.path), `.${path.posix.basename(target.path)}.${Date.now().toString(36)}.tmp`) });
+      await vscode.workspace.fs.writeFile(tmp, bytes);
+      try {
+        await vscode.workspace.fs.rename(tmp, target, { overwrite: true });
+      } catch (e) {
+        await Promise.resolve(vscode.workspace.fs.delete(tmp)).catch(() => undefined);
+        throw e;
+      }
+    }
+    const where = target.scheme === 'file' ? target.fsPath : target.toString();
+    this.deps.log.info(`exported ${m.format.toUpperCase()} (${bytes.length} bytes) from the ${this.view} view to ${where}`);
+    return { saved: true, path: where };
+  }
+
+  /**
+   * "Export Current Figure…": asks the page for the figure in `format`; resolves once the page's export
+   * request has been handled (saved, or the dialog cancelled).
+   */
+  requestExport(format: ExportFormat): Promise<ExportResponse> {
+    const done = new Promise<ExportResponse>((resolve, reject) => {
+      const w: Waiter<ExportResponse> = {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        const i = this.#exportWaiters.indexOf(w);
+        if (i >= 0) this.#exportWaiters.splice(i, 1);
+        reject(new ChronosLensError('RUNTIME', `the ${this.view} view did not produce the ${format.toUpperCase()} figure within ${EXPORT_PAGE_TIMEOUT_MS / 1000} s`));
+      }, EXPORT_PAGE_TIMEOUT_MS);
+      this.#exportWaiters.push(w);
+    });
+    const tied = this.router.tie(done);
+    this.post({ type: 'requestExport', format } as HostMessageOf<V>);
+    return tied;
+  }
+
+  #disposed(): void {
+    this.router.dispose();
+    this.#readyWaiters.splice(0);
+    this.#exportWaiters.splice(0);
+    this.deps.onDispose(this as unknown as ViewPanel<PanelView>);
+  }
+
+  dispose(): void {
+    this.panel.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export type MosaicVariant = 'reference' | 'data';
+
+export interface MosaicPanelState {
+  result: MosaicResult;
+  variant: MosaicVariant;
+  /** The panel heading. */
+  title: string;
+  /** The CSV the command ran on (the data-driven variant's series; the reference's context). */
+  csv?: { uri: vscode.Uri; column?: string };
+  kind?: AttentionKind;
+}
+
+export interface MosaicActions {
+  showHeadOnSeries(panel: MosaicPanel, head: HeadRef): Promise<void>;
+  ablateHead(panel: MosaicPanel, head: HeadRef): Promise<void>;
+  addToAblationSet(panel: MosaicPanel, head: HeadRef): Promise<void>;
+  ablationSet(): HeadRef[];
+}
+
+export class MosaicPanel extends ViewPanel<'mosaic'> {
+  #state: MosaicPanelState;
+
+  constructor(
+    deps: PanelDeps,
+    private readonly actions: MosaicActions,
+    readonly key: string,
+    state: MosaicPanelState,
+    opts: { column?: vscode.ViewColumn; preserveFocus?: boolean } = {},
+  ) {
+    super(deps, 'mosaic', MOSAIC_VIEW_TYPE, panelTitle(state), opts.column ?? vscode.ViewColumn.Beside, opts.preserveFocus ?? false, showMosaic(state, actions.ablationSet()));
+    this.#state = { ...state };
+  }
+
+  get state(): Readonly<MosaicPanelState> {
+    return this.#state;
+  }
+
+  /** The attention kind on screen (the page reports tab changes). */
+  get kind(): AttentionKind {
+    const r = this.#state.result;
+    return this.#state.kind ?? (['cross', 'encoder', 'decoder'] as const).find((k) => r[k]) ?? 'cross';
+  }
+
+  update(state: MosaicPanelState): void {
+    this.#state = { ...state, kind: state.kind ?? this.#state.kind };
+    this.panel.title = panelTitle(state);
+    this.refresh();
+  }
+
+  setAblationSet(heads: HeadRef[]): void {
+    this.post({ type: 'setAblationSet', heads });
+  }
+
+  protected showMessage(): MosaicHostMessage {
+    return showMosaic(this.#state, this.actions.ablationSet());
+  }
+
+  protected validationContext(): ValidationContext {
+    return mosaicValidationContext(this.#state.result);
+  }
+
+  protected exportFolder(): vscode.Uri | undefined {
+    const csv = this.#state.csv?.uri;
+    if (csv) return vscode.Uri.joinPath(csv, '..');
+    return vscode.workspace.workspaceFolders?.[0]?.uri;
+  }
+
+  protected async handle(m: NotificationOf<'mosaic'>): Promise<void> {
+    switch (m.type) {
+      case 'kindChanged':
+        this.#state.kind = m.kind;
+        return;
+      case 'showHeadOnSeries':
+        return this.actions.showHeadOnSeries(this, m.head);
+      case 'ablateHead':
+        return this.actions.ablateHead(this, m.head);
+      case 'addToAblationSet':
+        return this.actions.addToAblationSet(this, m.head);
+    }
+  }
+}
+
+function panelTitle(s: MosaicPanelState): string {
+  return s.variant === 'data' && s.result.protocol.series ? `Mosaic · ${s.result.protocol.series.file}` : `Mosaic · ${s.result.model.name}`;
+}
+
+function showMosaic(s: MosaicPanelState, ablationSet: HeadRef[]): ShowMosaicMessage {
+  const m: ShowMosaicMessage = { type: 'showMosaic', result: s.result, ablationSet, title: s.title };
+  if (s.kind) m.kind = s.kind;
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface AblationPanelDeps {
+  listRuns(): Promise<AblationRunSummary[]>;
+  loadRun(id: string): Promise<StoredRun>;
+}
+
+export class AblationPanel extends ViewPanel<'ablation'> {
+  #run: StoredRun;
+  #runs: AblationRunSummary[];
+
+  constructor(
+    deps: PanelDeps,
+    private readonly store: AblationPanelDeps,
+    run: StoredRun,
+    runs: AblationRunSummary[],
+    opts: { column?: vscode.ViewColumn; preserveFocus?: boolean } = {},
+  ) {
+    super(deps, 'ablation', ABLATION_VIEW_TYPE, ablationTitle(run), opts.column ?? vscode.ViewColumn.Beside, opts.preserveFocus ?? false, showAblation(run, runs));
+    this.#run = run;
+    this.#runs = runs;
+  }
+
+  get run(): StoredRun {
+    return this.#run;
+  }
+
+  show(run: StoredRun, runs: AblationRunSummary[]): void {
+    this.#run = run;
+    this.#runs = runs;
+    this.panel.title = ablationTitle(run);
+    this.refresh();
+  }
+
+  protected showMessage(): AblationHostMessage {
+    return showAblation(this.#run, this.#runs);
+  }
+
+  protected validationContext(): ValidationContext {
+    return { runIds: this.#runs.map((r) => r.id) };
+  }
+
+  protected exportFolder(): vscode.Uri | undefined {
+    const csv = this.#run.source;
+    if (csv && path.isAbsolute(csv)) return vscode.Uri.file(path.dirname(csv));
+    return vscode.workspace.workspaceFolders?.[0]?.uri;
+  }
+
+  protected async handle(m: NotificationOf<'ablation'>): Promise<void> {
+    if (m.type === 'openRun') {
+      const [run, runs] = await Promise.all([this.store.loadRun(m.runId), this.store.listRuns()]);
+      if (this.disposed) return;
+      this.show(run, runs);
+    }
+  }
+}
+
+function ablationTitle(run: StoredRun): string {
+  return `Ablation · ${run.result.method} · ${run.result.heads.length} head${run.result.heads.length === 1 ? '' : 's'}`;
+}
+
+function showAblation(run: StoredRun, runs: AblationRunSummary[]): ShowAblationMessage {
+  return { type: 'showAblation', result: run.result, runId: run.id, runs };
+}
