@@ -8,6 +8,7 @@
  * does not burn CPU in the editor).
  */
 import * as os from 'node:os';
+import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { ChronosLensError } from '../../core/errors';
 import { FloatTensor, IntTensor } from '../../core/tensor';
@@ -40,6 +41,21 @@ export function useOrtPackage(dir: string): boolean {
   if (ortModule) return false;
   ortModulePath = dir;
   return true;
+}
+
+/** The folder given to useOrtPackage, when a provisioned copy is (to be) used instead of the bundled package. */
+export function ortPackageOverride(): string | undefined {
+  return ortModulePath === 'onnxruntime-node' ? undefined : ortModulePath;
+}
+
+/**
+ * The bundled onnxruntime-node package: its folder and version, read from its package.json without
+ * loading the native library (core/gpu stages a copy of it with the CUDA provider libraries).
+ */
+export function bundledOrtPackage(): { dir: string; version: string } {
+  const pj = require.resolve('onnxruntime-node/package.json');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return { dir: path.dirname(pj), version: String((require(pj) as { version: unknown }).version) };
 }
 
 /** Whether onnxruntime-node has been loaded in this process (the extension checks activation stays light). */
@@ -101,12 +117,19 @@ export function platformGpuProvider(platform: NodeJS.Platform = process.platform
   return undefined;
 }
 
-/** Turns a provider start-up error into a reason a user can act on. */
-export function explainProviderFailure(provider: ProviderName, err: unknown): string {
+/**
+ * Turns a provider start-up error into a reason a user can act on. `packageDir`: the provisioned
+ * onnxruntime-node copy in use (useOrtPackage), whose provider libraries are there but did not load.
+ */
+export function explainProviderFailure(provider: ProviderName, err: unknown, packageDir?: string): string {
   const msg = err instanceof Error ? err.message : String(err);
   const lower = msg.toLowerCase();
-  if (/libonnxruntime_providers_(cuda|shared|tensorrt)|cannot open shared object|\.dll|failed to load (shared )?library|loadlibrary/.test(lower)) {
-    return `${provider} provider library missing (${firstLine(msg)}). Run "Chronos Lens: Install GPU Support" or see the README's GPU section.`;
+  const libraryLoad = /libonnxruntime_providers_(cuda|shared|tensorrt)|cannot open shared object|\.dll|failed to load (shared )?library|loadlibrary/.test(lower);
+  if (libraryLoad && packageDir && provider === 'cuda') {
+    return `${provider} provider libraries in ${packageDir} could not be loaded (${firstLine(msg)}): the CUDA 12.x / cuDNN 9.x runtime libraries or the NVIDIA driver are missing from the library path (LD_LIBRARY_PATH / PATH), or the files are damaged. See docs/gpu.md.`;
+  }
+  if (libraryLoad) {
+    return `${provider} provider library missing (${firstLine(msg)}). Run "Chronos Lens: Install GPU Support" (CLI: chronos-lens models gpu --install) or see docs/gpu.md.`;
   }
   if (/libcudart|libcublas|libcudnn|cudnn|cublas/.test(lower)) return `CUDA/cuDNN runtime libraries missing (${firstLine(msg)}).`;
   if (/no cuda-capable device|cuda driver|driver version|cudaerrorinsufficientdriver|cudaerrornodevice|no device/.test(lower)) {
@@ -215,7 +238,7 @@ export async function createSession(source: { bytes?: Uint8Array; path?: string 
         const s = await open(gpu);
         return new NodeOrtSession(s, { requested, used: gpu });
       } catch (e) {
-        fallbackReason = explainProviderFailure(gpu, e);
+        fallbackReason = explainProviderFailure(gpu, e, ortPackageOverride());
         failedProviders.set(gpu, fallbackReason);
       }
     }
