@@ -11,7 +11,7 @@ import { ChronosModel } from '../../../models/model';
 import { countHeads, runMosaic, withThreshold } from '../../../analysis/mosaic';
 import { parseTokenBatch, randomTokenBatch, readTokenBatch, seriesTokenBatch, writeTokenBatch } from '../../../analysis/tokens';
 import { ATTENTION_KINDS, MosaicResult } from '../../../analysis/types';
-import { fixtures, repoRoot, tempDir } from '../helpers';
+import { bundledModel, fixtures, repoRoot, tempDir } from '../helpers';
 
 const TOL = 1e-4;
 const mosaicDir = path.join(fixtures, 'mosaic');
@@ -209,4 +209,24 @@ test('cancellation stops a mosaic between chunks', async () => {
   });
   await assert.rejects(p, (e: Error) => e.name === 'CancelledError');
   assert.equal(chunks, 2);
+});
+
+test('the bundled model (when it is there): every kind on a small batch', async (t) => {
+  try {
+    await fsp.access(path.join(bundledModel, 'config.json'));
+  } catch {
+    t.skip('models/chronos-t5-nano is not there yet');
+    return;
+  }
+  const model = await ChronosModel.load(bundledModel, { cacheDir: null, provider: 'cpu', threads: 1 });
+  try {
+    const r = await runMosaic(model, { batch: 8 });
+    const tc = model.config.t5;
+    assert.equal(r.cross!.layers, tc.numDecoderLayers);
+    assert.equal(r.encoder!.layers, tc.numLayers);
+    assert.equal(r.cross!.heads, tc.numHeads);
+    for (const k of ATTENTION_KINDS) for (const row of [...r[k]!.center, ...r[k]!.right]) for (const v of row) assert.ok(v >= 0 && v <= 1);
+  } finally {
+    await model.dispose();
+  }
 });
