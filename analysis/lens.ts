@@ -34,6 +34,11 @@ export interface RowQuery {
   head?: number;
   /** Top attended positions per head (default 5). */
   topK?: number;
+  /**
+   * Round row weights to this many decimals (e.g. 6), which makes a webview message several times
+   * smaller; default: the exact float32 values. Top-k weights are never rounded.
+   */
+  decimals?: number;
 }
 
 export interface TopEntry {
@@ -214,6 +219,8 @@ export class AttentionLens {
     if (q.layer !== undefined) this.checkLayer(q.layer, layers, kind === 'encoder' ? 'encoder' : 'decoder');
     if (q.head !== undefined) this.checkHead(q.head);
     const k = q.topK ?? DEFAULT_TOP_K;
+    if (q.decimals !== undefined && !(Number.isInteger(q.decimals) && q.decimals >= 0 && q.decimals <= 15)) throw new ChronosLensError('BAD_INPUT', `decimals must be an integer in [0, 15], got ${q.decimals}`);
+    const scale = q.decimals === undefined ? 0 : 10 ** q.decimals;
     const rows: number[][][] = [];
     const top: TopEntry[][][] = [];
     for (let l = 0; l < layers; l++) {
@@ -223,7 +230,11 @@ export class AttentionLens {
       for (let h = 0; h < this.heads; h++) {
         if (layerOn && (q.head === undefined || q.head === h)) {
           const r = row(l, h);
-          rl.push(Array.from(r));
+          if (scale) {
+            const a = new Array<number>(r.length);
+            for (let i = 0; i < r.length; i++) a[i] = Math.round(r[i] * scale) / scale;
+            rl.push(a);
+          } else rl.push(Array.from(r));
           tl.push(topK(r, k));
         } else {
           rl.push([]);

@@ -81,6 +81,10 @@ test('encoder rows equal the encoder attention of the series; missing values and
   assert.deepEqual(sel.rows[0], []);
   assert.deepEqual(sel.rows[1].map((r) => r.length), [0, 0, 512, 0]);
   assert.equal(sel.top[1][2].length, 3);
+  const rounded = lens.rowsAt(10, { decimals: 4 });
+  rounded.rows.forEach((layer, l) => layer.forEach((row, h) => row.forEach((w, i) => assert.ok(Math.abs(w - lens.rowsAt(10).rows[l][h][i]) <= 5e-5 && Math.abs(w * 1e4 - Math.round(w * 1e4)) < 1e-6))));
+  assert.deepEqual(rounded.top, lens.rowsAt(10).top);
+  assert.throws(() => lens.rowsAt(0, { decimals: 1.5 }), /decimals must be an integer/);
   assert.throws(() => lens.rowsAt(512), /position 512 is outside the context \(0\.\.511\)/);
   assert.throws(() => lens.rowsAt(0, { layer: 2 }), /encoder layer 2 does not exist/);
   assert.throws(() => lens.rowsAt(0, { head: 4 }), /head 4 does not exist/);
