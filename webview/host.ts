@@ -121,6 +121,8 @@ export class HostConnection<V extends ViewId> {
 
   #reportError(err: unknown): void {
     const e = err instanceof Error ? err : new Error(String(err));
+    // Chromium reports this benign notice as a window error; it is not a fault of the page.
+    if (/^ResizeObserver loop/.test(e.message)) return;
     try {
       this.api.postMessage({ type: 'webviewError', message: e.message.slice(0, 20_000), ...(e.stack ? { stack: e.stack.slice(0, 100_000) } : {}) });
     } catch {

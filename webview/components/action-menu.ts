@@ -8,7 +8,6 @@
  * Both bubble and cross shadow roots.
  */
 import { LitElement, css, html } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
 import { baseStyles } from './styles';
 
 export interface MenuItem {
@@ -70,6 +69,7 @@ export class ClActionMenu extends LitElement {
         cursor: pointer;
         outline: none;
         border: 1px solid transparent;
+        white-space: nowrap;
       }
       [role='menuitem']:hover,
       [role='menuitem']:focus {
@@ -175,11 +175,19 @@ export class ClActionMenu extends LitElement {
     e.stopPropagation();
   }
 
-  override render() {
-    // Keep the menu inside the host's offset parent horizontally (flip left near the right edge).
+  protected override updated(): void {
+    // Positioned through the CSSOM (a strict CSP blocks style attributes); kept inside the offset
+    // parent horizontally (shifted left near its right edge).
+    const menu = this.renderRoot.querySelector<HTMLElement>('[role="menu"]');
+    if (!menu) return;
     const parentW = (this.offsetParent as HTMLElement | null)?.clientWidth ?? Infinity;
-    const left = this.x + 240 > parentW ? Math.max(0, this.x - 240) : this.x;
-    return html`<div role="menu" aria-label=${this.label} style=${styleMap({ left: `${left}px`, top: `${this.y}px` })} @keydown=${(e: KeyboardEvent) => this.#onKey(e)}>
+    const w = menu.offsetWidth || 240;
+    menu.style.left = `${this.x + w > parentW ? Math.max(0, parentW - w - 4) : this.x}px`;
+    menu.style.top = `${this.y}px`;
+  }
+
+  override render() {
+    return html`<div role="menu" aria-label=${this.label} @keydown=${(e: KeyboardEvent) => this.#onKey(e)}>
       ${this.label ? html`<div class="title" aria-hidden="true">${this.label}</div>` : null}
       ${this.items.map(
         (it) =>

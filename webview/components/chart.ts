@@ -47,7 +47,8 @@ export class ClChart extends LitElement {
     if (typeof ResizeObserver !== 'undefined') {
       this.#observer = new ResizeObserver((entries) => {
         const w = Math.floor((entries[0]?.contentRect.width ?? 0) / 8) * 8;
-        if (w > 0 && w !== this._width) this._width = w;
+        // Next frame: changing layout inside the observer callback would re-trigger it.
+        if (w > 0 && w !== this._width) requestAnimationFrame(() => (this._width = w));
       });
       this.#observer.observe(this);
     }

@@ -5,7 +5,6 @@
  * Properties: heading (string), lines (string[]), x, y (px), open (boolean).
  */
 import { LitElement, css, html } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
 import { baseStyles } from './styles';
 
 export class ClTooltip extends LitElement {
@@ -66,12 +65,19 @@ export class ClTooltip extends LitElement {
   }
 
   override render() {
-    // Above the point, centred; below it when the point is near the top.
-    const below = this.y < 64;
-    const transform = below ? 'translate(-50%, 14px)' : 'translate(-50%, calc(-100% - 10px))';
-    return html`<div class="card" role="tooltip" id="tip" style=${styleMap({ left: `${this.x}px`, top: `${this.y}px`, transform })}>
+    return html`<div class="card" role="tooltip" id="tip">
       ${this.heading ? html`<div class="heading">${this.heading}</div>` : null} ${this.lines.map((l) => html`<div class="line">${l}</div>`)}
     </div>`;
+  }
+
+  protected override updated(): void {
+    // Positioned through the CSSOM, never a style attribute (a strict CSP blocks those).
+    // Above the point, centred; below it when the point is near the top.
+    const card = this.renderRoot.querySelector<HTMLElement>('.card');
+    if (!card) return;
+    card.style.left = `${this.x}px`;
+    card.style.top = `${this.y}px`;
+    card.style.transform = this.y < 64 ? 'translate(-50%, 14px)' : 'translate(-50%, calc(-100% - 10px))';
   }
 }
 

@@ -44,7 +44,7 @@ export function ablationLayout(result: Pick<AblationResult, 'metrics'>, opts: Pi
   const rowHeight = opts.rowHeight ?? 76;
   const labelWidth = Math.min(260, Math.max(150, ...result.metrics.map((m) => textWidth(metricLabel(m.name), theme.fontSize) + 16)));
   const plotLeft = labelWidth + 12;
-  const plotRight = width - 130;
+  const plotRight = width - 160;
   const top = 34;
   const rows = result.metrics.map((metric, i) => {
     const stats = controlStats(metric.controls);

@@ -24,7 +24,6 @@ export type AnySel = Selection<any, any, any, any>;
 /** A new <svg> root of the given size (no children), as a d3 selection. */
 export function createSvg(doc: Document, width: number, height: number, className: string): Sel<SVGSVGElement> {
   const svg = doc.createElementNS(SVG_NS, 'svg') as SVGSVGElement;
-  svg.setAttribute('xmlns', SVG_NS);
   svg.setAttribute('class', className);
   svg.setAttribute('width', fmtNum(width));
   svg.setAttribute('height', fmtNum(height));
@@ -63,7 +62,8 @@ export function text(parent: AnySel, x: number, y: number, content: string, them
   if (o.baseline === 'middle' || o.baseline === 'central') t.attr('dy', '0.35em');
   else if (o.baseline === 'hanging') t.attr('dy', '0.8em');
   if (o.rotate) t.attr('transform', `rotate(${o.rotate} ${fmtNum(x)} ${fmtNum(y)})`);
-  styles(t, { fill: o.fill ?? theme.foreground, 'font-size': `${size}px`, 'font-weight': o.weight, 'font-family': theme.fontFamily });
+  // font-family is inherited from the <svg> root (set once there).
+  styles(t, { fill: o.fill ?? theme.foreground, 'font-size': `${size}px`, 'font-weight': o.weight });
   t.text(content);
   return t;
 }
@@ -84,7 +84,9 @@ export function textWidth(s: string, size: number): number {
 /** Serialises an SVG element to a standalone document string (XML declaration included). */
 export function serializeSvg(svg: SVGSVGElement): string {
   const win = svg.ownerDocument.defaultView as (Window & typeof globalThis) | null;
-  const xml = win?.XMLSerializer ? new win.XMLSerializer().serializeToString(svg) : svg.outerHTML;
+  let xml = win?.XMLSerializer ? new win.XMLSerializer().serializeToString(svg) : svg.outerHTML;
+  // XMLSerializer declares the SVG namespace on the root; outerHTML (and some serialisers) do not.
+  if (!/^<svg[^>]*\sxmlns="/.test(xml)) xml = xml.replace(/^<svg/, `<svg xmlns="${SVG_NS}"`);
   return `<?xml version="1.0" encoding="UTF-8"?>\n${xml}\n`;
 }
 

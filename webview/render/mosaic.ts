@@ -227,7 +227,7 @@ function drawLegend(
   }
   styles(g.append('rect').attr('class', 'legend-frame').attr('width', barW).attr('height', fmtNum(barH)), { fill: 'none', stroke: theme.grid, 'stroke-width': 1 });
   const y = (v: number) => barH - ((v - domain[0]) / (domain[1] - domain[0] || 1)) * barH;
-  for (const t of d3ticks(domain[0], domain[1], Math.max(2, Math.floor(barH / 28)))) {
+  for (const t of d3ticks(domain[0], domain[1], Math.min(5, Math.max(2, Math.floor(barH / 28))))) {
     styles(g.append('line').attr('x1', barW).attr('x2', barW + 4).attr('y1', fmtNum(y(t))).attr('y2', fmtNum(y(t))), { stroke: theme.muted });
     text(g, barW + 7, y(t), fmtTick(t), theme, { baseline: 'middle', size: L.tickSize, fill: theme.muted, className: 'tick legend-tick' });
   }
