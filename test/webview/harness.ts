@@ -203,7 +203,10 @@ const BODY_CLASS: Record<ThemeKind, string> = { light: 'vscode-light', dark: 'vs
 
 /** Page-side script: the fake VS Code API and the theme switcher (runs before the bundle). */
 function fakeVsCodeScript(theme: ThemeKind, savedState: unknown): string {
+  // tsx compiles the tests with esbuild's keepNames, so functions passed to page.evaluate may call
+  // esbuild's __name helper: provide a no-op one in the page.
   return `(() => {
+  window.__name = window.__name || ((f) => f);
   const cl = { posted: [], violations: [], state: ${JSON.stringify(savedState ?? null)} ?? undefined, acquired: 0 };
   window.__cl = cl;
   document.addEventListener('securitypolicyviolation', (e) => cl.violations.push(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber));

@@ -1,0 +1,9 @@
+/**
+ * Test page (bundled by the harness as the extra entry "components"): exposes the generic
+ * components and the HostConnection on `window.__components` so tests can mount them in isolation.
+ */
+import { HostConnection } from '../../../webview/host';
+import '../../../webview/components/index';
+import { forecastFan, renderAttentionStrip, renderSeriesChart, seriesLayout } from '../../../webview/render/series';
+
+(window as unknown as { __components: unknown }).__components = { HostConnection, forecastFan, renderSeriesChart, renderAttentionStrip, seriesLayout };
