@@ -255,7 +255,7 @@ async function libraryProblems(dir: string, m: GpuPackageMarker): Promise<string
       continue; // reported as missing
     }
     if (m.platform === 'win32' ? head.subarray(0, 2).toString('latin1') !== 'MZ' : m.platform === 'darwin' ? head.length < 4 : !head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) {
-      out.push(`${f} is not a ${m.platform === 'win32' ? 'Windows DLL' : 'ELF shared library'}: the provider cannot load it`);
+      out.push(`${f} is not ${m.platform === 'win32' ? 'a Windows DLL' : 'an ELF shared library'}: the provider cannot load it`);
     }
   }
   return out;
@@ -434,6 +434,18 @@ async function planCopy(t: Target, spec: GpuPackageSpec, stage: string): Promise
   return items;
 }
 
+/** Network failures with the hub's offline advice replaced by advice for the NuGet feed. */
+function feedError(e: unknown): unknown {
+  if (!(e instanceof HubError) || !['unreachable', 'dns', 'timeout', 'tls'].includes(e.reason)) return e;
+  const what = e.message.replace(/[;:]? *(to work offline|are you offline\?|set HF_HUB_OFFLINE).*$/is, '').replace(/\.?$/, '.');
+  return new HubError(e.code, e.reason, `${what} GPU support is downloaded from that NuGet feed: check the network and the proxy setting, point CHRONOS_LENS_NUGET_INDEX / the endpoint option at a mirror, or copy the provider libraries by hand (docs/gpu.md).`, { cause: e, status: e.status });
+}
+
+const fetchVerifiedOrExplain = (o: Parameters<typeof fetchVerified>[0]) =>
+  fetchVerified(o).catch((e: unknown) => {
+    throw feedError(e);
+  });
+
 const WEIGHTS = { downloading: [0, 0.8], verifying: [0.8, 0.85], staging: [0.85, 0.9], extracting: [0.9, 1] } as const;
 
 /**
@@ -518,7 +530,9 @@ export async function installGpuSupport(o: InstallGpuOptions): Promise<GpuInstal
     }
     const http: HttpSettings = { proxy: o.proxy, noProxy: o.noProxy, ca: o.ca, timeoutMs: o.timeoutMs ?? 30_000, env, signal: o.signal };
     emit({ phase: 'resolving', fraction: 0, message: `Looking up ${label} on ${indexUrl.host}` });
-    const pkg = await resolveNugetPackage(indexUrl, spec.packageId, spec.packageVersion, http);
+    const pkg = await resolveNugetPackage(indexUrl, spec.packageId, spec.packageVersion, http).catch((e: unknown) => {
+      throw feedError(e);
+    });
 
     // 2. Download and verify.
     const downloads = path.join(root, DOWNLOADS);
@@ -537,7 +551,7 @@ export async function installGpuSupport(o: InstallGpuOptions): Promise<GpuInstal
           throw new HubError('IO', 'no-space', `Not enough free space for GPU support: the package needs ${formatBytes(pkg.size - have)} more in ${downloads}, and only ${formatBytes(free)} is free.`);
         }
       }
-      bytesDownloaded = await fetchVerified({
+      bytesDownloaded = await fetchVerifiedOrExplain({
         url: pkg.contentUrl,
         dest: nupkg,
         sha512: pkg.sha512,
