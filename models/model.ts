@@ -135,7 +135,8 @@ export interface GraphTiming {
   fromCache: boolean;
 }
 
-function defaultCacheDir(): string {
+/** The built-graph cache: `$XDG_CACHE_HOME/chronos-lens` (else ~/.cache/chronos-lens; %LOCALAPPDATA% on Windows). */
+export function defaultCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || (process.platform === 'win32' ? process.env.LOCALAPPDATA : undefined) || path.join(os.homedir(), '.cache');
   return path.join(base || os.tmpdir(), 'chronos-lens');
 }
