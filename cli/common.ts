@@ -10,6 +10,7 @@ import { ChronosLensError } from '../core/errors';
 import { ProgressCallback } from '../core/progress';
 import { ChronosModel } from '../models/model';
 import { PROVIDER_SETTINGS, ProviderSetting } from '../models/runtime/ort';
+import { provisionGpuRuntime, resolveModelDir } from './model-source';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -39,6 +40,8 @@ export function toolVersion(): string {
 /** Options every model-using command accepts. */
 export const MODEL_OPTIONS = {
   model: { type: 'string' },
+  revision: { type: 'string' },
+  download: { type: 'boolean' },
   provider: { type: 'string' },
   threads: { type: 'string' },
   'cache-dir': { type: 'string' },
@@ -69,10 +72,20 @@ export function floatFlag(v: string | undefined, name: string): number | undefin
   return n;
 }
 
-export async function loadModelFromFlags(values: { model?: string; provider?: string; threads?: string; 'cache-dir'?: string; 'no-cache'?: boolean }): Promise<ChronosModel> {
+/**
+ * The model the flags name: `--model` is a checkpoint folder or a hub repo id (owner/name, from the
+ * Hugging Face cache, or downloaded with `--download [--revision R]`; see model-source.ts); with
+ * `--provider cuda|auto`, ORT comes from the GPU package `models gpu --install` staged, when there is one.
+ */
+export async function loadModelFromFlags(
+  values: { model?: string; revision?: string; download?: boolean; provider?: string; threads?: string; 'cache-dir'?: string; 'no-cache'?: boolean },
+  io?: CliIO,
+): Promise<ChronosModel> {
   const provider = (values.provider ?? 'auto') as ProviderSetting;
   if (!PROVIDER_SETTINGS.includes(provider)) throw new ChronosLensError('BAD_INPUT', `--provider must be one of ${PROVIDER_SETTINGS.join(', ')}, got "${values.provider}"`);
-  return ChronosModel.load(values.model ?? bundledModelDir(), {
+  const dir = await resolveModelDir(values.model, bundledModelDir(), { revision: values.revision, download: values.download, io: io ?? { stdout: process.stdout, stderr: process.stderr } });
+  await provisionGpuRuntime(provider);
+  return ChronosModel.load(dir, {
     provider,
     threads: intFlag(values.threads, 'threads'),
     cacheDir: values['no-cache'] ? null : values['cache-dir'],

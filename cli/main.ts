@@ -11,6 +11,7 @@ type Command = { run: (argv: string[], io: CliIO) => Promise<number>; usage: str
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   forecast: { summary: 'forecast a CSV column (quantiles, mean, samples)', load: () => import('./commands/forecast') },
   info: { summary: 'show a checkpoint and the execution provider', load: () => import('./commands/info') },
+  models: { summary: 'list and download models, the graph cache, GPU (CUDA) support', load: () => import('./commands/models') },
 };
 
 export function help(): string {
@@ -23,7 +24,8 @@ export function help(): string {
     '',
     ...names.map((n) => `  ${n.padEnd(w)}  ${COMMANDS[n].summary}`),
     '',
-    'Every command runs the bundled chronos-t5-nano model unless --model DIR names another checkpoint.',
+    'Every command runs the bundled chronos-t5-nano model unless --model names another checkpoint: a folder, or a',
+    'Hugging Face repo id (amazon/chronos-t5-small) from the cache; add --download to fetch it.',
   ].join('\n');
 }
 

@@ -1,0 +1,109 @@
+/**
+ * What `--model` names, and which onnxruntime-node runs it:
+ *  - `--model` is a folder on disk (used as is), or a hub repo id `owner/name` (e.g. amazon/chronos-t5-small)
+ *    taken from the Hugging Face cache (HF_HUB_CACHE / HF_HOME / ~/.cache/huggingface/hub) without any
+ *    network access, or downloaded into it when `--download` is given (honouring HF_ENDPOINT,
+ *    HF_HUB_OFFLINE, HF_TOKEN and the proxy variables); absent: the bundled model;
+ *  - with `--provider cuda` (or `auto` where auto means CUDA) and a GPU package staged by
+ *    `chronos-lens models gpu --install` in the default folder (CHRONOS_LENS_GPU_DIR, else
+ *    ~/.local/share/chronos-lens/gpu), ORT is loaded from that package (useOrtPackage) before the model.
+ */
+import * as fs from 'node:fs';
+import { ChronosLensError } from '../core/errors';
+import { defaultGpuStorageDir, findGpuPackage } from '../core/gpu';
+import { downloadModel, findCachedModel, findHubToken, formatBytes, isValidRepoId, resolveHubSettings, type DownloadProgress, type Env } from '../core/hub';
+import { ortLoaded, ortPackageOverride, platformGpuProvider, useOrtPackage, type ProviderSetting } from '../models/runtime/ort';
+import type { CliIO } from './common';
+
+/** `owner/name` that is not a folder on disk. */
+export function looksLikeRepoId(model: string): boolean {
+  return model.includes('/') && !model.includes('\\') && !model.startsWith('.') && !model.startsWith('/') && isValidRepoId(model) && !fs.existsSync(model);
+}
+
+/**
+ * Progress of a hub download on stderr: a bar redrawn in place on a terminal, else a line every few
+ * seconds (logs, CI) and at the end.
+ */
+export function downloadProgress(io: CliIO, label: string): { onProgress: (p: DownloadProgress | { fraction?: number; message?: string }) => void; done: () => void } {
+  const tty = !!io.stderr.isTTY;
+  let last = '';
+  let lastLine = 0;
+  return {
+    onProgress: (u) => {
+      const f = Math.max(0, Math.min(1, u.fraction ?? 0));
+      if (tty) {
+        const width = 28;
+        const bar = '█'.repeat(Math.round(f * width)).padEnd(width, '░');
+        const line = `${label} ${bar} ${(f * 100).toFixed(0).padStart(3)}%${u.message ? '  ' + u.message : ''}`;
+        if (line !== last) io.stderr.write(`\r\x1b[2K${line.slice(0, (io.stderr.columns ?? 100) - 1)}`);
+        last = line;
+        return;
+      }
+      const now = Date.now();
+      const phase = (u as { phase?: string }).phase;
+      if (phase === 'downloading' && now - lastLine < 2000) return;
+      const line = `${label}: ${u.fraction !== undefined ? `${(f * 100).toFixed(0)}% ` : ''}${u.message ?? ''}`.trimEnd();
+      if (line === last) return;
+      io.stderr.write(line + '\n');
+      last = line;
+      lastLine = now;
+    },
+    done: () => {
+      if (tty && last) io.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+export interface ModelSourceOptions {
+  revision?: string;
+  download?: boolean;
+  /** Hugging Face token; default HF_TOKEN / HUGGING_FACE_HUB_TOKEN / the token file of `huggingface-cli login`. */
+  token?: string;
+  env?: Env;
+  io?: CliIO;
+}
+
+/** The checkpoint folder `--model` names (see the module comment). */
+export async function resolveModelDir(model: string | undefined, fallback: string, o: ModelSourceOptions = {}): Promise<string> {
+  if (!model) return fallback;
+  if (!looksLikeRepoId(model)) {
+    if (o.download) throw new ChronosLensError('BAD_INPUT', `--download needs --model owner/name (a Hugging Face repo id), got the folder "${model}"`);
+    return model;
+  }
+  const env = o.env ?? process.env;
+  const revision = o.revision ?? 'main';
+  const hub = resolveHubSettings({ env });
+  if (!o.download) {
+    const cached = await findCachedModel(model, revision, hub.cacheDir);
+    if (cached) return cached.path;
+    throw new ChronosLensError(
+      'NOT_FOUND',
+      `${model} (revision "${revision}") is not in the Hugging Face cache at ${hub.cacheDir}. Download it with "chronos-lens models download ${model}" or add --download; or pass a checkpoint folder.`,
+    );
+  }
+  const bar = o.io ? downloadProgress(o.io, `Downloading ${model}`) : undefined;
+  try {
+    const r = await downloadModel(model, { revision, env, token: o.token ?? findHubToken(env), signal: o.io?.signal, onProgress: bar?.onProgress });
+    bar?.done();
+    if (o.io && r.offlineReason) o.io.stderr.write(`chronos-lens: ${r.offlineReason}\n`);
+    else if (o.io && r.bytesDownloaded > 0) o.io.stderr.write(`chronos-lens: downloaded ${model} (${formatBytes(r.bytesDownloaded)}) to ${r.path}\n`);
+    return r.path;
+  } catch (e) {
+    bar?.done();
+    throw e;
+  }
+}
+
+/**
+ * Loads ORT from the staged GPU package when the provider may be CUDA and one exists for the bundled
+ * ORT version. Returns the folder used, if any. Must run before anything loads onnxruntime-node.
+ */
+export async function provisionGpuRuntime(provider: ProviderSetting, env: Env = process.env): Promise<string | undefined> {
+  const wantsCuda = provider === 'cuda' || (provider === 'auto' && platformGpuProvider() === 'cuda');
+  if (!wantsCuda) return undefined;
+  if (ortLoaded()) return ortPackageOverride();
+  const dir = await findGpuPackage(defaultGpuStorageDir(env));
+  if (dir && useOrtPackage(dir)) return dir;
+  return undefined;
+}
+
