@@ -27,6 +27,8 @@ export class ClTabs extends LitElement {
       [role='tablist'] {
         display: flex;
         gap: 2px;
+        overflow-x: auto;
+        scrollbar-width: thin;
         border-bottom: 1px solid var(--vscode-panel-border, var(--cl-grid, #d8d8d8));
       }
       [role='tab'] {
@@ -39,6 +41,8 @@ export class ClTabs extends LitElement {
         color: var(--vscode-panelTitle-inactiveForeground, var(--cl-muted, #616161));
         cursor: pointer;
         text-transform: none;
+        white-space: nowrap;
+        flex: none;
       }
       [role='tab']:hover {
         color: var(--vscode-panelTitle-activeForeground, var(--cl-fg, #1f1f1f));

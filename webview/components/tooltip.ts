@@ -71,13 +71,16 @@ export class ClTooltip extends LitElement {
   }
 
   protected override updated(): void {
-    // Positioned through the CSSOM, never a style attribute (a strict CSP blocks those).
-    // Above the point, centred; below it when the point is near the top.
+    // Positioned through the CSSOM, never a style attribute (a strict CSP blocks those). Above the
+    // point, centred, kept inside the offset parent horizontally; below the point near the top.
     const card = this.renderRoot.querySelector<HTMLElement>('.card');
-    if (!card) return;
-    card.style.left = `${this.x}px`;
+    if (!card || !this.open) return;
+    const parentW = (this.offsetParent as HTMLElement | null)?.clientWidth ?? Infinity;
+    const w = card.offsetWidth;
+    const left = Math.max(2, Math.min(this.x - w / 2, parentW - w - 2));
+    card.style.left = `${Number.isFinite(left) ? left : this.x}px`;
     card.style.top = `${this.y}px`;
-    card.style.transform = this.y < 64 ? 'translate(-50%, 14px)' : 'translate(-50%, calc(-100% - 10px))';
+    card.style.transform = this.y < 64 ? 'translateY(14px)' : 'translateY(calc(-100% - 10px))';
   }
 }
 
