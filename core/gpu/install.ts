@@ -208,7 +208,12 @@ function lookup(t: Target): { spec?: GpuPackageSpec; reason?: string } {
 async function readMarker(dir: string): Promise<GpuPackageMarker | undefined> {
   try {
     const m = JSON.parse(await fs.promises.readFile(path.join(dir, MARKER_FILE), 'utf8')) as GpuPackageMarker;
-    return m && m.format === 1 && typeof m.ortVersion === 'string' && Array.isArray(m.providerFiles) ? m : undefined;
+    if (!m || m.format !== 1 || typeof m.ortVersion !== 'string' || typeof m.platform !== 'string' || typeof m.arch !== 'string') return undefined;
+    if (!Array.isArray(m.providerFiles) || !m.providerFiles.every((f) => typeof f === 'string' && f === path.basename(f))) return undefined;
+    // Hand-made markers (docs/gpu.md) may leave out the package block.
+    const p = (m.package ?? {}) as Partial<GpuPackageMarker['package']>;
+    m.package = { id: String(p.id ?? ''), version: String(p.version ?? m.ortVersion), sha512: String(p.sha512 ?? ''), size: p.size, url: String(p.url ?? '') };
+    return m;
   } catch {
     return undefined;
   }
@@ -314,7 +319,7 @@ export async function gpuSupportStatus(storageDir: string, o: GpuTargetOptions =
     status.installed = missing.length === 0;
     status.dir = dir;
     status.installedAt = m.installedAt;
-    status.sha512 = m.package.sha512;
+    status.sha512 = m.package.sha512 || undefined;
     status.providerFiles = m.providerFiles;
     status.problems = [...missing, ...(await libraryProblems(dir, m))];
   } else if (fs.existsSync(dir)) {

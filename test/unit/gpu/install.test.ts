@@ -303,6 +303,29 @@ describe('installGpuSupport', { timeout: 120_000 }, () => {
     assert.equal(feed.requests.length, 0);
   });
 
+  it('a staged folder made by hand as docs/gpu.md describes is recognised', async () => {
+    const dir = tempDir();
+    const staged = path.join(dir, `onnxruntime-gpu-${ORT.version}-linux-x64`);
+    const bin = path.join(staged, 'bin/napi-v6/linux/x64');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.copyFileSync(path.join(ORT.dir, 'package.json'), path.join(staged, 'package.json'));
+    fs.cpSync(path.join(ORT.dir, 'dist'), path.join(staged, 'dist'), { recursive: true });
+    fs.cpSync(path.join(ORT.dir, 'bin/napi-v6/linux/x64'), bin, { recursive: true });
+    fs.cpSync(path.join(path.dirname(ORT.dir), 'onnxruntime-common'), path.join(staged, 'node_modules', 'onnxruntime-common'), { recursive: true });
+    for (const f of ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so']) fs.writeFileSync(path.join(bin, f), entries[`${NATIVE}/${f}`]);
+    const marker = { format: 1, ortVersion: ORT.version, platform: 'linux', arch: 'x64', flavor: 'cuda12', providerFiles: ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'], installedAt: '2026-01-01T00:00:00Z' };
+    fs.writeFileSync(path.join(staged, 'chronos-lens-gpu.json'), JSON.stringify(marker));
+    assert.equal(await findGpuPackage(dir, { platform: 'linux', arch: 'x64' }), staged);
+    const st = await gpuSupportStatus(dir, { platform: 'linux', arch: 'x64' });
+    assert.deepEqual([st.installed, st.dir, st.sha512], [true, staged, undefined]);
+    // Missing a provider library: not installed, and the status says which file.
+    fs.rmSync(path.join(bin, 'libonnxruntime_providers_shared.so'));
+    assert.equal(await findGpuPackage(dir, { platform: 'linux', arch: 'x64' }), undefined);
+    const st2 = await gpuSupportStatus(dir, { platform: 'linux', arch: 'x64' });
+    assert.equal(st2.installed, false);
+    assert.ok(st2.problems.some((p) => /libonnxruntime_providers_shared\.so is missing/.test(p)), st2.problems.join('; '));
+  });
+
   it('default storage folder and the CUDA runtime check', async () => {
     assert.equal(defaultGpuStorageDir({ CHRONOS_LENS_GPU_DIR: '/x/gpu' }, 'linux'), path.resolve('/x/gpu'));
     assert.equal(defaultGpuStorageDir({ XDG_DATA_HOME: '/data' }, 'linux'), path.join('/data', 'chronos-lens', 'gpu'));
