@@ -17,7 +17,8 @@ ChronosPipeline.predict does (sample paths, quantiles, mean).
 
 Options:
   --column NAME|INDEX       value column (default: the first numeric column)
-  --model DIR               Chronos checkpoint folder (default: the bundled chronos-t5-nano)
+  --model DIR|OWNER/NAME    checkpoint folder, or a hub id from the Hugging Face cache (default: the bundled
+                            chronos-t5-nano); --download fetches a hub id, --revision R picks its revision
   --prediction-length N     steps to forecast (default: the model's prediction_length)
   --samples N               sample paths (default: the model's num_samples, 20)
   --seed N                  random seed (default 0)
@@ -54,7 +55,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (!(q >= 0 && q <= 1)) throw new ChronosLensError('BAD_INPUT', `--quantiles must be numbers in [0, 1], got "${s}"`);
     return q;
   });
-  const model = await loadModelFromFlags(values);
+  const model = await loadModelFromFlags(values, io);
   try {
     const cc = model.config.chronos;
     const column = values.column === undefined ? undefined : /^\d+$/.test(values.column) ? values.column : values.column;

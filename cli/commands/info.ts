@@ -2,7 +2,7 @@
 import { availableProviders, ortVersion } from '../../models/runtime/ort';
 import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson } from '../common';
 
-export const usage = `chronos-lens info [--model DIR] [--json]
+export const usage = `chronos-lens info [--model DIR|OWNER/NAME [--download] [--revision R]] [--provider P] [--json]
 
 Shows a checkpoint's configuration, size and content hash, and the execution providers available.`;
 
@@ -12,7 +12,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(usage + '\n');
     return 0;
   }
-  const model = await loadModelFromFlags(values);
+  const model = await loadModelFromFlags(values, io);
   try {
     const t = model.config.t5;
     const c = model.config.chronos;
