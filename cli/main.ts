@@ -11,6 +11,9 @@ type Command = { run: (argv: string[], io: CliIO) => Promise<number>; usage: str
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   forecast: { summary: 'forecast a CSV column (quantiles, mean, samples)', load: () => import('./commands/forecast') },
   info: { summary: 'show a checkpoint and the execution provider', load: () => import('./commands/info') },
+  mosaic: { summary: 'induction mosaics (reference protocol, encoder, decoder, data-driven)', load: () => import('./commands/mosaic') },
+  lens: { summary: 'what every head attends to from one point of a CSV series', load: () => import('./commands/lens') },
+  ablate: { summary: 'head-ablation experiments against random control sets', load: () => import('./commands/ablate') },
   models: { summary: 'list and download models, the graph cache, GPU (CUDA) support', load: () => import('./commands/models') },
 };
 
