@@ -95,14 +95,15 @@ export async function resolveModelDir(model: string | undefined, fallback: strin
 }
 
 /**
- * Loads ORT from the staged GPU package when the provider may be CUDA and one exists for the bundled
- * ORT version. Returns the folder used, if any. Must run before anything loads onnxruntime-node.
+ * Loads ORT from the staged GPU package in `storageDir` (default: the CLI's folder) when the provider may
+ * be CUDA and one exists for the bundled ORT version. Returns the folder in use, if any. Must run before
+ * anything loads onnxruntime-node (the extension can call it with its own storage folder).
  */
-export async function provisionGpuRuntime(provider: ProviderSetting, env: Env = process.env): Promise<string | undefined> {
+export async function provisionGpuRuntime(provider: ProviderSetting, storageDir: string = defaultGpuStorageDir()): Promise<string | undefined> {
   const wantsCuda = provider === 'cuda' || (provider === 'auto' && platformGpuProvider() === 'cuda');
   if (!wantsCuda) return undefined;
   if (ortLoaded()) return ortPackageOverride();
-  const dir = await findGpuPackage(defaultGpuStorageDir(env));
+  const dir = await findGpuPackage(storageDir);
   if (dir && useOrtPackage(dir)) return dir;
   return undefined;
 }
