@@ -1,0 +1,232 @@
+/**
+ * npm run bench — Chronos Lens against what users would otherwise run, side by side, same checkpoint,
+ * same machine, same run (issue 10). Not part of CI.
+ *
+ * Baselines (pinned Python stack in tools/.venv): the background article's mosaic pipeline
+ * (transformers generate with output_attentions, use_cache=False, fp32, CPU) and chronos-forecasting's
+ * ChronosPipeline.predict (fp32, CPU). Random-weight checkpoints at the real chronos-t5 configs are
+ * generated on demand by tools/reference/make_checkpoints.py into bench/checkpoints/ (gitignored).
+ * Ours and theirs are interleaved, >= 5 runs each after a warm-up; medians, min-max, ratios and peak RSS
+ * (GNU time) go to bench/results/<date>.json and bench/results/README.md.
+ *
+ *   npm run bench                        # everything (about 20-30 minutes on 2 cores)
+ *   npm run bench -- --only mosaic,lens  # a subset: mosaic, forecast, lens, large, coldstart
+ *   npm run bench -- --runs 3 --configs small
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomTokenBatch, writeTokenBatch } from '../analysis/tokens';
+
+const root = path.resolve(__dirname, '..');
+const work = path.join(root, 'bench', '.work');
+const ckDir = path.join(root, 'bench', 'checkpoints');
+const py = path.join(root, 'tools', '.venv', 'bin', 'python');
+const cli = path.join(root, 'dist', 'cli.js');
+
+const { values: opt } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    repeat: { type: 'string', default: '3' },
+    configs: { type: 'string', default: 'small,base' },
+    'forecast-configs': { type: 'string', default: 'mini,small' },
+    only: { type: 'string' },
+    large: { type: 'boolean', default: false },
+  },
+});
+const RUNS = Number(opt.runs);
+const REPEAT = Number(opt.repeat);
+const only = opt.only ? new Set(opt.only.split(',')) : undefined;
+const want = (name: string) => !only || only.has(name);
+
+interface Timed {
+  wall_s: number;
+  rss_mb: number;
+  json: Record<string, unknown>;
+}
+
+/** Runs a command under GNU time; returns wall seconds, peak RSS and the last JSON line of stdout. */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Timed {
+  const r = spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M', cmd, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
+  const m = /__TIME__ ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+  if (r.status !== 0 || !m) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${(r.stderr ?? '').slice(-3000)}`);
+  const lines = (r.stdout ?? '').trim().split('\n');
+  let json: Record<string, unknown> = {};
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      json = JSON.parse(lines.slice(i).join('\n'));
+      break;
+    } catch {
+      // keep looking for the JSON block
+    }
+  }
+  return { wall_s: Number(m[1]), rss_mb: Number(m[2]) / 1024, json };
+}
+
+function stats(xs: number[]): { median: number; min: number; max: number; n: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { median: mid, min: s[0], max: s[s.length - 1], n: s.length };
+}
+
+/** [score, layer, head] of the largest cell. */
+function topOf(m: number[][]): number[] {
+  let best = [-1, 0, 0];
+  m.forEach((row, l) => row.forEach((v, h) => {
+    if (v > best[0]) best = [v, l, h];
+  }));
+  return best;
+}
+
+function ensureCheckpoint(size: string): string {
+  const dir = path.join(ckDir, `chronos-t5-${size}-random`);
+  if (!existsSync(path.join(dir, 'model.safetensors'))) {
+    console.error(`bench: generating a random-weight checkpoint at the chronos-t5-${size} config`);
+    const r = spawnSync(py, ['tools/reference/make_checkpoints.py', '--real', size, '--out', ckDir], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('checkpoint generation failed (run tools/setup-venv.sh first)');
+  }
+  return dir;
+}
+
+function seriesCsv(): string {
+  const file = path.join(work, 'series.csv');
+  if (!existsSync(file)) {
+    const rows = ['date,value'];
+    const t0 = Date.UTC(2020, 0, 1);
+    for (let i = 0; i < 600; i++) {
+      const v = 100 + 10 * Math.sin((2 * Math.PI * i) / 24) + 4 * Math.sin((2 * Math.PI * i) / 168) + 0.05 * i + 3 * Math.sin(i * 12.9898);
+      rows.push(`${new Date(t0 + i * 3600e3).toISOString().slice(0, 19).replace('T', ' ')},${v.toFixed(3)}`);
+    }
+    writeFileSync(file, rows.join('\n') + '\n');
+  }
+  return file;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(py)) throw new Error('tools/.venv is missing: run tools/setup-venv.sh');
+  mkdirSync(work, { recursive: true });
+  if (!existsSync(cli)) spawnSync('node', ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
+  const tokens = path.join(work, 'tokens-rrt-b100.json');
+  await writeTokenBatch(tokens, randomTokenBatch({ seed: 1911 }));
+  const xdg = path.join(work, 'xdg-cache');
+  const env = { XDG_CACHE_HOME: xdg };
+  const tsx = ['--import', 'tsx', 'bench/ours.ts'];
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memoryGB: +(os.totalmem() / 1e9).toFixed(1), os: `${os.type()} ${os.release()}`, node: process.version },
+    method: `ours and theirs interleaved, ${RUNS} runs each after one warm-up; whole-process times and peak RSS from GNU time; warm times are in-process compute runs after ${1} untimed run, medians of ${REPEAT} runs per process`,
+  };
+  const peak = timed(py, ['bench/python/matmul_peak.py']).json as { matmul_gflops: number };
+  results.matmulPeakGflops = peak.matmul_gflops;
+  console.error(`bench: matmul peak ${peak.matmul_gflops.toFixed(0)} GFLOP/s`);
+
+  if (want('mosaic')) {
+    const out: Record<string, unknown> = {};
+    for (const size of opt.configs!.split(',')) {
+      const model = ensureCheckpoint(size);
+      const cfg = JSON.parse(readFileSync(path.join(model, 'config.json'), 'utf8'));
+      const oursWhole = ['dist/cli.js', 'mosaic', '--model', model, '--tokens', tokens, '--kind', 'cross', '--json', '--provider', 'cpu'];
+      const theirsWhole = ['bench/python/mosaic_baseline.py', '--model', model, '--tokens', tokens];
+      // warm-up (also fills our graph cache, as a user's second run would find it)
+      timed('node', oursWhole, env);
+      timed(py, theirsWhole);
+      const cold = timed('node', [...oursWhole, '--cache-dir', path.join(work, `cold-${Date.now()}`)], env);
+      const w = { ours: [] as Timed[], theirs: [] as Timed[] };
+      const warm = { ours: [] as number[], theirs: [] as number[] };
+      for (let i = 0; i < RUNS; i++) {
+        w.ours.push(timed('node', oursWhole, env));
+        w.theirs.push(timed(py, theirsWhole));
+        const o = timed('node', [...tsx, 'mosaic', '--model', model, '--tokens', tokens, '--repeat', String(REPEAT + 1), '--cache-dir', path.join(xdg, 'chronos-lens')], env);
+        const t = timed(py, [...theirsWhole, '--repeat', String(REPEAT + 1)]);
+        warm.ours.push(stats((o.json.runs_s as number[]).slice(1)).median);
+        warm.theirs.push(stats((t.json.runs_s as number[]).slice(1)).median);
+        console.error(`bench: mosaic ${size} run ${i + 1}/${RUNS}: whole ${w.ours[i].wall_s}s vs ${w.theirs[i].wall_s}s, warm ${warm.ours[i].toFixed(3)}s vs ${warm.theirs[i].toFixed(3)}s`);
+      }
+      // FLOPs of the reference mosaic: encoder over B x Te tokens, cross K/V, 2 decoder positions, attention
+      const B = 100, Te = 22, Td = 2;
+      const d = cfg.d_model, inner = cfg.num_heads * cfg.d_kv, ff = cfg.d_ff, L = cfg.num_layers, Ld = cfg.num_decoder_layers ?? L;
+      const encTok = B * Te;
+      const flops = 2 * encTok * L * (4 * d * inner + 2 * d * ff) + 2 * B * cfg.num_heads * L * Te * Te * cfg.d_kv * 2 + 2 * encTok * Ld * 2 * d * inner + 2 * B * Td * Ld * (4 * d * inner + 2 * d * ff);
+      const wo = stats(w.ours.map((x) => x.wall_s));
+      const wt = stats(w.theirs.map((x) => x.wall_s));
+      const mo = stats(warm.ours);
+      const mt = stats(warm.theirs);
+      out[size] = {
+        whole: { ours: wo, theirs: wt, ratio: wo.median / wt.median, oursColdGraphCache_s: cold.wall_s },
+        warm: { ours: mo, theirs: mt, ratio: mo.median / mt.median },
+        peakRssMB: { ours: Math.max(...w.ours.map((x) => x.rss_mb)), theirs: Math.max(...w.theirs.map((x) => x.rss_mb)) },
+        gflops: { mosaic: flops / 1e9, achieved: flops / 1e9 / mo.median, fractionOfPeak: flops / 1e9 / mo.median / peak.matmul_gflops },
+        topCenterHead: { ours: topOf((w.ours[0].json.cross as { center: number[][] }).center), theirs: (w.theirs[0].json.top_center as number[]).slice(0, 3) },
+      };
+    }
+    results.mosaic = out;
+  }
+
+  if (want('forecast')) {
+    const out: Record<string, unknown> = {};
+    const csv = seriesCsv();
+    for (const size of opt['forecast-configs']!.split(',')) {
+      const model = ensureCheckpoint(size);
+      const oursWhole = ['dist/cli.js', 'forecast', csv, '--column', 'value', '--model', model, '--prediction-length', '64', '--samples', '20', '--json', '--provider', 'cpu'];
+      const theirsWhole = ['bench/python/forecast_baseline.py', '--model', model, '--csv', csv, '--column', 'value', '--prediction-length', '64', '--samples', '20'];
+      timed('node', oursWhole, env);
+      timed(py, theirsWhole);
+      const w = { ours: [] as Timed[], theirs: [] as Timed[] };
+      const warm = { ours: [] as number[], theirs: [] as number[] };
+      for (let i = 0; i < RUNS; i++) {
+        w.ours.push(timed('node', oursWhole, env));
+        w.theirs.push(timed(py, theirsWhole));
+        const o = timed('node', [...tsx, 'forecast', '--model', model, '--csv', csv, '--column', 'value', '--repeat', String(REPEAT + 1), '--cache-dir', path.join(xdg, 'chronos-lens')], env);
+        const t = timed(py, [...theirsWhole, '--repeat', String(REPEAT + 1)]);
+        warm.ours.push(stats((o.json.runs_s as number[]).slice(1)).median);
+        warm.theirs.push(stats((t.json.runs_s as number[]).slice(1)).median);
+        console.error(`bench: forecast ${size} run ${i + 1}/${RUNS}: whole ${w.ours[i].wall_s}s vs ${w.theirs[i].wall_s}s, warm ${warm.ours[i].toFixed(3)}s vs ${warm.theirs[i].toFixed(3)}s`);
+      }
+      const wo = stats(w.ours.map((x) => x.wall_s));
+      const wt = stats(w.theirs.map((x) => x.wall_s));
+      out[size] = {
+        whole: { ours: wo, theirs: wt, ratio: wo.median / wt.median },
+        warm: { ours: stats(warm.ours), theirs: stats(warm.theirs), ratio: stats(warm.ours).median / stats(warm.theirs).median },
+        peakRssMB: { ours: Math.max(...w.ours.map((x) => x.rss_mb)), theirs: Math.max(...w.theirs.map((x) => x.rss_mb)) },
+      };
+    }
+    results.forecast = out;
+  }
+
+  if (want('lens')) {
+    const model = ensureCheckpoint('small');
+    const csv = seriesCsv();
+    const r = timed('node', [...tsx, 'lens', '--model', model, '--csv', csv, '--column', 'value', '--repeat', '200', '--cache-dir', path.join(xdg, 'chronos-lens')], env);
+    results.lens = { config: 'small', T: 512, computeOnce_s: r.json.compute_s, fetchMedian_ms: r.json.fetch_ms_median, fetchP95_ms: r.json.fetch_ms_p95, peakRssMB: r.rss_mb };
+  }
+
+  if (want('coldstart')) {
+    // command to first mosaic on the bundled model: a fresh graph cache, then a warm one
+    const bundled = path.join(root, 'models', 'chronos-t5-nano');
+    const args = ['dist/cli.js', 'mosaic', '--model', bundled, '--json'];
+    const coldDir = path.join(work, `coldstart-${Date.now()}`);
+    const cold = timed('node', [...args, '--cache-dir', coldDir], env);
+    const warmRuns = Array.from({ length: RUNS }, () => timed('node', [...args, '--cache-dir', coldDir], env).wall_s);
+    rmSync(coldDir, { recursive: true, force: true });
+    results.coldStart = { model: 'chronos-t5-nano', kinds: 'all', firstEver_s: cold.wall_s, withGraphCache: stats(warmRuns) };
+  }
+
+  if (want('large') && opt.large) {
+    const model = ensureCheckpoint('large');
+    const r = timed('node', ['--import', 'tsx', 'bench/runtime-build.ts', model]);
+    results.large = { ...r.json, wall_s: r.wall_s, peakRssMB: r.rss_mb };
+  }
+
+  const outDir = path.join(root, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  const stamp = new Date().toISOString().slice(0, 10);
+  writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify(results, null, 2) + '\n');
+  console.log(JSON.stringify(results, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
