@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { HeadRef } from '../analysis/types';
 import type { CsvSeries } from '../core/csv';
-import { errorMessage } from '../core/errors';
+import { ChronosLensError, errorMessage, isCancelled } from '../core/errors';
 import type { ChronosModel } from '../models/model';
 import { EXPORT_FORMATS, type ExportFormat, type ExportResponse } from '../protocol';
 import { AblationController } from './ablation';
@@ -203,7 +203,7 @@ export class Controller implements vscode.Disposable {
   #registerCommands(): void {
     const reg = (id: string, what: string, fn: (...a: unknown[]) => unknown) =>
       registerCommand(this.context, this.log, id, what, fn, (e) => {
-        this.lastError = errorMessage(e);
+        if (!isCancelled(e)) this.lastError = errorMessage(e);
       });
     reg(COMMANDS.computeInductionMosaic, 'Compute Induction Mosaic', (arg) => this.computeInductionMosaic(arg));
     reg(COMMANDS.openSeriesView, 'Open Series View', (arg) => this.openSeriesView(arg));
@@ -226,7 +226,9 @@ export class Controller implements vscode.Disposable {
         try {
           series = await loadCsvSeries(target.source, { signal: c.signal });
         } catch (e) {
-          if (c.signal.aborted) throw e;
+          // A file that cannot be read fails the command; a CSV without a usable numeric column only
+          // skips the data-driven variant (the reference protocol does not depend on the data).
+          if (c.signal.aborted || !(e instanceof ChronosLensError) || e.code === 'NOT_FOUND' || e.code === 'IO' || e.code === 'CANCELLED') throw e;
           csvError = errorMessage(e);
         }
       }
@@ -303,7 +305,7 @@ export class Controller implements vscode.Disposable {
 
   /** Shows the output channel and reports an error (used by helpers outside the command wrapper). */
   report(what: string, e: unknown): void {
-    this.lastError = errorMessage(e);
+    if (!isCancelled(e)) this.lastError = errorMessage(e);
     reportError(this.log, what, e);
   }
 

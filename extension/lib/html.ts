@@ -27,12 +27,13 @@ export function makeNonce(): string {
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   checkSource(cspSource);
   checkNonce(nonce);
+  const src = cspSource.trim().split(/\s+/).join(' ');
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
-    `style-src ${cspSource} 'nonce-${nonce}'`,
-    `img-src ${cspSource} data:`,
-    `font-src ${cspSource}`,
+    `style-src ${src} 'nonce-${nonce}'`,
+    `img-src ${src} data:`,
+    `font-src ${src}`,
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
@@ -42,9 +43,15 @@ function checkNonce(nonce: string): void {
   if (!/^[A-Za-z0-9+/]{16,}={0,2}$/.test(nonce)) throw new Error(`invalid CSP nonce ${JSON.stringify(nonce)}`);
 }
 
+/**
+ * webview.cspSource: one or more source expressions, e.g. "https://*.vscode-cdn.net" (VS Code) or
+ * "'self' https://*.vscode-cdn.net" (code-server). Each must be a keyword ('self'), a scheme ("data:")
+ * or a host source; nothing that could end the directive or the attribute.
+ */
 function checkSource(src: string): void {
-  // webview.cspSource is e.g. "https://*.vscode-cdn.net" or "vscode-webview-resource:"; never quotes or ';'.
-  if (!src || /[;'"\s,]/.test(src.trim()) || src.trim() !== src) throw new Error(`invalid CSP source ${JSON.stringify(src)}`);
+  const tokens = src.trim().split(/\s+/);
+  const ok = src.trim() !== '' && tokens.every((t) => /^'self'$/.test(t) || /^[a-z][a-z0-9+.-]*:(\/\/[^\s;,'"<>]+)?$/i.test(t) || /^[^\s;,'"<>:]+(:\d+|:\*)?(\/[^\s;,'"<>]*)?$/.test(t));
+  if (!ok) throw new Error(`invalid CSP source ${JSON.stringify(src)}`);
 }
 
 /** HTML text escaping for element content and double-quoted attributes. */

@@ -54,6 +54,9 @@ export class ReferenceCache {
   }
 }
 
+/** Wall time per ONNX run inside the extension host. */
+export const CHUNK_MS = 100;
+
 export interface MosaicJobResult {
   reference: MosaicResult;
   /** The reference came from the cache (same model and parameters as an earlier run). */
@@ -73,11 +76,13 @@ export async function runMosaicJob(
   model: ChronosModel,
   settings: MosaicSettings,
   series: CsvSeries | undefined,
-  control: RunControl & { cache?: ReferenceCache },
+  control: RunControl & { cache?: ReferenceCache; chunkMs?: number },
 ): Promise<MosaicJobResult> {
   const { runMosaic } = await import('../../analysis/mosaic');
   const { subProgress } = await import('../../core/progress');
-  const params = mosaicParameters(settings);
+  // Short ONNX runs: the runtime computes on the extension host's thread, so each chunk is a pause
+  // for other extensions (and the cancel check comes between chunks).
+  const params = { ...mosaicParameters(settings), chunkMs: control.chunkMs ?? CHUNK_MS };
   const withData = !!series && settings.dataDriven;
   const split = withData ? 0.5 : 1;
   const key = control.cache ? control.cache.key(await model.hash(), settings) : undefined;

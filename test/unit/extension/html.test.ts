@@ -34,6 +34,7 @@ test('the policy allows nothing remote and scripts only by nonce', () => {
   for (const [, v] of csp) {
     assert.ok(!v.includes("'unsafe-inline'") && !v.includes("'unsafe-eval'") && !v.includes('*') && !v.includes('https:') && !v.includes('http:'), v.join(' '));
   }
+  assert.ok(![...csp.get('script-src')!].some((s) => s.includes('vscode-cdn')), 'scripts only by nonce, not by origin');
   // exactly one executable script, with the nonce and the bundle
   const scripts = [...html.matchAll(/<script\b([^>]*)>/g)].map((m) => m[1]);
   assert.deepEqual(scripts, [` nonce="${nonce}" src="${SCRIPT}"`]);
@@ -41,11 +42,23 @@ test('the policy allows nothing remote and scripts only by nonce', () => {
   assert.doesNotMatch(html, /style="/);
 });
 
+test("code-server's cspSource (several sources) is accepted as given", () => {
+  const nonce = makeNonce();
+  const csp = cspOf(webviewHtml({ view: 'mosaic', title: 't', cspSource: "'self' https://*.vscode-cdn.net", scriptUri: SCRIPT, nonce }));
+  assert.deepEqual(csp.get('style-src'), ["'self'", 'https://*.vscode-cdn.net', `'nonce-${nonce}'`]);
+  assert.deepEqual(csp.get('img-src'), ["'self'", 'https://*.vscode-cdn.net', 'data:']);
+  assert.deepEqual(csp.get('script-src'), [`'nonce-${nonce}'`]);
+  assert.doesNotThrow(() => contentSecurityPolicy('vscode-webview-resource: http://127.0.0.1:8080', nonce));
+});
+
 test('each view gets its element; bad inputs are refused', () => {
   for (const view of ['mosaic', 'ablation', 'series'] as const) {
     assert.match(webviewHtml({ view, title: 't', cspSource: CSP_SOURCE, scriptUri: SCRIPT }), new RegExp(`<${VIEW_TAGS[view]}>`));
   }
   assert.throws(() => contentSecurityPolicy("https://x; script-src 'unsafe-inline'", makeNonce()), /invalid CSP source/);
+  assert.throws(() => contentSecurityPolicy("'unsafe-inline'", makeNonce()), /invalid CSP source/);
+  assert.throws(() => contentSecurityPolicy('https://x" onload="y', makeNonce()), /invalid CSP source/);
+  assert.throws(() => contentSecurityPolicy('', makeNonce()), /invalid CSP source/);
   assert.throws(() => contentSecurityPolicy(CSP_SOURCE, "abc'"), /invalid CSP nonce/);
   assert.throws(() => webviewHtml({ view: 'mosaic', title: 't', cspSource: CSP_SOURCE, scriptUri: 'mosaic.js' }), /must be absolute/);
 });

@@ -1,0 +1,175 @@
+/**
+ * Chronos Lens inside a real VS Code: activation (commands registered, onnxruntime-node not loaded
+ * until a command needs the model), Compute Induction Mosaic on a sample CSV (the reference and the
+ * data-driven panels, layers × heads, the pages load under their CSP and say ready), cancellation,
+ * Show Model Info, settings changes, errors as notifications.
+ *
+ * The model: a committed fixture checkpoint of the repository this suite was built in (vocabulary
+ * 4096, so the reference protocol's token ids 1911..2187 fit), else the bundled model. The CSV: a
+ * sample in the opened workspace (the e2e harness copies samples/ there), else the repository's.
+ */
+import * as assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { MosaicCommandResult } from '../../extension/controller';
+import type { ChronosLensApi } from '../../extension/extension';
+
+const EXTENSION_ID = 'chronos-lens.chronos-lens';
+const COMMAND_IDS = [
+  'chronosLens.computeInductionMosaic',
+  'chronosLens.openSeriesView',
+  'chronosLens.runAblation',
+  'chronosLens.selectModel',
+  'chronosLens.showModelInfo',
+  'chronosLens.exportCurrentFigure',
+];
+
+let api: ChronosLensApi;
+let root: string;
+let fixtureModel: string;
+let csv: string;
+const config = () => vscode.workspace.getConfiguration('chronosLens');
+
+async function until(f: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function mosaicTabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('chronosLens.mosaic'));
+}
+
+async function setSetting(key: string, value: unknown): Promise<void> {
+  await config().update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+suite('Chronos Lens in VS Code', () => {
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension<ChronosLensApi>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
+    root = ext.extensionPath;
+    // dist/test/vscode/index.js -> the repository
+    const repo = path.resolve(__dirname, '..', '..', '..');
+    const fixture = path.join(repo, 'test', 'fixtures', 'checkpoints', 't5-relu-v4096-f32');
+    fixtureModel = existsSync(path.join(fixture, 'config.json')) ? fixture : path.join(root, 'models', 'chronos-t5-nano');
+    const ws = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+    const wsCsvs = ws ? readdirSync(ws).filter((f) => f.endsWith('.csv')).sort() : [];
+    const preferred = ['periodic.csv', 'repeated-motif.csv'].find((f) => wsCsvs.includes(f)) ?? wsCsvs[0];
+    csv = ws && preferred ? path.join(ws, preferred) : path.join(repo, 'samples', 'periodic.csv');
+    api = await ext.activate();
+  });
+
+  suiteTeardown(async () => {
+    for (const k of ['model', 'executionProvider', 'threads', 'mosaic.batch', 'mosaic.dataDriven', 'mosaic.seed']) await setSetting(k, undefined);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('activation registers every command and leaves onnxruntime-node unloaded', async () => {
+    const all = await vscode.commands.getCommands(true);
+    for (const id of COMMAND_IDS) assert.ok(all.includes(id), `${id} registered`);
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { contributes: { commands: { command: string; category: string }[] } };
+    assert.deepEqual(pkg.contributes.commands.map((c) => c.command), COMMAND_IDS);
+    assert.ok(pkg.contributes.commands.every((c) => c.category === 'Chronos Lens'));
+    assert.equal(api.apiVersion, 1);
+    assert.equal(api.inspect.runtimeLoaded(), false, 'onnxruntime-node loaded at activation');
+    assert.equal(api.inspect.modelState().loaded, false);
+  });
+
+  test('settings changes reach the model manager (nothing loads until needed)', async () => {
+    await setSetting('model', fixtureModel);
+    await setSetting('executionProvider', 'cpu');
+    await setSetting('threads', 1);
+    await until(() => api.inspect.modelState().setting === fixtureModel, 'the model setting');
+    const s = api.inspect.modelState();
+    assert.equal(s.label, path.basename(fixtureModel));
+    assert.equal(s.provider, 'cpu');
+    assert.equal(s.loaded, false);
+    assert.equal(api.inspect.runtimeLoaded(), false);
+  });
+
+  test('Compute Induction Mosaic on a CSV: reference and data-driven panels, layers × heads, pages ready', async () => {
+    await setSetting('mosaic.batch', 24);
+    const cfg = JSON.parse(readFileSync(path.join(fixtureModel, 'config.json'), 'utf8')) as { num_decoder_layers: number; num_layers: number; num_heads: number };
+    const r = (await vscode.commands.executeCommand('chronosLens.computeInductionMosaic', vscode.Uri.file(csv))) as MosaicCommandResult | undefined;
+    assert.ok(r, `the command returned a result (last error: ${api.inspect.lastError()})`);
+    assert.equal(r.dataError, undefined);
+    assert.deepEqual(r.panels.map((p) => p.variant), ['reference', 'data']);
+    for (const p of r.panels) {
+      assert.equal(p.layers, cfg.num_decoder_layers);
+      assert.equal(p.heads, cfg.num_heads);
+      assert.deepEqual(p.kinds, ['cross', 'encoder', 'decoder']);
+    }
+    assert.equal(api.inspect.runtimeLoaded(), true);
+    const s = api.inspect.modelState();
+    assert.equal(s.loaded, true);
+    assert.equal(s.used, 'cpu');
+    assert.equal(s.busy, false);
+    // the pages load their bundles under the CSP, say ready, and get the mosaic
+    await until(() => api.inspect.panels().filter((p) => p.view === 'mosaic' && p.ready && p.posted.includes('showMosaic')).length === 2, 'both mosaic pages ready');
+    assert.equal(mosaicTabs().length, 2);
+    const panels = api.inspect.panels().filter((p) => p.view === 'mosaic');
+    assert.ok(panels.some((p) => p.variant === 'data' && p.title.includes(path.basename(csv))), JSON.stringify(panels.map((p) => p.title)));
+    for (const p of panels) assert.equal((p.layers ?? 0) * (p.heads ?? 0), cfg.num_decoder_layers * cfg.num_heads);
+
+    // again: the reference is reused, the panels are updated in place (no new tabs)
+    const again = (await vscode.commands.executeCommand('chronosLens.computeInductionMosaic', vscode.Uri.file(csv))) as MosaicCommandResult;
+    assert.equal(again.referenceCached, true);
+    assert.equal(mosaicTabs().length, 2);
+  });
+
+  test('cancel stops a running mosaic; nothing is shown, no error is reported', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await setSetting('mosaic.batch', 200_000);
+    await setSetting('mosaic.dataDriven', false);
+    await setSetting('mosaic.seed', 4242); // not in the reference cache
+    try {
+      const before = api.inspect.lastError();
+      const running = vscode.commands.executeCommand('chronosLens.computeInductionMosaic', vscode.Uri.file(csv));
+      await until(() => api.inspect.runningJobs() === 1 && api.inspect.modelState().busy, 'the mosaic job to start');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(api.inspect.cancelAll(), 1);
+      const r = await running;
+      assert.equal(r, undefined);
+      assert.equal(api.inspect.runningJobs(), 0);
+      assert.equal(api.inspect.modelState().busy, false);
+      assert.equal(api.inspect.lastError(), before, 'a cancellation is not an error');
+      assert.equal(mosaicTabs().length, 0);
+    } finally {
+      for (const k of ['mosaic.batch', 'mosaic.dataDriven', 'mosaic.seed']) await setSetting(k, undefined);
+    }
+  });
+
+  test('Show Model Info reports the checkpoint and the execution provider', async () => {
+    const info = (await vscode.commands.executeCommand('chronosLens.showModelInfo')) as { name: string; heads: number; provider: { requested: string; used: string }; hash: string } | undefined;
+    assert.ok(info, `info returned (last error: ${api.inspect.lastError()})`);
+    assert.equal(info.name, path.basename(fixtureModel));
+    assert.equal(info.provider.requested, 'cpu');
+    assert.equal(info.provider.used, 'cpu');
+    assert.match(info.hash, /^[0-9a-f]{64}$/);
+  });
+
+  test('a failing command becomes a notification with the cause, not a rejection', async () => {
+    await setSetting('mosaic.batch', 24);
+    const r = await vscode.commands.executeCommand('chronosLens.computeInductionMosaic', vscode.Uri.file(path.join(root, 'no-such-file.csv')));
+    assert.equal(r, undefined);
+    assert.match(api.inspect.lastError() ?? '', /no-such-file\.csv/);
+    const bad = await vscode.commands.executeCommand('chronosLens.computeInductionMosaic', vscode.Uri.file(path.join(root, 'package.json')));
+    assert.equal(bad, undefined);
+    assert.match(api.inspect.lastError() ?? '', /not a \.csv or \.tsv file/);
+  });
+
+  test('a model setting that does not resolve is reported, and the next good one loads', async () => {
+    await setSetting('model', path.join(root, 'no-such-model'));
+    await until(() => api.inspect.modelState().setting.endsWith('no-such-model'), 'the model setting');
+    const r = await vscode.commands.executeCommand('chronosLens.showModelInfo');
+    assert.equal(r, undefined);
+    assert.match(api.inspect.lastError() ?? '', /no-such-model does not exist/);
+    await setSetting('model', fixtureModel);
+    await until(() => api.inspect.modelState().setting === fixtureModel, 'the model setting');
+    assert.ok(await vscode.commands.executeCommand('chronosLens.showModelInfo'));
+  });
+});
