@@ -41,8 +41,13 @@ export class AblationController {
     return shapeOfModel({ encoderLayers: cfg.t5.numLayers, decoderLayers: cfg.t5.numDecoderLayers, heads: cfg.t5.numHeads });
   }
 
-  /** The palette command. Returns the stored run it produced or opened. */
-  async command(): Promise<StoredRun | undefined> {
+  /**
+   * The palette command. With an argument (scripts, keybindings, tests) it runs without asking:
+   * `{ heads: "L3.H5, L4.H1", method?, data?, csv?, column?, controls? }`. Returns the stored run it
+   * produced or opened.
+   */
+  async command(arg?: unknown): Promise<StoredRun | undefined> {
+    if (arg && typeof arg === 'object' && !(arg instanceof vscode.Uri)) return this.run(await this.#planFromArgs(arg as Record<string, unknown>));
     const s = this.c.settings.ablation;
     const latest = this.c.latestMosaic();
     const plan: Partial<Plan> = { method: s.method, data: s.data, controls: s.controls };
@@ -225,6 +230,28 @@ export class AblationController {
     if (!ok) return undefined;
     if (openRunId) return this.openRun(openRunId, { newPanel: true });
     return this.run(plan as Plan);
+  }
+
+  async #planFromArgs(a: Record<string, unknown>): Promise<Plan> {
+    const s = this.c.settings.ablation;
+    const bad = (what: string) => new ChronosLensError('BAD_INPUT', what);
+    if (typeof a.heads !== 'string') throw bad('"heads" must be a head list such as "L3.H5, L4.H1"');
+    const heads = parseHeadList(a.heads, { shape: await this.#shape() });
+    const method = a.method ?? s.method;
+    if (method !== 'zero' && method !== 'mean') throw bad('"method" must be "zero" or "mean"');
+    const data = a.data ?? s.data;
+    if (data !== 'inductionLoss' && data !== 'csv' && data !== 'both') throw bad('"data" must be "inductionLoss", "csv" or "both"');
+    const controls = a.controls ?? s.controls;
+    if (typeof controls !== 'number' || !Number.isInteger(controls) || controls < 0) throw bad('"controls" must be a whole number >= 0');
+    let csv: Plan['csv'];
+    if (data !== 'inductionLoss') {
+      const c = a.csv instanceof vscode.Uri ? a.csv : typeof a.csv === 'string' ? (/^[a-z][a-z0-9+.-]+:/i.test(a.csv) && !/^[a-z]:[\\/]/i.test(a.csv) ? vscode.Uri.parse(a.csv) : vscode.Uri.file(a.csv)) : activeCsvUri();
+      if (!c) throw bad(`data "${data}" needs "csv" (a path or URI) or an active CSV editor`);
+      if (!isCsvUri(c)) throw bad(`${c.path} is not a .csv or .tsv file`);
+      if (a.column !== undefined && typeof a.column !== 'string') throw bad('"column" must be a column name');
+      csv = { uri: c, column: a.column as string | undefined };
+    }
+    return { heads, method, data, csv, controls };
   }
 
   /** "Ablate this head" from a mosaic: the configured defaults, no questions. */

@@ -207,7 +207,7 @@ export class Controller implements vscode.Disposable {
       });
     reg(COMMANDS.computeInductionMosaic, 'Compute Induction Mosaic', (arg) => this.computeInductionMosaic(arg));
     reg(COMMANDS.openSeriesView, 'Open Series View', (arg) => this.openSeriesView(arg));
-    reg(COMMANDS.runAblation, 'Run Ablation', () => this.ablation.command());
+    reg(COMMANDS.runAblation, 'Run Ablation', (arg) => this.ablation.command(arg));
     reg(COMMANDS.selectModel, 'Select Model', () => selectModel(this));
     reg(COMMANDS.showModelInfo, 'Show Model Info', () => showModelInfo(this));
     reg(COMMANDS.exportCurrentFigure, 'Export Current Figure', (arg) => this.exportCurrentFigure(arg));

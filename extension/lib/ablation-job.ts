@@ -29,7 +29,18 @@ export function checkAblationRequest(r: AblationRequest): void {
   if (!Number.isInteger(r.controls) || r.controls < 0) throw new ChronosLensError('BAD_INPUT', `the number of control sets must be a whole number >= 0, got ${r.controls}`);
 }
 
-export async function runAblationJob(_model: ChronosModel, req: AblationRequest, _control: RunControl): Promise<AblationResult> {
+export async function runAblationJob(model: ChronosModel, req: AblationRequest, control: RunControl): Promise<AblationResult> {
   checkAblationRequest(req);
-  throw new ChronosLensError('RUNTIME', 'head ablation is not part of this build of the analysis engine yet');
+  const { runAblation } = await import('../../analysis/ablation');
+  const withCsv = req.data !== 'inductionLoss' && req.series;
+  return runAblation(model, {
+    heads: req.heads,
+    method: req.method,
+    controls: req.controls,
+    controlSeed: req.seed,
+    induction: req.data === 'csv' ? false : {},
+    series: withCsv ? { values: req.series!.values, file: req.series!.file, column: req.series!.column, heldOut: req.heldOut > 0 ? req.heldOut : undefined } : undefined,
+    signal: control.signal,
+    onProgress: control.onProgress,
+  });
 }

@@ -32,11 +32,11 @@ export class HeadListError extends Error {
   }
 }
 
-const HEAD_RE = /^(?:([a-z]+)\s*:\s*)?l?(\d+)\s*\.?\s*h(\d+)$|^(?:([a-z]+)\s*:\s*)?(\d+)\s*\.\s*(\d+)$/i;
+const HEAD_RE = /^(?:([a-z]+)\s*:\s*)?l?(\d+)\s*[.:/]?\s*h(\d+)$|^(?:([a-z]+)\s*:\s*)?(\d+)\s*[.:/]\s*(\d+)$/i;
 
 /**
  * Parses a head list: items separated by commas, semicolons or white space, each `L3.H5` (also
- * `L3H5`, `3.5`), zero-based, optionally prefixed by a kind (`cross:`, `encoder:`/`enc:`/`e:`,
+ * `L3H5`, `L3:H5`, `3.5`; what analysis/heads parseHeads and the CLI accept), zero-based, optionally prefixed by a kind (`cross:`, `encoder:`/`enc:`/`e:`,
  * `decoder:`/`dec:`/`d:`); items without a kind get `defaultKind`. Duplicates are dropped, order kept.
  * With `shape`, layers and heads are checked against the model. Throws HeadListError naming the item.
  */

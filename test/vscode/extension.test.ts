@@ -29,6 +29,8 @@ let api: ChronosLensApi;
 let root: string;
 let fixtureModel: string;
 let csv: string;
+/** A CSV with a noisy tail, for forecast metrics (periodic.csv repeats exactly: its MASE is undefined). */
+let noisyCsv: string;
 const config = () => vscode.workspace.getConfiguration('chronosLens');
 
 async function until(f: () => boolean, what: string, ms = 60_000): Promise<void> {
@@ -60,6 +62,7 @@ suite('Chronos Lens in VS Code', () => {
     const wsCsvs = ws ? readdirSync(ws).filter((f) => f.endsWith('.csv')).sort() : [];
     const preferred = ['periodic.csv', 'repeated-motif.csv'].find((f) => wsCsvs.includes(f)) ?? wsCsvs[0];
     csv = ws && preferred ? path.join(ws, preferred) : path.join(repo, 'samples', 'periodic.csv');
+    noisyCsv = ws && wsCsvs.includes('monthly-sales.csv') ? path.join(ws, 'monthly-sales.csv') : path.join(repo, 'samples', 'monthly-sales.csv');
     api = await ext.activate();
   });
 
@@ -141,6 +144,32 @@ suite('Chronos Lens in VS Code', () => {
     } finally {
       for (const k of ['mosaic.batch', 'mosaic.dataDriven', 'mosaic.seed']) await setSetting(k, undefined);
     }
+  });
+
+  test('Run Ablation with arguments: runs, stores the run, shows the report; the next run reuses the panel', async () => {
+    type Run = { id: string; result: { metrics: { name: string }[]; heads: unknown[]; method: string } };
+    const first = (await vscode.commands.executeCommand('chronosLens.runAblation', { heads: 'L1.H2, L0.H0', method: 'zero', data: 'both', csv: noisyCsv, controls: 2 })) as Run | undefined;
+    assert.ok(first, `a run came back (last error: ${api.inspect.lastError()})`);
+    assert.deepEqual(first.result.heads, [
+      { kind: 'cross', layer: 1, head: 2 },
+      { kind: 'cross', layer: 0, head: 0 },
+    ]);
+    assert.deepEqual(first.result.metrics.map((m) => m.name).sort(), ['induction_loss', 'induction_loss_control', 'mae_median', 'mase', 'wql']);
+    await until(() => api.inspect.panels().some((p) => p.view === 'ablation' && p.ready && p.posted.includes('showAblation') && p.runId === first.id), 'the report page ready');
+    const second = (await vscode.commands.executeCommand('chronosLens.runAblation', { heads: 'enc:L0.H1', method: 'mean', data: 'inductionLoss', controls: 1 })) as Run | undefined;
+    assert.ok(second, `a second run (last error: ${api.inspect.lastError()})`);
+    assert.equal(second.result.method, 'mean');
+    const reports = api.inspect.panels().filter((p) => p.view === 'ablation');
+    assert.equal(reports.length, 1, 'the report panel is reused');
+    await until(() => api.inspect.panels().some((p) => p.view === 'ablation' && p.runId === second.id), 'the report showing the second run');
+    // a series the metric is undefined for: the engine's reason, as a notification
+    assert.equal(await vscode.commands.executeCommand('chronosLens.runAblation', { heads: 'L0.H0', data: 'csv', csv, controls: 0 }), undefined);
+    assert.match(api.inspect.lastError() ?? '', /MASE is undefined/);
+    // bad arguments: a notification naming the problem
+    assert.equal(await vscode.commands.executeCommand('chronosLens.runAblation', { heads: 'L99.H0' }), undefined);
+    assert.match(api.inspect.lastError() ?? '', /layer 99 is out of range/);
+    assert.equal(await vscode.commands.executeCommand('chronosLens.runAblation', { heads: 'L0.H0', data: 'csv', csv: path.join(root, 'package.json') }), undefined);
+    assert.match(api.inspect.lastError() ?? '', /not a \.csv or \.tsv file/);
   });
 
   test('Show Model Info reports the checkpoint and the execution provider', async () => {

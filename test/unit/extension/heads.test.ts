@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addHead, describeHeads, formatHeadList, HeadListError, parseHeadList, rankHeads, shapeOfModel, topHeads } from '../../../extension/lib/heads';
 import type { MosaicKind, MosaicResult } from '../../../analysis/types';
+import { parseHeads } from '../../../analysis/heads';
 
 const shape = shapeOfModel({ encoderLayers: 2, decoderLayers: 6, heads: 8 });
 
@@ -22,6 +23,15 @@ test('parses the forms people type, zero-based, cross by default', () => {
     { kind: 'cross', layer: 1, head: 1 },
   ]);
   assert.deepEqual(parseHeadList('L1.H2', { defaultKind: 'encoder' }), [{ kind: 'encoder', layer: 1, head: 2 }]);
+});
+
+test('accepts everything the CLI / analysis engine accepts, with the same meaning', () => {
+  const grid = { layers: { cross: 6, encoder: 2, decoder: 6 }, heads: 8 };
+  for (const text of ['L3.H5', 'L3:H5', 'L3/H5', '3.5', 'cross:L2.H0', 'encoder:1.4', 'enc:L1.H7, dec:L5.H2', 'x:L1.H1 e:0.1 d:5:7', 'L3.H5,L3.H5', 'L0.H0;L1.H1']) {
+    assert.deepEqual(parseHeadList(text, { shape }), parseHeads(text, grid), text);
+    // and what we write, the engine reads back
+    assert.deepEqual(parseHeads(formatHeadList(parseHeadList(text)), grid), parseHeadList(text), text);
+  }
 });
 
 test('drops duplicates, keeps order', () => {
