@@ -4,6 +4,7 @@
  * engine, the model runtime, onnxruntime-node) is imported lazily inside the commands.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HeadRef } from '../analysis/types';
 import type { CsvSeries } from '../core/csv';
@@ -11,6 +12,7 @@ import { ChronosLensError, errorMessage, isCancelled } from '../core/errors';
 import type { ChronosModel } from '../models/model';
 import { EXPORT_FORMATS, type ExportFormat, type ExportResponse } from '../protocol';
 import { AblationController } from './ablation';
+import { withFormatExtension } from './lib/files';
 import { addHead, describeHeads, headId, KIND_NAMES } from './lib/heads';
 import { loadCsvSeries, mosaicSummary, ReferenceCache, runLogText, runMosaicJob } from './lib/jobs';
 import { ModelManager, type ModelState } from './lib/model-manager';
@@ -208,7 +210,7 @@ export class Controller implements vscode.Disposable {
     reg(COMMANDS.computeInductionMosaic, 'Compute Induction Mosaic', (arg) => this.computeInductionMosaic(arg));
     reg(COMMANDS.openSeriesView, 'Open Series View', (arg) => this.openSeriesView(arg));
     reg(COMMANDS.runAblation, 'Run Ablation', (arg) => this.ablation.command(arg));
-    reg(COMMANDS.selectModel, 'Select Model', () => selectModel(this));
+    reg(COMMANDS.selectModel, 'Select Model', (arg) => selectModel(this, arg));
     reg(COMMANDS.showModelInfo, 'Show Model Info', () => showModelInfo(this));
     reg(COMMANDS.exportCurrentFigure, 'Export Current Figure', (arg) => this.exportCurrentFigure(arg));
   }
@@ -282,13 +284,29 @@ export class Controller implements vscode.Disposable {
     });
   }
 
+  /**
+   * Export Current Figure…: asks for the format and (through the page's export) a file. For scripts:
+   * an argument `"svg"` picks the format, `{ format, path }` also the file (no dialog).
+   */
   async exportCurrentFigure(arg?: unknown): Promise<ExportResponse | undefined> {
     const panel = this.currentPanel();
     if (!panel) {
       void vscode.window.showInformationMessage('Chronos Lens: no figure is open. Compute an induction mosaic or run an ablation first.');
       return undefined;
     }
-    let format: ExportFormat | undefined = typeof arg === 'string' && (EXPORT_FORMATS as readonly string[]).includes(arg) ? (arg as ExportFormat) : undefined;
+    const isFormat = (v: unknown): v is ExportFormat => typeof v === 'string' && (EXPORT_FORMATS as readonly string[]).includes(v);
+    let format: ExportFormat | undefined;
+    let target: vscode.Uri | undefined;
+    if (isFormat(arg)) format = arg;
+    else if (arg && typeof arg === 'object' && !(arg instanceof vscode.Uri)) {
+      const a = arg as { format?: unknown; path?: unknown };
+      if (!isFormat(a.format)) throw new ChronosLensError('BAD_INPUT', `"format" must be one of ${EXPORT_FORMATS.join(', ')}`);
+      format = a.format;
+      if (a.path !== undefined) {
+        if (typeof a.path !== 'string' || !path.isAbsolute(a.path)) throw new ChronosLensError('BAD_INPUT', '"path" must be an absolute file path');
+        target = vscode.Uri.file(withFormatExtension(a.path, format));
+      }
+    }
     if (!format) {
       const labels: Record<ExportFormat, string> = { svg: 'SVG image', png: 'PNG image', json: 'JSON (Plotly-compatible figure)', csv: 'CSV table' };
       const pick = await vscode.window.showQuickPick(
@@ -300,7 +318,7 @@ export class Controller implements vscode.Disposable {
     }
     panel.reveal(true);
     await panel.whenReady();
-    return panel.requestExport(format);
+    return panel.requestExport(format, target);
   }
 
   /** Shows the output channel and reports an error (used by helpers outside the command wrapper). */

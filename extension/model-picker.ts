@@ -36,8 +36,32 @@ async function writeModelSetting(value: string): Promise<void> {
   await cfg.update('model', value, target);
 }
 
-export async function selectModel(c: Controller): Promise<string | undefined> {
+/** Checks a model setting value (scripts pass one to Select Model…) and returns it. */
+async function checkModelValue(c: Controller, value: string): Promise<string> {
+  const { resolveModel } = await import('./lib/model-spec');
+  const r = await resolveModel(value, {
+    extensionRoot: c.context.extensionUri.fsPath,
+    workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+  });
+  const { inspectCheckpointFolder } = await import('../core/hub');
+  const info = await inspectCheckpointFolder(r.dir);
+  if (!info.isChronos) throw new ChronosLensError('BAD_CHECKPOINT', info.problem ?? `${r.dir} is not a Chronos checkpoint`);
+  if (info.family === 'chronos-bolt') throw new ChronosLensError('UNSUPPORTED_MODEL', `${path.basename(r.dir)} is a Chronos-Bolt checkpoint; Chronos Lens analyses the token-based Chronos-T5 family`);
+  return value;
+}
+
+/**
+ * Select Model…: a QuickPick of the bundled model, the Chronos checkpoints in the Hugging Face cache
+ * and "Checkpoint folder…". With a string argument (scripts): that value, checked, without asking.
+ */
+export async function selectModel(c: Controller, arg?: unknown): Promise<string | undefined> {
   const current = c.settings.model;
+  if (typeof arg === 'string') {
+    const value = await checkModelValue(c, arg);
+    if (value !== current) await writeModelSetting(value);
+    c.log.info(`model set to ${value}`);
+    return value;
+  }
   const qp = vscode.window.createQuickPick<ModelItem>();
   qp.title = 'Chronos Lens: Select Model';
   qp.placeholder = 'The Chronos checkpoint to analyse';

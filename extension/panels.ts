@@ -60,12 +60,17 @@ interface Waiter<T> {
   reject(e: Error): void;
 }
 
+interface ExportWaiter extends Waiter<ExportResponse> {
+  /** Save here instead of asking (Export Current Figure… with a path, for scripts). */
+  target?: vscode.Uri;
+}
+
 export abstract class ViewPanel<V extends PanelView> {
   readonly panel: vscode.WebviewPanel;
   readonly router: PanelRouter<V>;
   #ready = false;
   #readyWaiters: Waiter<void>[] = [];
-  #exportWaiters: Waiter<ExportResponse>[] = [];
+  #exportWaiters: ExportWaiter[] = [];
   #readyCount = 0;
   /** Messages posted to the page, newest last (kept short; for diagnostics and tests). */
   readonly posted: string[] = [];
@@ -172,7 +177,7 @@ export abstract class ViewPanel<V extends PanelView> {
   async #export(m: ExportMessage, ctx: RequestContext): Promise<ExportResponse> {
     const waiter = this.#exportWaiters.shift();
     try {
-      const r = await this.#save(m, ctx);
+      const r = await this.#save(m, ctx, waiter?.target);
       waiter?.resolve(r);
       return r;
     } catch (e) {
@@ -181,10 +186,10 @@ export abstract class ViewPanel<V extends PanelView> {
     }
   }
 
-  async #save(m: ExportMessage, ctx: RequestContext): Promise<ExportResponse> {
+  async #save(m: ExportMessage, ctx: RequestContext, given?: vscode.Uri): Promise<ExportResponse> {
     const folder = this.exportFolder();
     const defaultUri = folder ? vscode.Uri.joinPath(folder, m.suggestedName) : undefined;
-    const target = await vscode.window.showSaveDialog({ defaultUri, filters: FORMAT_FILTERS[m.format], title: `Export ${m.format.toUpperCase()}`, saveLabel: 'Export' });
+    const target = given ?? (await vscode.window.showSaveDialog({ defaultUri, filters: FORMAT_FILTERS[m.format], title: `Export ${m.format.toUpperCase()}`, saveLabel: 'Export' }));
     if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new CancelledError();
     if (!target) return { saved: false };
     const bytes = exportBytes(m.content);
@@ -210,9 +215,10 @@ export abstract class ViewPanel<V extends PanelView> {
    * "Export Current Figure…": asks the page for the figure in `format`; resolves once the page's export
    * request has been handled (saved, or the dialog cancelled).
    */
-  requestExport(format: ExportFormat): Promise<ExportResponse> {
+  requestExport(format: ExportFormat, target?: vscode.Uri): Promise<ExportResponse> {
     const done = new Promise<ExportResponse>((resolve, reject) => {
-      const w: Waiter<ExportResponse> = {
+      const w: ExportWaiter = {
+        target,
         resolve: (v) => {
           clearTimeout(timer);
           resolve(v);

@@ -9,7 +9,8 @@
  * sample in the opened workspace (the e2e harness copies samples/ there), else the repository's.
  */
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { MosaicCommandResult } from '../../extension/controller';
@@ -83,10 +84,13 @@ suite('Chronos Lens in VS Code', () => {
   });
 
   test('settings changes reach the model manager (nothing loads until needed)', async () => {
-    await setSetting('model', fixtureModel);
+    assert.equal(await vscode.commands.executeCommand('chronosLens.selectModel', path.join(root, 'no-such-model')), undefined);
+    assert.match(api.inspect.lastError() ?? '', /no-such-model does not exist/);
+    assert.equal(await vscode.commands.executeCommand('chronosLens.selectModel', fixtureModel), fixtureModel);
+    assert.equal(config().get('model'), fixtureModel);
     await setSetting('executionProvider', 'cpu');
     await setSetting('threads', 1);
-    await until(() => api.inspect.modelState().setting === fixtureModel, 'the model setting');
+    await until(() => api.inspect.modelState().setting === fixtureModel && api.inspect.modelState().provider === 'cpu', 'the model settings');
     const s = api.inspect.modelState();
     assert.equal(s.label, path.basename(fixtureModel));
     assert.equal(s.provider, 'cpu');
@@ -117,6 +121,18 @@ suite('Chronos Lens in VS Code', () => {
     const panels = api.inspect.panels().filter((p) => p.view === 'mosaic');
     assert.ok(panels.some((p) => p.variant === 'data' && p.title.includes(path.basename(csv))), JSON.stringify(panels.map((p) => p.title)));
     for (const p of panels) assert.equal((p.layers ?? 0) * (p.heads ?? 0), cfg.num_decoder_layers * cfg.num_heads);
+
+    // Export Current Figure… through the real page (PNG rasterised under VS Code's webview CSP), written atomically
+    const out = mkdtempSync(path.join(os.tmpdir(), 'chronos-lens-export-'));
+    for (const format of ['svg', 'png', 'json', 'csv'] as const) {
+      const r = (await vscode.commands.executeCommand('chronosLens.exportCurrentFigure', { format, path: path.join(out, `figure.${format}`) })) as { saved: boolean; path?: string } | undefined;
+      assert.ok(r?.saved, `${format} saved (last error: ${api.inspect.lastError()})`);
+      assert.equal(r.path, path.join(out, `figure.${format}`));
+    }
+    assert.deepEqual(readdirSync(out).sort(), ['figure.csv', 'figure.json', 'figure.png', 'figure.svg']);
+    assert.equal(readFileSync(path.join(out, 'figure.png')).subarray(1, 4).toString('latin1'), 'PNG');
+    assert.match(readFileSync(path.join(out, 'figure.svg'), 'utf8'), /<\/svg>\s*$/);
+    assert.ok(Array.isArray((JSON.parse(readFileSync(path.join(out, 'figure.json'), 'utf8')) as { data: unknown[] }).data));
 
     // again: the reference is reused, the panels are updated in place (no new tabs)
     const again = (await vscode.commands.executeCommand('chronosLens.computeInductionMosaic', vscode.Uri.file(csv))) as MosaicCommandResult;
