@@ -116,6 +116,9 @@ export abstract class ViewPanel<V extends PanelView> {
     });
     this.panel.webview.onDidReceiveMessage((m: unknown) => void this.router.receive(m));
     this.panel.onDidChangeViewState((e) => {
+      // A hidden page is discarded (no retainContextWhenHidden) and reloads when shown: wait for its
+      // next `ready` before posting to it.
+      if (!e.webviewPanel.visible) this.#ready = false;
       if (e.webviewPanel.active) deps.onActive(this as unknown as ViewPanel<PanelView>);
     });
     this.panel.onDidDispose(() => this.#disposed());
@@ -134,7 +137,7 @@ export abstract class ViewPanel<V extends PanelView> {
     return this.router.disposed;
   }
 
-  /** The page has announced itself at least once. */
+  /** The page on screen has announced itself (false while it reloads after being hidden). */
   get ready(): boolean {
     return this.#ready;
   }

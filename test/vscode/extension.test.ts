@@ -115,9 +115,15 @@ suite('Chronos Lens in VS Code', () => {
     assert.equal(s.loaded, true);
     assert.equal(s.used, 'cpu');
     assert.equal(s.busy, false);
-    // the pages load their bundles under the CSP, say ready, and get the mosaic
-    await until(() => api.inspect.panels().filter((p) => p.view === 'mosaic' && p.ready && p.posted.includes('showMosaic')).length === 2, 'both mosaic pages ready');
+    // the pages load their bundles under the CSP, say ready, and get the mosaic: the data-driven one
+    // is in front; the reference tab loads when it is shown (pages are not kept while hidden)
+    const shown = (variant: string) => api.inspect.panels().some((p) => p.view === 'mosaic' && p.variant === variant && p.ready && p.posted.includes('showMosaic'));
+    await until(() => shown('data'), 'the data-driven page ready');
     assert.equal(mosaicTabs().length, 2);
+    const group = vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => mosaicTabs().includes(t)))!;
+    const refIndex = group.tabs.findIndex((t) => mosaicTabs().includes(t) && !t.isActive);
+    await vscode.commands.executeCommand('workbench.action.openEditorAtIndex', refIndex);
+    await until(() => shown('reference'), 'the reference page ready once shown');
     const panels = api.inspect.panels().filter((p) => p.view === 'mosaic');
     assert.ok(panels.some((p) => p.variant === 'data' && p.title.includes(path.basename(csv))), JSON.stringify(panels.map((p) => p.title)));
     for (const p of panels) assert.equal((p.layers ?? 0) * (p.heads ?? 0), cfg.num_decoder_layers * cfg.num_heads);
