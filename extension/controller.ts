@@ -253,7 +253,9 @@ export class Controller implements vscode.Disposable {
     );
     const panels: MosaicCommandResult['panels'] = [describePanel(refPanel)];
     if (job.data) {
-      const column = refPanel.panel.viewColumn ?? vscode.ViewColumn.Beside;
+      // Side by side with the reference, to compare which heads pass each test.
+      const refColumn = refPanel.panel.viewColumn;
+      const column = refColumn !== undefined && refColumn < vscode.ViewColumn.Nine ? ((refColumn + 1) as vscode.ViewColumn) : vscode.ViewColumn.Beside;
       const dataPanel = this.#openMosaic(
         `data:${uri.toString()}#${job.series?.column ?? ''}`,
         { result: job.data, variant: 'data', title: `${job.data.model.name} · ${target.name} · ${job.series?.column ?? ''} (data-driven)`, csv },

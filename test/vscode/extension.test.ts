@@ -115,15 +115,12 @@ suite('Chronos Lens in VS Code', () => {
     assert.equal(s.loaded, true);
     assert.equal(s.used, 'cpu');
     assert.equal(s.busy, false);
-    // the pages load their bundles under the CSP, say ready, and get the mosaic: the data-driven one
-    // is in front; the reference tab loads when it is shown (pages are not kept while hidden)
+    // the pages load their bundles under the CSP, say ready, and get the mosaic; side by side
     const shown = (variant: string) => api.inspect.panels().some((p) => p.view === 'mosaic' && p.variant === variant && p.ready && p.posted.includes('showMosaic'));
-    await until(() => shown('data'), 'the data-driven page ready');
+    await until(() => shown('data') && shown('reference'), 'both mosaic pages ready');
     assert.equal(mosaicTabs().length, 2);
-    const group = vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => mosaicTabs().includes(t)))!;
-    const refIndex = group.tabs.findIndex((t) => mosaicTabs().includes(t) && !t.isActive);
-    await vscode.commands.executeCommand('workbench.action.openEditorAtIndex', refIndex);
-    await until(() => shown('reference'), 'the reference page ready once shown');
+    const columns = vscode.window.tabGroups.all.filter((g) => g.tabs.some((t) => mosaicTabs().includes(t))).map((g) => g.viewColumn);
+    assert.equal(columns.length, 2, 'the two mosaics are in two editor groups');
     const panels = api.inspect.panels().filter((p) => p.view === 'mosaic');
     assert.ok(panels.some((p) => p.variant === 'data' && p.title.includes(path.basename(csv))), JSON.stringify(panels.map((p) => p.title)));
     for (const p of panels) assert.equal((p.layers ?? 0) * (p.heads ?? 0), cfg.num_decoder_layers * cfg.num_heads);
