@@ -60,6 +60,8 @@ export interface GpuNetworkOptions {
   noProxy?: string[];
   /** Extra trusted CA certificates (PEM). */
   ca?: string | Buffer | Array<string | Buffer>;
+  /** Verify TLS certificates (default true); false: VS Code's `http.proxyStrictSSL: false`. */
+  strictSSL?: boolean;
   /** Socket idle timeout (default 30 s). */
   timeoutMs?: number;
   /** Environment for proxy and endpoint defaults (default process.env). */
@@ -533,7 +535,7 @@ export async function installGpuSupport(o: InstallGpuOptions): Promise<GpuInstal
     } catch (e) {
       throw new ChronosLensError('BAD_INPUT', `The NuGet feed "${indexUrlText}" is not a URL (expected a v3 service index such as https://api.nuget.org/v3/index.json).`, { cause: e });
     }
-    const http: HttpSettings = { proxy: o.proxy, noProxy: o.noProxy, ca: o.ca, timeoutMs: o.timeoutMs ?? 30_000, env, signal: o.signal };
+    const http: HttpSettings = { proxy: o.proxy, noProxy: o.noProxy, ca: o.ca, strictSSL: o.strictSSL, timeoutMs: o.timeoutMs ?? 30_000, env, signal: o.signal };
     emit({ phase: 'resolving', fraction: 0, message: `Looking up ${label} on ${indexUrl.host}` });
     const pkg = await resolveNugetPackage(indexUrl, spec.packageId, spec.packageVersion, http).catch((e: unknown) => {
       throw feedError(e);

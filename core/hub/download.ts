@@ -600,6 +600,7 @@ async function downloadModelInner(repoId: string, o: DownloadModelOptions): Prom
     proxy: o.proxy,
     noProxy: o.noProxy,
     ca: o.ca,
+    strictSSL: o.strictSSL,
     timeoutMs: o.timeoutMs ?? 30_000,
     env: s.env,
     signal: o.signal,

@@ -15,6 +15,8 @@ export interface HttpSettings {
   proxy?: string | null;
   noProxy?: string[];
   ca?: string | Buffer | Array<string | Buffer>;
+  /** Verify TLS certificates (default true). false: VS Code's `http.proxyStrictSSL: false`. */
+  strictSSL?: boolean;
   timeoutMs: number;
   env: Env;
   signal?: AbortSignal;
@@ -159,11 +161,12 @@ export async function openRequest(url: URL, spec: RequestSpec, s: HttpSettings):
   const proxy = resolveProxy(url, s);
   const where = url.host;
   const ca = caOption(s.ca);
+  const rejectUnauthorized = s.strictSSL !== false;
   const host = bareHost(url.hostname);
   const port = defaultPort(url);
   if (!proxy) {
     const mod = url.protocol === 'https:' ? https : http;
-    return send((o, cb) => mod.request(o, cb), { hostname: host, port, path: url.pathname + url.search, method: spec.method, headers: spec.headers, agent: false, ca }, s, where);
+    return send((o, cb) => mod.request(o, cb), { hostname: host, port, path: url.pathname + url.search, method: spec.method, headers: spec.headers, agent: false, ca, rejectUnauthorized }, s, where);
   }
   const proxyName = describeProxy(proxy);
   const proxyMod = proxy.protocol === 'https:' ? https : http;
@@ -172,7 +175,7 @@ export async function openRequest(url: URL, spec: RequestSpec, s: HttpSettings):
   if (url.protocol === 'http:') {
     // Plain forwarding: the absolute URL in the request line.
     const headers = { ...spec.headers, Host: url.host, ...proxyAuthHeader(proxy) };
-    return send((o, cb) => proxyMod.request(o, cb), { hostname: proxyHost, port: proxyPort, path: url.href, method: spec.method, headers, agent: false, ca }, s, where, proxyName);
+    return send((o, cb) => proxyMod.request(o, cb), { hostname: proxyHost, port: proxyPort, path: url.href, method: spec.method, headers, agent: false, ca, rejectUnauthorized }, s, where, proxyName);
   }
   // https through a proxy: CONNECT host:port, then TLS to the target inside the tunnel.
   const tunnel = await connectTunnel(proxy, proxyMod, `${url.hostname}:${port}`, s, ca, where, proxyName);
@@ -188,7 +191,7 @@ export async function openRequest(url: URL, spec: RequestSpec, s: HttpSettings):
 
 type RequestFn = (o: http.RequestOptions, cb: (res: http.IncomingMessage) => void) => http.ClientRequest;
 
-function send(fn: RequestFn, options: http.RequestOptions & { ca?: string[] }, s: HttpSettings, where: string, proxyName?: string): Promise<http.IncomingMessage> {
+function send(fn: RequestFn, options: http.RequestOptions & { ca?: string[]; rejectUnauthorized?: boolean }, s: HttpSettings, where: string, proxyName?: string): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     let res: http.IncomingMessage | undefined;
     let settled = false;
@@ -251,6 +254,7 @@ function connectTunnel(
       headers: { Host: authority, ...proxyAuthHeader(proxy) },
       agent: false,
       ca,
+      rejectUnauthorized: s.strictSSL !== false,
     });
     const onAbort = () => {
       req.destroy();
@@ -278,7 +282,7 @@ function connectTunnel(
 
 function startTls(socket: net.Socket, host: string, s: HttpSettings, ca: string[] | undefined, where: string, proxyName: string): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const secure = tls.connect({ socket, host, servername: net.isIP(host) ? undefined : host, ca });
+    const secure = tls.connect({ socket, host, servername: net.isIP(host) ? undefined : host, ca, rejectUnauthorized: s.strictSSL !== false });
     const timer = setTimeout(() => secure.destroy(new TimeoutError(s.timeoutMs)), s.timeoutMs);
     const onError = (e: Error) => {
       clearTimeout(timer);

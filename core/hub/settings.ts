@@ -88,6 +88,11 @@ export interface HubOptions {
   noProxy?: string[];
   /** Extra trusted CA certificates (PEM), e.g. a corporate TLS-inspecting proxy's. Added to Node's defaults. */
   ca?: string | Buffer | Array<string | Buffer>;
+  /**
+   * Verify TLS certificates (default true). `false` (VS Code's `http.proxyStrictSSL: false`) accepts any
+   * certificate: only for a TLS-inspecting proxy whose CA cannot be added through `ca`.
+   */
+  strictSSL?: boolean;
   /** Socket idle timeout in ms (default 30 s). */
   timeoutMs?: number;
   /** The environment to read defaults from (default `process.env`). */

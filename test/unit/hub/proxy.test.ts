@@ -77,6 +77,17 @@ describe('downloads through an HTTP proxy', { timeout: 60_000 }, () => {
     await rejectsWith(downloadModel(REPO, opts({ endpoint: tlsHub.endpoint, proxy: null })), { code: 'NETWORK', reason: 'tls', message: /TLS certificate problem/ });
   });
 
+  it('strictSSL: false (VS Code\'s http.proxyStrictSSL) accepts the untrusted certificate, directly and in a tunnel', async () => {
+    const direct = await downloadModel(REPO, opts({ endpoint: tlsHub.endpoint, proxy: null, strictSSL: false }));
+    assert.ok(fs.readFileSync(path.join(direct.path, 'model.safetensors')).equals(weights));
+    proxy.seen.length = 0;
+    const tunnelled = await downloadModel(REPO, opts({ endpoint: tlsHub.endpoint, proxy: proxyUrl(), strictSSL: false }));
+    assert.equal(tunnelled.commit, commitOf(REPO));
+    assert.ok(proxy.seen.some((s) => s.method === 'CONNECT'));
+    // strictSSL: true is the default
+    await rejectsWith(downloadModel(REPO, opts({ endpoint: tlsHub.endpoint, proxy: proxyUrl(), strictSSL: true })), { code: 'NETWORK', reason: 'tls' });
+  });
+
   it('https hub direct (no proxy) with the CA added', async () => {
     const r = await downloadModel(REPO, opts({ endpoint: tlsHub.endpoint, proxy: null, ca: [cert.cert] }));
     assert.equal(r.fromCache, false);
