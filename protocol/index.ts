@@ -6,7 +6,7 @@
 import type { AblationHostMessage, AblationWebviewMessage } from './ablation';
 import type { ExportMessage, ExportResponse, ErrorResponse, OkResponse, RequestId, ResponseErrorCode, ViewId } from './common';
 import type { MosaicHostMessage, MosaicWebviewMessage } from './mosaic';
-import type { LensResponse, RequestLensMessage, SeriesHostMessage, SeriesWebviewMessage } from './series';
+import type { LensResponse, RequestLensMessage, RequestRangeMessage, SeriesHostMessage, SeriesRange, SeriesWebviewMessage } from './series';
 
 export * from './common';
 export * from './mosaic';
@@ -25,13 +25,14 @@ export type HostMessageOf<V extends ViewId> = V extends 'mosaic' ? MosaicHostMes
 export interface RequestResultMap {
   export: ExportResponse;
   requestLens: LensResponse;
+  requestRange: SeriesRange;
 }
-export type RequestMessage = ExportMessage | RequestLensMessage;
+export type RequestMessage = ExportMessage | RequestLensMessage | RequestRangeMessage;
 export type RequestType = RequestMessage['type'];
 export type RequestResult<T extends RequestType> = RequestResultMap[T];
 
 export function isRequestMessage(m: WebviewMessage): m is RequestMessage {
-  return m.type === 'export' || m.type === 'requestLens';
+  return m.type === 'export' || m.type === 'requestLens' || m.type === 'requestRange';
 }
 
 export function okResponse<T extends RequestType>(_type: T, requestId: RequestId, result: RequestResultMap[T]): OkResponse<RequestResultMap[T]> {

@@ -36,7 +36,11 @@ export type HeadSelection =
 export interface InitSeriesMessage {
   type: 'initSeries';
   series: SeriesPayload;
-  model: ModelSummary;
+  /**
+   * The model the context window, forecast and attention come from; absent until it has loaded (or
+   * when it cannot load: the host then also posts an `error`), so the series shows at once.
+   */
+  model?: ModelSummary;
   /** The forecast from the last context point; absent while it is being computed (see setForecast). */
   forecast?: ForecastResult;
   /** The latest mosaic for this model, for the selected head's induction scores. */
@@ -84,8 +88,36 @@ export interface RequestLensMessage {
   kind: 'encoder' | 'cross';
   position: number;
   layer?: number;
+  /** Also send every head's row max-pooled to this many bins (`sparklines`), for the head grid. */
+  sparkBins?: number;
 }
-export type LensResponse = LensResult;
+export interface LensResponse extends LensResult {
+  /**
+   * [layer][head][bin]: each head's row max-pooled over `sparkBins` equal runs of context positions
+   * (every layer, also when `layer` restricts `rows`), when the request asked for them.
+   */
+  sparklines?: number[][][];
+}
+
+/**
+ * Zoom: the column's data rows [start, end) downsampled (LTTB) to about `points` points, from the
+ * host's full data. Answered with a SeriesRange.
+ */
+export interface RequestRangeMessage {
+  type: 'requestRange';
+  requestId: RequestId;
+  start: number;
+  end: number;
+  points: number;
+}
+export interface SeriesRange {
+  start: number;
+  end: number;
+  /** Same meaning as SeriesPayload's fields, for the points of [start, end). */
+  index: number[];
+  values: (number | null)[];
+  timestamps?: string[];
+}
 
 export interface SelectHeadMessage {
   type: 'selectHead';
@@ -103,6 +135,7 @@ export interface RevealRowMessage {
 
 export type SeriesWebviewMessage =
   | RequestLensMessage
+  | RequestRangeMessage
   | SelectHeadMessage
   | SelectColumnMessage
   | RevealRowMessage

@@ -77,20 +77,28 @@ export function mosaicValidationContext(result: Pick<MosaicResult, 'cross' | 'en
   return { kinds };
 }
 
-/** Context for a series view from what it was initialised with. */
-export function seriesValidationContext(series: SeriesPayload, model: ModelSummary): ValidationContext {
+/**
+ * Context for a series view from what it was initialised with. Without a model (not loaded yet) the
+ * view has no attention to ask for: lens requests are rejected (nothing to index).
+ */
+export function seriesValidationContext(series: SeriesPayload, model: ModelSummary | undefined): ValidationContext {
   return {
     series: {
       columns: series.columns,
-      contextLength: series.context.end - series.context.start,
-      predictionLength: model.predictionLength,
-      encoderLayers: model.encoderLayers,
-      decoderLayers: model.decoderLayers,
-      heads: model.heads,
+      contextLength: model ? series.context.end - series.context.start : 0,
+      predictionLength: model ? model.predictionLength : 0,
+      encoderLayers: model ? model.encoderLayers : 0,
+      decoderLayers: model ? model.decoderLayers : 0,
+      heads: model ? model.heads : 0,
       totalRows: series.totalRows,
     },
   };
 }
+
+/** Most points a range request may ask for. */
+export const MAX_RANGE_POINTS = 20_000;
+/** Most sparkline bins a lens request may ask for. */
+export const MAX_SPARK_BINS = 512;
 
 // ---------------------------------------------------------------------------------------------
 // checker primitives: each returns the checked value or throws Invalid with a path-qualified text
@@ -245,7 +253,7 @@ function common(type: string, o: Record<string, unknown>, view: ViewId, ctx: Val
 
 const MOSAIC_TYPES = ['showHeadOnSeries', 'ablateHead', 'addToAblationSet', 'kindChanged'] as const;
 const ABLATION_TYPES = ['openRun'] as const;
-const SERIES_TYPES = ['requestLens', 'selectHead', 'selectColumn', 'revealRow'] as const;
+const SERIES_TYPES = ['requestLens', 'requestRange', 'selectHead', 'selectColumn', 'revealRow'] as const;
 const COMMON_TYPES = ['ready', 'export', 'cancel', 'webviewError'] as const;
 const TYPES_BY_VIEW: Record<ViewId, readonly string[]> = {
   mosaic: [...MOSAIC_TYPES, ...COMMON_TYPES],
@@ -284,14 +292,24 @@ function seriesSpecific(type: string, o: Record<string, unknown>, ctx: Validatio
   const s = ctx.series ?? {};
   switch (type) {
     case 'requestLens': {
-      record(o, type, ['type', 'requestId', 'kind', 'position', 'layer']);
+      record(o, type, ['type', 'requestId', 'kind', 'position', 'layer', 'sparkBins']);
       const id = requestId(o.requestId, 'requestLens.requestId');
       const kind = oneOf(o.kind, 'requestLens.kind', ['encoder', 'cross'] as const);
       const limit = kind === 'encoder' ? s.contextLength : s.predictionLength;
       const position = int(o.position, 'requestLens.position', 0, limit);
-      const m: { type: string; requestId: string; kind: string; position: number; layer?: number } = { type, requestId: id, kind, position };
+      const m: { type: string; requestId: string; kind: string; position: number; layer?: number; sparkBins?: number } = { type, requestId: id, kind, position };
       if (o.layer !== undefined) m.layer = int(o.layer, 'requestLens.layer', 0, kind === 'encoder' ? s.encoderLayers : s.decoderLayers);
+      if (o.sparkBins !== undefined) m.sparkBins = int(o.sparkBins, 'requestLens.sparkBins', 1, MAX_SPARK_BINS + 1);
       return m;
+    }
+    case 'requestRange': {
+      record(o, type, ['type', 'requestId', 'start', 'end', 'points']);
+      const id = requestId(o.requestId, 'requestRange.requestId');
+      const total = s.totalRows;
+      const start = int(o.start, 'requestRange.start', 0, total);
+      const end = int(o.end, 'requestRange.end', start + 1, total === undefined ? undefined : total + 1);
+      const points = int(o.points, 'requestRange.points', 3, MAX_RANGE_POINTS + 1);
+      return { type, requestId: id, start, end, points };
     }
     case 'selectHead': {
       record(o, type, ['type', 'selection']);

@@ -150,6 +150,36 @@ describe('protocol: series view messages', () => {
     expectError(validateWebviewMessage('series', { type: 'requestLens', kind: 'encoder', position: 1 }, ctx), 'requestLens.requestId: expected a string, got nothing');
   });
 
+  test('requestLens: sparkBins (the head grid\'s resolution) is a positive integer up to the limit', () => {
+    assert.deepEqual(validateWebviewMessage('series', { type: 'requestLens', requestId: 'q2', kind: 'cross', position: 3, layer: 1, sparkBins: 48 }, ctx), {
+      ok: true,
+      message: { type: 'requestLens', requestId: 'q2', kind: 'cross', position: 3, layer: 1, sparkBins: 48 },
+    });
+    expectError(validateWebviewMessage('series', { type: 'requestLens', requestId: 'q2', kind: 'encoder', position: 3, sparkBins: 0 }, ctx), 'requestLens.sparkBins: expected an integer in 1..512, got 0');
+    expectError(validateWebviewMessage('series', { type: 'requestLens', requestId: 'q2', kind: 'encoder', position: 3, sparkBins: 1.5 }, ctx), 'requestLens.sparkBins');
+    expectError(validateWebviewMessage('series', { type: 'requestLens', requestId: 'q2', kind: 'encoder', position: 3, rows: true }, ctx), 'unexpected field "rows"');
+  });
+
+  test('requestRange: rows [start, end) inside the column, a sane number of points', () => {
+    assert.deepEqual(validateWebviewMessage('series', { type: 'requestRange', requestId: 'z1', start: 10, end: 1000, points: 800 }, ctx), {
+      ok: true,
+      message: { type: 'requestRange', requestId: 'z1', start: 10, end: 1000, points: 800 },
+    });
+    assert.ok(isRequestMessage({ type: 'requestRange', requestId: 'z1', start: 0, end: 2, points: 3 }));
+    expectError(validateWebviewMessage('series', { type: 'requestRange', requestId: 'z1', start: 10, end: 1001, points: 800 }, ctx), 'requestRange.end: expected an integer in 11..1000, got 1001');
+    expectError(validateWebviewMessage('series', { type: 'requestRange', requestId: 'z1', start: 10, end: 10, points: 800 }, ctx), 'requestRange.end: expected an integer in 11..1000, got 10');
+    expectError(validateWebviewMessage('series', { type: 'requestRange', requestId: 'z1', start: -1, end: 10, points: 800 }, ctx), 'requestRange.start');
+    expectError(validateWebviewMessage('series', { type: 'requestRange', requestId: 'z1', start: 0, end: 10, points: 2 }, ctx), 'requestRange.points: expected an integer in 3..20000, got 2');
+    expectError(validateWebviewMessage('mosaic', { type: 'requestRange', requestId: 'z1', start: 0, end: 10, points: 5 }), 'belongs to the series view');
+  });
+
+  test('before the model has loaded there is no attention to ask for', () => {
+    const noModel = seriesValidationContext({ file: 'a.csv', column: 'y', columns: ['y'], index: [0], values: [1], totalRows: 10, context: { start: 0, end: 10 } }, undefined);
+    expectError(validateWebviewMessage('series', { type: 'requestLens', requestId: 'q', kind: 'encoder', position: 0 }, noModel), 'nothing to index');
+    assert.ok(validateWebviewMessage('series', { type: 'requestRange', requestId: 'z', start: 0, end: 10, points: 5 }, noModel).ok);
+    assert.ok(validateWebviewMessage('series', { type: 'revealRow', row: 9 }, noModel).ok);
+  });
+
   test('selectHead, selectColumn, revealRow', () => {
     assert.ok(validateWebviewMessage('series', { type: 'selectHead', selection: { mode: 'head', layer: 1, head: 7 } }, ctx).ok);
     assert.ok(validateWebviewMessage('series', { type: 'selectHead', selection: { mode: 'max', layer: 1 } }, ctx).ok);
