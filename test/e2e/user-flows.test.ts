@@ -1,0 +1,170 @@
+/**
+ * What users do, in a real VS Code (code-server) with the extension installed from the VSIX, driven from
+ * headless Chromium: the extension is listed, activates from the command palette, right-click a CSV →
+ * Compute Induction Mosaic (cells = layers × heads, the top head equals the CLI's for the same seed), Run
+ * Ablation… from the palette, the Series View and the CSV hover. One VS Code for the whole file; the
+ * tests run in order and each leaves a screenshot in test-results/e2e/user-flows/.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe } from 'node:test';
+import type { FrameLocator } from 'playwright-core';
+import { cliJson } from './lib/cli';
+import { e2eModel } from './lib/model';
+import { repoRoot } from './lib/paths';
+import { e2eSkipReason, sampleCsvs, useVSCode } from './lib/session';
+
+const model = e2eModel();
+const MOSAIC_SEED = 7;
+const MOSAIC_BATCH = 24;
+const { name: EXT_NAME, publisher, version, contributes } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+  name: string; publisher: string; version: string; contributes?: { customEditors?: unknown[] };
+};
+const extensionBundle = (() => {
+  try { return readFileSync(path.join(repoRoot, 'dist', 'extension.js'), 'utf8'); } catch { return ''; }
+})();
+
+// Issue 7 (series view, CSV hover) has not landed while these are missing.
+const seriesViewMissing = !contributes?.customEditors?.length && 'the series view (issue 7) is not contributed yet';
+const csvHoverMissing = !/registerHoverProvider/.test(extensionBundle) && 'the CSV hover provider (issue 7) is not in dist/extension.js yet';
+
+/** The CSV the flows use: a sample with a clear period, or the harness's fallback series. */
+const csvName = (() => {
+  const names = sampleCsvs().map((f) => path.basename(f));
+  return ['periodic.csv', 'repeated-motif.csv'].find((n) => names.includes(n)) ?? names[0] ?? 'series.csv';
+})();
+
+interface Cell { side: string; layer: number; head: number; value: number }
+
+async function mosaicCells(frame: FrameLocator): Promise<Cell[]> {
+  return frame.locator('g.cell[data-side]').evaluateAll((els) => els.map((e) => ({
+    side: e.getAttribute('data-side') ?? '',
+    layer: Number(e.getAttribute('data-layer')),
+    head: Number(e.getAttribute('data-head')),
+    value: Number(e.getAttribute('data-value')),
+  })));
+}
+
+function top<T extends { value: number }>(xs: T[]): T {
+  return xs.reduce((a, b) => (b.value > a.value ? b : a));
+}
+
+describe('user flows in VS Code (code-server)', { skip: e2eSkipReason() }, () => {
+  const vs = useVSCode('user-flows', {
+    settings: {
+      'chronosLens.model': model.setting,
+      'chronosLens.executionProvider': 'cpu',
+      'chronosLens.mosaic.seed': MOSAIC_SEED,
+      'chronosLens.mosaic.batch': MOSAIC_BATCH,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    },
+  });
+
+  vs.test('the extension installed from the VSIX is listed by code-server', async () => {
+    const listed = vs.server.listExtensions();
+    assert.ok(listed.includes(`${publisher}.${EXT_NAME}@${version}`), `not listed: ${listed.join(', ')}`);
+    await vs.wb.screenshot('workbench');
+  });
+
+  vs.test('Show Model Info from the command palette activates the extension and names the model', async () => {
+    const wb = vs.wb;
+    await wb.runCommand('Chronos Lens: Show Model Info');
+    const note = await wb.waitForNotification(new RegExp(model.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), { timeoutMs: 120_000 });
+    console.log(`# notification: ${note}`);
+    await wb.screenshot('model-info');
+    await wb.hideNotifications();
+  });
+
+  vs.test(`right-click ${csvName} → Compute Induction Mosaic: layers × heads cells, the top head as the CLI's`, { timeout: 300_000 }, async () => {
+    const wb = vs.wb;
+    await wb.explorerContextMenu(csvName, 'Compute Induction Mosaic');
+    const reference = await wb.findWebview(/reference protocol/, { timeoutMs: 240_000 });
+    const cellsOf = reference.locator('g.cell[data-side="center"]');
+    await cellsOf.first().waitFor({ timeout: 60_000 });
+    await wb.screenshot('mosaic');
+    const cells = await mosaicCells(reference);
+    const center = cells.filter((c) => c.side === 'center');
+    const right = cells.filter((c) => c.side === 'right');
+    assert.equal(center.length, model.layers * model.heads, `center cells of ${model.name}`);
+    assert.equal(right.length, model.layers * model.heads, `right cells of ${model.name}`);
+    for (const c of cells) assert.ok(Number.isFinite(c.value) && c.value >= 0 && c.value <= 1, `cell L${c.layer}.H${c.head} (${c.side}) = ${c.value}`);
+
+    // The same numbers headless: the CLI on the same model, seed and batch (cross-attention, the view's first tab).
+    const cli = cliJson<{ layers: number; heads: number; cross: { center: number[][]; right: number[][] } }>([
+      'mosaic', '--model', model.dir, '--kind', 'cross', '--seed', String(MOSAIC_SEED), '--batch', String(MOSAIC_BATCH), '--provider', 'cpu',
+    ]);
+    assert.equal(cli.layers * cli.heads, center.length);
+    const cliCells = cli.cross.center.flatMap((row, layer) => row.map((value, head) => ({ layer, head, value })));
+    const shown = top(center);
+    const expected = top(cliCells);
+    const near = cliCells.filter((c) => expected.value - c.value <= 1e-5).map((c) => `L${c.layer}.H${c.head}`);
+    assert.ok(near.includes(`L${shown.layer}.H${shown.head}`), `top head: editor L${shown.layer}.H${shown.head} (${shown.value}), CLI ${near.join(' / ')} (${expected.value})`);
+    assert.ok(Math.abs(shown.value - expected.value) <= 1e-5, `top score: editor ${shown.value}, CLI ${expected.value}`);
+    for (const c of center) {
+      const v = cli.cross.center[c.layer][c.head];
+      assert.ok(Math.abs(c.value - v) <= 1e-5, `L${c.layer}.H${c.head}: editor ${c.value}, CLI ${v}`);
+    }
+    // The data-driven panel on the CSV's column opens beside it.
+    const data = await wb.findWebview(new RegExp(`${csvName.replace('.', '\\.')}.*data-driven`), { timeoutMs: 120_000 });
+    assert.equal(await data.locator('g.cell[data-side="center"]').count(), model.layers * model.heads);
+  });
+
+  vs.test('Run Ablation… from the palette (one head, zero, induction loss, 3 controls): the report', { timeout: 300_000 }, async () => {
+    const wb = vs.wb;
+    await wb.runCommand('View: Close All Editors');
+    await wb.runCommand('Chronos Lens: Run Ablation…');
+    await wb.pick('Type heads…');
+    await wb.answerInput('L0.H1');
+    await wb.pick('Zero ablation');
+    await wb.pick('Induction loss');
+    await wb.answerInput('3');
+    const report = await wb.findWebview(/Head ablation/, { timeoutMs: 240_000 });
+    await report.locator('g.metric').first().waitFor({ timeout: 60_000 });
+    await wb.screenshot('ablation-report');
+    const metrics = await report.locator('g.metric').evaluateAll((els) => els.map((e) => ({
+      name: e.getAttribute('data-metric'),
+      unablated: Number(e.querySelector('.mark-unablated')?.getAttribute('data-value')),
+      ablated: Number(e.querySelector('.mark-ablated')?.getAttribute('data-value')),
+      controls: e.querySelectorAll('.control-point').length,
+    })));
+    assert.ok(metrics.length >= 1, 'the report shows no metric');
+    for (const m of metrics) {
+      assert.ok(Number.isFinite(m.unablated) && Number.isFinite(m.ablated), `${m.name}: unablated ${m.unablated}, ablated ${m.ablated}`);
+      assert.equal(m.controls, 3, `${m.name}: control points`);
+    }
+  });
+
+  vs.test('Open Series View, hover a point: the attention overlay shows weights from the host', { timeout: 300_000, skip: seriesViewMissing }, async () => {
+    const wb = vs.wb;
+    await wb.explorerContextMenu(csvName, 'Open Series View');
+    const series = await wb.findWebview(new RegExp(csvName.replace('.', '\\.')), { timeoutMs: 240_000 });
+    const line = series.locator('path.series-line').first();
+    await line.waitFor({ timeout: 120_000 });
+    const box = await line.boundingBox();
+    assert.ok(box, 'the series line has no box');
+    // A point near the end of the context window (the right part of the series line).
+    await line.hover({ position: { x: box.width * 0.8, y: box.height / 2 }, force: true });
+    const weights = series.locator('rect.weight[data-weight]');
+    await weights.first().waitFor({ timeout: 60_000 });
+    await wb.screenshot('series-hover');
+    const values = (await weights.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-weight')))));
+    assert.ok(values.length > 0 && values.every((v) => Number.isFinite(v) && v >= 0 && v <= 1), `weights: ${values.slice(0, 10).join(', ')}`);
+    assert.ok(values.some((v) => v > 0), 'every weight is zero');
+  });
+
+  vs.test(`hover a number in ${csvName} in the text editor: token, bin and the heads attending`, { timeout: 300_000, skip: csvHoverMissing }, async () => {
+    const wb = vs.wb;
+    await wb.openFile(csvName);
+    await wb.page.keyboard.press('Control+End');
+    const lastLine = wb.page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line').last();
+    await lastLine.waitFor({ timeout: 30_000 });
+    const text = (await lastLine.innerText()).trim();
+    const value = text.split(/[,;\t]/).map((s) => s.trim()).reverse().find((s) => /^-?\d+(\.\d+)?$/.test(s));
+    assert.ok(value, `no number on the last line: ${text}`);
+    const hover = await wb.hoverEditorText(value, { expect: /token/i, timeoutMs: 180_000 });
+    await wb.screenshot('csv-hover');
+    assert.match(hover, /token/i);
+    assert.match(hover, /L\d+\.H\d+|head/i);
+  });
+});
