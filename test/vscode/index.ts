@@ -11,6 +11,7 @@ export async function run(): Promise<void> {
   mocha.suite.emit('pre-require', globalThis, 'test/vscode', mocha);
   // Suites register with the tdd globals installed above (static imports would run before pre-require).
   await import('./extension.test');
+  await import('./manifest.test');
   await new Promise<void>((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} in-host test(s) failed`)) : resolve()));
   });
