@@ -6,7 +6,7 @@
 // `../bin/napi-v<N>/${process.platform}/${process.arch}/onnxruntime_binding.node` at run time; it is external
 // to the esbuild bundles, so the VSIX carries it in node_modules/.
 //
-// vsce is run in a small staging folder (out/vsix/stage-<target>/, hard links, made fresh each time) rather
+// vsce is run in a small staging folder (out/vsix/stage-<target>-XXXXXX/, hard links, fresh each run) rather
 // than the repository root: the root holds .tools/ (code-server), tools/.venv and every npm dependency,
 // which vsce would walk file by file (tens of thousands of files) only for .vscodeignore to drop them. The
 // staging folder holds:
@@ -21,7 +21,7 @@
 //   default target: this machine's platform; --all: every target below that onnxruntime-node has binaries for.
 //   Output: out/vsix/chronos-lens-<version>-<target>.vsix (gitignored).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
@@ -91,9 +91,9 @@ function stageTree(src, dst) {
 export function stage(target, outDir = join(root, 'out', 'vsix')) {
   const ort = ortBinaryFolder(target);
   if (ort.error) throw new Error(`${target}: ${ort.error}`);
-  const dir = join(outDir, `stage-${target}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  // A fresh folder per run: several people (and test runs) package in this checkout at once.
+  mkdirSync(outDir, { recursive: true });
+  const dir = mkdtempSync(join(outDir, `stage-${target}-`));
   for (const f of ['dist', 'models/chronos-t5-nano', 'samples', 'images', 'README.md', 'LICENSE', 'CHANGELOG.md', '.vscodeignore']) {
     stageTree(join(root, f), join(dir, f));
   }
@@ -121,16 +121,23 @@ export function packageTarget(target, { outDir = join(root, 'out', 'vsix') } = {
   }
   const dir = stage(target, outDir);
   const out = vsixPath(target, outDir);
+  // Written under a temporary name, then renamed: a concurrent reader never sees half a VSIX.
+  const partial = `${out.replace(/\.vsix$/, '')}.${process.pid}.partial.vsix`;
   const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-  run(process.execPath, [vsce, 'package',
-    '--target', target,
-    '--out', out,
-    // README links to DEVELOPING.md and screenshots by relative path; there is no public repository URL
-    // to rewrite them against yet.
-    '--no-rewrite-relative-links',
-    '--allow-missing-repository',
-  ], { cwd: dir });
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    run(process.execPath, [vsce, 'package',
+      '--target', target,
+      '--out', partial,
+      // README links to DEVELOPING.md and screenshots by relative path; there is no public repository URL
+      // to rewrite them against yet.
+      '--no-rewrite-relative-links',
+      '--allow-missing-repository',
+    ], { cwd: dir });
+    renameSync(partial, out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(partial, { force: true });
+  }
   const mb = (statSync(out).size / 1024 / 1024).toFixed(1);
   console.log(`package: ${relative(root, out)} (${mb} MB)`);
   return out;
