@@ -1,0 +1,299 @@
+/**
+ * The series view's and the CSV hover's analyses, computed once per document version and column, in
+ * the background, cancellable:
+ *
+ *  - `SeriesDocuments` keeps one `DocumentSnapshot` per open document: the text of one version, its
+ *    layout and column scans (series-scan.ts), and per column and model a `ColumnAnalysis`. Asking for
+ *    a newer version disposes the older snapshot, which aborts its analyses (a new version cancels the
+ *    old computation); a different model (settings changed) aborts the analyses of the old one.
+ *  - `ColumnAnalysis` runs, through the model manager (one job at a time, shown in the status bar):
+ *    the attention lens of the context window (analysis/lens: every encoder layer and head, kept in
+ *    memory so that hovers are answered without the model), the periodicity of the window and its
+ *    heads, then the forecast (core/forecast, 10–90 % quantiles) and the cross-attention of the decoder
+ *    teacher-forced with the forecast's median. Each result is a promise of its own, so the view can
+ *    show each one as soon as it is ready.
+ *
+ * vscode-free. The engine is imported lazily (activation never loads it).
+ */
+import type { AttentionLens } from '../../analysis/lens';
+import type { ForecastResult, ModelSummary, PeriodicityResult } from '../../analysis/types';
+import { CancelledError, errorMessage } from '../../core/errors';
+import type { ChronosModel } from '../../models/model';
+import { csvLayout, layoutColumn, scanColumn, timeCells, type ColumnScan, type CsvLayout } from './series-scan';
+
+/** How the analyses reach the model (the controller's ModelManager.use, and its settings' key). */
+export interface ModelRunner {
+  use<T>(fn: (model: ChronosModel) => Promise<T>, opts: { signal: AbortSignal; activity: string }): Promise<T>;
+  /** Identifies the model the settings name now: a different key means a different model. */
+  key(): string;
+}
+
+/** Seed of the view's forecast (the CLI's default). */
+export const FORECAST_SEED = 0;
+
+export interface ColumnAnalysis {
+  readonly column: string;
+  readonly modelKey: string;
+  /** Resolves once the model has loaded (before the attention is computed). */
+  readonly model: Promise<ModelSummary>;
+  /** The encoder attention of the context window; cross-attention rows are added with the forecast. */
+  readonly lens: Promise<AttentionLens>;
+  /** Undefined when no period stands out in the context. */
+  readonly periodicity: Promise<PeriodicityResult | undefined>;
+  /** Resolves after the lens has the forecast's cross-attention. */
+  readonly forecast: Promise<ForecastResult>;
+  /** The lens once computed (for synchronous hovers), else undefined. */
+  readonly lensNow: AttentionLens | undefined;
+  readonly modelNow: ModelSummary | undefined;
+  readonly aborted: boolean;
+  abort(): void;
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
+  return { promise, resolve, reject };
+}
+
+class Analysis implements ColumnAnalysis {
+  readonly #ac = new AbortController();
+  readonly #model = deferred<ModelSummary>();
+  readonly #lens = deferred<AttentionLens>();
+  readonly #periodicity = deferred<PeriodicityResult | undefined>();
+  readonly #forecast = deferred<ForecastResult>();
+  lensNow: AttentionLens | undefined;
+  modelNow: ModelSummary | undefined;
+
+  constructor(
+    readonly column: string,
+    readonly modelKey: string,
+    private readonly snap: DocumentSnapshot,
+    private readonly scan: ColumnScan,
+    private readonly runner: ModelRunner,
+    private readonly log?: (level: 'info' | 'warn' | 'error', m: string) => void,
+  ) {
+    void this.#run();
+  }
+
+  get model() {
+    return this.#model.promise;
+  }
+  get lens() {
+    return this.#lens.promise;
+  }
+  get periodicity() {
+    return this.#periodicity.promise;
+  }
+  get forecast() {
+    return this.#forecast.promise;
+  }
+  get aborted(): boolean {
+    return this.#ac.signal.aborted;
+  }
+
+  abort(): void {
+    if (!this.#ac.signal.aborted) this.#ac.abort(new CancelledError());
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#ac.signal;
+    const file = this.snap.file;
+    const fail = (e: unknown, stages: { reject(e: unknown): void }[]) => {
+      const err = signal.aborted ? new CancelledError() : e;
+      for (const s of stages) s.reject(err);
+    };
+    let window: Float64Array | undefined;
+    let lens: AttentionLens;
+    try {
+      const { AttentionLens } = await import('../../analysis/lens');
+      const { modelSummary } = await import('../../analysis/common');
+      lens = await this.runner.use(
+        async (model) => {
+          const summary = await modelSummary(model);
+          this.modelNow = summary;
+          this.#model.resolve(summary);
+          const t = model.config.chronos.contextLength;
+          window = this.scan.values.subarray(Math.max(0, this.scan.totalRows - t));
+          return AttentionLens.compute(model, window, { signal });
+        },
+        { signal, activity: `attention · ${file} · ${this.column}` },
+      );
+      if (signal.aborted) throw new CancelledError();
+      this.lensNow = lens;
+      this.#lens.resolve(lens);
+    } catch (e) {
+      fail(e, [this.#model, this.#lens, this.#periodicity, this.#forecast]);
+      return;
+    }
+    try {
+      const { periodicity } = await import('../../analysis/periodicity');
+      this.#periodicity.resolve(periodicity(lens, window!, { signal }));
+    } catch (e) {
+      // No period stands out (or the context is too short): the view says so.
+      if (signal.aborted) this.#periodicity.reject(new CancelledError());
+      else this.#periodicity.resolve(undefined);
+      if (!signal.aborted) this.log?.('info', `periodicity of ${file} · ${this.column}: ${errorMessage(e)}`);
+    }
+    try {
+      this.#forecast.resolve(await this.#runForecast(lens, window!, signal));
+    } catch (e) {
+      fail(e, [this.#forecast]);
+    }
+  }
+
+  async #runForecast(lens: AttentionLens, window: Float64Array, signal: AbortSignal): Promise<ForecastResult> {
+    const { forecast } = await import('../../core/forecast');
+    const { makeManifest, modelSummary } = await import('../../analysis/common');
+    const { nextTimestamps } = await import('../../core/csv');
+    return this.runner.use(
+      async (model) => {
+        const cc = model.config.chronos;
+        const f = await forecast(model, window, { predictionLength: cc.predictionLength, numSamples: cc.numSamples, seed: FORECAST_SEED, signal });
+        await lens.setForecast(model, { values: f.median }, { signal });
+        const r: ForecastResult = {
+          model: await modelSummary(model),
+          column: this.column,
+          contextLengthUsed: f.contextLengthUsed,
+          predictionLength: f.predictionLength,
+          numSamples: f.numSamples,
+          seed: f.seed,
+          quantileLevels: f.quantileLevels,
+          quantiles: f.quantiles,
+          mean: f.mean,
+          warnings: f.warnings,
+          manifest: await makeManifest(model, 'forecast', { sampling: f.seed }, { file: this.snap.file, column: this.column, contextRows: window.length }),
+        };
+        const layout = await this.snap.layout();
+        if (layout.time?.kind === 'timestamp') {
+          const tail = Array.from({ length: Math.min(this.scan.totalRows, cc.contextLength) }, (_, k) => this.scan.totalRows - Math.min(this.scan.totalRows, cc.contextLength) + k);
+          const next = nextTimestamps(timeCells(this.snap.text, layout, this.scan, tail) ?? [], f.predictionLength, layout.time.yearOnly);
+          if (next.ok) r.timestamps = next.timestamps;
+        }
+        return r;
+      },
+      { signal, activity: `forecast · ${this.snap.file} · ${this.column}` },
+    );
+  }
+}
+
+/** Columns with an analysis kept per snapshot (the least recently used beyond are aborted). */
+const MAX_ANALYSES = 2;
+
+/** One version of a document: its text and everything computed from it. */
+export class DocumentSnapshot {
+  #layout?: Promise<CsvLayout>;
+  readonly #scans = new Map<string, Promise<ColumnScan>>();
+  readonly #analyses: Analysis[] = [];
+  readonly #ac = new AbortController();
+
+  constructor(
+    readonly uri: string,
+    readonly version: number,
+    readonly text: string,
+    /** Display name, e.g. "AirPassengers.csv". */
+    readonly file: string,
+    private readonly log?: (level: 'info' | 'warn' | 'error', m: string) => void,
+  ) {}
+
+  get disposed(): boolean {
+    return this.#ac.signal.aborted;
+  }
+
+  layout(): Promise<CsvLayout> {
+    this.#layout ??= csvLayout(this.text, this.file);
+    return this.#layout;
+  }
+
+  /** The scan of a numeric column (default: the first numeric one). */
+  async scan(column?: string): Promise<ColumnScan> {
+    const layout = await this.layout();
+    const name = layoutColumn(layout, column).name;
+    let p = this.#scans.get(name);
+    if (!p) {
+      p = scanColumn(this.text, layout, name, { signal: this.#ac.signal });
+      this.#scans.set(name, p);
+      p.catch(() => this.#scans.get(name) === p && this.#scans.delete(name));
+    }
+    return p;
+  }
+
+  /** The analysis of a column with a model, if one is running or done (nothing is started). */
+  analysisNow(column: string, modelKey: string): ColumnAnalysis | undefined {
+    return this.#analyses.find((a) => a.column === column && a.modelKey === modelKey && !a.aborted);
+  }
+
+  /** The analysis of a scanned column with the runner's current model, started on first request. */
+  analysis(scan: ColumnScan, runner: ModelRunner): ColumnAnalysis {
+    if (this.disposed) throw new CancelledError();
+    const key = runner.key();
+    // Another model: the old analyses are of no further use.
+    for (const a of this.#analyses.splice(0)) {
+      if (a.modelKey === key && !a.aborted) this.#analyses.push(a);
+      else a.abort();
+    }
+    const i = this.#analyses.findIndex((a) => a.column === scan.column);
+    if (i >= 0) {
+      const [a] = this.#analyses.splice(i, 1);
+      this.#analyses.push(a);
+      return a;
+    }
+    const a = new Analysis(scan.column, key, this, scan, runner, this.log);
+    this.#analyses.push(a);
+    while (this.#analyses.length > MAX_ANALYSES) this.#analyses.shift()?.abort();
+    return a;
+  }
+
+  dispose(): void {
+    if (this.#ac.signal.aborted) return;
+    this.#ac.abort(new CancelledError());
+    for (const a of this.#analyses.splice(0)) a.abort();
+  }
+}
+
+/** The current snapshot of each document (see the module comment). */
+export class SeriesDocuments {
+  readonly #docs = new Map<string, DocumentSnapshot>();
+
+  constructor(private readonly log?: (level: 'info' | 'warn' | 'error', m: string) => void) {}
+
+  /**
+   * The snapshot of `uri` at `version` (made from `text()` when it is new); a snapshot of an older
+   * version is disposed (its computations cancelled).
+   */
+  snapshot(uri: string, version: number, text: () => string, file: string): DocumentSnapshot {
+    const cur = this.#docs.get(uri);
+    if (cur && cur.version === version && !cur.disposed) return cur;
+    if (cur && cur.version > version && !cur.disposed) return cur;
+    cur?.dispose();
+    const s = new DocumentSnapshot(uri, version, text(), file, this.log);
+    this.#docs.set(uri, s);
+    return s;
+  }
+
+  /** The current snapshot of a document, if any. */
+  peek(uri: string): DocumentSnapshot | undefined {
+    const s = this.#docs.get(uri);
+    return s && !s.disposed ? s : undefined;
+  }
+
+  /** Forgets a document (closed), cancelling its work. */
+  drop(uri: string): void {
+    this.#docs.get(uri)?.dispose();
+    this.#docs.delete(uri);
+  }
+
+  /** Documents with a snapshot. */
+  get size(): number {
+    return this.#docs.size;
+  }
+
+  dispose(): void {
+    for (const s of this.#docs.values()) s.dispose();
+    this.#docs.clear();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The text editor hover of a CSV cell inside the context window: the cell's token id and bin value,
+ * the 3 heads that attend most strongly from it with the rows they attend to (command links that
+ * reveal those lines), and a link that opens the series view there. Pure: builds Markdown text from
+ * facts the adapter gathered from the cached analysis. vscode-free.
+ */
+import type { AttendingHead } from './series-lens';
+
+/** Internal commands the hover links to (registered by the adapter, not contributed to the palette). */
+export const HOVER_COMMANDS = {
+  revealLine: 'chronosLens.series.revealLine',
+  openAt: 'chronosLens.series.openAt',
+} as const;
+
+/** A head of the hover, its targets with their data rows and document lines. */
+export interface HoverHead extends Omit<AttendingHead, 'targets'> {
+  targets: { position: number; weight: number; row: number; line: number }[];
+}
+
+export interface HoverFacts {
+  /** The document's URI as a string (command arguments). */
+  uri: string;
+  column: string;
+  model: string;
+  /** Data row (0-based) and its context position (0-based), the window's length. */
+  row: number;
+  position: number;
+  contextLength: number;
+  /** The cell's value as read (NaN when missing). */
+  value: number;
+  /** Token id at the position; undefined when the value is missing (masked). */
+  token?: number;
+  /** The bin's centre in scaled units, and the context's scale: the bin value is centre × scale. */
+  binCenter?: number;
+  scale: number;
+  heads: HoverHead[];
+}
+
+/** `command:` link URI with JSON arguments (VS Code decodes them for the command). */
+export function commandUri(command: string, args: unknown): string {
+  return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
+}
+
+function fmt(v: number, digits = 4): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(2);
+  return String(Number(v.toPrecision(digits)));
+}
+
+/** Markdown escaping for text pieces (column names come from the user's file). */
+export function escapeMarkdown(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}
+
+/** The hover's Markdown (trusted for the two commands in HOVER_COMMANDS only). */
+export function hoverMarkdown(f: HoverFacts): string {
+  const lines: string[] = [];
+  lines.push(`**Chronos Lens** · ${escapeMarkdown(f.column)} · row ${f.row + 1} · context position ${f.position} of ${f.contextLength} · ${escapeMarkdown(f.model)}`);
+  lines.push('');
+  if (f.token === undefined) lines.push(`Missing value: masked in the model's input (no token).`);
+  else {
+    const bin = f.binCenter === undefined ? undefined : f.binCenter * f.scale;
+    lines.push(`Token **${f.token}** · bin value ${bin === undefined ? '?' : fmt(bin)} (bin centre ${f.binCenter === undefined ? '?' : fmt(f.binCenter)} × scale ${fmt(f.scale)}) · cell ${fmt(f.value, 6)}`);
+  }
+  lines.push('');
+  if (f.heads.length) {
+    lines.push('| head | strongest | attends to (row: weight) |');
+    lines.push('| --- | ---: | --- |');
+    for (const h of f.heads) {
+      const targets = h.targets
+        .map((t) => `[row ${t.row + 1}](${commandUri(HOVER_COMMANDS.revealLine, { uri: f.uri, line: t.line })} "Reveal line ${t.line + 1}"): ${t.weight.toFixed(3)}`)
+        .join(' · ');
+      lines.push(`| L${h.layer}.H${h.head} | ${h.weight.toFixed(3)} | ${targets} |`);
+    }
+    lines.push('');
+  }
+  lines.push(`[$(graph-line) Open in Series View](${commandUri(HOVER_COMMANDS.openAt, { uri: f.uri, column: f.column, row: f.row })} "Open the series view of ${escapeMarkdown(f.column)} at row ${f.row + 1}")`);
+  return lines.join('\n');
+}
