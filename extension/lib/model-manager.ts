@@ -282,6 +282,22 @@ export class ModelManager<M extends ManagedModel> {
     }
   }
 
+  /**
+   * Disposes the loaded model now; the next run loads it again (Clear Model Cache does this before
+   * deleting the built graphs). False, and nothing done, while a run holds the model or it is loading.
+   */
+  async unload(): Promise<boolean> {
+    if (this.#running || this.#loading || this.#queue.length) return false;
+    const l = this.#loaded;
+    this.#loaded = undefined;
+    if (l) {
+      this.opts.log?.('info', `${l.model.name} unloaded`);
+      await this.#disposeModel(l.model);
+    }
+    this.#emit();
+    return true;
+  }
+
   /** Disposes the loaded model and rejects queued runs. */
   async dispose(): Promise<void> {
     this.#disposed = true;

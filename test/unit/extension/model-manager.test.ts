@@ -157,3 +157,25 @@ test('dispose rejects waiting runs and refuses new ones', async () => {
   await one;
   await assert.rejects(m.use(async () => 3), /shutting down/);
 });
+
+test('unload disposes the loaded model (it loads again on the next run); refused while a run holds it', async () => {
+  const { m, loads } = await manager({ model: A, provider: 'cpu', threads: 1 });
+  assert.equal(await m.unload(), true, 'nothing loaded: nothing to do');
+  const first = await m.use(async (model) => (await tinyRun(model), model));
+  assert.equal(m.state.loaded, true);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const running = m.use(() => gate);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(await m.unload(), false, 'a run holds the model');
+  assert.equal(m.state.loaded, true);
+  release();
+  await running;
+  assert.equal(await m.unload(), true);
+  assert.equal(m.state.loaded, false);
+  assert.throws(() => first.session({ kind: 'encoder' } as never), /disposed/);
+  const second = await m.use(async (model) => (await tinyRun(model), model));
+  assert.notEqual(second, first);
+  assert.deepEqual(loads, ['t5-relu-tied-f32:cpu', 't5-relu-tied-f32:cpu']);
+  await m.dispose();
+});
