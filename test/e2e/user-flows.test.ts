@@ -162,9 +162,11 @@ describe('user flows in VS Code (code-server)', { skip: e2eSkipReason() }, () =>
     const text = (await lastLine.innerText()).trim();
     const value = text.split(/[,;\t]/).map((s) => s.trim()).reverse().find((s) => /^-?\d+(\.\d+)?$/.test(s));
     assert.ok(value, `no number on the last line: ${text}`);
-    const hover = await wb.hoverEditorText(value, { expect: /token/i, timeoutMs: 180_000 });
+    const hover = await wb.hoverEditorText(value, { within: lastLine, expect: /Token\s*\d+/, timeoutMs: 180_000 });
     await wb.screenshot('csv-hover');
-    assert.match(hover, /token/i);
-    assert.match(hover, /L\d+\.H\d+|head/i);
+    assert.match(hover, /Chronos Lens/);
+    assert.match(hover, /Token\s*\d+\s*·\s*bin value/);
+    assert.match(hover, /L\d+\.H\d+/, 'no head attending from the cell');
+    assert.match(hover, /Open in Series View/);
   });
 });

@@ -308,13 +308,14 @@ export class Workbench {
   }
 
   /**
-   * Hovers the first occurrence of `text` in the active text editor and returns the hover's text (waits for a
-   * hover whose text matches `expect`, when given, since providers can answer after a first empty hover).
+   * Hovers the first occurrence of `text` in the active text editor (or in `within`, e.g. one `.view-line`) and
+   * returns the hover's text (waits for a hover whose text matches `expect`, when given, since providers can
+   * answer after a first empty hover).
    */
-  async hoverEditorText(text: string, { expect, timeoutMs = 60_000 }: { expect?: RegExp; timeoutMs?: number } = {}): Promise<string> {
+  async hoverEditorText(text: string, { expect, within, timeoutMs = 60_000 }: { expect?: RegExp; within?: Locator; timeoutMs?: number } = {}): Promise<string> {
     const editor = this.page.locator('.editor-group-container.active .monaco-editor').first();
     await editor.waitFor({ timeout: 30_000 });
-    const target = editor.locator('.view-lines .view-line span span', { hasText: text }).first();
+    const target = (within ?? editor.locator('.view-lines .view-line')).locator('span span', { hasText: text }).first();
     await target.waitFor({ timeout: 30_000 });
     const hover = this.page.locator('.monaco-hover:not(.hidden) .monaco-hover-content, .monaco-hover:not(.hidden) .hover-contents').first();
     const deadline = Date.now() + timeoutMs;
