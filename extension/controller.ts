@@ -12,13 +12,18 @@ import { ChronosLensError, errorMessage, isCancelled } from '../core/errors';
 import type { ChronosModel } from '../models/model';
 import { EXPORT_FORMATS, type ExportFormat, type ExportResponse } from '../protocol';
 import { AblationController } from './ablation';
+import { gpuStorageDir, installGpuSupportCommand, provisionGpu, removeGpuSupportCommand } from './gpu';
+import { HubAccess, redactingLog } from './hub';
 import { withFormatExtension } from './lib/files';
 import { addHead, describeHeads, headId, KIND_NAMES } from './lib/heads';
 import { loadCsvSeries, mosaicSummary, ReferenceCache, runLogText, runMosaicJob } from './lib/jobs';
 import { ModelManager, type ModelState } from './lib/model-manager';
 import { resolveModel } from './lib/model-spec';
+import { redactError, Redactor } from './lib/redact';
 import { RunStore } from './lib/run-store';
 import { readSettings, SECTION, type Settings } from './lib/settings';
+import { ignoredWorkspaceSettings, restrictedModeMessage, trustAwareGetter, type SettingsFile } from './lib/trust';
+import { clearModelCache, graphCacheRoot } from './model-cache';
 import { selectModel, showModelInfo } from './model-picker';
 import { AblationPanel, MosaicPanel, type MosaicPanelState, type PanelDeps, type PanelView, type ViewPanel } from './panels';
 import { SERIES_VIEW_MISSING, type SeriesViewHook } from './series-hook';
@@ -32,6 +37,11 @@ export const COMMANDS = {
   selectModel: 'chronosLens.selectModel',
   showModelInfo: 'chronosLens.showModelInfo',
   exportCurrentFigure: 'chronosLens.exportCurrentFigure',
+  setHuggingFaceToken: 'chronosLens.setHuggingFaceToken',
+  clearHuggingFaceToken: 'chronosLens.clearHuggingFaceToken',
+  clearModelCache: 'chronosLens.clearModelCache',
+  installGpuSupport: 'chronosLens.installGpuSupport',
+  removeGpuSupport: 'chronosLens.removeGpuSupport',
 } as const;
 
 const ABLATION_SET_KEY = 'chronosLens.ablationSet';
@@ -46,6 +56,9 @@ export interface MosaicCommandResult {
 
 export class Controller implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
+  /** Scrubs the Hugging Face token (and proxy credentials) from every log line and error shown. */
+  readonly redactor = new Redactor();
+  readonly hub: HubAccess;
   readonly jobs = new JobRegistry();
   readonly referenceCache = new ReferenceCache();
   readonly models: ModelManager<ChronosModel>;
@@ -59,15 +72,19 @@ export class Controller implements vscode.Disposable {
   #settings: Settings;
   #seriesView?: SeriesViewHook;
   lastError?: string;
+  /** Select Model…'s QuickPick while it is open (for `inspect.modelPicker()`). */
+  modelPicker?: vscode.QuickPick<vscode.QuickPickItem>;
   readonly panelDeps: PanelDeps;
 
   constructor(readonly context: vscode.ExtensionContext) {
-    this.log = vscode.window.createOutputChannel('Chronos Lens', { log: true });
+    this.log = redactingLog(vscode.window.createOutputChannel('Chronos Lens', { log: true }), this.redactor);
     context.subscriptions.push(this.log);
+    this.hub = new HubAccess(this);
     const { settings, problems } = this.#readSettings();
     this.#settings = settings;
     for (const p of problems) this.log.warn(p);
-    const cacheDir = context.globalStorageUri.fsPath;
+    // Built graphs in <globalStorage>/graphs (Clear Model Cache); GPU support in <globalStorage>/gpu (kept).
+    const cacheDir = graphCacheRoot(context);
     const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
     this.runs = new RunStore(storage);
     this.models = new ModelManager<ChronosModel>(settings, {
@@ -79,6 +96,8 @@ export class Controller implements vscode.Disposable {
         }),
       load: async (dir, o) => {
         await fs.promises.mkdir(cacheDir, { recursive: true });
+        // The staged CUDA package must be chosen before onnxruntime-node loads (cuda / auto only).
+        await provisionGpu(this, o.provider);
         const { ChronosModel } = await import('../models/model');
         return ChronosModel.load(dir, { provider: o.provider, threads: o.threads, cacheDir: o.cacheDir });
       },
@@ -115,14 +134,63 @@ export class Controller implements vscode.Disposable {
           void vscode.window.showWarningMessage(`Chronos Lens: ${p}`);
         }
         if (this.models.configure(r.settings)) this.log.info(`model settings: ${r.settings.model} · ${r.settings.provider}${r.settings.threads ? ` · ${r.settings.threads} threads` : ''}`);
+        void this.#reportRestricted();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        const r = this.#readSettings();
+        this.#settings = r.settings;
+        this.log.info('workspace trusted: its chronosLens.model setting applies');
+        this.models.configure(r.settings);
       }),
     );
     this.#registerCommands();
+    void this.#reportRestricted();
   }
 
+  /** Settings; in restricted mode the model path comes from the user settings only (lib/trust.ts). */
   #readSettings() {
     const cfg = vscode.workspace.getConfiguration(SECTION);
-    return readSettings((key) => cfg.get(key));
+    return readSettings(trustAwareGetter((key) => cfg.get(key), (key) => cfg.inspect(key), vscode.workspace.isTrusted));
+  }
+
+  #restrictedReported = new Set<string>();
+
+  /** In restricted mode, says once per value which workspace model setting is ignored. */
+  async #reportRestricted(): Promise<void> {
+    if (vscode.workspace.isTrusted) return;
+    const files: SettingsFile[] = [];
+    const read = async (uri: vscode.Uri, workspaceFile: boolean) => {
+      try {
+        files.push({ source: uri.scheme === 'file' ? uri.fsPath : uri.toString(), text: new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), workspaceFile });
+      } catch {
+        /* no settings file */
+      }
+    };
+    for (const f of vscode.workspace.workspaceFolders ?? []) await read(vscode.Uri.joinPath(f.uri, '.vscode', 'settings.json'), false);
+    const wsFile = vscode.workspace.workspaceFile;
+    if (wsFile && wsFile.scheme !== 'untitled') await read(wsFile, true);
+    const cfg = vscode.workspace.getConfiguration(SECTION);
+    for (const ignored of ignoredWorkspaceSettings({ trusted: vscode.workspace.isTrusted, inspect: (k) => cfg.inspect(k), files })) {
+      const key = `${ignored.setting}=${JSON.stringify(ignored.value)}`;
+      if (this.#restrictedReported.has(key)) continue;
+      this.#restrictedReported.add(key);
+      const msg = restrictedModeMessage(ignored, this.#settings.model);
+      this.log.warn(msg);
+      void vscode.window.showWarningMessage(`Chronos Lens: ${msg}`, 'Manage Workspace Trust').then(
+        (choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'),
+        () => undefined,
+      );
+    }
+  }
+
+  /** For `inspect.lastError()`: an error already shown in its own notification. */
+  noteError(message: string): void {
+    this.lastError = message;
+  }
+
+  /** `<globalStorage>/gpu`. */
+  get gpuDir(): string {
+    return gpuStorageDir(this.context);
   }
 
   get settings(): Settings {
@@ -205,6 +273,7 @@ export class Controller implements vscode.Disposable {
   #registerCommands(): void {
     const reg = (id: string, what: string, fn: (...a: unknown[]) => unknown) =>
       registerCommand(this.context, this.log, id, what, fn, (e) => {
+        redactError(e, this.redactor);
         if (!isCancelled(e)) this.lastError = errorMessage(e);
       });
     reg(COMMANDS.computeInductionMosaic, 'Compute Induction Mosaic', (arg) => this.computeInductionMosaic(arg));
@@ -213,6 +282,11 @@ export class Controller implements vscode.Disposable {
     reg(COMMANDS.selectModel, 'Select Model', (arg) => selectModel(this, arg));
     reg(COMMANDS.showModelInfo, 'Show Model Info', () => showModelInfo(this));
     reg(COMMANDS.exportCurrentFigure, 'Export Current Figure', (arg) => this.exportCurrentFigure(arg));
+    reg(COMMANDS.setHuggingFaceToken, 'Set Hugging Face Token', (arg) => this.hub.setToken(arg));
+    reg(COMMANDS.clearHuggingFaceToken, 'Clear Hugging Face Token', () => this.hub.clearToken());
+    reg(COMMANDS.clearModelCache, 'Clear Model Cache', (arg) => clearModelCache(this, arg));
+    reg(COMMANDS.installGpuSupport, 'Install GPU Support', () => installGpuSupportCommand(this));
+    reg(COMMANDS.removeGpuSupport, 'Remove GPU Support', (arg) => removeGpuSupportCommand(this, arg));
   }
 
   async computeInductionMosaic(arg?: unknown): Promise<MosaicCommandResult | undefined> {
@@ -325,6 +399,7 @@ export class Controller implements vscode.Disposable {
 
   /** Shows the output channel and reports an error (used by helpers outside the command wrapper). */
   report(what: string, e: unknown): void {
+    redactError(e, this.redactor);
     if (!isCancelled(e)) this.lastError = errorMessage(e);
     reportError(this.log, what, e);
   }

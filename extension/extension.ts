@@ -42,8 +42,14 @@ export interface ChronosLensApi {
     /** Cancels every running job, as the progress notification's Cancel does. */
     cancelAll(): number;
     lastError(): string | undefined;
-    /** Whether onnxruntime-node has been loaded into the extension host. */
+    /** Whether onnxruntime-node (bundled, or a staged GPU copy) has been loaded into the extension host. */
     runtimeLoaded(): boolean;
+    /** The folder of the extension's log files (the "Chronos Lens" output channel writes there). */
+    logFolder(): string;
+    /** Select Model…'s QuickPick while it is open: its entries (separators as `---`), the active one, busy while scanning the cache. */
+    modelPicker(): { items: { label: string; description?: string }[]; active?: string; busy: boolean } | undefined;
+    /** The folders the extension keeps: the built-graph cache root and GPU support. */
+    storage(): { graphCache: string; gpu: string };
   };
 }
 
@@ -88,7 +94,15 @@ export function activate(context: vscode.ExtensionContext): ChronosLensApi {
       runningJobs: () => c.jobs.size,
       cancelAll: () => c.jobs.cancelAll(),
       lastError: () => c.lastError,
-      runtimeLoaded: () => Object.keys(require.cache).some((k) => /[\\/]onnxruntime-node[\\/]/.test(k)),
+      runtimeLoaded: () => Object.keys(require.cache).some((k) => /[\\/](onnxruntime-node|onnxruntime-gpu-[^\\/]+)[\\/]/.test(k)),
+      logFolder: () => context.logUri.fsPath,
+      modelPicker: () => {
+        const qp = c.modelPicker;
+        if (!qp) return undefined;
+        const items = qp.items.map((i) => ({ label: i.kind === -1 /* QuickPickItemKind.Separator */ ? '---' : i.label, description: i.description }));
+        return { items, active: qp.activeItems[0]?.label, busy: qp.busy };
+      },
+      storage: () => ({ graphCache: context.globalStorageUri.fsPath, gpu: c.gpuDir }),
     },
   };
 }

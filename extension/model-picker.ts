@@ -1,48 +1,61 @@
 /**
- * Select Model… (the bundled model, checkpoints already in the Hugging Face cache, any checkpoint
- * folder) and Show Model Info. Issue 9 adds downloads of the published models to this picker.
+ * Select Model… (the bundled model; Amazon's Chronos-T5 models, downloaded into the shared Hugging Face
+ * cache when they are not there yet; every Chronos checkpoint already in that cache, used in place; any
+ * checkpoint folder) and Show Model Info (with the execution provider, GPU support and the CUDA runtime).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ChronosLensError } from '../core/errors';
 import type { Controller } from './controller';
-import { BUNDLED_MODEL_NAME, bundledModelDir, isBundled } from './lib/model-spec';
-import { BUNDLED_MODEL, SECTION } from './lib/settings';
+import { describeGpu, gpuInfo, type GpuInfo } from './gpu';
+import type { ModelPickEntry } from './lib/model-items';
+import { BUNDLED_MODEL_NAME, bundledModelDir, isBundled, looksLikeRepoId } from './lib/model-spec';
+import { SECTION } from './lib/settings';
 import { withCancellableProgress } from './ui';
 
 interface ModelItem extends vscode.QuickPickItem {
-  value?: string;
-  action?: 'folder';
+  entry?: ModelPickEntry;
 }
 
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
-
-/** Writes chronosLens.model where it is set now (workspace folder, workspace), else in the user settings. */
+/**
+ * Writes chronosLens.model where it is set now (workspace folder, workspace), else in the user settings.
+ * In restricted mode always in the user settings (a workspace value would be ignored there).
+ */
 async function writeModelSetting(value: string): Promise<void> {
   const cfg = vscode.workspace.getConfiguration(SECTION);
   const i = cfg.inspect<string>('model');
-  const target =
-    i?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder : i?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target = !vscode.workspace.isTrusted
+    ? vscode.ConfigurationTarget.Global
+    : i?.workspaceFolderValue !== undefined
+      ? vscode.ConfigurationTarget.WorkspaceFolder
+      : i?.workspaceValue !== undefined
+        ? vscode.ConfigurationTarget.Workspace
+        : vscode.ConfigurationTarget.Global;
   await cfg.update('model', value, target);
 }
 
-/** Checks a model setting value (scripts pass one to Select Model…) and returns it. */
-async function checkModelValue(c: Controller, value: string): Promise<string> {
+/**
+ * Checks a model setting value (scripts pass one to Select Model…) and returns it. A hub repo id
+ * (`owner/name[@revision]`) that is not in the Hugging Face cache is downloaded first; undefined when that
+ * fails (the notification says why) or is cancelled.
+ */
+async function checkModelValue(c: Controller, value: string): Promise<string | undefined> {
   const { resolveModel } = await import('./lib/model-spec');
-  const r = await resolveModel(value, {
+  const env = {
     extensionRoot: c.context.extensionUri.fsPath,
     workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
-  });
+  };
+  let r;
+  try {
+    r = await resolveModel(value, env);
+  } catch (e) {
+    if (!(e instanceof ChronosLensError) || e.code !== 'NOT_FOUND' || !looksLikeRepoId(value) || isBundled(value)) throw e;
+    const [repoId, revision = 'main'] = value.trim().split('@');
+    const { knownModel } = await import('../core/hub');
+    const downloaded = await c.hub.download(repoId, { revision, approxBytes: knownModel(repoId)?.approxDownloadBytes, again: () => vscode.commands.executeCommand('chronosLens.selectModel', value) });
+    if (!downloaded) return undefined;
+    r = await resolveModel(value, env);
+  }
   const { inspectCheckpointFolder } = await import('../core/hub');
   const info = await inspectCheckpointFolder(r.dir);
   if (!info.isChronos) throw new ChronosLensError('BAD_CHECKPOINT', info.problem ?? `${r.dir} is not a Chronos checkpoint`);
@@ -51,82 +64,84 @@ async function checkModelValue(c: Controller, value: string): Promise<string> {
 }
 
 /**
- * Select Model…: a QuickPick of the bundled model, the Chronos checkpoints in the Hugging Face cache
- * and "Checkpoint folder…". With a string argument (scripts): that value, checked, without asking.
+ * Select Model…: a QuickPick of the bundled model, Amazon's Chronos-T5 models (downloaded when not in the
+ * cache), the other Chronos checkpoints in the Hugging Face cache and "Checkpoint folder…"
+ * (lib/model-items.ts). With a string argument (scripts): that value, checked, without asking; a repo id
+ * that is not in the cache is downloaded first.
  */
 export async function selectModel(c: Controller, arg?: unknown): Promise<string | undefined> {
   const current = c.settings.model;
   if (typeof arg === 'string') {
     const value = await checkModelValue(c, arg);
+    if (value === undefined) return undefined;
     if (value !== current) await writeModelSetting(value);
     c.log.info(`model set to ${value}`);
     return value;
   }
+  const { buildModelPickEntries } = await import('./lib/model-items');
+  const hub = await import('../core/hub');
+  const bundledDir = bundledModelDir(c.context.extensionUri.fsPath);
+  const settings = hub.resolveHubSettings({ env: process.env });
+  const inputs = { current, bundledName: BUNDLED_MODEL_NAME, bundledDir, known: hub.KNOWN_MODELS, cacheDir: settings.cacheDir, offline: settings.offline };
+  const toItems = (entries: ModelPickEntry[]): ModelItem[] =>
+    entries.map((e) =>
+      e.kind === 'separator' ? { label: e.label, kind: vscode.QuickPickItemKind.Separator } : { label: e.label, description: e.description, detail: e.detail, entry: e },
+    );
   const qp = vscode.window.createQuickPick<ModelItem>();
   qp.title = 'Chronos Lens: Select Model';
-  qp.placeholder = 'The Chronos checkpoint to analyse';
+  qp.placeholder = 'The Chronos checkpoint to analyse (Amazon\'s models are downloaded into the Hugging Face cache)';
   qp.matchOnDescription = true;
   qp.matchOnDetail = true;
-  const bundled: ModelItem = {
-    label: `$(package) ${BUNDLED_MODEL_NAME}`,
-    description: `bundled${isBundled(current) ? ' · current' : ''}`,
-    detail: bundledModelDir(c.context.extensionUri.fsPath),
-    value: BUNDLED_MODEL,
-  };
-  const folder: ModelItem = { label: '$(folder-opened) Checkpoint folder…', description: 'a folder with config.json and model.safetensors', action: 'folder' };
-  const base: ModelItem[] = [bundled, folder];
-  if (!isBundled(current)) base.splice(1, 0, { label: `$(check) ${current}`, description: 'current setting', value: current });
-  qp.items = base;
+  qp.items = toItems(buildModelPickEntries(inputs));
   qp.busy = true;
   qp.show();
+  c.modelPicker = qp;
 
-  const scan = (async () => {
-    const hub = await import('../core/hub');
-    const cacheDir = hub.defaultCacheDir(process.env);
-    const found = await hub.scanCache(undefined, { env: process.env });
-    const items: ModelItem[] = [];
-    if (found.length) items.push({ label: `Hugging Face cache (${cacheDir})`, kind: vscode.QuickPickItemKind.Separator });
-    for (const f of found) {
-      if (f.family === 'chronos-bolt') continue;
-      const value = f.refs.includes('main') ? f.repoId : f.path;
-      const isCurrent = current === value || current === f.path;
-      items.push({
-        label: `$(cloud) ${f.repoId}`,
-        description: `${f.refs.length ? f.refs.join(', ') : f.commit.slice(0, 10)} · ${formatBytes(f.sizeBytes)}${isCurrent ? ' · current' : ''}`,
-        detail: f.path,
-        value,
-      });
-    }
-    return items;
-  })();
-  scan.then(
-    (items) => {
-      qp.items = [...base.slice(0, -1), ...items, { label: '', kind: vscode.QuickPickItemKind.Separator }, folder];
+  // Cached snapshots (HF_HUB_CACHE / HF_HOME / ~/.cache/huggingface/hub), scanned while the picker is open.
+  hub.scanCache(settings.cacheDir, { env: process.env }).then(
+    (found) => {
+      const active = qp.activeItems[0]?.entry;
+      qp.items = toItems(buildModelPickEntries({ ...inputs, cached: found }));
+      const key = (e?: ModelPickEntry) => e && (e.repoId ?? e.value ?? e.action);
+      const again = active && qp.items.find((i) => key(i.entry) === key(active));
+      if (again) qp.activeItems = [again];
       qp.busy = false;
     },
     (e: unknown) => {
-      c.log.warn(`scanning the Hugging Face cache failed: ${(e as Error).message}`);
+      c.log.warn(`scanning the Hugging Face cache ${settings.cacheDir} failed: ${(e as Error).message}`);
       qp.busy = false;
     },
   );
 
-  const picked = await new Promise<ModelItem | undefined>((resolve) => {
+  const picked = await new Promise<ModelPickEntry | undefined>((resolve) => {
     qp.onDidAccept(() => {
-      resolve(qp.selectedItems[0]);
+      resolve(qp.selectedItems[0]?.entry);
       qp.hide();
     });
     qp.onDidHide(() => resolve(undefined));
   });
   qp.dispose();
+  if (c.modelPicker === qp) c.modelPicker = undefined;
   if (!picked) return undefined;
   let value = picked.value;
+  if (picked.action === 'download' && picked.repoId) {
+    const repoId = picked.repoId;
+    const cached = await hub.findCachedModel(repoId, 'main', settings.cacheDir);
+    if (!cached) {
+      const r = await c.hub.download(repoId, { approxBytes: picked.downloadBytes, again: () => vscode.commands.executeCommand('chronosLens.selectModel', repoId) });
+      if (!r) return undefined;
+      void vscode.window.showInformationMessage(
+        r.bytesDownloaded ? `Chronos Lens: ${repoId} downloaded (${hub.formatBytes(r.bytesDownloaded)}) into the Hugging Face cache and selected.` : `Chronos Lens: ${repoId} selected (already in the Hugging Face cache).`,
+      );
+    }
+    value = repoId;
+  }
   if (picked.action === 'folder') {
     const dirs = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, title: 'Chronos checkpoint folder', openLabel: 'Use this checkpoint' });
     const dir = dirs?.[0];
     if (!dir) return undefined;
     if (dir.scheme !== 'file') throw new ChronosLensError('BAD_INPUT', `${dir.toString()} is not on this machine's file system`);
-    const { inspectCheckpointFolder } = await import('../core/hub');
-    const info = await inspectCheckpointFolder(dir.fsPath);
+    const info = await hub.inspectCheckpointFolder(dir.fsPath);
     if (!info.isChronos) throw new ChronosLensError('BAD_CHECKPOINT', info.problem ?? `${dir.fsPath} is not a Chronos checkpoint`);
     if (info.family === 'chronos-bolt') throw new ChronosLensError('UNSUPPORTED_MODEL', `${path.basename(dir.fsPath)} is a Chronos-Bolt checkpoint; Chronos Lens analyses the token-based Chronos-T5 family`);
     value = dir.fsPath;
@@ -155,6 +170,18 @@ export interface ModelInfo {
   provider: { requested: string; used: string; fallbackReason?: string };
   onnxruntime: string;
   graphCache: string | null;
+  /** GPU support (the staged CUDA provider package) and the CUDA runtime libraries on this machine. */
+  gpu: {
+    supported: boolean;
+    unsupportedReason?: string;
+    installed: boolean;
+    dir?: string;
+    problems: string[];
+    storageDir: string;
+    /** The onnxruntime-node package running (a staged GPU copy, or the bundled one). */
+    ortPackage: string;
+    cudaRuntime: { complete: boolean; missing: string[] };
+  };
 }
 
 export async function showModelInfo(c: Controller): Promise<ModelInfo> {
@@ -171,6 +198,7 @@ export async function showModelInfo(c: Controller): Promise<ModelInfo> {
         const { ortVersion } = await import('../models/runtime/ort');
         const s = await modelSummary(m);
         const p = m.provider!;
+        const g: GpuInfo = await gpuInfo(c);
         const out: ModelInfo = {
           name: s.name,
           path: s.path,
@@ -187,7 +215,18 @@ export async function showModelInfo(c: Controller): Promise<ModelInfo> {
           provider: { requested: p.requested, used: p.used, ...(p.fallbackReason ? { fallbackReason: p.fallbackReason } : {}) },
           onnxruntime: ortVersion(),
           graphCache: m.cacheDir,
+          gpu: {
+            supported: g.status.supported,
+            unsupportedReason: g.status.unsupportedReason,
+            installed: g.status.installed,
+            dir: g.status.dir,
+            problems: g.status.problems,
+            storageDir: g.status.storageDir,
+            ortPackage: g.ortPackage,
+            cudaRuntime: { complete: g.cuda.complete, missing: g.cuda.libraries.filter((l) => !l.found).map((l) => l.library) },
+          },
         };
+        c.log.info(`GPU\n${describeGpu(g)}`);
         return out;
       },
       { signal: ctl.signal, activity: 'model info' },
@@ -198,10 +237,15 @@ export async function showModelInfo(c: Controller): Promise<ModelInfo> {
   const text =
     `Chronos Lens: ${info.name} — encoder ${info.encoderLayers} / decoder ${info.decoderLayers} layers × ${info.heads} heads, d_model ${info.dModel}, ` +
     `context ${info.contextLength}, horizon ${info.predictionLength}; running on ${provider}${info.provider.fallbackReason ? ` — ${info.provider.fallbackReason}` : ''}.`;
-  void vscode.window.showInformationMessage(text, 'Show Details', 'Select Model…').then(
+  // After a fallback from CUDA without the provider package: offer to install it.
+  const wantedCuda = info.provider.requested === 'cuda' || (info.provider.requested === 'auto' && process.platform === 'linux');
+  const offerGpu = info.provider.used === 'cpu' && wantedCuda && info.gpu.supported && !info.gpu.installed;
+  const buttons = ['Show Details', 'Select Model…', ...(offerGpu ? ['Install GPU Support'] : [])];
+  void vscode.window.showInformationMessage(text, ...buttons).then(
     (choice) => {
       if (choice === 'Show Details') c.log.show(true);
       else if (choice === 'Select Model…') void vscode.commands.executeCommand('chronosLens.selectModel');
+      else if (choice === 'Install GPU Support') void vscode.commands.executeCommand('chronosLens.installGpuSupport');
     },
     () => undefined,
   );
