@@ -24,6 +24,11 @@ const COMMAND_IDS = [
   'chronosLens.selectModel',
   'chronosLens.showModelInfo',
   'chronosLens.exportCurrentFigure',
+  'chronosLens.setHuggingFaceToken',
+  'chronosLens.clearHuggingFaceToken',
+  'chronosLens.clearModelCache',
+  'chronosLens.installGpuSupport',
+  'chronosLens.removeGpuSupport',
 ];
 
 let api: ChronosLensApi;

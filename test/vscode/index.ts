@@ -12,6 +12,7 @@ export async function run(): Promise<void> {
   // Suites register with the tdd globals installed above (static imports would run before pre-require).
   await import('./extension.test');
   await import('./manifest.test');
+  await import('./models.test');
   await new Promise<void>((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} in-host test(s) failed`)) : resolve()));
   });
