@@ -7,6 +7,7 @@
  *  - `auto` on this GPU-less machine runs on the CPU and says why (status bar state, Show Model Info);
  *  - a private model: 401 without a token, the token set through the command (SecretStorage), the
  *    download, and the token in no log file and no setting;
+ *  - VS Code's http.proxy (with credentials) carries the download, and the log hides the credentials;
  *  - Clear Model Cache reports the size of the built graphs and clears only them;
  *  - Install GPU Support from a fake NuGet feed (CHRONOS_LENS_NUGET_INDEX) into global storage/gpu, with
  *    a reload needed because ONNX Runtime already runs; Show Model Info reports it; Remove GPU Support.
@@ -21,6 +22,7 @@ import type { ChronosLensApi } from '../../extension/extension';
 import type { ModelInfo } from '../../extension/model-picker';
 import { buildNupkg, FakeNuget, gpuPackageEntries, PACKAGE_ID } from '../unit/gpu/fake-nuget';
 import { FakeHub } from '../unit/hub/fake-hub';
+import { TestProxy } from '../unit/hub/test-proxy';
 
 const EXTENSION_ID = 'chronos-lens.chronos-lens';
 const TOKEN = 'hf_InHostSECRETtoken0123456789abcdef';
@@ -72,6 +74,7 @@ suite('Chronos Lens models, hub and GPU in VS Code', () => {
     const files = Object.fromEntries(['config.json', 'generation_config.json', 'model.safetensors'].map((f) => [f, readFileSync(path.join(ck, f))]));
     hub.addRepo('amazon/chronos-t5-tiny', files);
     hub.addRepo('acme/private-chronos', files, 'private');
+    hub.addRepo('amazon/chronos-t5-mini', files);
     hub.validTokens.add(TOKEN);
     hub.privateTokens.add(TOKEN);
     await hub.start();
@@ -191,6 +194,30 @@ suite('Chronos Lens models, hub and GPU in VS Code', () => {
     }
     assert.equal(await vscode.commands.executeCommand('chronosLens.clearHuggingFaceToken'), true);
     assert.equal(await vscode.commands.executeCommand('chronosLens.clearHuggingFaceToken'), false);
+  });
+
+  test('the download goes through VS Code\'s http.proxy (with credentials), which the log does not show', async () => {
+    const proxy = new TestProxy({ user: 'alice', password: 'pr0xyPASSWORD' });
+    await proxy.start();
+    const http = vscode.workspace.getConfiguration('http');
+    try {
+      await http.update('proxy', proxy.url.replace('http://', 'http://alice:pr0xyPASSWORD@'), vscode.ConfigurationTarget.Global);
+      await http.update('noProxy', ['nothing.example'], vscode.ConfigurationTarget.Global);
+      assert.equal(await vscode.commands.executeCommand('chronosLens.selectModel', 'amazon/chronos-t5-mini'), 'amazon/chronos-t5-mini', `downloaded (last error: ${api.inspect.lastError()})`);
+      const hubPort = new URL(hub.endpoint).port;
+      assert.ok(proxy.seen.some((r) => r.method === 'HEAD' && r.target.includes(`127.0.0.1:${hubPort}/amazon/chronos-t5-mini/resolve/`)), 'the hub was asked through the proxy');
+      assert.ok(proxy.seen.some((r) => r.method === 'GET' && r.target.includes('/lfs/')), 'the weights came through the proxy');
+      assert.ok(proxy.seen.every((r) => r.proxyAuthorization === `Basic ${Buffer.from('alice:pr0xyPASSWORD').toString('base64')}`));
+      const logDir = api.inspect.logFolder();
+      await until(() => filesBelow(logDir).some((f) => readFileSync(f, 'utf8').includes('model set to amazon/chronos-t5-mini')), 'the log file', 20_000);
+      const log = filesBelow(logDir).map((f) => readFileSync(f, 'utf8')).join('\n');
+      assert.match(log, /downloading amazon\/chronos-t5-mini@main .*proxy http:\/\/\*\*\*@127\.0\.0\.1:\d+ \(http\.proxy\); no proxy for nothing\.example/);
+      assert.ok(!log.includes('pr0xyPASSWORD'));
+    } finally {
+      await http.update('proxy', undefined, vscode.ConfigurationTarget.Global);
+      await http.update('noProxy', undefined, vscode.ConfigurationTarget.Global);
+      await proxy.stop();
+    }
   });
 
   test('Clear Model Cache reports the built graphs\' size and clears only them', async () => {
