@@ -7,6 +7,7 @@
  *  - `auto` on this GPU-less machine runs on the CPU and says why (status bar state, Show Model Info);
  *  - a private model: 401 without a token, the token set through the command (SecretStorage), the
  *    download, and the token in no log file and no setting;
+ *  - Cancel on the download notification stops it quietly; the next selection resumes it (HTTP Range);
  *  - VS Code's http.proxy (with credentials) carries the download, and the log hides the credentials;
  *  - Clear Model Cache reports the size of the built graphs and clears only them;
  *  - Install GPU Support from a fake NuGet feed (CHRONOS_LENS_NUGET_INDEX) into global storage/gpu, with
@@ -75,6 +76,7 @@ suite('Chronos Lens models, hub and GPU in VS Code', () => {
     hub.addRepo('amazon/chronos-t5-tiny', files);
     hub.addRepo('acme/private-chronos', files, 'private');
     hub.addRepo('amazon/chronos-t5-mini', files);
+    hub.addRepo('amazon/chronos-t5-small', files);
     hub.validTokens.add(TOKEN);
     hub.privateTokens.add(TOKEN);
     await hub.start();
@@ -194,6 +196,27 @@ suite('Chronos Lens models, hub and GPU in VS Code', () => {
     }
     assert.equal(await vscode.commands.executeCommand('chronosLens.clearHuggingFaceToken'), true);
     assert.equal(await vscode.commands.executeCommand('chronosLens.clearHuggingFaceToken'), false);
+  });
+
+  test('cancelling a download is quiet and keeps the part; selecting again resumes it with a Range request', async () => {
+    const before = api.inspect.lastError();
+    const model = config().get('model');
+    hub.cdn = { throttle: { chunk: 4096, delayMs: 25 } };
+    try {
+      const running = vscode.commands.executeCommand('chronosLens.selectModel', 'amazon/chronos-t5-small');
+      const blobs = path.join(hubCache, 'models--amazon--chronos-t5-small', 'blobs');
+      await until(() => filesBelow(blobs).some((f) => f.endsWith('.incomplete') && statSync(f).size > 16_000), 'part of the weights on disk');
+      assert.equal(api.inspect.cancelAll(), 1);
+      assert.equal(await running, undefined);
+      assert.equal(api.inspect.lastError(), before, 'a cancellation is not an error');
+      assert.equal(config().get('model'), model, 'the setting is unchanged');
+      assert.ok(filesBelow(blobs).some((f) => f.endsWith('.incomplete')), 'the part is kept');
+    } finally {
+      hub.cdn = {};
+    }
+    hub.requests.length = 0;
+    assert.equal(await vscode.commands.executeCommand('chronosLens.selectModel', 'amazon/chronos-t5-small'), 'amazon/chronos-t5-small', `resumed (last error: ${api.inspect.lastError()})`);
+    assert.ok(hub.cdnRequests().some((r) => r.method === 'GET' && /^bytes=[1-9]\d*-/.test(String(r.headers.range))), 'resumed with Range');
   });
 
   test('the download goes through VS Code\'s http.proxy (with credentials), which the log does not show', async () => {
