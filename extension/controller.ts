@@ -71,6 +71,7 @@ export class Controller implements vscode.Disposable {
   #recent: ViewPanel<PanelView>[] = [];
   #settings: Settings;
   #seriesView?: SeriesViewHook;
+  readonly #mosaicListeners = new Set<() => void>();
   lastError?: string;
   /** Select Model…'s QuickPick while it is open (for `inspect.modelPicker()`). */
   modelPicker?: vscode.QuickPick<vscode.QuickPickItem>;
@@ -337,6 +338,13 @@ export class Controller implements vscode.Disposable {
       );
       panels.push(describePanel(dataPanel));
     }
+    for (const l of this.#mosaicListeners) {
+      try {
+        l();
+      } catch (e) {
+        this.log.error(`mosaic listener failed: ${errorMessage(e)}`);
+      }
+    }
     const dataError = csvError ?? job.dataError;
     if (settings.dataDriven && dataError) {
       this.log.warn(`data-driven mosaic on ${target.name} did not run: ${dataError}`);
@@ -350,6 +358,12 @@ export class Controller implements vscode.Disposable {
     if (!uri) return;
     if (this.#seriesView) return this.#seriesView.open(uri);
     void vscode.window.showInformationMessage(`Chronos Lens: ${SERIES_VIEW_MISSING}`);
+  }
+
+  /** Called after Compute Induction Mosaic has opened its panels (latestMosaic() is the new one). */
+  onDidComputeMosaic(listener: () => void): vscode.Disposable {
+    this.#mosaicListeners.add(listener);
+    return new vscode.Disposable(() => this.#mosaicListeners.delete(listener));
   }
 
   /** For the series view (issue 7). */

@@ -8,6 +8,7 @@ import type { HeadRef } from '../analysis/types';
 import { Controller } from './controller';
 import type { ModelState } from './lib/model-manager';
 import type { SeriesViewHook } from './series-hook';
+import { SeriesViews, type SeriesViewInfo } from './series-view';
 
 export interface PanelInfo {
   view: 'mosaic' | 'ablation';
@@ -50,6 +51,8 @@ export interface ChronosLensApi {
     modelPicker(): { items: { label: string; description?: string }[]; active?: string; busy: boolean } | undefined;
     /** The folders the extension keeps: the built-graph cache root and GPU support. */
     storage(): { graphCache: string; gpu: string };
+    /** Open series views (the CSV custom editor, issue 7). */
+    seriesViews(): SeriesViewInfo[];
   };
 }
 
@@ -58,6 +61,7 @@ let controller: Controller | undefined;
 export function activate(context: vscode.ExtensionContext): ChronosLensApi {
   const c = new Controller(context);
   controller = c;
+  const series = SeriesViews.register(c);
   c.log.info(`Chronos Lens ${(context.extension.packageJSON as { version?: string }).version ?? ''} activated (extension host ${process.platform}-${process.arch}, node ${process.version})`);
   return {
     apiVersion: 1,
@@ -103,6 +107,7 @@ export function activate(context: vscode.ExtensionContext): ChronosLensApi {
         return { items, active: qp.activeItems[0]?.label, busy: qp.busy };
       },
       storage: () => ({ graphCache: context.globalStorageUri.fsPath, gpu: c.gpuDir }),
+      seriesViews: () => series.info(),
     },
   };
 }

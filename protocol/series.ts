@@ -66,8 +66,15 @@ export interface SetSelectionMessage {
   selection: HeadSelection;
 }
 
+/** Hover and pin a data row (e.g. the text editor hover's "Open in Series View"). */
+export interface FocusRowMessage {
+  type: 'focusRow';
+  row: number;
+}
+
 export type SeriesHostMessage =
   | InitSeriesMessage
+  | FocusRowMessage
   | SetForecastMessage
   | SetMosaicMessage
   | SetPeriodicityMessage

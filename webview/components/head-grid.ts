@@ -4,7 +4,8 @@
  * roving tabindex). For the series view.
  *
  * Properties: rows ([layer][head][key]), selected ({ layer, head } | undefined), marker (key
- * position to mark), scores (LayerHead printed under each sparkline), label (accessible name).
+ * position to mark), scores (LayerHead printed under each sparkline), label (accessible name),
+ * cellWidth / cellHeight (px, optional: the renderer's defaults).
  * Events: `cl-head-select` (detail { layer, head }), bubbling and composed.
  */
 import { LitElement, css, html } from 'lit';
@@ -19,6 +20,8 @@ export class ClHeadGrid extends LitElement {
     marker: { type: Number },
     scores: { attribute: false },
     label: { type: String },
+    cellWidth: { type: Number },
+    cellHeight: { type: Number },
   };
   static override styles = [
     baseStyles,
@@ -44,6 +47,8 @@ export class ClHeadGrid extends LitElement {
   declare marker: number | undefined;
   declare scores: LayerHead | undefined;
   declare label: string;
+  declare cellWidth: number | undefined;
+  declare cellHeight: number | undefined;
   #focus: { layer: number; head: number } | undefined;
 
   constructor() {
@@ -53,6 +58,8 @@ export class ClHeadGrid extends LitElement {
     this.marker = undefined;
     this.scores = undefined;
     this.label = 'Attention per head';
+    this.cellWidth = undefined;
+    this.cellHeight = undefined;
   }
 
   #cellEl(layer: number, head: number): SVGGElement | null {
@@ -98,7 +105,15 @@ export class ClHeadGrid extends LitElement {
   }
 
   override render() {
-    const svg = renderHeadSparklines(this.rows, { document: this.ownerDocument, selected: this.selected, marker: this.marker, scores: this.scores, interactive: true });
+    const svg = renderHeadSparklines(this.rows, {
+      document: this.ownerDocument,
+      selected: this.selected,
+      marker: this.marker,
+      scores: this.scores,
+      interactive: true,
+      cellWidth: this.cellWidth,
+      cellHeight: this.cellHeight,
+    });
     svg.setAttribute('aria-label', this.label);
     const f = this.#focus ?? this.selected;
     if (f) {
