@@ -497,11 +497,16 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
   }
 
   async #openAtCommand(arg: unknown): Promise<void> {
-    const a = arg as { uri?: unknown; column?: unknown; row?: unknown } | undefined;
-    if (!a || typeof a.uri !== 'string') throw new ChronosLensError('BAD_INPUT', 'expected { uri, column?, row? }');
+    const a = arg as { uri?: unknown; column?: unknown; row?: unknown; head?: unknown } | undefined;
+    if (!a || typeof a.uri !== 'string') throw new ChronosLensError('BAD_INPUT', 'expected { uri, column?, row?, head? }');
     const uri = vscode.Uri.parse(a.uri);
     if (!isCsvUri(uri)) throw new ChronosLensError('BAD_INPUT', `${path.basename(uri.path)} is not a .csv or .tsv file`);
-    await this.open(uri, { column: typeof a.column === 'string' ? a.column : undefined, row: Number.isInteger(a.row) ? (a.row as number) : undefined });
+    const h = a.head as Partial<HeadRef> | undefined;
+    const head =
+      h && typeof h === 'object' && ['cross', 'encoder', 'decoder'].includes(h.kind as string) && Number.isInteger(h.layer) && Number.isInteger(h.head) && (h.layer as number) >= 0 && (h.head as number) >= 0
+        ? { kind: h.kind as HeadRef['kind'], layer: h.layer as number, head: h.head as number }
+        : undefined;
+    await this.open(uri, { column: typeof a.column === 'string' ? a.column : undefined, row: Number.isInteger(a.row) ? (a.row as number) : undefined, head });
   }
 
   // --- HoverProvider --------------------------------------------------------------------------

@@ -407,6 +407,10 @@ export class ClSeriesView extends LitElement {
   get lensCacheSize(): number {
     return this.#cache.size;
   }
+  /** The chart's geometry (row → px in the chart's own coordinates), once drawn. */
+  get chartLayout(): SeriesLayout | undefined {
+    return this.#base?.layout;
+  }
 
   /** Hovers a data row (`{ kind: 'encoder', row }`) or forecast step (`{ kind: 'cross', step }`). */
   setHover(h: SeriesHover | undefined, pinned = this._pinned): void {
@@ -662,13 +666,13 @@ export class ClSeriesView extends LitElement {
     return svg;
   }
 
-  #periodicSvg(width: number, left: number): SVGSVGElement | undefined {
+  #periodicSvg(width: number, left: number, right: number): SVGSVGElement | undefined {
     const p = this.periodicity;
     if (!p) return undefined;
     const sel = this.selection.mode === 'head' ? { layer: this.selection.layer, head: this.selection.head } : undefined;
-    const key = [p, width, left, sel?.layer, sel?.head];
+    const key = [p, width, left, right, sel?.layer, sel?.head];
     if (this.#periodic && key.every((k, i) => k === this.#periodic!.key[i])) return this.#periodic.svg;
-    const svg = renderPeriodicityStrip(p, { document: this.ownerDocument, width, left, selected: sel, interactive: true });
+    const svg = renderPeriodicityStrip(p, { document: this.ownerDocument, width, left, right, selected: sel, interactive: true });
     this.#periodic = { key, svg };
     return svg;
   }
@@ -1128,7 +1132,7 @@ export class ClSeriesView extends LitElement {
           </div>
           <div class="periodic" @click=${(e: Event) => this.#onPeriodicClick(e)}>
             ${per
-              ? this.#periodicSvg(base.layout.width, base.layout.margin.left)
+              ? this.#periodicSvg(base.layout.width, base.layout.margin.left, base.layout.margin.right)
               : html`<span class="muted">${!m ? '' : per === null ? 'Periodicity: no period stands out in the context window.' : 'Periodicity: computing…'}</span>`}
           </div>
           <div class="readout" aria-live="polite">${this.#readout(strip, shown)}</div>

@@ -303,8 +303,9 @@ export function renderSeriesOverview(data: SeriesOverviewData, options: SeriesOv
 export interface PeriodicityStripOptions extends RenderTarget {
   theme?: ChartTheme;
   width: number;
-  /** Left margin for the caption (the chart's, to line up). */
+  /** The chart's left and right margins, to line up with its plot area. */
   left?: number;
+  right?: number;
   selected?: { layer: number; head: number };
   /** Focusable cells (click / keyboard selects a head). */
   interactive?: boolean;
@@ -323,6 +324,7 @@ export function renderPeriodicityStrip(p: PeriodicityResult, options: Periodicit
   const heads = Math.max(0, ...ratio.map((r) => r.length));
   const width = options.width;
   const left = options.left ?? 40;
+  const right = options.right ?? 4;
   const cellsTop = 18;
   const cellH = 16;
   const height = cellsTop + cellH + 16;
@@ -336,9 +338,9 @@ export function renderPeriodicityStrip(p: PeriodicityResult, options: Periodicit
   const cap = text(svg, left, 10, `Periodic attention · period ${period}`, theme, { baseline: 'middle', size: theme.fontSize - 1, weight: 600, className: 'period' });
   cap.attr('data-period', period);
   const detail = main ? `autocorrelation ${main.strength.toFixed(2)} · cell: attention at lags k·${period} (±1) over a uniform head's, 1× – ${hi.toFixed(1)}×` : `given period · cell: attention at lags k·${period} (±1) over a uniform head's`;
-  text(svg, width - 4, 10, detail, theme, { anchor: 'end', baseline: 'middle', size: theme.fontSize - 2, fill: theme.muted, className: 'strength' });
+  text(svg, width - right, 10, detail, theme, { anchor: 'end', baseline: 'middle', size: theme.fontSize - 2, fill: theme.muted, className: 'strength' });
   const groupGap = 6;
-  const avail = width - left - 4 - groupGap * Math.max(0, layers - 1);
+  const avail = width - left - right - groupGap * Math.max(0, layers - 1);
   const cw = Math.max(3, Math.min(24, avail / Math.max(1, layers * heads)));
   const scale = heatScale([1, hi], 'viridis');
   for (let l = 0; l < layers; l++) {
@@ -353,9 +355,11 @@ export function renderPeriodicityStrip(p: PeriodicityResult, options: Periodicit
       if (options.interactive) cell.attr('role', 'gridcell').attr('aria-label', label);
       title(cell, label);
       const above = Number.isFinite(v) && (v as number) > 1;
-      styles(cell.append('rect').attr('x', fmtNum(gx + h * cw)).attr('y', cellsTop).attr('width', fmtNum(Math.max(1, cw - 1))).attr('height', cellH), {
-        fill: above ? scale(v as number) : theme.grid,
-        'fill-opacity': above ? 1 : 0.6,
+      // at or below a uniform head's attention: an empty cell
+      styles(cell.append('rect').attr('x', fmtNum(gx + h * cw + (above ? 0 : 0.5))).attr('y', cellsTop + (above ? 0 : 0.5)).attr('width', fmtNum(Math.max(1, cw - (above ? 1 : 2)))).attr('height', above ? cellH : cellH - 1), {
+        fill: above ? scale(v as number) : 'none',
+        stroke: above ? 'none' : theme.grid,
+        'stroke-width': above ? 0 : 1,
       });
       if (sel) {
         styles(cell.append('rect').attr('class', 'sel-halo').attr('x', fmtNum(gx + h * cw - 1.5)).attr('y', cellsTop - 1.5).attr('width', fmtNum(Math.max(1, cw - 1) + 3)).attr('height', cellH + 3), { fill: 'none', stroke: theme.background, 'stroke-width': 3 });
