@@ -13,6 +13,7 @@ export async function run(): Promise<void> {
   await import('./extension.test');
   await import('./manifest.test');
   await import('./models.test');
+  await import('./series.test');
   await new Promise<void>((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} in-host test(s) failed`)) : resolve()));
   });
