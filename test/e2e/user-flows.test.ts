@@ -14,6 +14,7 @@ import { cliJson } from './lib/cli';
 import { e2eModel } from './lib/model';
 import { repoRoot } from './lib/paths';
 import { e2eSkipReason, sampleCsvs, useVSCode } from './lib/session';
+import { webviewText } from './lib/workbench';
 
 const model = e2eModel();
 const MOSAIC_SEED = 7;
@@ -114,11 +115,11 @@ describe('user flows in VS Code (code-server)', { skip: e2eSkipReason() }, () =>
     const wb = vs.wb;
     await wb.runCommand('View: Close All Editors');
     await wb.runCommand('Chronos Lens: Run Ablation…');
-    await wb.pick('Type heads…');
-    await wb.answerInput('L0.H1');
-    await wb.pick('Zero ablation');
-    await wb.pick('Induction loss');
-    await wb.answerInput('3');
+    await wb.pick('Type heads…', { step: /\(1\/4\)/ });
+    await wb.answerInput('L0.H1', { step: /\(1\/4\)/ });
+    await wb.pick('Zero ablation', { step: /\(2\/4\)/ });
+    await wb.pick('Induction loss', { step: /\(3\/4\)/ });
+    await wb.answerInput('3', { step: /\(4\/4\)/ });
     const report = await wb.findWebview(/Head ablation/, { timeoutMs: 240_000 });
     await report.locator('g.metric').first().waitFor({ timeout: 60_000 });
     await wb.screenshot('ablation-report');
@@ -137,12 +138,18 @@ describe('user flows in VS Code (code-server)', { skip: e2eSkipReason() }, () =>
 
   vs.test('Open Series View, hover a point: the attention overlay shows weights from the host', { timeout: 300_000, skip: seriesViewMissing }, async () => {
     const wb = vs.wb;
+    await wb.runCommand('View: Close All Editors');
     await wb.explorerContextMenu(csvName, 'Open Series View');
-    const series = await wb.findWebview(new RegExp(csvName.replace('.', '\\.')), { timeoutMs: 240_000 });
+    const series = await wb.findWebview(/rows · context: last \d+/, { timeoutMs: 240_000 });
     const line = series.locator('path.series-line').first();
     await line.waitFor({ timeout: 120_000 });
-    const box = await line.boundingBox();
-    assert.ok(box, 'the series line has no box');
+    // The chart re-renders as the forecast and the analyses arrive: hover once it has settled on a box.
+    let box = await line.boundingBox();
+    for (let i = 0; i < 60 && !(box && box.width > 10); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      box = await line.boundingBox();
+    }
+    assert.ok(box && box.width > 10, 'the series line is not drawn');
     // A point near the end of the context window (the right part of the series line).
     await line.hover({ position: { x: box.width * 0.8, y: box.height / 2 }, force: true });
     const weights = series.locator('rect.weight[data-weight]');
@@ -151,20 +158,27 @@ describe('user flows in VS Code (code-server)', { skip: e2eSkipReason() }, () =>
     const values = (await weights.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-weight')))));
     assert.ok(values.length > 0 && values.every((v) => Number.isFinite(v) && v >= 0 && v <= 1), `weights: ${values.slice(0, 10).join(', ')}`);
     assert.ok(values.some((v) => v > 0), 'every weight is zero');
+    // The readout names the hovered row, its token, and where the selected head looks.
+    const text = await webviewText(series);
+    assert.match(text, /Row \d+ .*token \d+/);
+    assert.match(text, /attends most to row \d+/);
   });
 
   vs.test(`hover a number in ${csvName} in the text editor: token, bin and the heads attending`, { timeout: 300_000, skip: csvHoverMissing }, async () => {
     const wb = vs.wb;
-    await wb.openFile(csvName);
+    await wb.runCommand('View: Close All Editors');
+    await wb.openFile(csvName, { text: true });
     await wb.page.keyboard.press('Control+End');
-    const lastLine = wb.page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line').last();
-    await lastLine.waitFor({ timeout: 30_000 });
-    const text = (await lastLine.innerText()).trim();
-    const value = text.split(/[,;\t]/).map((s) => s.trim()).reverse().find((s) => /^-?\d+(\.\d+)?$/.test(s));
-    assert.ok(value, `no number on the last line: ${text}`);
-    const hover = await wb.hoverEditorText(value, { within: lastLine, expect: /Token\s*\d+/, timeoutMs: 180_000 });
+    // The last row is inside the context window (the last context_length rows).
+    const lines = readFileSync(path.join(vs.server.workspace, csvName), 'utf8').split(/\r?\n/);
+    let last = lines.length - 1;
+    while (last > 0 && !lines[last].trim()) last--;
+    const value = lines[last].split(/[,;\t]/).map((c) => c.trim()).reverse().find((c) => /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(c));
+    assert.ok(value, `no number on the last row: ${lines[last]}`);
+    const hover = await wb.hoverEditorText(value, { lineNumber: last + 1, expect: /Token\s*\d+/, timeoutMs: 180_000 });
     await wb.screenshot('csv-hover');
     assert.match(hover, /Chronos Lens/);
+    assert.match(hover, new RegExp(`row ${last}\\b`), 'the hover is about the hovered row (the header is line 1)');
     assert.match(hover, /Token\s*\d+\s*·\s*bin value/);
     assert.match(hover, /L\d+\.H\d+/, 'no head attending from the cell');
     assert.match(hover, /Open in Series View/);

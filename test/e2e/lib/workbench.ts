@@ -150,25 +150,66 @@ export class Workbench {
     return undefined;
   }
 
-  /**
-   * Picks `label` in an open quick pick (a command's own input: model choice, ablation settings, ...),
-   * typing `filter` first when given.
-   */
-  async pick(label: string, { filter, timeoutMs = 30_000 }: { filter?: string; timeoutMs?: number } = {}): Promise<void> {
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: timeoutMs });
-    if (filter !== undefined) await input.fill(filter);
-    const row = await this.quickPickRow(label, timeoutMs);
-    if (!row) throw new Error(`'${label}' is not in the quick pick (listed: ${(await this.quickPickLabels()).join(' | ')})`);
-    await row.click();
+  /** The open quick input's title (multi-step flows show "Title (2/4)"), or '' when none is shown. */
+  async quickInputTitle(): Promise<string> {
+    const title = this.page.locator('.quick-input-widget .quick-input-title');
+    return (await title.isVisible().catch(() => false)) ? (await title.innerText().catch(() => '')).trim() : '';
   }
 
-  /** Types into an open input box (showInputBox) and accepts it. */
-  async answerInput(text: string, { timeoutMs = 30_000 } = {}): Promise<void> {
+  /**
+   * Waits for the quick input of the next step: visible, with a title matching `step` when given, and in
+   * the wanted mode (a list for picks, a bare input box for showInputBox). Steps replace each other in the
+   * same widget, so without this a fast test would type into the previous step.
+   */
+  private async quickInputStep(mode: 'list' | 'input', step: RegExp | undefined, timeoutMs: number): Promise<Locator> {
     const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: timeoutMs });
+    const list = this.page.locator('.quick-input-widget .quick-input-list');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const visible = await input.isVisible().catch(() => false);
+      const title = visible ? await this.quickInputTitle() : '';
+      const listed = visible && (await list.isVisible().catch(() => false)) && (await list.locator('.monaco-list-row').count()) > 0;
+      if (visible && (!step || step.test(title)) && (mode === 'list' ? listed : !listed)) return input;
+      if (Date.now() > deadline) {
+        throw new Error(`no quick ${mode === 'list' ? 'pick' : 'input box'}${step ? ` titled ${step}` : ''} after ${timeoutMs} ms (now: ${visible ? `"${title}"${listed ? ', a list' : ', an input box'}` : 'none'})`);
+      }
+      await sleep(150);
+    }
+  }
+
+  /** After accepting a step: waits until the widget closes or shows another step (bounded, never throws). */
+  private async quickInputAdvanced(previousTitle: string, previousMode: 'list' | 'input'): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    const list = this.page.locator('.quick-input-widget .quick-input-list');
+    while (Date.now() < deadline) {
+      if (!(await this.page.locator('.quick-input-widget input').isVisible().catch(() => false))) return;
+      const listed = (await list.isVisible().catch(() => false)) && (await list.locator('.monaco-list-row').count()) > 0;
+      if ((await this.quickInputTitle()) !== previousTitle || (listed ? 'list' : 'input') !== previousMode) return;
+      await sleep(100);
+    }
+  }
+
+  /**
+   * Picks `label` in an open quick pick (a command's own input: model choice, ablation settings, ...),
+   * typing `filter` first when given; `step` matches the step's title, e.g. /\(2\/4\)/.
+   */
+  async pick(label: string, { filter, step, timeoutMs = 30_000 }: { filter?: string; step?: RegExp; timeoutMs?: number } = {}): Promise<void> {
+    const input = await this.quickInputStep('list', step, timeoutMs);
+    const title = await this.quickInputTitle();
+    if (filter !== undefined) await input.fill(filter);
+    const row = await this.quickPickRow(label, timeoutMs);
+    if (!row) throw new Error(`'${label}' is not in the quick pick "${title}" (listed: ${(await this.quickPickLabels()).join(' | ')})`);
+    await row.click();
+    await this.quickInputAdvanced(title, 'list');
+  }
+
+  /** Types into an open input box (showInputBox, or a flow's input step) and accepts it. */
+  async answerInput(text: string, { step, timeoutMs = 30_000 }: { step?: RegExp; timeoutMs?: number } = {}): Promise<void> {
+    const input = await this.quickInputStep('input', step, timeoutMs);
+    const title = await this.quickInputTitle();
     await input.fill(text);
     await input.press('Enter');
+    await this.quickInputAdvanced(title, 'input');
   }
 
   /** The explorer row of a file or folder (exact name). */
@@ -212,8 +253,11 @@ export class Workbench {
     throw new Error(`'${item}' is not in the context menu of ${fileName} (menu: ${seen.filter(Boolean).join(' | ')})`);
   }
 
-  /** Opens a workspace file in the text editor through Quick Open. */
-  async openFile(name: string): Promise<void> {
+  /**
+   * Opens a workspace file through Quick Open. VS Code reopens a file in the editor it last used for it (a
+   * custom editor, say); `text: true` makes sure it ends up in the text editor.
+   */
+  async openFile(name: string, { text = false }: { text?: boolean } = {}): Promise<void> {
     await this.page.keyboard.press('Control+P');
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
@@ -222,6 +266,11 @@ export class Workbench {
     if (!row) throw new Error(`Quick Open does not list ${name}`);
     await row.click();
     await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 30_000 });
+    if (!text) return;
+    const editor = this.page.locator('.editor-group-container.active .monaco-editor .view-lines');
+    if (await editor.first().waitFor({ timeout: 3000 }).then(() => true, () => false)) return;
+    await this.runCommand('View: Reopen Editor with Text Editor', { timeoutMs: 20_000 });
+    await editor.first().waitFor({ timeout: 30_000 });
   }
 
   /** Webview panels whose content has loaded (outer iframes), in DOM order. */
@@ -308,23 +357,46 @@ export class Workbench {
   }
 
   /**
-   * Hovers the first occurrence of `text` in the active text editor (or in `within`, e.g. one `.view-line`) and
-   * returns the hover's text (waits for a hover whose text matches `expect`, when given, since providers can
-   * answer after a first empty hover).
+   * Hovers `text` in the active text editor, on line `lineNumber`, or the first rendered line whose whole text is
+   * `line` (default: the first rendered line containing `text`), and returns the hover's text. Waits for a hover whose text matches
+   * `expect`, when given, since providers can answer after a first empty hover.
    */
-  async hoverEditorText(text: string, { expect, within, timeoutMs = 60_000 }: { expect?: RegExp; within?: Locator; timeoutMs?: number } = {}): Promise<string> {
+  async hoverEditorText(text: string, { line, lineNumber, expect, timeoutMs = 60_000 }: { line?: string; lineNumber?: number; expect?: RegExp; timeoutMs?: number } = {}): Promise<string> {
     const editor = this.page.locator('.editor-group-container.active .monaco-editor').first();
     await editor.waitFor({ timeout: 30_000 });
-    const target = (within ?? editor.locator('.view-lines .view-line')).locator('span span', { hasText: text }).first();
-    await target.waitFor({ timeout: 30_000 });
+    const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    let row = editor.locator('.view-lines .view-line').filter({ hasText: line !== undefined ? new RegExp(`^\\s*${esc(line.trim())}\\s*$`) : text }).first();
+    if (lineNumber !== undefined) {
+      // Monaco's line elements are not in document order: find the one level with the gutter's number.
+      const gutter = editor.locator('.margin-view-overlays .line-numbers').filter({ hasText: new RegExp(`^\\s*${lineNumber}\\s*$`) }).first();
+      await gutter.waitFor({ timeout: 30_000 });
+      const y = (await gutter.boundingBox())?.y ?? -1;
+      const index = await editor.locator('.view-lines .view-line').evaluateAll((els, top) => els.findIndex((e) => Math.abs(e.getBoundingClientRect().y - top) < 2), y);
+      if (index < 0) throw new Error(`line ${lineNumber} is not rendered`);
+      row = editor.locator('.view-lines .view-line').nth(index);
+    }
+    await row.waitFor({ timeout: 30_000 });
     const hover = this.page.locator('.monaco-hover:not(.hidden) .monaco-hover-content, .monaco-hover:not(.hidden) .hover-contents').first();
     const deadline = Date.now() + timeoutMs;
     let last = '';
     do {
-      const box = await target.boundingBox();
-      if (!box) throw new Error(`'${text}' is not visible in the editor`);
-      await this.page.mouse.move(box.x + 1, box.y + box.height / 2);
-      await this.page.mouse.move(box.x + Math.min(4, box.width / 2), box.y + box.height / 2);
+      // The centre of `text` itself (a Range over the rendered characters), not just of its line.
+      const point = await row.evaluate((el, t) => {
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const i = (n.textContent ?? '').replace(/\u00a0/g, ' ').indexOf(t);
+          if (i < 0) continue;
+          const r = document.createRange();
+          r.setStart(n, i);
+          r.setEnd(n, i + t.length);
+          const b = r.getBoundingClientRect();
+          return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+        }
+        return null;
+      }, text);
+      if (!point) throw new Error(`'${text}' is not rendered on the line ${line ?? ''}`);
+      await this.page.mouse.move(point.x - 2, point.y);
+      await this.page.mouse.move(point.x, point.y);
       try {
         await hover.waitFor({ state: 'visible', timeout: 5000 });
         last = await hover.innerText();
