@@ -8,7 +8,7 @@ import { JSDOM } from 'jsdom';
 import { renderAblationChart, renderAblationTable } from '../../webview/render/ablation';
 import { serializeSvg } from '../../webview/render/dom';
 import { mosaicLayout, renderInductionSummaryTable, renderMosaicHeatmaps } from '../../webview/render/mosaic';
-import { forecastFan, renderAttentionStrip, renderHeadSparklines, renderSeriesChart, seriesLayout } from '../../webview/render/series';
+import { forecastFan, renderAttentionStrip, renderHeadSparklines, renderSeriesChart, seriesLayout, updateAttentionStrip, updateHeadSparklines } from '../../webview/render/series';
 import { DARK, HIGH_CONTRAST, LIGHT, cssVarTheme } from '../../webview/render/theme';
 import { ablationFixture, forecastFixture, lensFixture, mosaicFixture, seriesFixture } from './fixtures';
 import { matchSnapshot } from './snapshot';
@@ -134,6 +134,26 @@ describe('render functions (jsdom)', () => {
     assert.equal(grid.querySelectorAll('.spark.selected').length, 1);
     assert.equal(grid.querySelectorAll('[tabindex="0"]').length, 1);
     matchSnapshot('head-sparklines.svg', serializeSvg(grid));
+  });
+
+  test('strip and sparklines redrawn in place (a hover) equal a fresh rendering', () => {
+    const s = seriesFixture();
+    const data = { index: s.index, values: s.values, context: s.context };
+    const L = seriesLayout(data, { theme: LIGHT, width: 760 });
+    const a = lensFixture(80);
+    const b = lensFixture(20);
+    const stripOf = (lens: typeof a, label: string) => ({ weights: lens.rows[1][2], contextStart: s.context.start, queryRow: s.context.start + lens.position, sameToken: lens.sameToken, nextToken: lens.nextToken, label });
+    const opts = { document: doc, layout: L, theme: LIGHT };
+    const strip = renderAttentionStrip(stripOf(a, 'L1.H2'), opts);
+    updateAttentionStrip(strip, stripOf(b, 'max L1'), opts);
+    assert.equal(serializeSvg(strip), serializeSvg(renderAttentionStrip(stripOf(b, 'max L1'), opts)));
+    updateAttentionStrip(strip, { weights: [], contextStart: s.context.start, label: 'loading…' }, opts);
+    assert.equal(strip.querySelectorAll('.weight').length, 0);
+    assert.equal(strip.querySelector('.query')?.getAttribute('visibility'), 'hidden');
+    const gridOpts = { document: doc, theme: LIGHT, selected: { layer: 1, head: 2 }, interactive: true, cellWidth: 44, cellHeight: 34, scores: mosaic.encoder?.center };
+    const grid = renderHeadSparklines(a.rows, { ...gridOpts, marker: 80 });
+    updateHeadSparklines(grid, b.rows, { ...gridOpts, marker: 20 });
+    assert.equal(serializeSvg(grid), serializeSvg(renderHeadSparklines(b.rows, { ...gridOpts, marker: 20 })));
   });
 
   test('render functions need a document outside a browser and say so', () => {

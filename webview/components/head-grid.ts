@@ -10,7 +10,7 @@
  */
 import { LitElement, css, html } from 'lit';
 import type { LayerHead } from '../../analysis/types';
-import { renderHeadSparklines } from '../render/series';
+import { renderHeadSparklines, updateHeadSparklines } from '../render/series';
 import { baseStyles } from './styles';
 
 export class ClHeadGrid extends LitElement {
@@ -50,6 +50,9 @@ export class ClHeadGrid extends LitElement {
   declare cellWidth: number | undefined;
   declare cellHeight: number | undefined;
   #focus: { layer: number; head: number } | undefined;
+  /** The grid drawn last and what it was drawn for: a hover (other rows) only redraws its sparklines. */
+  #svg: SVGSVGElement | undefined;
+  #key: unknown[] = [];
 
   constructor() {
     super();
@@ -105,7 +108,10 @@ export class ClHeadGrid extends LitElement {
   }
 
   override render() {
-    const svg = renderHeadSparklines(this.rows, {
+    const layers = this.rows.length;
+    const heads = Math.max(0, ...this.rows.map((r) => r.length));
+    const key = [layers, heads, this.selected?.layer, this.selected?.head, this.scores, this.cellWidth, this.cellHeight];
+    const opts = {
       document: this.ownerDocument,
       selected: this.selected,
       marker: this.marker,
@@ -113,7 +119,14 @@ export class ClHeadGrid extends LitElement {
       interactive: true,
       cellWidth: this.cellWidth,
       cellHeight: this.cellHeight,
-    });
+    };
+    let svg = this.#svg;
+    if (svg && key.every((k, i) => k === this.#key[i])) updateHeadSparklines(svg, this.rows, opts);
+    else {
+      svg = renderHeadSparklines(this.rows, opts);
+      this.#svg = svg;
+      this.#key = key;
+    }
     svg.setAttribute('aria-label', this.label);
     const f = this.#focus ?? this.selected;
     if (f) {

@@ -32,7 +32,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { ForecastResult, LayerHead, ModelSummary, MosaicKind, MosaicResult, PeriodicityResult } from '../../analysis/types';
 import type { HeadSelection, LensResponse, SeriesPayload, SeriesRange } from '../../protocol/series';
 import { fmtMetric, fmtScore, fmtScoreSe, headId } from '../render/format';
-import { forecastFan, renderAttentionStrip, renderSeriesChart, seriesLayout, type SeriesChartData, type SeriesHover, type SeriesLayout } from '../render/series';
+import { forecastFan, renderAttentionStrip, renderSeriesChart, seriesLayout, updateAttentionStrip, type AttentionStripData, type SeriesChartData, type SeriesHover, type SeriesLayout } from '../render/series';
 import {
   aggregateHeads,
   clampDomain,
@@ -233,6 +233,13 @@ export class ClSeriesView extends LitElement {
         height: 100%;
         pointer-events: none;
       }
+      /* hovers redraw inside these boxes only */
+      .stage,
+      .strip,
+      .readout,
+      .side {
+        contain: layout paint;
+      }
       .strip.stale svg {
         opacity: 0.45;
       }
@@ -346,6 +353,7 @@ export class ClSeriesView extends LitElement {
   #merged: { key: unknown[]; points: Points } | undefined;
   #overview: { key: unknown[]; svg: SVGSVGElement } | undefined;
   #periodic: { key: unknown[]; svg: SVGSVGElement } | undefined;
+  #strip: { layout: SeriesLayout; svg: SVGSVGElement } | undefined;
   #frame = 0;
   #pendingPx: number | undefined;
   #drag: { x: number; domain: Domain; moved: boolean; pointer: number } | undefined;
@@ -674,6 +682,18 @@ export class ClSeriesView extends LitElement {
     if (this.#periodic && key.every((k, i) => k === this.#periodic!.key[i])) return this.#periodic.svg;
     const svg = renderPeriodicityStrip(p, { document: this.ownerDocument, width, left, right, selected: sel, interactive: true });
     this.#periodic = { key, svg };
+    return svg;
+  }
+
+  /** The attention strip, redrawn in place while the chart's geometry stays the same (a hover). */
+  #stripSvg(data: AttentionStripData, layout: SeriesLayout): SVGSVGElement {
+    const opts = { document: this.ownerDocument, layout, height: STRIP_HEIGHT };
+    if (this.#strip?.layout === layout) {
+      updateAttentionStrip(this.#strip.svg, data, opts);
+      return this.#strip.svg;
+    }
+    const svg = renderAttentionStrip(data, opts);
+    this.#strip = { layout, svg };
     return svg;
   }
 
@@ -1035,7 +1055,7 @@ export class ClSeriesView extends LitElement {
     const highlights = shown && fresh ? { sameToken: shown.sameToken.map((p) => s.context.start + p), nextToken: shown.nextToken.map((p) => s.context.start + p) } : undefined;
     const overlay = renderSeriesOverlay(data, base.layout, { document: this.ownerDocument, hover: h, pinned: this._pinned, highlights });
     const queryRow = h ? (h.kind === 'encoder' ? h.row : s.totalRows + h.step) : undefined;
-    const stripSvg = renderAttentionStrip(
+    const stripSvg = this.#stripSvg(
       {
         weights: strip?.weights ?? [],
         contextStart: s.context.start,
@@ -1044,7 +1064,7 @@ export class ClSeriesView extends LitElement {
         nextToken: fresh ? shown?.nextToken : undefined,
         label: strip?.label ?? (m ? (w ? 'loading…' : h ? 'no attention' : 'attention') : 'no model'),
       },
-      { document: this.ownerDocument, layout: base.layout, height: STRIP_HEIGHT },
+      base.layout,
     );
     const kind: 'encoder' | 'cross' = (w?.kind ?? shown?.kind ?? 'encoder') as 'encoder' | 'cross';
     const sel = this.selection;

@@ -5,9 +5,9 @@
  * the layers × heads sparkline grid. Pure functions of (data, options) → a new <svg>; the shared
  * geometry is a plain value (seriesLayout) so components can hit-test without reading the DOM.
  */
-import { area, line, scaleLinear, scaleUtc, ticks as d3ticks, type ScaleLinear } from 'd3';
+import { area, line, scaleLinear, scaleUtc, select, ticks as d3ticks, type ScaleLinear } from 'd3';
 import type { ForecastResult, LayerHead } from '../../analysis/types';
-import { createSvg, fmtNum, resolveDocument, styles, text, textWidth, title, type AnySel, type RenderTarget } from './dom';
+import { createSvg, fmtNum, resolveDocument, styles, SVG_NS, text, textWidth, title, type AnySel, type RenderTarget } from './dom';
 import { fmtMetric, fmtScore } from './format';
 import { cssVarTheme, type ChartTheme } from './theme';
 
@@ -319,34 +319,88 @@ export interface AttentionStripOptions extends RenderTarget {
 export function renderAttentionStrip(data: AttentionStripData, options: AttentionStripOptions): SVGSVGElement {
   const doc = resolveDocument(options);
   const theme = options.theme ?? cssVarTheme();
-  const { x, margin, width } = options.layout;
+  const { margin, width } = options.layout;
   const height = options.height ?? 40;
   const top = 4;
   const h = height - top - 12;
   const svg = createSvg(doc, width, height, 'cl-attention-strip');
-  svg.attr('role', 'img').attr('aria-label', `Attention over ${data.weights.length} context positions${data.label ? `, ${data.label}` : ''}`);
+  svg.attr('role', 'img');
   styles(svg, { 'font-family': theme.fontFamily });
   if (options.background) styles(svg.append('rect').attr('class', 'background').attr('width', fmtNum(width)).attr('height', fmtNum(height)), { fill: theme.background });
-  if (data.label) text(svg, margin.left - 6, top + h / 2, data.label, theme, { anchor: 'end', baseline: 'middle', size: theme.fontSize - 2, fill: theme.muted, className: 'strip-label' });
+  text(svg, margin.left - 6, top + h / 2, '', theme, { anchor: 'end', baseline: 'middle', size: theme.fontSize - 2, fill: theme.muted, className: 'strip-label' });
   styles(svg.append('rect').attr('class', 'strip-frame').attr('x', fmtNum(margin.left)).attr('y', top).attr('width', fmtNum(width - margin.left - margin.right)).attr('height', fmtNum(h)), {
     fill: 'none',
     stroke: theme.grid,
   });
-  const max = Math.max(1e-12, ...data.weights.filter(Number.isFinite));
+  // Bars share one fill (set on the group); each bar's opacity is a presentation attribute.
+  styles(svg.append('g').attr('class', 'weights'), { fill: theme.accent });
+  svg.append('g').attr('class', 'marks');
+  styles(svg.append('line').attr('class', 'query').attr('y1', top).attr('y2', fmtNum(top + h)), { stroke: theme.marked, 'stroke-width': 1.5 });
+  const node = svg.node() as SVGSVGElement;
+  updateAttentionStrip(node, data, { ...options, theme });
+  return node;
+}
+
+/** What each bar of a strip shows where it does not change between redraws. */
+const barState = new WeakMap<Element, { p: number; x: string; w: string }>();
+
+/**
+ * Redraws a strip made by renderAttentionStrip with the same options (layout, height, theme) for
+ * other data, in place: the bar elements are reused, so a hover changes attributes instead of
+ * building the strip again. The result is the same as a fresh renderAttentionStrip.
+ */
+export function updateAttentionStrip(svgNode: SVGSVGElement, data: AttentionStripData, options: AttentionStripOptions): void {
+  const theme = options.theme ?? cssVarTheme();
+  const { x } = options.layout;
+  const height = options.height ?? 40;
+  const top = 4;
+  const h = height - top - 12;
+  const doc = svgNode.ownerDocument;
+  svgNode.setAttribute('aria-label', `Attention over ${data.weights.length} context positions${data.label ? `, ${data.label}` : ''}`);
+  const label = svgNode.querySelector('.strip-label');
+  if (label) label.textContent = data.label ?? '';
+  const g = svgNode.querySelector('.weights') as SVGGElement;
+  let max = 1e-12;
+  for (const w of data.weights) if (Number.isFinite(w) && w > max) max = w;
   const cellW = Math.abs(x(data.contextStart + 1) - x(data.contextStart));
-  const g = svg.append('g').attr('class', 'weights');
+  const bw = fmtNum(Math.max(1, cellW));
   const [d0, d1] = x.domain();
-  data.weights.forEach((w, p) => {
+  let k = 0;
+  const bars = g.children;
+  for (let p = 0; p < data.weights.length; p++) {
+    const w = data.weights[p];
     const row = data.contextStart + p;
-    if (!Number.isFinite(w) || w <= 0 || row < d0 - 1 || row > d1 + 1) return;
+    if (!Number.isFinite(w) || w <= 0 || row < d0 - 1 || row > d1 + 1) continue;
+    let r = bars[k] as SVGRectElement | undefined;
+    if (!r) {
+      r = doc.createElementNS(SVG_NS, 'rect') as SVGRectElement;
+      r.setAttribute('class', 'weight');
+      g.appendChild(r);
+    }
+    k++;
     const bh = Math.max(0.5, (w / max) * h);
-    const r = styles(
-      g.append('rect').attr('class', 'weight').attr('data-position', p).attr('data-weight', String(w)).attr('x', fmtNum(x(row) - Math.max(1, cellW) / 2)).attr('y', fmtNum(top + h - bh)).attr('width', fmtNum(Math.max(1, cellW))).attr('height', fmtNum(bh)),
-      { fill: theme.accent, 'fill-opacity': 0.35 + 0.65 * (w / max) },
-    );
-    if (cellW >= 3) title(r, `position ${p} (row ${row}): ${fmtScore(w)}`);
-  });
-  const marks = svg.append('g').attr('class', 'marks');
+    const bx = fmtNum(x(row) - Math.max(1, cellW) / 2);
+    // Attributes are only written when they change (most bars keep their position between hovers).
+    const was = barState.get(r);
+    if (!was || was.p !== p || was.x !== bx || was.w !== bw) {
+      r.setAttribute('data-position', String(p));
+      r.setAttribute('x', bx);
+      r.setAttribute('width', bw);
+      barState.set(r, { p, x: bx, w: bw });
+    }
+    r.setAttribute('data-weight', String(w));
+    r.setAttribute('y', fmtNum(top + h - bh));
+    r.setAttribute('height', fmtNum(bh));
+    r.setAttribute('fill-opacity', fmtNum(0.35 + 0.65 * (w / max)));
+    const tip = r.firstElementChild;
+    if (cellW >= 3) {
+      const t = tip ?? r.appendChild(doc.createElementNS(SVG_NS, 'title'));
+      t.textContent = `position ${p} (row ${row}): ${fmtScore(w)}`;
+    } else tip?.remove();
+  }
+  while (bars.length > k) bars[bars.length - 1].remove();
+  const marks = select(svgNode.querySelector('.marks') as SVGGElement);
+  marks.selectAll('*').remove();
   for (const [positions, cls, colour] of [
     [data.sameToken, 'same-token', theme.sameToken],
     [data.nextToken, 'next-token', theme.nextToken],
@@ -356,11 +410,13 @@ export function renderAttentionStrip(data: AttentionStripData, options: Attentio
       styles(marks.append('path').attr('class', cls).attr('data-position', p).attr('d', `M${fmtNum(cx)},${fmtNum(top + h + 1)}l4,6h-8z`), { fill: colour });
     }
   }
+  const q = svgNode.querySelector('.query') as SVGLineElement;
   if (data.queryRow !== undefined) {
-    const qx = x(data.queryRow);
-    styles(svg.append('line').attr('class', 'query').attr('x1', fmtNum(qx)).attr('x2', fmtNum(qx)).attr('y1', top).attr('y2', fmtNum(top + h)), { stroke: theme.marked, 'stroke-width': 1.5 });
-  }
-  return svg.node() as SVGSVGElement;
+    const qx = fmtNum(x(data.queryRow));
+    q.setAttribute('x1', qx);
+    q.setAttribute('x2', qx);
+    q.removeAttribute('visibility');
+  } else q.setAttribute('visibility', 'hidden');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,42 +455,82 @@ export function renderHeadSparklines(rows: readonly (readonly (readonly number[]
   if (options.background) styles(svg.append('rect').attr('class', 'background').attr('width', fmtNum(width)).attr('height', fmtNum(height)), { fill: theme.background });
   for (let h = 0; h < heads; h++) text(svg, left + h * (cw + gap) + cw / 2, top - 6, `H${h}`, theme, { anchor: 'middle', size: theme.fontSize - 2, fill: theme.muted, className: 'tick' });
   const sel = options.selected ?? { layer: 0, head: 0 };
+  const plotH = options.scores ? ch - 11 : ch;
   for (let l = 0; l < layers; l++) {
     const rowG = svg.append('g').attr('class', 'row').attr('data-layer', l);
     if (options.interactive) rowG.attr('role', 'row');
     text(rowG, left - 6, top + l * (ch + gap) + ch / 2, `L${l}`, theme, { anchor: 'end', baseline: 'middle', size: theme.fontSize - 2, fill: theme.muted, className: 'tick' });
     for (let h = 0; h < heads; h++) {
-      const r = rows[l]?.[h] ?? [];
       const gx = left + h * (cw + gap);
       const gy = top + l * (ch + gap);
       const isSel = options.selected?.layer === l && options.selected?.head === h;
       const g = rowG.append('g').attr('class', `spark${isSel ? ' selected' : ''}`).attr('data-layer', l).attr('data-head', h).attr('transform', `translate(${fmtNum(gx)},${fmtNum(gy)})`);
-      let peak = 0;
-      for (let k = 1; k < r.length; k++) if (r[k] > r[peak]) peak = k;
-      const label = `Layer ${l}, head ${h}${r.length ? `: peak at position ${peak} (${fmtScore(r[peak])})` : ''}${options.scores ? `, induction score ${fmtScore(options.scores[l]?.[h])}` : ''}`;
-      if (options.interactive) g.attr('role', 'gridcell').attr('tabindex', sel.layer === l && sel.head === h ? 0 : -1).attr('aria-label', label).attr('aria-selected', isSel ? 'true' : 'false');
-      else title(g, label);
-      const plotH = options.scores ? ch - 11 : ch;
+      if (options.interactive) g.attr('role', 'gridcell').attr('tabindex', sel.layer === l && sel.head === h ? 0 : -1).attr('aria-selected', isSel ? 'true' : 'false');
       styles(g.append('rect').attr('class', 'spark-bg').attr('width', cw).attr('height', ch).attr('rx', 2), {
         fill: theme.background,
         stroke: isSel ? theme.accent : theme.grid,
         'stroke-width': isSel ? 2 : 1,
       });
-      if (r.length > 1) {
-        const max = Math.max(1e-12, ...r.filter(Number.isFinite));
-        const sx = scaleLinear().domain([0, r.length - 1]).range([2, cw - 2]);
-        const sy = scaleLinear().domain([0, max]).range([plotH - 2, 3]);
-        const d = area<number>()
-          .x((_, k) => Math.round(sx(k) * 100) / 100)
-          .y0(plotH - 2)
-          .y1((v) => Math.round(sy(Number.isFinite(v) ? v : 0) * 100) / 100)(r as number[]);
-        styles(g.append('path').attr('class', 'spark-area').attr('d', d ?? ''), { fill: theme.accent, 'fill-opacity': 0.35, stroke: theme.accent, 'stroke-width': 1 });
-        if (options.marker !== undefined && options.marker >= 0 && options.marker < r.length) {
-          styles(g.append('line').attr('class', 'spark-marker').attr('x1', fmtNum(sx(options.marker))).attr('x2', fmtNum(sx(options.marker))).attr('y1', 2).attr('y2', fmtNum(plotH - 2)), { stroke: theme.marked, 'stroke-width': 1 });
-        }
-      }
+      styles(g.append('path').attr('class', 'spark-area'), { fill: theme.accent, 'fill-opacity': 0.35, stroke: theme.accent, 'stroke-width': 1 });
+      styles(g.append('line').attr('class', 'spark-marker').attr('y1', 2).attr('y2', fmtNum(plotH - 2)), { stroke: theme.marked, 'stroke-width': 1 });
       if (options.scores) text(g, cw - 3, ch - 2, fmtScore(options.scores[l]?.[h]), theme, { anchor: 'end', size: 9, fill: theme.muted, className: 'spark-score' });
     }
   }
-  return svg.node() as SVGSVGElement;
+  const node = svg.node() as SVGSVGElement;
+  updateHeadSparklines(node, rows, options);
+  return node;
+}
+
+/**
+ * Redraws a grid made by renderHeadSparklines with the same shape and options (cell size, scores,
+ * selection) for other rows and marker, in place: only each sparkline's area, marker and label
+ * change. The result is the same as a fresh renderHeadSparklines.
+ */
+export function updateHeadSparklines(svgNode: SVGSVGElement, rows: readonly (readonly (readonly number[])[])[], options: Pick<HeadSparklinesOptions, 'cellWidth' | 'cellHeight' | 'scores' | 'marker' | 'interactive'> = {}): void {
+  const cw = options.cellWidth ?? 64;
+  const ch = options.cellHeight ?? (options.scores ? 34 : 26);
+  const plotH = options.scores ? ch - 11 : ch;
+  for (const g of svgNode.querySelectorAll<SVGGElement>('.spark')) {
+    const l = Number(g.getAttribute('data-layer'));
+    const h = Number(g.getAttribute('data-head'));
+    const r = rows[l]?.[h] ?? [];
+    let peak = 0;
+    for (let k = 1; k < r.length; k++) if (r[k] > r[peak]) peak = k;
+    const label = `Layer ${l}, head ${h}${r.length ? `: peak at position ${peak} (${fmtScore(r[peak])})` : ''}${options.scores ? `, induction score ${fmtScore(options.scores[l]?.[h])}` : ''}`;
+    if (options.interactive) g.setAttribute('aria-label', label);
+    else {
+      let t = g.querySelector(':scope > title');
+      if (!t) t = g.insertBefore(svgNode.ownerDocument.createElementNS(SVG_NS, 'title'), g.firstChild);
+      t.textContent = label;
+    }
+    const path = g.querySelector('.spark-area') as SVGPathElement;
+    const marker = g.querySelector('.spark-marker') as SVGLineElement;
+    if (r.length > 1) {
+      let max = 1e-12;
+      for (const v of r) if (Number.isFinite(v) && v > max) max = v;
+      // The area under the row (as d3's area() writes it, built directly: this runs on every hover).
+      const x0 = 2;
+      const dx = (cw - 4) / (r.length - 1);
+      const base = plotH - 2;
+      const span = base - 3;
+      const px = (k: number) => Math.round((x0 + k * dx) * 100) / 100;
+      const py = (v: number) => Math.round((base - (Number.isFinite(v) ? v / max : 0) * span) * 100) / 100;
+      let d = `M${px(0)},${py(r[0])}`;
+      for (let k = 1; k < r.length; k++) d += `L${px(k)},${py(r[k])}`;
+      d += `L${px(r.length - 1)},${base}`;
+      for (let k = r.length - 2; k >= 0; k--) d += `L${px(k)},${base}`;
+      path.setAttribute('d', `${d}Z`);
+      const sx = (k: number) => x0 + k * dx;
+      path.removeAttribute('visibility');
+      if (options.marker !== undefined && options.marker >= 0 && options.marker < r.length) {
+        const mx = fmtNum(sx(options.marker));
+        marker.setAttribute('x1', mx);
+        marker.setAttribute('x2', mx);
+        marker.removeAttribute('visibility');
+      } else marker.setAttribute('visibility', 'hidden');
+    } else {
+      path.setAttribute('visibility', 'hidden');
+      marker.setAttribute('visibility', 'hidden');
+    }
+  }
 }
