@@ -7,7 +7,7 @@
  */
 import { area, line, scaleLinear, scaleUtc, select, ticks as d3ticks, type ScaleLinear } from 'd3';
 import type { ForecastResult, LayerHead } from '../../analysis/types';
-import { createSvg, fmtNum, resolveDocument, styles, SVG_NS, text, textWidth, title, type AnySel, type RenderTarget } from './dom';
+import { createSvg, fmtNum, resolveDocument, styles, SVG_NS, text, textWidth, type AnySel, type RenderTarget } from './dom';
 import { fmtMetric, fmtScore } from './format';
 import { cssVarTheme, type ChartTheme } from './theme';
 
