@@ -3,7 +3,7 @@
  * long the document (10^6 rows and more):
  *
  *  - `csvLayout`: the structure (delimiter, header, column names and kinds, the time axis) from
- *    core/csv on the first ~256 kB of the text (the whole text when it is shorter), so a column's kind
+ *    core/csv on the first ~64 kB of the text (the whole text when it is shorter), so a column's kind
  *    is judged as everywhere else in Chronos Lens;
  *  - `scanColumn`: one pass over the whole text that keeps, per data row, only the chosen column's
  *    number, the 0-based line where the row starts and the row's offset in the text (about 16 bytes a
@@ -22,7 +22,7 @@ import type { CsvColumn, CsvDelimiter } from '../../core/csv';
 import { CancelledError } from '../../core/errors';
 
 /** Characters of the document the structure is judged on. */
-export const LAYOUT_SAMPLE_CHARS = 256 * 1024;
+export const LAYOUT_SAMPLE_CHARS = 64 * 1024;
 
 export interface CsvLayout {
   file: string;
