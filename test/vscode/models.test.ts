@@ -94,6 +94,7 @@ suite('Chronos Lens models, hub and GPU in VS Code', () => {
 
   suiteTeardown(async () => {
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
     await vscode.commands.executeCommand('chronosLens.clearHuggingFaceToken');
     for (const k of ['model', 'executionProvider', 'threads']) await config().update(k, undefined, vscode.ConfigurationTarget.Global);
     for (const k of ENV_KEYS) {
@@ -135,6 +136,9 @@ suite('Chronos Lens models, hub and GPU in VS Code', () => {
     assert.match(api.inspect.modelPicker()?.active ?? '', /amazon\/chronos-t5-tiny/);
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     const value = await running;
+    // Give the focus back to the editors, as a user's next click would (the quick input's list otherwise
+    // stays the last focused list, and list-aware commands such as File: Revert act on it).
+    await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
     assert.equal(value, 'amazon/chronos-t5-tiny', `selected (last error: ${api.inspect.lastError()})`);
     assert.equal(config().get('model'), 'amazon/chronos-t5-tiny');
     // the huggingface_hub layout in HF_HUB_CACHE
@@ -165,6 +169,7 @@ suite('Chronos Lens models, hub and GPU in VS Code', () => {
     const cached = api.inspect.modelPicker()!.items.find((i) => i.label.includes('amazon/chronos-t5-tiny'));
     assert.match(cached?.description ?? '', /in cache/);
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
     assert.equal(await again, undefined);
     assert.equal(config().get('model'), 'amazon/chronos-t5-tiny');
   });
@@ -244,7 +249,8 @@ suite('Chronos Lens models, hub and GPU in VS Code', () => {
   });
 
   test('Clear Model Cache reports the built graphs\' size and clears only them', async () => {
-    await config().update('model', 'amazon/chronos-t5-tiny', vscode.ConfigurationTarget.Global);
+    // (downloaded by the Select Model… test; here again when this test runs alone)
+    assert.equal(await vscode.commands.executeCommand('chronosLens.selectModel', 'amazon/chronos-t5-tiny'), 'amazon/chronos-t5-tiny');
     assert.ok(await vscode.commands.executeCommand('chronosLens.showModelInfo'));
     const { graphCache, gpu } = api.inspect.storage();
     const graphs = path.join(graphCache, 'graphs');
@@ -277,6 +283,7 @@ suite('Chronos Lens models, hub and GPU in VS Code', () => {
     feed.add(PACKAGE_ID, version, await buildNupkg(gpuPackageEntries(version)));
     await feed.start();
     process.env.CHRONOS_LENS_NUGET_INDEX = feed.index;
+    assert.ok(await vscode.commands.executeCommand('chronosLens.showModelInfo'), 'ONNX Runtime runs');
     assert.equal(api.inspect.runtimeLoaded(), true);
     const r = (await vscode.commands.executeCommand('chronosLens.installGpuSupport')) as { dir: string; alreadyInstalled: boolean; reloadNeeded: boolean; bytesDownloaded: number } | undefined;
     assert.ok(r, `installed (last error: ${api.inspect.lastError()})`);
