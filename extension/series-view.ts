@@ -50,6 +50,8 @@ export interface SeriesViewInfo {
   posted: string[];
   version?: number;
   totalRows?: number;
+  /** Points in the page's first message (the context window and the downsampled history). */
+  points?: number;
   model?: string;
   lensReady: boolean;
   forecastReady: boolean;
@@ -177,12 +179,26 @@ class SeriesSession {
     const c = this.views.controller;
     const doc = this.document;
     const file = path.basename(doc.uri.path);
-    const snap = this.views.docs.snapshot(this.uri, doc.version, () => doc.getText(), file);
+    const t0 = Date.now();
+    let textMs = 0;
+    const snap = this.views.docs.snapshot(
+      this.uri,
+      doc.version,
+      () => {
+        const t = Date.now();
+        const text = doc.getText();
+        textMs = Date.now() - t;
+        return text;
+      },
+      file,
+    );
     const slow = setTimeout(() => this.post({ type: 'busy', busy: true, message: `Reading ${file}…` }), 150);
     let layout: CsvLayout;
     let scan: ColumnScan;
+    let t1 = 0;
     try {
       layout = await snap.layout();
+      t1 = Date.now();
       try {
         scan = await snap.scan(this.column);
       } catch (e) {
@@ -200,6 +216,7 @@ class SeriesSession {
     }
     clearTimeout(slow);
     if (seq !== this.#seq || this.#disposed) return;
+    if (textMs) c.log.info(`series view: ${file} v${doc.version} · ${scan.column}: ${scan.totalRows} rows (text ${textMs} ms, layout ${t1 - t0 - textMs} ms, scan ${Date.now() - t1} ms)`);
     this.snap = snap;
     this.layout = layout;
     this.scan = scan;
@@ -336,6 +353,7 @@ class SeriesSession {
       posted: [...this.posted],
       version: this.snap?.version,
       totalRows: this.scan?.totalRows,
+      points: this.init?.series.index.length,
       model: this.analysis?.modelNow?.name,
       lensReady: !!this.analysis?.lensNow,
       forecastReady: !!this.init?.forecast,
