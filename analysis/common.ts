@@ -3,8 +3,6 @@
  * adaptive chunking of big batches (so cancellation is observed within a fraction of a second, since
  * ONNX Runtime runs synchronously on the calling thread), and atomic file writes.
  */
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
 import { ChronosLensError } from '../core/errors';
 import { ProgressCallback, RunControl, throwIfAborted, yieldToEventLoop } from '../core/progress';
 import { BUILDER_VERSION, ChronosModel } from '../models/model';
@@ -97,18 +95,7 @@ export function stepProgress(onProgress: ProgressCallback | undefined, weights: 
   };
 }
 
-/** Writes a file atomically: a temporary file in the same folder, then a rename. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Date.now().toString(36)}`);
-  try {
-    await fsp.writeFile(tmp, data);
-    await fsp.rename(tmp, file);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true }).catch(() => undefined);
-    throw new ChronosLensError('IO', `cannot write ${file}: ${(e as Error).message}`, { cause: e });
-  }
-}
+export { writeFileAtomic } from '../core/files';
 
 /** JSON with NaN / Infinity written as null (JSON has no such numbers) and 2-space indentation. */
 export function toJson(value: unknown): string {

@@ -3,11 +3,11 @@
  * errors), model options, the package root (the same from the source tree and from dist/cli.js),
  * a progress bar on stderr, and atomic file writes.
  */
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { ChronosLensError } from '../core/errors';
 import { ProgressCallback } from '../core/progress';
+import { TOOL_VERSION } from '../analysis/common';
+import { defaultModelDir } from './paths';
 import { ChronosModel } from '../models/model';
 import { PROVIDER_SETTINGS, ProviderSetting } from '../models/runtime/ort';
 import { provisionGpuRuntime, resolveModelDir } from './model-source';
@@ -18,23 +18,13 @@ export interface CliIO {
   signal?: AbortSignal;
 }
 
-/** The package root: cli/ (source) and dist/ (bundle) are both direct children of it. */
-export function packageRoot(): string {
-  return path.resolve(__dirname, '..');
-}
+export { packageRoot } from './paths';
 
 /** The bundled model, the default for every command. */
-export function bundledModelDir(): string {
-  return path.join(packageRoot(), 'models', 'chronos-t5-nano');
-}
+export const bundledModelDir = defaultModelDir;
 
 export function toolVersion(): string {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(path.join(packageRoot(), 'package.json')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
+  return TOOL_VERSION;
 }
 
 /** Options every model-using command accepts. */
@@ -112,19 +102,7 @@ export function progressBar(io: CliIO, label: string): { onProgress: ProgressCal
   };
 }
 
-/** Writes a file atomically: a temporary file in the same folder, then a rename. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const abs = path.resolve(file);
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    await fsp.writeFile(tmp, data);
-    await fsp.rename(tmp, abs);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ChronosLensError('IO', `cannot write ${abs}: ${code ?? (e as Error).message}`);
-  }
-}
+export { writeFileAtomic } from '../core/files';
 
 export function printJson(io: CliIO, value: unknown): void {
   io.stdout.write(JSON.stringify(value, null, 2) + '\n');

@@ -39,3 +39,19 @@ export function subProgress(
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Waits `ms`, rejecting with a CancelledError (with `cancelMessage`) as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal, cancelMessage = 'Cancelled.'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new CancelledError(cancelMessage));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new CancelledError(cancelMessage));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

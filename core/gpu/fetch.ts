@@ -16,6 +16,7 @@ import { formatBytes } from '../hub/dirsize';
 import { discard, networkError, type HttpSettings } from '../hub/http';
 import { HubError } from '../hub/hub-error';
 import { getFollowing, httpStatusError } from './nuget';
+import { sleep as abortableSleep } from '../progress';
 
 export interface TransferProgress {
   bytesDone: number;
@@ -73,18 +74,7 @@ async function size(p: string): Promise<number | undefined> {
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError('GPU support installation cancelled.'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new CancelledError('GPU support installation cancelled.'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return abortableSleep(ms, signal, 'GPU support installation cancelled.');
 }
 
 export async function sha512File(file: string, signal?: AbortSignal): Promise<string> {

@@ -34,12 +34,14 @@ import {
   snapshotDir,
   type CachedCheckpoint,
 } from './cache';
+import { writeFileAtomic } from '../files';
 import { formatBytes } from './dirsize';
 import { discard, networkError, type HttpSettings } from './http';
 import { headFile, hubRequest, resolveUrl, responseHeader, statusError, type FileMeta, type HubContext } from './hub-api';
 import { HubError, redactSecret } from './hub-error';
 import { acquireLock } from './lock';
 import { COMMIT_HASH, isValidRepoId, resolveHubSettings, type HubOptions, type ResolvedHubSettings } from './settings';
+import { sleep as abortableSleep } from '../progress';
 
 export interface DownloadProgress extends ProgressUpdate {
   phase: 'resolving' | 'waiting' | 'downloading' | 'verifying' | 'done';
@@ -239,24 +241,13 @@ async function linkPointer(blob: string, pointer: string, newBlob: boolean, useS
   }
 }
 
-async function writeAtomically(file: string, content: string): Promise<void> {
-  await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  const tmp = tmpName(file);
-  try {
-    await fs.promises.writeFile(tmp, content);
-    await fs.promises.rename(tmp, file);
-  } catch (e) {
-    await fs.promises.rm(tmp, { force: true });
-    throw e;
-  }
-}
 
 async function writeRef(cacheDir: string, repoId: string, revision: string, commit: string): Promise<void> {
   if (revision === commit) return;
   const file = refFile(cacheDir, repoId, revision);
   const current = await fs.promises.readFile(file, 'utf8').catch(() => undefined);
   if (current?.trim() === commit) return;
-  await writeAtomically(file, commit);
+  await writeFileAtomic(file, commit, { mkdir: true });
 }
 
 async function markNoExist(cacheDir: string, repoId: string, commit: string, filename: string): Promise<void> {
@@ -293,18 +284,7 @@ async function hashFile(file: string, algo: 'sha256' | 'sha1', prefix?: Buffer, 
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError('Download cancelled.'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new CancelledError('Download cancelled.'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return abortableSleep(ms, signal, 'Download cancelled.');
 }
 
 // ---------------------------------------------------------------------------------------------------

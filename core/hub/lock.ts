@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CancelledError } from '../errors';
+import { sleep as abortableSleep } from '../progress';
 
 export interface LockOptions {
   signal?: AbortSignal;
@@ -55,18 +56,7 @@ async function isStale(lockPath: string, staleMs: number): Promise<boolean> {
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError('Download cancelled.'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new CancelledError('Download cancelled.'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return abortableSleep(ms, signal, 'Download cancelled.');
 }
 
 export async function acquireLock(lockPath: string, o: LockOptions = {}): Promise<HeldLock> {
