@@ -591,6 +591,7 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
       column: col.name,
       model: summary.name,
       row,
+      line: position.line,
       position: pos,
       contextLength: lens.contextLength,
       value: scan.values[row],

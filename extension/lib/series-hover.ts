@@ -22,8 +22,9 @@ export interface HoverFacts {
   uri: string;
   column: string;
   model: string;
-  /** Data row (0-based) and its context position (0-based), the window's length. */
+  /** Data row (0-based), its document line (0-based), its context position (0-based), the window's length. */
   row: number;
+  line: number;
   position: number;
   contextLength: number;
   /** The cell's value as read (NaN when missing). */
@@ -56,7 +57,7 @@ export function escapeMarkdown(s: string): string {
 /** The hover's Markdown (trusted for the two commands in HOVER_COMMANDS only). */
 export function hoverMarkdown(f: HoverFacts): string {
   const lines: string[] = [];
-  lines.push(`**Chronos Lens** · ${escapeMarkdown(f.column)} · row ${f.row + 1} · context position ${f.position} of ${f.contextLength} · ${escapeMarkdown(f.model)}`);
+  lines.push(`**Chronos Lens** · ${escapeMarkdown(f.column)} · row ${f.row + 1} (line ${f.line + 1}) · context position ${f.position} of ${f.contextLength} · ${escapeMarkdown(f.model)}`);
   lines.push('');
   if (f.token === undefined) lines.push(`Missing value: masked in the model's input (no token).`);
   else {
@@ -65,11 +66,11 @@ export function hoverMarkdown(f: HoverFacts): string {
   }
   lines.push('');
   if (f.heads.length) {
-    lines.push('| head | strongest | attends to (row: weight) |');
+    lines.push('| head | strongest | attends to (line: weight) |');
     lines.push('| --- | ---: | --- |');
     for (const h of f.heads) {
       const targets = h.targets
-        .map((t) => `[row ${t.row + 1}](${commandUri(HOVER_COMMANDS.revealLine, { uri: f.uri, line: t.line })} "Reveal line ${t.line + 1}"): ${t.weight.toFixed(3)}`)
+        .map((t) => `[line ${t.line + 1}](${commandUri(HOVER_COMMANDS.revealLine, { uri: f.uri, line: t.line })} "Reveal line ${t.line + 1} (row ${t.row + 1}, position ${t.position})"): ${t.weight.toFixed(3)}`)
         .join(' · ');
       lines.push(`| L${h.layer}.H${h.head} | ${h.weight.toFixed(3)} | ${targets} |`);
     }
