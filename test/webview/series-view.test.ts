@@ -355,6 +355,28 @@ describe('cl-series-view in Chromium', { timeout: 180_000 }, () => {
     }
   });
 
+  test('a panel shown again restores the saved hover, pin and zoom of the same file and column', async () => {
+    const saved = { id: `${series.file}\u0000${series.column}`, view: { hover: { kind: 'encoder', row: start + 33 }, pinned: true, domain: [60, 130] } };
+    const v = await h.open({ entry: 'series', initialState: init, savedState: saved, viewport: { width: 1280, height: 900 } });
+    const host = new FakeSeriesHost(v, shape).start();
+    try {
+      await v.page.locator(`cl-series-view .cl-series-overlay .hover.pinned[data-row="${start + 33}"]`).waitFor();
+      assert.deepEqual(await v.page.evaluate(() => (document.querySelector('cl-series-view') as HTMLElement & { domain: number[] }).domain), [60, 130]);
+      await waitFor(async () => host.lensRequests.some((r) => r.position === 33), 'the restored point asked for');
+      // another column's state is not applied
+      const other = await h.open({ entry: 'series', initialState: init, savedState: { ...saved, id: 'other.csv\u0000x' } });
+      try {
+        await other.page.locator('cl-series-view path.series-line').first().waitFor();
+        assert.equal(await other.page.locator('cl-series-view .cl-series-overlay .hover').count(), 0);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      host.stop();
+      await v.close();
+    }
+  });
+
   for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     test(`${theme} theme: no CSP violation; screenshot`, async () => {
       const { v, host } = await openSeries({ theme });

@@ -359,6 +359,7 @@ export class ClSeriesView extends LitElement {
   #drag: { x: number; domain: Domain; moved: boolean; pointer: number } | undefined;
   #brushDrag: number | undefined;
   #pendingFocus: number | undefined;
+  #restored: SeriesViewState | undefined;
   /** file + column of the data the view state belongs to. */
   #dataId = '';
 
@@ -446,13 +447,12 @@ export class ClSeriesView extends LitElement {
     this.#scheduleRange();
   }
 
-  /** Restores hover / zoom saved by the page (applied when the data is the same file and column). */
+  /**
+   * Hover, pin and zoom saved by the page (a panel shown again reloads it), applied with the next
+   * `series` instead of the defaults. The page script calls it only for the same file and column.
+   */
   restoreState(s: SeriesViewState): void {
-    if (s.domain) this._domain = s.domain;
-    if (s.hover) {
-      this._hover = s.hover;
-      this._pinned = !!s.pinned;
-    }
+    this.#restored = s;
   }
 
   /** Also waits for the head grid, so a hover's redraw is complete when this resolves. */
@@ -526,12 +526,19 @@ export class ClSeriesView extends LitElement {
       this._lens = undefined;
       this._detail = undefined;
       const ext = this.#extent();
-      if (!sameData || !this._domain) this._domain = defaultDomain(this.series.totalRows, this.series.context, this.#forecastSteps());
+      const restored = this.#restored;
+      this.#restored = undefined;
+      if (restored?.domain) this._domain = clampDomain(restored.domain, ext);
+      else if (!sameData || !this._domain) this._domain = defaultDomain(this.series.totalRows, this.series.context, this.#forecastSteps());
       else this._domain = clampDomain(this._domain, ext);
-      if (!sameData) {
+      if (restored) {
+        this._hover = restored.hover;
+        this._pinned = !!restored.hover && !!restored.pinned;
+      } else if (!sameData) {
         this._hover = undefined;
         this._pinned = false;
-      } else if (this._hover?.kind === 'encoder' && this._hover.row >= this.series.totalRows) this._hover = { kind: 'encoder', row: this.series.totalRows - 1 };
+      }
+      if (this._hover?.kind === 'encoder' && this._hover.row >= this.series.totalRows) this._hover = { kind: 'encoder', row: this.series.totalRows - 1 };
       this.#scheduleRange();
       if (this.#pendingFocus !== undefined) {
         const row = Math.max(0, Math.min(this.series.totalRows - 1, this.#pendingFocus));

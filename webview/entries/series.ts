@@ -34,9 +34,9 @@ function init(m: InitSeriesMessage): void {
   view.mosaic = m.mosaic;
   view.periodicity = m.periodicity;
   if (m.selection) view.selection = m.selection;
-  view.series = m.series;
   if (!restored && state.id === id && state.view) view.restoreState(state.view);
   restored = true;
+  view.series = m.series;
   if (view.notice?.kind === 'busy' && m.model) view.notice = undefined;
   state = { ...state, id };
   api.setState(state);
