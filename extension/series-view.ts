@@ -171,8 +171,19 @@ class SeriesSession {
     this.#timer = setTimeout(() => void this.refresh(), REFRESH_DEBOUNCE_MS);
   }
 
-  /** Reads the document's current version and re-initialises the page; the analyses follow. */
+  /** Reads the document's current version and re-initialises the page; the analyses follow. Never rejects. */
   async refresh(): Promise<void> {
+    try {
+      await this.#refresh();
+    } catch (e) {
+      if (isCancelled(e) || this.#disposed) return;
+      this.views.controller.log.error(`series view of ${path.basename(this.document.uri.path)}: ${errorMessage(e)}`);
+      this.post({ type: 'busy', busy: false });
+      this.post({ type: 'error', message: `The series view failed: ${errorMessage(e)}` });
+    }
+  }
+
+  async #refresh(): Promise<void> {
     if (this.#disposed) return;
     clearTimeout(this.#timer);
     const seq = ++this.#seq;

@@ -19,7 +19,7 @@
  * else reads as missing (NaN). vscode-free.
  */
 import type { CsvColumn, CsvDelimiter } from '../../core/csv';
-import { CancelledError } from '../../core/errors';
+import { CancelledError, ChronosLensError } from '../../core/errors';
 
 /** Characters of the document the structure is judged on. */
 export const LAYOUT_SAMPLE_CHARS = 64 * 1024;
@@ -116,11 +116,10 @@ export function layoutColumn(layout: CsvLayout, column: string | undefined): Csv
   return c;
 }
 
-/** A CSV the view cannot show (no numeric column, unknown column). */
-export class ScanError extends Error {
+/** A CSV the view cannot show (no numeric column, unknown column): a ChronosLensError BAD_CSV. */
+export class ScanError extends ChronosLensError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ScanError';
+    super('BAD_CSV', message);
   }
 }
 
