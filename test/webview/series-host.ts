@@ -44,6 +44,8 @@ export class FakeSeriesHost {
     private readonly range?: (start: number, end: number, points: number) => SeriesRange,
     /** Delay before answering (ms), like a real host round trip. */
     private readonly delayMs = 0,
+    /** The full lens of a query (default: the induction-like fixture). */
+    private readonly lens?: (kind: 'encoder' | 'cross', position: number) => LensResult,
   ) {}
 
   start(): this {
@@ -71,7 +73,7 @@ export class FakeSeriesHost {
         if (m.type === 'requestLens') {
           const q = m as { kind: 'encoder' | 'cross'; position: number; layer?: number; sparkBins?: number };
           this.lensRequests.push({ kind: q.kind, position: q.position, layer: q.layer, sparkBins: q.sparkBins });
-          result = lensAnswer(q.kind, q.position, q.layer, q.sparkBins, this.shape);
+          result = lensAnswer(q.kind, q.position, q.layer, q.sparkBins, this.shape, this.lens?.(q.kind, q.position));
         } else {
           const q = m as { start: number; end: number; points: number };
           this.rangeRequests.push({ start: q.start, end: q.end, points: q.points });
