@@ -100,7 +100,8 @@ export class Controller implements vscode.Disposable {
         // The staged CUDA package must be chosen before onnxruntime-node loads (cuda / auto only).
         await provisionGpu(this, o.provider);
         const { ChronosModel } = await import('../models/model');
-        return ChronosModel.load(dir, { provider: o.provider, threads: o.threads, cacheDir: o.cacheDir });
+        // Sessions run in a worker thread: a long forward pass never freezes the extension host.
+        return ChronosModel.load(dir, { provider: o.provider, threads: o.threads, cacheDir: o.cacheDir, sessionHost: 'worker' });
       },
       log: (level, m) => this.log[level](m),
       onFallback: (p) => {

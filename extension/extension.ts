@@ -116,4 +116,7 @@ export async function deactivate(): Promise<void> {
   const c = controller;
   controller = undefined;
   await c?.dispose();
+  // Only when a model ran: importing the worker module is cheap, but keep activation-time code paths lean.
+  const { ortLoaded } = await import('../models/runtime/ort');
+  if (ortLoaded()) await (await import('../models/runtime/worker-session')).shutdownOrtWorker();
 }

@@ -16,7 +16,8 @@ import { ChronosLensError } from '../core/errors';
 import { FloatTensor } from '../core/tensor';
 import { Checkpoint, checkpointHash, loadCheckpoint } from './checkpoint';
 import { ModelConfig } from './config';
-import { OrtSession, ProviderChoice, SessionConfig, createSession, ortVersion } from './runtime/ort';
+import { OrtSession, ProviderChoice, SessionConfig, createSession as createInlineSession, ortVersion } from './runtime/ort';
+import { createWorkerSession } from './runtime/worker-session';
 import { AttentionKind, ForwardOutputs, GraphSpec, buildT5Graph, specKey } from './t5/graph';
 import { MeanScaleUniformBins } from './tokenizer';
 
@@ -29,6 +30,11 @@ export const EXTERNAL_DATA_THRESHOLD = 1_500_000_000;
 export interface LoadOptions extends SessionConfig {
   /** Where built graphs and checkpoint hashes are cached; null disables the disk cache. */
   cacheDir?: string | null;
+  /**
+   * Where ONNX Runtime runs: 'inline' on the calling thread (CLI, tests), or 'worker' in a worker
+   * thread so the caller's event loop stays responsive during long runs (the VS Code extension host).
+   */
+  sessionHost?: 'inline' | 'worker';
 }
 
 /** A 2-D batch of token ids or mask values, row-major. */
@@ -208,6 +214,7 @@ export class ChronosModel {
 
   private async createSessionFor(spec: GraphSpec, key: string): Promise<OrtSession> {
     const cfg: SessionConfig = { provider: this.options.provider, threads: this.options.threads };
+    const createSession = this.options.sessionHost === 'worker' ? createWorkerSession : createInlineSession;
     const large = this.checkpoint.float32Bytes > EXTERNAL_DATA_THRESHOLD;
     const t0 = performance.now();
     let session: OrtSession;

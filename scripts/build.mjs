@@ -2,6 +2,7 @@
 // Bundles the adapters with esbuild:
 //   dist/cli.js              CLI (node, CommonJS, onnxruntime-node external)
 //   dist/extension.js        VS Code extension host entry (vscode + onnxruntime-node external)
+//   dist/ort-worker.js       the worker thread hosting ONNX Runtime sessions for the extension host
 //   dist/webview/<name>.js   one browser bundle per webview/entries/<name>.ts
 //   dist/test/vscode/index.js  the in-host test suite (mocha), when present
 // Usage: node scripts/build.mjs [--watch] [--minify]
@@ -34,6 +35,7 @@ function nodeEntry(entry, outfile, extra = {}) {
 
 nodeEntry('cli/main.ts', 'dist/cli.js', { banner: { js: '#!/usr/bin/env node' } });
 nodeEntry('extension/extension.ts', 'dist/extension.js');
+nodeEntry('models/runtime/ort-worker.ts', 'dist/ort-worker.js');
 nodeEntry('test/vscode/index.ts', 'dist/test/vscode/index.js', { external: [...nodeExternal, 'mocha'] });
 
 const webEntries = join(root, 'webview/entries');

@@ -58,9 +58,19 @@ export function bundledOrtPackage(): { dir: string; version: string } {
   return { dir: path.dirname(pj), version: String((require(pj) as { version: unknown }).version) };
 }
 
-/** Whether onnxruntime-node has been loaded in this process (the extension checks activation stays light). */
+let loadedInWorker = false;
+
+/** Called by worker-session.ts while its worker thread has onnxruntime-node loaded. */
+export function setOrtLoadedInWorker(loaded: boolean): void {
+  loadedInWorker = loaded;
+}
+
+/**
+ * Whether onnxruntime-node has been loaded in this process, on this thread or in the session worker
+ * (the extension checks that activation stays light, and whether a new ORT package needs a restart).
+ */
 export function ortLoaded(): boolean {
-  return ortModule !== undefined;
+  return ortModule !== undefined || loadedInWorker;
 }
 
 /** GPU providers that already failed in this process, with the reason (not retried for every session). */
@@ -96,6 +106,15 @@ export interface OrtSession {
 }
 
 export function ortVersion(): string {
+  // Read from the package in use without loading the native library (sessions may live in a worker).
+  try {
+    const pj = ortModulePath === 'onnxruntime-node' ? require.resolve('onnxruntime-node/package.json') : path.join(ortModulePath, 'package.json');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const v = (require(pj) as { version?: unknown }).version;
+    if (typeof v === 'string') return v;
+  } catch {
+    // fall back to the loaded module
+  }
   const env = ort().env;
   return env.versions.node ?? env.versions.common ?? 'unknown';
 }

@@ -36,7 +36,7 @@ function allowed(target: string): RegExp[] {
     /^extension\/changelog\.md$/,
     /^extension\/LICENSE\.txt$/,
     /^extension\/images\/icon\.png$/,
-    /^extension\/dist\/(extension|cli)\.js$/,
+    /^extension\/dist\/(extension|cli|ort-worker)\.js$/,
     /^extension\/dist\/webview\/[\w-]+\.(js|css)$/,
     /^extension\/node_modules\/onnxruntime-node\/package\.json$/,
     /^extension\/node_modules\/onnxruntime-node\/dist\/[\w-]+\.js$/,
@@ -60,6 +60,7 @@ function required(): string[] {
     'extension/changelog.md',
     'extension/LICENSE.txt',
     'extension/dist/cli.js',
+    'extension/dist/ort-worker.js',
     'extension/node_modules/onnxruntime-node/dist/index.js',
     'extension/node_modules/onnxruntime-common/dist/cjs/index.js',
   ];
