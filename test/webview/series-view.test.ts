@@ -243,9 +243,13 @@ describe('cl-series-view in Chromium', { timeout: 180_000 }, () => {
     try {
       await v.page.locator('cl-series-view select[aria-label="Column"]').selectOption('Seats');
       assert.deepEqual(await v.waitForMessage('selectColumn'), { type: 'selectColumn', column: 'Seats' });
+      // wait for each answer: a request superseded before its answer is cancelled and not cached
+      const cached = (): Promise<number> => v.page.evaluate(() => (document.querySelector('cl-series-view') as HTMLElement & { lensCacheSize: number }).lensCacheSize);
       await hoverRow(v, start + 10);
+      await waitFor(async () => (await cached()) >= 1, 'the first answer');
       await hoverRow(v, start + 20);
       await waitFor(async () => host.lensRequests.some((r) => r.position === 20), 'the second request');
+      await waitFor(async () => (await cached()) >= 2, 'the second answer');
       const asked = host.lensRequests.length;
       await hoverRow(v, start + 10);
       await v.page.locator('cl-series-view .cl-attention-strip .strip-label', { hasText: 'L2.H3' }).waitFor();
