@@ -10,7 +10,7 @@
  * (GNU time) go to bench/results/<date>.json and bench/results/README.md.
  *
  *   npm run bench                        # everything (about 20-30 minutes on 2 cores)
- *   npm run bench -- --only mosaic,lens  # a subset: mosaic, forecast, lens, large, coldstart
+ *   npm run bench -- --only mosaic,lens  # a subset: mosaic, forecast, lens, hover, large, coldstart
  *   npm run bench -- --runs 3 --configs small
  */
 import { spawnSync } from 'node:child_process';
@@ -213,6 +213,13 @@ async function main(): Promise<void> {
     results.coldStart = { model: 'chronos-t5-nano', kinds: 'all', firstEver_s: cold.wall_s, withGraphCache: stats(warmRuns) };
   }
 
+  if (want('hover')) {
+    // series view: hover → redraw in Chromium and the host fetch (bench/series-view.ts)
+    ensureCheckpoint('small');
+    const r = timed('node', ['--import', 'tsx', 'bench/series-view.ts', '--only', 'redraw,fetch']);
+    results.seriesView = r.json;
+  }
+
   if (want('large') && opt.large) {
     const model = ensureCheckpoint('large');
     const r = timed('node', ['--import', 'tsx', 'bench/runtime-build.ts', model]);
@@ -223,7 +230,62 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().slice(0, 10);
   writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(path.join(outDir, 'README.md'), markdown(results as unknown as Figures, `${stamp}.json`));
   console.log(JSON.stringify(results, null, 2));
+}
+
+type Stat = { median: number; min: number; max: number; n: number; p95?: number };
+interface Pair { ours: Stat; theirs: Stat; ratio: number }
+interface Figures {
+  date: string;
+  machine?: { cpu?: string; cores?: number; memoryGB?: number; os?: string; node?: string };
+  method?: string;
+  matmulPeakGflops?: number;
+  mosaic?: Record<string, { whole: Pair; warm: Pair; peakRssMB: { ours: number; theirs: number }; gflops: { mosaic: number; achieved: number; fractionOfPeak: number } }>;
+  forecast?: Record<string, { whole: Pair; warm: Pair; peakRssMB: { ours: number; theirs: number } }>;
+  lens?: { fetchMedian_ms: number; fetchP95_ms: number };
+  seriesView?: { redraw?: { ms?: Stat }; fetch?: { ms?: Stat } };
+  coldStart?: { firstEver_s: number; withGraphCache: Stat };
+  large?: unknown;
+}
+const f2 = (x: number | undefined, d = 2): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const span = (s: Stat | undefined, d = 2): string => (s ? `${f2(s.median, d)} (${f2(s.min, d)}–${f2(s.max, d)})` : '–');
+const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
+
+/** bench/results/README.md: the figures of issue 10, each against its goal, from one results file. */
+export function markdown(r: Figures, file: string): string {
+  const m = r.machine ?? {};
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Written by \`npm run bench\` (bench/run.ts) on ${String(r.date).slice(0, 10)}; raw numbers in [\`${file}\`](${file}).`,
+    '',
+    `Machine: ${m.cpu} · ${m.cores} cores · ${m.memoryGB} GB · ${m.os} · Node ${m.node}; measured matmul peak ${f2(r.matmulPeakGflops, 0)} GFLOP/s (numpy/OpenBLAS float32).`,
+    '',
+    `Method: ${r.method}. Random-weight checkpoints at the real chronos-t5 configs (tools/reference/make_checkpoints.py). Baselines: the background article's mosaic pipeline (transformers \`generate\`, \`output_attentions=True\`, \`use_cache=False\`, fp32, CPU) and chronos-forecasting's \`ChronosPipeline.predict\` (fp32, CPU), both in the pinned tools/.venv. Times in seconds: median (min–max).`,
+    '',
+    '| figure | config | ours | baseline | ratio | goal | |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const [size, v] of Object.entries(r.mosaic ?? {})) {
+    lines.push(`| reference mosaic (batch 100), whole process | ${size} | ${span(v.whole.ours)} | ${span(v.whole.theirs)} | ${f2(v.whole.ratio, 3)} | ≤ 0.2 | ${verdict(v.whole.ratio <= 0.2)} |`);
+    lines.push(`| reference mosaic, warm (compute only) | ${size} | ${span(v.warm.ours, 3)} | ${span(v.warm.theirs, 3)} | ${f2(v.warm.ratio, 3)} | ≤ 0.67 | ${verdict(v.warm.ratio <= 0.67)} |`);
+    lines.push(`| peak RSS of the mosaic process (MB) | ${size} | ${f2(v.peakRssMB.ours, 0)} | ${f2(v.peakRssMB.theirs, 0)} | ${f2(v.peakRssMB.ours / v.peakRssMB.theirs, 3)} | ≤ 1.0 | ${verdict(v.peakRssMB.ours <= v.peakRssMB.theirs)} |`);
+    lines.push(`| warm mosaic GFLOP/s (${f2(v.gflops.mosaic, 1)} GFLOP per mosaic) | ${size} | ${f2(v.gflops.achieved, 1)} | peak ${f2(r.matmulPeakGflops, 0)} | ${f2(v.gflops.fractionOfPeak, 3)} of peak | reported | |`);
+  }
+  for (const [size, v] of Object.entries(r.forecast ?? {})) {
+    lines.push(`| forecast ctx 512, 64 steps, 20 samples, whole process | ${size} | ${span(v.whole.ours)} | ${span(v.whole.theirs)} | ${f2(v.whole.ratio, 3)} | ≤ 0.5 | ${verdict(v.whole.ratio <= 0.5)} |`);
+    lines.push(`| the same, warm | ${size} | ${span(v.warm.ours, 3)} | ${span(v.warm.theirs, 3)} | ${f2(v.warm.ratio, 3)} | (≤ 0.5) | ${verdict(v.warm.ratio <= 0.5)} |`);
+    lines.push(`| peak RSS of the forecast process (MB) | ${size} | ${f2(v.peakRssMB.ours, 0)} | ${f2(v.peakRssMB.theirs, 0)} | ${f2(v.peakRssMB.ours / v.peakRssMB.theirs, 3)} | ≤ 1.0 | ${verdict(v.peakRssMB.ours <= v.peakRssMB.theirs)} |`);
+  }
+  if (r.lens) lines.push(`| attention lens T = 512: host fetch of a new position, median (ms) | small | ${f2(r.lens.fetchMedian_ms)} (p95 ${f2(r.lens.fetchP95_ms)}) | – | – | ≤ 50 ms | ${verdict(r.lens.fetchMedian_ms <= 50)} |`);
+  const sv = r.seriesView ?? {};
+  if (sv.redraw?.ms) lines.push(`| series view hover → redraw in Chromium, T = 512, p95 (ms) | small (6 × 8 heads) | ${f2(sv.redraw.ms.p95 ?? NaN)} (median ${f2(sv.redraw.ms.median)}) | – | – | ≤ 16 ms | ${verdict((sv.redraw.ms.p95 ?? Infinity) <= 16)} |`);
+  if (sv.fetch?.ms) lines.push(`| series view host fetch (lens rows + sparklines + JSON), median (ms) | small | ${f2(sv.fetch.ms.median)} (p95 ${f2(sv.fetch.ms.p95 ?? NaN)}) | – | – | ≤ 50 ms | ${verdict(sv.fetch.ms.median <= 50)} |`);
+  if (r.coldStart) lines.push(`| cold start: command to first mosaic (all kinds), bundled model | chronos-t5-nano | first ever ${f2(r.coldStart.firstEver_s)}; graph cached ${span(r.coldStart.withGraphCache)} | – | – | ≤ 3 s | ${verdict(r.coldStart.firstEver_s <= 3)} |`);
+  if (r.large) lines.push(`| large config builds and runs | large | ${JSON.stringify(r.large).replace(/\|/g, '/').slice(0, 300)} | – | – | yes | met |`);
+  lines.push('', 'Regenerate: `tools/setup-venv.sh && npm run bench` (add `-- --large` for the large config; about 30 minutes on 2 cores).', '');
+  return lines.join('\n');
 }
 
 main().catch((e) => {

@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { AblationResult, AttentionKind, HeadRef, MosaicResult } from '../analysis/types';
 import { ChronosLensError } from '../core/errors';
+import { writeFileAtomic } from '../core/files';
 import { INITIAL_STATE_ID, initialStateJson, type FigurePageState } from '../webview/initial-state';
 import { ablationCsv, ablationPlotlyFigure, mosaicCsv, mosaicPlotlyFigure } from '../webview/render/figure-data';
 import { THEMES, type ChartTheme, type ThemeName } from '../webview/render/theme';
@@ -248,6 +249,19 @@ export function renderAblationFigure(result: AblationResult, format: FigureForma
     case 'html':
       return figurePage({ view: 'ablation', message: { type: 'showAblation', result } }, `Head ablation · ${result.model.name}`, opts);
   }
+}
+
+/**
+ * Writes a result to FILE by its extension, atomically: .json the result itself, .plotly.json a Plotly
+ * figure, .svg / .png / .html / .csv the figure.
+ */
+export async function writeResultOut<R>(file: string, result: R, render: (result: R, format: FigureFormat) => string | Buffer): Promise<void> {
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.plotly.json')) return writeFileAtomic(file, render(result, 'json'));
+  if (lower.endsWith('.json')) return writeFileAtomic(file, JSON.stringify(result, null, 2) + '\n');
+  const format = figureFormatOf(file);
+  if (!format) throw new ChronosLensError('BAD_INPUT', `--out ${file}: unknown extension (expected .json, .svg, .png, .html, .csv or .plotly.json)`);
+  await writeFileAtomic(file, render(result, format));
 }
 
 /** The figure format a file name asks for (by extension), or undefined. */

@@ -11,8 +11,8 @@ import { formatHead, headGrid, parseHeads, topHeads } from '../../analysis/heads
 import { runMosaic } from '../../analysis/mosaic';
 import { PROTOCOL_DEFAULTS } from '../../analysis/tokens';
 import { AblationResult, MosaicResult } from '../../analysis/types';
-import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, progressBar, writeFileAtomic } from '../common';
-import { figureFormatOf, renderAblationFigure } from '../figures';
+import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, progressBar } from '../common';
+import { renderAblationFigure, writeResultOut } from '../figures';
 import { defaultModelDir } from '../paths';
 import { parseKinds } from './mosaic';
 import { promises as fsp } from 'node:fs';
@@ -80,12 +80,9 @@ export function ablationText(r: AblationResult): string {
   ].filter(Boolean).join('\n') + '\n';
 }
 
-export async function writeAblationOut(file: string, result: AblationResult): Promise<void> {
-  if (file.toLowerCase().endsWith('.plotly.json')) return writeFileAtomic(file, renderAblationFigure(result, 'json'));
-  if (file.toLowerCase().endsWith('.json')) return writeFileAtomic(file, JSON.stringify(result, null, 2) + '\n');
-  const format = figureFormatOf(file);
-  if (!format) throw new ChronosLensError('BAD_INPUT', `--out ${file}: unknown extension (expected .json, .svg, .png, .html, .csv or .plotly.json)`);
-  await writeFileAtomic(file, renderAblationFigure(result, format));
+/** Writes an ablation result to FILE by its extension (atomically). */
+export function writeAblationOut(file: string, result: AblationResult): Promise<void> {
+  return writeResultOut(file, result, renderAblationFigure);
 }
 
 export async function run(argv: string[], io: CliIO): Promise<number> {

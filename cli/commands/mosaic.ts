@@ -8,8 +8,8 @@ import { ChronosLensError } from '../../core/errors';
 import { DEFAULT_THRESHOLD, mosaicTokenBatch, runMosaic } from '../../analysis/mosaic';
 import { PROTOCOL_DEFAULTS, readTokenBatch, writeTokenBatch } from '../../analysis/tokens';
 import { ATTENTION_KINDS, AttentionKind, MosaicKind, MosaicResult } from '../../analysis/types';
-import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar, writeFileAtomic } from '../common';
-import { figureFormatOf, renderMosaicFigure } from '../figures';
+import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar } from '../common';
+import { renderMosaicFigure, writeResultOut } from '../figures';
 import { defaultModelDir } from '../paths';
 
 export const usage = `chronos-lens mosaic [options]
@@ -83,13 +83,8 @@ export function mosaicText(r: MosaicResult): string {
 }
 
 /** Writes a mosaic result to FILE by its extension (atomically). */
-export async function writeMosaicOut(file: string, result: MosaicResult): Promise<void> {
-  const lower = file.toLowerCase();
-  if (lower.endsWith('.plotly.json')) return writeFileAtomic(file, renderMosaicFigure(result, 'json'));
-  if (lower.endsWith('.json')) return writeFileAtomic(file, JSON.stringify(result, null, 2) + '\n');
-  const format = figureFormatOf(file);
-  if (!format) throw new ChronosLensError('BAD_INPUT', `--out ${file}: unknown extension (expected .json, .svg, .png, .html, .csv or .plotly.json)`);
-  await writeFileAtomic(file, renderMosaicFigure(result, format));
+export function writeMosaicOut(file: string, result: MosaicResult): Promise<void> {
+  return writeResultOut(file, result, renderMosaicFigure);
 }
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
