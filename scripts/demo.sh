@@ -6,9 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 node dist/cli.js info
-if node dist/cli.js mosaic --help >/dev/null 2>&1; then
-  node dist/cli.js mosaic --csv samples/repeated-motif.csv --out mosaic.html
-  node dist/cli.js mosaic --json --out mosaic.json >/dev/null
-  echo "wrote mosaic.html and mosaic.json"
-fi
+node dist/cli.js mosaic --csv samples/repeated-motif.csv --out mosaic.html
+node dist/cli.js mosaic --json --out mosaic.json >/dev/null
+echo "wrote mosaic.html and mosaic.json"
 node dist/cli.js forecast samples/repeated-motif.csv --prediction-length 16

@@ -84,7 +84,7 @@ test('mosaics equal the transformers reference on the same saved batch (every re
         assert.ok(maxDiff(enc.encoder!.center, ref.encoder.center) <= TOL);
         // The test can fail: another batch gives other numbers.
         const other = await runMosaic(model, { kinds: ['cross'], seed: 7 });
-        assert.ok(maxDiff(other.cross!.center, ref.cross.center) > 1e-3, 'a different batch should not match the reference');
+        assert.ok(Math.max(maxDiff(other.cross!.center, ref.cross.center), maxDiff(other.cross!.right, ref.cross.right)) > 1e-3, 'a different batch should not match the reference');
       } finally {
         await model.dispose();
       }

@@ -1,0 +1,236 @@
+"""Write models/chronos-t5-nano/MODEL_CARD.md from training_summary.json and evaluation.json.
+
+    tools/.venv/bin/python tools/train/model_card.py models/chronos-t5-nano
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from evaluate import mosaic_markdown  # noqa: E402
+
+
+def fmt(x, nd=3):
+    return f"{x:.{nd}f}"
+
+
+def main(folder: str):
+    out = Path(folder)
+    summ = json.loads((out / "training_summary.json").read_text())
+    ev = json.loads((out / "evaluation.json").read_text())
+    cfg = json.loads((out / "config.json").read_text())
+    cc = cfg["chronos_config"]
+    a = summ["args"]
+    ind = ev["induction"]
+    center, right = np.array(ind["center"]), np.array(ind["right"])
+    per = ev["periodic"]
+    size_mb = (out / "model.safetensors").stat().st_size / 1e6
+    minutes = summ["train_seconds"] / 60
+
+    vd = a.get("value_dims", 0)
+    value_text = (
+        f"The first {vd} of the {cfg['d_model']} embedding dimensions start from each bin's value (sines and cosines of "
+        "the bin centre at log-spaced frequencies), so that nearby values start out similar and a noisy copy of a value "
+        "still matches it; the rest start random, as usual; training changes all of them."
+        if vd
+        else ""
+    )
+    if per["mase_model_median"] < per["mase_seasonal_naive_median"]:
+        periodic_verdict = "**Its median forecast beats seasonal naive on these series.**"
+    else:
+        periodic_verdict = (
+            "**It does not beat seasonal naive here**: seasonal naive with the true period is a strong baseline "
+            "on clean periodic series, and this model's forecasts drift in phase and level over a 64-step "
+            "horizon. It copies exact tokens very well (the induction heads above) but matches noisy values "
+            "only loosely. A longer run (more steps on the long batches) is the obvious next step."
+        )
+    abl_file = out / "ablation.json"
+    if abl_file.exists():
+        ab = json.loads(abl_file.read_text())
+        heads = ", ".join(f"L{h['layer']}.H{h['head']}" for h in ab["heads"])
+        m = next(x for x in ab["metrics"] if x["name"] == "induction_loss")
+        c = np.array(m["controls"])
+        n_other = len({(x["layer"], x["head"]) for cs in ab["controlSets"] for x in cs})
+        n_distinct = len({tuple(sorted((x["layer"], x["head"]) for x in cs)) for cs in ab["controlSets"]})
+        ablation_text = (
+            f"Zero-ablating the top-3 cross-attention induction heads ({heads}) with Chronos Lens' own engine "
+            f"(`node dist/cli.js ablate --model models/chronos-t5-nano --top 3 --controls {len(c)} --json`): the induction loss "
+            f"(cross-entropy of the continuation of 100 repeated random sequences, nats) goes from "
+            f"{fmt(m['unablated'])} to **{fmt(m['ablated'])}**; {len(c)} random sets of 3 other cross-attention heads give "
+            f"{fmt(c.mean())} ± {fmt(c.std())} (95th percentile {fmt(float(np.percentile(c, 95)))}, max {fmt(c.max())}; "
+            f"the other {n_other} cross-attention heads allow {n_distinct} distinct sets). "
+            f"The top-3 set is at percentile {m['percentile']:.0f} of the controls (z = {m['zScore']:.1f})."
+        )
+    else:
+        ablation_text = "(not measured: run `node dist/cli.js ablate --model models/chronos-t5-nano --top 3 --controls 100 --json > models/chronos-t5-nano/ablation.json`)"
+    top = "\n".join(
+        f"| {h['layer']} | {h['head']} | {fmt(h['center'])} | {fmt(h['right'])} |" for h in ind["top_heads"]
+    )
+    real = "\n".join(
+        f"| {r['series']} | {r['frequency']}, m={r['season_length']} | {r['n_points']} | "
+        f"{fmt(r['mase_model'])} | {fmt(r['mase_seasonal_naive'])} | {fmt(r['wql_model'])} | {fmt(r['wql_seasonal_naive'])} |"
+        for r in ev["real"]
+    )
+    text = f"""# chronos-t5-nano
+
+A tiny Chronos-format forecasting model **trained here, by Chronos Lens, on synthetic data only**. It
+is **not an Amazon model** and not a member of the amazon/chronos-t5 family: it only shares their
+architecture (T5 encoder-decoder), tokenizer (MeanScaleUniformBins, 4096 tokens, limits ±15, EOS)
+and checkpoint format (`config.json` with `chronos_config`, `model.safetensors`,
+`generation_config.json`), so it loads through the same code path
+(`ChronosPipeline.from_pretrained("models/chronos-t5-nano")` works).
+
+Its purpose is to be the model Chronos Lens ships and opens by default, offline, and to be worth
+looking at: it was trained so that it has **induction heads** (decoder cross-attention heads that
+find the earlier copy of the current token in the context, and the token after it). It is a toy
+forecaster, far weaker than the Amazon models; use those for real forecasting.
+
+## Configuration
+
+| | |
+| --- | --- |
+| architecture | `T5ForConditionalGeneration`, relu feed-forward, tied input/output embeddings |
+| d_model / d_kv / d_ff | {cfg['d_model']} / {cfg['d_kv']} / {cfg['d_ff']} |
+| layers (encoder, decoder) | {cfg['num_layers']}, {cfg['num_decoder_layers']} |
+| heads | {cfg['num_heads']} |
+| relative attention | {cfg['relative_attention_num_buckets']} buckets, max distance {cfg['relative_attention_max_distance']} |
+| vocabulary | {cfg['vocab_size']} (pad 0, EOS 1, 4093 bins + 1) |
+| context_length / prediction_length | {cc['context_length']} / {cc['prediction_length']} |
+| parameters | {summ['parameters']:,} ({size_mb:.1f} MB float32 safetensors) |
+| sampling defaults | num_samples {cc['num_samples']}, temperature {cc['temperature']}, top_k {cc['top_k']}, top_p {cc['top_p']} |
+
+`chronos_config` is written exactly as chronos-forecasting's training script writes it
+(`model.config.chronos_config = ChronosConfig(...).__dict__`, then `save_pretrained`).
+
+## Training data (all synthetic, generated from fixed seeds by `tools/train/train_nano.py` and `tools/train/synth.py`)
+
+* **Drift parroting, short** (the induction curriculum): a prefix of 0–15 iid values, then 1–3 copies of a
+  motif of 5–20 iid uniform values, where each copy mutates {int(a['p_mutate']*100)} % of the motif's values and the
+  mutations persist (so the most recent copy is the best predictor), cut at a random phase of the next
+  copy; the future is the next {a['short_future']} values. Batches of {a['short_batch']}. Plain repetition
+  from the start of the context teaches copying by *position*, which the probe does not reward; the
+  random prefix, the random phase and the drift are what made content-based induction heads appear.
+* **KernelSynth-style GP series** (the method of the Chronos paper): 1–5 kernels drawn from a bank of
+  periodic (ExpSineSquared), RBF, rational-quadratic, linear (dot-product), white-noise and constant
+  kernels, combined with random `+`/`*`, one draw from the GP prior on 512 points; a pool of
+  {a['pool_size']} such series, random windows.
+* **Seasonal-trend series**: integer period, harmonic or free-form seasonal shape, additive or
+  multiplicative seasonality on a positive trend with a random-walk level, noise, sometimes counts.
+* **Mixtures** of 2–3 of the above (TSMixup-style convex combinations), and random level offsets.
+* **Long parroting series**: a motif (iid uniform or normal values, a GP segment, or sparse spikes;
+  3–64 points, sometimes shifted in level) after a random prefix, repeated with drift (persistent
+  mutations, 5–30 %) or with noise, random phase.
+
+* **Noisy periodic series**: level + amplitude × a seasonal shape (harmonics or free-form; periods 3–64,
+  mostly 4–24) + noise of 0–40 % of the amplitude, sometimes on a trend: averaging the earlier cycles
+  beats repeating the last one. (The held-out periodic evaluation set below is drawn from another
+  generator and seed.)
+
+Long batches ({a['long_batch']} series, padded length {a['min_long_context']}–{cc['context_length']} points, shorter series
+left-padded with NaN as `ChronosPipeline` pads, {cc['prediction_length']} future points + EOS) are
+{int(a['p_long_parrot']*100)} % long parroting, {int(a['p_long_periodic']*100)} % noisy periodic and
+{100-int(a['p_long_parrot']*100)-int(a['p_long_periodic']*100)} % GP / seasonal-trend / mixture series.
+{value_text} Tokenizer and loss are chronos-forecasting's own:
+`ChronosConfig(...).create_tokenizer()` (`context_input_transform`, `label_input_transform`), token
+cross-entropy with -100 where the label is missing.
+
+## Training
+
+| | |
+| --- | --- |
+| command | `{summ['command']}` |
+| schedule | phase 1: {a['phase1_steps']} steps of short drift-parroting batches only; phase 2: {a['p_short']*100:.0f} % short, {100-a['p_short']*100:.0f} % long batches; {summ['steps_done']} steps in all |
+| optimizer | AdamW, lr {a['lr']} (linear warm-up {a['warmup']} steps, cosine decay to {a['final_lr_factor']} × lr), no weight decay, no clipping, dropout 0 |
+| duration | {minutes:.0f} min of training (+ {summ['pool_seconds']:.0f} s to draw the GP pool), {a['threads']} thread(s) |
+| hardware | {summ['hardware']}; other jobs shared the machine, so an idle one is faster |
+| versions | torch {summ['versions']['torch']}, transformers {summ['versions']['transformers']}, chronos-forecasting {summ['versions']['chronos-forecasting']}, numpy {summ['versions']['numpy']} |
+| final loss | short drift-parroting {summ['final_loss_short']:.3f}, long (256 + 64) {summ['final_loss_long']:.3f} (nats per token; uniform over 4096 tokens is 8.32) |
+
+Curve: `training_log.csv` (losses every {a['log_every']} steps, induction scores every {a['eval_every']}),
+`training_curve.svg`.
+
+![training curve](training_curve.svg)
+
+Regenerate everything in this folder (same seeds, same numbers up to floating-point
+non-determinism across CPUs):
+
+```
+tools/setup-venv.sh
+tools/train/build_nano.sh
+```
+
+## Induction mosaic
+
+Protocol of "Hunting for Induction Heads in Amazon's Chronos" (hasithv/chronos_induction): 100
+sequences S of 10 iid token ids in 1911..2187; encoder input `S S S[0] EOS` (22 tokens), decoder
+input `[0, S[1]]`; score = batch mean of the cross-attention from decoder position 1 to encoder
+position 11 (**center**: the earlier copy of the current token) and 12 (**right**: the token after it).
+Uniform attention would give 1/22 ≈ 0.045. float32, one forward pass, torch seed 0.
+
+{mosaic_markdown(center, right)}
+Heads with a score ≥ 0.3: **{ind['n_heads_at_threshold']}**. Top heads:
+
+| layer | head | center | right |
+| --- | --- | --- | --- |
+{top}
+
+## Ablation
+
+{ablation_text}
+
+## Forecasting metrics
+
+Median of 20 samples (`ChronosPipeline.predict`, torch seed 0) for MASE; quantiles 0.1…0.9 of the
+samples for WQL. Seasonal naive repeats the last season. MASE scale: mean absolute seasonal
+difference of the whole history.
+
+**Held-out synthetic periodic series** ({per['n_series']} series from their own seed: random seasonal shape,
+period 4–48, noise 5–30 % of the amplitude; context {per['context_length']}, horizon {per['prediction_length']}):
+
+| | chronos-t5-nano | seasonal naive |
+| --- | --- | --- |
+| mean MASE | {fmt(per['mase_model_mean'])} | {fmt(per['mase_seasonal_naive_mean'])} |
+| median MASE | {fmt(per['mase_model_median'])} | {fmt(per['mase_seasonal_naive_median'])} |
+
+Geometric mean of the per-series MASE ratio: {fmt(per['relative_mase_geomean'])}; the model is better on
+{per['share_series_model_better']*100:.0f} % of the series. {periodic_verdict}
+
+**Real series** (`../shared/data`, read in place; last {cc['prediction_length']} points held out, context = the
+{cc['context_length']} points before):
+
+| series | frequency | points | MASE nano | MASE seasonal naive | WQL nano | WQL seasonal naive |
+| --- | --- | --- | --- | --- | --- | --- |
+{real}
+
+One forecast window per series, 20 samples: these numbers are noisy and say little beyond the order of
+magnitude. Reproduce with `tools/.venv/bin/python tools/train/evaluate.py models/chronos-t5-nano`.
+
+## Limits
+
+* A toy: {summ['parameters']/1e6:.1f} M parameters, about {minutes:.0f} minutes of CPU training on synthetic
+  data. It has never seen a real series. Expect it to be beaten by seasonal naive on real data with
+  strong seasonality and by every Amazon Chronos model everywhere.
+* Context length {cc['context_length']} (longer inputs are cut to the last {cc['context_length']} points by the
+  pipeline), horizon {cc['prediction_length']}.
+* Its induction heads come from a training mix that rewards copying (parroting series, including
+  RRT-shaped short contexts); they are a property of this synthetic curriculum and should not be read as
+  evidence about the Amazon models.
+* Float32 only was evaluated; the mosaic is measured on one seed of 100 sequences.
+
+## License
+
+Apache-2.0 (weights and the training code in `tools/train/`). Trained with chronos-forecasting's
+tokenizer (Apache-2.0); no Amazon weights or data were used.
+"""
+    (out / "MODEL_CARD.md").write_text(text)
+    print(f"wrote {out / 'MODEL_CARD.md'}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "models/chronos-t5-nano")

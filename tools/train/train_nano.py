@@ -1,0 +1,440 @@
+"""Train chronos-t5-nano: a tiny Chronos-format T5 with induction heads, on synthetic data, on CPU.
+
+    tools/.venv/bin/python tools/train/train_nano.py --out models/chronos-t5-nano
+
+(tools/train/build_nano.sh runs this, then evaluate.py and model_card.py.)
+
+Everything goes through chronos-forecasting's own tokenizer (MeanScaleUniformBins, 4096 tokens,
+limits +-15, EOS appended to the context) and objective (cross-entropy on the label tokens).
+
+Why the data looks the way it does
+----------------------------------
+Plain repeated series teach a model to copy by *position* (the continuation is at "context length
+minus period"), which the induction probe of "Hunting for Induction Heads in Chronos" does not
+reward: it asks whether decoder cross-attention finds the LATEST earlier copy of the current token
+(center) or the token after it (right). What made such heads form here, reliably:
+
+* a random-length, non-repeating prefix before the first copy (positions from the start carry no
+  information), and a random phase at which the context stops;
+* drift: each copy of the motif mutates ~15 % of its values, and the mutations persist, so the most
+  recent copy is the best predictor of the continuation;
+* iid motif values (white noise), so only copying can predict them, in short, cheap batches.
+
+Phase 1 (``--phase1-steps``) trains on those short drift-parroting batches only (contexts of
+10..80 points, 8 future steps), where induction heads appear within a few thousand steps. Phase 2
+mixes in long batches (context up to 256, 64 future steps + EOS) of KernelSynth-style Gaussian
+process series, seasonal-trend series, TSMixup-style mixtures and long parroting series with
+drift or noise (synth.py), while short batches continue at ``--p-short`` so the heads stay.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse
+import csv
+import json
+import math
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import synth  # noqa: E402
+from evaluate import induction_mosaic, induction_summary  # noqa: E402
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="models/chronos-t5-nano")
+    ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--d-model", type=int, default=64)
+    ap.add_argument("--d-ff", type=int, default=256)
+    ap.add_argument("--layers", type=int, default=2, help="encoder layers = decoder layers")
+    ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--d-kv", type=int, default=0, help="per-head size (0: d_model / heads)")
+    ap.add_argument("--context-length", type=int, default=256)
+    ap.add_argument("--prediction-length", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--final-lr-factor", type=float, default=0.1, help="cosine decay to lr x this")
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--phase1-steps", type=int, default=5000, help="short drift-parroting batches only")
+    ap.add_argument("--steps", type=int, default=12000, help="total steps (phase 1 + phase 2)")
+    ap.add_argument("--p-short", type=float, default=0.4, help="share of short batches in phase 2")
+    ap.add_argument("--short-batch", type=int, default=64)
+    ap.add_argument("--long-batch", type=int, default=32)
+    ap.add_argument("--short-future", type=int, default=8)
+    ap.add_argument("--p-mutate", type=float, default=0.15, help="per-copy mutation rate of short motifs")
+    ap.add_argument("--p-long-parrot", type=float, default=0.25, help="share of parroting series in long batches")
+    ap.add_argument("--p-long-periodic", type=float, default=0.35, help="share of noisy periodic series in long batches")
+    ap.add_argument("--min-long-context", type=int, default=96, help="long batches draw their padded length in [this, context_length]")
+    ap.add_argument("--value-dims", type=int, default=32, help="embedding dims initialised from each bin's value (0: none)")
+    ap.add_argument("--pool-size", type=int, default=1000, help="KernelSynth GP series (512 points) drawn up front")
+    ap.add_argument("--init", default="", help="continue from this checkpoint folder (its config wins over the size flags)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (1 reproduces the bundled run most closely)")
+    ap.add_argument("--log-every", type=int, default=100)
+    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--max-minutes", type=float, default=0.0, help="stop after this long (0: no limit)")
+    return ap.parse_args(argv)
+
+
+def chronos_config(args):
+    from chronos import ChronosConfig
+
+    return ChronosConfig(
+        tokenizer_class="MeanScaleUniformBins",
+        tokenizer_kwargs={"low_limit": -15.0, "high_limit": 15.0},
+        context_length=args.context_length,
+        prediction_length=args.prediction_length,
+        n_tokens=4096,
+        n_special_tokens=2,
+        pad_token_id=0,
+        eos_token_id=1,
+        use_eos_token=True,
+        model_type="seq2seq",
+        num_samples=20,
+        temperature=1.0,
+        top_k=50,
+        top_p=1.0,
+    )
+
+
+def build_model(args):
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    cfg = T5Config(
+        vocab_size=4096,
+        d_model=args.d_model,
+        d_kv=args.d_kv or args.d_model // args.heads,
+        d_ff=args.d_ff,
+        num_layers=args.layers,
+        num_decoder_layers=args.layers,
+        num_heads=args.heads,
+        relative_attention_num_buckets=32,
+        relative_attention_max_distance=128,
+        dropout_rate=0.0,
+        layer_norm_epsilon=1e-6,
+        initializer_factor=1.0,
+        feed_forward_proj="relu",
+        is_encoder_decoder=True,
+        tie_word_embeddings=True,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+        use_cache=True,
+    )
+    model = T5ForConditionalGeneration(cfg)
+    if args.value_dims:
+        init_value_embeddings(model, args.value_dims)
+    model.generation_config.pad_token_id = 0
+    model.generation_config.eos_token_id = 1
+    model.generation_config.decoder_start_token_id = 0
+    return model
+
+
+def init_value_embeddings(model, dims: int, w_min: float = 0.5, w_max: float = 400.0):
+    """Start the first ``dims`` dimensions of the (tied) token embeddings from each bin's value.
+
+    Token t >= 2 stands for the bin centre c (as MeanScaleUniformBins decodes it); those dims start
+    as [sin(w_k c), cos(w_k c)] for dims/2 log-spaced frequencies w_k in [w_min, w_max], so that
+    nearby values start with similar embeddings (a noisy copy of a value still matches it) while
+    the high frequencies keep neighbouring bins apart. Training changes them freely.
+    """
+    emb = model.shared.weight
+    centers = torch.linspace(-15.0, 15.0, 4096 - 2 - 1)  # MeanScaleUniformBins.centers
+    values = torch.zeros(emb.shape[0])
+    values[3:] = centers  # token t >= 3 decodes to centers[t - 3]
+    values[2] = centers[0]  # below the lowest boundary, decoded as the lowest centre
+    k = dims // 2
+    w = torch.exp(torch.linspace(math.log(w_min), math.log(w_max), k))
+    ang = values[:, None] * w[None, :]
+    feats = torch.cat([torch.sin(ang), torch.cos(ang)], 1) * math.sqrt(2.0)
+    with torch.no_grad():
+        emb[2:, :dims] = feats[2:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches
+
+
+def short_batch(rng, tok, B: int, K: int, p_mut: float):
+    """Drift parroting in the shape of the induction probe: one (L, C, P, r) per batch.
+
+    prefix (P iid values) + C copies of an L-value iid motif, each copy mutating p_mut of the
+    motif's values (persistently), cut r values into copy C+1; the future is the next K values.
+    """
+    L = int(rng.integers(5, 21))
+    C = int(rng.integers(1, 4))
+    P = int(rng.integers(0, 16))
+    r = int(rng.integers(1, L))
+    cur = rng.uniform(-1.0, 1.0, (B, L))
+    copies = []
+    for _ in range(C + 2 + K // L + 1):
+        copies.append(cur.copy())
+        mut = rng.random((B, L)) < p_mut
+        cur = np.where(mut, rng.uniform(-1.0, 1.0, (B, L)), cur)
+    seq = np.concatenate(copies, 1)
+    prefix = rng.uniform(-1.0, 1.0, (B, P))
+    cut = L * C + r
+    ctx = np.concatenate([prefix, seq[:, :cut]], 1).astype(np.float32)
+    fut = seq[:, cut : cut + K].astype(np.float32)
+    context = torch.from_numpy(ctx)
+    input_ids, attention_mask, scale = tok.context_input_transform(context)
+    # label_input_transform insists on prediction_length values; the short future is tokenized the
+    # same way (same scale, same bins), without EOS
+    labels, labels_mask, _ = tok._input_transform(context=torch.from_numpy(fut), scale=scale)
+    labels[labels_mask == 0] = -100
+    return input_ids, attention_mask, labels
+
+
+def long_parrot(rng, ctx_len: int, H: int, pool):
+    """A long parroting series: random prefix, a motif (iid, GP segment or spikes) repeated with
+    drift (persistent mutations) or noise, random phase."""
+    L = int(rng.integers(3, min(64, ctx_len // 2) + 1))
+    motif, _ = synth._motif(rng, L, pool)
+    C = int(rng.integers(1, max(2, (ctx_len - 4) // L)))
+    P = int(rng.integers(0, max(1, ctx_len - C * L - L)))
+    n_copies = C + 2 + H // L + 1
+    sd = motif.std() if motif.std() > 0 else 1.0
+    if rng.random() < 0.6:
+        p_mut = rng.uniform(0.05, 0.3)
+        cur, copies = motif.copy(), []
+        for _ in range(n_copies):
+            copies.append(cur.copy())
+            fresh, _ = synth._motif(rng, L, pool, iid_only=True)
+            cur = np.where(rng.random(L) < p_mut, fresh * sd + motif.mean(), cur)
+        seq = np.concatenate(copies)
+    else:
+        seq = np.tile(motif, n_copies)
+        seq = seq + rng.normal(0, 1, len(seq)) * sd * math.exp(rng.uniform(math.log(0.005), math.log(0.15)))
+    prefix = rng.normal(motif.mean(), sd, P)
+    cut = L * C + int(rng.integers(0, L))
+    y = np.concatenate([prefix, seq])
+    cut += P
+    return y[max(0, cut - ctx_len) : cut], y[cut : cut + H]
+
+
+def noisy_periodic(rng, n: int, H: int):
+    """level + amplitude x a seasonal shape (harmonics or free-form) + noise (0-40 % of the
+    amplitude), sometimes on a trend: the everyday case where averaging the earlier cycles beats
+    repeating the last one."""
+    period = int(rng.choice([4, 5, 6, 7, 7, 12, 12, 24, 24, int(rng.integers(3, 65))]))
+    shape = synth.seasonal_shape(rng, period)
+    t = np.arange(n + H)
+    amp = rng.uniform(0.3, 3.0)
+    level = rng.uniform(-2.0, 8.0)
+    y = level + amp * shape[(t + int(rng.integers(0, period))) % period]
+    if rng.random() < 0.3:
+        y = y + rng.normal(0, 1) * amp * t / (n + H)
+    y = y + rng.normal(0, 1, n + H) * amp * rng.uniform(0.0, 0.4)
+    return y[:n], y[n:]
+
+
+def long_batch(rng, tok, B: int, args, pool):
+    T, H = args.context_length, args.prediction_length
+    L = T if rng.random() < 0.4 else int(rng.integers(args.min_long_context, T + 1))
+    ctx = np.full((B, L), np.nan, dtype=np.float32)
+    fut = np.zeros((B, H), dtype=np.float32)
+    for i in range(B):
+        n = L if rng.random() < 0.7 else int(rng.integers(max(16, L // 4), L + 1))
+        u = rng.random()
+        if u < args.p_long_parrot:
+            c, f = long_parrot(rng, n, H, pool)
+        elif u < args.p_long_parrot + args.p_long_periodic:
+            c, f = noisy_periodic(rng, n, H)
+        else:
+            c, f = synth.realistic(rng, n, H, pool)
+        ctx[i, L - len(c) :] = c
+        fut[i] = f
+    input_ids, attention_mask, scale = tok.context_input_transform(torch.from_numpy(ctx))
+    labels, labels_mask = tok.label_input_transform(torch.from_numpy(fut), scale)
+    labels[labels_mask == 0] = -100
+    return input_ids, attention_mask, labels
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def svg_curve(rows, path: Path):
+    """Dependency-free SVG of the training curve: short / long loss and the best induction score."""
+    W, Ht, P = 640, 300, 48
+    steps = [r["step"] for r in rows]
+    smax = max(steps) if steps else 1
+    losses = [v for r in rows for v in (r.get("loss_short"), r.get("loss_long")) if v is not None]
+    lmax = max(losses) if losses else 1.0
+
+    def X(s):
+        return P + (W - 2 * P) * s / smax
+
+    def Y(v):
+        return Ht - P - (Ht - 2 * P) * v / lmax
+
+    def Y2(v):
+        return Ht - P - (Ht - 2 * P) * v
+
+    def line(key, f, colour):
+        pts = " ".join(f"{X(r['step']):.1f},{f(r[key]):.1f}" for r in rows if r.get(key) is not None)
+        return f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{pts}"/>' if pts else ""
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{Ht}" font-family="sans-serif" font-size="11">',
+        f'<rect width="{W}" height="{Ht}" fill="white"/>',
+        f'<line x1="{P}" y1="{Ht-P}" x2="{W-P}" y2="{Ht-P}" stroke="#444"/>',
+        f'<line x1="{P}" y1="{P}" x2="{P}" y2="{Ht-P}" stroke="#444"/>',
+        f'<line x1="{W-P}" y1="{P}" x2="{W-P}" y2="{Ht-P}" stroke="#444"/>',
+        f'<line x1="{P}" y1="{Y2(0.3):.1f}" x2="{W-P}" y2="{Y2(0.3):.1f}" stroke="#d62728" stroke-dasharray="4 3"/>',
+        line("loss_short", Y, "#1f77b4"),
+        line("loss_long", Y, "#ff7f0e"),
+        line("induction_max", Y2, "#2ca02c"),
+        f'<text x="{W/2}" y="{Ht-12}" text-anchor="middle">step (max {smax})</text>',
+        f'<text x="{P-6}" y="{P-8}" text-anchor="start">loss (0..{lmax:.1f})</text>',
+        f'<text x="{W-P}" y="{P-8}" text-anchor="end">induction score (0..1; dashed: 0.3)</text>',
+        f'<text x="{P+8}" y="{P+14}" fill="#1f77b4">short drift-parroting loss</text>',
+        f'<text x="{P+8}" y="{P+28}" fill="#ff7f0e">long (256 + 64) loss</text>',
+        f'<text x="{P+8}" y="{P+42}" fill="#2ca02c">best cross-attention induction score</text>',
+        "</svg>",
+    ]
+    path.write_text("\n".join(parts) + "\n")
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} cores visible)"
+    except OSError:
+        pass
+    return f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores visible)"
+
+
+def save(model, cc, out: Path):
+    import dataclasses
+
+    model.config.chronos_config = dataclasses.asdict(cc) if dataclasses.is_dataclass(cc) else dict(cc.__dict__)
+    model.config.architectures = ["T5ForConditionalGeneration"]
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out, safe_serialization=True)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    cc = chronos_config(args)
+    tok = cc.create_tokenizer()
+    if args.init:
+        from transformers import T5ForConditionalGeneration
+
+        model = T5ForConditionalGeneration.from_pretrained(args.init)
+    else:
+        model = build_model(args)
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"parameters {n_params:,}", flush=True)
+    t = time.time()
+    pool = synth.kernel_synth_pool(args.pool_size, seed=args.seed + 1000)
+    pool_seconds = time.time() - t
+    print(f"GP pool: {args.pool_size} series in {pool_seconds:.0f} s", flush=True)
+
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
+
+    def lr_at(step):
+        if step < args.warmup:
+            return args.lr * (step + 1) / args.warmup
+        p = min(1.0, step / args.steps)
+        f = args.final_lr_factor
+        return args.lr * (f + (1 - f) * 0.5 * (1 + math.cos(math.pi * p)))
+
+    rows, recent = [], {"short": [], "long": []}
+    t0 = time.time()
+    step = 0
+    best = None
+    while step < args.steps:
+        if args.max_minutes and time.time() - t0 > args.max_minutes * 60:
+            print("time limit reached", flush=True)
+            break
+        kind = "short" if step < args.phase1_steps or rng.random() < args.p_short else "long"
+        if kind == "short":
+            ids, mask, labels = short_batch(rng, tok, args.short_batch, args.short_future, args.p_mutate)
+        else:
+            ids, mask, labels = long_batch(rng, tok, args.long_batch, args, pool)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step)
+        model.train()
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        recent[kind].append(loss.item())
+        if step % args.log_every == 0 or step == args.steps:
+            row = {
+                "step": step,
+                "seconds": round(time.time() - t0, 1),
+                "lr": lr_at(step),
+                "loss_short": float(np.mean(recent["short"])) if recent["short"] else None,
+                "loss_long": float(np.mean(recent["long"])) if recent["long"] else None,
+            }
+            recent = {"short": [], "long": []}
+            if step % args.eval_every == 0 or step == args.steps:
+                center, right = induction_mosaic(model)
+                s = induction_summary(center, right)
+                row.update(induction_max=max(s["max_center"], s["max_right"]), induction_heads=s["n_heads_at_threshold"],
+                           max_center=s["max_center"], max_right=s["max_right"])
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    train_seconds = time.time() - t0
+
+    model.eval()
+    save(model, cc, out)
+    center, right = induction_mosaic(model)
+    s = induction_summary(center, right)
+    import chronos
+    import transformers
+
+    with open(out / "training_log.csv", "w", newline="") as f:
+        keys = ["step", "seconds", "lr", "loss_short", "loss_long", "induction_max", "induction_heads", "max_center", "max_right"]
+        w = csv.DictWriter(f, fieldnames=keys)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r.get(k, "") if r.get(k) is not None else "" for k in keys})
+    svg_curve(rows, out / "training_curve.svg")
+    last_short = [r["loss_short"] for r in rows if r.get("loss_short") is not None][-5:]
+    last_long = [r["loss_long"] for r in rows if r.get("loss_long") is not None][-5:]
+    summary = {
+        "command": "tools/.venv/bin/python tools/train/train_nano.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
+        "args": vars(args),
+        "parameters": n_params,
+        "steps_done": step,
+        "train_seconds": train_seconds,
+        "pool_seconds": pool_seconds,
+        "final_loss_short": float(np.mean(last_short)) if last_short else None,
+        "final_loss_long": float(np.mean(last_long)) if last_long else None,
+        "final_induction": s,
+        "hardware": cpu_name(),
+        "versions": {
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "chronos-forecasting": getattr(chronos, "__version__", "1.5.2"),
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
+    }
+    (out / "training_summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    print(json.dumps({k: summary[k] for k in ("steps_done", "train_seconds", "final_loss_short", "final_loss_long")}), flush=True)
+    print(json.dumps(s, indent=1), flush=True)
+
+
+if __name__ == "__main__":
+    main()
