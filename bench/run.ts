@@ -255,7 +255,7 @@ interface Figures {
   lens?: { fetchMedian_ms: number; fetchP95_ms: number };
   seriesView?: { redraw?: { ms?: Stat }; fetch?: { ms?: Stat } };
   coldStart?: { firstEver_s: number; withGraphCache: Stat };
-  large?: unknown;
+  large?: { cold?: LargeRun; cached?: LargeRun; peakRssMB?: number };
 }
 const f2 = (x: number | undefined, d = 2): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const span = (s: Stat | undefined, d = 2): string => (s ? `${f2(s.median, d)} (${f2(s.min, d)}–${f2(s.max, d)})` : '–');
@@ -292,7 +292,7 @@ export function markdown(r: Figures, file: string): string {
   if (sv.redraw?.ms) lines.push(`| series view hover → redraw in Chromium, T = 512, p95 (ms) | small (6 × 8 heads) | ${f2(sv.redraw.ms.p95 ?? NaN)} (median ${f2(sv.redraw.ms.median)}) | – | – | ≤ 16 ms | ${verdict((sv.redraw.ms.p95 ?? Infinity) <= 16)} |`);
   if (sv.fetch?.ms) lines.push(`| series view host fetch (lens rows + sparklines + JSON), median (ms) | small | ${f2(sv.fetch.ms.median)} (p95 ${f2(sv.fetch.ms.p95 ?? NaN)}) | – | – | ≤ 50 ms | ${verdict(sv.fetch.ms.median <= 50)} |`);
   if (r.coldStart) lines.push(`| cold start: command to first mosaic (all kinds), bundled model | chronos-t5-nano | first ever ${f2(r.coldStart.firstEver_s)}; graph cached ${span(r.coldStart.withGraphCache)} | – | – | ≤ 3 s | ${verdict(r.coldStart.firstEver_s <= 3)} |`);
-  const lg = r.large as { cold?: LargeRun; cached?: LargeRun; peakRssMB?: number } | undefined;
+  const lg = r.large;
   if (lg?.cold && lg.cached) {
     lines.push(`| large config (709 M parameters, ${f2(lg.cold.weightsGB)} GB, ONNX external data) builds and runs: first time | large | graph build ${f2(lg.cold.graphBuildMs / 1000, 1)} s, session ${f2(lg.cold.sessionCreateMs / 1000, 1)} s, warm forward (T = 513) ${f2(lg.cold.warmForwardMs_T513 / 1000)} s | – | – | yes | met |`);
     lines.push(`| the same with the graph cached | large | session ${f2(lg.cached.sessionCreateMs / 1000, 1)} s, first forward total ${f2(lg.cached.firstForwardTotalMs / 1000, 1)} s, peak RSS ${f2(lg.peakRssMB, 0)} MB | – | – | | |`);

@@ -116,7 +116,6 @@ export async function deactivate(): Promise<void> {
   const c = controller;
   controller = undefined;
   await c?.dispose();
-  // Only when a model ran: importing the worker module is cheap, but keep activation-time code paths lean.
-  const { ortLoaded } = await import('../models/runtime/ort');
-  if (ortLoaded()) await (await import('../models/runtime/worker-session')).shutdownOrtWorker();
+  // Stops the ONNX Runtime worker thread, if a model ever ran.
+  await (await import('../models/runtime/worker-session')).shutdownOrtWorker();
 }

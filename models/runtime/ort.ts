@@ -54,8 +54,12 @@ export function ortPackageOverride(): string | undefined {
  */
 export function bundledOrtPackage(): { dir: string; version: string } {
   const pj = require.resolve('onnxruntime-node/package.json');
+  return { dir: path.dirname(pj), version: String(packageVersion(pj)) };
+}
+
+function packageVersion(packageJson: string): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return { dir: path.dirname(pj), version: String((require(pj) as { version: unknown }).version) };
+  return (require(packageJson) as { version?: unknown }).version;
 }
 
 let loadedInWorker = false;
@@ -108,9 +112,8 @@ export interface OrtSession {
 export function ortVersion(): string {
   // Read from the package in use without loading the native library (sessions may live in a worker).
   try {
-    const pj = ortModulePath === 'onnxruntime-node' ? require.resolve('onnxruntime-node/package.json') : path.join(ortModulePath, 'package.json');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const v = (require(pj) as { version?: unknown }).version;
+    const override = ortPackageOverride();
+    const v = override ? packageVersion(path.join(override, 'package.json')) : bundledOrtPackage().version;
     if (typeof v === 'string') return v;
   } catch {
     // fall back to the loaded module

@@ -61,13 +61,15 @@ function getWorker(): Worker {
         p.reject(err);
       }
     });
-    w.on('error', (e) => rejectAll(new ChronosLensError('RUNTIME', `the ONNX Runtime worker failed: ${e.message}`, { cause: e })));
+    // A worker replaced or shut down earlier settles nothing: its calls were settled when it was let go.
+    w.on('error', (e) => {
+      if (worker === w) rejectAll(new ChronosLensError('RUNTIME', `the ONNX Runtime worker failed: ${e.message}`, { cause: e }));
+    });
     w.on('exit', (code) => {
-      if (worker === w) {
-        worker = undefined;
-        setOrtLoadedInWorker(false);
-      }
+      if (worker !== w) return;
+      worker = undefined;
       liveSessions = 0;
+      setOrtLoadedInWorker(false);
       rejectAll(new ChronosLensError('RUNTIME', `the ONNX Runtime worker exited (code ${code})`));
     });
     w.unref();
@@ -128,5 +130,6 @@ export async function shutdownOrtWorker(): Promise<void> {
   worker = undefined;
   liveSessions = 0;
   setOrtLoadedInWorker(false);
+  rejectAll(new ChronosLensError('RUNTIME', 'the ONNX Runtime worker was shut down'));
   if (w) await w.terminate();
 }

@@ -14,17 +14,14 @@ Families
   multiplicative seasonality on a positive trend + random-walk level, Gaussian noise, optional
   rounding to counts. Closer to business/physical data (AirPassengers-like) than pure GP draws.
 * Mixtures (TSMixup-like): convex combinations of 2..3 mean-abs-normalised series of the above.
-* Parroting series: a random motif (iid uniform / normal noise, a smooth segment, or sparse spikes)
-  of length 3..96 repeated, exactly or with noise, so that copying from the context pays off.
-  ``short`` examples mimic the repeated-random-tokens (RRT) induction probe: n full copies of the
-  motif plus a few tokens of the next copy, nothing else in the context; the future continues it.
+* Parroting motifs (``random_motif``): iid uniform / normal values, a smooth GP segment, or sparse
+  spikes, sometimes shifted in level; train_nano.py repeats them (with drift or noise) so that
+  copying from the context pays off.
 * Held-out periodic series (``periodic_eval_set``) for acceptance test 2, from a separate seed.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -174,10 +171,10 @@ def seasonal_trend(rng: np.random.Generator, length: int, period: int | None = N
 
 
 # ---------------------------------------------------------------------------------------------
-# Parroting series
+# Parroting motifs (train_nano.py repeats them, with drift or noise)
 
 
-def _motif(rng: np.random.Generator, period: int, pool: np.ndarray | None,
+def random_motif(rng: np.random.Generator, period: int, pool: np.ndarray | None,
            iid_only: bool = False) -> tuple[np.ndarray, str]:
     u = rng.random() * (0.65 if iid_only else 1.0)
     if u < 0.40:
@@ -198,44 +195,6 @@ def _motif(rng: np.random.Generator, period: int, pool: np.ndarray | None,
     if rng.random() < 0.3:  # shift the values: tokens land in another part of the vocabulary
         m = m + rng.uniform(-3.0, 3.0)
     return m, kind
-
-
-def parrot(
-    rng: np.random.Generator,
-    max_context: int,
-    prediction_length: int,
-    short: bool,
-    pool: np.ndarray | None = None,
-    p_exact: float = 0.5,
-    iid_only: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Context (length <= max_context) and future (prediction_length) of a repeated motif.
-
-    short=True: n in {1,2,3,4} full copies + r tokens of the next copy, phase 0 half the time,
-    i.e. the shape of the repeated-random-tokens probe. short=False: the context is filled.
-    """
-    if short:
-        n = int(rng.choice([1, 2, 2, 2, 3, 3, 4]))
-        pmax = max(3, min(40, (max_context - 1) // n))
-        period = int(rng.integers(3, pmax + 1))
-        r = 1 if rng.random() < 0.3 else int(rng.integers(0, period))
-        ctx_len = min(max_context, n * period + r)
-        phase = 0 if rng.random() < 0.5 else int(rng.integers(0, period))
-    else:
-        ctx_len = int(rng.integers(max(3 * 3, max_context // 2), max_context + 1))
-        pmax = max(3, min(96, ctx_len // 2))
-        period = int(rng.integers(3, pmax + 1))
-        phase = int(rng.integers(0, period))
-    motif, _ = _motif(rng, period, pool, iid_only)
-    total = ctx_len + prediction_length
-    idx = (np.arange(total) + phase) % period
-    y = motif[idx].copy()
-    sd = motif.std() if motif.std() > 0 else 1.0
-    if rng.random() >= p_exact:  # noisy copies; otherwise exact repeats
-        y += rng.normal(0, 1, total) * sd * math.exp(rng.uniform(math.log(0.005), math.log(0.15)))
-    if rng.random() < 0.1:  # slow amplitude drift
-        y *= np.linspace(1.0, rng.uniform(0.7, 1.3), total)
-    return y[:ctx_len], y[ctx_len:]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,52 +231,6 @@ def realistic(
     if rng.random() < 0.3:  # GP draws are zero-mean; real series often are not
         y = y + rng.uniform(0.0, 3.0) * np.mean(np.abs(y)) * rng.choice([-1.0, 1.0])
     return y[:ctx_len], y[ctx_len:]
-
-
-# ---------------------------------------------------------------------------------------------
-# Batches
-
-
-@dataclass
-class BatchSpec:
-    context_length: int = 256
-    prediction_length: int = 64
-    batch_size: int = 32
-    p_short_batch: float = 0.5  # share of batches with short contexts (16..96)
-    p_parrot_short: float = 0.6  # share of parroting examples within short batches
-    p_parrot_long: float = 0.25  # ... within long batches
-    p_exact: float = 0.5  # share of parroting series repeated exactly (else with noise)
-    iid_only: bool = False  # parroting motifs only iid uniform / normal values
-
-
-def make_batch(rng: np.random.Generator, spec: BatchSpec, pool: np.ndarray):
-    """Left-NaN-padded contexts (B, L), futures (B, H), and per-example kind ('parrot'/'real').
-
-    All examples of a batch share the padded length L (short batches: 16..96, long ones: 128..
-    context_length), so short batches are cheap; shorter examples are left-padded with NaN
-    exactly as ChronosPipeline pads, and become pad tokens with attention mask 0.
-    """
-    short = rng.random() < spec.p_short_batch
-    if short:
-        L = int(rng.integers(16, 97))
-    else:
-        L = spec.context_length if rng.random() < 0.5 else int(rng.integers(128, spec.context_length + 1))
-    H = spec.prediction_length
-    ctx = np.full((spec.batch_size, L), np.nan, dtype=np.float32)
-    fut = np.full((spec.batch_size, H), np.nan, dtype=np.float32)
-    kinds = []
-    p_parrot = spec.p_parrot_short if short else spec.p_parrot_long
-    for i in range(spec.batch_size):
-        if rng.random() < p_parrot:
-            c, f = parrot(rng, L, H, short=short, pool=pool, p_exact=spec.p_exact, iid_only=spec.iid_only)
-            kinds.append("parrot")
-        else:
-            cl = L if rng.random() < 0.7 else int(rng.integers(max(8, L // 2), L + 1))
-            c, f = realistic(rng, cl, H, pool)
-            kinds.append("real")
-        ctx[i, L - len(c) :] = c
-        fut[i] = f
-    return ctx, fut, kinds
 
 
 # ---------------------------------------------------------------------------------------------

@@ -199,7 +199,7 @@ def long_parrot(rng, ctx_len: int, H: int, pool):
     """A long parroting series: random prefix, a motif (iid, GP segment or spikes) repeated with
     drift (persistent mutations) or noise, random phase."""
     L = int(rng.integers(3, min(64, ctx_len // 2) + 1))
-    motif, _ = synth._motif(rng, L, pool)
+    motif, _ = synth.random_motif(rng, L, pool)
     C = int(rng.integers(1, max(2, (ctx_len - 4) // L)))
     P = int(rng.integers(0, max(1, ctx_len - C * L - L)))
     n_copies = C + 2 + H // L + 1
@@ -209,7 +209,7 @@ def long_parrot(rng, ctx_len: int, H: int, pool):
         cur, copies = motif.copy(), []
         for _ in range(n_copies):
             copies.append(cur.copy())
-            fresh, _ = synth._motif(rng, L, pool, iid_only=True)
+            fresh, _ = synth.random_motif(rng, L, pool, iid_only=True)
             cur = np.where(rng.random(L) < p_mut, fresh * sd + motif.mean(), cur)
         seq = np.concatenate(copies)
     else:
@@ -359,7 +359,6 @@ def main(argv=None):
     rows, recent = [], {"short": [], "long": []}
     t0 = time.time()
     step = 0
-    best = None
     while step < args.steps:
         if args.max_minutes and time.time() - t0 > args.max_minutes * 60:
             print("time limit reached", flush=True)
