@@ -20,18 +20,69 @@ def fmt(x, nd=3):
     return f"{x:.{nd}f}"
 
 
+def long_mix(stages) -> str:
+    parts = []
+    for i, st in enumerate(stages, 1):
+        a = st["args"]
+        pp, pq = int(round(a["p_long_parrot"] * 100)), int(round(a["p_long_periodic"] * 100))
+        mix = f"{pp} % long parroting, {pq} % noisy periodic and {100 - pp - pq} % GP / seasonal-trend / mixture series"
+        parts.append(mix if len(stages) == 1 else f"in stage {i}, {mix}")
+    return "; ".join(parts)
+
+
+def commands(stages) -> str:
+    if len(stages) == 1:
+        return f"`{stages[0]['command']}`"
+    return "<br>".join(f"stage {i}: `{st['command']}`" for i, st in enumerate(stages, 1))
+
+
+def schedule(stages) -> str:
+    parts = []
+    for i, st in enumerate(stages, 1):
+        a, n = st["args"], st["steps_done"]
+        short = f"{a['p_short'] * 100:.0f} % short"
+        if a.get("short_max_context"):
+            short += f" (stretched to contexts of 64–{a['short_max_context']})"
+        if i == 1:
+            parts.append(f"{'stage 1, ' if len(stages) > 1 else ''}phase 1: {a['phase1_steps']} steps of short drift-parroting "
+                         f"batches only; phase 2: {short}, {100 - a['p_short'] * 100:.0f} % long batches"
+                         + (f" ({n} steps)" if len(stages) > 1 else ""))
+        else:
+            parts.append(f"stage {i}, from stage {i - 1}'s weights: {short}, {100 - a['p_short'] * 100:.0f} % long batches ({n} steps)")
+    return "; ".join(parts)
+
+
+def optimizer(stages) -> str:
+    return "; ".join(
+        f"{'stage %d: ' % i if len(stages) > 1 else ''}lr {st['args']['lr']} (linear warm-up {st['args']['warmup']} steps, "
+        f"cosine decay to {st['args']['final_lr_factor']} × lr)"
+        for i, st in enumerate(stages, 1)
+    )
+
+
+def val_text(stages) -> str:
+    every = [st["args"].get("val_every", 0) for st in stages]
+    if not any(every):
+        return ""
+    return (f", the median MASE on 32 validation periodic series (their own seed, not the held-out set below) every "
+            f"{max(every)} steps")
+
+
 def main(folder: str):
     out = Path(folder)
     summ = json.loads((out / "training_summary.json").read_text())
     ev = json.loads((out / "evaluation.json").read_text())
     cfg = json.loads((out / "config.json").read_text())
     cc = cfg["chronos_config"]
-    a = summ["args"]
+    # a continued run (train_nano.py --init) lists every stage; stage 1 defines the data and the curriculum
+    stages = summ.get("stages") or [summ]
+    a = stages[0]["args"]
     ind = ev["induction"]
     center, right = np.array(ind["center"]), np.array(ind["right"])
     per = ev["periodic"]
     size_mb = (out / "model.safetensors").stat().st_size / 1e6
-    minutes = summ["train_seconds"] / 60
+    minutes = sum(st["train_seconds"] for st in stages) / 60
+    total_steps = sum(st["steps_done"] for st in stages)
 
     vd = a.get("value_dims", 0)
     value_text = (
@@ -46,10 +97,29 @@ def main(folder: str):
     else:
         periodic_verdict = (
             "**It does not beat seasonal naive here**: seasonal naive with the true period is a strong baseline "
-            "on clean periodic series, and this model's forecasts drift in phase and level over a 64-step "
-            "horizon. It copies exact tokens very well (the induction heads above) but matches noisy values "
-            "only loosely. A longer run (more steps on the long batches) is the obvious next step."
+            "on clean periodic series. This model copies exact repeats (see *Copying and context length* above), "
+            "but with noise on the values its matching is loose, and even its first forecast steps often miss the "
+            "phase. A longer run on noisy periodic series (a GPU) is the obvious next step."
         )
+    cab = ev.get("copy_attention_by_context")
+    if cab:
+        copy_text = (
+            "A motif of 12 random values repeated to a context of *n* points (20 series, random phase); the "
+            "decoder gets `[0, next token]`, and we measure the cross-attention weight from decoder position 1 on "
+            "the positions right after earlier copies of that token (where an induction head should look):\n\n"
+            "| context points | best head | mean over heads |\n| --- | --- | --- |\n"
+            + "\n".join(f"| {n} | {fmt(v['best_head'])} | {fmt(v['mean_head'])} |" for n, v in cab.items())
+            + "\n\n"
+            + (
+                "The heads find the earlier copies in short contexts (as in the probe above, 22 tokens) and lose "
+                "them as the context grows."
+                if min(v["best_head"] for v in cab.values()) < 0.5 * max(v["best_head"] for v in cab.values())
+                else "The heads keep finding the earlier copies in a full-length context, not only in contexts as "
+                "short as the probe's 22 tokens."
+            )
+        )
+    else:
+        copy_text = "(not measured: rerun `tools/train/evaluate.py`)"
     abl_file = out / "ablation.json"
     if abl_file.exists():
         ab = json.loads(abl_file.read_text())
@@ -134,8 +204,7 @@ forecaster, far weaker than the Amazon models; use those for real forecasting.
 
 Long batches ({a['long_batch']} series, padded length {a['min_long_context']}–{cc['context_length']} points, shorter series
 left-padded with NaN as `ChronosPipeline` pads, {cc['prediction_length']} future points + EOS) are
-{int(a['p_long_parrot']*100)} % long parroting, {int(a['p_long_periodic']*100)} % noisy periodic and
-{100-int(a['p_long_parrot']*100)-int(a['p_long_periodic']*100)} % GP / seasonal-trend / mixture series.
+{long_mix(stages)}.
 {value_text} Tokenizer and loss are chronos-forecasting's own:
 `ChronosConfig(...).create_tokenizer()` (`context_input_transform`, `label_input_transform`), token
 cross-entropy with -100 where the label is missing.
@@ -144,15 +213,15 @@ cross-entropy with -100 where the label is missing.
 
 | | |
 | --- | --- |
-| command | `{summ['command']}` |
-| schedule | phase 1: {a['phase1_steps']} steps of short drift-parroting batches only; phase 2: {a['p_short']*100:.0f} % short, {100-a['p_short']*100:.0f} % long batches; {summ['steps_done']} steps in all |
-| optimizer | AdamW, lr {a['lr']} (linear warm-up {a['warmup']} steps, cosine decay to {a['final_lr_factor']} × lr), no weight decay, no clipping, dropout 0 |
-| duration | {minutes:.0f} min of training (+ {summ['pool_seconds']:.0f} s to draw the GP pool), {a['threads']} thread(s) |
+| command | {commands(stages)} |
+| schedule | {schedule(stages)}; {total_steps} steps in all |
+| optimizer | AdamW, {optimizer(stages)}, no weight decay, no clipping, dropout 0 |
+| duration | {minutes:.0f} min of training (+ {sum(st['pool_seconds'] for st in stages):.0f} s to draw the GP pool{'s' if len(stages) > 1 else ''}), {a['threads']} thread(s) |
 | hardware | {summ['hardware']}; other jobs shared the machine, so an idle one is faster |
 | versions | torch {summ['versions']['torch']}, transformers {summ['versions']['transformers']}, chronos-forecasting {summ['versions']['chronos-forecasting']}, numpy {summ['versions']['numpy']} |
 | final loss | short drift-parroting {summ['final_loss_short']:.3f}, long (256 + 64) {summ['final_loss_long']:.3f} (nats per token; uniform over 4096 tokens is 8.32) |
 
-Curve: `training_log.csv` (losses every {a['log_every']} steps, induction scores every {a['eval_every']}),
+Curve: `training_log.csv` (losses every {a['log_every']} steps, induction scores every {a['eval_every']}{val_text(stages)}),
 `training_curve.svg`.
 
 ![training curve](training_curve.svg)
@@ -179,6 +248,10 @@ Heads with a score ≥ 0.3: **{ind['n_heads_at_threshold']}**. Top heads:
 | layer | head | center | right |
 | --- | --- | --- | --- |
 {top}
+
+## Copying and context length
+
+{copy_text}
 
 ## Ablation
 

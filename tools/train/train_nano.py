@@ -72,6 +72,8 @@ def parse_args(argv=None):
     ap.add_argument("--short-batch", type=int, default=64)
     ap.add_argument("--long-batch", type=int, default=32)
     ap.add_argument("--short-future", type=int, default=8)
+    ap.add_argument("--short-max-context", type=int, default=0,
+                    help="phase 2: stretch short batches to contexts of 64..this (0: keep them short)")
     ap.add_argument("--p-mutate", type=float, default=0.15, help="per-copy mutation rate of short motifs")
     ap.add_argument("--p-long-parrot", type=float, default=0.25, help="share of parroting series in long batches")
     ap.add_argument("--p-long-periodic", type=float, default=0.35, help="share of noisy periodic series in long batches")
@@ -82,6 +84,12 @@ def parse_args(argv=None):
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 reproduces the bundled run most closely)")
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--val-every", type=int, default=0,
+                    help="every this many steps, median MASE on a validation set of periodic series (0: never)")
+    ap.add_argument("--val-series", type=int, default=32)
+    ap.add_argument("--save-every", type=int, default=0, help="also save the weights to OUT/checkpoint every this many steps")
+    ap.add_argument("--stop-at-step", type=int, default=0,
+                    help="stop after this step, the learning-rate schedule still spanning --steps (0: run all --steps)")
     ap.add_argument("--max-minutes", type=float, default=0.0, help="stop after this long (0: no limit)")
     return ap.parse_args(argv)
 
@@ -165,16 +173,22 @@ def init_value_embeddings(model, dims: int, w_min: float = 0.5, w_max: float = 4
 # Batches
 
 
-def short_batch(rng, tok, B: int, K: int, p_mut: float):
+def short_batch(rng, tok, B: int, K: int, p_mut: float, max_context: int = 0):
     """Drift parroting in the shape of the induction probe: one (L, C, P, r) per batch.
 
     prefix (P iid values) + C copies of an L-value iid motif, each copy mutating p_mut of the
     motif's values (persistently), cut r values into copy C+1; the future is the next K values.
+    With ``max_context`` the context is stretched to a random length in [64, max_context] (more
+    copies or a longer prefix), so that copying also works where the context is long.
     """
     L = int(rng.integers(5, 21))
     C = int(rng.integers(1, 4))
     P = int(rng.integers(0, 16))
     r = int(rng.integers(1, L))
+    if max_context:
+        T = int(rng.integers(64, max_context + 1))
+        C = int(rng.integers(1, max(2, (T - r) // L + 1)))
+        P = max(0, T - L * C - r)
     cur = rng.uniform(-1.0, 1.0, (B, L))
     copies = []
     for _ in range(C + 2 + K // L + 1):
@@ -285,8 +299,8 @@ def svg_curve(rows, path: Path):
         return f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{pts}"/>' if pts else ""
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{Ht}" font-family="sans-serif" font-size="11">',
-        f'<rect width="{W}" height="{Ht}" fill="white"/>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{Ht + 60}" font-family="sans-serif" font-size="11">',
+        f'<rect width="{W}" height="{Ht + 60}" fill="white"/>',
         f'<line x1="{P}" y1="{Ht-P}" x2="{W-P}" y2="{Ht-P}" stroke="#444"/>',
         f'<line x1="{P}" y1="{P}" x2="{P}" y2="{Ht-P}" stroke="#444"/>',
         f'<line x1="{W-P}" y1="{P}" x2="{W-P}" y2="{Ht-P}" stroke="#444"/>',
@@ -294,15 +308,48 @@ def svg_curve(rows, path: Path):
         line("loss_short", Y, "#1f77b4"),
         line("loss_long", Y, "#ff7f0e"),
         line("induction_max", Y2, "#2ca02c"),
+        line("val_periodic_mase", Y, "#9467bd"),
+        *(f'<line x1="{X(b):.1f}" y1="{P}" x2="{X(b):.1f}" y2="{Ht-P}" stroke="#888" stroke-dasharray="2 3"/>'
+          for b in stage_starts(rows)),
         f'<text x="{W/2}" y="{Ht-12}" text-anchor="middle">step (max {smax})</text>',
         f'<text x="{P-6}" y="{P-8}" text-anchor="start">loss (0..{lmax:.1f})</text>',
         f'<text x="{W-P}" y="{P-8}" text-anchor="end">induction score (0..1; dashed: 0.3)</text>',
-        f'<text x="{P+8}" y="{P+14}" fill="#1f77b4">short drift-parroting loss</text>',
-        f'<text x="{P+8}" y="{P+28}" fill="#ff7f0e">long (256 + 64) loss</text>',
-        f'<text x="{P+8}" y="{P+42}" fill="#2ca02c">best cross-attention induction score</text>',
+        f'<text x="{P}" y="{Ht+4}" fill="#1f77b4">short drift-parroting loss</text>',
+        f'<text x="{P}" y="{Ht+18}" fill="#ff7f0e">long (256 + 64) loss</text>',
+        f'<text x="{P}" y="{Ht+32}" fill="#2ca02c">best cross-attention induction score</text>',
+        *([f'<text x="{P}" y="{Ht+46}" fill="#9467bd">validation periodic MASE (loss axis; dotted: next stage)</text>']
+          if any(r.get("val_periodic_mase") is not None for r in rows) else []),
         "</svg>",
     ]
     path.write_text("\n".join(parts) + "\n")
+
+
+def stage_starts(rows):
+    """Steps at which a later training stage (a continuation with --init) begins."""
+    return [b["step"] - 0.5 for a, b in zip(rows, rows[1:]) if b.get("stage", 1) != a.get("stage", 1)]
+
+
+LOG_KEYS = ["stage", "step", "seconds", "lr", "loss_short", "loss_long", "induction_max", "induction_heads",
+            "max_center", "max_right", "val_periodic_mase"]
+
+
+def read_log(path: Path):
+    rows = []
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            row = {}
+            for k, v in r.items():
+                if v == "":
+                    continue
+                row[k] = int(v) if k in ("stage", "step", "induction_heads") else float(v)
+            row.setdefault("stage", 1)
+            rows.append(row)
+    return rows
+
+
+def stage_record(summary):
+    keys = ("command", "steps_done", "train_seconds", "pool_seconds", "final_loss_short", "final_loss_long", "args")
+    return {k: summary.get(k) for k in keys}
 
 
 def cpu_name() -> str:
@@ -313,6 +360,32 @@ def cpu_name() -> str:
     except OSError:
         pass
     return f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores visible)"
+
+
+VAL_SEED = 424242  # validation periodic series; the held-out evaluation set uses evaluate.PERIODIC_SEED
+
+
+def val_periodic_mase(model, cc, tok, n: int) -> float:
+    """Median over ``n`` validation periodic series of the MASE of the median of 20 samples, as
+    evaluate.py measures the held-out set (other seed). torch's global RNG is left as it was."""
+    from chronos import ChronosModel, ChronosPipeline
+
+    data = synth.periodic_eval_set(n, VAL_SEED, cc.context_length, cc.prediction_length)
+    was_training = model.training
+    model.eval()
+    pipe = ChronosPipeline(tokenizer=tok, model=ChronosModel(config=cc, model=model))
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        with torch.no_grad():
+            smp = pipe.predict([torch.tensor(c, dtype=torch.float32) for c, _, _ in data],
+                               prediction_length=cc.prediction_length, num_samples=20).numpy()
+    if was_training:
+        model.train()
+    out = []
+    for (ctx, fut, m), s in zip(data, smp):
+        scale = np.mean(np.abs(ctx[m:] - ctx[:-m]))
+        out.append(np.mean(np.abs(fut - np.median(s, 0))) / scale)
+    return float(np.median(out))
 
 
 def save(model, cc, out: Path):
@@ -334,6 +407,18 @@ def main(argv=None):
 
     cc = chronos_config(args)
     tok = cc.create_tokenizer()
+    # a continuation (--init) carries the earlier stages' log and commands forward (read before --out
+    # may overwrite them)
+    prior_rows, prior_stages = [], []
+    if args.init:
+        if (Path(args.init) / "training_log.csv").exists():
+            prior_rows = read_log(Path(args.init) / "training_log.csv")
+        if (Path(args.init) / "training_summary.json").exists():
+            ps = json.loads((Path(args.init) / "training_summary.json").read_text())
+            prior_stages = ps.get("stages") or [stage_record(ps)]
+    stage = max([r["stage"] for r in prior_rows], default=0) + 1
+    step0 = prior_rows[-1]["step"] if prior_rows else 0
+    sec0 = prior_rows[-1]["seconds"] if prior_rows else 0.0
     if args.init:
         from transformers import T5ForConditionalGeneration
 
@@ -363,9 +448,12 @@ def main(argv=None):
         if args.max_minutes and time.time() - t0 > args.max_minutes * 60:
             print("time limit reached", flush=True)
             break
+        if args.stop_at_step and step >= args.stop_at_step:
+            break
         kind = "short" if step < args.phase1_steps or rng.random() < args.p_short else "long"
         if kind == "short":
-            ids, mask, labels = short_batch(rng, tok, args.short_batch, args.short_future, args.p_mutate)
+            stretch = args.short_max_context if step >= args.phase1_steps else 0
+            ids, mask, labels = short_batch(rng, tok, args.short_batch, args.short_future, args.p_mutate, stretch)
         else:
             ids, mask, labels = long_batch(rng, tok, args.long_batch, args, pool)
         for g in opt.param_groups:
@@ -391,8 +479,12 @@ def main(argv=None):
                 s = induction_summary(center, right)
                 row.update(induction_max=max(s["max_center"], s["max_right"]), induction_heads=s["n_heads_at_threshold"],
                            max_center=s["max_center"], max_right=s["max_right"])
+            if args.val_every and (step % args.val_every == 0 or step == args.steps):
+                row["val_periodic_mase"] = val_periodic_mase(model, cc, tok, args.val_series)
             rows.append(row)
             print(json.dumps(row), flush=True)
+        if args.save_every and step % args.save_every == 0:
+            save(model, cc, out / "checkpoint")
     train_seconds = time.time() - t0
 
     model.eval()
@@ -402,13 +494,18 @@ def main(argv=None):
     import chronos
     import transformers
 
+    all_rows = prior_rows + [
+        {**r, "stage": stage, "step": r["step"] + step0, "seconds": round(r["seconds"] + sec0, 1)} for r in rows
+    ]
+    keys = [k for k in LOG_KEYS if k in LOG_KEYS[1:10] or any(r.get(k) is not None for r in all_rows)]
+    if stage == 1:
+        keys.remove("stage")  # a one-stage log keeps the columns it always had
     with open(out / "training_log.csv", "w", newline="") as f:
-        keys = ["step", "seconds", "lr", "loss_short", "loss_long", "induction_max", "induction_heads", "max_center", "max_right"]
         w = csv.DictWriter(f, fieldnames=keys)
         w.writeheader()
-        for r in rows:
+        for r in all_rows:
             w.writerow({k: r.get(k, "") if r.get(k) is not None else "" for k in keys})
-    svg_curve(rows, out / "training_curve.svg")
+    svg_curve(all_rows, out / "training_curve.svg")
     last_short = [r["loss_short"] for r in rows if r.get("loss_short") is not None][-5:]
     last_long = [r["loss_long"] for r in rows if r.get("loss_long") is not None][-5:]
     summary = {
@@ -430,6 +527,10 @@ def main(argv=None):
             "python": platform.python_version(),
         },
     }
+    if prior_stages:
+        summary["stages"] = prior_stages + [stage_record(summary)]
+        summary["total_steps"] = sum(st["steps_done"] for st in summary["stages"])
+        summary["total_train_seconds"] = sum(st["train_seconds"] for st in summary["stages"])
     (out / "training_summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     print(json.dumps({k: summary[k] for k in ("steps_done", "train_seconds", "final_loss_short", "final_loss_long")}), flush=True)
     print(json.dumps(s, indent=1), flush=True)
