@@ -25,6 +25,11 @@ Phase 1 (``--phase1-steps``) trains on those short drift-parroting batches only 
 mixes in long batches (context up to 256, 64 future steps + EOS) of KernelSynth-style Gaussian
 process series, seasonal-trend series, TSMixup-style mixtures and long parroting series with
 drift or noise (synth.py), while short batches continue at ``--p-short`` so the heads stay.
+
+Stage 2 (tools/train/build_nano.sh) continues from stage 1's weights (``--init``) on long batches that are
+mostly noisy periodic series. Stage 1's heads only found earlier copies in short contexts (cross-attention on
+the right positions 0.77 at 40 points, 0.14 at 256); stage 2 keeps them (0.59 at 256) and lowers the held-out
+periodic median MASE from 4.64 to 2.78. ``--init`` carries the earlier stages' log and summary forward.
 """
 
 from __future__ import annotations
