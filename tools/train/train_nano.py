@@ -353,8 +353,8 @@ def read_log(path: Path):
 
 
 def stage_record(summary):
-    keys = ("command", "steps_done", "train_seconds", "pool_seconds", "final_loss_short", "final_loss_long", "args")
-    return {k: summary.get(k) for k in keys}
+    keys = ("command", "ran_as", "steps_done", "train_seconds", "pool_seconds", "final_loss_short", "final_loss_long", "args")
+    return {k: summary[k] for k in keys if k in summary}
 
 
 def cpu_name() -> str:
