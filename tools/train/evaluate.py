@@ -39,7 +39,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -206,8 +205,8 @@ def read_series(file: str, column: str) -> np.ndarray:
 
 
 def evaluate_periodic(pipeline, context_length: int, prediction_length: int, n: int = 100,
-                      num_samples: int = 20, seed: int = 0):
-    data = synth.periodic_eval_set(n, PERIODIC_SEED, context_length, prediction_length)
+                      num_samples: int = 20, seed: int = 0, data_seed: int = PERIODIC_SEED):
+    data = synth.periodic_eval_set(n, data_seed, context_length, prediction_length)
     samples = forecast_samples(pipeline, [d[0] for d in data], prediction_length, num_samples, seed)
     model_m, naive_m = [], []
     for (ctx, fut, m), smp in zip(data, samples):
@@ -217,7 +216,7 @@ def evaluate_periodic(pipeline, context_length: int, prediction_length: int, n: 
     model_m, naive_m = np.array(model_m), np.array(naive_m)
     return {
         "n_series": n,
-        "seed": PERIODIC_SEED,
+        "seed": data_seed,
         "context_length": context_length,
         "prediction_length": prediction_length,
         "mase_model_mean": float(model_m.mean()),

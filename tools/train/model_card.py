@@ -41,8 +41,6 @@ def schedule(stages) -> str:
     for i, st in enumerate(stages, 1):
         a, n = st["args"], st["steps_done"]
         short = f"{a['p_short'] * 100:.0f} % short"
-        if a.get("short_max_context"):
-            short += f" (stretched to contexts of 64–{a['short_max_context']})"
         if i == 1:
             parts.append(f"{'stage 1, ' if len(stages) > 1 else ''}phase 1: {a['phase1_steps']} steps of short drift-parroting "
                          f"batches only; phase 2: {short}, {100 - a['p_short'] * 100:.0f} % long batches"

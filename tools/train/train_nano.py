@@ -54,7 +54,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import synth  # noqa: E402
-from evaluate import induction_mosaic, induction_summary  # noqa: E402
+from evaluate import evaluate_periodic, induction_mosaic, induction_summary  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -77,8 +77,6 @@ def parse_args(argv=None):
     ap.add_argument("--short-batch", type=int, default=64)
     ap.add_argument("--long-batch", type=int, default=32)
     ap.add_argument("--short-future", type=int, default=8)
-    ap.add_argument("--short-max-context", type=int, default=0,
-                    help="phase 2: stretch short batches to contexts of 64..this (0: keep them short)")
     ap.add_argument("--p-mutate", type=float, default=0.15, help="per-copy mutation rate of short motifs")
     ap.add_argument("--p-long-parrot", type=float, default=0.25, help="share of parroting series in long batches")
     ap.add_argument("--p-long-periodic", type=float, default=0.35, help="share of noisy periodic series in long batches")
@@ -178,22 +176,16 @@ def init_value_embeddings(model, dims: int, w_min: float = 0.5, w_max: float = 4
 # Batches
 
 
-def short_batch(rng, tok, B: int, K: int, p_mut: float, max_context: int = 0):
+def short_batch(rng, tok, B: int, K: int, p_mut: float):
     """Drift parroting in the shape of the induction probe: one (L, C, P, r) per batch.
 
     prefix (P iid values) + C copies of an L-value iid motif, each copy mutating p_mut of the
     motif's values (persistently), cut r values into copy C+1; the future is the next K values.
-    With ``max_context`` the context is stretched to a random length in [64, max_context] (more
-    copies or a longer prefix), so that copying also works where the context is long.
     """
     L = int(rng.integers(5, 21))
     C = int(rng.integers(1, 4))
     P = int(rng.integers(0, 16))
     r = int(rng.integers(1, L))
-    if max_context:
-        T = int(rng.integers(64, max_context + 1))
-        C = int(rng.integers(1, max(2, (T - r) // L + 1)))
-        P = max(0, T - L * C - r)
     cur = rng.uniform(-1.0, 1.0, (B, L))
     copies = []
     for _ in range(C + 2 + K // L + 1):
@@ -334,8 +326,8 @@ def stage_starts(rows):
     return [b["step"] - 0.5 for a, b in zip(rows, rows[1:]) if b.get("stage", 1) != a.get("stage", 1)]
 
 
-LOG_KEYS = ["stage", "step", "seconds", "lr", "loss_short", "loss_long", "induction_max", "induction_heads",
-            "max_center", "max_right", "val_periodic_mase"]
+# the columns a one-stage log always had; a continuation adds "stage", --val-every "val_periodic_mase"
+BASE_LOG_KEYS = ["step", "seconds", "lr", "loss_short", "loss_long", "induction_max", "induction_heads", "max_center", "max_right"]
 
 
 def read_log(path: Path):
@@ -371,26 +363,18 @@ VAL_SEED = 424242  # validation periodic series; the held-out evaluation set use
 
 
 def val_periodic_mase(model, cc, tok, n: int) -> float:
-    """Median over ``n`` validation periodic series of the MASE of the median of 20 samples, as
-    evaluate.py measures the held-out set (other seed). torch's global RNG is left as it was."""
+    """Median MASE on ``n`` validation periodic series, measured as evaluate.py measures the held-out
+    set (same generator, other seed). torch's global RNG is left as it was."""
     from chronos import ChronosModel, ChronosPipeline
 
-    data = synth.periodic_eval_set(n, VAL_SEED, cc.context_length, cc.prediction_length)
     was_training = model.training
     model.eval()
     pipe = ChronosPipeline(tokenizer=tok, model=ChronosModel(config=cc, model=model))
     with torch.random.fork_rng():
-        torch.manual_seed(0)
-        with torch.no_grad():
-            smp = pipe.predict([torch.tensor(c, dtype=torch.float32) for c, _, _ in data],
-                               prediction_length=cc.prediction_length, num_samples=20).numpy()
+        res = evaluate_periodic(pipe, cc.context_length, cc.prediction_length, n=n, data_seed=VAL_SEED)
     if was_training:
         model.train()
-    out = []
-    for (ctx, fut, m), s in zip(data, smp):
-        scale = np.mean(np.abs(ctx[m:] - ctx[:-m]))
-        out.append(np.mean(np.abs(fut - np.median(s, 0))) / scale)
-    return float(np.median(out))
+    return res["mase_model_median"]
 
 
 def save(model, cc, out: Path):
@@ -415,12 +399,12 @@ def main(argv=None):
     # a continuation (--init) carries the earlier stages' log and commands forward (read before --out
     # may overwrite them)
     prior_rows, prior_stages = [], []
-    if args.init:
-        if (Path(args.init) / "training_log.csv").exists():
-            prior_rows = read_log(Path(args.init) / "training_log.csv")
-        if (Path(args.init) / "training_summary.json").exists():
-            ps = json.loads((Path(args.init) / "training_summary.json").read_text())
-            prior_stages = ps.get("stages") or [stage_record(ps)]
+    init = Path(args.init) if args.init else None
+    if init and (init / "training_log.csv").exists():
+        prior_rows = read_log(init / "training_log.csv")
+    if init and (init / "training_summary.json").exists():
+        ps = json.loads((init / "training_summary.json").read_text())
+        prior_stages = ps.get("stages") or [stage_record(ps)]
     stage = max([r["stage"] for r in prior_rows], default=0) + 1
     step0 = prior_rows[-1]["step"] if prior_rows else 0
     sec0 = prior_rows[-1]["seconds"] if prior_rows else 0.0
@@ -457,8 +441,7 @@ def main(argv=None):
             break
         kind = "short" if step < args.phase1_steps or rng.random() < args.p_short else "long"
         if kind == "short":
-            stretch = args.short_max_context if step >= args.phase1_steps else 0
-            ids, mask, labels = short_batch(rng, tok, args.short_batch, args.short_future, args.p_mutate, stretch)
+            ids, mask, labels = short_batch(rng, tok, args.short_batch, args.short_future, args.p_mutate)
         else:
             ids, mask, labels = long_batch(rng, tok, args.long_batch, args, pool)
         for g in opt.param_groups:
@@ -502,9 +485,9 @@ def main(argv=None):
     all_rows = prior_rows + [
         {**r, "stage": stage, "step": r["step"] + step0, "seconds": round(r["seconds"] + sec0, 1)} for r in rows
     ]
-    keys = [k for k in LOG_KEYS if k in LOG_KEYS[1:10] or any(r.get(k) is not None for r in all_rows)]
-    if stage == 1:
-        keys.remove("stage")  # a one-stage log keeps the columns it always had
+    keys = (["stage"] if stage > 1 else []) + BASE_LOG_KEYS
+    if any(r.get("val_periodic_mase") is not None for r in all_rows):
+        keys.append("val_periodic_mase")
     with open(out / "training_log.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys)
         w.writeheader()
