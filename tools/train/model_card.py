@@ -59,11 +59,13 @@ def optimizer(stages) -> str:
 
 
 def val_text(stages) -> str:
-    every = [st["args"].get("val_every", 0) for st in stages]
-    if not any(every):
+    used = [st["args"] for st in stages if st["args"].get("val_every", 0)]
+    if not used:
         return ""
-    return (f", the median MASE on 32 validation periodic series (their own seed, not the held-out set below) every "
-            f"{max(every)} steps")
+    every = sorted({a["val_every"] for a in used})
+    n = sorted({a.get("val_series", 32) for a in used})
+    return (f", the median MASE on {' / '.join(map(str, n))} validation periodic series (their own seed, not the held-out "
+            f"set below) every {' / '.join(map(str, every))} steps")
 
 
 def main(folder: str):
@@ -96,9 +98,20 @@ def main(folder: str):
         periodic_verdict = (
             "**It does not beat seasonal naive here**: seasonal naive with the true period is a strong baseline "
             "on clean periodic series. This model copies exact repeats (see *Copying and context length* above), "
-            "but with noise on the values its matching is loose, and even its first forecast steps often miss the "
-            "phase. A longer run on noisy periodic series (a GPU) is the obvious next step."
+            "but with noise on the values its matching is loose, and its own sampled paths lose the phase. "
+            "A longer run on noisy periodic series (a GPU) is the obvious next step."
         )
+    tf = ev.get("periodic_teacher_forced")
+    tf_text = (
+        f"\n\nOne step ahead, reading the true previous values instead of its own samples (teacher forcing, as in "
+        f"training; each step's forecast is the median of the full predictive distribution), the model's median MASE "
+        f"on the same series is {fmt(tf['mase_model_median'])} (mean {fmt(tf['mase_model_mean'])}; seasonal naive: "
+        f"{fmt(per['mase_seasonal_naive_median'])}). The gap to the "
+        "sampled forecast above is what the model loses by reading its own samples: a value a little off makes it "
+        "continue the cycle at a neighbouring phase."
+        if tf
+        else ""
+    )
     cab = ev.get("copy_attention_by_context")
     if cab:
         copy_text = (
@@ -270,7 +283,7 @@ period 4–48, noise 5–30 % of the amplitude; context {per['context_length']},
 | median MASE | {fmt(per['mase_model_median'])} | {fmt(per['mase_seasonal_naive_median'])} |
 
 Geometric mean of the per-series MASE ratio: {fmt(per['relative_mase_geomean'])}; the model is better on
-{per['share_series_model_better']*100:.0f} % of the series. {periodic_verdict}
+{per['share_series_model_better']*100:.0f} % of the series. {periodic_verdict}{tf_text}
 
 **Real series** (`../shared/data`, read in place; last {cc['prediction_length']} points held out, context = the
 {cc['context_length']} points before):
