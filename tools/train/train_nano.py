@@ -31,13 +31,10 @@ mostly noisy periodic series. Stage 1's heads only found earlier copies in short
 the right positions 0.77 at 40 points, 0.14 at 256); stage 2 keeps them (0.59 at 256) and lowers the held-out
 periodic median MASE from 4.64 to 2.78. ``--init`` carries the earlier stages' log and summary forward.
 
-Exposure bias. Trained with teacher forcing, the model reads the true previous values; forecasting, it reads
-its own samples. One step ahead its held-out periodic median MASE is about 1.0 (seasonal naive's), but over
-a sampled 64-step rollout it is 2.8: a value slightly off and content matching continues the cycle at a
-neighbouring phase (it repeats a value, skips one, or jumps back). ``--scheduled-sampling P`` replaces a share
-P of the long batches' decoder inputs by the model's own one-step samples (parallel scheduled sampling);
-``--rollout P`` feeds a share P of the long batches a whole sampled forecast path. Both keep the targets: the
-true next values.
+What still fails is the rollout, not the pattern: one step ahead, reading the true previous values, the held-out
+periodic median MASE is 1.0 (seasonal naive's); over a sampled 64-step forecast, reading its own samples, 2.8 (a
+value slightly off and content matching continues the cycle at a neighbouring phase). Scheduled sampling and
+training on whole sampled paths (commit a4de151, removed after) did not close that gap at this size and budget.
 """
 
 from __future__ import annotations
@@ -91,11 +88,6 @@ def parse_args(argv=None):
     ap.add_argument("--min-long-context", type=int, default=96, help="long batches draw their padded length in [this, context_length]")
     ap.add_argument("--value-dims", type=int, default=32, help="embedding dims initialised from each bin's value (0: none)")
     ap.add_argument("--pool-size", type=int, default=1000, help="KernelSynth GP series (512 points) drawn up front")
-    ap.add_argument("--scheduled-sampling", type=float, default=0.0,
-                    help="long batches: share of decoder inputs replaced by the model's own samples (0: teacher forcing)")
-    ap.add_argument("--ss-passes", type=int, default=1, help="sampling passes per long batch with --scheduled-sampling")
-    ap.add_argument("--rollout", type=float, default=0.0,
-                    help="share of long batches whose decoder inputs are the model's own sampled forecast (0: none)")
     ap.add_argument("--init", default="", help="continue from this checkpoint folder (its config wins over the size flags)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 reproduces the bundled run most closely)")
     ap.add_argument("--log-every", type=int, default=100)
@@ -284,60 +276,6 @@ def long_batch(rng, tok, B: int, args, pool):
     return input_ids, attention_mask, labels
 
 
-def sample_like_pipeline(logits, top_k: int = 50):
-    """Token ids drawn as ChronosPipeline draws them (temperature 1, top-k 50), never the special ids."""
-    logits = logits.clone()
-    logits[..., :2] = -float("inf")
-    topv, topi = logits.topk(top_k, dim=-1)
-    pick = torch.distributions.Categorical(logits=topv).sample()
-    return topi.gather(-1, pick.unsqueeze(-1)).squeeze(-1)
-
-
-def scheduled_sampling_loss(model, ids, mask, labels, p: float, passes: int):
-    """Cross-entropy on the true label tokens with a share ``p`` of the decoder inputs replaced by the
-    model's own samples (parallel scheduled sampling, Duckworth et al. 2019).
-
-    Teacher forcing never shows the decoder a wrong previous value, but at inference it reads its own
-    samples: one sampled value slightly off, and content matching continues the cycle at the wrong
-    phase for the rest of the horizon. Here the first pass(es) run without gradient on the current
-    decoder inputs, draw one sample per position, and put it in place of the true token at a random
-    ``p`` of the positions; the loss pass still predicts the true next tokens.
-    """
-    true_in = model._shift_right(labels)
-    valid = torch.zeros_like(labels, dtype=torch.bool)
-    valid[:, 1:] = (labels[:, :-1] >= 2)  # inputs that are a real value token (not start, EOS or padding)
-    use = valid & (torch.rand(labels.shape) < p)
-    enc = model.get_encoder()(input_ids=ids, attention_mask=mask)
-    dec_in = true_in
-    for _ in range(passes):
-        with torch.no_grad():
-            logits = model(encoder_outputs=(enc.last_hidden_state.detach(),), attention_mask=mask,
-                           decoder_input_ids=dec_in).logits
-        samp_in = model._shift_right(sample_like_pipeline(logits))
-        dec_in = torch.where(use, samp_in, true_in)
-    return model(encoder_outputs=enc, attention_mask=mask, decoder_input_ids=dec_in, labels=labels).loss
-
-
-def rollout_loss(model, ids, mask, labels):
-    """Cross-entropy on the true label tokens with the decoder reading the model's own forecast: one path
-    sampled as ChronosPipeline samples (temperature 1, top-k 50, all prediction_length steps, no EOS),
-    without gradient. Unlike one-step scheduled sampling this shows the decoder a whole drifted path (a
-    phase that slipped a few steps back stays slipped), and the targets ask it to return to the truth."""
-    H = labels.shape[1] - 1  # labels: prediction_length value tokens + EOS
-    enc = model.get_encoder()(input_ids=ids, attention_mask=mask)
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        path = model.generate(encoder_outputs=type(enc)(last_hidden_state=enc.last_hidden_state.detach()),
-                              attention_mask=mask, max_new_tokens=H, min_new_tokens=H, do_sample=True, top_k=50,
-                              top_p=1.0, temperature=1.0, eos_token_id=1, pad_token_id=0, decoder_start_token_id=0)
-    if was_training:
-        model.train()
-    dec_in = path[:, : H + 1].clamp(min=2)
-    dec_in[:, 0] = 0  # the decoder start token
-    return model(encoder_outputs=enc, attention_mask=mask, decoder_input_ids=dec_in, labels=labels).loss
-
-
 # ---------------------------------------------------------------------------------------------
 
 
@@ -514,12 +452,7 @@ def main(argv=None):
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         model.train()
-        if kind == "long" and args.rollout > 0 and rng.random() < args.rollout:
-            loss = rollout_loss(model, ids, mask, labels)
-        elif kind == "long" and args.scheduled_sampling > 0:
-            loss = scheduled_sampling_loss(model, ids, mask, labels, args.scheduled_sampling, args.ss_passes)
-        else:
-            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
