@@ -244,11 +244,7 @@ def evaluate_periodic_teacher_forced(pipeline, context_length: int, prediction_l
     fut = torch.tensor(np.array([d[1] for d in data]), dtype=torch.float32)
     ids, mask, scale = tok.context_input_transform(ctx)
     labels, _ = tok.label_input_transform(fut, scale)
-    was_training = t5.training
-    t5.eval()
     logits = t5(input_ids=ids, attention_mask=mask, decoder_input_ids=t5._shift_right(labels)).logits
-    if was_training:
-        t5.train()
     probs = logits[:, :prediction_length, 2:].softmax(-1)  # value tokens only (ids >= 2 decode in increasing order)
     med_ids = (probs.cumsum(-1) < 0.5).sum(-1) + 2
     med = tok.output_transform(med_ids.unsqueeze(1), scale)[:, 0].numpy()
