@@ -46,7 +46,10 @@ def schedule(stages) -> str:
                          f"batches only; phase 2: {short}, {100 - a['p_short'] * 100:.0f} % long batches"
                          + (f" ({n} steps)" if len(stages) > 1 else ""))
         else:
-            parts.append(f"stage {i}, from stage {i - 1}'s weights: {short}, {100 - a['p_short'] * 100:.0f} % long batches ({n} steps)")
+            start = (f", {a['p_start'] * 100:.0f} % of them start batches (the first {a['start_future']} future values only)"
+                     if a.get("p_start") else "")
+            parts.append(f"stage {i}, from stage {i - 1}'s weights: {short}, {100 - a['p_short'] * 100:.0f} % long batches{start} "
+                         f"({n} steps)")
     return "; ".join(parts)
 
 
@@ -97,20 +100,35 @@ def main(folder: str):
     else:
         periodic_verdict = (
             "**It does not beat seasonal naive here**: seasonal naive with the true period is a strong baseline "
-            "on clean periodic series. This model copies exact repeats (see *Copying and context length* above), "
-            "but with noise on the values its matching is loose, and its own sampled paths lose the phase. "
-            "A longer run on noisy periodic series (a GPU) is the obvious next step."
+            "on clean periodic series. With noise on the values the model's matching is loose, and its own sampled "
+            "paths drift off the phase, most on the longer periods. A longer run on noisy periodic series (a GPU) is "
+            "the obvious next step."
         )
     tf = ev.get("periodic_teacher_forced")
+    first = (
+        f" On the first step alone, where the decoder has read no value yet and must find where the context ends, "
+        f"its median MASE is {fmt(tf['first_step_mase_model_median'])} (seasonal naive: "
+        f"{fmt(tf['first_step_mase_seasonal_naive_median'])}); the start batches are there for that step."
+        if tf and "first_step_mase_model_median" in tf
+        else ""
+    )
     tf_text = (
         f"\n\nOne step ahead, reading the true previous values instead of its own samples (teacher forcing, as in "
         f"training; each step's forecast is the median of the full predictive distribution), the model's median MASE "
         f"on the same series is {fmt(tf['mase_model_median'])} (mean {fmt(tf['mase_model_mean'])}; seasonal naive: "
-        f"{fmt(per['mase_seasonal_naive_median'])}). The gap to the "
-        "sampled forecast above is what the model loses by reading its own samples: a value a little off makes it "
-        "continue the cycle at a neighbouring phase."
+        f"{fmt(per['mase_seasonal_naive_median'])}).{first} The gap to the sampled forecast above is what the model "
+        "loses by reading its own samples: a value a little off can make it continue the cycle at a neighbouring phase."
         if tf
         else ""
+    )
+    start_stages = [st["args"] for st in stages if st["args"].get("p_start")]
+    start_text = (
+        "* **Start batches**: long batches (the same mix) that keep only the first "
+        f"{start_stages[0]['start_future']} values of the future. On the first forecast step the decoder has read no value "
+        "yet (its input is the start token), so it must find where the context ends before it can match the last values "
+        "against earlier cycles; a model trained without them got that step badly wrong and its sampled paths then "
+        "continued the cycle at the wrong phase.\n\n"
+        if start_stages else ""
     )
     cab = ev.get("copy_attention_by_context")
     if cab:
@@ -158,6 +176,7 @@ def main(folder: str):
         f"{fmt(r['mase_model'])} | {fmt(r['mase_seasonal_naive'])} | {fmt(r['wql_model'])} | {fmt(r['wql_seasonal_naive'])} |"
         for r in ev["real"]
     )
+    start_loss = f", start batches {summ['final_loss_start']:.3f}" if summ.get("final_loss_start") is not None else ""
     text = f"""# chronos-t5-nano
 
 A tiny Chronos-format forecasting model **trained here, by Chronos Lens, on synthetic data only**. It
@@ -213,7 +232,7 @@ forecaster, far weaker than the Amazon models; use those for real forecasting.
   beats repeating the last one. (The held-out periodic evaluation set below is drawn from another
   generator and seed.)
 
-Long batches ({a['long_batch']} series, padded length {a['min_long_context']}–{cc['context_length']} points, shorter series
+{start_text}Long batches ({a['long_batch']} series, padded length {a['min_long_context']}–{cc['context_length']} points, shorter series
 left-padded with NaN as `ChronosPipeline` pads, {cc['prediction_length']} future points + EOS) are
 {long_mix(stages)}.
 {value_text} Tokenizer and loss are chronos-forecasting's own:
@@ -230,7 +249,7 @@ cross-entropy with -100 where the label is missing.
 | duration | {minutes:.0f} min of training (+ {sum(st['pool_seconds'] for st in stages):.0f} s to draw the GP pool{'s' if len(stages) > 1 else ''}), {a['threads']} thread(s) |
 | hardware | {summ['hardware']}; other jobs shared the machine, so an idle one is faster |
 | versions | torch {summ['versions']['torch']}, transformers {summ['versions']['transformers']}, chronos-forecasting {summ['versions']['chronos-forecasting']}, numpy {summ['versions']['numpy']} |
-| final loss | short drift-parroting {summ['final_loss_short']:.3f}, long (256 + 64) {summ['final_loss_long']:.3f} (nats per token; uniform over 4096 tokens is 8.32) |
+| final loss | short drift-parroting {summ['final_loss_short']:.3f}, long (256 + 64) {summ['final_loss_long']:.3f}{start_loss} (nats per token; uniform over 4096 tokens is 8.32) |
 
 Curve: `training_log.csv` (losses every {a['log_every']} steps, induction scores every {a['eval_every']}{val_text(stages)}),
 `training_curve.svg`.
