@@ -166,6 +166,13 @@ def main(folder: str):
             f"the other {n_other} cross-attention heads allow {n_distinct} distinct sets). "
             f"The top-3 set is at percentile {m['percentile']:.0f} of the controls (z = {m['zScore']:.1f})."
         )
+        probe_top = [(h["layer"], h["head"]) for h in ind["top_heads"][:3]]
+        if sorted(probe_top) != sorted((h["layer"], h["head"]) for h in ab["heads"]):
+            ablation_text += (
+                " The engine ranks the heads on its own mosaic (100 random sequences of its own), so its top 3 can differ "
+                "from the Python probe's above where two scores are close (the probe's top 3: "
+                + ", ".join(f"L{l}.H{h}" for l, h in probe_top) + ")."
+            )
     else:
         ablation_text = "(not measured: run `node dist/cli.js ablate --model models/chronos-t5-nano --top 3 --controls 100 --json > models/chronos-t5-nano/ablation.json`)"
     top = "\n".join(
