@@ -467,13 +467,12 @@ def main(argv=None):
         if args.stop_at_step and step >= args.stop_at_step:
             break
         kind = "short" if step < args.phase1_steps or rng.random() < args.p_short else "long"
+        if kind == "long" and args.p_start > 0 and rng.random() < args.p_start:
+            kind = "start"
         if kind == "short":
             ids, mask, labels = short_batch(rng, tok, args.short_batch, args.short_future, args.p_mutate)
         else:
-            start = args.p_start > 0 and rng.random() < args.p_start
-            ids, mask, labels = long_batch(rng, tok, args.long_batch, args, pool, args.start_future if start else 0)
-            if start:
-                kind = "start"
+            ids, mask, labels = long_batch(rng, tok, args.long_batch, args, pool, args.start_future if kind == "start" else 0)
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         model.train()
