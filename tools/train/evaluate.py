@@ -85,17 +85,18 @@ def induction_mosaic(t5_model, n: int = 100, seed: int = 0, seq_len: int = 10):
     """center[l][h], right[l][h] (numpy arrays, layers x heads)."""
     was_training = t5_model.training
     t5_model.eval()
+    dev = next(t5_model.parameters()).device
     input_ids, attention_mask, decoder_input_ids = rrt_inputs(n=n, seq_len=seq_len, seed=seed)
     out = t5_model(
-        input_ids=input_ids,
-        attention_mask=attention_mask,
-        decoder_input_ids=decoder_input_ids,
+        input_ids=input_ids.to(dev),
+        attention_mask=attention_mask.to(dev),
+        decoder_input_ids=decoder_input_ids.to(dev),
         output_attentions=True,
         return_dict=True,
     )
     s_idx = seq_len + 1
-    center = np.stack([a[:, :, 1, s_idx].float().mean(0).numpy() for a in out.cross_attentions])
-    right = np.stack([a[:, :, 1, s_idx + 1].float().mean(0).numpy() for a in out.cross_attentions])
+    center = np.stack([a[:, :, 1, s_idx].float().mean(0).cpu().numpy() for a in out.cross_attentions])
+    right = np.stack([a[:, :, 1, s_idx + 1].float().mean(0).cpu().numpy() for a in out.cross_attentions])
     if was_training:
         t5_model.train()
     return center, right

@@ -61,6 +61,21 @@ def optimizer(stages) -> str:
     )
 
 
+def per_stage_minutes(stages) -> str:
+    if len(stages) == 1:
+        return ""
+    return ": " + ", ".join(f"stage {i} {st['train_seconds'] / 60:.0f}" for i, st in enumerate(stages, 1))
+
+
+def compute(stages) -> str:
+    """Where each stage ran: CPU threads, or the torch device (summaries before --device ran on the CPU)."""
+    where = [f"{st['args']['threads']} CPU thread{'s' if st['args']['threads'] > 1 else ''}"
+             if st["args"].get("device", "cpu") == "cpu" else f"torch device {st['args']['device']}" for st in stages]
+    if len(set(where)) == 1:
+        return where[0] + (" in every stage" if len(stages) > 1 else "")
+    return ", ".join(f"stage {i} on {w}" for i, w in enumerate(where, 1))
+
+
 def val_text(stages) -> str:
     used = [st["args"] for st in stages if st["args"].get("val_every", 0)]
     if not used:
@@ -253,7 +268,7 @@ cross-entropy with -100 where the label is missing.
 | command | {commands(stages)} |
 | schedule | {schedule(stages)}; {total_steps} steps in all |
 | optimizer | AdamW, {optimizer(stages)}, no weight decay, no clipping, dropout 0 |
-| duration | {minutes:.0f} min of training (+ {sum(st['pool_seconds'] for st in stages):.0f} s to draw the GP pool{'s' if len(stages) > 1 else ''}), {a['threads']} thread(s) |
+| duration | {minutes:.0f} min of training{per_stage_minutes(stages)} (+ {sum(st['pool_seconds'] for st in stages):.0f} s to draw the GP pool{'s' if len(stages) > 1 else ''}); {compute(stages)} |
 | hardware | {summ['hardware']}; other jobs shared the machine, so an idle one is faster |
 | versions | torch {summ['versions']['torch']}, transformers {summ['versions']['transformers']}, chronos-forecasting {summ['versions']['chronos-forecasting']}, numpy {summ['versions']['numpy']} |
 | final loss | short drift-parroting {summ['final_loss_short']:.3f}, long (256 + 64) {summ['final_loss_long']:.3f}{start_loss} (nats per token; uniform over 4096 tokens is 8.32) |
