@@ -2,7 +2,7 @@
 # Rebuilds models/chronos-t5-nano from scratch: train (three stages), evaluate (Python reference), ablate (our
 # engine), write the model card. Needs tools/.venv (tools/setup-venv.sh) and a built CLI (npm run build).
 # About 75 minutes of training on a 2-core machine, on two torch threads (stages 1 and 2 gave byte-identical weights
-# on one thread, 1.4-1.5x slower).
+# on one thread, 1.4-1.6x slower).
 #
 # Stage 1 (the train_nano.py defaults, ~25 min): the drift-parroting curriculum that forms the induction heads,
 # then a mix of short and long batches. Stage 2 (~30 min) continues from stage 1's weights on long batches that

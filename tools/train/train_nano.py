@@ -113,7 +113,8 @@ def parse_args(argv=None):
     ap.add_argument("--value-dims", type=int, default=32, help="embedding dims initialised from each bin's value (0: none)")
     ap.add_argument("--pool-size", type=int, default=1000, help="KernelSynth GP series (512 points) drawn up front")
     ap.add_argument("--init", default="", help="continue from this checkpoint folder (its config wins over the size flags)")
-    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 reproduces the bundled run most closely)")
+    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (build_nano.sh uses 2; on this project's machine 1 gave byte-identical "
+                         "weights in stages 1 and 2, 1.4-1.6x slower)")
     ap.add_argument("--device", default="cpu",
                     help="torch device for the model and the batches: cpu (the bundled run), cuda, cuda:N, or auto "
                          "(cuda when torch sees a GPU, else cpu); the data is drawn on the CPU either way")
