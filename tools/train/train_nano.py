@@ -113,7 +113,8 @@ def parse_args(argv=None):
     ap.add_argument("--value-dims", type=int, default=32, help="embedding dims initialised from each bin's value (0: none)")
     ap.add_argument("--pool-size", type=int, default=1000, help="KernelSynth GP series (512 points) drawn up front")
     ap.add_argument("--init", default="", help="continue from this checkpoint folder (its config wins over the size flags)")
-    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (build_nano.sh uses 2; on this project's machine 1 gave byte-identical "
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch CPU threads (build_nano.sh uses 2; on this project's machine 1 gave byte-identical "
                          "weights in stages 1 and 2, 1.4-1.6x slower)")
     ap.add_argument("--device", default="cpu",
                     help="torch device for the model and the batches: cpu (the bundled run), cuda, cuda:N, or auto "
@@ -560,9 +561,12 @@ def main(argv=None):
         for r in all_rows:
             w.writerow({k: r.get(k, "") if r.get(k) is not None else "" for k in keys})
     svg_curve(all_rows, out / "training_curve.svg")
-    last_short = [r["loss_short"] for r in rows if r.get("loss_short") is not None][-5:]
-    last_long = [r["loss_long"] for r in rows if r.get("loss_long") is not None][-5:]
-    last_start = [r["loss_start"] for r in rows if r.get("loss_start") is not None][-5:]
+    def final_loss(key):
+        """Mean of the last five logged values of ``key`` in this stage (None if it never ran)."""
+        last = [r[key] for r in rows if r.get(key) is not None][-5:]
+        return float(np.mean(last)) if last else None
+
+    loss_start = final_loss("loss_start")
     summary = {
         "command": "tools/.venv/bin/python tools/train/train_nano.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
         "args": vars(args),
@@ -570,9 +574,9 @@ def main(argv=None):
         "steps_done": step,
         "train_seconds": train_seconds,
         "pool_seconds": pool_seconds,
-        "final_loss_short": float(np.mean(last_short)) if last_short else None,
-        "final_loss_long": float(np.mean(last_long)) if last_long else None,
-        **({"final_loss_start": float(np.mean(last_start))} if last_start else {}),
+        "final_loss_short": final_loss("loss_short"),
+        "final_loss_long": final_loss("loss_long"),
+        **({"final_loss_start": loss_start} if loss_start is not None else {}),
         "final_induction": s,
         "hardware": cpu_name() + (f"; {torch.cuda.get_device_name(dev)}" if dev.type == "cuda" else ""),
         "versions": {
