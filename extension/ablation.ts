@@ -11,10 +11,11 @@ import type { Controller } from './controller';
 import { runAblationJob, type AblationRequest } from './lib/ablation-job';
 import { describeHeads, formatHeadList, headId, HeadListError, KIND_NAMES, parseHeadList, rankHeads, sameHead, shapeOfModel, shapeOfMosaic, topHeads, type HeadShape } from './lib/heads';
 import { loadCsvSeries, numericColumns, runLogText } from './lib/jobs';
+import { restoreTarget } from './lib/panel-store';
 import type { StoredRun } from './lib/run-store';
 import type { AblationData, AblationMethod } from './lib/settings';
 import { FlowCancel, inputText, pickMany, pickOne, runFlow } from './multistep';
-import { AblationPanel } from './panels';
+import { AblationPanel, type AblationPanelDeps } from './panels';
 import { activeCsvUri, csvTargetFor, isCsvUri, withCancellableProgress } from './ui';
 
 const TITLE = 'Chronos Lens: Run Ablation';
@@ -296,6 +297,29 @@ export class AblationController {
     return run;
   }
 
+  /** An ablation report VS Code brings back after a window reload: the run its page state names, from the run store. */
+  async restore(panel: vscode.WebviewPanel, pageState: unknown): Promise<void> {
+    const target = restoreTarget('ablation', pageState);
+    let run: StoredRun;
+    let runs: AblationRunSummary[];
+    try {
+      if (target?.view !== 'ablation') throw new Error('its saved state names no ablation run');
+      [run, { runs }] = await Promise.all([this.c.runs.load(target.runId), this.c.runs.list()]);
+    } catch (e) {
+      this.c.log.warn(`an ablation report was not restored after the reload: ${errorMessage(e)}`);
+      panel.dispose();
+      return;
+    }
+    this.c.ablationPanels.add(
+      new AblationPanel(this.c.panelDeps, this.#store(), run, runs.some((r) => r.id === run.id) ? runs : [{ id: run.id, label: run.label, createdAt: run.createdAt }, ...runs], { restored: panel }),
+    );
+    this.c.log.info(`restored the ablation report of run ${run.id} after the reload`);
+  }
+
+  #store(): AblationPanelDeps {
+    return { listRuns: async () => (await this.c.runs.list()).runs, loadRun: (i) => this.c.runs.load(i) };
+  }
+
   async #show(run: StoredRun, opts: { newPanel: boolean }): Promise<void> {
     const { runs, problems } = await this.c.runs.list();
     for (const p of problems) this.c.log.warn(`stored ablation run skipped: ${p}`);
@@ -306,7 +330,7 @@ export class AblationController {
       reuse.reveal(false);
       return;
     }
-    const panel = new AblationPanel(this.c.panelDeps, { listRuns: async () => (await this.c.runs.list()).runs, loadRun: (i) => this.c.runs.load(i) }, run, list, {
+    const panel = new AblationPanel(this.c.panelDeps, this.#store(), run, list, {
       column: vscode.ViewColumn.Beside,
     });
     this.c.ablationPanels.add(panel);

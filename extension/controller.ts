@@ -19,13 +19,14 @@ import { addHead, describeHeads, headId, KIND_NAMES } from './lib/heads';
 import { loadCsvSeries, mosaicSummary, ReferenceCache, runLogText, runMosaicJob } from './lib/jobs';
 import { ModelManager, type ModelState } from './lib/model-manager';
 import { resolveModel } from './lib/model-spec';
+import { MosaicPanelStore, mosaicPanelId, restoreTarget, type StoredMosaicPanel } from './lib/panel-store';
 import { redactError, Redactor } from './lib/redact';
 import { RunStore } from './lib/run-store';
 import { readSettings, SECTION, type Settings } from './lib/settings';
 import { ignoredWorkspaceSettings, restrictedModeMessage, trustAwareGetter, type SettingsFile } from './lib/trust';
 import { clearModelCache, graphCacheRoot } from './model-cache';
 import { selectModel, showModelInfo } from './model-picker';
-import { AblationPanel, MosaicPanel, type MosaicPanelState, type PanelDeps, type PanelView, type ViewPanel } from './panels';
+import { ABLATION_VIEW_TYPE, AblationPanel, MOSAIC_VIEW_TYPE, MosaicPanel, type MosaicActions, type MosaicPanelState, type PanelDeps, type PanelView, type ViewPanel } from './panels';
 import { SERIES_VIEW_MISSING, type SeriesViewHook } from './series-hook';
 import { ModelStatusBar } from './status';
 import { csvTargetFor, JobRegistry, pickCsvUri, registerCommand, reportError, withCancellableProgress } from './ui';
@@ -63,6 +64,7 @@ export class Controller implements vscode.Disposable {
   readonly referenceCache = new ReferenceCache();
   readonly models: ModelManager<ChronosModel>;
   readonly runs: RunStore;
+  readonly mosaicStore: MosaicPanelStore;
   readonly status: ModelStatusBar;
   readonly mosaicPanels = new Map<string, MosaicPanel>();
   readonly ablationPanels = new Set<AblationPanel>();
@@ -126,6 +128,11 @@ export class Controller implements vscode.Disposable {
       },
     };
     this.ablation = new AblationController(this);
+    this.mosaicStore = new MosaicPanelStore(storage);
+    context.subscriptions.push(
+      vscode.window.registerWebviewPanelSerializer(MOSAIC_VIEW_TYPE, { deserializeWebviewPanel: (panel, state) => this.#restoreMosaic(panel, state) }),
+      vscode.window.registerWebviewPanelSerializer(ABLATION_VIEW_TYPE, { deserializeWebviewPanel: (panel, state) => this.ablation.restore(panel, state) }),
+    );
     context.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration(SECTION)) return;
@@ -231,16 +238,55 @@ export class Controller implements vscode.Disposable {
     for (const p of this.mosaicPanels.values()) p.setAblationSet(heads);
   }
 
-  #openMosaic(key: string, state: MosaicPanelState, opts: { column?: vscode.ViewColumn; preserveFocus?: boolean }): MosaicPanel {
+  #openMosaic(key: string, given: MosaicPanelState, opts: { column?: vscode.ViewColumn; preserveFocus?: boolean }): MosaicPanel {
+    const state: MosaicPanelState = { ...given, panelId: mosaicPanelId(key) };
+    // The saved copy that brings the panel back after a window reload; failing to write it costs only that.
+    this.mosaicStore
+      .save({ key, variant: state.variant, title: state.title, result: state.result, ...(state.kind ? { kind: state.kind } : {}), ...(state.csv ? { csv: { uri: state.csv.uri.toString(), ...(state.csv.column !== undefined ? { column: state.csv.column } : {}) } } : {}) })
+      .catch((e: unknown) => this.log.warn(`the mosaic panel will not be restored after a reload: ${errorMessage(e)}`));
     const existing = this.mosaicPanels.get(key);
     if (existing && !existing.disposed) {
       existing.update(state);
       existing.reveal(opts.preserveFocus);
       return existing;
     }
-    const p = new MosaicPanel(
-      this.panelDeps,
-      {
+    const p = new MosaicPanel(this.panelDeps, this.#mosaicActions(), key, state, opts);
+    this.mosaicPanels.set(key, p);
+    return p;
+  }
+
+  /** A mosaic panel VS Code brings back after a window reload, from the id its page state names. */
+  async #restoreMosaic(panel: vscode.WebviewPanel, pageState: unknown): Promise<void> {
+    const target = restoreTarget('mosaic', pageState);
+    let saved: StoredMosaicPanel;
+    try {
+      if (target?.view !== 'mosaic') throw new Error('its saved state names no mosaic');
+      saved = await this.mosaicStore.load(target.panelId);
+    } catch (e) {
+      this.log.warn(`a mosaic panel was not restored after the reload: ${errorMessage(e)}`);
+      panel.dispose();
+      return;
+    }
+    const existing = this.mosaicPanels.get(saved.key);
+    if (existing && !existing.disposed) {
+      panel.dispose();
+      return;
+    }
+    const kind = target.kind ?? saved.kind;
+    const state: MosaicPanelState = {
+      result: saved.result,
+      variant: saved.variant,
+      title: saved.title,
+      panelId: saved.id,
+      ...(kind ? { kind } : {}),
+      ...(saved.csv ? { csv: { uri: vscode.Uri.parse(saved.csv.uri), ...(saved.csv.column !== undefined ? { column: saved.csv.column } : {}) } } : {}),
+    };
+    this.mosaicPanels.set(saved.key, new MosaicPanel(this.panelDeps, this.#mosaicActions(), saved.key, state, { restored: panel }));
+    this.log.info(`restored the mosaic panel "${panel.title}" after the reload`);
+  }
+
+  #mosaicActions(): MosaicActions {
+    return {
         ablationSet: () => this.ablationSet(),
         addToAblationSet: async (_panel, head) => {
           const set = addHead(this.ablationSet(), head);
@@ -261,13 +307,7 @@ export class Controller implements vscode.Disposable {
           const msg = !csv ? `This mosaic is not tied to a CSV, so there is no series to show ${which} on.` : `${SERIES_VIEW_MISSING} (Head ${which} of ${panel.state.csv?.column ?? 'the series'}.)`;
           void vscode.window.showInformationMessage(`Chronos Lens: ${msg}`);
         },
-      },
-      key,
-      state,
-      opts,
-    );
-    this.mosaicPanels.set(key, p);
-    return p;
+    };
   }
 
   // --- commands -------------------------------------------------------------------------------

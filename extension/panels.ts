@@ -83,15 +83,18 @@ export abstract class ViewPanel<V extends PanelView> {
     column: vscode.ViewColumn,
     preserveFocus: boolean,
     initialState: HostMessageOf<V>,
+    restored?: vscode.WebviewPanel,
   ) {
     const root = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
-    this.panel = vscode.window.createWebviewPanel(viewType, title, { viewColumn: column, preserveFocus }, {
-      enableScripts: true,
-      enableCommandUris: false,
-      enableForms: false,
-      localResourceRoots: [root],
-      retainContextWhenHidden: false,
-    });
+    const options = { enableScripts: true, enableCommandUris: false, enableForms: false, localResourceRoots: [root] };
+    if (restored) {
+      // A panel VS Code brought back after a window reload (a WebviewPanelSerializer): same page, our options.
+      this.panel = restored;
+      this.panel.webview.options = options;
+      this.panel.title = title;
+    } else {
+      this.panel = vscode.window.createWebviewPanel(viewType, title, { viewColumn: column, preserveFocus }, { ...options, retainContextWhenHidden: false });
+    }
     this.router = new PanelRouter<V>({
       view,
       post: (m) => {
@@ -261,6 +264,8 @@ export type MosaicVariant = 'reference' | 'data';
 
 export interface MosaicPanelState {
   result: MosaicResult;
+  /** The id of the panel's saved copy (lib/panel-store.ts), which brings it back after a window reload. */
+  panelId?: string;
   variant: MosaicVariant;
   /** The panel heading. */
   title: string;
@@ -284,9 +289,9 @@ export class MosaicPanel extends ViewPanel<'mosaic'> {
     private readonly actions: MosaicActions,
     readonly key: string,
     state: MosaicPanelState,
-    opts: { column?: vscode.ViewColumn; preserveFocus?: boolean } = {},
+    opts: { column?: vscode.ViewColumn; preserveFocus?: boolean; restored?: vscode.WebviewPanel } = {},
   ) {
-    super(deps, 'mosaic', MOSAIC_VIEW_TYPE, panelTitle(state), opts.column ?? vscode.ViewColumn.Beside, opts.preserveFocus ?? false, showMosaic(state, actions.ablationSet()));
+    super(deps, 'mosaic', MOSAIC_VIEW_TYPE, panelTitle(state), opts.column ?? vscode.ViewColumn.Beside, opts.preserveFocus ?? false, showMosaic(state, actions.ablationSet()), opts.restored);
     this.#state = { ...state };
   }
 
@@ -301,7 +306,7 @@ export class MosaicPanel extends ViewPanel<'mosaic'> {
   }
 
   update(state: MosaicPanelState): void {
-    this.#state = { ...state, kind: state.kind ?? this.#state.kind };
+    this.#state = { ...state, kind: state.kind ?? this.#state.kind, panelId: state.panelId ?? this.#state.panelId };
     this.panel.title = panelTitle(state);
     this.refresh();
   }
@@ -346,6 +351,7 @@ function panelTitle(s: MosaicPanelState): string {
 function showMosaic(s: MosaicPanelState, ablationSet: HeadRef[]): ShowMosaicMessage {
   const m: ShowMosaicMessage = { type: 'showMosaic', result: s.result, ablationSet, title: s.title };
   if (s.kind) m.kind = s.kind;
+  if (s.panelId) m.panelId = s.panelId;
   return m;
 }
 
@@ -365,9 +371,9 @@ export class AblationPanel extends ViewPanel<'ablation'> {
     private readonly store: AblationPanelDeps,
     run: StoredRun,
     runs: AblationRunSummary[],
-    opts: { column?: vscode.ViewColumn; preserveFocus?: boolean } = {},
+    opts: { column?: vscode.ViewColumn; preserveFocus?: boolean; restored?: vscode.WebviewPanel } = {},
   ) {
-    super(deps, 'ablation', ABLATION_VIEW_TYPE, ablationTitle(run), opts.column ?? vscode.ViewColumn.Beside, opts.preserveFocus ?? false, showAblation(run, runs));
+    super(deps, 'ablation', ABLATION_VIEW_TYPE, ablationTitle(run), opts.column ?? vscode.ViewColumn.Beside, opts.preserveFocus ?? false, showAblation(run, runs), opts.restored);
     this.#run = run;
     this.#runs = runs;
   }

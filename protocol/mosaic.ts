@@ -14,6 +14,11 @@ export interface ShowMosaicMessage {
   ablationSet?: HeadRef[];
   /** Panel heading, e.g. "chronos-t5-small · AirPassengers.csv"; default from the result. */
   title?: string;
+  /**
+   * The host's id for this panel's saved mosaic. The page keeps the message in its webview state, and after a
+   * window reload the host reopens the panel from that id (the page's copy of the result is not trusted).
+   */
+  panelId?: string;
 }
 
 /** The ablation set changed (e.g. after addToAblationSet, or cleared from the palette). */

@@ -2,7 +2,8 @@
  * What users do, in a real VS Code (code-server) with the extension installed from the VSIX, driven from
  * headless Chromium: the extension is listed, activates from the command palette, right-click a CSV →
  * Compute Induction Mosaic (cells = layers × heads, the top head equals the CLI's for the same seed), Run
- * Ablation… from the palette, the Series View and the CSV hover. One VS Code for the whole file; the
+ * Ablation… from the palette, both kinds of panel back after Developer: Reload Window, the Series View and the
+ * CSV hover. One VS Code for the whole file; the
  * tests run in order and each leaves a screenshot in test-results/e2e/user-flows/.
  */
 import assert from 'node:assert/strict';
@@ -46,6 +47,18 @@ async function mosaicCells(frame: FrameLocator): Promise<Cell[]> {
     value: Number(e.getAttribute('data-value')),
   })));
 }
+
+/** The ablation report's metrics as drawn: name, unablated and ablated values, control points. */
+async function reportMetrics(frame: FrameLocator): Promise<{ name: string | null; unablated: number; ablated: number; controls: number }[]> {
+  return frame.locator('g.metric').evaluateAll((els) => els.map((e) => ({
+    name: e.getAttribute('data-metric'),
+    unablated: Number(e.querySelector('.mark-unablated')?.getAttribute('data-value')),
+    ablated: Number(e.querySelector('.mark-ablated')?.getAttribute('data-value')),
+    controls: e.querySelectorAll('.control-point').length,
+  })));
+}
+
+const dataPanelRe = new RegExp(`${csvName.replace('.', '\\.')}.*data-driven`);
 
 function top<T extends { value: number }>(xs: T[]): T {
   return xs.reduce((a, b) => (b.value > a.value ? b : a));
@@ -107,8 +120,23 @@ describe('user flows in VS Code (code-server)', { skip: e2eSkipReason() }, () =>
       assert.ok(Math.abs(c.value - v) <= 1e-5, `L${c.layer}.H${c.head}: editor ${c.value}, CLI ${v}`);
     }
     // The data-driven panel on the CSV's column opens beside it.
-    const data = await wb.findWebview(new RegExp(`${csvName.replace('.', '\\.')}.*data-driven`), { timeoutMs: 120_000 });
+    const data = await wb.findWebview(dataPanelRe, { timeoutMs: 120_000 });
     assert.equal(await data.locator('g.cell[data-side="center"]').count(), model.layers * model.heads);
+  });
+
+  vs.test('Developer: Reload Window brings both mosaic panels back, with the same cells', { timeout: 300_000 }, async () => {
+    const wb = vs.wb;
+    const before = await mosaicCells(await wb.findWebview(/reference protocol/, { timeoutMs: 30_000 }));
+    const beforeData = await mosaicCells(await wb.findWebview(dataPanelRe, { timeoutMs: 30_000 }));
+    assert.equal(before.length, 2 * model.layers * model.heads);
+    await wb.reloadWindow();
+    const reference = await wb.findWebview(/reference protocol/, { timeoutMs: 120_000 });
+    await reference.locator('g.cell[data-side="center"]').first().waitFor({ timeout: 60_000 });
+    assert.deepEqual(await mosaicCells(reference), before);
+    const data = await wb.findWebview(dataPanelRe, { timeoutMs: 120_000 });
+    await data.locator('g.cell[data-side="center"]').first().waitFor({ timeout: 60_000 });
+    assert.deepEqual(await mosaicCells(data), beforeData);
+    await wb.screenshot('mosaic-restored');
   });
 
   vs.test('Run Ablation… from the palette (one head, zero, induction loss, 3 controls): the report', { timeout: 300_000 }, async () => {
@@ -123,17 +151,23 @@ describe('user flows in VS Code (code-server)', { skip: e2eSkipReason() }, () =>
     const report = await wb.findWebview(/Head ablation/, { timeoutMs: 240_000 });
     await report.locator('g.metric').first().waitFor({ timeout: 60_000 });
     await wb.screenshot('ablation-report');
-    const metrics = await report.locator('g.metric').evaluateAll((els) => els.map((e) => ({
-      name: e.getAttribute('data-metric'),
-      unablated: Number(e.querySelector('.mark-unablated')?.getAttribute('data-value')),
-      ablated: Number(e.querySelector('.mark-ablated')?.getAttribute('data-value')),
-      controls: e.querySelectorAll('.control-point').length,
-    })));
+    const metrics = await reportMetrics(report);
     assert.ok(metrics.length >= 1, 'the report shows no metric');
     for (const m of metrics) {
       assert.ok(Number.isFinite(m.unablated) && Number.isFinite(m.ablated), `${m.name}: unablated ${m.unablated}, ablated ${m.ablated}`);
       assert.equal(m.controls, 3, `${m.name}: control points`);
     }
+  });
+
+  vs.test('Developer: Reload Window brings the ablation report back, with the same numbers', { timeout: 300_000 }, async () => {
+    const wb = vs.wb;
+    const before = await reportMetrics(await wb.findWebview(/Head ablation/, { timeoutMs: 30_000 }));
+    assert.ok(before.length >= 1);
+    await wb.reloadWindow();
+    const report = await wb.findWebview(/Head ablation/, { timeoutMs: 120_000 });
+    await report.locator('g.metric').first().waitFor({ timeout: 60_000 });
+    assert.deepEqual(await reportMetrics(report), before);
+    await wb.screenshot('ablation-restored');
   });
 
   vs.test('Open Series View, hover a point: the attention overlay shows weights from the host', { timeout: 300_000, skip: seriesViewMissing }, async () => {

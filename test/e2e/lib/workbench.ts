@@ -85,6 +85,15 @@ export class Workbench {
     }
   }
 
+  /** Developer: Reload Window, as a user runs it; resolves once the reloaded workbench shows its explorer again. */
+  async reloadWindow(): Promise<void> {
+    const navigated = this.page.waitForEvent('framenavigated', { predicate: (f) => f === this.page.mainFrame(), timeout: 90_000 });
+    await this.runCommand('Developer: Reload Window');
+    await navigated;
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    await this.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 90_000 });
+  }
+
   /** The last browser console lines (workbench and extension host messages forwarded to the page). */
   consoleTail(lines = 60): string {
     return this.consoleLines.slice(-lines).join('\n');
