@@ -15,7 +15,7 @@ import { restoreTarget } from './lib/panel-store';
 import type { StoredRun } from './lib/run-store';
 import type { AblationData, AblationMethod } from './lib/settings';
 import { FlowCancel, inputText, pickMany, pickOne, runFlow } from './multistep';
-import { AblationPanel, type AblationPanelDeps } from './panels';
+import { AblationPanel, showRestoreFailure, type AblationPanelDeps } from './panels';
 import { activeCsvUri, csvTargetFor, isCsvUri, withCancellableProgress } from './ui';
 
 const TITLE = 'Chronos Lens: Run Ablation';
@@ -307,7 +307,7 @@ export class AblationController {
       [run, { runs }] = await Promise.all([this.c.runs.load(target.runId), this.c.runs.list()]);
     } catch (e) {
       this.c.log.warn(`an ablation report was not restored after the reload: ${errorMessage(e)}`);
-      panel.dispose();
+      showRestoreFailure(panel, 'ablation report', errorMessage(e), 'Run Chronos Lens: Run Ablation… again, or open another stored run from a report.');
       return;
     }
     this.c.ablationPanels.add(

@@ -26,7 +26,7 @@ import { readSettings, SECTION, type Settings } from './lib/settings';
 import { ignoredWorkspaceSettings, restrictedModeMessage, trustAwareGetter, type SettingsFile } from './lib/trust';
 import { clearModelCache, graphCacheRoot } from './model-cache';
 import { selectModel, showModelInfo } from './model-picker';
-import { ABLATION_VIEW_TYPE, AblationPanel, MOSAIC_VIEW_TYPE, MosaicPanel, type MosaicActions, type MosaicPanelState, type PanelDeps, type PanelView, type ViewPanel } from './panels';
+import { ABLATION_VIEW_TYPE, AblationPanel, MOSAIC_VIEW_TYPE, MosaicPanel, showRestoreFailure, type MosaicActions, type MosaicPanelState, type PanelDeps, type PanelView, type ViewPanel } from './panels';
 import { SERIES_VIEW_MISSING, type SeriesViewHook } from './series-hook';
 import { ModelStatusBar } from './status';
 import { csvTargetFor, JobRegistry, pickCsvUri, registerCommand, reportError, withCancellableProgress } from './ui';
@@ -264,7 +264,7 @@ export class Controller implements vscode.Disposable {
       saved = await this.mosaicStore.load(target.panelId);
     } catch (e) {
       this.log.warn(`a mosaic panel was not restored after the reload: ${errorMessage(e)}`);
-      panel.dispose();
+      showRestoreFailure(panel, 'mosaic', errorMessage(e), 'Run Chronos Lens: Compute Induction Mosaic again to see it.');
       return;
     }
     const existing = this.mosaicPanels.get(saved.key);

@@ -22,7 +22,7 @@ import {
   type ValidationContext,
 } from '../protocol';
 import { exportBytes, writeFileAtomic } from './lib/files';
-import { webviewHtml } from './lib/html';
+import { messageHtml, webviewHtml } from './lib/html';
 import { PanelRouter, type NotificationOf, type RequestContext } from './lib/router';
 import type { StoredRun } from './lib/run-store';
 
@@ -256,6 +256,15 @@ export abstract class ViewPanel<V extends PanelView> {
   dispose(): void {
     this.panel.dispose();
   }
+}
+
+/**
+ * A panel VS Code restored after a reload whose contents cannot come back: it stays open and says why
+ * (no script runs in it) until the user closes it.
+ */
+export function showRestoreFailure(panel: vscode.WebviewPanel, what: string, reason: string, again: string): void {
+  panel.webview.options = { enableScripts: false, enableCommandUris: false, enableForms: false, localResourceRoots: [] };
+  panel.webview.html = messageHtml({ title: panel.title, heading: `This ${what} could not be restored`, text: `${reason}. ${again}` });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -101,3 +101,23 @@ export function webviewHtml(o: PageOptions): string {
 </html>
 `;
 }
+
+/**
+ * A page with no script at all (CSP `default-src 'none'`): a heading and a paragraph, for a panel that has
+ * nothing else to show, such as one VS Code restored after a reload whose saved contents are gone.
+ */
+export function messageHtml(o: { title: string; heading: string; text: string }): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="default-src 'none'">
+  <title>${escapeHtml(o.title)}</title>
+</head>
+<body>
+  <h2>${escapeHtml(o.heading)}</h2>
+  <p>${escapeHtml(o.text)}</p>
+</body>
+</html>
+`;
+}

@@ -1,7 +1,7 @@
 /** The webview host page: strict CSP with a nonce, the view's bundle, the initial state as inert JSON. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { contentSecurityPolicy, escapeHtml, initialStateJson, INITIAL_STATE_ID, makeNonce, VIEW_TAGS, webviewHtml } from '../../../extension/lib/html';
+import { contentSecurityPolicy, escapeHtml, initialStateJson, INITIAL_STATE_ID, makeNonce, messageHtml, VIEW_TAGS, webviewHtml } from '../../../extension/lib/html';
 
 const CSP_SOURCE = 'https://*.vscode-cdn.net';
 const SCRIPT = 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/mosaic.js';
@@ -75,4 +75,13 @@ test('title and initial state cannot break out of their elements', () => {
   assert.deepEqual(JSON.parse(m[1]), state);
   assert.equal(escapeHtml(`a"b'c`), 'a&quot;b&#39;c');
   assert.equal(JSON.parse(initialStateJson({ x: NaN })).x, null);
+});
+
+test('a message page runs nothing and escapes its text', () => {
+  const html = messageHtml({ title: 'Mosaic · <x>', heading: 'This mosaic could not be restored', text: 'the saved mosaic panel 0123 is no longer stored (/s/<a>.json). Run it again.' });
+  assert.deepEqual([...cspOf(html)], [['default-src', ["'none'"]]]);
+  assert.doesNotMatch(html, /<script/i);
+  assert.match(html, /<title>Mosaic · &lt;x&gt;<\/title>/);
+  assert.match(html, /<h2>This mosaic could not be restored<\/h2>/);
+  assert.match(html, /<p>the saved mosaic panel 0123 is no longer stored \(\/s\/&lt;a&gt;\.json\)\. Run it again\.<\/p>/);
 });
