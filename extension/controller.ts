@@ -12,6 +12,7 @@ import { ChronosLensError, errorMessage, isCancelled } from '../core/errors';
 import type { ChronosModel } from '../models/model';
 import { EXPORT_FORMATS, type ExportFormat, type ExportResponse } from '../protocol';
 import { AblationController } from './ablation';
+import type { ExportablePanel } from './figure-export';
 import { gpuStorageDir, installGpuSupportCommand, provisionGpu, removeGpuSupportCommand } from './gpu';
 import { HubAccess, redactingLog } from './hub';
 import { withFormatExtension } from './lib/files';
@@ -420,9 +421,10 @@ export class Controller implements vscode.Disposable {
    * an argument `"svg"` picks the format, `{ format, path }` also the file (no dialog).
    */
   async exportCurrentFigure(arg?: unknown): Promise<ExportResponse | undefined> {
-    const panel = this.currentPanel();
+    // the series view in the active tab, else the active (or most recently active) mosaic or ablation panel
+    const panel: ExportablePanel | undefined = this.#seriesView?.activeView?.() ?? this.currentPanel();
     if (!panel) {
-      void vscode.window.showInformationMessage('Chronos Lens: no figure is open. Compute an induction mosaic or run an ablation first.');
+      void vscode.window.showInformationMessage('Chronos Lens: no figure is open. Open a series view, compute an induction mosaic or run an ablation first.');
       return undefined;
     }
     const isFormat = (v: unknown): v is ExportFormat => typeof v === 'string' && (EXPORT_FORMATS as readonly string[]).includes(v);

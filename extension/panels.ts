@@ -2,18 +2,16 @@
  * Webview panels of the mosaic and the ablation report. Each panel hosts one view bundle
  * (dist/webview/<view>.js) under a strict CSP (lib/html.ts), with `localResourceRoots` limited to
  * dist/webview; everything the page posts goes through a PanelRouter (validated with the protocol's
- * validators); exports are saved through a save dialog and written atomically.
+ * validators); exports are saved by figure-export.ts.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AttentionKind, HeadRef, MosaicResult } from '../analysis/types';
-import { CancelledError, ChronosLensError } from '../core/errors';
 import {
   mosaicValidationContext,
   type AblationHostMessage,
   type AblationRunSummary,
   type ExportFormat,
-  type ExportMessage,
   type ExportResponse,
   type HostMessageOf,
   type MosaicHostMessage,
@@ -21,9 +19,9 @@ import {
   type ShowMosaicMessage,
   type ValidationContext,
 } from '../protocol';
-import { exportBytes, writeFileAtomic } from './lib/files';
+import { FigureExports, type ExportablePanel } from './figure-export';
 import { messageHtml, webviewHtml } from './lib/html';
-import { PanelRouter, type NotificationOf, type RequestContext } from './lib/router';
+import { PanelRouter, type NotificationOf } from './lib/router';
 import type { StoredRun } from './lib/run-store';
 
 export const MOSAIC_VIEW_TYPE = 'chronosLens.mosaic';
@@ -45,32 +43,17 @@ export interface PanelDeps {
   onDispose(p: ViewPanel<PanelView>): void;
 }
 
-const FORMAT_FILTERS: Record<ExportFormat, Record<string, string[]>> = {
-  svg: { 'SVG image': ['svg'] },
-  png: { 'PNG image': ['png'] },
-  json: { 'JSON (Plotly figure)': ['json'] },
-  csv: { 'CSV table': ['csv'] },
-};
-
-/** How long "Export Current Figure…" waits for the page to produce the file. */
-const EXPORT_PAGE_TIMEOUT_MS = 60_000;
-
 interface Waiter<T> {
   resolve(v: T): void;
   reject(e: Error): void;
 }
 
-interface ExportWaiter extends Waiter<ExportResponse> {
-  /** Save here instead of asking (Export Current Figure… with a path, for scripts). */
-  target?: vscode.Uri;
-}
-
-export abstract class ViewPanel<V extends PanelView> {
+export abstract class ViewPanel<V extends PanelView> implements ExportablePanel {
   readonly panel: vscode.WebviewPanel;
   readonly router: PanelRouter<V>;
   #ready = false;
   #readyWaiters: Waiter<void>[] = [];
-  #exportWaiters: ExportWaiter[] = [];
+  readonly #exports: FigureExports;
   #readyCount = 0;
   /** Messages posted to the page, newest last (kept short; for diagnostics and tests). */
   readonly posted: string[] = [];
@@ -95,6 +78,13 @@ export abstract class ViewPanel<V extends PanelView> {
     } else {
       this.panel = vscode.window.createWebviewPanel(viewType, title, { viewColumn: column, preserveFocus }, { ...options, retainContextWhenHidden: false });
     }
+    this.#exports = new FigureExports({
+      view,
+      log: deps.log,
+      folder: () => this.exportFolder(),
+      post: (m) => this.post(m as HostMessageOf<V>),
+      tie: (p) => this.router.tie(p),
+    });
     this.router = new PanelRouter<V>({
       view,
       post: (m) => {
@@ -105,7 +95,7 @@ export abstract class ViewPanel<V extends PanelView> {
       context: () => this.validationContext(),
       handlers: {
         notify: (m) => this.#notify(m),
-        export: (m, ctx) => this.#export(m, ctx),
+        export: (m, ctx) => this.#exports.handle(m, ctx),
       },
       log: (level, m) => deps.log[level](m),
     });
@@ -180,76 +170,18 @@ export abstract class ViewPanel<V extends PanelView> {
     await this.handle(m);
   }
 
-  async #export(m: ExportMessage, ctx: RequestContext): Promise<ExportResponse> {
-    const waiter = this.#exportWaiters.shift();
-    try {
-      const r = await this.#save(m, ctx, waiter?.target);
-      waiter?.resolve(r);
-      return r;
-    } catch (e) {
-      waiter?.reject(e as Error);
-      throw e;
-    }
-  }
-
-  async #save(m: ExportMessage, ctx: RequestContext, given?: vscode.Uri): Promise<ExportResponse> {
-    const folder = this.exportFolder();
-    const defaultUri = folder ? vscode.Uri.joinPath(folder, m.suggestedName) : undefined;
-    const target = given ?? (await vscode.window.showSaveDialog({ defaultUri, filters: FORMAT_FILTERS[m.format], title: `Export ${m.format.toUpperCase()}`, saveLabel: 'Export' }));
-    if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new CancelledError();
-    if (!target) return { saved: false };
-    const bytes = exportBytes(m.content);
-    if (target.scheme === 'file') {
-      await writeFileAtomic(target.fsPath, bytes);
-    } else {
-      // Another file system (remote, virtual): temporary file next to the target, then a rename.
-      const tmp = target.with({ path: path.posix.join(path.posix.dirname(target.path), `.${path.posix.basename(target.path)}.${Date.now().toString(36)}.tmp`) });
-      await vscode.workspace.fs.writeFile(tmp, bytes);
-      try {
-        await vscode.workspace.fs.rename(tmp, target, { overwrite: true });
-      } catch (e) {
-        await Promise.resolve(vscode.workspace.fs.delete(tmp)).catch(() => undefined);
-        throw e;
-      }
-    }
-    const where = target.scheme === 'file' ? target.fsPath : target.toString();
-    this.deps.log.info(`exported ${m.format.toUpperCase()} (${bytes.length} bytes) from the ${this.view} view to ${where}`);
-    return { saved: true, path: where };
-  }
-
   /**
    * "Export Current Figure…": asks the page for the figure in `format`; resolves once the page's export
    * request has been handled (saved, or the dialog cancelled).
    */
   requestExport(format: ExportFormat, target?: vscode.Uri): Promise<ExportResponse> {
-    const done = new Promise<ExportResponse>((resolve, reject) => {
-      const w: ExportWaiter = {
-        target,
-        resolve: (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      const timer = setTimeout(() => {
-        const i = this.#exportWaiters.indexOf(w);
-        if (i >= 0) this.#exportWaiters.splice(i, 1);
-        reject(new ChronosLensError('RUNTIME', `the ${this.view} view did not produce the ${format.toUpperCase()} figure within ${EXPORT_PAGE_TIMEOUT_MS / 1000} s`));
-      }, EXPORT_PAGE_TIMEOUT_MS);
-      this.#exportWaiters.push(w);
-    });
-    const tied = this.router.tie(done);
-    this.post({ type: 'requestExport', format } as HostMessageOf<V>);
-    return tied;
+    return this.#exports.request(format, target);
   }
 
   #disposed(): void {
     this.router.dispose();
     this.#readyWaiters.splice(0);
-    this.#exportWaiters.splice(0);
+    this.#exports.dispose();
     this.deps.onDispose(this as unknown as ViewPanel<PanelView>);
   }
 

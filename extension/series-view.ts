@@ -14,8 +14,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HeadRef, ModelSummary, MosaicResult } from '../analysis/types';
 import { CancelledError, ChronosLensError, errorMessage, isCancelled } from '../core/errors';
-import { seriesValidationContext, type HeadSelection, type InitSeriesMessage, type RequestMessage, type SeriesHostMessage } from '../protocol';
+import { seriesValidationContext, type ExportFormat, type ExportResponse, type HeadSelection, type InitSeriesMessage, type RequestMessage, type SeriesHostMessage } from '../protocol';
 import type { Controller } from './controller';
+import { FigureExports, type ExportablePanel } from './figure-export';
 import { webviewHtml } from './lib/html';
 import { PanelRouter, type NotificationOf, type RequestContext } from './lib/router';
 import { SeriesDocuments, type ColumnAnalysis, type DocumentSnapshot, type ModelRunner } from './lib/series-analysis';
@@ -77,11 +78,13 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-class SeriesSession {
+class SeriesSession implements ExportablePanel {
   readonly router: PanelRouter<'series'>;
   readonly posted: string[] = [];
   ready = false;
   readyCount = 0;
+  readonly #exports: FigureExports;
+  #readyWaiters: { resolve(): void; reject(e: Error): void }[] = [];
   column: string | undefined;
   selection: HeadSelection = { mode: 'head', layer: 0, head: 0 };
   snap: DocumentSnapshot | undefined;
@@ -108,6 +111,13 @@ class SeriesSession {
     this.#focusRow = opts.row;
     const root = vscode.Uri.joinPath(c.context.extensionUri, 'dist', 'webview');
     panel.webview.options = { enableScripts: true, enableCommandUris: false, enableForms: false, localResourceRoots: [root] };
+    this.#exports = new FigureExports({
+      view: 'series',
+      log: c.log,
+      folder: () => vscode.Uri.joinPath(document.uri, '..'),
+      post: (m) => this.router.post(m),
+      tie: (p) => this.router.tie(p),
+    });
     this.router = new PanelRouter<'series'>({
       view: 'series',
       post: (m) => {
@@ -118,7 +128,7 @@ class SeriesSession {
       context: () => (this.init ? seriesValidationContext(this.init.series, this.init.model) : {}),
       handlers: {
         notify: (m) => this.#notify(m),
-        export: () => Promise.reject(new ChronosLensError('BAD_INPUT', 'the series view does not export figures yet')),
+        export: (m, ctx) => this.#exports.handle(m, ctx),
         request: (m, ctx) => this.#request(m, ctx),
       },
       log: (level, m) => c.log[level](m),
@@ -147,6 +157,20 @@ class SeriesSession {
 
   post(m: SeriesHostMessage): void {
     this.router.post(m);
+  }
+
+  reveal(preserveFocus = false): void {
+    this.panel.reveal(undefined, preserveFocus);
+  }
+
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return this.router.tie(new Promise<void>((resolve, reject) => this.#readyWaiters.push({ resolve, reject })));
+  }
+
+  /** "Export Current Figure…" on this view: the page builds the figure, the host saves it. */
+  requestExport(format: ExportFormat, target?: vscode.Uri): Promise<ExportResponse> {
+    return this.#exports.request(format, target);
   }
 
   /** Applies options from outside (mosaic, hover link) to an open view. */
@@ -320,6 +344,7 @@ class SeriesSession {
           this.post(this.init);
           if (this.analysis?.lensNow && !this.init.forecast) this.post({ type: 'busy', busy: true, message: 'Forecasting…' });
         }
+        for (const w of this.#readyWaiters.splice(0)) w.resolve();
         return;
       case 'selectHead':
         this.selection = m.selection;
@@ -377,6 +402,8 @@ class SeriesSession {
     this.#disposed = true;
     clearTimeout(this.#timer);
     this.router.dispose();
+    this.#readyWaiters.splice(0);
+    this.#exports.dispose();
   }
 }
 
@@ -623,6 +650,11 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
 
   info(): SeriesViewInfo[] {
     return [...this.sessions].filter((s) => !s.disposed).map((s) => s.info());
+  }
+
+  /** The series view in the active editor tab, if one is (for "Export Current Figure…"). */
+  activeView(): ExportablePanel | undefined {
+    return [...this.sessions].find((s) => !s.disposed && s.panel.active);
   }
 
   dispose(): void {

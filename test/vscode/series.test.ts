@@ -2,8 +2,8 @@
  * The series view (issue 7) inside a real VS Code: the custom editor opens a sample CSV (its page
  * loads under the CSP, says ready, gets the series, then the attention, periodicity and forecast);
  * the CSV text editor's hover over a cell of the context window shows the token, the bin value, the
- * heads attending and the command links; edits to the document refresh the view, which never
- * writes the file; Open Series View and the hover's link reveal the open view.
+ * heads attending and the command links; Export Current Figure… writes the view's SVG, PNG, JSON and CSV;
+ * edits to the document refresh the view, which never writes the file; Open Series View and the hover's link reveal the open view.
  *
  * Model: the committed fixture checkpoint (t5-relu-v4096-f32) of the repository this suite was built
  * in, else the bundled model. CSV: hourly-load.csv of the workspace (the e2e harness copies samples/
@@ -78,6 +78,29 @@ suite('Chronos Lens series view in VS Code', () => {
     assert.ok(!info.posted.includes('error'), `no error banner (posted: ${info.posted.join(', ')})`);
     assert.equal(seriesTabs().length, 1);
     assert.equal(api.inspect.lastError(), errorBefore, 'opening the series view reported an error');
+
+    // Export Current Figure… on the active series view: the real page builds each file, the host writes it
+    const out = mkdtempSync(path.join(os.tmpdir(), 'chronos-lens-series-export-'));
+    for (const format of ['svg', 'png', 'json', 'csv'] as const) {
+      const r = (await vscode.commands.executeCommand('chronosLens.exportCurrentFigure', { format, path: path.join(out, `series.${format}`) })) as { saved: boolean; path?: string } | undefined;
+      assert.ok(r?.saved, `${format} saved (last error: ${api.inspect.lastError()})`);
+      assert.equal(r.path, path.join(out, `series.${format}`));
+    }
+    assert.deepEqual(readdirSync(out).sort(), ['series.csv', 'series.json', 'series.png', 'series.svg']);
+    assert.equal(readFileSync(path.join(out, 'series.png')).subarray(1, 4).toString('latin1'), 'PNG');
+    const svg = readFileSync(path.join(out, 'series.svg'), 'utf8');
+    assert.match(svg, /class="series-line"/);
+    assert.match(svg, /class="median"/, 'the forecast is in the SVG');
+    const fig = JSON.parse(readFileSync(path.join(out, 'series.json'), 'utf8')) as { data: { y: number[] }[]; layout: { meta: { model: string } } };
+    assert.equal(fig.data.length, 4, 'series, the band (2 traces) and the median');
+    assert.equal(fig.layout.meta.model, info.model);
+    const lines = readFileSync(path.join(out, 'series.csv'), 'utf8').trimEnd().split('\n');
+    assert.match(lines[0], /^row,(timestamp,)?load,forecast_mean,forecast_q0\.1,/);
+    const vi = lines[0].split(',').indexOf('load');
+    const forecastRows = lines.slice(1).filter((l) => l.split(',')[vi] === '');
+    assert.ok(forecastRows.length > 0 && lines.length - 1 - forecastRows.length > 0, `context and forecast rows (${lines.length - 1} rows)`);
+    assert.equal(Number(forecastRows[0].split(',')[0]), 672, 'the first forecast step follows the last row');
+    assert.equal(api.inspect.lastError(), errorBefore, 'exporting reported an error');
   });
 
   test('hover over a number of the context window in the text editor: token, bin value, heads, links', async () => {

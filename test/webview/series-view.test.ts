@@ -381,6 +381,66 @@ describe('cl-series-view in Chromium', { timeout: 180_000 }, () => {
     }
   });
 
+  test('export buttons post the figure (svg, png, json, csv) as shown, in the current theme; a host request gets the same', async () => {
+    const { v, host } = await openSeries({ theme: 'dark' });
+    try {
+      await hoverRow(v, start + 84);
+      await v.page.locator('cl-series-view .cl-series-overlay .highlights circle').first().waitFor();
+      const rows = series.index.filter((r) => r >= series.context.start && r < series.context.end).length;
+      const seen = new Set<unknown>();
+      for (const format of ['svg', 'png', 'json', 'csv'] as const) {
+        await v.page.locator(`cl-series-view cl-export-bar button[data-format="${format}"]`).click();
+        const m = (await v.waitForMessage('export', (x) => x.format === format)) as { requestId: string; suggestedName: string; content: { encoding: string; data: string } };
+        seen.add(m.requestId);
+        assert.equal(m.suggestedName, `series-${series.file.replace(/\.csv$/, '')}-Passengers.${format}`);
+        const data = m.content.data;
+        if (format === 'svg') {
+          assert.ok(data.startsWith('<?xml'), data.slice(0, 40));
+          assert.ok(!data.includes('var(--'), 'exported SVG has concrete colours');
+          assert.ok(data.includes('fill: rgb(31, 31, 31)') || data.includes('fill: #1f1f1f'), 'exported in the dark theme');
+          assert.match(data, /class="series-line"/);
+          assert.match(data, /class="median"/, 'the forecast is drawn');
+          assert.match(data, new RegExp(`class="hover"[^>]*data-row="${start + 84}"`), 'the hovered point is drawn');
+          assert.match(data, /class="highlights"/);
+        } else if (format === 'png') {
+          const png = Buffer.from(data, 'base64');
+          assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
+          assert.ok(png.readUInt32BE(16) > 1000, 'rendered at 2×');
+        } else if (format === 'json') {
+          const fig = JSON.parse(data) as { data: { name: string; x: unknown[]; y: number[] }[]; layout: { meta: { model: string } } };
+          assert.equal(fig.data.length, 4);
+          assert.deepEqual(fig.data[0].y, series.values);
+          assert.deepEqual(fig.data[0].x, series.timestamps, 'x is the timestamps');
+          assert.deepEqual(fig.data[3].y, forecast.quantiles[4], 'the median line');
+          assert.deepEqual(fig.data[3].x, forecast.timestamps);
+          assert.equal(fig.layout.meta.model, forecast.model.name);
+        } else {
+          const lines = data.trimEnd().split('\n');
+          assert.equal(lines[0], 'row,timestamp,#Passengers,forecast_mean,forecast_q0.1,forecast_q0.2,forecast_q0.3,forecast_q0.4,forecast_q0.5,forecast_q0.6,forecast_q0.7,forecast_q0.8,forecast_q0.9');
+          assert.equal(lines.length, 1 + rows + forecast.mean.length, 'every context row, then every forecast step');
+          const i = series.index.indexOf(series.context.start);
+          assert.equal(lines[1], `${series.context.start},${series.timestamps?.[i]},${series.values[i]},,,,,,,,,,`);
+          const last = lines[lines.length - 1].split(',');
+          assert.equal(Number(last[0]), series.totalRows + forecast.mean.length - 1);
+          assert.equal(Number(last[4 + 8]), forecast.quantiles[8][forecast.mean.length - 1]);
+        }
+        await v.send({ type: 'response', requestId: m.requestId, ok: true, result: { saved: true, path: `/tmp/${m.suggestedName}` } });
+        await v.page.waitForFunction(
+          (name) => document.querySelector('cl-series-view')?.shadowRoot?.querySelector('cl-export-bar')?.shadowRoot?.querySelector('.status')?.textContent === `Saved /tmp/${name}`,
+          m.suggestedName,
+        );
+      }
+      // "Export Current Figure…": the host asks, the page answers with the same kind of export
+      await v.send({ type: 'requestExport', format: 'csv' });
+      const m = (await v.waitForMessage('export', (x) => x.format === 'csv' && !seen.has(x.requestId))) as { requestId: string; content: { data: string } };
+      assert.equal(m.content.data.trimEnd().split('\n').length, 1 + rows + forecast.mean.length);
+      await assertClean(v);
+    } finally {
+      host.stop();
+      await v.close();
+    }
+  });
+
   for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     test(`${theme} theme: no CSP violation; screenshot`, async () => {
       const { v, host } = await openSeries({ theme });

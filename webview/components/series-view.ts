@@ -25,8 +25,11 @@
  * Events (bubbling, composed)
  *   cl-select-head { selection }   cl-select-column { column }   cl-reveal-row { row }
  *   cl-view-state { hover, pinned, domain }   cl-dismiss-notice
+ *   cl-export { format, suggestedName, content }   (the export bar; the page script saves it through the host)
  * Methods
  *   setHover(hover | undefined, pinned?), hover, domain, setDomain(d), lensCacheSize
+ *   exportFigure(format): the chart as shown (SVG, PNG), a Plotly figure (JSON), the context window and the
+ *   forecast (CSV)
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { ForecastResult, LayerHead, ModelSummary, MosaicKind, MosaicResult, PeriodicityResult } from '../../analysis/types';
@@ -52,10 +55,15 @@ import {
   type Points,
 } from '../render/series-view';
 import './banner';
-import { ensureThemeCss } from './browser-export';
+import type { ExportContent, ExportFormat } from '../../protocol/common';
+import { seriesExportText, seriesFileName } from '../render/exports';
+import type { SeriesFigure } from '../render/figure-data';
+import { resolveTheme } from '../render/resolve-theme';
+import { ensureThemeCss, svgToPngBase64 } from './browser-export';
+import './export-bar';
 import './head-grid';
 import { baseStyles } from './styles';
-import type { Notice } from './types';
+import type { ExportDetail, Notice } from './types';
 
 export interface LensRequest {
   kind: 'encoder' | 'cross';
@@ -77,6 +85,7 @@ export const SPARK_BINS = 48;
 /** Lens answers kept in the page. */
 export const LENS_CACHE_SIZE = 400;
 const CHART_HEIGHT = 300;
+const EXPORT_FORMATS: ExportFormat[] = ['svg', 'png', 'json', 'csv'];
 const STRIP_HEIGHT = 58;
 /** Side panel width (head grid) when there is room beside the chart. */
 const SIDE_WIDTH = 420;
@@ -106,6 +115,8 @@ export class ClSeriesView extends LitElement {
     periodicity: { attribute: false },
     selection: { attribute: false },
     notice: { attribute: false },
+    exportBusy: { type: Boolean },
+    exportStatus: { type: String },
     fetchLens: { attribute: false },
     fetchRange: { attribute: false },
     _hover: { state: true },
@@ -331,9 +342,9 @@ export class ClSeriesView extends LitElement {
   declare periodicity: PeriodicityResult | null | undefined;
   declare selection: HeadSelection;
   declare notice: Notice | undefined;
-  /** For the shared page chrome (bootstrap.ts); the series view has no export bar yet. */
-  exportBusy = false;
-  exportStatus = '';
+  /** Set by the shared page chrome (bootstrap.ts) while an export is saved, and what happened. */
+  declare exportBusy: boolean;
+  declare exportStatus: string;
   declare fetchLens: LensFetcher | undefined;
   declare fetchRange: RangeFetcher | undefined;
   declare _hover: SeriesHover | undefined;
@@ -372,6 +383,8 @@ export class ClSeriesView extends LitElement {
     this.periodicity = undefined;
     this.selection = { mode: 'head', layer: 0, head: 0 };
     this.notice = undefined;
+    this.exportBusy = false;
+    this.exportStatus = '';
     this.fetchLens = undefined;
     this.fetchRange = undefined;
     this._hover = undefined;
@@ -1038,6 +1051,33 @@ export class ClSeriesView extends LitElement {
     return html`<div class="note"><strong>${headId(sel)}</strong> in the latest mosaic (${this.mosaic.protocol.source === 'series' ? 'data-driven' : 'reference protocol'}):${line('encoder')}${line('cross')}</div>`;
   }
 
+  // ---- export ----------------------------------------------------------------------------
+
+  /** The figure in a format: the chart as shown (zoom, forecast fan, the hovered point), in the current theme's colours. */
+  async exportFigure(format: ExportFormat): Promise<{ suggestedName: string; content: ExportContent }> {
+    const s = this.series;
+    if (!s) throw new Error('There is no series to export yet.');
+    const p = this.#points();
+    const fig: SeriesFigure = { file: s.file, column: s.column, index: p.index, values: p.values, timestamps: p.timestamps, totalRows: s.totalRows, context: s.context };
+    if (this.forecast) fig.forecast = this.forecast;
+    const lens = this._lens?.response;
+    const w = this.#wanted();
+    const highlights = lens && w && this._lens?.key === w.key ? { sameToken: lens.sameToken.map((q) => s.context.start + q), nextToken: lens.nextToken.map((q) => s.context.start + q) } : undefined;
+    const opts = { document: this.ownerDocument, theme: resolveTheme(this), width: this.#chartWidth(), height: CHART_HEIGHT, chart: { xDomain: this._domain, hover: this._hover, highlights } };
+    const suggestedName = seriesFileName(s, format);
+    if (format === 'png') return { suggestedName, content: { encoding: 'base64', data: await svgToPngBase64(seriesExportText(fig, 'svg', opts), this.ownerDocument) } };
+    return { suggestedName, content: { encoding: 'utf8', data: seriesExportText(fig, format, opts) } };
+  }
+
+  async #onExportClick(format: ExportFormat): Promise<void> {
+    try {
+      const { suggestedName, content } = await this.exportFigure(format);
+      this.dispatchEvent(new CustomEvent<ExportDetail>('cl-export', { detail: { format, suggestedName, content }, bubbles: true, composed: true }));
+    } catch (err) {
+      this.notice = { kind: 'error', message: (err as Error).message };
+    }
+  }
+
   override render() {
     const notice = this.notice
       ? html`<cl-banner
@@ -1095,6 +1135,7 @@ export class ClSeriesView extends LitElement {
           <h1>${s.file} · ${s.column}</h1>
           <div class="subtitle muted">${subtitle.join(' · ')}</div>
         </div>
+        <cl-export-bar .formats=${EXPORT_FORMATS} .status=${this.exportStatus} ?busy=${this.exportBusy} @cl-export-click=${(e: CustomEvent<{ format: ExportFormat }>) => void this.#onExportClick(e.detail.format)}></cl-export-bar>
         <label class="field">Column
           <select aria-label="Column" .value=${s.column} @change=${(e: Event) => this.dispatchEvent(new CustomEvent('cl-select-column', { detail: { column: (e.target as HTMLSelectElement).value }, bubbles: true, composed: true }))}>
             ${s.columns.map((c) => html`<option value=${c} ?selected=${c === s.column}>${c}</option>`)}

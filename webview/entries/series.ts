@@ -64,7 +64,10 @@ function apply(m: SeriesHostMessage): void {
       view.focusRow(m.row);
       break;
     case 'requestExport':
-      view.notice = { kind: 'info', message: 'The series view has no figure export yet; use the mosaic or ablation views.' };
+      void view.exportFigure(m.format).then(
+        ({ suggestedName, content }) => view.dispatchEvent(new CustomEvent('cl-export', { detail: { format: m.format, suggestedName, content } })),
+        (err: Error) => (view.notice = { kind: 'error', message: err.message }),
+      );
       break;
   }
 }

@@ -6,8 +6,9 @@
 import type { AblationResult, AttentionKind, HeadRef, MosaicResult } from '../../analysis/types';
 import { renderAblationFigureSvg } from './ablation';
 import { serializeSvg, type RenderTarget } from './dom';
-import { ablationCsv, ablationPlotlyFigure, mosaicCsv, mosaicPlotlyFigure, slug } from './figure-data';
+import { ablationCsv, ablationPlotlyFigure, mosaicCsv, mosaicPlotlyFigure, seriesCsv, seriesPlotlyFigure, slug, type SeriesFigure } from './figure-data';
 import { renderMosaicFigureSvg } from './mosaic';
+import { forecastFan, renderSeriesChart, type SeriesChartOptions } from './series';
 import type { ChartTheme } from './theme';
 
 export type TextFormat = 'svg' | 'json' | 'csv';
@@ -54,4 +55,31 @@ export function mosaicFileName(result: Pick<MosaicResult, 'model'>, format: stri
 
 export function ablationFileName(result: Pick<AblationResult, 'model' | 'method'>, format: string): string {
   return `${slug(`ablation-${result.model.name}-${result.method}`)}.${format}`;
+}
+
+export interface SeriesExportOptions extends RenderTarget {
+  theme: ChartTheme;
+  width?: number;
+  height?: number;
+  /** SVG: what the view shows (zoom, the hovered point and its highlights). */
+  chart?: Pick<SeriesChartOptions, 'xDomain' | 'hover' | 'highlights'>;
+}
+
+/** The series view's figure: SVG as on screen (concrete colours, background), JSON (Plotly) and CSV of the context window and the forecast. */
+export function seriesExportText(f: SeriesFigure, format: TextFormat, opts: SeriesExportOptions): string {
+  switch (format) {
+    case 'svg': {
+      const data = { index: [...f.index], values: [...f.values], timestamps: f.timestamps ? [...f.timestamps] : undefined, context: f.context, ...(f.forecast ? { forecast: forecastFan(f.forecast, f.totalRows) } : {}) };
+      return serializeSvg(renderSeriesChart(data, { ...opts.chart, document: opts.document, theme: opts.theme, width: opts.width, height: opts.height, background: true, yLabel: f.column }));
+    }
+    case 'json':
+      return `${JSON.stringify(seriesPlotlyFigure(f), null, 1)}\n`;
+    case 'csv':
+      return seriesCsv(f);
+  }
+}
+
+/** "series-AirPassengers-Passengers.svg" */
+export function seriesFileName(f: Pick<SeriesFigure, 'file' | 'column'>, format: string): string {
+  return `${slug(['series', f.file.replace(/\.[^.]*$/, ''), f.column].map(slug).join('-'))}.${format}`;
 }

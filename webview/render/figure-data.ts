@@ -4,7 +4,7 @@
  * mosaics (two heatmaps sharing a colour axis, "Current token" / "Token to right", a dropdown
  * switching attention kinds), and CSV.
  */
-import type { AblationResult, AttentionKind, LayerHead, MosaicKind, MosaicResult } from '../../analysis/types';
+import type { AblationResult, AttentionKind, ForecastResult, LayerHead, MosaicKind, MosaicResult } from '../../analysis/types';
 import { controlStats } from './stats';
 import { KIND_LABEL, SIDE_LABEL, headId, metricLabel } from './format';
 
@@ -182,4 +182,92 @@ export function ablationCsv(result: AblationResult): string {
 /** A file-name-safe slug. */
 export function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'figure';
+}
+
+/** What the series view's figure exports are made of: the page's points, the context window and the forecast. */
+export interface SeriesFigure {
+  file: string;
+  column: string;
+  /** Displayed points: data-row index, value (null where missing), timestamp. */
+  index: readonly number[];
+  values: readonly (number | null)[];
+  timestamps?: readonly string[];
+  totalRows: number;
+  /** The model's context window, data rows [start, end). */
+  context: { start: number; end: number };
+  forecast?: Pick<ForecastResult, 'quantileLevels' | 'quantiles' | 'mean' | 'timestamps' | 'numSamples'> & { model: { name: string; hash?: string } };
+}
+
+function levelName(q: number): string {
+  return `q${Number(q.toFixed(4))}`;
+}
+
+/** The level closest to the median (the forecast line). */
+function medianLevel(levels: readonly number[]): number {
+  return levels.reduce((best, q, i) => (Math.abs(q - 0.5) < Math.abs(levels[best] - 0.5) ? i : best), 0);
+}
+
+/**
+ * The model's input and output as a table: every row of the context window (its exact values) and then
+ * one row per forecast step (row = totalRows + step) with the mean and each quantile.
+ */
+export function seriesCsv(f: SeriesFigure): string {
+  const levels = f.forecast?.quantileLevels ?? [];
+  const withTime = !!f.timestamps || !!f.forecast?.timestamps;
+  const header = ['row', ...(withTime ? ['timestamp'] : []), f.column, ...(f.forecast ? ['forecast_mean', ...levels.map((q) => `forecast_${levelName(q)}`)] : [])];
+  const lines = [csvLine(header)];
+  const empty = f.forecast ? ['', ...levels.map(() => '')] : [];
+  for (let i = 0; i < f.index.length; i++) {
+    const row = f.index[i];
+    if (row < f.context.start || row >= f.context.end) continue;
+    const v = f.values[i];
+    lines.push(csvLine([row, ...(withTime ? [f.timestamps?.[i] ?? ''] : []), v ?? '', ...empty]));
+  }
+  if (f.forecast) {
+    const fc = f.forecast;
+    for (let s = 0; s < fc.mean.length; s++) {
+      lines.push(csvLine([f.totalRows + s, ...(withTime ? [fc.timestamps?.[s] ?? ''] : []), '', fc.mean[s], ...levels.map((_, l) => fc.quantiles[l][s])]));
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The series as a Plotly figure: the column's points, the context window shaded, and the forecast as a
+ * band between the outer quantiles with the median line. x is the timestamp when every point has one,
+ * else the data row.
+ */
+export function seriesPlotlyFigure(f: SeriesFigure): PlotlyFigure {
+  const fc = f.forecast;
+  const steps = fc?.mean.length ?? 0;
+  const useTime = !!f.timestamps && f.timestamps.length === f.index.length && (!fc || (fc.timestamps?.length ?? 0) === steps);
+  const xs = useTime ? [...(f.timestamps as string[])] : [...f.index];
+  const fx = useTime ? [...(fc?.timestamps ?? [])] : Array.from({ length: steps }, (_, s) => f.totalRows + s);
+  const data: Record<string, unknown>[] = [{ type: 'scatter', mode: 'lines', name: f.column, x: xs, y: [...f.values], line: { color: '#1f77b4', width: 1.5 }, connectgaps: false }];
+  if (fc) {
+    const lo = 0;
+    const hi = fc.quantileLevels.length - 1;
+    const mid = medianLevel(fc.quantileLevels);
+    const band = `${Math.round(fc.quantileLevels[lo] * 100)}–${Math.round(fc.quantileLevels[hi] * 100)} %`;
+    data.push({ type: 'scatter', mode: 'lines', name: `forecast ${levelName(fc.quantileLevels[lo])}`, x: fx, y: fc.quantiles[lo], line: { width: 0, color: 'rgba(255,127,14,0)' }, showlegend: false, hoverinfo: 'skip' });
+    data.push({ type: 'scatter', mode: 'lines', name: `forecast ${band}`, x: fx, y: fc.quantiles[hi], fill: 'tonexty', fillcolor: 'rgba(255,127,14,0.25)', line: { width: 0, color: 'rgba(255,127,14,0)' } });
+    data.push({ type: 'scatter', mode: 'lines', name: `forecast median (${levelName(fc.quantileLevels[mid])})`, x: fx, y: fc.quantiles[mid], line: { color: '#ff7f0e', width: 2 } });
+  }
+  const ctxX = (row: number): number | string => {
+    if (!useTime) return row;
+    const i = f.index.indexOf(row);
+    return i >= 0 ? (f.timestamps as string[])[i] : row;
+  };
+  const layout: Record<string, unknown> = {
+    title: { text: `${f.file} · ${f.column}${fc ? ` – forecast by ${fc.model.name} (${fc.numSamples} samples)` : ''}` },
+    xaxis: { title: { text: useTime ? 'time' : 'row' } },
+    yaxis: { title: { text: f.column } },
+    shapes: [{ type: 'rect', xref: 'x', yref: 'paper', x0: ctxX(f.context.start), x1: ctxX(f.context.end - 1), y0: 0, y1: 1, fillcolor: 'rgba(127,127,127,0.12)', line: { width: 0 }, layer: 'below' }],
+    annotations: [{ xref: 'x', yref: 'paper', x: ctxX(f.context.start), y: 1, xanchor: 'left', yanchor: 'bottom', text: 'context window', showarrow: false }],
+    legend: { orientation: 'h', y: -0.15 },
+    width: 900,
+    height: 420,
+    meta: { tool: 'chronos-lens', file: f.file, column: f.column, totalRows: f.totalRows, context: f.context, ...(fc ? { model: fc.model.name, modelHash: fc.model.hash } : {}) },
+  };
+  return { data, layout };
 }

@@ -1,0 +1,122 @@
+/**
+ * Figure export for every webview (mosaic, ablation report, series view): the page builds the file
+ * (render/exports.ts, rasterised in the page for PNG) and posts an `export` request; here it is saved
+ * through a save dialog, or to the path "Export Current Figure…" was given, and written atomically.
+ * `request` is the host asking the page for its current figure ("Export Current Figure…").
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { CancelledError, ChronosLensError } from '../core/errors';
+import type { ExportFormat, ExportMessage, ExportResponse, ViewId } from '../protocol';
+import { exportBytes, writeFileAtomic } from './lib/files';
+import type { RequestContext } from './lib/router';
+
+const FORMAT_FILTERS: Record<ExportFormat, Record<string, string[]>> = {
+  svg: { 'SVG image': ['svg'] },
+  png: { 'PNG image': ['png'] },
+  json: { 'JSON (Plotly figure)': ['json'] },
+  csv: { 'CSV table': ['csv'] },
+};
+
+/** How long "Export Current Figure…" waits for the page to produce the file. */
+const EXPORT_PAGE_TIMEOUT_MS = 60_000;
+
+interface ExportWaiter {
+  resolve(v: ExportResponse): void;
+  reject(e: Error): void;
+  /** Save here instead of asking (Export Current Figure… with a path, for scripts). */
+  target?: vscode.Uri;
+}
+
+/** What "Export Current Figure…" needs of a panel. */
+export interface ExportablePanel {
+  readonly panel: vscode.WebviewPanel;
+  reveal(preserveFocus?: boolean): void;
+  whenReady(): Promise<void>;
+  requestExport(format: ExportFormat, target?: vscode.Uri): Promise<ExportResponse>;
+}
+
+export interface FigureExportOptions {
+  view: ViewId;
+  log: { info(m: string): void };
+  /** Where the save dialog starts. */
+  folder(): vscode.Uri | undefined;
+  /** Posts `requestExport` to the page. */
+  post(m: { type: 'requestExport'; format: ExportFormat }): boolean;
+  /** Ties a promise to the panel's life (rejected when it closes). */
+  tie<T>(p: Promise<T>): Promise<T>;
+}
+
+export class FigureExports {
+  #waiters: ExportWaiter[] = [];
+
+  constructor(private readonly o: FigureExportOptions) {}
+
+  /** The router's `export` handler: saves what the page built. */
+  async handle(m: ExportMessage, ctx: RequestContext): Promise<ExportResponse> {
+    const waiter = this.#waiters.shift();
+    try {
+      const r = await this.#save(m, ctx, waiter?.target);
+      waiter?.resolve(r);
+      return r;
+    } catch (e) {
+      waiter?.reject(e as Error);
+      throw e;
+    }
+  }
+
+  /** Asks the page for its figure in `format`; resolves once the page's export has been saved (or the dialog cancelled). */
+  request(format: ExportFormat, target?: vscode.Uri): Promise<ExportResponse> {
+    const done = new Promise<ExportResponse>((resolve, reject) => {
+      const w: ExportWaiter = {
+        target,
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        const i = this.#waiters.indexOf(w);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        reject(new ChronosLensError('RUNTIME', `the ${this.o.view} view did not produce the ${format.toUpperCase()} figure within ${EXPORT_PAGE_TIMEOUT_MS / 1000} s`));
+      }, EXPORT_PAGE_TIMEOUT_MS);
+      this.#waiters.push(w);
+    });
+    const tied = this.o.tie(done);
+    this.o.post({ type: 'requestExport', format });
+    return tied;
+  }
+
+  dispose(): void {
+    this.#waiters.splice(0);
+  }
+
+  async #save(m: ExportMessage, ctx: RequestContext, given?: vscode.Uri): Promise<ExportResponse> {
+    const folder = this.o.folder();
+    const defaultUri = folder ? vscode.Uri.joinPath(folder, m.suggestedName) : undefined;
+    const target = given ?? (await vscode.window.showSaveDialog({ defaultUri, filters: FORMAT_FILTERS[m.format], title: `Export ${m.format.toUpperCase()}`, saveLabel: 'Export' }));
+    if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new CancelledError();
+    if (!target) return { saved: false };
+    const bytes = exportBytes(m.content);
+    if (target.scheme === 'file') {
+      await writeFileAtomic(target.fsPath, bytes);
+    } else {
+      // Another file system (remote, virtual): temporary file next to the target, then a rename.
+      const tmp = target.with({ path: path.posix.join(path.posix.dirname(target.path), `.${path.posix.basename(target.path)}.${Date.now().toString(36)}.tmp`) });
+      await vscode.workspace.fs.writeFile(tmp, bytes);
+      try {
+        await vscode.workspace.fs.rename(tmp, target, { overwrite: true });
+      } catch (e) {
+        await Promise.resolve(vscode.workspace.fs.delete(tmp)).catch(() => undefined);
+        throw e;
+      }
+    }
+    const where = target.scheme === 'file' ? target.fsPath : target.toString();
+    this.o.log.info(`exported ${m.format.toUpperCase()} (${bytes.length} bytes) from the ${this.o.view} view to ${where}`);
+    return { saved: true, path: where };
+  }
+}
