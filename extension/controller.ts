@@ -241,10 +241,7 @@ export class Controller implements vscode.Disposable {
 
   #openMosaic(key: string, given: MosaicPanelState, opts: { column?: vscode.ViewColumn; preserveFocus?: boolean }): MosaicPanel {
     const state: MosaicPanelState = { ...given, panelId: mosaicPanelId(key) };
-    // The saved copy that brings the panel back after a window reload; failing to write it costs only that.
-    this.mosaicStore
-      .save({ key, variant: state.variant, title: state.title, result: state.result, ...(state.kind ? { kind: state.kind } : {}), ...(state.csv ? { csv: { uri: state.csv.uri.toString(), ...(state.csv.column !== undefined ? { column: state.csv.column } : {}) } } : {}) })
-      .catch((e: unknown) => this.log.warn(`the mosaic panel will not be restored after a reload: ${errorMessage(e)}`));
+    this.#saveMosaicPanel(key, state);
     const existing = this.mosaicPanels.get(key);
     if (existing && !existing.disposed) {
       existing.update(state);
@@ -254,6 +251,14 @@ export class Controller implements vscode.Disposable {
     const p = new MosaicPanel(this.panelDeps, this.#mosaicActions(), key, state, opts);
     this.mosaicPanels.set(key, p);
     return p;
+  }
+
+  /** The saved copy that brings the panel back after a window reload; failing to write it costs only that. */
+  #saveMosaicPanel(key: string, state: MosaicPanelState): void {
+    const csv = state.csv ? { uri: state.csv.uri.toString(), ...(state.csv.column !== undefined ? { column: state.csv.column } : {}) } : undefined;
+    this.mosaicStore
+      .save({ key, variant: state.variant, title: state.title, result: state.result, ...(state.kind ? { kind: state.kind } : {}), ...(csv ? { csv } : {}) })
+      .catch((e: unknown) => this.log.warn(`the mosaic panel will not be restored after a reload: ${errorMessage(e)}`));
   }
 
   /** A mosaic panel VS Code brings back after a window reload, from the id its page state names. */
@@ -288,26 +293,26 @@ export class Controller implements vscode.Disposable {
 
   #mosaicActions(): MosaicActions {
     return {
-        ablationSet: () => this.ablationSet(),
-        addToAblationSet: async (_panel, head) => {
-          const set = addHead(this.ablationSet(), head);
-          await this.setAblationSet(set);
-          vscode.window.setStatusBarMessage(`Chronos Lens: ablation set: ${describeHeads(set)}`, 5000);
-          this.log.info(`ablation set: ${describeHeads(set, 100)}`);
-        },
-        ablateHead: async (panel, head) => {
-          await this.ablation.runQuick([head], panel.state.csv?.uri);
-        },
-        showHeadOnSeries: async (panel, head) => {
-          const csv = panel.state.csv?.uri;
-          if (this.#seriesView && csv) {
-            await this.#seriesView.open(csv, { head, column: panel.state.csv?.column });
-            return;
-          }
-          const which = `${headId(head)} (${KIND_NAMES[head.kind]})`;
-          const msg = !csv ? `This mosaic is not tied to a CSV, so there is no series to show ${which} on.` : `${SERIES_VIEW_MISSING} (Head ${which} of ${panel.state.csv?.column ?? 'the series'}.)`;
-          void vscode.window.showInformationMessage(`Chronos Lens: ${msg}`);
-        },
+      ablationSet: () => this.ablationSet(),
+      addToAblationSet: async (_panel, head) => {
+        const set = addHead(this.ablationSet(), head);
+        await this.setAblationSet(set);
+        vscode.window.setStatusBarMessage(`Chronos Lens: ablation set: ${describeHeads(set)}`, 5000);
+        this.log.info(`ablation set: ${describeHeads(set, 100)}`);
+      },
+      ablateHead: async (panel, head) => {
+        await this.ablation.runQuick([head], panel.state.csv?.uri);
+      },
+      showHeadOnSeries: async (panel, head) => {
+        const csv = panel.state.csv?.uri;
+        if (this.#seriesView && csv) {
+          await this.#seriesView.open(csv, { head, column: panel.state.csv?.column });
+          return;
+        }
+        const which = `${headId(head)} (${KIND_NAMES[head.kind]})`;
+        const msg = !csv ? `This mosaic is not tied to a CSV, so there is no series to show ${which} on.` : `${SERIES_VIEW_MISSING} (Head ${which} of ${panel.state.csv?.column ?? 'the series'}.)`;
+        void vscode.window.showInformationMessage(`Chronos Lens: ${msg}`);
+      },
     };
   }
 
