@@ -91,6 +91,9 @@ def parse_args(argv=None):
     ap.add_argument("--layers", type=int, default=2, help="encoder layers = decoder layers")
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--d-kv", type=int, default=0, help="per-head size (0: d_model / heads)")
+    ap.add_argument("--rel-buckets", type=int, default=32,
+                    help="T5 relative_attention_num_buckets (the encoder's half per direction: exact distances below a quarter)")
+    ap.add_argument("--rel-max-distance", type=int, default=128, help="T5 relative_attention_max_distance")
     ap.add_argument("--context-length", type=int, default=256)
     ap.add_argument("--prediction-length", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-3)
@@ -163,8 +166,8 @@ def build_model(args):
         num_layers=args.layers,
         num_decoder_layers=args.layers,
         num_heads=args.heads,
-        relative_attention_num_buckets=32,
-        relative_attention_max_distance=128,
+        relative_attention_num_buckets=args.rel_buckets,
+        relative_attention_max_distance=args.rel_max_distance,
         dropout_rate=0.0,
         layer_norm_epsilon=1e-6,
         initializer_factor=1.0,
