@@ -1,13 +1,14 @@
 /** Shared start-up code of the webview entries (webview/entries/*). */
-import type { BusyMessage, ErrorMessage, ViewId } from '../protocol';
+import type { BusyMessage, ErrorMessage, ExportContent, ExportFormat, RequestExportMessage, ViewId } from '../protocol';
 import type { Notice, ExportDetail } from './components/types';
 import { HostConnection, HostRequestError } from './host';
 
-/** What every view component exposes for banners and the export bar. */
+/** What every view component exposes for banners, the export bar and the host's export requests. */
 export interface ViewChrome {
   notice: Notice | undefined;
   exportBusy: boolean;
   exportStatus: string;
+  exportFigure(format: ExportFormat): Promise<{ suggestedName: string; content: ExportContent }>;
 }
 
 /** The page's `<tag>` element, created in <body> if the host page has none. */
@@ -19,8 +20,11 @@ export function mountView<K extends keyof HTMLElementTagNameMap>(doc: Document, 
   return el;
 }
 
-/** Applies `busy` and `error` host messages to a view. Returns false for other messages. */
-export function applyChrome(view: ViewChrome, m: { type: string }): boolean {
+/**
+ * Applies `busy`, `error` and `requestExport` host messages to a view (an export request is answered with the
+ * view's figure, as a `cl-export` event that wireChrome saves). Returns false for other messages.
+ */
+export function applyChrome(view: ViewChrome & EventTarget, m: { type: string }): boolean {
   if (m.type === 'busy') {
     const b = m as BusyMessage;
     if (b.busy) view.notice = { kind: 'busy', message: b.message ?? 'Working…' };
@@ -30,6 +34,14 @@ export function applyChrome(view: ViewChrome, m: { type: string }): boolean {
   if (m.type === 'error') {
     const e = m as ErrorMessage;
     view.notice = { kind: 'error', message: e.message, detail: e.detail };
+    return true;
+  }
+  if (m.type === 'requestExport') {
+    const { format } = m as RequestExportMessage;
+    void view.exportFigure(format).then(
+      ({ suggestedName, content }) => view.dispatchEvent(new CustomEvent('cl-export', { detail: { format, suggestedName, content } })),
+      (err: Error) => (view.notice = { kind: 'error', message: err.message }),
+    );
     return true;
   }
   return false;

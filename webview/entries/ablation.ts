@@ -27,12 +27,6 @@ function apply(m: AblationHostMessage): void {
       if (view.notice?.kind === 'busy') view.notice = undefined;
       api.setState({ show: m });
       break;
-    case 'requestExport':
-      void view.exportFigure(m.format).then(
-        ({ suggestedName, content }) => view.dispatchEvent(new CustomEvent('cl-export', { detail: { format: m.format, suggestedName, content } })),
-        (err: Error) => (view.notice = { kind: 'error', message: err.message }),
-      );
-      break;
   }
 }
 

@@ -40,12 +40,6 @@ function apply(m: MosaicHostMessage): void {
         api.setState(state);
       }
       break;
-    case 'requestExport':
-      void view.exportFigure(m.format).then(
-        ({ suggestedName, content }) => view.dispatchEvent(new CustomEvent('cl-export', { detail: { format: m.format, suggestedName, content } })),
-        (err: Error) => (view.notice = { kind: 'error', message: err.message }),
-      );
-      break;
   }
 }
 

@@ -63,12 +63,6 @@ function apply(m: SeriesHostMessage): void {
     case 'focusRow':
       view.focusRow(m.row);
       break;
-    case 'requestExport':
-      void view.exportFigure(m.format).then(
-        ({ suggestedName, content }) => view.dispatchEvent(new CustomEvent('cl-export', { detail: { format: m.format, suggestedName, content } })),
-        (err: Error) => (view.notice = { kind: 'error', message: err.message }),
-      );
-      break;
   }
 }
 
