@@ -208,6 +208,10 @@ def read_series(file: str, column: str) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
+# period bands of the held-out periodic set (periods 4..48), for the breakdown in evaluation.json and the card
+PERIOD_BANDS = [(4, 8), (9, 13), (14, 25), (26, 48)]
+
+
 def evaluate_periodic(pipeline, context_length: int, prediction_length: int, n: int = 100,
                       num_samples: int = 20, seed: int = 0, data_seed: int = PERIODIC_SEED):
     data = synth.periodic_eval_set(n, data_seed, context_length, prediction_length)
@@ -218,6 +222,15 @@ def evaluate_periodic(pipeline, context_length: int, prediction_length: int, n: 
         model_m.append(mase(fut, med, ctx, m))
         naive_m.append(mase(fut, seasonal_naive(ctx, prediction_length, m), ctx, m))
     model_m, naive_m = np.array(model_m), np.array(naive_m)
+    periods = np.array([d[2] for d in data])
+    by_period = []
+    for lo, hi in PERIOD_BANDS:
+        sel = (periods >= lo) & (periods <= hi)
+        if sel.any():
+            by_period.append({"periods": [lo, hi], "n_series": int(sel.sum()),
+                              "mase_model_median": float(np.median(model_m[sel])),
+                              "mase_seasonal_naive_median": float(np.median(naive_m[sel])),
+                              "share_series_model_better": float(np.mean(model_m[sel] < naive_m[sel]))})
     return {
         "n_series": n,
         "seed": data_seed,
@@ -229,6 +242,7 @@ def evaluate_periodic(pipeline, context_length: int, prediction_length: int, n: 
         "mase_seasonal_naive_median": float(np.median(naive_m)),
         "relative_mase_geomean": float(np.exp(np.mean(np.log(model_m / naive_m)))),
         "share_series_model_better": float(np.mean(model_m < naive_m)),
+        "by_period": by_period,
     }
 
 
