@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuilds models/chronos-t5-nano from scratch: train (three stages), evaluate (Python reference), ablate (our
+# Rebuilds models/chronos-t5-nano from scratch: train (four stages), evaluate (Python reference), ablate (our
 # engine), write the model card. Needs tools/.venv (tools/setup-venv.sh) and a built CLI (npm run build).
 # About 85 minutes of training on a 2-core machine, on two torch threads (stages 1 and 2 gave byte-identical weights
 # on one thread, 1.4-1.6x slower).
@@ -12,7 +12,7 @@
 # first 8 future values), so that the model learns where the context ends before its first forecast step.
 # Stage 3 (~21 min) continues at half the learning rate with 20 % short drift-parroting batches (5 % in stage 2).
 # After it all 8 cross-attention heads are induction heads that do the same job, so zero-ablating the top 3 hurts
-# no more than ablating 3 others. Stage 4 (~8 min) trains on noisy periodic series only, with no copying task at
+# no more than ablating 3 others. Stage 4 (~6 min) trains on noisy periodic series only, with no copying task at
 # all: the copying that the forecasts do not need fades from most heads, and the ones that keep it are the ones
 # the induction loss depends on.
 # NANO_THREADS (default 2) goes to every stage, and NANO_DEVICE (cuda, cuda:N or auto) too when it is set, for a

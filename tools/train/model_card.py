@@ -215,20 +215,21 @@ def main(folder: str):
         for r in ev["real"]
     )
     start_loss = f", start batches {summ['final_loss_start']:.3f}" if summ.get("final_loss_start") is not None else ""
-    # the last stage may have had no short batches: its final short loss is then the last stage's that had some
-    short_at = next((i for i in range(len(stages), 0, -1) if stages[i - 1].get("final_loss_short") is not None), 0)
-    short_loss = (
-        f"short drift-parroting {stages[short_at - 1]['final_loss_short']:.3f}"
-        + (f" (end of stage {short_at}; no short batches after it)" if short_at != len(stages) else "")
-        if short_at else "short drift-parroting not trained"
-    )
+    # the last stage may have had no short batches: report the last stage's short loss that exists
+    with_short = [(i, st["final_loss_short"]) for i, st in enumerate(stages, 1) if st.get("final_loss_short") is not None]
+    if not with_short:
+        short_loss = "short drift-parroting not trained"
+    else:
+        short_at, loss = with_short[-1]
+        after = f" (end of stage {short_at}; no short batches after it)" if short_at != len(stages) else ""
+        short_loss = f"short drift-parroting {loss:.3f}{after}"
     last = stages[-1]["args"]
     no_copy_text = (
         f"\n\nThe last stage ({stages[-1]['steps_done']} steps) has no copying task at all: no short drift-parroting "
         "batches and no long parroting series. Before it, every cross-attention head was an induction head doing the same "
         "job, so zero-ablating the 3 with the highest scores hurt the induction loss no more than ablating 3 others "
-        "(in this build, stage 3's top 3 sat at the 45th percentile of the random sets). Without a copying task the copying that the forecasts "
-        "do not need fades from most heads; the heads that keep a high score are the ones the induction loss still "
+        "(the measurements are in `tools/train/train_nano.py`'s notes). Without a copying task the copying that the "
+        "forecasts do not need fades from most heads; the heads that keep a high score are the ones the induction loss still "
         "depends on (the ablation below). The price is a weaker copier: the induction loss of the whole model rose."
         if len(stages) > 1 and last["p_short"] == 0 and last["p_long_parrot"] == 0
         else ""
