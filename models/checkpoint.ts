@@ -6,10 +6,18 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChronosLensError } from '../core/errors';
+import { writeFileAtomic } from '../core/files';
 import { ModelConfig, T5Config, parseModelConfig } from './config';
+import { oneLine, quoted, readRegularText } from './files';
 import { SafetensorsFile, TensorInfo, isFloatDtype } from './safetensors';
+
+/** config.json of a real checkpoint is about 1 kB; anything this large is not one. */
+const MAX_CONFIG_BYTES = 4 << 20;
+/** model.safetensors.index.json lists one line per tensor (about 50 kB for chronos-t5-large). */
+const MAX_INDEX_BYTES = 64 << 20;
 
 export interface ExpectedTensor {
   /** Candidate names, in order of preference (the first present one is used). */
@@ -105,9 +113,10 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   const cfgPath = path.join(abs, 'config.json');
   let configText: string;
   try {
-    configText = await fsp.readFile(cfgPath, 'utf8');
-  } catch {
-    throw new ChronosLensError('NOT_FOUND', `${cfgPath} not found: a Chronos checkpoint folder needs config.json`);
+    configText = await readRegularText(cfgPath, { maxBytes: MAX_CONFIG_BYTES, code: 'BAD_CONFIG', what: 'a config.json' });
+  } catch (e) {
+    if (e instanceof ChronosLensError && e.code === 'NOT_FOUND') throw new ChronosLensError('NOT_FOUND', `${cfgPath} not found: a Chronos checkpoint folder needs config.json`);
+    throw e;
   }
   const config = parseModelConfig(configText, cfgPath);
 
@@ -119,17 +128,18 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     files = [single];
   } else if (await exists(index)) {
     let idx: unknown;
+    const indexText = await readRegularText(index, { maxBytes: MAX_INDEX_BYTES, what: 'a safetensors index' });
     try {
-      idx = JSON.parse(await fsp.readFile(index, 'utf8'));
+      idx = JSON.parse(indexText);
     } catch (e) {
-      throw new ChronosLensError('BAD_CHECKPOINT', `${index}: not valid JSON (${(e as Error).message})`);
+      throw new ChronosLensError('BAD_CHECKPOINT', `${index}: not valid JSON (${oneLine((e as Error).message)})`);
     }
-    const wm = (idx as { weight_map?: unknown })?.weight_map;
+    const wm = typeof idx === 'object' && idx !== null && Object.prototype.hasOwnProperty.call(idx, 'weight_map') ? (idx as { weight_map?: unknown }).weight_map : undefined;
     if (typeof wm !== 'object' || wm === null || Array.isArray(wm)) throw new ChronosLensError('BAD_CHECKPOINT', `${index}: expected a "weight_map" object mapping tensor names to shard files`);
     weightMap = new Map();
     for (const [k, v] of Object.entries(wm as Record<string, unknown>)) {
-      if (typeof v !== 'string' || v.includes('/') || v.includes('\\') || v === '..') {
-        throw new ChronosLensError('BAD_CHECKPOINT', `${index}: weight_map["${k}"] must be a shard file name in the same folder, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'string' || v.includes('/') || v.includes('\\') || v === '..' || v === '.' || v === '' || v.includes('\0')) {
+        throw new ChronosLensError('BAD_CHECKPOINT', `${index}: weight_map[${quoted(k)}] must be a shard file name in the same folder, got ${oneLine(JSON.stringify(v) ?? String(v), 80)}`);
       }
       weightMap.set(k, path.join(abs, v));
     }
@@ -152,7 +162,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
       const f = weightMap.get(name);
       if (!f) return undefined;
       const info = byFile.get(f)!.tensors.get(name);
-      if (!info) throw new ChronosLensError('BAD_CHECKPOINT', `${path.basename(index)} maps tensor "${name}" to ${path.basename(f)}, but that shard has no such tensor`);
+      if (!info) throw new ChronosLensError('BAD_CHECKPOINT', `${index} maps tensor ${quoted(name)} to ${oneLine(path.basename(f))}, but that shard has no such tensor`);
       return info;
     }
     return opened[0].tensors.get(name);
@@ -176,6 +186,14 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     if (!isFloatDtype(info.dtype)) throw new ChronosLensError('BAD_CHECKPOINT', `${info.file}: tensor "${info.name}" has dtype ${info.dtype}; expected F32, F16 or BF16`);
     tensors.set(exp.names[0], info);
     float32Bytes += exp.shape.reduce((a, d) => a * d, 1) * 4;
+  }
+  // The graph holds every weight as float32; one that cannot fit in this machine's memory is refused
+  // here, with the numbers, rather than by an out-of-memory abort halfway through building it.
+  if (float32Bytes > os.totalmem()) {
+    throw new ChronosLensError(
+      'BAD_CHECKPOINT',
+      `${abs}: the weights need ${(float32Bytes / 1e9).toFixed(1)} GB as float32, more than this machine's ${(os.totalmem() / 1e9).toFixed(1)} GB of memory`,
+    );
   }
 
   return {
@@ -205,11 +223,14 @@ export async function checkpointHash(ck: Checkpoint, memoFile?: string): Promise
   let memo: Record<string, string> = {};
   if (memoFile) {
     try {
-      memo = JSON.parse(await fsp.readFile(memoFile, 'utf8'));
+      // A memo that is not a regular file, too large or not JSON is ignored (and replaced below).
+      const parsed: unknown = JSON.parse(await readRegularText(memoFile, { maxBytes: 16 << 20 }));
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) memo = parsed as Record<string, string>;
     } catch {
       memo = {};
     }
-    if (typeof memo[key] === 'string') return memo[key];
+    const hit = Object.prototype.hasOwnProperty.call(memo, key) ? memo[key] : undefined;
+    if (typeof hit === 'string' && /^[0-9a-f]{64}$/.test(hit)) return hit;
   }
   const h = createHash('sha256');
   for (const p of parts) {
@@ -223,10 +244,11 @@ export async function checkpointHash(ck: Checkpoint, memoFile?: string): Promise
   const digest = h.digest('hex');
   if (memoFile) {
     memo[key] = digest;
-    await fsp.mkdir(path.dirname(memoFile), { recursive: true });
-    const tmp = `${memoFile}.${process.pid}.${Date.now()}.tmp`;
-    await fsp.writeFile(tmp, JSON.stringify(memo));
-    await fsp.rename(tmp, memoFile);
+    try {
+      await writeFileAtomic(memoFile, JSON.stringify(memo));
+    } catch {
+      // The memo only saves time; a cache folder that cannot be written is reported by the graph cache.
+    }
   }
   return digest;
 }

@@ -17,6 +17,7 @@ import { FloatTensor } from '../core/tensor';
 import { Checkpoint, checkpointHash, loadCheckpoint } from './checkpoint';
 import { ModelConfig } from './config';
 import { OrtSession, ProviderChoice, SessionConfig, createSession as createInlineSession, ortVersion } from './runtime/ort';
+import { GraphCache, Warn, defaultCacheDir } from './runtime/graph-cache';
 import { createWorkerSession } from './runtime/worker-session';
 import { AttentionKind, ForwardOutputs, GraphSpec, buildT5Graph, specKey } from './t5/graph';
 import { MeanScaleUniformBins } from './tokenizer';
@@ -35,6 +36,11 @@ export interface LoadOptions extends SessionConfig {
    * thread so the caller's event loop stays responsive during long runs (the VS Code extension host).
    */
   sessionHost?: 'inline' | 'worker';
+  /**
+   * Where one-line warnings go (a graph cache that cannot be used, a cached graph that failed its
+   * check and is rebuilt); default: stderr, as "chronos-lens: warning: ...".
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** A 2-D batch of token ids or mask values, row-major. */
@@ -141,17 +147,15 @@ export interface GraphTiming {
   fromCache: boolean;
 }
 
-/** The built-graph cache: `$XDG_CACHE_HOME/chronos-lens` (else ~/.cache/chronos-lens; %LOCALAPPDATA% on Windows). */
-export function defaultCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || (process.platform === 'win32' ? process.env.LOCALAPPDATA : undefined) || path.join(os.homedir(), '.cache');
-  return path.join(base || os.tmpdir(), 'chronos-lens');
-}
+export { defaultCacheDir };
 
 export class ChronosModel {
   readonly tokenizer: MeanScaleUniformBins;
   readonly timings: GraphTiming[] = [];
   private readonly sessions = new Map<string, Promise<OrtSession>>();
   private hashPromise?: Promise<string>;
+  private cachePromise?: Promise<GraphCache | null>;
+  private readonly warn: Warn;
   private lastProvider?: ProviderChoice;
   private disposed = false;
   private readonly noAblation: HeadAblation;
@@ -162,6 +166,7 @@ export class ChronosModel {
   ) {
     this.tokenizer = new MeanScaleUniformBins(checkpoint.config.chronos);
     this.noAblation = HeadAblation.none(checkpoint.config);
+    this.warn = options.onWarning ?? ((m) => process.stderr.write(`chronos-lens: warning: ${m}\n`));
   }
 
   static async load(dir: string, options: LoadOptions = {}): Promise<ChronosModel> {
@@ -186,12 +191,9 @@ export class ChronosModel {
     return this.options.cacheDir ?? null;
   }
 
-  /** sha256 of config.json and the weights (memoised on disk when a cache folder is set). */
+  /** sha256 of config.json and the weights (memoised on disk when a usable cache folder is set). */
   hash(): Promise<string> {
-    if (!this.hashPromise) {
-      const memo = this.options.cacheDir ? path.join(this.options.cacheDir, 'checkpoint-hashes.json') : undefined;
-      this.hashPromise = checkpointHash(this.checkpoint, memo);
-    }
+    if (!this.hashPromise) this.hashPromise = this.graphCache().then((c) => checkpointHash(this.checkpoint, c?.memoFile));
     return this.hashPromise;
   }
 
@@ -212,55 +214,50 @@ export class ChronosModel {
     return p;
   }
 
+  /** The disk cache, opened once (null when there is none, or when it cannot be used: see graph-cache.ts). */
+  private graphCache(): Promise<GraphCache | null> {
+    if (!this.cachePromise) {
+      const root = this.options.cacheDir;
+      this.cachePromise = root ? GraphCache.open(root, this.warn) : Promise.resolve(null);
+    }
+    return this.cachePromise;
+  }
+
   private async createSessionFor(spec: GraphSpec, key: string): Promise<OrtSession> {
     const cfg: SessionConfig = { provider: this.options.provider, threads: this.options.threads };
     const createSession = this.options.sessionHost === 'worker' ? createWorkerSession : createInlineSession;
     const large = this.checkpoint.float32Bytes > EXTERNAL_DATA_THRESHOLD;
     const t0 = performance.now();
     let session: OrtSession;
-    let fromCache = false;
     let buildMs = 0;
-    const cacheRoot = this.options.cacheDir;
-    if (cacheRoot) {
+    const cache = await this.graphCache();
+    if (cache) {
       const hash = await this.hash();
       const variant = createHash('sha256').update(`${key}|${BUILDER_VERSION}|${ortVersion()}`).digest('hex').slice(0, 16);
-      const dir = path.join(cacheRoot, 'graphs', `${hash.slice(0, 24)}-${variant}`);
-      const modelPath = path.join(dir, 'model.onnx');
-      let cached = false;
-      try {
-        await fsp.access(modelPath);
-        cached = true;
-      } catch {
-        cached = false;
-      }
-      if (!cached) {
-        const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-        await fsp.rm(tmp, { recursive: true, force: true });
-        const built = await buildT5Graph(this.checkpoint, spec).build({ externalData: large ? { dir: tmp } : undefined, producerVersion: BUILDER_VERSION });
-        if (built.bytes) {
-          await fsp.mkdir(tmp, { recursive: true });
-          await fsp.writeFile(path.join(tmp, 'model.onnx'), built.bytes);
-        }
-        await fsp.writeFile(path.join(tmp, 'info.json'), JSON.stringify({ model: this.name, checkpoint: this.checkpoint.dir, spec: key, builder: BUILDER_VERSION, ort: ortVersion(), created: new Date().toISOString() }, null, 1));
-        buildMs = performance.now() - t0;
+      const entry = `${hash.slice(0, 24)}-${variant}`;
+      const hit = await cache.load(entry, { external: large });
+      if (hit) {
+        const t1 = performance.now();
         try {
-          await fsp.rename(tmp, dir);
-        } catch {
-          // Another process won the race; use its copy.
-          await fsp.rm(tmp, { recursive: true, force: true });
-        }
-        if (built.bytes && !large) {
-          const t1 = performance.now();
-          session = await createSession({ bytes: built.bytes }, cfg);
-          this.record(key, buildMs, performance.now() - t1, false, session);
+          session = await createSession(hit, cfg);
+          this.record(key, 0, performance.now() - t1, true, session);
           return session;
+        } catch (e) {
+          // Verified bytes ORT still refuses (another ORT build wrote them?): rebuild rather than fail for good.
+          if (!(e instanceof ChronosLensError) || e.code !== 'RUNTIME') throw e;
+          await cache.discard(entry, `could not be loaded by ONNX Runtime (${e.message})`);
         }
-      } else {
-        fromCache = true;
       }
+      const t0b = performance.now();
+      const info = { model: this.name, checkpoint: this.checkpoint.dir, spec: key, builder: BUILDER_VERSION, ort: ortVersion(), created: new Date().toISOString() };
+      const stored = await cache.store(entry, async (tmp) => {
+        const built = await buildT5Graph(this.checkpoint, spec).build({ externalData: large ? { dir: tmp } : undefined, producerVersion: BUILDER_VERSION });
+        return { bytes: built.bytes };
+      }, info);
+      buildMs = performance.now() - t0b;
       const t1 = performance.now();
-      session = await createSession({ path: modelPath }, cfg);
-      this.record(key, buildMs, performance.now() - t1, fromCache, session);
+      session = await createSession(stored, cfg);
+      this.record(key, buildMs, performance.now() - t1, false, session);
       return session;
     }
     // No disk cache: bytes in memory, or a temporary folder for external data.

@@ -6,8 +6,9 @@
 import * as fs from 'node:fs';
 import { ChronosLensError } from '../../core/errors';
 import { checkCudaRuntime, defaultGpuStorageDir, gpuSupportStatus, installGpuSupport, removeGpuSupport } from '../../core/gpu';
-import { clearDir, dirSize, downloadModel, findHubToken, formatBytes, isValidRepoId, KNOWN_MODELS, resolveHubSettings, scanCache, type CachedCheckpoint } from '../../core/hub';
+import { dirSize, downloadModel, findHubToken, formatBytes, isValidRepoId, KNOWN_MODELS, resolveHubSettings, scanCache, type CachedCheckpoint } from '../../core/hub';
 import { defaultCacheDir } from '../../models/model';
+import { clearGraphCache } from '../../models/runtime/graph-cache';
 import { CliIO, bundledModelDir, parse, printJson } from '../common';
 import { downloadProgress } from '../model-source';
 
@@ -23,7 +24,8 @@ export const usage = `chronos-lens models <list|download|cache|gpu> [options]
       names, or the file huggingface-cli login writes).
   models cache [--clear] [--cache-dir DIR] [--json]
       Size of Chronos Lens' cache of built ONNX graphs ($XDG_CACHE_HOME/chronos-lens, else
-      ~/.cache/chronos-lens); --clear empties it.
+      ~/.cache/chronos-lens); --clear deletes the graphs and hashes it holds (only in a folder
+      that carries the cache's .chronos-lens-cache marker; any other folder is refused).
   models gpu [--status | --install [--force] | --remove] [--dir DIR] [--nuget-index URL] [--json]
       ONNX Runtime's CUDA execution provider for onnxruntime-node (Linux x64; CUDA 12.x and cuDNN 9.x
       must be installed): --install downloads Microsoft.ML.OnnxRuntime.Gpu.Linux for the bundled
@@ -148,9 +150,11 @@ async function cache(argv: string[], io: CliIO): Promise<number> {
   }
   const dir = values['cache-dir'] ?? defaultCacheDir();
   if (values.clear) {
-    const freed = await clearDir(dir);
-    if (values.json) printJson(io, { path: dir, cleared: true, freedBytes: freed.bytes, files: freed.files });
-    else io.stdout.write(`Cleared ${dir}: ${formatBytes(freed.bytes)} in ${freed.files} files freed.\n`);
+    // Deletes only what the graph cache wrote, and only in a folder carrying its marker (graph-cache.ts).
+    const freed = await clearGraphCache(dir);
+    const kept = freed.kept ? ` (${freed.kept} other entries in ${freed.dir}/graphs left alone)` : '';
+    if (values.json) printJson(io, { path: freed.dir, cleared: true, freedBytes: freed.bytes, files: freed.files, keptEntries: freed.kept });
+    else io.stdout.write(`Cleared ${freed.dir}: ${formatBytes(freed.bytes)} in ${freed.files} files freed${kept}.\n`);
     return 0;
   }
   const all = await dirSize(dir);

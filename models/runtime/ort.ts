@@ -5,7 +5,14 @@
  * Execution providers: ORT does not fall back by itself when a GPU provider cannot start, so we try
  * the requested provider and fall back to CPU, recording why (library missing, driver missing, out of
  * memory, ...). Intra-op threads default to the machine's cores with spinning off (so an idle session
- * does not burn CPU in the editor).
+ * does not burn CPU in the editor), and are capped (ORT aborts the whole process on absurd counts).
+ *
+ * Privacy: onnxruntime-node 1.2x+ on Linux and macOS starts Microsoft's telemetry client with every
+ * environment, which creates a device id and an event database under
+ * `$XDG_CACHE_HOME` or `~/.cache/Microsoft/DeveloperTools/.onnxruntime` (and may upload events). Its
+ * documented switch is the ORT_DISABLE_TELEMETRY environment variable, read by the native library when
+ * the environment is created, so it is set before the library is loaded, here and before the session
+ * worker starts. Chronos Lens sends no telemetry of its own.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,8 +29,18 @@ let ortModulePath = 'onnxruntime-node';
  * package (e.g. one with the CUDA provider libraries next to libonnxruntime, see core/gpu) can be used
  * instead of the bundled one.
  */
+/**
+ * Turns ONNX Runtime's telemetry off for this process. Assigning process.env on the main thread sets
+ * the real environment the native library reads (a worker's process.env is only a copy, hence the
+ * call before the worker is created as well).
+ */
+export function disableOrtTelemetry(): void {
+  process.env.ORT_DISABLE_TELEMETRY = '1';
+}
+
 function ort(): typeof Ort {
   if (!ortModule) {
+    disableOrtTelemetry();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     ortModule = require(ortModulePath) as typeof Ort;
     // Provider start-up failures are reported through ProviderChoice.fallbackReason; keep ORT's own
@@ -230,13 +247,38 @@ class NodeOrtSession implements OrtSession {
   }
 }
 
+function logicalCores(): number {
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+}
+
+/** The most intra-op threads a session may ask for: 4 x the logical cores (more only slows it down). */
+export function maxThreads(): number {
+  return 4 * logicalCores();
+}
+
+/**
+ * The intra-op thread count for a `threads` setting: 0 or absent = one per logical core; anything
+ * that is not a whole number from 0 to maxThreads() is a BAD_INPUT error (a huge count makes ORT abort
+ * the process instead of failing).
+ */
+export function resolveThreads(threads: number | undefined): number {
+  if (threads === undefined || threads === 0) return logicalCores();
+  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 0) {
+    throw new ChronosLensError('BAD_INPUT', `threads must be a whole number from 0 (one per logical core) to ${maxThreads()}, got ${String(threads).slice(0, 40)}`);
+  }
+  if (threads > maxThreads()) {
+    throw new ChronosLensError('BAD_INPUT', `threads ${threads} is more than ${maxThreads()} (4 x the ${logicalCores()} logical cores here); use at most ${maxThreads()}, or 0 for one per core`);
+  }
+  return threads;
+}
+
 /**
  * Creates a session from serialised model bytes or a model.onnx path (needed for external data).
  * Falls back to CPU when a GPU provider cannot start, recording the reason in `provider`.
  */
 export async function createSession(source: { bytes?: Uint8Array; path?: string }, cfg: SessionConfig = {}): Promise<OrtSession> {
   const requested = cfg.provider ?? 'auto';
-  const threads = cfg.threads && cfg.threads > 0 ? Math.floor(cfg.threads) : Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const threads = resolveThreads(cfg.threads);
   const open = (p: ProviderName) => {
     const opts = sessionOptions(p, threads);
     if (source.path) return ort().InferenceSession.create(source.path, opts);

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ChronosLensError, ErrorCode } from '../../core/errors';
-import { Feed, Fetched, OrtSession, ProviderChoice, SessionConfig, ortPackageOverride, setOrtLoadedInWorker } from './ort';
+import { Feed, Fetched, OrtSession, ProviderChoice, SessionConfig, disableOrtTelemetry, ortPackageOverride, resolveThreads, setOrtLoadedInWorker } from './ort';
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -43,6 +43,7 @@ function getWorker(): Worker {
     worker = undefined;
   }
   if (!worker) {
+    disableOrtTelemetry();
     const script = ortWorkerScript();
     // Under tsx (tests, development) the worker registers tsx's CommonJS hook before loading the .ts file.
     const w = script.endsWith('.ts')
@@ -56,7 +57,7 @@ function getWorker(): Worker {
       if (pending.size === 0) w.unref();
       if (m.ok) p.resolve(m.result);
       else {
-        const err = new ChronosLensError(m.error?.code ?? 'RUNTIME', m.error?.message ?? 'ONNX Runtime worker failed');
+        const err = new ChronosLensError(m.error?.code ?? 'RUNTIME', (m.error?.message ?? 'ONNX Runtime worker failed').split('\n')[0]);
         if (m.error?.stack) err.stack = m.error.stack;
         p.reject(err);
       }
@@ -118,6 +119,7 @@ class WorkerOrtSession implements OrtSession {
 
 /** Creates a session in the worker thread (same contract as createSession). */
 export async function createWorkerSession(source: { bytes?: Uint8Array; path?: string }, cfg: SessionConfig = {}): Promise<OrtSession> {
+  resolveThreads(cfg.threads); // refused here already, before a worker starts
   const r = await call<{ session: number; inputNames: string[]; outputNames: string[]; provider: ProviderChoice }>({ type: 'create', source, cfg });
   liveSessions++;
   setOrtLoadedInWorker(true);
