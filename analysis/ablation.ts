@@ -239,7 +239,7 @@ export interface SeriesEvalOptions {
   quantileLevels?: number[];
 }
 
-interface PreparedSeries {
+export interface PreparedSeries {
   context: Float64Array;
   actual: Float64Array;
   heldOut: number;
@@ -249,7 +249,7 @@ interface PreparedSeries {
   seed: number;
 }
 
-function prepareSeries(model: ChronosModel, s: SeriesEvalOptions): PreparedSeries {
+export function prepareSeries(model: ChronosModel, s: SeriesEvalOptions): PreparedSeries {
   const n = s.values.length;
   const H = checkInt('held-out points', s.heldOut ?? model.config.chronos.predictionLength, 1, 100000);
   const label = `${s.file}${s.column ? ` column "${s.column}"` : ''}`;
@@ -264,7 +264,7 @@ function prepareSeries(model: ChronosModel, s: SeriesEvalOptions): PreparedSerie
   return { context, actual, heldOut: H, period, levels: s.quantileLevels ?? DEFAULT_QUANTILE_LEVELS, numSamples: s.numSamples, seed: s.seed ?? 0 };
 }
 
-async function seriesMetrics(model: ChronosModel, p: PreparedSeries, ablation: HeadAblation | undefined, ctl: RunControl): Promise<{ mase: number; wql: number; mae_median: number }> {
+export async function seriesMetrics(model: ChronosModel, p: PreparedSeries, ablation: HeadAblation | undefined, ctl: RunControl): Promise<{ mase: number; wql: number; mae_median: number }> {
   const f = await forecast(model, p.context, { predictionLength: p.heldOut, numSamples: p.numSamples, seed: p.seed, quantileLevels: p.levels, ablation, signal: ctl.signal, onProgress: ctl.onProgress });
   const median = Array.from({ length: p.heldOut }, (_, t) => quantileLinear(f.samples.map((x) => x[t]), 0.5));
   return { mase: mase(p.actual, median, p.context, p.period), wql: wql(p.actual, f.quantiles, p.levels), mae_median: mae(p.actual, median) };

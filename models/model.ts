@@ -23,7 +23,7 @@ import { AttentionKind, ForwardOutputs, GraphSpec, buildT5Graph, specKey } from 
 import { MeanScaleUniformBins } from './tokenizer';
 
 /** Bump whenever the graphs built for a checkpoint change, so cached graphs are rebuilt. */
-export const BUILDER_VERSION = '1';
+export const BUILDER_VERSION = '2';
 
 /** Above this many weight bytes, graphs are written with ONNX external data (protobuf's 2 GB limit). */
 export const EXTERNAL_DATA_THRESHOLD = 1_500_000_000;
@@ -80,6 +80,24 @@ export class HeadAblation {
     const rp = (k: AttentionKind) => new Float32Array(layers[k] * heads * dKv);
     this.mask = { encoder: mk('encoder'), decoder: mk('decoder'), cross: mk('cross') };
     this.repl = { encoder: rp('encoder'), decoder: rp('decoder'), cross: rp('cross') };
+    this.layerSkip = { encoder: new Float32Array(layers.encoder * 2), decoder: new Float32Array(layers.decoder * 3) };
+  }
+
+  /** Skipped sublayers (1 = skipped: the residual passes through): encoder [layers x (attention, ff)], decoder [layers x (self, cross, ff)]. */
+  readonly layerSkip: { encoder: Float32Array; decoder: Float32Array };
+
+  /** Skips a sublayer of a layer, or the whole layer ('all'): its residual update is dropped. */
+  skipLayer(stack: 'encoder' | 'decoder', layer: number, part: 'all' | 'attention' | 'self' | 'cross' | 'ff'): this {
+    const n = this.layers[stack];
+    if (!Number.isInteger(layer) || layer < 0 || layer >= n) throw new ChronosLensError('BAD_INPUT', `${stack} layer ${layer} does not exist (the model has ${n} ${stack} layers, numbered from 0)`);
+    const cols = stack === 'encoder' ? ['attention', 'ff'] : ['self', 'cross', 'ff'];
+    const parts = part === 'all' ? cols : stack === 'decoder' && part === 'attention' ? ['self', 'cross'] : stack === 'encoder' && part === 'self' ? ['attention'] : [part];
+    for (const p of parts) {
+      const j = cols.indexOf(p);
+      if (j < 0) throw new ChronosLensError('BAD_INPUT', `an ${stack} layer has no "${p}" block (it has ${cols.join(', ')})`);
+      this.layerSkip[stack][layer * cols.length + j] = 1;
+    }
+    return this;
   }
 
   static none(config: ModelConfig): HeadAblation {
@@ -112,7 +130,7 @@ export class HeadAblation {
   }
 
   get isIdentity(): boolean {
-    return (['encoder', 'decoder', 'cross'] as const).every((k) => this.mask[k].every((m) => m === 1));
+    return (['encoder', 'decoder', 'cross'] as const).every((k) => this.mask[k].every((m) => m === 1)) && this.layerSkip.encoder.every((m) => m === 0) && this.layerSkip.decoder.every((m) => m === 0);
   }
 
   feeds(): Record<string, FloatTensor> {
@@ -121,6 +139,8 @@ export class HeadAblation {
       out[`${k}_head_mask`] = { data: this.mask[k], dims: [this.layers[k], this.heads] };
       out[`${k}_head_repl`] = { data: this.repl[k], dims: [this.layers[k], this.heads, this.dKv] };
     }
+    out.encoder_layer_skip = { data: this.layerSkip.encoder, dims: [this.layers.encoder, 2] };
+    out.decoder_layer_skip = { data: this.layerSkip.decoder, dims: [this.layers.decoder, 3] };
     return out;
   }
 }

@@ -19,12 +19,17 @@
  *  - 'encoder'      encoder only: hidden states, optional attentions, and per-decoder-layer cross-attention
  *                   keys/values for incremental decoding;
  *  - 'decoder-step' one decoding step with a key/value cache. Samples of a series share its cross K/V:
- *                   decoder rows N = batch x samples, cross K/V have the batch only.
+ *                   decoder rows N = batch x samples, cross K/V have the batch only;
+ *  - 'causal'       teacher-forced, with the residual stream, sublayer updates, per-layer lens logits and
+ *                   activation-patching inputs (./causal-graph.ts).
+ * Every kind also takes `<stack>_layer_skip` (see T5GraphWriter.gate): a skipped sublayer passes the
+ * residual stream through unchanged.
  */
-import { TensorInfo } from '../safetensors';
+import { Checkpoint } from '../checkpoint';
 import { T5Config } from '../config';
 import { GraphBuilder, Value } from '../onnx/builder';
 import { bucketTable } from './buckets';
+import { CausalOutputs, buildCausal } from './causal-graph';
 
 export type AttentionKind = 'encoder' | 'decoder' | 'cross';
 
@@ -43,7 +48,8 @@ export interface ForwardOutputs {
 export type GraphSpec =
   | { kind: 'forward'; outputs: ForwardOutputs }
   | { kind: 'encoder'; outputs: { encoderAttentions?: boolean; crossKv?: boolean; headOutputs?: boolean } }
-  | { kind: 'decoder-step'; outputs: { crossAttentions?: boolean } };
+  | { kind: 'decoder-step'; outputs: { crossAttentions?: boolean } }
+  | { kind: 'causal'; outputs: CausalOutputs };
 
 /** Stable key for caching built graphs. */
 export function specKey(spec: GraphSpec): string {
@@ -67,24 +73,20 @@ function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array 
   return out;
 }
 
-/**
- * What the writer reads weights from: a checkpoint of any family whose transformer is a T5 stack
- * (Chronos-T5, Chronos-Bolt), under transformers' tensor names.
- */
-export interface T5WeightSource {
-  config: { t5: T5Config };
-  tensors: Map<string, TensorInfo>;
-  read(name: string): Promise<Float32Array>;
-}
-
-/** The T5 building blocks (norms, attention with head gates, feed-forward), over one GraphBuilder. */
 export class T5GraphWriter {
   readonly g: GraphBuilder;
   readonly c: T5Config;
   readonly inner: number;
   private readonly weightCache = new Map<string, Value>();
+  /**
+   * Chronos-T5 graphs set this: every sublayer's residual update may then be skipped, per layer, through
+   * the inputs `encoder_layer_skip` [layers, 2] (attention, feed-forward) and `decoder_layer_skip`
+   * [layers, 3] (self-attention, cross-attention, feed-forward); > 0.5 skips. Declared on first use.
+   */
+  layerSkips = false;
+  private readonly skipInputs = new Map<string, Value>();
 
-  constructor(readonly ck: T5WeightSource, name: string) {
+  constructor(readonly ck: Checkpoint, name: string) {
     this.g = new GraphBuilder(name);
     this.c = ck.config.t5;
     this.inner = this.c.numHeads * this.c.dKv;
@@ -125,6 +127,27 @@ export class T5GraphWriter {
       this.weightCache.set(key, v);
     }
     return v;
+  }
+
+  /**
+   * The residual after a sublayer: y, or x unchanged where the sublayer is skipped. `prefix` is the
+   * sublayer's tensor prefix (`encoder.block.L.layer.J`, `decoder.block.L.layer.J`). A Where (not
+   * x + gate * delta) keeps the unskipped path bit-identical to the graph without skips.
+   */
+  gate(prefix: string, x: Value, y: Value): Value {
+    if (!this.layerSkips) return y;
+    const m = /^(encoder|decoder)\.block\.(\d+)\.layer\.(\d+)$/.exec(prefix);
+    if (!m) throw new Error(`no layer-skip slot for ${prefix}`);
+    const stack = m[1];
+    let skip = this.skipInputs.get(stack);
+    if (!skip) {
+      const layers = stack === 'encoder' ? this.c.numLayers : this.c.numDecoderLayers;
+      skip = this.g.input(`${stack}_layer_skip`, 'float32', [layers, stack === 'encoder' ? 2 : 3]);
+      this.skipInputs.set(stack, skip);
+    }
+    const g = this.g;
+    const flag = g.node('Greater', [g.gather(g.gather(skip, g.scalarInt64(Number(m[2])), 0), g.scalarInt64(Number(m[3])), 0), g.scalarFloat(0.5)], {}, ['bool'])[0];
+    return g.node('Where', [flag, x, y], {}, [x.type])[0];
   }
 
   rmsNorm(x: Value, weightName: string): Value {
@@ -209,7 +232,7 @@ export class T5GraphWriter {
     } else {
       act = g.relu(g.matmul(h, this.linearT([`${prefix}.DenseReluDense.wi.weight`], `${prefix}.wi.T`)));
     }
-    return g.add(x, g.matmul(act, this.linearT([`${prefix}.DenseReluDense.wo.weight`], `${prefix}.wo.T`)));
+    return this.gate(prefix, x, g.add(x, g.matmul(act, this.linearT([`${prefix}.DenseReluDense.wo.weight`], `${prefix}.wo.T`))));
   }
 
   /** Self-attention sublayer with fused QKV; returns new residual stream, probs, head outputs, k, v. */
@@ -223,7 +246,7 @@ export class T5GraphWriter {
     const vAll = past ? g.concat([past.v, v], 2) : v;
     const { probs, out } = this.attention(q, kAll, vAll, bias);
     const ablated = this.ablate(out, mask, repl, layer);
-    const y = g.add(x, g.matmul(this.mergeHeads(ablated), this.linearT([`${a}.o.weight`], `${a}.o.T`)));
+    const y = this.gate(prefix, x, g.add(x, g.matmul(this.mergeHeads(ablated), this.linearT([`${a}.o.weight`], `${a}.o.T`))));
     return { y, probs, headOut: out, k: kAll, v: vAll };
   }
 
@@ -236,12 +259,12 @@ export class T5GraphWriter {
   }
 }
 
-export interface AblationInputs {
+interface AblationInputs {
   mask: Value;
   repl: Value;
 }
 
-export function ablationInputs(w: T5GraphWriter, kind: AttentionKind, layers: number): AblationInputs {
+function ablationInputs(w: T5GraphWriter, kind: AttentionKind, layers: number): AblationInputs {
   const c = w.c;
   return {
     mask: w.g.input(`${kind}_head_mask`, 'float32', [layers, c.numHeads]),
@@ -250,21 +273,13 @@ export function ablationInputs(w: T5GraphWriter, kind: AttentionKind, layers: nu
 }
 
 function runEncoder(w: T5GraphWriter, ids: Value, mask: Value, abl: AblationInputs) {
-  return encoderStack(w, w.embed(ids), mask, abl);
-}
-
-/**
- * The T5 encoder stack over input embeddings x [B, Te, D] (token embeddings for Chronos-T5, patch
- * embeddings for Chronos-Bolt): relative position buckets count positions of x, whatever they stand for.
- */
-export function encoderStack(w: T5GraphWriter, x0: Value, mask: Value, abl: AblationInputs) {
   const g = w.g;
   const c = w.c;
-  const te = g.dim(mask, 1);
+  const te = g.dim(ids, 1);
   const r = w.arange(te);
   const rel = g.sub(g.unsqueeze(r, [0]), g.unsqueeze(r, [1])); // [Te, Te] = key - query
   const bias = g.add(w.positionBias(rel, true, 'encoder'), w.extendedMask(mask)); // [B, H, Te, Te]
-  let x = x0;
+  let x = w.embed(ids);
   const probs: Value[] = [];
   const headOuts: Value[] = [];
   for (let l = 0; l < c.numLayers; l++) {
@@ -276,23 +291,6 @@ export function encoderStack(w: T5GraphWriter, x0: Value, mask: Value, abl: Abla
     });
   }
   return { hidden: w.rmsNorm(x, 'encoder.final_layer_norm.weight'), probs, headOuts };
-}
-
-/**
- * One teacher-forced decoder layer: causal self-attention (bias [1|B, H, Td, Td]), cross-attention to
- * encHidden (bias [B, 1, 1, Te]) and the feed-forward, with the head gates of both attentions.
- */
-export function decoderLayer(w: T5GraphWriter, x: Value, l: number, selfBias: Value, crossBias: Value, encHidden: Value, decAbl: AblationInputs, crossAbl: AblationInputs) {
-  const g = w.g;
-  const s = w.selfAttention(x, `decoder.block.${l}.layer.0`, selfBias, decAbl.mask, decAbl.repl, l);
-  const p = `decoder.block.${l}.layer.1`;
-  const h = w.rmsNorm(s.y, `${p}.layer_norm.weight`);
-  const q = w.splitHeads(g.matmul(h, w.linearT([`${p}.EncDecAttention.q.weight`], `${p}.q.T`)));
-  const kv = w.crossKv(encHidden, l);
-  const a = w.attention(q, kv.k, kv.v, crossBias);
-  const ablated = w.ablate(a.out, crossAbl.mask, crossAbl.repl, l);
-  const y = g.add(s.y, g.matmul(w.mergeHeads(ablated), w.linearT([`${p}.EncDecAttention.o.weight`], `${p}.o.T`)));
-  return { y: w.feedForward(y, `decoder.block.${l}.layer.2`), selfProbs: s.probs, selfHead: s.headOut, crossProbs: a.probs, crossHead: a.out };
 }
 
 function lmHead(w: T5GraphWriter, x: Value): Value {
@@ -331,12 +329,19 @@ function buildForward(w: T5GraphWriter, o: ForwardOutputs): void {
   const crossHeads: Value[] = [];
   for (let l = 0; l < c.numDecoderLayers; l++) {
     g.withScope(`dec${l}`, () => {
-      const d = decoderLayer(w, x, l, selfBias, crossBias, enc.hidden, decAbl, crossAbl);
-      decProbs.push(d.selfProbs);
-      decHeads.push(d.selfHead);
-      crossProbs.push(d.crossProbs);
-      crossHeads.push(d.crossHead);
-      x = d.y;
+      const s = w.selfAttention(x, `decoder.block.${l}.layer.0`, selfBias, decAbl.mask, decAbl.repl, l);
+      decProbs.push(s.probs);
+      decHeads.push(s.headOut);
+      const p = `decoder.block.${l}.layer.1`;
+      const h = w.rmsNorm(s.y, `${p}.layer_norm.weight`);
+      const q = w.splitHeads(g.matmul(h, w.linearT([`${p}.EncDecAttention.q.weight`], `${p}.q.T`)));
+      const kv = w.crossKv(enc.hidden, l);
+      const a = w.attention(q, kv.k, kv.v, crossBias);
+      crossProbs.push(a.probs);
+      crossHeads.push(a.out);
+      const ablated = w.ablate(a.out, crossAbl.mask, crossAbl.repl, l);
+      const y = w.gate(p, s.y, g.add(s.y, g.matmul(w.mergeHeads(ablated), w.linearT([`${p}.EncDecAttention.o.weight`], `${p}.o.T`))));
+      x = w.feedForward(y, `decoder.block.${l}.layer.2`);
     });
   }
 
@@ -424,7 +429,7 @@ function buildDecoderStep(w: T5GraphWriter, o: { crossAttentions?: boolean }): v
       const ablated = w.ablate(a.out, crossAbl.mask, crossAbl.repl, l);
       // [B, H, S, K] -> [B, S, H, K] -> [N, 1, I]
       const merged = g.reshape(g.transpose(ablated, [0, 2, 1, 3]), [-1, 1, w.inner]);
-      const y = g.add(s.y, g.matmul(merged, w.linearT([`${p}.EncDecAttention.o.weight`], `${p}.o.T`)));
+      const y = w.gate(p, s.y, g.add(s.y, g.matmul(merged, w.linearT([`${p}.EncDecAttention.o.weight`], `${p}.o.T`))));
       x = w.feedForward(y, `decoder.block.${l}.layer.2`);
     });
   }
@@ -434,10 +439,12 @@ function buildDecoderStep(w: T5GraphWriter, o: { crossAttentions?: boolean }): v
 }
 
 /** Builds the graph for a spec (not yet serialised). */
-export function buildT5Graph(ck: T5WeightSource, spec: GraphSpec): GraphBuilder {
+export function buildT5Graph(ck: Checkpoint, spec: GraphSpec): GraphBuilder {
   const w = new T5GraphWriter(ck, `chronos-t5:${specKey(spec)}`);
+  w.layerSkips = true;
   if (spec.kind === 'forward') buildForward(w, spec.outputs);
   else if (spec.kind === 'encoder') buildEncoder(w, spec.outputs);
+  else if (spec.kind === 'causal') buildCausal(w, spec.outputs);
   else buildDecoderStep(w, spec.outputs);
   return w.g;
 }

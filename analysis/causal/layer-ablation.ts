@@ -1,0 +1,168 @@
+/**
+ * Layer ablation: skip whole encoder / decoder layers, or only their attention or feed-forward block
+ * (the residual stream passes through unchanged: x_out = x_in for the skipped sublayer), alone or in
+ * sets, and measure what the head-ablation experiment measures (the induction loss on repeated random
+ * tokens with its non-repeating control; MASE / WQL / MAE of the median on held-out points of a series)
+ * against the unablated model. A sweep ablates each layer (or each layer's given block) in turn.
+ * Every variant's forecast uses the same sampling seed (common random numbers).
+ */
+import { ChronosLensError } from '../../core/errors';
+import { RunControl, throwIfAborted } from '../../core/progress';
+import { ChronosModel, HeadAblation } from '../../models/model';
+import { InductionLossOptions, SeriesEvalOptions, inductionBatch, inductionLoss, prepareSeries, seriesMetrics } from '../ablation';
+import { makeManifest, modelSummary } from '../common';
+import { Manifest, ModelSummary } from '../types';
+
+export type LayerStack = 'encoder' | 'decoder';
+/** 'attention' is the self-attention in the encoder and both attentions in the decoder. */
+export type LayerPart = 'all' | 'attention' | 'self' | 'cross' | 'ff';
+
+export interface LayerRef {
+  stack: LayerStack;
+  layer: number;
+  part: LayerPart;
+}
+
+const STACKS: Record<string, LayerStack> = { encoder: 'encoder', enc: 'encoder', e: 'encoder', decoder: 'decoder', dec: 'decoder', d: 'decoder' };
+const PARTS: Record<string, LayerPart> = { all: 'all', layer: 'all', attention: 'attention', attn: 'attention', self: 'self', cross: 'cross', ff: 'ff', mlp: 'ff', ffn: 'ff' };
+
+export function formatLayer(r: LayerRef): string {
+  return `${r.stack}:L${r.layer}${r.part === 'all' ? '' : `.${r.part}`}`;
+}
+
+/** Checks a layer reference against the model (stack, layer index, and a block the stack has). */
+export function checkLayer(r: LayerRef, layers: Record<LayerStack, number>, label = formatLayer(r)): void {
+  const n = layers[r.stack];
+  if (!Number.isInteger(r.layer) || r.layer < 0 || r.layer >= n) throw new ChronosLensError('BAD_INPUT', `${label}: ${r.stack} layer ${r.layer} does not exist (the model has ${n}, L0..L${n - 1})`);
+  if (r.stack === 'encoder' && r.part === 'cross') throw new ChronosLensError('BAD_INPUT', `${label}: encoder layers have no cross-attention (blocks: attention, ff)`);
+}
+
+/**
+ * Parses one layer set: items separated by commas or spaces, each `<stack>:L<layer>[.<block>]` with
+ * stack encoder|decoder (enc, dec, e, d) and block all|attention|self|cross|ff (default all).
+ */
+export function parseLayers(spec: string, layers: Record<LayerStack, number>): LayerRef[] {
+  const items = spec.split(/[\s,;]+/).filter(Boolean);
+  if (!items.length) throw new ChronosLensError('BAD_INPUT', 'no layers given (expected e.g. "encoder:L0,decoder:L1.ff")');
+  const out: LayerRef[] = [];
+  const seen = new Set<string>();
+  for (const item of items) {
+    const m = /^([a-z]+):L?(\d+)(?:\.([a-z0-9]+))?$/i.exec(item);
+    if (!m) throw new ChronosLensError('BAD_INPUT', `cannot read layer "${item}" (expected <stack>:L<layer>[.<block>], e.g. encoder:L0, decoder:L1.ff)`);
+    const stack = STACKS[m[1].toLowerCase()];
+    if (!stack) throw new ChronosLensError('BAD_INPUT', `unknown stack "${m[1]}" in "${item}" (expected encoder or decoder)`);
+    const part = m[3] === undefined ? 'all' : PARTS[m[3].toLowerCase()];
+    if (!part) throw new ChronosLensError('BAD_INPUT', `unknown block "${m[3]}" in "${item}" (expected all, attention, self, cross or ff)`);
+    const r = { stack, layer: Number(m[2]), part };
+    checkLayer(r, layers, item);
+    if (!seen.has(formatLayer(r))) {
+      seen.add(formatLayer(r));
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+export function layerCounts(model: ChronosModel): Record<LayerStack, number> {
+  return { encoder: model.config.t5.numLayers, decoder: model.config.t5.numDecoderLayers };
+}
+
+/** The intervention that skips every layer block of a set. */
+export function layerAblation(model: ChronosModel, set: LayerRef[]): HeadAblation {
+  const ab = model.newAblation();
+  for (const r of set) {
+    checkLayer(r, layerCounts(model));
+    ab.skipLayer(r.stack, r.layer, r.part);
+  }
+  return ab;
+}
+
+/** Every layer of the given stacks in turn, each with `part` skipped (for the encoder, 'cross' is not offered). */
+export function sweepSets(model: ChronosModel, stacks: LayerStack[], part: LayerPart = 'all'): LayerRef[][] {
+  const n = layerCounts(model);
+  const sets: LayerRef[][] = [];
+  for (const stack of stacks) {
+    if (stack === 'encoder' && part === 'cross') continue;
+    for (let l = 0; l < n[stack]; l++) sets.push([{ stack, layer: l, part }]);
+  }
+  if (!sets.length) throw new ChronosLensError('BAD_INPUT', `nothing to sweep: no ${stacks.join(' or ')} layer has a ${part} block`);
+  return sets;
+}
+
+export interface LayerVariant {
+  label: string;
+  layers: LayerRef[];
+  /** Metric name -> value (induction_loss, induction_loss_control, mase, wql, mae_median). */
+  values: Record<string, number>;
+}
+
+export interface LayerAblationResult {
+  model: ModelSummary;
+  unablated: Record<string, number>;
+  /** One per layer set, in the order given (a sweep: encoder L0.., then decoder L0..). */
+  variants: LayerVariant[];
+  sweep: boolean;
+  data: { inductionLoss: boolean; csv?: { file: string; column: string; heldOut: number; period: number } };
+  manifest: Manifest;
+}
+
+export interface LayerAblationOptions extends RunControl {
+  /** Layer sets; each is one variant. */
+  sets: LayerRef[][];
+  sweep?: boolean;
+  induction?: InductionLossOptions | false;
+  series?: SeriesEvalOptions;
+}
+
+export async function runLayerAblation(model: ChronosModel, opts: LayerAblationOptions): Promise<LayerAblationResult> {
+  if (!opts.sets.length || opts.sets.some((s) => !s.length)) throw new ChronosLensError('BAD_INPUT', 'no layers to ablate');
+  const counts = layerCounts(model);
+  for (const set of opts.sets) for (const r of set) checkLayer(r, counts);
+  const induction = opts.induction === false ? undefined : inductionBatch(model, opts.induction ?? {});
+  const series = opts.series ? prepareSeries(model, opts.series) : undefined;
+  if (!induction && !series) throw new ChronosLensError('BAD_INPUT', 'nothing to measure: enable the induction loss or give a series');
+  const perVariant = (induction ? 1 : 0) + (series ? 4 : 0);
+  const total = (opts.sets.length + 1) * perVariant;
+  let done = 0;
+  const sub = (weight: number, message: string): RunControl => ({
+    signal: opts.signal,
+    onProgress: opts.onProgress ? (u) => opts.onProgress!({ fraction: (done + weight * (u.fraction ?? 0)) / total, message: `${message}${u.message ? ` (${u.message})` : ''}` }) : undefined,
+  });
+  const evaluate = async (ab: HeadAblation | undefined, label: string): Promise<Record<string, number>> => {
+    const v: Record<string, number> = {};
+    if (induction) {
+      const r = await inductionLoss(model, induction, ab, sub(1, `${label}: induction loss`));
+      v.induction_loss = r.repeated;
+      v.induction_loss_control = r.control;
+      done += 1;
+    }
+    if (series) {
+      Object.assign(v, await seriesMetrics(model, series, ab, sub(4, `${label}: forecast`)));
+      done += 4;
+    }
+    throwIfAborted(opts.signal);
+    return v;
+  };
+  const unablated = await evaluate(undefined, 'unablated');
+  const variants: LayerVariant[] = [];
+  for (const set of opts.sets) {
+    const label = set.map(formatLayer).join(' + ');
+    variants.push({ label, layers: set, values: await evaluate(layerAblation(model, set), label) });
+  }
+  const seeds: Record<string, number> = {};
+  if (induction) seeds.tokens = induction.seed;
+  if (series) seeds.forecast = series.seed;
+  const parameters: Record<string, unknown> = { sets: opts.sets.map((s) => s.map(formatLayer)), sweep: !!opts.sweep };
+  if (induction) parameters.induction = { batch: induction.batch, seqLen: induction.seqLen, repeats: induction.repeats, subExtension: induction.subExtension, vocab: induction.vocab };
+  if (series) parameters.series = { file: opts.series!.file, column: opts.series!.column, heldOut: series.heldOut, period: series.period, numSamples: series.numSamples ?? model.config.chronos.numSamples, quantileLevels: series.levels };
+  const result: LayerAblationResult = {
+    model: await modelSummary(model),
+    unablated,
+    variants,
+    sweep: !!opts.sweep,
+    data: { inductionLoss: !!induction },
+    manifest: await makeManifest(model, 'ablate --layers', seeds, parameters),
+  };
+  if (series) result.data.csv = { file: opts.series!.file, column: opts.series!.column, heldOut: series.heldOut, period: series.period };
+  return result;
+}

@@ -1,0 +1,90 @@
+/**
+ * Per-layer forecast lens ("logit lens") for Chronos-T5: the decoder residual after each layer, read out
+ * through the final RMS norm (its own scale, not frozen) and the LM head, as a forecast per layer.
+ * The decoder is teacher-forced on the full model's median path for `steps` steps, so every layer is
+ * read at the same positions; each position's value distribution (softmax over the value tokens,
+ * renormalised) gives quantiles (the bin centre where the cumulative probability first reaches the
+ * level, times the context's scale), the mean, and the KL divergence to the last layer's distribution,
+ * which shows at which depth the forecast settles. The last layer's lens is the model's own forecast.
+ */
+import { RunControl, throwIfAborted } from '../../core/progress';
+import { ChronosModel } from '../../models/model';
+import { checkInt, makeManifest, modelSummary } from '../common';
+import { Manifest, ModelSummary } from '../types';
+import { medianPath, quantileToken, rowsOf, runCausal, seriesContext, valueDistribution } from './run';
+import { ChronosLensError } from '../../core/errors';
+
+/** The forecast's default quantile levels. */
+export const LENS_QUANTILE_LEVELS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+export interface LayerLensLayer {
+  layer: number;
+  /** [level][step], series units. */
+  quantiles: number[][];
+  mean: number[];
+  /** KL(final || this layer) per step, nats. */
+  klToFinal: number[];
+}
+
+export interface LayerLensResult {
+  model: ModelSummary;
+  steps: number;
+  quantileLevels: number[];
+  scale: number;
+  /** The median path the decoder was teacher-forced on (token ids), and its values. */
+  path: number[];
+  pathValues: number[];
+  layers: LayerLensLayer[];
+  manifest: Manifest;
+}
+
+export interface LayerLensOptions extends RunControl {
+  values: ArrayLike<number>;
+  label: string;
+  /** Forecast steps (default: the model's prediction length). */
+  steps?: number;
+  quantileLevels?: number[];
+}
+
+export async function layerLens(model: ChronosModel, opts: LayerLensOptions): Promise<LayerLensResult> {
+  const t = model.config.t5;
+  const cc = model.config.chronos;
+  const V = t.vocabSize;
+  const L = t.numDecoderLayers;
+  const steps = checkInt('steps', opts.steps ?? cc.predictionLength, 1, cc.predictionLength);
+  const levels = opts.quantileLevels ?? LENS_QUANTILE_LEVELS;
+  for (const q of levels) if (!(q > 0 && q <= 1)) throw new ChronosLensError('BAD_INPUT', `quantile levels must be in (0, 1], got ${q}`);
+  const ctx = seriesContext(model, opts.values, opts.label);
+  const path = await medianPath(model, ctx, steps);
+  throwIfAborted(opts.signal);
+  const dec = [t.decoderStartTokenId, ...path.slice(0, steps - 1)];
+  const r = await runCausal(model, { encoder: rowsOf([ctx.ids]), mask: rowsOf([ctx.mask]), decoder: rowsOf([dec]) }, { lens: true });
+  const first = cc.nSpecialTokens;
+  const centre = (v: number) => model.tokenizer.centerOf(v) * ctx.scale;
+  const dists = Array.from({ length: L }, (_, l) => Array.from({ length: steps }, (_, s) => valueDistribution(model, r[`lens_logits.${l}`].data, s * V)));
+  const layers: LayerLensLayer[] = dists.map((per, l) => ({
+    layer: l,
+    quantiles: levels.map((q) => per.map((p) => centre(quantileToken(p, q, first)))),
+    mean: per.map((p) => {
+      let m = 0;
+      for (let v = first; v < V; v++) m += p[v] * model.tokenizer.centerOf(v);
+      return m * ctx.scale;
+    }),
+    klToFinal: per.map((p, s) => {
+      const f = dists[L - 1][s];
+      let kl = 0;
+      for (let v = first; v < V; v++) if (f[v] > 0) kl += f[v] * (Math.log(f[v]) - Math.log(Math.max(p[v], 1e-300)));
+      return kl;
+    }),
+  }));
+  return {
+    model: await modelSummary(model),
+    steps,
+    quantileLevels: levels,
+    scale: ctx.scale,
+    path,
+    pathValues: path.map(centre),
+    layers,
+    manifest: await makeManifest(model, 'layer-lens', {}, { label: opts.label, steps, quantileLevels: levels }),
+  };
+}
