@@ -1,5 +1,5 @@
 /**
- * Fixture data for the webview tests (and the series view's, issue 7). Deterministic, built in code:
+ * Fixture data for the webview tests (and the series view's). Deterministic, built in code:
  *  - mosaics: the background article's published chronos-t5-{mini,large} cross-attention scores
  *    (read in place from ../shared/background), plus synthetic encoder/decoder kinds;
  *  - an ablation result with seeded control distributions;

@@ -1,5 +1,6 @@
 /**
- * The series view's own renderers under jsdom (render/series-view.ts): the hover overlay, the
+ * The series view's own renderers under jsdom (render/series-overlay.ts, series-overview.ts,
+ * periodicity-strip.ts, series-domain.ts): the hover overlay, the
  * overview with its brush and the periodicity strip, as normalised SVG snapshots
  * (UPDATE_SNAPSHOTS=1 to accept changes) with structural checks; and the view's DOM-free helpers
  * (zoom and pan arithmetic, merging detail rows, max / mean over heads, strongest positions).
@@ -9,22 +10,11 @@ import { describe, test } from 'node:test';
 import { JSDOM } from 'jsdom';
 import type { PeriodicityResult } from '../../analysis/types';
 import { serializeSvg } from '../../webview/render/dom';
-import { forecastFan, seriesLayout } from '../../webview/render/series';
-import {
-  aggregateHeads,
-  clampDomain,
-  defaultDomain,
-  extentOf,
-  mergePoints,
-  overviewGeometry,
-  panDomain,
-  pointsIn,
-  renderPeriodicityStrip,
-  renderSeriesOverlay,
-  renderSeriesOverview,
-  strongest,
-  zoomDomain,
-} from '../../webview/render/series-view';
+import { renderPeriodicityStrip } from '../../webview/render/periodicity-strip';
+import { forecastFan, seriesLayout } from '../../webview/render/series-chart';
+import { aggregateHeads, clampDomain, defaultDomain, extentOf, mergePoints, panDomain, pointsIn, strongest, zoomDomain } from '../../webview/render/series-domain';
+import { renderSeriesOverlay } from '../../webview/render/series-overlay';
+import { overviewGeometry, renderSeriesOverview } from '../../webview/render/series-overview';
 import { DARK, HIGH_CONTRAST, LIGHT } from '../../webview/render/theme';
 import { forecastFixture, lensFixture, seriesFixture } from './fixtures';
 import { matchSnapshot } from './snapshot';

@@ -1,5 +1,5 @@
 /**
- * <cl-ablation-report>: the ablation report panel (issue 6). Per metric the control distribution
+ * <cl-ablation-report>: the ablation report panel. Per metric the control distribution
  * (box + strip), the unablated value and the ablated set (render/ablation.ts), with percentile and
  * z-score; the metrics table; a picker of stored runs; export buttons; provenance.
  *

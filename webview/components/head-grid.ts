@@ -1,5 +1,5 @@
 /**
- * <cl-head-grid>: layers × heads sparklines of one query's attention rows (render/series.ts
+ * <cl-head-grid>: layers × heads sparklines of one query's attention rows (render/head-sparklines.ts
  * renderHeadSparklines), with selection by click or keyboard (arrow keys move, Enter/Space select;
  * roving tabindex). For the series view.
  *
@@ -10,7 +10,7 @@
  */
 import { LitElement, css, html } from 'lit';
 import type { LayerHead } from '../../analysis/types';
-import { renderHeadSparklines, updateHeadSparklines } from '../render/series';
+import { renderHeadSparklines, updateHeadSparklines } from '../render/head-sparklines';
 import { baseStyles } from './styles';
 
 export class ClHeadGrid extends LitElement {

@@ -8,7 +8,7 @@ import { renderAblationFigureSvg } from './ablation';
 import { serializeSvg, type RenderTarget } from './dom';
 import { ablationCsv, ablationPlotlyFigure, mosaicCsv, mosaicPlotlyFigure, seriesCsv, seriesPlotlyFigure, slug, type SeriesFigure } from './figure-data';
 import { renderMosaicFigureSvg } from './mosaic';
-import { forecastFan, renderSeriesChart, type SeriesChartOptions } from './series';
+import { forecastFan, renderSeriesChart, type SeriesChartOptions } from './series-chart';
 import type { ChartTheme } from './theme';
 
 export type TextFormat = 'svg' | 'json' | 'csv';

@@ -4,6 +4,7 @@
  */
 import { HostConnection } from '../../../webview/host';
 import '../../../webview/components/index';
-import { forecastFan, renderAttentionStrip, renderSeriesChart, seriesLayout } from '../../../webview/render/series';
+import { renderAttentionStrip } from '../../../webview/render/attention-strip';
+import { forecastFan, renderSeriesChart, seriesLayout } from '../../../webview/render/series-chart';
 
 (window as unknown as { __components: unknown }).__components = { HostConnection, forecastFan, renderSeriesChart, renderAttentionStrip, seriesLayout };

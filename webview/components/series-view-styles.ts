@@ -1,0 +1,150 @@
+/** The styles of <cl-series-view> (the toolbar has its own, in series-toolbar.ts). */
+import { css } from 'lit';
+
+export const seriesViewStyles = css`
+  :host {
+    padding: 12px 16px 20px;
+  }
+  header {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: flex-end;
+    justify-content: space-between;
+    gap: 6px 24px;
+  }
+  .subtitle {
+    margin-top: 2px;
+  }
+  cl-banner {
+    margin: 8px 0 0;
+  }
+  label.field {
+    display: inline-flex;
+    align-items: center;
+    gap: 6px;
+  }
+  select {
+    font: inherit;
+    color: var(--vscode-dropdown-foreground, var(--cl-fg, #1f1f1f));
+    background: var(--vscode-dropdown-background, var(--cl-bg, #ffffff));
+    border: 1px solid var(--vscode-dropdown-border, var(--cl-grid, #c8c8c8));
+    border-radius: 2px;
+    padding: 2px 4px;
+  }
+  select:disabled {
+    opacity: 0.5;
+  }
+  .main {
+    display: grid;
+    grid-template-columns: minmax(0, 1fr);
+    gap: 12px 20px;
+    align-items: start;
+  }
+  .main.wide {
+    /* SIDE_WIDTH */
+    grid-template-columns: minmax(0, 1fr) 420px;
+  }
+  .charts {
+    min-width: 0;
+    outline: none;
+    border-radius: 2px;
+  }
+  .charts:focus-visible {
+    outline: 1px solid var(--vscode-focusBorder, var(--cl-accent, #005fb8));
+    outline-offset: 2px;
+  }
+  .stage {
+    position: relative;
+    width: fit-content;
+    max-width: 100%;
+    cursor: crosshair;
+    touch-action: none;
+  }
+  .stage.dragging {
+    cursor: grabbing;
+  }
+  .stage svg,
+  .strip svg,
+  .overview svg,
+  .periodic svg {
+    display: block;
+    max-width: 100%;
+    height: auto;
+  }
+  .stage .cl-series-overlay {
+    position: absolute;
+    left: 0;
+    top: 0;
+    width: 100%;
+    height: 100%;
+    pointer-events: none;
+  }
+  /* hovers redraw inside these boxes only */
+  .stage,
+  .strip,
+  .readout,
+  .side {
+    contain: layout paint;
+  }
+  .strip.stale svg {
+    opacity: 0.45;
+  }
+  .overview {
+    margin-top: 2px;
+    cursor: pointer;
+    touch-action: none;
+  }
+  .periodic {
+    margin-top: 10px;
+  }
+  .periodic .pcell {
+    cursor: pointer;
+  }
+  h2 {
+    font-size: 1em;
+    margin: 0 0 4px;
+  }
+  .side {
+    min-width: 0;
+    overflow-x: auto;
+  }
+  .side .note {
+    margin: 4px 0 0;
+    font-size: 0.92em;
+  }
+  .readout {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: baseline;
+    gap: 4px 16px;
+    margin-top: 10px;
+    padding: 6px 10px;
+    border-radius: 3px;
+    background: var(--vscode-editorWidget-background, rgba(128, 128, 128, 0.08));
+    border: 1px solid var(--vscode-editorWidget-border, transparent);
+    font-variant-numeric: tabular-nums;
+    min-height: 22px;
+  }
+  .readout strong {
+    font-weight: 600;
+  }
+  .readout button {
+    margin-left: auto;
+    padding: 1px 8px;
+  }
+  .hint {
+    margin: 8px 0 0;
+    font-size: 0.92em;
+  }
+  kbd {
+    font-family: var(--vscode-editor-font-family, monospace);
+    font-size: 0.9em;
+    padding: 0 4px;
+    border-radius: 3px;
+    border: 1px solid var(--vscode-keybindingLabel-border, var(--cl-grid, #c8c8c8));
+    background: var(--vscode-keybindingLabel-background, transparent);
+  }
+  .empty {
+    padding: 32px 0;
+  }
+`;

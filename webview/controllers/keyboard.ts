@@ -1,0 +1,145 @@
+/**
+ * The series view's keys, on its focusable chart: ← → move the hovered point (Shift: ×10) through the
+ * displayed points and on into the forecast steps, Home / End jump to the first context point and the
+ * last step, ↑ ↓ change the head, Page Up / Page Down the layer, M cycles head / max / mean, + − 0 zoom,
+ * Escape releases the pin and then the hover, Enter reveals the row in the CSV's editor.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { HeadSelection, SeriesPayload } from '../../protocol/series';
+import type { SeriesHover } from '../render/series-chart';
+import { lowerBound } from '../render/series-domain';
+
+export interface KeyboardOptions {
+  series(): SeriesPayload | undefined;
+  /** Forecast steps drawn (0 without a forecast). */
+  forecastSteps(): number;
+  /** Rows of the displayed points, ascending. */
+  rows(): readonly number[];
+  hover(): SeriesHover | undefined;
+  pinned(): boolean;
+  setHover(h: SeriesHover | undefined, pinned: boolean): void;
+  /** Pans so that `h` is visible. */
+  reveal(h: SeriesHover): void;
+  selection(): HeadSelection;
+  select(sel: HeadSelection): void;
+  heads(): number;
+  layers(): number;
+  zoomBy(factor: number): void;
+  fitContext(): void;
+  revealRow(row: number): void;
+}
+
+export class SeriesKeyboardController implements ReactiveController {
+  constructor(
+    host: ReactiveControllerHost,
+    private readonly opts: KeyboardOptions,
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {}
+
+  /** Moves the hovered point by `steps` points (context rows, then forecast steps). */
+  step(steps: number): void {
+    const o = this.opts;
+    const s = o.series();
+    if (!s) return;
+    const fsteps = o.forecastSteps();
+    const rows = o.rows();
+    const current = o.hover();
+    let h = current ?? (s.context.end > s.context.start ? { kind: 'encoder' as const, row: s.context.end - 1 } : undefined);
+    if (!h) return;
+    if (current) {
+      for (let i = 0; i < Math.abs(steps); i++) {
+        const dir = Math.sign(steps);
+        if (h.kind === 'encoder') {
+          const k = lowerBound(rows, h.row);
+          if (dir > 0) {
+            if (k + 1 < rows.length) h = { kind: 'encoder', row: rows[k + 1] };
+            else if (fsteps) h = { kind: 'cross', step: 0 };
+          } else if (k > 0) h = { kind: 'encoder', row: rows[k - 1] };
+        } else if (dir > 0) h = { kind: 'cross', step: Math.min(fsteps - 1, h.step + 1) };
+        else h = h.step > 0 ? { kind: 'cross', step: h.step - 1 } : { kind: 'encoder', row: s.totalRows - 1 };
+      }
+    }
+    o.setHover(h, o.pinned());
+    o.reveal(h);
+  }
+
+  onKey(e: KeyboardEvent): void {
+    const o = this.opts;
+    const s = o.series();
+    if (!s) return;
+    const sel = o.selection();
+    const heads = o.heads();
+    const layers = o.layers();
+    switch (e.key) {
+      case 'ArrowRight':
+        this.step(e.shiftKey ? 10 : 1);
+        break;
+      case 'ArrowLeft':
+        this.step(e.shiftKey ? -10 : -1);
+        break;
+      case 'Home': {
+        o.setHover({ kind: 'encoder', row: s.context.start }, o.pinned());
+        o.reveal({ kind: 'encoder', row: s.context.start });
+        break;
+      }
+      case 'End': {
+        const fsteps = o.forecastSteps();
+        const h: SeriesHover = fsteps ? { kind: 'cross', step: fsteps - 1 } : { kind: 'encoder', row: s.totalRows - 1 };
+        o.setHover(h, o.pinned());
+        o.reveal(h);
+        break;
+      }
+      case 'ArrowUp':
+      case 'ArrowDown': {
+        if (!heads) return;
+        const d = e.key === 'ArrowDown' ? 1 : -1;
+        o.select({ mode: 'head', layer: sel.layer, head: sel.mode === 'head' ? (sel.head + d + heads) % heads : 0 });
+        break;
+      }
+      case 'PageUp':
+      case 'PageDown': {
+        if (!layers) return;
+        const d = e.key === 'PageDown' ? 1 : -1;
+        o.select({ ...sel, layer: (sel.layer + d + layers) % layers } as HeadSelection);
+        break;
+      }
+      case 'm':
+      case 'M': {
+        const order: HeadSelection['mode'][] = ['head', 'max', 'mean'];
+        const mode = order[(order.indexOf(sel.mode) + 1) % order.length];
+        o.select(mode === 'head' ? { mode, layer: sel.layer, head: 0 } : { mode, layer: sel.layer });
+        break;
+      }
+      case '+':
+      case '=':
+        o.zoomBy(0.5);
+        break;
+      case '-':
+      case '_':
+        o.zoomBy(2);
+        break;
+      case '0':
+        o.fitContext();
+        break;
+      case 'Escape': {
+        const h = o.hover();
+        if (o.pinned()) o.setHover(h, false);
+        else o.setHover(undefined, false);
+        break;
+      }
+      case 'Enter':
+      case ' ': {
+        const h = o.hover();
+        if (h?.kind === 'encoder') o.revealRow(h.row);
+        else return;
+        break;
+      }
+      default:
+        return;
+    }
+    e.preventDefault();
+  }
+}
