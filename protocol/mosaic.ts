@@ -2,6 +2,9 @@
 import type { AttentionKind, HeadRef, MosaicResult } from '../analysis/types';
 import type { CommonHostMessage, CommonWebviewMessage } from './common';
 
+/** The attention kinds in the order the views list them (cross, encoder, decoder): the webview takes values from protocol/ only. */
+export { ATTENTION_KINDS } from '../analysis/types';
+
 // host -> webview
 
 /** Show a mosaic (replaces any shown before). */

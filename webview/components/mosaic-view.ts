@@ -1,5 +1,5 @@
 /**
- * <cl-mosaic-view>: the induction-mosaic panel (issue 6).
+ * <cl-mosaic-view>: the induction-mosaic panel.
  *
  * Tabs per attention kind (cross / encoder / decoder, those the result has); for the selected kind
  * the center | right heatmaps (render/mosaic.ts) with a hover / focus tooltip (layer, head,
@@ -28,7 +28,7 @@
 import { LitElement, css, html } from 'lit';
 import type { AttentionKind, HeadRef, MosaicKind, MosaicResult } from '../../analysis/types';
 import type { ExportContent, ExportFormat } from '../../protocol/common';
-import type { MosaicCellAction } from '../../protocol/mosaic';
+import { ATTENTION_KINDS, type MosaicCellAction } from '../../protocol/mosaic';
 import { serializeSvg } from '../render/dom';
 import { mosaicExportText, mosaicFileName } from '../render/exports';
 import { KIND_LABEL, KIND_SHORT, SIDE_LABEL, fmtScoreSe, headId, type MosaicSide } from '../render/format';
@@ -50,8 +50,6 @@ export interface CellPos {
   layer: number;
   head: number;
 }
-
-const KINDS: readonly AttentionKind[] = ['cross', 'encoder', 'decoder'];
 
 export const CELL_ACTIONS: readonly (MenuItem & { id: MosaicCellAction })[] = [
   { id: 'showHeadOnSeries', label: 'Show this head on the series' },
@@ -207,7 +205,7 @@ export class ClMosaicView extends LitElement {
 
   /** The kinds the result has, in tab order. */
   get kinds(): AttentionKind[] {
-    return this.result ? KINDS.filter((k) => this.result?.[k]) : [];
+    return this.result ? ATTENTION_KINDS.filter((k) => this.result?.[k]) : [];
   }
 
   get #data(): MosaicKind | undefined {

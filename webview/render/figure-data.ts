@@ -5,10 +5,9 @@
  * switching attention kinds), and CSV.
  */
 import type { AblationResult, AttentionKind, ForecastResult, LayerHead, MosaicKind, MosaicResult } from '../../analysis/types';
+import { ATTENTION_KINDS } from '../../protocol/mosaic';
 import { controlStats } from './stats';
 import { KIND_LABEL, SIDE_LABEL, headId, metricLabel } from './format';
-
-const KINDS: readonly AttentionKind[] = ['cross', 'encoder', 'decoder'];
 
 export interface PlotlyFigure {
   data: Record<string, unknown>[];
@@ -45,7 +44,7 @@ const HOVER = 'layer %{y}, head %{x}<br>score %{z:.3f} ± %{customdata:.3f}<extr
  * cells >= threshold outlined (layout shapes), and a dropdown to switch to the other kinds present.
  */
 export function mosaicPlotlyFigure(result: MosaicResult, opts: { kind?: AttentionKind } = {}): PlotlyFigure {
-  const kinds = KINDS.filter((k) => result[k]);
+  const kinds = ATTENTION_KINDS.filter((k) => result[k]);
   if (!kinds.length) throw new Error('The mosaic result has no attention kind to plot (cross, encoder or decoder).');
   const kind = opts.kind && result[opts.kind] ? opts.kind : kinds[0];
   const m = result[kind] as MosaicKind;
@@ -126,7 +125,7 @@ function csvLine(fields: (string | number | boolean)[]): string {
 /** One row per (kind, layer, head): scores, standard errors and whether the head passes the threshold. */
 export function mosaicCsv(result: MosaicResult, opts: { kinds?: AttentionKind[] } = {}): string {
   const lines = [csvLine(['kind', 'layer', 'head', 'center', 'center_stderr', 'right', 'right_stderr', 'center_induction', 'right_induction'])];
-  for (const k of opts.kinds ?? KINDS) {
+  for (const k of opts.kinds ?? ATTENTION_KINDS) {
     const m = result[k];
     if (!m) continue;
     for (let l = 0; l < m.layers; l++) {

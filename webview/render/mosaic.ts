@@ -8,6 +8,7 @@
  */
 import { ticks as d3ticks } from 'd3';
 import type { AttentionKind, HeadRef, MosaicKind, MosaicResult } from '../../analysis/types';
+import { ATTENTION_KINDS } from '../../protocol/mosaic';
 import { contrastText, heatScale, type HeatScheme } from './colors';
 import { createSvg, fmtNum, resolveDocument, styles, text, textWidth, title, type AnySel, type RenderTarget } from './dom';
 import { KIND_LABEL, SIDE_LABEL, SIDES, fmtPercent, fmtScoreSe, type MosaicSide } from './format';
@@ -271,7 +272,7 @@ export interface SummaryRow {
 /** One row per kind present: heads with center / right / either score >= threshold. */
 export function inductionSummary(result: Pick<MosaicResult, 'cross' | 'encoder' | 'decoder'>): SummaryRow[] {
   const rows: SummaryRow[] = [];
-  for (const kind of ['cross', 'encoder', 'decoder'] as const) {
+  for (const kind of ATTENTION_KINDS) {
     const m = result[kind];
     if (!m) continue;
     rows.push({ kind, label: KIND_LABEL[kind], ...m.counts });
@@ -363,7 +364,7 @@ export function mosaicSubtitle(result: Pick<MosaicResult, 'protocol' | 'threshol
 export function renderMosaicFigureSvg(result: MosaicResult, options: MosaicFigureOptions): SVGSVGElement {
   const doc = resolveDocument(options);
   const theme = options.theme;
-  const kinds = (options.kinds ?? (['cross', 'encoder', 'decoder'] as AttentionKind[])).filter((k) => result[k]);
+  const kinds = (options.kinds ?? ATTENTION_KINDS).filter((k) => result[k]);
   const width = options.width ?? 800;
   const pad = 20;
   const parts = kinds.map((kind) =>
