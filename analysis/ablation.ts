@@ -14,7 +14,7 @@
 import { ChronosLensError } from '../core/errors';
 import { RunControl, throwIfAborted } from '../core/progress';
 import { Rng } from '../core/rng';
-import { DEFAULT_QUANTILE_LEVELS, forecast, quantileLinear } from '../core/forecast';
+import { DEFAULT_QUANTILE_LEVELS, forecast, quantileLinear } from './forecast';
 import { ChronosModel, HeadAblation } from '../models/model';
 import { checkInt, forEachChunk, makeManifest, modelSummary } from './common';
 import { formatHead, headGrid, headKey, randomControlSets, checkHead } from './heads';

@@ -1,7 +1,7 @@
 /**
  * Result types of the interpretability engine and forecaster. They are plain JSON (numbers, strings,
  * nested arrays), so the CLI prints them, the extension stores them, and webviews render them as-is.
- * This file is a contract shared by analysis/, core/forecast, cli/, protocol/ and webview/:
+ * This file is a contract shared by analysis/ (forecasting included), cli/, protocol/ and webview/:
  * change it deliberately, everywhere at once.
  */
 

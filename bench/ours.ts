@@ -11,7 +11,7 @@ import { runMosaic } from '../analysis/mosaic';
 import { readTokenBatch } from '../analysis/tokens';
 import { AttentionLens } from '../analysis/lens';
 import { readCsvFile } from '../core/csv';
-import { forecast } from '../core/forecast';
+import { forecast } from '../analysis/forecast';
 import { ChronosModel } from '../models/model';
 
 async function main(): Promise<void> {

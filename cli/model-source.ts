@@ -6,14 +6,16 @@
  *    HF_HUB_OFFLINE, HF_TOKEN and the proxy variables); absent: the bundled model;
  *  - with `--provider cuda` (or `auto` where auto means CUDA) and a GPU package staged by
  *    `chronos-lens models gpu --install` in the default folder (CHRONOS_LENS_GPU_DIR, else
- *    ~/.local/share/chronos-lens/gpu), ORT is loaded from that package (useOrtPackage) before the model.
+ *    ~/.local/share/chronos-lens/gpu), ORT is loaded from that package before the model
+ *    (models/runtime/provision.ts).
  */
 import * as fs from 'node:fs';
 import { ChronosLensError } from '../core/errors';
-import { defaultGpuStorageDir, findGpuPackage } from '../core/gpu';
 import { downloadModel, findCachedModel, findHubToken, formatBytes, isValidRepoId, resolveHubSettings, type DownloadProgress, type Env } from '../core/hub';
-import { ortLoaded, ortPackageOverride, platformGpuProvider, useOrtPackage, type ProviderSetting } from '../models/runtime/ort';
 import type { CliIO } from './common';
+
+// The CLI's entry points import it from here with the rest of the model set-up.
+export { provisionGpuRuntime } from '../models/runtime/provision';
 
 /** `owner/name` that is not a folder on disk. */
 export function looksLikeRepoId(model: string): boolean {
@@ -93,18 +95,3 @@ export async function resolveModelDir(model: string | undefined, fallback: strin
     throw e;
   }
 }
-
-/**
- * Loads ORT from the staged GPU package in `storageDir` (default: the CLI's folder) when the provider may
- * be CUDA and one exists for the bundled ORT version. Returns the folder in use, if any. Must run before
- * anything loads onnxruntime-node (the extension can call it with its own storage folder).
- */
-export async function provisionGpuRuntime(provider: ProviderSetting, storageDir: string = defaultGpuStorageDir()): Promise<string | undefined> {
-  const wantsCuda = provider === 'cuda' || (provider === 'auto' && platformGpuProvider() === 'cuda');
-  if (!wantsCuda) return undefined;
-  if (ortLoaded()) return ortPackageOverride();
-  const dir = await findGpuPackage(storageDir);
-  if (dir && useOrtPackage(dir)) return dir;
-  return undefined;
-}
-

@@ -3,7 +3,7 @@
  * cancellable progress notification, the report panel, and the stored runs (reopen / compare).
  */
 import * as vscode from 'vscode';
-import type { AttentionKind, HeadRef } from '../analysis/types';
+import { ATTENTION_KINDS, type HeadRef } from '../analysis/types';
 import type { CsvSeries } from '../core/csv';
 import { ChronosLensError, errorMessage } from '../core/errors';
 import type { AblationRunSummary } from '../protocol';
@@ -126,7 +126,7 @@ export class AblationController {
           const scores = latest?.state.result;
           type Item = vscode.QuickPickItem & { head?: HeadRef };
           const items: Item[] = [];
-          for (const kind of ['cross', 'encoder', 'decoder'] as AttentionKind[]) {
+          for (const kind of ATTENTION_KINDS) {
             const k = sh[kind];
             if (!k) continue;
             items.push({ label: KIND_NAMES[kind], kind: vscode.QuickPickItemKind.Separator });

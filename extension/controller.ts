@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { HeadRef } from '../analysis/types';
+import { isHeadRef } from '../analysis/heads';
+import { ATTENTION_KINDS, type HeadRef } from '../analysis/types';
 import type { CsvSeries } from '../core/csv';
 import { ChronosLensError, errorMessage, isCancelled } from '../core/errors';
 import type { ChronosModel } from '../models/model';
@@ -228,10 +229,7 @@ export class Controller implements vscode.Disposable {
   ablationSet(): HeadRef[] {
     const v = this.context.workspaceState.get<unknown>(ABLATION_SET_KEY);
     if (!Array.isArray(v)) return [];
-    return v.filter(
-      (h): h is HeadRef =>
-        !!h && typeof h === 'object' && ['cross', 'encoder', 'decoder'].includes((h as HeadRef).kind) && Number.isInteger((h as HeadRef).layer) && Number.isInteger((h as HeadRef).head),
-    );
+    return v.filter(isHeadRef);
   }
 
   async setAblationSet(heads: HeadRef[]): Promise<void> {
@@ -475,5 +473,5 @@ export class Controller implements vscode.Disposable {
 
 function describePanel(p: MosaicPanel): MosaicCommandResult['panels'][number] {
   const r = p.state.result;
-  return { key: p.key, variant: p.state.variant, layers: r.layers, heads: r.heads, kinds: (['cross', 'encoder', 'decoder'] as const).filter((k) => r[k]) };
+  return { key: p.key, variant: p.state.variant, layers: r.layers, heads: r.heads, kinds: ATTENTION_KINDS.filter((k) => r[k]) };
 }

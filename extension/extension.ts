@@ -4,7 +4,7 @@
  * imported on the first command that needs a model.
  */
 import type * as vscode from 'vscode';
-import type { HeadRef } from '../analysis/types';
+import { ATTENTION_KINDS, type HeadRef } from '../analysis/types';
 import { Controller } from './controller';
 import type { ModelState } from './lib/model-manager';
 import type { SeriesViewHook } from './series-hook';
@@ -83,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): ChronosLensApi {
             variant: p.state.variant,
             layers: r.layers,
             heads: r.heads,
-            kinds: (['cross', 'encoder', 'decoder'] as const).filter((k) => r[k]),
+            kinds: ATTENTION_KINDS.filter((k) => r[k]),
             kind: p.kind,
           });
         }

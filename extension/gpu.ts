@@ -50,7 +50,7 @@ export function gpuStorageDir(context: vscode.ExtensionContext): string {
  * for the bundled ORT version, load onnxruntime-node from it. Returns the folder in use, if any.
  */
 export async function provisionGpu(host: Pick<GpuHost, 'context' | 'log'>, provider: ProviderSetting): Promise<string | undefined> {
-  const { provisionGpuRuntime } = await import('../cli/model-source');
+  const { provisionGpuRuntime } = await import('../models/runtime/provision');
   try {
     const dir = await provisionGpuRuntime(provider, gpuStorageDir(host.context));
     if (dir) host.log.info(`ONNX Runtime with the CUDA provider from ${dir}`);

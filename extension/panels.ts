@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AttentionKind, HeadRef, MosaicResult } from '../analysis/types';
+import { ATTENTION_KINDS, type AttentionKind, type HeadRef, type MosaicResult } from '../analysis/types';
 import {
   mosaicValidationContext,
   type AblationHostMessage,
@@ -243,7 +243,7 @@ export class MosaicPanel extends ViewPanel<'mosaic'> {
   /** The attention kind on screen (the page reports tab changes). */
   get kind(): AttentionKind {
     const r = this.#state.result;
-    return this.#state.kind ?? (['cross', 'encoder', 'decoder'] as const).find((k) => r[k]) ?? 'cross';
+    return this.#state.kind ?? ATTENTION_KINDS.find((k) => r[k]) ?? 'cross';
   }
 
   update(state: MosaicPanelState): void {

@@ -12,6 +12,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isHeadRef } from '../analysis/heads';
 import type { HeadRef, ModelSummary, MosaicResult } from '../analysis/types';
 import { CancelledError, ChronosLensError, errorMessage, isCancelled } from '../core/errors';
 import { seriesValidationContext, type ExportFormat, type ExportResponse, type HeadSelection, type InitSeriesMessage, type RequestMessage, type SeriesHostMessage } from '../protocol';
@@ -557,11 +558,8 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
     if (!a || typeof a.uri !== 'string') throw new ChronosLensError('BAD_INPUT', 'expected { uri, column?, row?, head? }');
     const uri = vscode.Uri.parse(a.uri);
     if (!isCsvUri(uri)) throw new ChronosLensError('BAD_INPUT', `${path.basename(uri.path)} is not a .csv or .tsv file`);
-    const h = a.head as Partial<HeadRef> | undefined;
-    const head =
-      h && typeof h === 'object' && ['cross', 'encoder', 'decoder'].includes(h.kind as string) && Number.isInteger(h.layer) && Number.isInteger(h.head) && (h.layer as number) >= 0 && (h.head as number) >= 0
-        ? { kind: h.kind as HeadRef['kind'], layer: h.layer as number, head: h.head as number }
-        : undefined;
+    const h = a.head;
+    const head = isHeadRef(h) ? { kind: h.kind, layer: h.layer, head: h.head } : undefined;
     await this.open(uri, { column: typeof a.column === 'string' ? a.column : undefined, row: Number.isInteger(a.row) ? (a.row as number) : undefined, head });
   }
 

@@ -6,14 +6,11 @@
  *   "showHeadOnSeries.head.layer: expected an integer in 0..5, got 7".
  * Never throws (except parseWebviewMessage, which throws ProtocolError).
  */
-import type { AttentionKind, ModelSummary, MosaicResult } from '../analysis/types';
+import { ATTENTION_KINDS as KINDS, type AttentionKind, type ModelSummary, type MosaicResult } from '../analysis/types';
 import type { AblationWebviewMessage } from './ablation';
 import { EXPORT_FORMATS, MAX_EXPORT_CHARS, PROTOCOL_VERSION, VIEW_IDS, type ExportFormat, type ViewId } from './common';
 import type { MosaicWebviewMessage } from './mosaic';
 import type { SeriesPayload, SeriesWebviewMessage } from './series';
-
-/** Value list of analysis/types' AttentionKind (protocol imports types only from analysis/). */
-const KINDS: readonly AttentionKind[] = ['cross', 'encoder', 'decoder'];
 
 export interface LayerHeadShape {
   layers: number;

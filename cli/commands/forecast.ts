@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { readCsvFile, nextTimestamps } from '../../core/csv';
 import { ChronosLensError } from '../../core/errors';
-import { forecast } from '../../core/forecast';
+import { forecast } from '../../analysis/forecast';
 import { ortVersion } from '../../models/runtime/ort';
 import { BUILDER_VERSION } from '../../models/model';
 import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar, toolVersion } from '../common';

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { readCsvFile } from '../../core/csv';
 import { ChronosLensError } from '../../core/errors';
-import { forecast } from '../../core/forecast';
+import { forecast } from '../../analysis/forecast';
 import { AttentionLens } from '../../analysis/lens';
 import { periodicity } from '../../analysis/periodicity';
 import { LensResult, PeriodicityResult } from '../../analysis/types';

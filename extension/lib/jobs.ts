@@ -5,7 +5,7 @@
  * unsaved text of an open editor), and the run log text. The analysis engine is imported lazily, so
  * loading this module never loads onnxruntime-node.
  */
-import type { MosaicResult, Manifest } from '../../analysis/types';
+import { ATTENTION_KINDS, type MosaicResult, type Manifest } from '../../analysis/types';
 import type { CsvSeries } from '../../core/csv';
 import { errorMessage, isCancelled } from '../../core/errors';
 import type { RunControl } from '../../core/progress';
@@ -120,7 +120,7 @@ export function runLogText(what: string, manifest: Manifest, extra: Record<strin
 /** One line per kind: "cross 3/24 (12.5%) center 2 right 2". */
 export function mosaicSummary(r: MosaicResult): string {
   const parts: string[] = [];
-  for (const k of ['cross', 'encoder', 'decoder'] as const) {
+  for (const k of ATTENTION_KINDS) {
     const m = r[k];
     if (m) parts.push(`${k} ${m.counts.total}/${m.counts.heads} heads ≥ ${r.threshold} (${m.counts.percent.toFixed(1)}%; center ${m.counts.center}, right ${m.counts.right})`);
   }

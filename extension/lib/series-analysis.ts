@@ -9,7 +9,7 @@
  *  - `ColumnAnalysis` runs, through the model manager (one job at a time, shown in the status bar):
  *    the attention lens of the context window (analysis/lens: every encoder layer and head, kept in
  *    memory so that hovers are answered without the model), the periodicity of the window and its
- *    heads, then the forecast (core/forecast, 10–90 % quantiles) and the cross-attention of the decoder
+ *    heads, then the forecast (analysis/forecast, 10–90 % quantiles) and the cross-attention of the decoder
  *    teacher-forced with the forecast's median. Each result is a promise of its own, so the view can
  *    show each one as soon as it is ready.
  *
@@ -147,7 +147,7 @@ class Analysis implements ColumnAnalysis {
   }
 
   async #runForecast(lens: AttentionLens, window: Float64Array, signal: AbortSignal): Promise<ForecastResult> {
-    const { forecast } = await import('../../core/forecast');
+    const { forecast } = await import('../../analysis/forecast');
     const { makeManifest, modelSummary } = await import('../../analysis/common');
     const { nextTimestamps } = await import('../../core/csv');
     return this.runner.use(

@@ -19,6 +19,9 @@ import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { ChronosLensError } from '../../core/errors';
 import { FloatTensor, IntTensor } from '../../core/tensor';
+import { bundledOrtPackage, packageVersion } from '../../core/gpu/ort-package';
+
+export { bundledOrtPackage };
 
 let ortModule: typeof Ort | undefined;
 let ortModulePath = 'onnxruntime-node';
@@ -63,20 +66,6 @@ export function useOrtPackage(dir: string): boolean {
 /** The folder given to useOrtPackage, when a provisioned copy is (to be) used instead of the bundled package. */
 export function ortPackageOverride(): string | undefined {
   return ortModulePath === 'onnxruntime-node' ? undefined : ortModulePath;
-}
-
-/**
- * The bundled onnxruntime-node package: its folder and version, read from its package.json without
- * loading the native library (core/gpu stages a copy of it with the CUDA provider libraries).
- */
-export function bundledOrtPackage(): { dir: string; version: string } {
-  const pj = require.resolve('onnxruntime-node/package.json');
-  return { dir: path.dirname(pj), version: String(packageVersion(pj)) };
-}
-
-function packageVersion(packageJson: string): unknown {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require(packageJson) as { version?: unknown }).version;
 }
 
 let loadedInWorker = false;

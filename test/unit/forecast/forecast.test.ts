@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { ChronosModel } from '../../../models/model';
-import { forecast, lowerMedian, quantileLinear, sampleToken, kthLargest } from '../../../core/forecast';
+import { forecast, lowerMedian, quantileLinear, sampleToken, kthLargest } from '../../../analysis/forecast';
 import { Rng } from '../../../core/rng';
 import { fixtures, loadFixture, maxAbsDiff, repoRoot } from '../helpers';
 

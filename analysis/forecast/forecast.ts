@@ -5,9 +5,9 @@
  * longer horizons extend autoregressively by appending the (lower) median of the samples to the context,
  * with a warning. Quantiles as torch.quantile (linear interpolation), mean over samples.
  */
-import { ChronosLensError } from '../errors';
-import { RunControl, throwIfAborted, yieldToEventLoop } from '../progress';
-import { Rng } from '../rng';
+import { ChronosLensError } from '../../core/errors';
+import { RunControl, throwIfAborted, yieldToEventLoop } from '../../core/progress';
+import { Rng } from '../../core/rng';
 import { ChronosModel, HeadAblation } from '../../models/model';
 import { sampleToken } from './sampling';
 

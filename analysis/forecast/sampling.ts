@@ -5,7 +5,7 @@
  * multinomial draw. The draw uses our seeded Rng, so runs are reproducible (torch's generator
  * cannot be reproduced outside torch; results agree in distribution, which tests check).
  */
-import { Rng } from '../rng';
+import { Rng } from '../../core/rng';
 
 export interface SamplingParams {
   temperature: number;
