@@ -20,8 +20,8 @@ import { RunControl, throwIfAborted } from '../../core/progress';
 import { FloatTensor } from '../../core/tensor';
 import { ChronosModel } from '../../models/model';
 import { PatchSite } from '../../models/t5/causal-graph';
-import { forEachChunk } from '../common';
-import { AttentionKind, HeadRef } from '../types';
+import { forEachChunk, makeManifest, modelSummary } from '../common';
+import { AttentionKind, HeadRef, Manifest, ModelSummary } from '../types';
 import { TokenRows, logSoftmax, rowsOf, runCausal } from './run';
 
 export interface PatchPair {
@@ -240,4 +240,49 @@ export function meanNested<T>(items: T[]): T {
     return first;
   };
   return f(items as unknown[]) as T;
+}
+
+export interface PatchingResult {
+  model: ModelSummary;
+  /** What clean and corrupted are (e.g. repeated random tokens against a non-repeating control). */
+  description: string;
+  metric: 'mean log-prob of the labels';
+  pairs: number;
+  /** The metric averaged over pairs. */
+  clean: number;
+  corrupted: number;
+  /** (patched - corrupted) / (clean - corrupted) of the pair-averaged metrics, per map. */
+  restored: PatchRaw;
+  /** The pair-averaged metric of every patched run. */
+  raw: PatchRaw;
+  /** Labels of the head sets, in the order of restored.sets. */
+  sets?: { label: string; heads: HeadRef[]; control: boolean }[];
+  parameters: Record<string, unknown>;
+  manifest: Manifest;
+}
+
+/** Patches every pair and averages: the restored fraction is taken of the pair-averaged metrics. */
+export async function runPatching(model: ChronosModel, pairs: PatchPair[], req: PatchRequest & { description: string; setLabels?: { label: string; control: boolean }[]; parameters?: Record<string, unknown>; seeds?: Record<string, number> }): Promise<PatchingResult> {
+  if (!pairs.length) throw new ChronosLensError('BAD_INPUT', 'no clean / corrupted pairs to patch');
+  const out: { metrics: PatchMetrics; raw: PatchRaw }[] = [];
+  for (let i = 0; i < pairs.length; i++) {
+    const base = i / pairs.length;
+    out.push(await patchPair(model, pairs[i], { ...req, onProgress: req.onProgress ? (u) => req.onProgress!({ fraction: base + (u.fraction ?? 0) / pairs.length, message: `pair ${i + 1}/${pairs.length}` }) : undefined }));
+  }
+  const m = meanNested(out.map((o) => o.metrics));
+  const raw = meanNested(out.map((o) => o.raw));
+  const result: PatchingResult = {
+    model: await modelSummary(model),
+    description: req.description,
+    metric: 'mean log-prob of the labels',
+    pairs: pairs.length,
+    clean: m.clean,
+    corrupted: m.corrupted,
+    restored: restoredFraction(raw, m),
+    raw,
+    parameters: { maps: req.maps ?? ['heads', 'resid'], kinds: req.kinds ?? ['encoder', 'decoder', 'cross'], stacks: req.stacks ?? ['encoder', 'decoder'], ...(req.parameters ?? {}) },
+    manifest: await makeManifest(model, 'patch', req.seeds ?? {}, { description: req.description, pairs: pairs.length, ...(req.parameters ?? {}) }),
+  };
+  if (req.headSets?.length) result.sets = req.headSets.map((heads, i) => ({ label: req.setLabels?.[i]?.label ?? heads.map((h) => `${h.kind}:L${h.layer}.H${h.head}`).join('+'), heads, control: req.setLabels?.[i]?.control ?? false }));
+  return result;
 }

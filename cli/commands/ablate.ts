@@ -15,9 +15,11 @@ import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, pr
 import { renderAblationFigure, writeResultOut } from '../figures';
 import { defaultModelDir } from '../paths';
 import { parseKinds } from './mosaic';
+import { wantsLayers } from './ablate-layers';
 import { promises as fsp } from 'node:fs';
 
 export const usage = `chronos-lens ablate (--heads L.H,... | --top K) [options]
+       chronos-lens ablate (--layers SET | --layer-sweep [BLOCK]) [options]   (layers: --layers --help)
 
 Ablates attention heads and measures what breaks: the induction loss (cross-entropy of the
 continuation of a repeated random sequence, and of a non-repeating control) and, with --csv, MASE,
@@ -86,6 +88,7 @@ export function writeAblationOut(file: string, result: AblationResult): Promise<
 }
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
+  if (wantsLayers(argv)) return (await import('./ablate-layers')).run(argv, io);
   const { values, positionals } = parse(argv, {
     ...MODEL_OPTIONS,
     heads: { type: 'string' },

@@ -25,7 +25,7 @@
  * Every kind also takes `<stack>_layer_skip` (see T5GraphWriter.gate): a skipped sublayer passes the
  * residual stream through unchanged.
  */
-import { TensorInfo } from '../safetensors';
+import { Checkpoint } from '../checkpoint';
 import { T5Config } from '../config';
 import { GraphBuilder, Value } from '../onnx/builder';
 import { bucketTable } from './buckets';
@@ -73,17 +73,6 @@ function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array 
   return out;
 }
 
-/**
- * What the writer reads weights from: a checkpoint of any family whose transformer is a T5 stack
- * (Chronos-T5, Chronos-Bolt), under transformers' tensor names.
- */
-export interface T5WeightSource {
-  config: { t5: T5Config };
-  tensors: Map<string, TensorInfo>;
-  read(name: string): Promise<Float32Array>;
-}
-
-/** The T5 building blocks (norms, attention with head gates, feed-forward), over one GraphBuilder. */
 export class T5GraphWriter {
   readonly g: GraphBuilder;
   readonly c: T5Config;
@@ -97,7 +86,7 @@ export class T5GraphWriter {
   layerSkips = false;
   private readonly skipInputs = new Map<string, Value>();
 
-  constructor(readonly ck: T5WeightSource, name: string) {
+  constructor(readonly ck: Checkpoint, name: string) {
     this.g = new GraphBuilder(name);
     this.c = ck.config.t5;
     this.inner = this.c.numHeads * this.c.dKv;
@@ -270,12 +259,12 @@ export class T5GraphWriter {
   }
 }
 
-export interface AblationInputs {
+interface AblationInputs {
   mask: Value;
   repl: Value;
 }
 
-export function ablationInputs(w: T5GraphWriter, kind: AttentionKind, layers: number): AblationInputs {
+function ablationInputs(w: T5GraphWriter, kind: AttentionKind, layers: number): AblationInputs {
   const c = w.c;
   return {
     mask: w.g.input(`${kind}_head_mask`, 'float32', [layers, c.numHeads]),
@@ -284,21 +273,13 @@ export function ablationInputs(w: T5GraphWriter, kind: AttentionKind, layers: nu
 }
 
 function runEncoder(w: T5GraphWriter, ids: Value, mask: Value, abl: AblationInputs) {
-  return encoderStack(w, w.embed(ids), mask, abl);
-}
-
-/**
- * The T5 encoder stack over input embeddings x [B, Te, D] (token embeddings for Chronos-T5, patch
- * embeddings for Chronos-Bolt): relative position buckets count positions of x, whatever they stand for.
- */
-export function encoderStack(w: T5GraphWriter, x0: Value, mask: Value, abl: AblationInputs) {
   const g = w.g;
   const c = w.c;
-  const te = g.dim(mask, 1);
+  const te = g.dim(ids, 1);
   const r = w.arange(te);
   const rel = g.sub(g.unsqueeze(r, [0]), g.unsqueeze(r, [1])); // [Te, Te] = key - query
   const bias = g.add(w.positionBias(rel, true, 'encoder'), w.extendedMask(mask)); // [B, H, Te, Te]
-  let x = x0;
+  let x = w.embed(ids);
   const probs: Value[] = [];
   const headOuts: Value[] = [];
   for (let l = 0; l < c.numLayers; l++) {
@@ -310,23 +291,6 @@ export function encoderStack(w: T5GraphWriter, x0: Value, mask: Value, abl: Abla
     });
   }
   return { hidden: w.rmsNorm(x, 'encoder.final_layer_norm.weight'), probs, headOuts };
-}
-
-/**
- * One teacher-forced decoder layer: causal self-attention (bias [1|B, H, Td, Td]), cross-attention to
- * encHidden (bias [B, 1, 1, Te]) and the feed-forward, with the head gates of both attentions.
- */
-export function decoderLayer(w: T5GraphWriter, x: Value, l: number, selfBias: Value, crossBias: Value, encHidden: Value, decAbl: AblationInputs, crossAbl: AblationInputs) {
-  const g = w.g;
-  const s = w.selfAttention(x, `decoder.block.${l}.layer.0`, selfBias, decAbl.mask, decAbl.repl, l);
-  const p = `decoder.block.${l}.layer.1`;
-  const h = w.rmsNorm(s.y, `${p}.layer_norm.weight`);
-  const q = w.splitHeads(g.matmul(h, w.linearT([`${p}.EncDecAttention.q.weight`], `${p}.q.T`)));
-  const kv = w.crossKv(encHidden, l);
-  const a = w.attention(q, kv.k, kv.v, crossBias);
-  const ablated = w.ablate(a.out, crossAbl.mask, crossAbl.repl, l);
-  const y = w.gate(p, s.y, g.add(s.y, g.matmul(w.mergeHeads(ablated), w.linearT([`${p}.EncDecAttention.o.weight`], `${p}.o.T`))));
-  return { y: w.feedForward(y, `decoder.block.${l}.layer.2`), selfProbs: s.probs, selfHead: s.headOut, crossProbs: a.probs, crossHead: a.out };
 }
 
 function lmHead(w: T5GraphWriter, x: Value): Value {
@@ -365,12 +329,19 @@ function buildForward(w: T5GraphWriter, o: ForwardOutputs): void {
   const crossHeads: Value[] = [];
   for (let l = 0; l < c.numDecoderLayers; l++) {
     g.withScope(`dec${l}`, () => {
-      const d = decoderLayer(w, x, l, selfBias, crossBias, enc.hidden, decAbl, crossAbl);
-      decProbs.push(d.selfProbs);
-      decHeads.push(d.selfHead);
-      crossProbs.push(d.crossProbs);
-      crossHeads.push(d.crossHead);
-      x = d.y;
+      const s = w.selfAttention(x, `decoder.block.${l}.layer.0`, selfBias, decAbl.mask, decAbl.repl, l);
+      decProbs.push(s.probs);
+      decHeads.push(s.headOut);
+      const p = `decoder.block.${l}.layer.1`;
+      const h = w.rmsNorm(s.y, `${p}.layer_norm.weight`);
+      const q = w.splitHeads(g.matmul(h, w.linearT([`${p}.EncDecAttention.q.weight`], `${p}.q.T`)));
+      const kv = w.crossKv(enc.hidden, l);
+      const a = w.attention(q, kv.k, kv.v, crossBias);
+      crossProbs.push(a.probs);
+      crossHeads.push(a.out);
+      const ablated = w.ablate(a.out, crossAbl.mask, crossAbl.repl, l);
+      const y = w.gate(p, s.y, g.add(s.y, g.matmul(w.mergeHeads(ablated), w.linearT([`${p}.EncDecAttention.o.weight`], `${p}.o.T`))));
+      x = w.feedForward(y, `decoder.block.${l}.layer.2`);
     });
   }
 
@@ -468,7 +439,7 @@ function buildDecoderStep(w: T5GraphWriter, o: { crossAttentions?: boolean }): v
 }
 
 /** Builds the graph for a spec (not yet serialised). */
-export function buildT5Graph(ck: T5WeightSource, spec: GraphSpec): GraphBuilder {
+export function buildT5Graph(ck: Checkpoint, spec: GraphSpec): GraphBuilder {
   const w = new T5GraphWriter(ck, `chronos-t5:${specKey(spec)}`);
   w.layerSkips = true;
   if (spec.kind === 'forward') buildForward(w, spec.outputs);

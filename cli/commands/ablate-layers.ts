@@ -1,0 +1,129 @@
+/**
+ * chronos-lens ablate --layers / --layer-sweep: skip whole layers or their attention / feed-forward
+ * blocks (the residual passes through) and measure the induction loss and, with --csv, forecast errors,
+ * against the unablated model. `ablate` hands its arguments here when either flag is present.
+ */
+import * as path from 'node:path';
+import { readCsvFile } from '../../core/csv';
+import { ChronosLensError } from '../../core/errors';
+import { LayerAblationResult, LayerPart, LayerStack, layerCounts, parseLayers, runLayerAblation, sweepSets } from '../../analysis/causal/layer-ablation';
+import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson, progressBar } from '../common';
+import { defaultModelDir } from '../paths';
+import { fmt, intIn, writeJsonOut } from './causal-common';
+
+export const usage = `chronos-lens ablate (--layers SET [--layers SET ...] | --layer-sweep [BLOCK]) [options]
+
+Layer ablation: skip whole encoder / decoder layers, or one block of them (the residual stream passes
+through unchanged), and measure the induction loss (and its non-repeating control) and, with --csv,
+MASE / WQL / MAE of the median on held-out points, against the unablated model.
+
+  --layers SET           a set skipped together: <stack>:L<layer>[.<block>], comma-separated, e.g.
+                         encoder:L0,decoder:L1.ff; stack encoder|decoder (enc, dec); block all (default),
+                         attention (both attentions in the decoder), self, cross, ff. Repeat for more sets
+  --layer-sweep [BLOCK]  each layer in turn (BLOCK as above, default all; cross sweeps decoder layers)
+  --stack encoder|decoder|both   the stacks the sweep covers (default both)
+  --batch N --seq-len N --repeats N --sub-extension N --vocab A:B --token-seed N   the induction batch
+  --no-induction         skip the induction loss (needs --csv)
+  --csv FILE --column NAME  --held-out N --period P --samples N --forecast-seed N   forecast metrics
+  --json                 print the result as JSON;  --out FILE.json  write it
+  --model DIR            Chronos checkpoint folder (default: the bundled chronos-t5-nano)`;
+
+/** True when `ablate` should hand its arguments to this command. */
+export function wantsLayers(argv: string[]): boolean {
+  return argv.some((a) => a === '--layers' || a.startsWith('--layers=') || a === '--layer-sweep' || a.startsWith('--layer-sweep='));
+}
+
+export function layerAblationText(r: LayerAblationResult): string {
+  const names = Object.keys(r.unablated);
+  const rows = [['variant', ...names], ['unablated', ...names.map((n) => fmt(r.unablated[n]))], ...r.variants.map((v) => [v.label, ...names.map((n) => `${fmt(v.values[n])} (${v.values[n] - r.unablated[n] >= 0 ? '+' : ''}${fmt(v.values[n] - r.unablated[n])})`)])];
+  const w = rows[0].map((_, i) => Math.max(...rows.map((x) => x[i].length)));
+  const csv = r.data.csv;
+  return [
+    `${r.model.name} · layer ablation${r.sweep ? ' sweep' : ''} · ${r.variants.length} variant${r.variants.length === 1 ? '' : 's'}`,
+    csv ? `forecast metrics on ${csv.file} column "${csv.column}": last ${csv.heldOut} points held out, MASE period ${csv.period}` : '',
+    ...rows.map((x) => x.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ')),
+  ].filter(Boolean).join('\n') + '\n';
+}
+
+function parseVocab(v: string | undefined): [number, number] | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d{1,9}):(\d{1,9})$/.exec(v.trim());
+  if (!m || Number(m[1]) > Number(m[2])) throw new ChronosLensError('BAD_INPUT', `--vocab must be A:B with integers A <= B, got ${JSON.stringify(v.slice(0, 40))}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  // `--layer-sweep` takes an optional block: a bare flag is given 'all'.
+  const args = argv.flatMap((a, i) => (a === '--layer-sweep' && (argv[i + 1] === undefined || argv[i + 1].startsWith('--')) ? ['--layer-sweep=all'] : [a]));
+  const { values, positionals } = parse(args, {
+    ...MODEL_OPTIONS,
+    layers: { type: 'string', multiple: true },
+    'layer-sweep': { type: 'string' },
+    stack: { type: 'string' },
+    batch: { type: 'string' },
+    'seq-len': { type: 'string' },
+    repeats: { type: 'string' },
+    'sub-extension': { type: 'string' },
+    vocab: { type: 'string' },
+    'token-seed': { type: 'string' },
+    'no-induction': { type: 'boolean' },
+    csv: { type: 'string' },
+    column: { type: 'string' },
+    'held-out': { type: 'string' },
+    period: { type: 'string' },
+    samples: { type: 'string' },
+    'forecast-seed': { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout.write(usage + '\n');
+    return 0;
+  }
+  if (positionals.length) throw new ChronosLensError('BAD_INPUT', `ablate takes no positional arguments, got ${positionals.join(' ').slice(0, 80)} (a CSV goes after --csv)`);
+  const sweep = values['layer-sweep'];
+  if ((values.layers?.length ?? 0) > 0 === (sweep !== undefined)) throw new ChronosLensError('BAD_INPUT', 'give --layers SET or --layer-sweep, not both');
+  if (values.stack !== undefined && sweep === undefined) throw new ChronosLensError('BAD_INPUT', '--stack goes with --layer-sweep');
+  if (values['no-induction'] && !values.csv) throw new ChronosLensError('BAD_INPUT', '--no-induction leaves nothing to measure without --csv');
+  for (const f of ['column', 'held-out', 'period', 'samples', 'forecast-seed'] as const) if (values[f] !== undefined && !values.csv) throw new ChronosLensError('BAD_INPUT', `--${f} needs --csv FILE`);
+  const parts: LayerPart[] = ['all', 'attention', 'self', 'cross', 'ff'];
+  if (sweep !== undefined && !parts.includes(sweep as LayerPart)) throw new ChronosLensError('BAD_INPUT', `--layer-sweep takes a block: ${parts.join(', ')}; got ${JSON.stringify(sweep.slice(0, 40))}`);
+  const stack = values.stack ?? 'both';
+  if (!['encoder', 'decoder', 'both'].includes(stack)) throw new ChronosLensError('BAD_INPUT', `--stack must be encoder, decoder or both, got ${JSON.stringify(stack.slice(0, 40))}`);
+  const induction = {
+    batch: intIn(values.batch, 'batch', 1, 1_000_000),
+    seqLen: intIn(values['seq-len'], 'seq-len', 2, 100_000),
+    repeats: intIn(values.repeats, 'repeats', 2, 10_000),
+    subExtension: intIn(values['sub-extension'], 'sub-extension', 0, 100_000),
+    vocab: parseVocab(values.vocab),
+    seed: intIn(values['token-seed'], 'token-seed', 0, 2 ** 32 - 1),
+  };
+  const seriesFlags = {
+    heldOut: intIn(values['held-out'], 'held-out', 1, 100_000),
+    period: intIn(values.period, 'period', 1, 100_000),
+    numSamples: intIn(values.samples, 'samples', 1, 10_000),
+    seed: intIn(values['forecast-seed'], 'forecast-seed', 0, 2 ** 32 - 1),
+  };
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
+  const bar = progressBar(io, 'ablate');
+  try {
+    const counts = layerCounts(model);
+    const stacks: LayerStack[] = stack === 'both' ? ['encoder', 'decoder'] : [stack as LayerStack];
+    const sets = sweep !== undefined ? sweepSets(model, stacks, sweep as LayerPart) : values.layers!.map((s) => parseLayers(s, counts));
+    let series;
+    if (values.csv) {
+      const s = await readCsvFile(values.csv, { column: values.column, signal: io.signal });
+      for (const w of s.warnings) io.stderr.write(`warning: ${w}\n`);
+      series = { values: s.values, file: path.basename(values.csv), column: s.column, ...seriesFlags };
+    }
+    const r = await runLayerAblation(model, { sets, sweep: sweep !== undefined, induction: values['no-induction'] ? false : induction, series, signal: io.signal, onProgress: bar.onProgress });
+    bar.done();
+    await writeJsonOut(values.out, r);
+    if (values.json) printJson(io, r);
+    else io.stdout.write(layerAblationText(r));
+    return 0;
+  } finally {
+    bar.done();
+    await model.dispose();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * chronos-lens attribute FILE: direct attribution of one forecast step to the components of the
+ * decoder's residual stream (embedding, each self / cross head, each feed-forward block).
+ */
+import { ChronosLensError } from '../../core/errors';
+import { AttributionResult, AttributionTarget, attribute } from '../../analysis/causal/attribution';
+import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson } from '../common';
+import { defaultModelDir } from '../paths';
+import { fmt, intIn, readSeries, writeJsonOut } from './causal-common';
+
+export const usage = `chronos-lens attribute FILE.csv [--column NAME] [--step N] [--target logit|logprob|expected] [--token ID] [--json]
+
+Direct attribution at forecast step N (0-based, default 0): the decoder's final residual stream at
+that step is split into the token embedding, every self- and cross-attention head's output (through
+its slice of the output projection) and every feed-forward block's update; each part is read out
+through the final RMS norm with its scale frozen from the clean run and the LM head. The decoder is
+teacher-forced on the model's median path. Parts sum to the total exactly.
+
+  --target logit      the logit of the token (default: the median token at the step)
+  --target logprob    the log-probability: the logit parts plus a constant part, -logsumexp (frozen)
+  --target expected   the expected value in series units, linearised with the probabilities frozen:
+                      part = scale * sum_w p_w (centre_w - mean) * (the part's logit of w); the exact
+                      expected value is reported beside the total (see docs/causal.md)
+  --token ID          attribute this vocabulary id instead of the median token
+  --top K             text output: the K largest parts by magnitude (default 12)
+  --json              print {target, total, components: [{component, kind, layer, head, value}], ...}
+  --out FILE.json     write the result
+  --model DIR         Chronos checkpoint folder (default: the bundled chronos-t5-nano)`;
+
+export function attributionText(r: AttributionResult, top: number): string {
+  const t = r.target;
+  const parts = [...r.components].sort((a, b) => Math.abs(b.value) - Math.abs(a.value)).slice(0, top);
+  const w = Math.max(...parts.map((p) => p.component.length), 9);
+  return [
+    `${r.model.name} · step ${t.step} · ${t.kind} of token ${t.token} (value ${fmt(t.tokenValue)}) · total ${fmt(r.total)}`,
+    `logit ${fmt(t.logit)}  log p ${fmt(t.logprob)}  expected value ${fmt(t.expectedValue)}  frozen norm scale ${fmt(t.normScale)}`,
+    ...parts.map((p) => `  ${p.component.padEnd(w)}  ${fmt(p.value).padStart(10)}`),
+    r.components.length > parts.length ? `  (${r.components.length - parts.length} smaller parts; --json for all)` : '',
+  ].filter(Boolean).join('\n') + '\n';
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(argv, { ...MODEL_OPTIONS, column: { type: 'string' }, step: { type: 'string' }, target: { type: 'string' }, token: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } });
+  if (values.help) {
+    io.stdout.write(usage + '\n');
+    return 0;
+  }
+  const target = (values.target ?? 'logit') as AttributionTarget;
+  if (!['logit', 'logprob', 'expected'].includes(target)) throw new ChronosLensError('BAD_INPUT', `--target must be logit, logprob or expected, got ${JSON.stringify(values.target)}`);
+  if (values.token !== undefined && target === 'expected') throw new ChronosLensError('BAD_INPUT', '--token goes with --target logit or logprob (the expected value has no single token)');
+  const step = intIn(values.step, 'step', 0, 100_000);
+  const token = intIn(values.token, 'token', 0, 2 ** 31 - 1);
+  const top = intIn(values.top, 'top', 1, 100_000) ?? 12;
+  const series = await readSeries(positionals, values.column, io, 'attribute');
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
+  try {
+    const r = await attribute(model, { values: series.values, label: series.label, step, target, token, signal: io.signal });
+    await writeJsonOut(values.out, r);
+    if (values.json) printJson(io, r);
+    else io.stdout.write(attributionText(r, top));
+    return 0;
+  } finally {
+    await model.dispose();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * chronos-lens layer-lens FILE: the forecast each decoder layer would make (its residual through the
+ * final norm and the LM head), so one sees at which depth the forecast settles.
+ */
+import { ChronosLensError } from '../../core/errors';
+import { LayerLensResult, layerLens } from '../../analysis/causal/layer-lens';
+import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson } from '../common';
+import { defaultModelDir } from '../paths';
+import { fmt, intIn, numIn, readSeries, writeJsonOut } from './causal-common';
+
+export const usage = `chronos-lens layer-lens FILE.csv [--column NAME] [--steps N] [--levels 0.1,0.5,0.9] [--json]
+
+Per-layer forecast lens ("logit lens"): the decoder residual after each layer read out through the
+final RMS norm and the LM head, as forecast quantiles per layer and step (series units), with the
+KL divergence to the last layer's distribution. The decoder is teacher-forced on the full model's
+median path, so the last layer is the model's own median forecast.
+
+  --steps N        forecast steps (default: the model's prediction length)
+  --levels LIST    quantile levels (default 0.1,...,0.9)
+  --json           print the result as JSON (layers[].quantiles[level][step], mean, klToFinal)
+  --out FILE.json  write the result
+  --model DIR      Chronos checkpoint folder (default: the bundled chronos-t5-nano)`;
+
+export function layerLensText(r: LayerLensResult): string {
+  const mid = r.quantileLevels.indexOf(0.5);
+  const show = Math.min(r.steps, 8);
+  const lines = [`${r.model.name} · ${r.steps} steps · per decoder layer: ${mid >= 0 ? 'median' : 'mean'} of the first ${show} steps, and mean KL to the last layer`];
+  for (const l of r.layers) {
+    const row = (mid >= 0 ? l.quantiles[mid] : l.mean).slice(0, show).map((v) => fmt(v, 2).padStart(9)).join('');
+    const kl = l.klToFinal.reduce((a, b) => a + b, 0) / l.klToFinal.length;
+    lines.push(`  L${l.layer}  ${row}   KL ${fmt(kl)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(argv, { ...MODEL_OPTIONS, column: { type: 'string' }, steps: { type: 'string' }, levels: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } });
+  if (values.help) {
+    io.stdout.write(usage + '\n');
+    return 0;
+  }
+  const steps = intIn(values.steps, 'steps', 1, 100_000);
+  let levels: number[] | undefined;
+  if (values.levels !== undefined) {
+    levels = values.levels.split(',').map((x) => numIn(x.trim(), 'levels', 0, 1)!);
+    if (!levels.length || levels.length > 1000 || levels.some((q) => q === 0)) throw new ChronosLensError('BAD_INPUT', '--levels must be 1 to 1000 comma-separated numbers in (0, 1]');
+  }
+  const series = await readSeries(positionals, values.column, io, 'layer-lens');
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
+  try {
+    const r = await layerLens(model, { values: series.values, label: series.label, steps, quantileLevels: levels, signal: io.signal });
+    await writeJsonOut(values.out, r);
+    if (values.json) printJson(io, r);
+    else io.stdout.write(layerLensText(r));
+    return 0;
+  } finally {
+    await model.dispose();
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * chronos-lens patch: activation patching from a clean into a corrupted input, per head, per head and
+ * position, per residual position, and for head sets against random control sets.
+ */
+import { ChronosLensError } from '../../core/errors';
+import { inductionBatch } from '../../analysis/ablation';
+import { CORRUPTIONS, Corruption, corruptSeries, seriesPatchPair } from '../../analysis/causal/corrupt';
+import { PatchMapKind, PatchPair, PatchingResult, runPatching } from '../../analysis/causal/patching';
+import { formatHead, headGrid, parseHeads, randomControlSets } from '../../analysis/heads';
+import { AttentionKind, HeadRef } from '../../analysis/types';
+import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson, progressBar } from '../common';
+import { defaultModelDir } from '../paths';
+import { fmt, intIn, numIn, readSeries, writeJsonOut } from './causal-common';
+
+export const usage = `chronos-lens patch [FILE.csv [--column NAME]] [options]
+
+Activation patching: run a corrupted input with one component's activation taken from the clean
+run, and report how much of the clean metric it restores: (patched - corrupted) / (clean - corrupted),
+where the metric is the mean log-probability of the scored tokens.
+
+Without FILE: clean = repeated random tokens, corrupted = the same prefix after fresh non-repeating
+tokens (the induction-loss protocol); the scored tokens are the continuation of the repeat.
+  --pairs N               clean / corrupted pairs, averaged (default 20)
+  --seq-len N --repeats N --sub-extension N --vocab A:B --token-seed N   the token protocol
+With FILE: clean = the last context window of the column (ending at --end), corrupted by
+  --corrupt KIND          shift (default) | noise | spike | swap | window (see docs/causal.md)
+  --amount X              shift / swap: points; noise: sd in window sds; window: the other window's end
+  --noise-seed N          seed of the noise (default 0)
+  --end I                 the clean window ends before index I (default: the end of the series)
+  --steps S               forecast steps scored on the clean median path (default 8)
+What to patch:
+  --maps LIST             heads, headPos, resid (default heads,resid): every head at every position;
+                          every head at each position; the residual entering each layer at each position
+  --kinds LIST            head kinds of heads / headPos: cross, encoder, decoder (default all)
+  --set HEADS             a head set patched together (e.g. cross:L1.H1,cross:L1.H2); repeatable
+  --controls N            N seeded random sets like each --set, of heads outside it (default 0)
+  --seed N                seed of the control sets (default 0)
+  --json                  print the result as JSON;  --out FILE.json  write it
+  --model DIR             Chronos checkpoint folder (default: the bundled chronos-t5-nano)`;
+
+function parseList<T extends string>(v: string | undefined, allowed: readonly T[], flag: string): T[] | undefined {
+  if (v === undefined) return undefined;
+  const items = v.split(/[\s,]+/).filter(Boolean);
+  for (const x of items) if (!allowed.includes(x as T)) throw new ChronosLensError('BAD_INPUT', `--${flag}: unknown "${x.slice(0, 40)}" (expected ${allowed.join(', ')})`);
+  if (!items.length) throw new ChronosLensError('BAD_INPUT', `--${flag} is empty (expected ${allowed.join(', ')})`);
+  return [...new Set(items)] as T[];
+}
+
+function parseVocab(v: string | undefined): [number, number] | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d{1,9}):(\d{1,9})$/.exec(v.trim());
+  if (!m || Number(m[1]) > Number(m[2])) throw new ChronosLensError('BAD_INPUT', `--vocab must be A:B with integers A <= B, got ${JSON.stringify(v.slice(0, 40))}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+export function patchText(r: PatchingResult): string {
+  const lines = [`${r.model.name} · ${r.description} · ${r.pairs} pair${r.pairs === 1 ? '' : 's'} · metric ${r.metric}: clean ${fmt(r.clean)}, corrupted ${fmt(r.corrupted)}`];
+  if (r.restored.heads) {
+    lines.push('restored fraction, per head (rows: layers, columns: heads):');
+    for (const [kind, m] of Object.entries(r.restored.heads)) m!.forEach((row, l) => lines.push(`  ${kind.padEnd(8)} L${l}  ${row.map((v) => fmt(v, 3).padStart(7)).join('')}`));
+  }
+  if (r.restored.resid) {
+    lines.push('restored fraction, residual entering each layer: best position (fraction)');
+    for (const [stack, m] of Object.entries(r.restored.resid)) {
+      m!.forEach((row, i) => {
+        let best = 0;
+        row.forEach((v, p) => (v > row[best] ? (best = p) : undefined));
+        lines.push(`  ${stack.padEnd(8)} ${i === m!.length - 1 ? 'out' : `L${i} `}  position ${best} (${fmt(row[best], 3)}), sum over positions ${fmt(row.reduce((a, b) => a + b, 0), 3)}`);
+      });
+    }
+  }
+  if (r.restored.headPos) lines.push('per head and position: see --json (restored.headPos[kind][layer][head][position])');
+  if (r.sets) r.sets.forEach((s, i) => lines.push(`  ${s.control ? 'control' : 'set    '} ${s.label}: ${fmt(r.restored.sets![i], 3)}`));
+  return lines.join('\n') + '\n';
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    ...MODEL_OPTIONS,
+    column: { type: 'string' },
+    pairs: { type: 'string' },
+    'seq-len': { type: 'string' },
+    repeats: { type: 'string' },
+    'sub-extension': { type: 'string' },
+    vocab: { type: 'string' },
+    'token-seed': { type: 'string' },
+    corrupt: { type: 'string' },
+    amount: { type: 'string' },
+    'noise-seed': { type: 'string' },
+    end: { type: 'string' },
+    steps: { type: 'string' },
+    maps: { type: 'string' },
+    kinds: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    controls: { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout.write(usage + '\n');
+    return 0;
+  }
+  const seriesMode = positionals.length > 0;
+  const rrtFlags = ['pairs', 'seq-len', 'repeats', 'sub-extension', 'vocab', 'token-seed'] as const;
+  const seriesFlags = ['column', 'corrupt', 'amount', 'noise-seed', 'end', 'steps'] as const;
+  for (const f of seriesMode ? rrtFlags : seriesFlags) if (values[f] !== undefined) throw new ChronosLensError('BAD_INPUT', `--${f} ${seriesMode ? 'goes with the token protocol (no FILE)' : 'needs a CSV FILE'}`);
+  const maps = parseList<PatchMapKind>(values.maps, ['heads', 'headPos', 'resid'], 'maps') ?? (values.set?.length ? [] : ['heads', 'resid']);
+  const kinds = parseList<AttentionKind>(values.kinds, ['cross', 'encoder', 'decoder'], 'kinds');
+  const controls = intIn(values.controls, 'controls', 0, 1000) ?? 0;
+  const controlSeed = intIn(values.seed, 'seed', 0, 2 ** 32 - 1) ?? 0;
+  if (controls && !values.set?.length) throw new ChronosLensError('BAD_INPUT', '--controls goes with --set');
+  const pairsN = intIn(values.pairs, 'pairs', 1, 100_000) ?? 20;
+  const steps = intIn(values.steps, 'steps', 1, 100_000) ?? 8;
+  const corrupt = (values.corrupt ?? 'shift') as Corruption;
+  if (!CORRUPTIONS.includes(corrupt)) throw new ChronosLensError('BAD_INPUT', `--corrupt must be one of ${CORRUPTIONS.join(', ')}, got ${JSON.stringify(values.corrupt)}`);
+  const amount = corrupt === 'noise' ? numIn(values.amount, 'amount', 1e-9, 1000) : intIn(values.amount, 'amount', 1, 100_000_000);
+  if (corrupt === 'window' && amount === undefined) throw new ChronosLensError('BAD_INPUT', '--corrupt window needs --amount I (the other window\'s end)');
+  const noiseSeed = intIn(values['noise-seed'], 'noise-seed', 0, 2 ** 32 - 1);
+  const end = intIn(values.end, 'end', 2, 1_000_000_000);
+  const series = seriesMode ? await readSeries(positionals, values.column, io, 'patch') : undefined;
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
+  const bar = progressBar(io, 'patch');
+  try {
+    const grid = headGrid(model.config);
+    const sets: HeadRef[][] = [];
+    const setLabels: { label: string; control: boolean }[] = [];
+    for (const spec of values.set ?? []) {
+      const set = parseHeads(spec, grid);
+      sets.push(set);
+      setLabels.push({ label: set.map(formatHead).join('+'), control: false });
+      for (const c of randomControlSets(grid, set, controls, controlSeed)) {
+        sets.push(c);
+        setLabels.push({ label: c.map(formatHead).join('+'), control: true });
+      }
+    }
+    let pairs: PatchPair[];
+    let description: string;
+    const parameters: Record<string, unknown> = {};
+    const seeds: Record<string, number> = {};
+    if (series) {
+      if (steps > model.config.chronos.predictionLength) throw new ChronosLensError('BAD_INPUT', `--steps must be at most the model's prediction length (${model.config.chronos.predictionLength}), got ${steps}`);
+      const w = corruptSeries(model, series.values, end ?? series.values.length, { kind: corrupt, amount, seed: noiseSeed }, series.label);
+      pairs = [await seriesPatchPair(model, w.clean, w.corrupted, steps, series.label)];
+      description = `${series.label}: clean window against ${corrupt} (${Object.entries(w.detail).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`).join(', ')})`;
+      Object.assign(parameters, { file: series.file, column: series.column, end: end ?? series.values.length, corrupt, ...w.detail, steps });
+      if (corrupt === 'noise') seeds.noise = noiseSeed ?? 0;
+    } else {
+      const b = inductionBatch(model, { batch: pairsN, seqLen: intIn(values['seq-len'], 'seq-len', 2, 100_000), repeats: intIn(values.repeats, 'repeats', 2, 10_000), subExtension: intIn(values['sub-extension'], 'sub-extension', 0, 100_000), vocab: parseVocab(values.vocab), seed: intIn(values['token-seed'], 'token-seed', 0, 2 ** 32 - 1) });
+      pairs = Array.from({ length: b.batch }, (_, i) => ({ clean: { ids: b.encoder[i] }, corrupted: { ids: b.encoder[b.batch + i] }, decoder: b.decoder[i], labels: b.labels[i] }));
+      description = 'repeated random tokens against a non-repeating control';
+      Object.assign(parameters, { seqLen: b.seqLen, repeats: b.repeats, subExtension: b.subExtension, vocab: b.vocab });
+      seeds.tokens = b.seed;
+    }
+    if (sets.length) seeds.controls = controlSeed;
+    const r = await runPatching(model, pairs, { maps, kinds, headSets: sets, setLabels, description, parameters, seeds, signal: io.signal, onProgress: bar.onProgress });
+    bar.done();
+    await writeJsonOut(values.out, r);
+    if (values.json) printJson(io, r);
+    else io.stdout.write(patchText(r));
+    return 0;
+  } finally {
+    bar.done();
+    await model.dispose();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The causal-analysis commands end to end through the CLI's entry point (real bundled model, real CSV):
+ * heads, attribute, layer-lens, patch and ablate --layers / --layer-sweep; JSON shapes, values against
+ * the transformers reference, --out files, and one-line usage errors.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '../../../cli/main';
+import { fixtures, sharedData, tempDir } from '../helpers';
+
+const air = path.join(sharedData, 'AirPassengers.csv');
+const common = ['--no-cache', '--provider', 'cpu', '--threads', '1'];
+
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
+  const code = await main(argv, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) });
+  return { code, out, err };
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const ref = async (): Promise<any> => JSON.parse(await fsp.readFile(path.join(fixtures, 'causal', 'causal-chronos-t5-nano.json'), 'utf8'));
+
+test('heads --json: every head with QK / OV statistics, the ranking, and the Spearman agreement with a mosaic', async () => {
+  const r = await cli(['heads', ...common, '--json', '--mosaic', path.join(fixtures, 'mosaic', 'mosaic-chronos-t5-nano.json')]);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  const e = await ref();
+  assert.equal(j.stats.length, e.stableRank.length);
+  j.stats.forEach((s: any, i: number) => assert.ok(Math.abs(s.qk.stableRank - e.stableRank[i].qk.stableRank) < 1e-6 * e.stableRank[i].qk.stableRank));
+  assert.equal(j.ranking.length, j.stats.length);
+  assert.deepEqual(j.agreement.map((a: any) => a.kind), ['cross', 'encoder', 'decoder']);
+  for (const a of j.agreement) assert.ok(a.qkStableRank >= -1 && a.qkStableRank <= 1);
+  const bad = await cli(['heads', ...common, '--sort', 'xy']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--sort must be qk or ov/);
+});
+
+test('attribute --json: {target, total, components} whose parts sum to the logit transformers computes', async () => {
+  const e = (await ref()).attribution[1];
+  const r = await cli(['attribute', air, ...common, '--step', String(e.step), '--json']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.target.kind, 'logit');
+  assert.equal(j.target.token, e.token);
+  const sum = j.components.reduce((a: number, c: any) => a + c.value, 0);
+  assert.ok(Math.abs(sum - j.total) < 1e-9);
+  assert.ok(Math.abs(j.total - e.logit) < 1e-4, `${j.total} vs ${e.logit}`);
+  for (const c of j.components) {
+    assert.deepEqual(Object.keys(c).sort(), ['component', 'head', 'kind', 'layer', 'value']);
+    assert.ok(Math.abs(c.value - e.logitParts[c.component]) < 1e-4, c.component);
+  }
+  assert.ok(j.components.some((c: any) => c.kind === 'cross_head' && c.head === 2 && c.layer === 1));
+  assert.ok(j.components.filter((c: any) => c.kind === 'ff' || c.kind === 'embedding').every((c: any) => c.head === null));
+  const text = await cli(['attribute', air, ...common, '--target', 'logprob', '--top', '3']);
+  assert.equal(text.code, 0, text.err);
+  assert.match(text.out, /logprob of token \d+/);
+  const bad = await cli(['attribute', air, ...common, '--target', 'expected', '--token', '5']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--token goes with --target logit or logprob/);
+  const none = await cli(['attribute', ...common]);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /attribute takes one CSV file/);
+});
+
+test('layer-lens --json: per-layer quantiles as the reference; --out writes the same JSON', async () => {
+  const e = (await ref()).lens;
+  const dir = await tempDir();
+  try {
+    const out = path.join(dir, 'lens.json');
+    const r = await cli(['layer-lens', air, ...common, '--steps', String(e.steps), '--levels', e.levels.join(','), '--json', '--out', out]);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.deepEqual(j.path, e.path);
+    j.layers.forEach((l: any, i: number) => l.quantiles.forEach((row: number[], q: number) => row.forEach((v, s) => assert.ok(Math.abs(v - e.layers[i].quantiles[q][s]) < 1e-3, `L${i} q${q} s${s}`))));
+    assert.deepEqual(JSON.parse(await fsp.readFile(out, 'utf8')).layers.length, j.layers.length);
+    const bad = await cli(['layer-lens', air, ...common, '--steps', '100000']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /steps must be an integer in \[1, 64\]/);
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('patch: the top induction heads restore more of the copy loss than random head sets; series corruptions', async () => {
+  const r = await cli(['patch', ...common, '--pairs', '6', '--set', 'cross:L1.H1,cross:L1.H2,cross:L1.H0', '--controls', '3', '--json']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.sets.length, 4);
+  assert.deepEqual(j.sets.map((s: any) => s.control), [false, true, true, true]);
+  const [top, ...ctrl] = j.restored.sets as number[];
+  assert.ok(ctrl.every((c) => top > c + 0.1), `top ${top} vs controls ${ctrl}`);
+  assert.ok(j.clean > j.corrupted);
+  const s = await cli(['patch', air, ...common, '--corrupt', 'noise', '--maps', 'heads,resid', '--kinds', 'cross', '--steps', '3', '--json']);
+  assert.equal(s.code, 0, s.err);
+  const sj = JSON.parse(s.out);
+  assert.deepEqual(Object.keys(sj.restored.heads), ['cross']);
+  // The residual leaving the decoder, patched position by position, restores the clean metric in sum.
+  const last = sj.restored.resid.decoder[sj.restored.resid.decoder.length - 1] as number[];
+  assert.ok(Math.abs(last.reduce((a, b) => a + b, 0) - 1) < 1e-4);
+  const shift = await cli(['patch', air, ...common, '--corrupt', 'shift']);
+  assert.equal(shift.code, 2);
+  assert.match(shift.err, /shifting the window by \d+ points needs/);
+  const mixed = await cli(['patch', air, ...common, '--pairs', '3']);
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.err, /--pairs goes with the token protocol/);
+  const maps = await cli(['patch', ...common, '--maps', 'heads,everything']);
+  assert.equal(maps.code, 2);
+  assert.match(maps.err, /--maps: unknown "everything"/);
+});
+
+test('ablate --layers / --layer-sweep: variants against the unablated model; head ablation still answers', async () => {
+  const r = await cli(['ablate', ...common, '--layers', 'decoder:L0', '--layers', 'encoder:L1.ff,decoder:L1.cross', '--batch', '6', '--json']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.deepEqual(j.variants.map((v: any) => v.label), ['decoder:L0', 'encoder:L1.ff + decoder:L1.cross']);
+  assert.ok(j.variants[0].values.induction_loss > j.unablated.induction_loss);
+  const sweep = await cli(['ablate', ...common, '--layer-sweep', 'ff', '--stack', 'decoder', '--batch', '4']);
+  assert.equal(sweep.code, 0, sweep.err);
+  assert.match(sweep.out, /layer ablation sweep · 2 variants/);
+  assert.match(sweep.out, /decoder:L1\.ff/);
+  const both = await cli(['ablate', ...common, '--layers', 'decoder:L0', '--layer-sweep']);
+  assert.equal(both.code, 2);
+  assert.match(both.err, /give --layers SET or --layer-sweep, not both/);
+  const bad = await cli(['ablate', ...common, '--layers', 'decoder:L9']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /decoder layer 9 does not exist/);
+  const heads = await cli(['ablate', ...common, '--heads', 'L1.H1', '--controls', '1', '--batch', '4', '--json']);
+  assert.equal(heads.code, 0, heads.err);
+  assert.equal(JSON.parse(heads.out).method, 'zero');
+});
