@@ -21,7 +21,7 @@ import { formatHead, headGrid, headKey, randomControlSets, checkHead } from './h
 import { detectPeriods } from './periodicity';
 import { percentileOf, zScoreOf } from './stats';
 import { PROTOCOL_DEFAULTS } from './tokens';
-import { AblationResult, AttentionKind, HeadRef, MetricSummary } from './types';
+import { AblationResult, AttentionKind, HeadRef, InductionParams, MetricSummary } from './types';
 
 export type AblationMethod = 'zero' | 'mean';
 
@@ -35,13 +35,7 @@ export interface InductionLossOptions {
 }
 
 /** Rows [0, batch) repeat S; rows [batch, 2 batch) are the non-repeating controls (same S[:sub] and continuation). */
-export interface InductionBatch {
-  batch: number;
-  seqLen: number;
-  repeats: number;
-  subExtension: number;
-  vocab: [number, number];
-  seed: number;
+export interface InductionBatch extends InductionParams {
   encoder: number[][];
   /** Decoder inputs [start, cont[0..m-2]]. */
   decoder: number[][];

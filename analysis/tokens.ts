@@ -13,17 +13,11 @@ import { ChronosLensError } from '../core/errors';
 import { Rng } from '../core/rng';
 import { MeanScaleUniformBins } from '../models/tokenizer';
 import { checkInt, toJson, writeFileAtomic } from './common';
+import type { InductionParams } from './types';
 
 export const TOKEN_BATCH_FORMAT = 'chronos-lens-token-batch';
 
-export interface TokenProtocol {
-  batch: number;
-  seqLen: number;
-  repeats: number;
-  subExtension: number;
-  /** Inclusive id range random ids are drawn from (for series batches: the range of ids that occur). */
-  vocab: [number, number];
-  seed: number;
+export interface TokenProtocol extends InductionParams {
   /** Absent in files written by the Python reference: 1 and 0. */
   eosTokenId?: number;
   decoderStartTokenId?: number;

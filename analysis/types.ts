@@ -56,15 +56,24 @@ export interface MosaicKind {
   counts: HeadCounts;
 }
 
-export interface MosaicProtocol {
-  source: 'random-tokens' | 'series';
+/**
+ * The induction protocol's parameters: `batch` random token sequences of `seqLen` tokens drawn (seeded)
+ * from the inclusive id range `vocab`, each repeated `repeats` times, then `subExtension` tokens of it
+ * once more. One definition for the token files, the mosaic's protocol, the ablation's induction batch
+ * and the editor's mosaic settings.
+ */
+export interface InductionParams {
   batch: number;
   seqLen: number;
   repeats: number;
   subExtension: number;
-  /** Inclusive token-id range random tokens are drawn from (random-tokens source). */
+  /** Inclusive token-id range random tokens are drawn from (for series batches: the range of ids that occur). */
   vocab: [number, number];
   seed: number;
+}
+
+export interface MosaicProtocol extends InductionParams {
+  source: 'random-tokens' | 'series';
   eosTokenId: number;
   decoderStartTokenId: number;
   /** For the data-driven variant: where the windows came from. */

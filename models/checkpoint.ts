@@ -67,11 +67,11 @@ export function expectedTensors(c: T5Config): ExpectedTensor[] {
   return out;
 }
 
-export interface Checkpoint {
+export interface Checkpoint<C = ModelConfig> {
   dir: string;
   /** A display name: the folder name, or the Hugging Face repo id when the folder is a hub snapshot. */
   name: string;
-  config: ModelConfig;
+  config: C;
   configText: string;
   /** Weight files, in a stable order. */
   files: string[];
@@ -100,8 +100,23 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-/** Opens and validates a checkpoint folder. Reads headers only; tensors are read on demand. */
-export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
+/**
+ * What a model family tells the checkpoint reader: how to read its config.json (which also refuses
+ * other families) and which tensors, of which shapes, its graphs need.
+ */
+export interface CheckpointFormat<C> {
+  parseConfig(text: string, file: string): C;
+  expectedTensors(config: C): ExpectedTensor[];
+}
+
+/** Chronos-T5: the token-based encoder-decoder. */
+export const T5_CHECKPOINT: CheckpointFormat<ModelConfig> = { parseConfig: parseModelConfig, expectedTensors: (c) => expectedTensors(c.t5) };
+
+/** Opens and validates a checkpoint folder of `format`'s family (default Chronos-T5). Reads headers only; tensors are read on demand. */
+export async function loadCheckpoint(dir: string): Promise<Checkpoint>;
+export async function loadCheckpoint<C>(dir: string, format: CheckpointFormat<C>): Promise<Checkpoint<C>>;
+export async function loadCheckpoint<C>(dir: string, format?: CheckpointFormat<C>): Promise<Checkpoint<C | ModelConfig>> {
+  const fmt: CheckpointFormat<C | ModelConfig> = (format ?? T5_CHECKPOINT) as CheckpointFormat<C | ModelConfig>;
   const abs = path.resolve(dir);
   let st;
   try {
@@ -118,7 +133,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     if (e instanceof ChronosLensError && e.code === 'NOT_FOUND') throw new ChronosLensError('NOT_FOUND', `${cfgPath} not found: a Chronos checkpoint folder needs config.json`);
     throw e;
   }
-  const config = parseModelConfig(configText, cfgPath);
+  const config = fmt.parseConfig(configText, cfgPath);
 
   const single = path.join(abs, 'model.safetensors');
   const index = path.join(abs, 'model.safetensors.index.json');
@@ -171,7 +186,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   const tensors = new Map<string, TensorInfo>();
   let float32Bytes = 0;
   const where = weightMap ? path.basename(index) : 'model.safetensors';
-  for (const exp of expectedTensors(config.t5)) {
+  for (const exp of fmt.expectedTensors(config)) {
     let info: TensorInfo | undefined;
     for (const n of exp.names) {
       info = lookup(n);
@@ -216,7 +231,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
  * Content hash of a checkpoint (sha256 over config.json and every weight file), memoised by
  * (path, size, mtime) in `memoFile` when given, so large checkpoints are hashed once.
  */
-export async function checkpointHash(ck: Checkpoint, memoFile?: string): Promise<string> {
+export async function checkpointHash(ck: Pick<Checkpoint<unknown>, 'dir' | 'files'>, memoFile?: string): Promise<string> {
   const parts = [path.join(ck.dir, 'config.json'), ...ck.files];
   const stats = await Promise.all(parts.map((p) => fsp.stat(p)));
   const key = parts.map((p, i) => `${p}:${stats[i].size}:${stats[i].mtimeMs}`).join('|');

@@ -1,6 +1,6 @@
 /** The ablation report panel (issue 6): host shows an AblationResult; earlier runs can be reopened. */
 import type { AblationResult } from '../analysis/types';
-import type { CommonHostMessage, CommonWebviewMessage } from './common';
+import type { CommonHostMessage, CommonWebviewMessage, MessagesOf } from './common';
 
 /** An earlier run kept in workspace storage, listed so it can be reopened. */
 export interface AblationRunSummary {
@@ -33,4 +33,8 @@ export interface OpenRunMessage {
   runId: string;
 }
 
-export type AblationWebviewMessage = OpenRunMessage | CommonWebviewMessage;
+/** The ablation view's own webview -> host messages (see MessageTable). */
+export interface AblationWebviewMessages {
+  openRun: OpenRunMessage;
+}
+export type AblationWebviewMessage = MessagesOf<AblationWebviewMessages> | CommonWebviewMessage;

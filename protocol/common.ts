@@ -81,7 +81,36 @@ export interface WebviewErrorMessage {
   stack?: string;
 }
 
-export type CommonWebviewMessage = ReadyMessage | ExportMessage | CancelMessage | WebviewErrorMessage;
+/**
+ * A webview -> host message that expects exactly one `response`: the message and its result type,
+ * declared together (as GitLens's IpcRequest<Params, Response> does).
+ */
+export interface Request<M extends { type: string; requestId: RequestId }, R> {
+  readonly message: M;
+  readonly result: R;
+}
+
+/*
+ * Each view lists its webview -> host messages once, in a table (an interface): name -> message, or
+ * name -> Request<message, result>. The unions, the request names, the result map and the host's
+ * validator list are derived from these tables; validate.ts must check every name, and its table
+ * says which ones are requests.
+ */
+
+/** The message of a table entry (the entry itself, or a Request's message). */
+export type MessageOf<E> = E extends Request<infer M, unknown> ? M : E;
+/** The union of a table's messages. */
+export type MessagesOf<T> = { [K in keyof T]: MessageOf<T[K]> }[keyof T];
+/** The names of a table's requests. */
+export type RequestNamesOf<T> = { [K in keyof T]: T[K] extends Request<{ type: string; requestId: RequestId }, unknown> ? K : never }[keyof T];
+
+export interface CommonWebviewMessages {
+  ready: ReadyMessage;
+  export: Request<ExportMessage, ExportResponse>;
+  cancel: CancelMessage;
+  webviewError: WebviewErrorMessage;
+}
+export type CommonWebviewMessage = MessagesOf<CommonWebviewMessages>;
 
 // ---------------------------------------------------------------------------------------------
 // host -> webview

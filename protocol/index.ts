@@ -3,10 +3,10 @@
  * See common.ts for the conventions, mosaic.ts / ablation.ts / series.ts for each view's messages,
  * validate.ts for the host-side run-time validators.
  */
-import type { AblationHostMessage, AblationWebviewMessage } from './ablation';
-import type { ExportMessage, ExportResponse, ErrorResponse, OkResponse, RequestId, ResponseErrorCode, ViewId } from './common';
-import type { MosaicHostMessage, MosaicWebviewMessage } from './mosaic';
-import type { LensResponse, RequestLensMessage, RequestRangeMessage, SeriesHostMessage, SeriesRange, SeriesWebviewMessage } from './series';
+import type { AblationHostMessage, AblationWebviewMessage, AblationWebviewMessages } from './ablation';
+import type { CommonWebviewMessages, ErrorResponse, MessageOf, OkResponse, RequestId, RequestNamesOf, ResponseErrorCode, ViewId } from './common';
+import type { MosaicHostMessage, MosaicWebviewMessage, MosaicWebviewMessages } from './mosaic';
+import type { SeriesHostMessage, SeriesWebviewMessage, SeriesWebviewMessages } from './series';
 
 export * from './common';
 export * from './mosaic';
@@ -21,19 +21,15 @@ export type HostMessage = MosaicHostMessage | AblationHostMessage | SeriesHostMe
 
 export type HostMessageOf<V extends ViewId> = V extends 'mosaic' ? MosaicHostMessage : V extends 'ablation' ? AblationHostMessage : SeriesHostMessage;
 
-/** Webview -> host messages that expect a `response`, and the result type of each. */
-export interface RequestResultMap {
-  export: ExportResponse;
-  requestLens: LensResponse;
-  requestRange: SeriesRange;
-}
-export type RequestMessage = ExportMessage | RequestLensMessage | RequestRangeMessage;
-export type RequestType = RequestMessage['type'];
-export type RequestResult<T extends RequestType> = RequestResultMap[T];
+/** Every webview -> host message by name: the views' tables together. */
+export type WebviewMessageTable = CommonWebviewMessages & MosaicWebviewMessages & AblationWebviewMessages & SeriesWebviewMessages;
 
-export function isRequestMessage(m: WebviewMessage): m is RequestMessage {
-  return m.type === 'export' || m.type === 'requestLens' || m.type === 'requestRange';
-}
+/** The names of the webview -> host messages that expect a `response`. */
+export type RequestType = RequestNamesOf<WebviewMessageTable>;
+/** Each request's result type, from its Request<message, result> entry. */
+export type RequestResultMap = { [K in RequestType]: WebviewMessageTable[K] extends { result: infer R } ? R : never };
+export type RequestMessage = MessageOf<WebviewMessageTable[RequestType]>;
+export type RequestResult<T extends RequestType> = RequestResultMap[T];
 
 export function okResponse<T extends RequestType>(_type: T, requestId: RequestId, result: RequestResultMap[T]): OkResponse<RequestResultMap[T]> {
   return { type: 'response', requestId, ok: true, result };

@@ -1,6 +1,6 @@
 /** The induction-mosaic panel (issue 6): host shows a MosaicResult; cell actions go back to the host. */
 import type { AttentionKind, HeadRef, MosaicResult } from '../analysis/types';
-import type { CommonHostMessage, CommonWebviewMessage } from './common';
+import type { CommonHostMessage, CommonWebviewMessage, MessagesOf } from './common';
 
 /** The attention kinds in the order the views list them (cross, encoder, decoder): the webview takes values from protocol/ only. */
 export { ATTENTION_KINDS } from '../analysis/types';
@@ -58,9 +58,11 @@ export interface KindChangedMessage {
 export type MosaicCellAction = 'showHeadOnSeries' | 'ablateHead' | 'addToAblationSet';
 export const MOSAIC_CELL_ACTIONS: readonly MosaicCellAction[] = ['showHeadOnSeries', 'ablateHead', 'addToAblationSet'];
 
-export type MosaicWebviewMessage =
-  | ShowHeadOnSeriesMessage
-  | AblateHeadMessage
-  | AddToAblationSetMessage
-  | KindChangedMessage
-  | CommonWebviewMessage;
+/** The mosaic view's own webview -> host messages (see MessageTable). */
+export interface MosaicWebviewMessages {
+  showHeadOnSeries: ShowHeadOnSeriesMessage;
+  ablateHead: AblateHeadMessage;
+  addToAblationSet: AddToAblationSetMessage;
+  kindChanged: KindChangedMessage;
+}
+export type MosaicWebviewMessage = MessagesOf<MosaicWebviewMessages> | CommonWebviewMessage;

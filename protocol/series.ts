@@ -3,7 +3,7 @@
  * position's attention rows (the attention lens). The host sends only what the view shows.
  */
 import type { ForecastResult, LensResult, ModelSummary, MosaicResult, PeriodicityResult } from '../analysis/types';
-import type { CommonHostMessage, CommonWebviewMessage, RequestId } from './common';
+import type { CommonHostMessage, CommonWebviewMessage, MessagesOf, Request, RequestId } from './common';
 
 /** The column as displayed (possibly downsampled; the host keeps the full data). */
 export interface SeriesPayload {
@@ -140,10 +140,12 @@ export interface RevealRowMessage {
   row: number;
 }
 
-export type SeriesWebviewMessage =
-  | RequestLensMessage
-  | RequestRangeMessage
-  | SelectHeadMessage
-  | SelectColumnMessage
-  | RevealRowMessage
-  | CommonWebviewMessage;
+/** The series view's own webview -> host messages, requests with their results (see MessageTable). */
+export interface SeriesWebviewMessages {
+  requestLens: Request<RequestLensMessage, LensResponse>;
+  requestRange: Request<RequestRangeMessage, SeriesRange>;
+  selectHead: SelectHeadMessage;
+  selectColumn: SelectColumnMessage;
+  revealRow: RevealRowMessage;
+}
+export type SeriesWebviewMessage = MessagesOf<SeriesWebviewMessages> | CommonWebviewMessage;

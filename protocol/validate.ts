@@ -7,10 +7,11 @@
  * Never throws (except parseWebviewMessage, which throws ProtocolError).
  */
 import { ATTENTION_KINDS as KINDS, type AttentionKind, type ModelSummary, type MosaicResult } from '../analysis/types';
-import type { AblationWebviewMessage } from './ablation';
-import { EXPORT_FORMATS, MAX_EXPORT_CHARS, PROTOCOL_VERSION, VIEW_IDS, type ExportFormat, type ViewId } from './common';
-import type { MosaicWebviewMessage } from './mosaic';
-import type { SeriesPayload, SeriesWebviewMessage } from './series';
+import type { AblationWebviewMessage, AblationWebviewMessages } from './ablation';
+import { EXPORT_FORMATS, MAX_EXPORT_CHARS, PROTOCOL_VERSION, VIEW_IDS, type CommonWebviewMessages, type ExportFormat, type MessageOf, type Request, type ViewId } from './common';
+import type { RequestMessage, WebviewMessage } from './index';
+import type { MosaicWebviewMessage, MosaicWebviewMessages } from './mosaic';
+import type { SeriesPayload, SeriesWebviewMessage, SeriesWebviewMessages } from './series';
 
 export interface LayerHeadShape {
   layers: number;
@@ -173,6 +174,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function exportMessage(o: Record<string, unknown>, ctx: ValidationContext) {
   const t = 'export';
+  record(o, t, ['type', 'requestId', 'format', 'suggestedName', 'content']);
   const id = requestId(o.requestId, `${t}.requestId`);
   const format = oneOf(o.format, `${t}.format`, EXPORT_FORMATS);
   const name = string(o.suggestedName, `${t}.suggestedName`, { max: 200, nonEmpty: true });
@@ -219,9 +221,22 @@ function checkExportPayload(format: ExportFormat, encoding: 'utf8' | 'base64', d
   }
 }
 
-function common(type: string, o: Record<string, unknown>, view: ViewId, ctx: ValidationContext): unknown {
-  switch (type) {
-    case 'ready': {
+/**
+ * How the host checks one message of a table (see MessageTable in common.ts): `request` must say
+ * whether the table declares it a Request, and `check` returns a fresh message with only the checked
+ * fields, or throws Invalid.
+ */
+type Checkers<T> = {
+  [K in keyof T]-?: {
+    request: T[K] extends Request<{ type: string; requestId: string }, unknown> ? true : false;
+    check(o: Record<string, unknown>, ctx: ValidationContext, view: ViewId): MessageOf<T[K]>;
+  };
+};
+
+const COMMON: Checkers<CommonWebviewMessages> = {
+  ready: {
+    request: false,
+    check: (o, _ctx, view) => {
       record(o, 'ready', ['type', 'view', 'protocolVersion']);
       const v = oneOf(o.view, 'ready.view', VIEW_IDS);
       if (v !== view) throw new Invalid(`ready.view: this panel hosts the ${view} view, but the page says it is the ${v} view`);
@@ -229,116 +244,141 @@ function common(type: string, o: Record<string, unknown>, view: ViewId, ctx: Val
       if (pv !== PROTOCOL_VERSION) {
         throw new Invalid(`ready.protocolVersion: the extension speaks protocol ${PROTOCOL_VERSION}, the page speaks ${pv} (reload the view)`);
       }
-      return { type, view: v, protocolVersion: pv };
-    }
-    case 'export':
-      record(o, 'export', ['type', 'requestId', 'format', 'suggestedName', 'content']);
-      return exportMessage(o, ctx);
-    case 'cancel':
+      return { type: 'ready', view: v, protocolVersion: pv };
+    },
+  },
+  export: { request: true, check: (o, ctx) => exportMessage(o, ctx) },
+  cancel: {
+    request: false,
+    check: (o) => {
       record(o, 'cancel', ['type', 'requestId']);
-      return { type, requestId: requestId(o.requestId, 'cancel.requestId') };
-    case 'webviewError': {
+      return { type: 'cancel', requestId: requestId(o.requestId, 'cancel.requestId') };
+    },
+  },
+  webviewError: {
+    request: false,
+    check: (o) => {
       record(o, 'webviewError', ['type', 'message', 'stack']);
-      const m: { type: string; message: string; stack?: string } = { type, message: string(o.message, 'webviewError.message', { max: 20_000 }) };
+      const m: { type: 'webviewError'; message: string; stack?: string } = { type: 'webviewError', message: string(o.message, 'webviewError.message', { max: 20_000 }) };
       if (o.stack !== undefined) m.stack = string(o.stack, 'webviewError.stack', { max: 100_000 });
       return m;
-    }
-    default:
-      return undefined;
-  }
-}
-
-const MOSAIC_TYPES = ['showHeadOnSeries', 'ablateHead', 'addToAblationSet', 'kindChanged'] as const;
-const ABLATION_TYPES = ['openRun'] as const;
-const SERIES_TYPES = ['requestLens', 'requestRange', 'selectHead', 'selectColumn', 'revealRow'] as const;
-const COMMON_TYPES = ['ready', 'export', 'cancel', 'webviewError'] as const;
-const TYPES_BY_VIEW: Record<ViewId, readonly string[]> = {
-  mosaic: [...MOSAIC_TYPES, ...COMMON_TYPES],
-  ablation: [...ABLATION_TYPES, ...COMMON_TYPES],
-  series: [...SERIES_TYPES, ...COMMON_TYPES],
+    },
+  },
 };
 
-function mosaicSpecific(type: string, o: Record<string, unknown>, ctx: ValidationContext): unknown {
-  switch (type) {
-    case 'showHeadOnSeries':
-    case 'ablateHead':
-    case 'addToAblationSet':
+function headAction<T extends 'showHeadOnSeries' | 'ablateHead' | 'addToAblationSet'>(type: T) {
+  return {
+    request: false as const,
+    check: (o: Record<string, unknown>, ctx: ValidationContext) => {
       record(o, type, ['type', 'head']);
       return { type, head: head(o.head, `${type}.head`, ctx) };
-    case 'kindChanged': {
-      record(o, type, ['type', 'kind']);
+    },
+  };
+}
+
+const MOSAIC: Checkers<MosaicWebviewMessages> = {
+  showHeadOnSeries: headAction('showHeadOnSeries'),
+  ablateHead: headAction('ablateHead'),
+  addToAblationSet: headAction('addToAblationSet'),
+  kindChanged: {
+    request: false,
+    check: (o, ctx) => {
+      record(o, 'kindChanged', ['type', 'kind']);
       const kind = oneOf(o.kind, 'kindChanged.kind', KINDS);
       if (ctx.kinds && !ctx.kinds[kind]) throw new Invalid(`kindChanged.kind: the mosaic shown has no "${kind}" attention`);
-      return { type, kind };
-    }
-  }
-  return undefined;
-}
+      return { type: 'kindChanged', kind };
+    },
+  },
+};
 
-function ablationSpecific(type: string, o: Record<string, unknown>, ctx: ValidationContext): unknown {
-  if (type === 'openRun') {
-    record(o, type, ['type', 'runId']);
-    const runId = string(o.runId, 'openRun.runId', { max: 500, nonEmpty: true });
-    if (ctx.runIds && !ctx.runIds.includes(runId)) throw new Invalid(`openRun.runId: no stored run has id ${JSON.stringify(runId)}`);
-    return { type, runId };
-  }
-  return undefined;
-}
+const ABLATION: Checkers<AblationWebviewMessages> = {
+  openRun: {
+    request: false,
+    check: (o, ctx) => {
+      record(o, 'openRun', ['type', 'runId']);
+      const runId = string(o.runId, 'openRun.runId', { max: 500, nonEmpty: true });
+      if (ctx.runIds && !ctx.runIds.includes(runId)) throw new Invalid(`openRun.runId: no stored run has id ${JSON.stringify(runId)}`);
+      return { type: 'openRun', runId };
+    },
+  },
+};
 
-function seriesSpecific(type: string, o: Record<string, unknown>, ctx: ValidationContext): unknown {
-  const s = ctx.series ?? {};
-  switch (type) {
-    case 'requestLens': {
-      record(o, type, ['type', 'requestId', 'kind', 'position', 'layer', 'sparkBins']);
+const SERIES: Checkers<SeriesWebviewMessages> = {
+  requestLens: {
+    request: true,
+    check: (o, ctx) => {
+      const s = ctx.series ?? {};
+      record(o, 'requestLens', ['type', 'requestId', 'kind', 'position', 'layer', 'sparkBins']);
       const id = requestId(o.requestId, 'requestLens.requestId');
       const kind = oneOf(o.kind, 'requestLens.kind', ['encoder', 'cross'] as const);
       const limit = kind === 'encoder' ? s.contextLength : s.predictionLength;
       const position = int(o.position, 'requestLens.position', 0, limit);
-      const m: { type: string; requestId: string; kind: string; position: number; layer?: number; sparkBins?: number } = { type, requestId: id, kind, position };
+      const m: MessageOf<SeriesWebviewMessages['requestLens']> = { type: 'requestLens', requestId: id, kind, position };
       if (o.layer !== undefined) m.layer = int(o.layer, 'requestLens.layer', 0, kind === 'encoder' ? s.encoderLayers : s.decoderLayers);
       if (o.sparkBins !== undefined) m.sparkBins = int(o.sparkBins, 'requestLens.sparkBins', 1, MAX_SPARK_BINS + 1);
       return m;
-    }
-    case 'requestRange': {
-      record(o, type, ['type', 'requestId', 'start', 'end', 'points']);
+    },
+  },
+  requestRange: {
+    request: true,
+    check: (o, ctx) => {
+      record(o, 'requestRange', ['type', 'requestId', 'start', 'end', 'points']);
       const id = requestId(o.requestId, 'requestRange.requestId');
-      const total = s.totalRows;
+      const total = ctx.series?.totalRows;
       const start = int(o.start, 'requestRange.start', 0, total);
       const end = int(o.end, 'requestRange.end', start + 1, total === undefined ? undefined : total + 1);
       const points = int(o.points, 'requestRange.points', 3, MAX_RANGE_POINTS + 1);
-      return { type, requestId: id, start, end, points };
-    }
-    case 'selectHead': {
-      record(o, type, ['type', 'selection']);
+      return { type: 'requestRange', requestId: id, start, end, points };
+    },
+  },
+  selectHead: {
+    request: false,
+    check: (o, ctx) => {
+      const s = ctx.series ?? {};
+      record(o, 'selectHead', ['type', 'selection']);
       const sel = record(o.selection, 'selectHead.selection', ['mode', 'layer', 'head']);
       const mode = oneOf(sel.mode, 'selectHead.selection.mode', ['head', 'max', 'mean'] as const);
       const layers = s.encoderLayers === undefined && s.decoderLayers === undefined ? undefined : Math.max(s.encoderLayers ?? 0, s.decoderLayers ?? 0);
       const layer = int(sel.layer, 'selectHead.selection.layer', 0, layers);
-      if (mode === 'head') return { type, selection: { mode, layer, head: int(sel.head, 'selectHead.selection.head', 0, s.heads) } };
+      if (mode === 'head') return { type: 'selectHead', selection: { mode, layer, head: int(sel.head, 'selectHead.selection.head', 0, s.heads) } };
       if (sel.head !== undefined) throw new Invalid(`selectHead.selection.head: only allowed with mode "head" (mode is "${mode}")`);
-      return { type, selection: { mode, layer } };
-    }
-    case 'selectColumn': {
-      record(o, type, ['type', 'column']);
+      return { type: 'selectHead', selection: { mode, layer } };
+    },
+  },
+  selectColumn: {
+    request: false,
+    check: (o, ctx) => {
+      const s = ctx.series ?? {};
+      record(o, 'selectColumn', ['type', 'column']);
       const column = string(o.column, 'selectColumn.column', { max: 1000, nonEmpty: true });
       if (s.columns && !s.columns.includes(column)) {
         throw new Invalid(`selectColumn.column: ${JSON.stringify(column)} is not one of the numeric columns (${s.columns.map((c) => JSON.stringify(c)).join(', ')})`);
       }
-      return { type, column };
-    }
-    case 'revealRow': {
-      record(o, type, ['type', 'row']);
-      return { type, row: int(o.row, 'revealRow.row', 0, s.totalRows) };
-    }
-  }
-  return undefined;
-}
-
-const SPECIFIC: Record<ViewId, (type: string, o: Record<string, unknown>, ctx: ValidationContext) => unknown> = {
-  mosaic: mosaicSpecific,
-  ablation: ablationSpecific,
-  series: seriesSpecific,
+      return { type: 'selectColumn', column };
+    },
+  },
+  revealRow: {
+    request: false,
+    check: (o, ctx) => {
+      record(o, 'revealRow', ['type', 'row']);
+      return { type: 'revealRow', row: int(o.row, 'revealRow.row', 0, ctx.series?.totalRows) };
+    },
+  },
 };
+
+type AnyChecker = { request: boolean; check(o: Record<string, unknown>, ctx: ValidationContext, view: ViewId): unknown };
+/** Each view's messages: its own table, then the common one (the order error messages list them in). */
+const CHECKERS_BY_VIEW: Record<ViewId, Readonly<Record<string, AnyChecker>>> = {
+  mosaic: { ...MOSAIC, ...COMMON },
+  ablation: { ...ABLATION, ...COMMON },
+  series: { ...SERIES, ...COMMON },
+};
+const REQUEST_TYPES: ReadonlySet<string> = new Set(VIEW_IDS.flatMap((v) => Object.entries(CHECKERS_BY_VIEW[v]).filter(([, c]) => c.request).map(([t]) => t)));
+
+/** Whether a (validated) message expects a `response`, as the message tables declare. */
+export function isRequestMessage(m: WebviewMessage): m is RequestMessage {
+  return REQUEST_TYPES.has(m.type);
+}
 
 /**
  * Validates a message posted by a webview of the given view. On success the returned message is a
@@ -350,13 +390,13 @@ export function validateWebviewMessage<V extends ViewId>(view: V, value: unknown
     const o = value as Record<string, unknown>;
     if (typeof o.type !== 'string') fail('message.type', 'a string', o.type);
     const type = o.type;
-    const allowed = TYPES_BY_VIEW[view];
-    if (!allowed.includes(type)) {
-      const elsewhere = VIEW_IDS.filter((v) => v !== view && TYPES_BY_VIEW[v].includes(type));
+    const checkers = CHECKERS_BY_VIEW[view];
+    if (!Object.hasOwn(checkers, type)) {
+      const elsewhere = VIEW_IDS.filter((v) => v !== view && Object.hasOwn(CHECKERS_BY_VIEW[v], type));
       if (elsewhere.length) throw new Invalid(`message.type: "${type}" belongs to the ${elsewhere.join('/')} view, not the ${view} view`);
-      fail('message.type', `one of ${allowed.map((x) => `"${x}"`).join(', ')}`, type);
+      fail('message.type', `one of ${Object.keys(checkers).map((x) => `"${x}"`).join(', ')}`, type);
     }
-    const checked = common(type, o, view, ctx) ?? SPECIFIC[view](type, o, ctx);
+    const checked = checkers[type].check(o, ctx, view);
     return { ok: true, message: checked as WebviewMessageOf<V> };
   } catch (e) {
     if (e instanceof Invalid) return { ok: false, error: `Invalid message from the ${view} view: ${e.message}` };

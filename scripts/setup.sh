@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Chronos Lens needs on a fresh Debian machine, idempotently:
-#   - Debian packages: Chromium (webview and end-to-end tests), fonts, and the headers code-server's
-#     native modules build against (only with --full);
+#   - Debian packages: Chromium (webview and end-to-end tests), fonts, the headers code-server's
+#     native modules build against, and slurm-wlm + munge for the sweep test (only with --full);
 #   - npm dependencies (onnxruntime-node's CUDA download stays skipped: see .npmrc);
 #   - with --full: the end-to-end toolchain (Node 24 + code-server in .tools/, see scripts/setup-e2e.sh);
 #   - the bundles in dist/.
@@ -16,6 +16,8 @@ if [ "$full" = 1 ]; then
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
   dpkg -s fonts-liberation >/dev/null 2>&1 || need_apt+=(fonts-liberation)
   for p in libkrb5-dev libxkbfile-dev libsecret-1-dev; do dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p"); done
+  # A single-node Slurm for the sweep test (test/unit/sweep/slurm.test.ts starts it: scripts/start-slurm.sh).
+  for p in slurm-wlm munge; do dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p"); done
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   sudo_cmd=""

@@ -28,6 +28,19 @@ export const KNOWN_MODELS: readonly KnownModel[] = Object.freeze([
   { repoId: 'amazon/chronos-t5-large', label: 'Chronos-T5 Large', parameters: 710e6, parametersLabel: '710M', approxDownloadBytes: 2.84e9 },
 ].map((m) => Object.freeze(m)));
 
+/**
+ * Amazon's Chronos-Bolt models (patch-based, a quantile head; the family most users forecast with).
+ * Parameter counts: the Chronos README's table (tiny 9M, mini 21M, small 48M, base 205M, built on the
+ * T5-efficient sizes). Download sizes: approximate, float32 weights at about 4 bytes per parameter.
+ * Kept apart from KNOWN_MODELS, which lists the family every view of the extension can open.
+ */
+export const KNOWN_BOLT_MODELS: readonly KnownModel[] = Object.freeze([
+  { repoId: 'amazon/chronos-bolt-tiny', label: 'Chronos-Bolt Tiny', parameters: 9e6, parametersLabel: '9M', approxDownloadBytes: 36e6 },
+  { repoId: 'amazon/chronos-bolt-mini', label: 'Chronos-Bolt Mini', parameters: 21e6, parametersLabel: '21M', approxDownloadBytes: 84e6 },
+  { repoId: 'amazon/chronos-bolt-small', label: 'Chronos-Bolt Small', parameters: 48e6, parametersLabel: '48M', approxDownloadBytes: 192e6 },
+  { repoId: 'amazon/chronos-bolt-base', label: 'Chronos-Bolt Base', parameters: 205e6, parametersLabel: '205M', approxDownloadBytes: 820e6 },
+].map((m) => Object.freeze(m)));
+
 export function knownModel(repoId: string): KnownModel | undefined {
-  return KNOWN_MODELS.find((m) => m.repoId === repoId);
+  return KNOWN_MODELS.find((m) => m.repoId === repoId) ?? KNOWN_BOLT_MODELS.find((m) => m.repoId === repoId);
 }

@@ -3,7 +3,7 @@
  * back to the default and is reported), and the parts that decide which model is loaded. vscode-free:
  * the adapter passes a getter over `workspace.getConfiguration('chronosLens')`.
  */
-import type { AttentionKind } from '../../analysis/types';
+import type { AttentionKind, InductionParams } from '../../analysis/types';
 
 export const SECTION = 'chronosLens';
 
@@ -24,14 +24,8 @@ export interface ModelSettings {
   threads: number;
 }
 
-export interface MosaicSettings {
+export interface MosaicSettings extends InductionParams {
   kinds: AttentionKind[];
-  batch: number;
-  seqLen: number;
-  repeats: number;
-  subExtension: number;
-  vocab: [number, number];
-  seed: number;
   threshold: number;
   /** Also run the data-driven variant on the CSV's first numeric column. */
   dataDriven: boolean;

@@ -25,7 +25,7 @@
  * Every kind also takes `<stack>_layer_skip` (see T5GraphWriter.gate): a skipped sublayer passes the
  * residual stream through unchanged.
  */
-import { Checkpoint } from '../checkpoint';
+import { TensorInfo } from '../safetensors';
 import { T5Config } from '../config';
 import { GraphBuilder, Value } from '../onnx/builder';
 import { bucketTable } from './buckets';
@@ -73,6 +73,17 @@ function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array 
   return out;
 }
 
+/**
+ * What the writer reads weights from: a checkpoint of any family whose transformer is a T5 stack
+ * (Chronos-T5, Chronos-Bolt), under transformers' tensor names.
+ */
+export interface T5WeightSource {
+  config: { t5: T5Config };
+  tensors: Map<string, TensorInfo>;
+  read(name: string): Promise<Float32Array>;
+}
+
+/** The T5 building blocks (norms, attention with head gates, feed-forward), over one GraphBuilder. */
 export class T5GraphWriter {
   readonly g: GraphBuilder;
   readonly c: T5Config;
@@ -86,7 +97,7 @@ export class T5GraphWriter {
   layerSkips = false;
   private readonly skipInputs = new Map<string, Value>();
 
-  constructor(readonly ck: Checkpoint, name: string) {
+  constructor(readonly ck: T5WeightSource, name: string) {
     this.g = new GraphBuilder(name);
     this.c = ck.config.t5;
     this.inner = this.c.numHeads * this.c.dKv;
@@ -259,12 +270,12 @@ export class T5GraphWriter {
   }
 }
 
-interface AblationInputs {
+export interface AblationInputs {
   mask: Value;
   repl: Value;
 }
 
-function ablationInputs(w: T5GraphWriter, kind: AttentionKind, layers: number): AblationInputs {
+export function ablationInputs(w: T5GraphWriter, kind: AttentionKind, layers: number): AblationInputs {
   const c = w.c;
   return {
     mask: w.g.input(`${kind}_head_mask`, 'float32', [layers, c.numHeads]),
@@ -273,13 +284,21 @@ function ablationInputs(w: T5GraphWriter, kind: AttentionKind, layers: number): 
 }
 
 function runEncoder(w: T5GraphWriter, ids: Value, mask: Value, abl: AblationInputs) {
+  return encoderStack(w, w.embed(ids), mask, abl);
+}
+
+/**
+ * The T5 encoder stack over input embeddings x [B, Te, D] (token embeddings for Chronos-T5, patch
+ * embeddings for Chronos-Bolt): relative position buckets count positions of x, whatever they stand for.
+ */
+export function encoderStack(w: T5GraphWriter, x0: Value, mask: Value, abl: AblationInputs) {
   const g = w.g;
   const c = w.c;
-  const te = g.dim(ids, 1);
+  const te = g.dim(mask, 1);
   const r = w.arange(te);
   const rel = g.sub(g.unsqueeze(r, [0]), g.unsqueeze(r, [1])); // [Te, Te] = key - query
   const bias = g.add(w.positionBias(rel, true, 'encoder'), w.extendedMask(mask)); // [B, H, Te, Te]
-  let x = w.embed(ids);
+  let x = x0;
   const probs: Value[] = [];
   const headOuts: Value[] = [];
   for (let l = 0; l < c.numLayers; l++) {
@@ -291,6 +310,23 @@ function runEncoder(w: T5GraphWriter, ids: Value, mask: Value, abl: AblationInpu
     });
   }
   return { hidden: w.rmsNorm(x, 'encoder.final_layer_norm.weight'), probs, headOuts };
+}
+
+/**
+ * One teacher-forced decoder layer: causal self-attention (bias [1|B, H, Td, Td]), cross-attention to
+ * encHidden (bias [B, 1, 1, Te]) and the feed-forward, with the head gates of both attentions.
+ */
+export function decoderLayer(w: T5GraphWriter, x: Value, l: number, selfBias: Value, crossBias: Value, encHidden: Value, decAbl: AblationInputs, crossAbl: AblationInputs) {
+  const g = w.g;
+  const s = w.selfAttention(x, `decoder.block.${l}.layer.0`, selfBias, decAbl.mask, decAbl.repl, l);
+  const p = `decoder.block.${l}.layer.1`;
+  const h = w.rmsNorm(s.y, `${p}.layer_norm.weight`);
+  const q = w.splitHeads(g.matmul(h, w.linearT([`${p}.EncDecAttention.q.weight`], `${p}.q.T`)));
+  const kv = w.crossKv(encHidden, l);
+  const a = w.attention(q, kv.k, kv.v, crossBias);
+  const ablated = w.ablate(a.out, crossAbl.mask, crossAbl.repl, l);
+  const y = w.gate(p, s.y, g.add(s.y, g.matmul(w.mergeHeads(ablated), w.linearT([`${p}.EncDecAttention.o.weight`], `${p}.o.T`))));
+  return { y: w.feedForward(y, `decoder.block.${l}.layer.2`), selfProbs: s.probs, selfHead: s.headOut, crossProbs: a.probs, crossHead: a.out };
 }
 
 function lmHead(w: T5GraphWriter, x: Value): Value {
@@ -329,19 +365,12 @@ function buildForward(w: T5GraphWriter, o: ForwardOutputs): void {
   const crossHeads: Value[] = [];
   for (let l = 0; l < c.numDecoderLayers; l++) {
     g.withScope(`dec${l}`, () => {
-      const s = w.selfAttention(x, `decoder.block.${l}.layer.0`, selfBias, decAbl.mask, decAbl.repl, l);
-      decProbs.push(s.probs);
-      decHeads.push(s.headOut);
-      const p = `decoder.block.${l}.layer.1`;
-      const h = w.rmsNorm(s.y, `${p}.layer_norm.weight`);
-      const q = w.splitHeads(g.matmul(h, w.linearT([`${p}.EncDecAttention.q.weight`], `${p}.q.T`)));
-      const kv = w.crossKv(enc.hidden, l);
-      const a = w.attention(q, kv.k, kv.v, crossBias);
-      crossProbs.push(a.probs);
-      crossHeads.push(a.out);
-      const ablated = w.ablate(a.out, crossAbl.mask, crossAbl.repl, l);
-      const y = w.gate(p, s.y, g.add(s.y, g.matmul(w.mergeHeads(ablated), w.linearT([`${p}.EncDecAttention.o.weight`], `${p}.o.T`))));
-      x = w.feedForward(y, `decoder.block.${l}.layer.2`);
+      const d = decoderLayer(w, x, l, selfBias, crossBias, enc.hidden, decAbl, crossAbl);
+      decProbs.push(d.selfProbs);
+      decHeads.push(d.selfHead);
+      crossProbs.push(d.crossProbs);
+      crossHeads.push(d.crossHead);
+      x = d.y;
     });
   }
 
@@ -439,7 +468,7 @@ function buildDecoderStep(w: T5GraphWriter, o: { crossAttentions?: boolean }): v
 }
 
 /** Builds the graph for a spec (not yet serialised). */
-export function buildT5Graph(ck: Checkpoint, spec: GraphSpec): GraphBuilder {
+export function buildT5Graph(ck: T5WeightSource, spec: GraphSpec): GraphBuilder {
   const w = new T5GraphWriter(ck, `chronos-t5:${specKey(spec)}`);
   w.layerSkips = true;
   if (spec.kind === 'forward') buildForward(w, spec.outputs);

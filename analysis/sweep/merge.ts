@@ -1,0 +1,274 @@
+/**
+ * Status and merge of a sweep folder. The atlas is a plain-JSON summary of every task: per model the
+ * induction-head counts (center / right / total), the mosaics, ablation effects per dataset against
+ * their controls, forecast metrics, and each model's parameter count (the model-size axis). It holds
+ * no timestamps, hosts or absolute paths, so the merge of a cluster run and of a local run of the same
+ * plan are the same bytes; every entry names its task's manifest (a path relative to the atlas file).
+ */
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ATTENTION_KINDS, AblationResult, AttentionKind, HeadCounts, MosaicResult } from '../types';
+import { formatHead } from '../heads';
+import { PlannedDataset, SweepPlan, TaskDef, readPlan, taskDir } from './plan';
+import { TaskResultFile, TaskState, TaskStatus } from './run';
+import { AnalysisSpec } from './spec';
+import { ForecastMetricsResult } from './tasks';
+
+export const ATLAS_FORMAT = 'chronos-lens-atlas/1';
+
+export interface TaskView {
+  task: TaskDef;
+  state: TaskState;
+  /** A running task whose process is gone (same host, pid not alive): it was killed. */
+  stale?: boolean;
+  status?: TaskStatus;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
+  return out;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await fsp.readFile(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface SweepStatus {
+  plan: SweepPlan;
+  tasks: TaskView[];
+  counts: Record<TaskState, number>;
+}
+
+export async function sweepStatus(dir: string, plan?: SweepPlan): Promise<SweepStatus> {
+  plan ??= await readPlan(dir);
+  const host = os.hostname();
+  const tasks = await mapLimit(plan.tasks, 64, async (task): Promise<TaskView> => {
+    const status = await readJson<TaskStatus>(path.join(taskDir(dir, task.id), 'status.json'));
+    if (!status) return { task, state: 'pending' };
+    const stale = status.state === 'running' && status.host === host && !pidAlive(status.pid);
+    return { task, state: status.state, status, stale: stale || undefined };
+  });
+  const counts: Record<TaskState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
+  for (const t of tasks) counts[t.state]++;
+  return { plan, tasks, counts };
+}
+
+// ---- the atlas -----------------------------------------------------------------------------------
+
+export interface AtlasModel {
+  label: string;
+  identity: string;
+  /** Float32 values in the weights (from any finished task of the model). */
+  parameters?: number;
+  encoderLayers?: number;
+  decoderLayers?: number;
+  heads?: number;
+  dModel?: number;
+}
+
+export interface AtlasTask {
+  id: string;
+  model: number;
+  dataset: number;
+  analysis: number;
+  seed: number | null;
+  state: TaskState;
+  /** The task's manifest, relative to the atlas file. */
+  manifest: string;
+  error?: string;
+}
+
+export interface AtlasInduction {
+  task: string;
+  model: number;
+  dataset: number;
+  seed: number | null;
+  threshold: number;
+  counts: Partial<Record<AttentionKind, HeadCounts>>;
+}
+
+export interface AtlasAblationMetric {
+  name: string;
+  unablated: number | null;
+  ablated: number | null;
+  change: number | null;
+  controlsMean: number | null;
+  controlsSd: number | null;
+  percentile: number | null;
+  zScore: number | null;
+}
+
+export interface AtlasAblation {
+  task: string;
+  model: number;
+  dataset: number;
+  seed: number | null;
+  heads: string[];
+  method: string;
+  controls: number;
+  metrics: AtlasAblationMetric[];
+}
+
+export interface AtlasForecast {
+  task: string;
+  model: number;
+  dataset: number;
+  seed: number | null;
+  heldOut: number;
+  period: number;
+  mase: number | null;
+  wql: number | null;
+  mae_median: number | null;
+}
+
+export interface Atlas {
+  format: typeof ATLAS_FORMAT;
+  name: string;
+  toolVersion: string;
+  complete: boolean;
+  counts: Record<TaskState, number>;
+  models: AtlasModel[];
+  datasets: { label: string; kind: PlannedDataset['kind']; column?: string; hash?: string }[];
+  analyses: AnalysisSpec[];
+  tasks: AtlasTask[];
+  induction: AtlasInduction[];
+  ablations: AtlasAblation[];
+  forecasts: AtlasForecast[];
+  /** Every finished task's result, by task id, without run-specific fields (time stamps, local paths). */
+  results: Record<string, { type: TaskResultFile['type']; result: unknown }>;
+}
+
+const fin = (v: number | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/**
+ * Drops what differs between runs of the same task, the creation time and the checkpoint's local
+ * path, in place (the result was just read from disk and is not shared).
+ */
+export function canonicalResult<T>(r: T): T {
+  const c = r as { manifest?: { createdAt?: string }; model?: { path?: string } };
+  if (c.manifest) delete c.manifest.createdAt;
+  if (c.model) delete c.model.path;
+  return r;
+}
+
+export interface MergeOptions {
+  /** Where task manifests are, as seen from the atlas file (default: the sweep folder's relative path "."). */
+  linkBase?: string;
+}
+
+export async function buildAtlas(dir: string, o: MergeOptions = {}): Promise<Atlas> {
+  const st = await sweepStatus(dir);
+  const { plan } = st;
+  const base = (o.linkBase ?? '.').split(path.sep).join('/');
+  const link = (id: string) => `${base === '.' || base === '' ? '' : base + '/'}tasks/${id}/task.json`;
+  const files = await mapLimit(st.tasks, 64, (v) => (v.state === 'done' ? readJson<TaskResultFile>(path.join(taskDir(dir, v.task.id), 'result.json')) : Promise.resolve(undefined)));
+  const atlas: Atlas = {
+    format: ATLAS_FORMAT,
+    name: plan.name,
+    toolVersion: plan.toolVersion,
+    complete: false,
+    counts: { pending: 0, running: 0, done: 0, failed: 0 },
+    models: plan.models.map((m) => ({ label: m.label, identity: m.identity })),
+    datasets: plan.datasets.map((d) => ({ label: d.label, kind: d.kind, column: d.column, hash: d.hash })),
+    analyses: plan.analyses,
+    tasks: [],
+    induction: [],
+    ablations: [],
+    forecasts: [],
+    results: {},
+  };
+  st.tasks.forEach((v, i) => {
+    const t = v.task;
+    const f = files[i];
+    // A status that says done without a readable result is not done.
+    const state: TaskState = v.state === 'done' && !f ? 'pending' : v.state;
+    atlas.counts[state]++;
+    const entry: AtlasTask = { id: t.id, model: t.model, dataset: t.dataset, analysis: t.analysis, seed: t.seed, state, manifest: link(t.id) };
+    if (state === 'failed' && v.status?.error) entry.error = v.status.error;
+    atlas.tasks.push(entry);
+    if (!f) return;
+    const m = atlas.models[t.model];
+    const summary = (f.result as { model?: MosaicResult['model'] }).model;
+    if (m.parameters === undefined) {
+      m.parameters = f.parameters;
+      if (summary) Object.assign(m, { encoderLayers: summary.encoderLayers, decoderLayers: summary.decoderLayers, heads: summary.heads, dModel: summary.dModel });
+    }
+    atlas.results[t.id] = { type: f.type, result: canonicalResult(f.result) };
+    const where = { task: t.id, model: t.model, dataset: t.dataset, seed: t.seed };
+    if (f.type === 'mosaic') {
+      const r = f.result as MosaicResult;
+      const counts: Partial<Record<AttentionKind, HeadCounts>> = {};
+      for (const k of ATTENTION_KINDS) if (r[k]) counts[k] = r[k]!.counts;
+      atlas.induction.push({ ...where, threshold: r.threshold, counts });
+    } else if (f.type === 'ablate') {
+      const r = f.result as AblationResult;
+      atlas.ablations.push({
+        ...where,
+        heads: r.heads.map(formatHead),
+        method: r.method,
+        controls: r.controlSets.length,
+        metrics: r.metrics.map((x) => {
+          const c = x.controls.filter((v) => Number.isFinite(v));
+          const mean = c.length ? c.reduce((a, b) => a + b, 0) / c.length : NaN;
+          const sd = c.length > 1 ? Math.sqrt(c.reduce((a, b) => a + (b - mean) ** 2, 0) / (c.length - 1)) : NaN;
+          return { name: x.name, unablated: fin(x.unablated), ablated: fin(x.ablated), change: fin(x.ablated - x.unablated), controlsMean: fin(mean), controlsSd: fin(sd), percentile: fin(x.percentile), zScore: fin(x.zScore) };
+        }),
+      });
+    } else {
+      const r = f.result as ForecastMetricsResult;
+      atlas.forecasts.push({ ...where, heldOut: r.data.heldOut, period: r.data.period, mase: fin(r.metrics.mase), wql: fin(r.metrics.wql), mae_median: fin(r.metrics.mae_median) });
+    }
+  });
+  atlas.complete = atlas.counts.done === plan.tasks.length;
+  return atlas;
+}
+
+/** The atlas as JSON text (non-finite numbers as null). */
+export function atlasJson(a: Atlas): string {
+  return JSON.stringify(a, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1) + '\n';
+}
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One row per number: task, model, dataset, analysis, seed, metric, value, manifest. */
+export function atlasCsv(a: Atlas): string {
+  const rows: unknown[][] = [['task', 'model', 'model_parameters', 'dataset', 'analysis', 'seed', 'metric', 'value', 'manifest']];
+  const byId = new Map(a.tasks.map((t) => [t.id, t]));
+  const push = (id: string, metric: string, value: number | null) => {
+    const t = byId.get(id)!;
+    rows.push([id, a.models[t.model].label, a.models[t.model].parameters ?? '', a.datasets[t.dataset].label, a.analyses[t.analysis].type, t.seed ?? '', metric, value ?? '', t.manifest]);
+  };
+  for (const x of a.induction) for (const k of ATTENTION_KINDS) {
+    const c = x.counts[k];
+    if (c) for (const s of ['center', 'right', 'total', 'heads'] as const) push(x.task, `${k}.${s}`, c[s]);
+  }
+  for (const x of a.ablations) for (const m of x.metrics) for (const s of ['unablated', 'ablated', 'change', 'controlsMean', 'controlsSd', 'percentile', 'zScore'] as const) push(x.task, `${m.name}.${s}`, m[s]);
+  for (const x of a.forecasts) for (const s of ['mase', 'wql', 'mae_median'] as const) push(x.task, s, x[s]);
+  return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+}

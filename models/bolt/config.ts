@@ -1,0 +1,122 @@
+/**
+ * Reads and validates a Chronos-Bolt checkpoint's `config.json`: the T5 fields of its encoder-decoder
+ * and the `chronos_config` block (patching, horizon, quantile levels, [REG] token), as
+ * chronos-forecasting's ChronosBoltModelForForecasting reads them. Every problem names the file, the
+ * field and what was expected.
+ */
+import { ChronosLensError } from '../../core/errors';
+import { FeedForwardProj, T5Config } from '../config';
+
+export interface BoltChronosConfig {
+  /** The model sees at most this many values (older ones are dropped). */
+  contextLength: number;
+  /** Steps one forward pass predicts; longer horizons are rolled out. */
+  predictionLength: number;
+  inputPatchSize: number;
+  inputPatchStride: number;
+  /** The quantile levels the head predicts, increasing. */
+  quantiles: number[];
+  /** A learnt [REG] token appended after the patches (all published Bolt models have one). */
+  useRegToken: boolean;
+}
+
+export interface BoltModelConfig {
+  /** The encoder-decoder; vocabSize is 1 (decoder start) or 2 (with [REG]), as the Python model sets it. */
+  t5: T5Config;
+  bolt: BoltChronosConfig;
+  /** Embedding id of the [REG] token (1), when useRegToken. */
+  regTokenId: number;
+}
+
+type Json = Record<string, unknown>;
+
+/** Bounds far above every published Bolt model (base: d_model 768, 12 + 12 layers, context 2048, 9 quantiles). */
+const LIMITS = { d_model: 1 << 14, d_kv: 1 << 12, d_ff: 1 << 16, layers: 256, heads: 256, buckets: 1 << 12, distance: 1 << 20, context: 1 << 16, horizon: 1 << 13, patch: 1 << 12, quantiles: 1024 };
+
+function fail(file: string, msg: string): never {
+  throw new ChronosLensError('BAD_CONFIG', `${file}: ${msg}`);
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object';
+  return String(v);
+}
+
+function own(obj: Json, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+}
+
+function int(obj: Json, key: string, file: string, o: { min: number; max: number; fallback?: number; prefix?: string }): number {
+  const v = own(obj, key) ?? o.fallback;
+  const name = (o.prefix ?? '') + key;
+  if (typeof v !== 'number' || !Number.isInteger(v)) fail(file, `field "${name}" must be an integer, got ${describe(own(obj, key))}`);
+  if (v < o.min) fail(file, `field "${name}" must be >= ${o.min}, got ${v}`);
+  if (v > o.max) fail(file, `field "${name}" is ${v}, more than the ${o.max} Chronos Lens accepts (is the file corrupt?)`);
+  return v;
+}
+
+function num(obj: Json, key: string, file: string, fallback: number): number {
+  const v = own(obj, key) ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) fail(file, `field "${key}" must be a number > 0, got ${describe(own(obj, key))}`);
+  return v;
+}
+
+function bool(obj: Json, key: string, file: string, fallback: boolean, prefix = ''): boolean {
+  const v = own(obj, key) ?? fallback;
+  if (typeof v !== 'boolean') fail(file, `field "${prefix}${key}" must be true or false, got ${describe(own(obj, key))}`);
+  return v;
+}
+
+/** Parses a Bolt config.json (already JSON-parsed into `raw`). `file` is used in error messages. */
+export function parseBoltConfig(raw: Json, file = 'config.json'): BoltModelConfig {
+  const cc = own(raw, 'chronos_config');
+  if (typeof cc !== 'object' || cc === null || Array.isArray(cc)) fail(file, 'a Chronos-Bolt config needs a "chronos_config" object (context_length, input_patch_size, prediction_length, quantiles)');
+  if (own(raw, 'is_encoder_decoder') === false) fail(file, '"is_encoder_decoder" is false; Chronos-Bolt is an encoder-decoder');
+  const ff = own(raw, 'feed_forward_proj') ?? 'relu';
+  if (ff !== 'relu' && ff !== 'gated-gelu') fail(file, `field "feed_forward_proj" must be "relu" or "gated-gelu", got ${describe(ff)}`);
+  const c = cc as Json;
+  const p = 'chronos_config.';
+  const useRegToken = bool(c, 'use_reg_token', file, false, p);
+  const numLayers = int(raw, 'num_layers', file, { min: 1, max: LIMITS.layers });
+  const t5: T5Config = {
+    // ChronosBoltModelForForecasting overrides vocab_size: its embedding holds only the decoder start
+    // token and, with use_reg_token, [REG].
+    vocabSize: useRegToken ? 2 : 1,
+    dModel: int(raw, 'd_model', file, { min: 1, max: LIMITS.d_model }),
+    dKv: int(raw, 'd_kv', file, { min: 1, max: LIMITS.d_kv }),
+    dFf: int(raw, 'd_ff', file, { min: 1, max: LIMITS.d_ff }),
+    numLayers,
+    numDecoderLayers: int(raw, 'num_decoder_layers', file, { min: 1, max: LIMITS.layers, fallback: numLayers }),
+    numHeads: int(raw, 'num_heads', file, { min: 1, max: LIMITS.heads }),
+    relativeAttentionNumBuckets: int(raw, 'relative_attention_num_buckets', file, { min: 2, max: LIMITS.buckets, fallback: 32 }),
+    relativeAttentionMaxDistance: int(raw, 'relative_attention_max_distance', file, { min: 1, max: LIMITS.distance, fallback: 128 }),
+    feedForwardProj: ff as FeedForwardProj,
+    layerNormEpsilon: num(raw, 'layer_norm_epsilon', file, 1e-6),
+    tieWordEmbeddings: true,
+    decoderStartTokenId: int(raw, 'decoder_start_token_id', file, { min: 0, max: useRegToken ? 1 : 0, fallback: 0 }),
+    padTokenId: 0,
+    eosTokenId: 0,
+  };
+  if (t5.relativeAttentionNumBuckets % 2 !== 0) fail(file, `field "relative_attention_num_buckets" must be even (the encoder splits buckets by direction), got ${t5.relativeAttentionNumBuckets}`);
+
+  const inputPatchSize = int(c, 'input_patch_size', file, { min: 1, max: LIMITS.patch, prefix: p });
+  const bolt: BoltChronosConfig = {
+    contextLength: int(c, 'context_length', file, { min: 1, max: LIMITS.context, prefix: p }),
+    predictionLength: int(c, 'prediction_length', file, { min: 1, max: LIMITS.horizon, prefix: p }),
+    inputPatchSize,
+    inputPatchStride: int(c, 'input_patch_stride', file, { min: 1, max: LIMITS.patch, fallback: inputPatchSize, prefix: p }),
+    quantiles: [],
+    useRegToken,
+  };
+  const q = own(c, 'quantiles');
+  if (!Array.isArray(q) || q.length === 0 || q.length > LIMITS.quantiles) fail(file, `field "${p}quantiles" must be a non-empty array of quantile levels, got ${describe(q)}`);
+  for (const [i, v] of q.entries()) {
+    if (typeof v !== 'number' || !(v > 0 && v < 1)) fail(file, `field "${p}quantiles[${i}]" must be a number in (0, 1), got ${describe(v)}`);
+    if (i > 0 && !(v > (q[i - 1] as number))) fail(file, `field "${p}quantiles" must be increasing; ${v} follows ${q[i - 1]}`);
+  }
+  bolt.quantiles = q as number[];
+  return { t5, bolt, regTokenId: 1 };
+}

@@ -1,0 +1,207 @@
+/**
+ * BoltModel: a loaded Chronos-Bolt checkpoint. Series go in as numbers (NaN = missing); the model
+ * normalises and patches them (models/patching.ts), runs its graph (models/bolt/graph.ts) through the
+ * shared sessions and graph cache, and returns the quantile head's output, in normalised units and in
+ * the series' units, with whatever attentions and head outputs were asked for.
+ *
+ *   const model = await BoltModel.load(dir, { provider: 'auto', cacheDir });
+ *   const r = await model.forward([series], { quantiles: true, crossAttentions: true });
+ *   await model.dispose();
+ */
+import { ChronosLensError } from '../../core/errors';
+import { FloatTensor } from '../../core/tensor';
+import { Checkpoint, checkpointHash, loadCheckpoint } from '../checkpoint';
+import { HeadAblation, LoadOptions } from '../model';
+import { InstanceNorm, Patched, instanceNorm, patchify } from '../patching';
+import { defaultCacheDir } from '../runtime/graph-cache';
+import { ProviderChoice } from '../runtime/ort';
+import { GraphTiming, ModelSessions } from '../runtime/sessions';
+import { AttentionKind } from '../t5/graph';
+import { BOLT_CHECKPOINT } from './checkpoint';
+import { BoltModelConfig } from './config';
+import { BoltGraphSpec, BoltOutputs, boltSpecKey, buildBoltGraph } from './graph';
+
+/** Bump whenever the Bolt graphs built for a checkpoint change, so cached graphs are rebuilt. */
+export const BOLT_BUILDER_VERSION = 'bolt-1';
+
+/** One series as the encoder sees it. */
+export interface BoltRow {
+  /** The values used: the last context_length of the series, left-padded with NaN to the batch's longest. */
+  context: Float32Array;
+  norm: InstanceNorm;
+  patched: Patched;
+}
+
+export interface BoltForwardResult {
+  rows: BoltRow[];
+  /** Patches per row (the same for every row of a batch); the encoder length adds 1 with [REG]. */
+  patches: number;
+  encLen: number;
+  /** [batch, quantiles, prediction_length] in normalised units. */
+  normalizedQuantiles?: FloatTensor;
+  /** [batch, quantiles, prediction_length] in the series' units (loc + scale x normalised). */
+  quantiles?: FloatTensor;
+  encoderHidden?: FloatTensor;
+  /** Per layer, [batch, heads, queries, keys]. */
+  encoderAttentions?: FloatTensor[];
+  decoderAttentions?: FloatTensor[];
+  crossAttentions?: FloatTensor[];
+  /** Per kind and layer, [batch, heads, positions, d_kv]. */
+  headOutputs?: Partial<Record<AttentionKind, FloatTensor[]>>;
+}
+
+export class BoltModel {
+  readonly family = 'chronos-bolt' as const;
+  private readonly sessions: ModelSessions<BoltGraphSpec>;
+  private readonly noAblation: HeadAblation;
+
+  private constructor(
+    readonly checkpoint: Checkpoint<BoltModelConfig>,
+    private readonly options: LoadOptions,
+  ) {
+    this.noAblation = this.newAblation();
+    this.sessions = new ModelSessions<BoltGraphSpec>(
+      {
+        name: checkpoint.name,
+        dir: checkpoint.dir,
+        float32Bytes: checkpoint.float32Bytes,
+        builderVersion: BOLT_BUILDER_VERSION,
+        key: boltSpecKey,
+        build: (spec) => buildBoltGraph(checkpoint, spec),
+        hash: (memo) => checkpointHash(checkpoint, memo),
+      },
+      {
+        provider: options.provider,
+        threads: options.threads,
+        sessionHost: options.sessionHost,
+        cacheDir: options.cacheDir ?? null,
+        warn: options.onWarning ?? ((m) => process.stderr.write(`chronos-lens: warning: ${m}\n`)),
+      },
+    );
+  }
+
+  static async load(dir: string, options: LoadOptions = {}): Promise<BoltModel> {
+    const ck = await loadCheckpoint(dir, BOLT_CHECKPOINT);
+    return new BoltModel(ck, { ...options, cacheDir: options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir });
+  }
+
+  get config(): BoltModelConfig {
+    return this.checkpoint.config;
+  }
+
+  get name(): string {
+    return this.checkpoint.name;
+  }
+
+  get provider(): ProviderChoice | undefined {
+    return this.sessions.provider;
+  }
+
+  get timings(): GraphTiming[] {
+    return this.sessions.timings;
+  }
+
+  get cacheDir(): string | null {
+    return this.options.cacheDir ?? null;
+  }
+
+  hash(): Promise<string> {
+    return this.sessions.hash();
+  }
+
+  /** A head ablation of this model's shape (every head kept). */
+  newAblation(): HeadAblation {
+    const t = this.config.t5;
+    return new HeadAblation({ encoder: t.numLayers, decoder: t.numDecoderLayers, cross: t.numDecoderLayers }, t.numHeads, t.dKv);
+  }
+
+  session(spec: BoltGraphSpec) {
+    return this.sessions.session(spec);
+  }
+
+  /**
+   * The rows of a batch as the model sees them: each series' last context_length values, left-padded
+   * with NaN to the longest (as the pipeline stacks a list of series), normalised and patched.
+   */
+  prepare(series: ArrayLike<number>[]): BoltRow[] {
+    const b = this.config.bolt;
+    if (series.length === 0) throw new ChronosLensError('BAD_INPUT', 'no series given');
+    const lengths = series.map((s) => Math.min(s.length, b.contextLength));
+    const len = Math.max(...lengths);
+    if (len === 0) throw new ChronosLensError('BAD_INPUT', 'the context is empty');
+    return series.map((s, i) => {
+      const context = new Float32Array(len).fill(NaN);
+      const n = lengths[i];
+      for (let j = 0; j < n; j++) context[len - n + j] = s[s.length - n + j];
+      const norm = instanceNorm(context);
+      return { context, norm, patched: patchify(context, norm, b.inputPatchSize, b.inputPatchStride) };
+    });
+  }
+
+  private ablationFeeds(a: HeadAblation | undefined): Record<string, FloatTensor> {
+    const ab = a ?? this.noAblation;
+    const t = this.config.t5;
+    if (ab.heads !== t.numHeads || ab.dKv !== t.dKv || ab.layers.encoder !== t.numLayers || ab.layers.decoder !== t.numDecoderLayers) {
+      throw new ChronosLensError('BAD_INPUT', 'head ablation was built for a different model');
+    }
+    return ab.feeds();
+  }
+
+  /** One forward pass over a batch of series (see prepare); `outputs` picks what comes back. */
+  async forward(series: ArrayLike<number>[], outputs: BoltOutputs, ablation?: HeadAblation): Promise<BoltForwardResult> {
+    const rows = this.prepare(series);
+    const b = this.config.bolt;
+    const B = rows.length;
+    const P = rows[0].patched.patches;
+    const width = 2 * b.inputPatchSize;
+    const encLen = P + (b.useRegToken ? 1 : 0);
+    if (P === 0) throw new ChronosLensError('BAD_INPUT', `the context is shorter than one patch (${b.inputPatchSize} values)`);
+    const patches = new Float32Array(B * P * width);
+    const mask = new BigInt64Array(B * encLen);
+    rows.forEach((r, i) => {
+      patches.set(r.patched.data, i * P * width);
+      for (let p = 0; p < P; p++) mask[i * encLen + p] = BigInt(r.patched.observed[p]);
+      if (b.useRegToken) mask[i * encLen + P] = 1n;
+    });
+    const session = await this.session({ kind: 'bolt-forward', outputs });
+    const r = await session.run({
+      patches: { data: patches, dims: [B, P, width] },
+      attention_mask: { data: mask, dims: [B, encLen] },
+      ...this.ablationFeeds(ablation),
+    });
+    const t = this.config.t5;
+    const layers = (prefix: string, n: number) => (r[`${prefix}.0`] ? Array.from({ length: n }, (_, l) => r[`${prefix}.${l}`]) : undefined);
+    const res: BoltForwardResult = {
+      rows,
+      patches: P,
+      encLen,
+      encoderHidden: r.encoder_hidden,
+      encoderAttentions: layers('encoder_attn', t.numLayers),
+      decoderAttentions: layers('decoder_attn', t.numDecoderLayers),
+      crossAttentions: layers('cross_attn', t.numDecoderLayers),
+    };
+    if (r.quantile_preds) {
+      const q = r.quantile_preds;
+      res.normalizedQuantiles = q;
+      const per = q.data.length / B;
+      const out = new Float32Array(q.data.length);
+      rows.forEach((row, i) => {
+        for (let j = 0; j < per; j++) out[i * per + j] = Math.fround(Math.fround(q.data[i * per + j] * row.norm.scale) + row.norm.loc);
+      });
+      res.quantiles = { data: out, dims: q.dims };
+    }
+    const heads: Partial<Record<AttentionKind, FloatTensor[]>> = {};
+    const e = layers('encoder_head', t.numLayers);
+    const d = layers('decoder_head', t.numDecoderLayers);
+    const c = layers('cross_head', t.numDecoderLayers);
+    if (e) heads.encoder = e;
+    if (d) heads.decoder = d;
+    if (c) heads.cross = c;
+    if (e || d || c) res.headOutputs = heads;
+    return res;
+  }
+
+  async dispose(): Promise<void> {
+    await this.sessions.dispose();
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Opens a checkpoint folder as the model of its family (models/family.ts): Chronos-T5 as a
+ * ChronosModel, Chronos-Bolt as a BoltModel. A folder whose config.json cannot be read or parsed goes
+ * the Chronos-T5 way, whose loader reports the problem with the file and field.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { BoltModel } from './bolt/model';
+import { ModelFamily, detectFamily, parseConfigJson } from './family';
+import { ChronosModel, LoadOptions } from './model';
+
+export type AnyModel = ChronosModel | BoltModel;
+
+/** The family of the checkpoint in `dir`, or undefined when its config.json cannot be read as JSON. */
+export async function checkpointFamily(dir: string): Promise<ModelFamily | undefined> {
+  const file = path.join(path.resolve(dir), 'config.json');
+  let text: string;
+  try {
+    const st = await fsp.stat(file);
+    // A real config.json is about 1 kB; the checkpoint reader refuses odd ones with the reason.
+    if (!st.isFile() || st.size > 4 << 20) return undefined;
+    text = await fsp.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let raw: Record<string, unknown>;
+  try {
+    raw = parseConfigJson(text, file);
+  } catch {
+    return undefined;
+  }
+  return detectFamily(raw, file);
+}
+
+export async function loadModel(dir: string, options: LoadOptions = {}): Promise<AnyModel> {
+  return (await checkpointFamily(dir)) === 'chronos-bolt' ? BoltModel.load(dir, options) : ChronosModel.load(dir, options);
+}
+
+export function isBolt(model: AnyModel): model is BoltModel {
+  return model instanceof BoltModel;
+}

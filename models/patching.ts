@@ -1,0 +1,88 @@
+/**
+ * The input side of the patch-based Chronos families (Chronos-Bolt; Chronos-2 adds an optional
+ * arcsinh): NaN-aware instance normalisation and cutting the normalised series into patches, as
+ * chronos-forecasting's `InstanceNorm` and `Patch` do, in float32.
+ *
+ *  - loc = mean of the observed values (0 when none), scale = their root-mean-square deviation from
+ *    loc (1 when none, 1e-5 when 0); x -> (x - loc) / scale.
+ *  - When the length is not a multiple of the patch size, the series is padded on the LEFT with
+ *    missing values, so that the last patch ends at the last value; patches of `size` values every
+ *    `stride` values.
+ *  - Each patch becomes [values (missing ones as 0) ..., observed mask (0/1) ...], 2 x size numbers;
+ *    a patch with no observed value is masked out of attention.
+ */
+
+export interface InstanceNorm {
+  loc: number;
+  scale: number;
+}
+
+/** Mean and RMS deviation of the non-NaN values, as float32 (InstanceNorm with eps 1e-5). */
+export function instanceNorm(values: ArrayLike<number>, eps = 1e-5): InstanceNorm {
+  let n = 0;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.fround(values[i]);
+    if (!Number.isNaN(v)) {
+      sum += v;
+      n++;
+    }
+  }
+  if (n === 0) return { loc: 0, scale: 1 };
+  const loc = Math.fround(sum / n);
+  let ss = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.fround(values[i]);
+    if (!Number.isNaN(v)) {
+      const d = Math.fround(v - loc);
+      ss += Math.fround(d * d);
+    }
+  }
+  let scale = Math.fround(Math.sqrt(Math.fround(ss / n)));
+  if (scale === 0) scale = Math.fround(eps);
+  return { loc, scale };
+}
+
+export interface Patched {
+  /** [patches, 2 x size]: normalised values (missing as 0), then the observed mask. */
+  data: Float32Array;
+  patches: number;
+  /** Per patch: 1 when at least one value is observed (the encoder's attention mask). */
+  observed: Uint8Array;
+  /**
+   * Per patch: the index in the given context of its first value; negative for the left padding
+   * (so patch p covers context indices start[p] .. start[p] + size - 1, the negative ones absent).
+   */
+  start: Int32Array;
+}
+
+/** Number of patches a context of `length` values becomes. */
+export function patchCount(length: number, size: number, stride: number): number {
+  const padded = length % size === 0 ? length : length + (size - (length % size));
+  return padded < size ? 0 : Math.floor((padded - size) / stride) + 1;
+}
+
+/** Normalises `values` with `norm` and cuts them into patches (see the file comment). */
+export function patchify(values: ArrayLike<number>, norm: InstanceNorm, size: number, stride: number): Patched {
+  const len = values.length;
+  const pad = len % size === 0 ? 0 : size - (len % size);
+  const patches = patchCount(len, size, stride);
+  const data = new Float32Array(patches * 2 * size);
+  const observed = new Uint8Array(patches);
+  const start = new Int32Array(patches);
+  for (let p = 0; p < patches; p++) {
+    const s0 = p * stride - pad;
+    start[p] = s0;
+    const row = p * 2 * size;
+    for (let j = 0; j < size; j++) {
+      const i = s0 + j;
+      const v = i >= 0 ? Math.fround(values[i]) : NaN;
+      if (!Number.isNaN(v)) {
+        data[row + j] = Math.fround(Math.fround(v - norm.loc) / norm.scale);
+        data[row + size + j] = 1;
+        observed[p] = 1;
+      }
+    }
+  }
+  return { data, patches, observed, start };
+}
