@@ -6,17 +6,18 @@ import * as vscode from 'vscode';
 import { ATTENTION_KINDS, type HeadRef } from '../analysis/types';
 import type { CsvSeries } from '../core/csv';
 import { ChronosLensError, errorMessage } from '../core/errors';
+import type { ChronosModel } from '../models/model';
 import type { AblationRunSummary } from '../protocol';
-import type { Controller } from './controller';
 import { runAblationJob, type AblationRequest } from './lib/ablation-job';
 import { describeHeads, formatHeadList, headId, HeadListError, KIND_NAMES, parseHeadList, rankHeads, sameHead, shapeOfModel, shapeOfMosaic, topHeads, type HeadShape } from './lib/heads';
 import { loadCsvSeries, numericColumns, runLogText } from './lib/jobs';
 import { restoreTarget } from './lib/panel-store';
-import type { StoredRun } from './lib/run-store';
-import type { AblationData, AblationMethod } from './lib/settings';
+import type { ModelManager } from './lib/model-manager';
+import type { RunStore, StoredRun } from './lib/run-store';
+import type { AblationData, AblationMethod, Settings } from './lib/settings';
 import { FlowCancel, inputText, pickMany, pickOne, runFlow } from './multistep';
-import { AblationPanel, showRestoreFailure, type AblationPanelDeps } from './panels';
-import { activeCsvUri, csvTargetFor, isCsvUri, withCancellableProgress } from './ui';
+import { AblationPanel, showRestoreFailure, type AblationPanelDeps, type MosaicPanel, type PanelDeps } from './panels';
+import { activeCsvUri, csvTargetFor, isCsvUri, withCancellableProgress, type JobRegistry } from './ui';
 
 const TITLE = 'Chronos Lens: Run Ablation';
 const TOTAL_STEPS = 4;
@@ -31,8 +32,24 @@ interface Plan {
 
 type HeadsItem = vscode.QuickPickItem & { id: 'top' | 'list' | 'type' | 'set' | 'run'; runId?: string };
 
+/** What Run Ablation… needs from the extension (the Controller provides it). */
+export interface AblationDeps {
+  readonly log: vscode.LogOutputChannel;
+  readonly jobs: JobRegistry;
+  readonly models: Pick<ModelManager<ChronosModel>, 'current' | 'use'>;
+  readonly runs: RunStore;
+  readonly settings: Pick<Settings, 'ablation'>;
+  readonly ablationPanels: Set<AblationPanel>;
+  readonly panelDeps: PanelDeps;
+  /** The most recently shown mosaic panel (its heads and scores seed the head choice). */
+  latestMosaic(): MosaicPanel | undefined;
+  ablationSet(): HeadRef[];
+  setAblationSet(heads: HeadRef[]): Promise<void>;
+  report(what: string, e: unknown): void;
+}
+
 export class AblationController {
-  constructor(private readonly c: Controller) {}
+  constructor(private readonly c: AblationDeps) {}
 
   async #shape(): Promise<HeadShape> {
     const latest = this.c.latestMosaic();

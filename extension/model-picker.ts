@@ -6,12 +6,26 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ChronosLensError } from '../core/errors';
-import type { Controller } from './controller';
+import type { ChronosModel } from '../models/model';
 import { describeGpu, gpuInfo, type GpuInfo } from './gpu';
+import type { HubAccess } from './hub';
 import type { ModelPickEntry } from './lib/model-items';
+import type { ModelManager } from './lib/model-manager';
 import { BUNDLED_MODEL_NAME, bundledModelDir, isBundled, looksLikeRepoId } from './lib/model-spec';
-import { SECTION } from './lib/settings';
-import { withCancellableProgress } from './ui';
+import { SECTION, type Settings } from './lib/settings';
+import { withCancellableProgress, type JobRegistry } from './ui';
+
+/** What Select Model… and Show Model Info need from the extension (the Controller provides it). */
+export interface ModelPickerDeps {
+  readonly context: vscode.ExtensionContext;
+  readonly log: vscode.LogOutputChannel;
+  readonly hub: Pick<HubAccess, 'download'>;
+  readonly settings: Pick<Settings, 'model'>;
+  readonly jobs: JobRegistry;
+  readonly models: Pick<ModelManager<ChronosModel>, 'use'>;
+  /** Select Model…'s QuickPick while it is open (the in-host tests look at it). */
+  modelPicker?: vscode.QuickPick<vscode.QuickPickItem>;
+}
 
 interface ModelItem extends vscode.QuickPickItem {
   entry?: ModelPickEntry;
@@ -39,7 +53,7 @@ async function writeModelSetting(value: string): Promise<void> {
  * (`owner/name[@revision]`) that is not in the Hugging Face cache is downloaded first; undefined when that
  * fails (the notification says why) or is cancelled.
  */
-async function checkModelValue(c: Controller, value: string): Promise<string | undefined> {
+async function checkModelValue(c: ModelPickerDeps, value: string): Promise<string | undefined> {
   const { resolveModel } = await import('./lib/model-spec');
   const env = {
     extensionRoot: c.context.extensionUri.fsPath,
@@ -69,7 +83,7 @@ async function checkModelValue(c: Controller, value: string): Promise<string | u
  * (lib/model-items.ts). With a string argument (scripts): that value, checked, without asking; a repo id
  * that is not in the cache is downloaded first.
  */
-export async function selectModel(c: Controller, arg?: unknown): Promise<string | undefined> {
+export async function selectModel(c: ModelPickerDeps, arg?: unknown): Promise<string | undefined> {
   const current = c.settings.model;
   if (typeof arg === 'string') {
     const value = await checkModelValue(c, arg);
@@ -184,7 +198,7 @@ export interface ModelInfo {
   };
 }
 
-export async function showModelInfo(c: Controller): Promise<ModelInfo> {
+export async function showModelInfo(c: ModelPickerDeps): Promise<ModelInfo> {
   const info = await withCancellableProgress('Chronos Lens: model info', c.jobs, (ctl) =>
     c.models.use(
       async (m, resolved) => {
