@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates every committed fixture under test/fixtures/ (checkpoints, runtime, tokenizer, forecast,
-# mosaic), re-reads them, cross-checks the runtime fixtures with the NumPy float64 T5, and prints sizes.
+# mosaic, causal), re-reads them, cross-checks the runtime fixtures with the NumPy float64 T5, and prints sizes.
 # Byte-reproducible on the same kind of machine (see README.md). Needs tools/.venv (tools/setup-venv.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -13,6 +13,8 @@ run tools/reference/make_fixtures.py
 run tools/reference/check_numpy_t5.py
 run tools/reference/forecast_reference.py
 run tools/reference/mosaic_reference.py --fixtures
+run tools/reference/causal_reference.py
+run tools/reference/causal_reference.py --model test/fixtures/checkpoints/t5-relu-untied-f16
 "$py" - <<'PY'
 import sys
 sys.path.insert(0, "tools/reference")

@@ -96,6 +96,16 @@ for (const c of cases) {
         const ab = layerAblation(model, parseLayers(set.layers.join(','), counts));
         const lg = await fwd(ab);
         closeNested(window(lg), set.logits, TOL, set.layers.join('+'));
+        // Every logit, through the log-sum-exp: the mean log-prob of each row's labels.
+        ref.patching.pairs.forEach((pair: { labels: number[] }, b: number) => {
+          let acc = 0;
+          for (let t = 0; t < Td; t++) {
+            const row = lg.subarray((b * Td + t) * V, (b * Td + t + 1) * V);
+            const mx = row.reduce((a, x) => Math.max(a, x), -Infinity);
+            acc += row[pair.labels[t]] - mx - Math.log(row.reduce((a, x) => a + Math.exp(x - mx), 0));
+          }
+          close(acc / Td, set.meanLogprob[b], TOL, `${set.layers.join('+')} mean log-prob, row ${b}`);
+        });
         const causal = await runCausal(model, { encoder: rowsOf(ls.encoder), decoder: rowsOf(ls.decoder) }, { logits: true }, {}, ab);
         closeNested(window(causal.logits.data), set.logits, TOL, `causal graph ${set.layers.join('+')}`);
         // The skip changes the output (so the comparison above is not vacuous).
