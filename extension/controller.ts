@@ -29,7 +29,7 @@ import { ignoredWorkspaceSettings, restrictedModeMessage, trustAwareGetter, type
 import { clearModelCache, graphCacheRoot } from './model-cache';
 import { selectModel, showModelInfo } from './model-picker';
 import { ABLATION_VIEW_TYPE, AblationPanel, MOSAIC_VIEW_TYPE, MosaicPanel, showRestoreFailure, type MosaicActions, type MosaicPanelState, type PanelDeps, type PanelView, type ViewPanel } from './panels';
-import { SERIES_VIEW_MISSING, type SeriesViewHook } from './series-hook';
+import { SeriesViews } from './series-view';
 import { ModelStatusBar } from './status';
 import { csvTargetFor, JobRegistry, pickCsvUri, registerCommand, reportError, withCancellableProgress } from './ui';
 
@@ -71,10 +71,11 @@ export class Controller implements vscode.Disposable {
   readonly mosaicPanels = new Map<string, MosaicPanel>();
   readonly ablationPanels = new Set<AblationPanel>();
   readonly ablation: AblationController;
+  /** The series views (the CSV custom editor, its hover, Open Series View). */
+  readonly seriesViews: SeriesViews;
   /** Panels, most recently active last. */
   #recent: ViewPanel<PanelView>[] = [];
   #settings: Settings;
-  #seriesView?: SeriesViewHook;
   readonly #mosaicListeners = new Set<() => void>();
   lastError?: string;
   /** Select Model…'s QuickPick while it is open (for `inspect.modelPicker()`). */
@@ -155,6 +156,7 @@ export class Controller implements vscode.Disposable {
       }),
     );
     this.#registerCommands();
+    this.seriesViews = SeriesViews.register(this);
     void this.#reportRestricted();
   }
 
@@ -303,13 +305,12 @@ export class Controller implements vscode.Disposable {
       },
       showHeadOnSeries: async (panel, head) => {
         const csv = panel.state.csv?.uri;
-        if (this.#seriesView && csv) {
-          await this.#seriesView.open(csv, { head, column: panel.state.csv?.column });
+        if (csv) {
+          await this.seriesViews.open(csv, { head, column: panel.state.csv?.column });
           return;
         }
         const which = `${headId(head)} (${KIND_NAMES[head.kind]})`;
-        const msg = !csv ? `This mosaic is not tied to a CSV, so there is no series to show ${which} on.` : `${SERIES_VIEW_MISSING} (Head ${which} of ${panel.state.csv?.column ?? 'the series'}.)`;
-        void vscode.window.showInformationMessage(`Chronos Lens: ${msg}`);
+        void vscode.window.showInformationMessage(`Chronos Lens: This mosaic is not tied to a CSV, so there is no series to show ${which} on.`);
       },
     };
   }
@@ -401,8 +402,7 @@ export class Controller implements vscode.Disposable {
   async openSeriesView(arg?: unknown): Promise<void> {
     const uri = await pickCsvUri(arg, 'Open Series View on…');
     if (!uri) return;
-    if (this.#seriesView) return this.#seriesView.open(uri);
-    void vscode.window.showInformationMessage(`Chronos Lens: ${SERIES_VIEW_MISSING}`);
+    return this.seriesViews.open(uri);
   }
 
   /** Called after Compute Induction Mosaic has opened its panels (latestMosaic() is the new one). */
@@ -411,21 +411,13 @@ export class Controller implements vscode.Disposable {
     return new vscode.Disposable(() => this.#mosaicListeners.delete(listener));
   }
 
-  /** For the series view (issue 7). */
-  registerSeriesView(hook: SeriesViewHook): vscode.Disposable {
-    this.#seriesView = hook;
-    return new vscode.Disposable(() => {
-      if (this.#seriesView === hook) this.#seriesView = undefined;
-    });
-  }
-
   /**
    * Export Current Figure…: asks for the format and (through the page's export) a file. For scripts:
    * an argument `"svg"` picks the format, `{ format, path }` also the file (no dialog).
    */
   async exportCurrentFigure(arg?: unknown): Promise<ExportResponse | undefined> {
     // the series view in the active tab, else the active (or most recently active) mosaic or ablation panel
-    const panel: ExportablePanel | undefined = this.#seriesView?.activeView?.() ?? this.currentPanel();
+    const panel: ExportablePanel | undefined = this.seriesViews.activeView() ?? this.currentPanel();
     if (!panel) {
       void vscode.window.showInformationMessage('Chronos Lens: no figure is open. Open a series view, compute an induction mosaic or run an ablation first.');
       return undefined;

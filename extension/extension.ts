@@ -7,8 +7,7 @@ import type * as vscode from 'vscode';
 import { ATTENTION_KINDS, type HeadRef } from '../analysis/types';
 import { Controller } from './controller';
 import type { ModelState } from './lib/model-manager';
-import type { SeriesViewHook } from './series-hook';
-import { SeriesViews, type SeriesViewInfo } from './series-view';
+import type { SeriesViewInfo } from './series-view';
 
 export interface PanelInfo {
   view: 'mosaic' | 'ablation';
@@ -32,8 +31,6 @@ export interface PanelInfo {
 /** What `vscode.extensions.getExtension('chronos-lens.chronos-lens').exports` gives. */
 export interface ChronosLensApi {
   readonly apiVersion: 1;
-  /** The series view (issue 7) registers itself here. */
-  registerSeriesView(hook: SeriesViewHook): vscode.Disposable;
   /** Introspection for the in-host tests and for scripts. */
   readonly inspect: {
     panels(): PanelInfo[];
@@ -51,7 +48,7 @@ export interface ChronosLensApi {
     modelPicker(): { items: { label: string; description?: string }[]; active?: string; busy: boolean } | undefined;
     /** The folders the extension keeps: the built-graph cache root and GPU support. */
     storage(): { graphCache: string; gpu: string };
-    /** Open series views (the CSV custom editor, issue 7). */
+    /** Open series views (the CSV custom editor). */
     seriesViews(): SeriesViewInfo[];
   };
 }
@@ -61,11 +58,9 @@ let controller: Controller | undefined;
 export function activate(context: vscode.ExtensionContext): ChronosLensApi {
   const c = new Controller(context);
   controller = c;
-  const series = SeriesViews.register(c);
   c.log.info(`Chronos Lens ${(context.extension.packageJSON as { version?: string }).version ?? ''} activated (extension host ${process.platform}-${process.arch}, node ${process.version})`);
   return {
     apiVersion: 1,
-    registerSeriesView: (hook) => c.registerSeriesView(hook),
     inspect: {
       panels: () => {
         const out: PanelInfo[] = [];
@@ -107,7 +102,7 @@ export function activate(context: vscode.ExtensionContext): ChronosLensApi {
         return { items, active: qp.activeItems[0]?.label, busy: qp.busy };
       },
       storage: () => ({ graphCache: context.globalStorageUri.fsPath, gpu: c.gpuDir }),
-      seriesViews: () => series.info(),
+      seriesViews: () => c.seriesViews.info(),
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The series view (issue 7) in VS Code: a CustomTextEditorProvider for .csv / .tsv (offered as an
  * option; the text editor stays the default), also opened by Open Series View and the mosaic's
- * "Show this head on the series" (registered with controller.registerSeriesView), and the CSV text
+ * "Show this head on the series" (the Controller owns the SeriesViews), and the CSV text
  * editor's hover.
  *
  * The TextDocument is the source of truth: the view reads its text (unsaved edits included), never
@@ -15,8 +15,8 @@ import * as vscode from 'vscode';
 import { isHeadRef } from '../analysis/heads';
 import type { HeadRef, ModelSummary, MosaicResult } from '../analysis/types';
 import { CancelledError, ChronosLensError, errorMessage, isCancelled } from '../core/errors';
+import type { ChronosModel } from '../models/model';
 import { seriesValidationContext, type ExportFormat, type ExportResponse, type HeadSelection, type InitSeriesMessage, type RequestMessage, type SeriesHostMessage } from '../protocol';
-import type { Controller } from './controller';
 import { FigureExports, type ExportablePanel } from './figure-export';
 import { webviewHtml } from './lib/html';
 import { PanelRouter, type NotificationOf, type RequestContext } from './lib/router';
@@ -24,10 +24,22 @@ import { SeriesDocuments, type ColumnAnalysis, type DocumentSnapshot, type Model
 import { DEFAULT_CONTEXT_LENGTH, seriesPayload, seriesRange } from './lib/series-data';
 import { HOVER_COMMANDS, hoverMarkdown } from './lib/series-hover';
 import { attendingHeads, lensResponse } from './lib/series-lens';
+import type { ModelManager } from './lib/model-manager';
 import { cellAtChar, type ColumnScan, type CsvLayout } from './lib/series-scan';
 import { modelKey } from './lib/settings';
-import type { SeriesViewHook } from './series-hook';
+import type { MosaicPanel } from './panels';
 import { isCsvUri } from './ui';
+
+/** What the series views need from the extension (the Controller provides it). */
+export interface SeriesViewDeps {
+  readonly context: vscode.ExtensionContext;
+  readonly log: vscode.LogOutputChannel;
+  readonly models: Pick<ModelManager<ChronosModel>, 'use' | 'settings' | 'current' | 'onDidChange'>;
+  /** The most recently shown mosaic panel (its scores go to the views of the same model). */
+  latestMosaic(): MosaicPanel | undefined;
+  /** Called after Compute Induction Mosaic has opened its panels. */
+  onDidComputeMosaic(listener: () => void): vscode.Disposable;
+}
 
 export const SERIES_VIEW_TYPE = 'chronosLens.series';
 /** Edits are applied to the view this long after the last keystroke. */
@@ -423,7 +435,7 @@ async function revealLine(uri: vscode.Uri, line: number, besides?: vscode.ViewCo
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }
 
-export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.HoverProvider, SeriesViewHook, vscode.Disposable {
+export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.HoverProvider, vscode.Disposable {
   readonly docs: SeriesDocuments;
   readonly runner: ModelRunner;
   readonly sessions = new Set<SeriesSession>();
@@ -434,7 +446,7 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
   readonly #subscriptions: vscode.Disposable[] = [];
   #modelKey: string;
 
-  constructor(readonly controller: Controller) {
+  constructor(readonly controller: SeriesViewDeps) {
     this.docs = new SeriesDocuments((level, m) => controller.log[level](m));
     this.runner = {
       use: (fn, o) => controller.models.use(fn, { signal: o.signal, activity: o.activity }),
@@ -443,8 +455,8 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
     this.#modelKey = this.runner.key();
   }
 
-  /** Registers the custom editor, the hover provider, the internal commands and the hooks. */
-  static register(controller: Controller): SeriesViews {
+  /** Registers the custom editor, the hover provider and the internal commands. */
+  static register(controller: SeriesViewDeps): SeriesViews {
     const v = new SeriesViews(controller);
     const ctx = controller.context;
     ctx.subscriptions.push(
@@ -460,7 +472,6 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
       ),
       vscode.commands.registerCommand(HOVER_COMMANDS.revealLine, (arg: unknown) => v.#revealCommand(arg)),
       vscode.commands.registerCommand(HOVER_COMMANDS.openAt, (arg: unknown) => v.#openAtCommand(arg)),
-      controller.registerSeriesView(v),
       controller.onDidComputeMosaic(() => v.#mosaicChanged()),
     );
     v.#subscriptions.push(
@@ -531,7 +542,7 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
     });
   }
 
-  // --- SeriesViewHook -------------------------------------------------------------------------
+  // --- for the Controller: Open Series View, the mosaic's "Show this head on the series" -------
 
   /** Opens (or reveals) the series view of a CSV, with a head selected / a row focused. */
   async open(uri: vscode.Uri, options: SeriesOpenOptions = {}): Promise<void> {
