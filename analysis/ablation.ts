@@ -16,6 +16,7 @@ import { RunControl, throwIfAborted } from '../core/progress';
 import { Rng } from '../core/rng';
 import { DEFAULT_QUANTILE_LEVELS, forecast, quantileLinear } from './forecast';
 import { ChronosModel, HeadAblation } from '../models/model';
+import { BOUNDS, ModelDims, Need, ensureFits, forecastNeed, forwardRowNeed, maxRowsFor, repeated, sequential, together, tokenRowsNeed, typedNeed } from '../core/limits';
 import { checkInt, forEachChunk, makeManifest, modelSummary } from './common';
 import { formatHead, headGrid, headKey, randomControlSets, checkHead } from './heads';
 import { detectPeriods } from './periodicity';
@@ -43,11 +44,27 @@ export interface InductionBatch extends InductionParams {
   labels: number[][];
 }
 
-export function inductionBatch(model: ChronosModel, opts: InductionLossOptions = {}): InductionBatch {
-  const seqLen = checkInt('seqLen', opts.seqLen ?? PROTOCOL_DEFAULTS.seqLen, 2, 100000);
-  const repeats = checkInt('repeats', opts.repeats ?? PROTOCOL_DEFAULTS.repeats, 2, 100000);
+/** The induction batch's sizes, checked: `encLen` encoder and `decLen` decoder tokens per row, 2 x batch rows. */
+export function inductionShape(opts: InductionLossOptions = {}): { batch: number; seqLen: number; repeats: number; sub: number; encLen: number; decLen: number } {
+  const seqLen = checkInt('seqLen', opts.seqLen ?? PROTOCOL_DEFAULTS.seqLen, BOUNDS.seqLen.min, BOUNDS.seqLen.max);
+  const repeats = checkInt('repeats', opts.repeats ?? PROTOCOL_DEFAULTS.repeats, BOUNDS.repeats.min, BOUNDS.repeats.max);
   const sub = checkInt('subExtension (must be < seqLen)', opts.subExtension ?? PROTOCOL_DEFAULTS.subExtension, 0, seqLen - 1);
-  const batch = checkInt('batch', opts.batch ?? PROTOCOL_DEFAULTS.batch, 1, 10_000_000);
+  const batch = checkInt('batch', opts.batch ?? PROTOCOL_DEFAULTS.batch, BOUNDS.inductionBatch.min, BOUNDS.inductionBatch.max);
+  return { batch, seqLen, repeats, sub, encLen: seqLen * (repeats - 1) + sub + 1, decLen: seqLen - sub };
+}
+
+/** One induction-loss pass: the rows (repeating and control) held, and one row's forward pass with logits. */
+export function inductionNeed(t: ModelDims, sh: { batch: number; encLen: number; decLen: number }): { need: Need; held: number; perRow: number } {
+  const rows = 2 * sh.batch;
+  const held = together(tokenRowsNeed(rows, sh.encLen + 2 * sh.decLen), typedNeed(rows, 8));
+  const row = forwardRowNeed(t, { encLen: sh.encLen, decLen: sh.decLen, logits: true });
+  const perRow = row.bytes + (sh.encLen + sh.decLen) * 8 * 2;
+  return { need: { bytes: held.bytes + perRow, heapBytes: held.heapBytes, flops: rows * row.flops }, held: held.bytes, perRow };
+}
+
+export function inductionBatch(model: ChronosModel, opts: InductionLossOptions = {}): InductionBatch {
+  const { seqLen, repeats, sub, batch, encLen, decLen } = inductionShape(opts);
+  ensureFits(`an induction batch of ${batch} sequences`, inductionNeed(model.config.t5, { batch, encLen, decLen }).need, ['batch', 'seqLen', 'repeats']);
   const vocab = opts.vocab ?? PROTOCOL_DEFAULTS.vocab;
   const seed = opts.seed ?? PROTOCOL_DEFAULTS.seed;
   const V = model.config.t5.vocabSize;
@@ -89,6 +106,8 @@ export async function inductionLoss(model: ChronosModel, batch: InductionBatch, 
   const encLen = batch.encoder[0].length;
   const m = batch.labels[0].length;
   const V = model.config.t5.vocabSize;
+  const size = inductionNeed(model.config.t5, { batch: batch.batch, encLen, decLen: m });
+  ensureFits(`the induction loss of ${batch.batch} sequences`, size.need, ['batch', 'seqLen', 'repeats']);
   const ce = new Float64Array(rows);
   await forEachChunk(rows, async (a, b) => {
     const n = b - a;
@@ -106,7 +125,7 @@ export async function inductionLoss(model: ChronosModel, batch: InductionBatch, 
       }
       ce[a + i] = acc / m;
     }
-  }, { signal: ctl.signal, onProgress: ctl.onProgress, targetMs: ctl.chunkMs, message: 'induction loss' });
+  }, { signal: ctl.signal, onProgress: ctl.onProgress, targetMs: ctl.chunkMs, maxRows: maxRowsFor(size.perRow, size.held), message: 'induction loss' });
   let rep = 0;
   let con = 0;
   for (let i = 0; i < batch.batch; i++) {
@@ -281,6 +300,31 @@ export interface AblationOptions extends RunControl {
   meanReference?: { batch?: number; seed?: number };
 }
 
+/**
+ * Refuses an experiment that cannot fit or finish before anything is allocated: every variant (unablated,
+ * ablated, each control set) runs the induction loss and the held-out forecast again.
+ */
+export function checkAblationSize(model: ChronosModel, opts: Pick<AblationOptions, 'induction'> & { series?: Pick<SeriesEvalOptions, 'heldOut' | 'numSamples'> }, nControls: number): void {
+  const t = model.config.t5;
+  const cc = model.config.chronos;
+  const variants = 2 + nControls;
+  const phases: Need[] = [];
+  const lower: string[] = ['controls'];
+  if (opts.induction !== false) {
+    const sh = inductionShape(opts.induction ?? {});
+    phases.push(repeated(inductionNeed(t, sh).need, variants));
+    lower.push('batch', 'seqLen', 'repeats');
+  }
+  if (opts.series) {
+    const heldOut = checkInt('held-out points', opts.series.heldOut ?? cc.predictionLength, BOUNDS.heldOut.min, BOUNDS.heldOut.max);
+    const numSamples = checkInt('samples', opts.series.numSamples ?? cc.numSamples, BOUNDS.numSamples.min, BOUNDS.numSamples.max);
+    const f = forecastNeed(t, { contextTokens: cc.contextLength + 1, chunkSteps: cc.predictionLength, predictionLength: heldOut, numSamples });
+    phases.push(repeated(f, variants));
+    lower.push('numSamples', 'heldOut');
+  }
+  ensureFits(`an ablation with ${nControls} control sets`, sequential(...phases), lower);
+}
+
 export async function runAblation(model: ChronosModel, opts: AblationOptions): Promise<AblationResult> {
   const grid = headGrid(model.config);
   const heads = opts.heads;
@@ -295,6 +339,8 @@ export async function runAblation(model: ChronosModel, opts: AblationOptions): P
   if (method !== 'zero' && method !== 'mean') throw new ChronosLensError('BAD_INPUT', `unknown ablation method "${method}" (expected zero or mean)`);
   const nControls = opts.controls ?? 10;
   const controlSeed = opts.controlSeed ?? 0;
+  checkInt('controls', nControls, BOUNDS.controls.min, BOUNDS.controls.max);
+  checkAblationSize(model, opts, nControls);
   const controlSets = randomControlSets(grid, heads, nControls, controlSeed);
   const induction = opts.induction === false ? undefined : inductionBatch(model, opts.induction ?? {});
   const series = opts.series ? prepareSeries(model, opts.series) : undefined;

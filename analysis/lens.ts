@@ -16,6 +16,7 @@ import { ChronosLensError } from '../core/errors';
 import { RunControl, throwIfAborted } from '../core/progress';
 import { FloatTensor } from '../core/tensor';
 import { ChronosModel } from '../models/model';
+import { ensureFits, forwardRowNeed } from '../core/limits';
 import { LensResult } from './types';
 
 export const DEFAULT_TOP_K = 5;
@@ -115,6 +116,7 @@ export class AttentionLens {
     const ids = { data: tc.ids, dims: [1, te] as [number, number] };
     const mask = { data: tc.mask, dims: [1, te] as [number, number] };
     const decTokens = forecastTokensOf(model, tc.scale, opts);
+    checkLensSize(model, te, decTokens?.length ?? 0);
     let enc: FloatTensor[];
     let cross: FloatTensor[] | undefined;
     opts.onProgress?.({ fraction: 0, message: 'attention lens' });
@@ -140,6 +142,7 @@ export class AttentionLens {
     const decTokens = forecastTokensOf(model, this.scale, { forecast: forecast.values, forecastTokens: forecast.tokens });
     if (!decTokens) throw new ChronosLensError('BAD_INPUT', 'setForecast needs forecast values or tokens');
     const te = this.enc[0].dims[2];
+    checkLensSize(model, te, decTokens.length);
     const ids = new Int32Array(te);
     ids.set(this.tokens);
     const mask = new Uint8Array(te).fill(1);
@@ -263,6 +266,12 @@ export class AttentionLens {
     if (this.crossSteps === 0) throw new ChronosLensError('BAD_INPUT', 'no forecast: cross-attention rows need the lens computed with a forecast');
     if (!Number.isInteger(s) || s < 0 || s >= this.crossSteps) throw new ChronosLensError('BAD_INPUT', `forecast step ${s} is outside 0..${this.crossSteps - 1}`);
   }
+}
+
+/** The encoder attention of every layer for `te` tokens, and the cross rows of `steps` forecast steps, must fit. */
+export function checkLensSize(model: ChronosModel, te: number, steps: number): void {
+  const need = forwardRowNeed(model.config.t5, { encLen: te, decLen: steps, encoderAttentions: true, crossQueries: steps });
+  ensureFits(`the attention lens of ${te} context tokens${steps ? ` and ${steps} forecast steps` : ''}`, need, steps ? ['predictionLength'] : []);
 }
 
 function forecastTokensOf(model: ChronosModel, scale: number, o: { forecast?: ArrayLike<number>; forecastTokens?: ArrayLike<number> }): Int32Array | undefined {

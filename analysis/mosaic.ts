@@ -16,7 +16,8 @@
 import { ChronosLensError } from '../core/errors';
 import { RunControl } from '../core/progress';
 import { ChronosModel } from '../models/model';
-import { forEachChunk, makeManifest, modelSummary, stepProgress } from './common';
+import { BOUNDS, ModelDims, NO_NEED, Need, ensureFits, forwardRowNeed, maxRowsFor, together, tokenRowsNeed, typedNeed } from '../core/limits';
+import { checkInt, forEachChunk, makeManifest, modelSummary, stepProgress } from './common';
 import { meanStderr } from './stats';
 import { PROTOCOL_DEFAULTS, TokenBatch, centerIndex, randomTokenBatch, seriesTokenBatch } from './tokens';
 import { ATTENTION_KINDS, AttentionKind, HeadCounts, LayerHead, MosaicKind, MosaicProtocol, MosaicResult } from './types';
@@ -108,9 +109,39 @@ function ones(rows: number, cols: number): { data: Int32Array; dims: [number, nu
   return { data: new Int32Array(rows * cols).fill(1), dims: [rows, cols] };
 }
 
+/**
+ * What a mosaic of `batch` rows of `encLen` encoder tokens needs: the token rows and per-sequence values
+ * held throughout, and one row of the largest forward pass (the captured attention grows with encLen²).
+ */
+export function mosaicNeed(t: ModelDims, batch: number, encLen: number, kinds: readonly AttentionKind[]): { need: Need; held: number; perRow: number } {
+  const want = new Set(kinds);
+  const H = t.numHeads;
+  const kept = (want.has('encoder') ? t.numLayers : 0) + (want.has('cross') ? t.numDecoderLayers : 0) + (want.has('decoder') ? t.numDecoderLayers : 0);
+  const held = together(tokenRowsNeed(batch, encLen + 2), typedNeed(2 * kept * H * batch, 8));
+  const cross = want.has('cross') ? forwardRowNeed(t, { encLen, decLen: 2, crossQueries: 1 }) : NO_NEED;
+  const self = want.has('encoder') || want.has('decoder') ? forwardRowNeed(t, { encLen, decLen: want.has('decoder') ? encLen : 0, encoderAttentions: want.has('encoder'), decoderAttentions: want.has('decoder') }) : NO_NEED;
+  // a chunk's rows are also copied into flat input tensors (and, for the decoder mosaic, shifted JS rows)
+  const perRow = Math.max(cross.bytes, self.bytes) + encLen * 8 * 3;
+  return { need: { bytes: held.bytes + perRow, heapBytes: held.heapBytes, flops: batch * (cross.flops + self.flops) }, held: held.bytes, perRow };
+}
+
+/** Refuses a mosaic that cannot fit before its token batch is generated (see mosaicNeed). */
+function checkMosaicSize(model: ChronosModel, batch: number, encLen: number, kinds: readonly AttentionKind[], lower: string[]): { held: number; perRow: number } {
+  const n = mosaicNeed(model.config.t5, batch, encLen, kinds);
+  ensureFits(`a mosaic of ${batch} sequences of ${encLen} tokens`, n.need, lower);
+  return n;
+}
+
 /** The batch a mosaic runs on, from the options (given, series windows, or random tokens). */
 export function mosaicTokenBatch(model: ChronosModel, opts: MosaicOptions): TokenBatch {
   if (opts.tokens) return opts.tokens;
+  {
+    const seqLen = checkInt('seqLen', opts.seqLen ?? PROTOCOL_DEFAULTS.seqLen, BOUNDS.seqLen.min, BOUNDS.seqLen.max);
+    const repeats = checkInt('repeats', opts.repeats ?? PROTOCOL_DEFAULTS.repeats, BOUNDS.repeats.min, BOUNDS.repeats.max);
+    const batch = checkInt('batch', opts.batch ?? PROTOCOL_DEFAULTS.batch, BOUNDS.mosaicBatch.min, BOUNDS.mosaicBatch.max);
+    const sub = checkInt('subExtension (must be < seqLen)', opts.subExtension ?? PROTOCOL_DEFAULTS.subExtension, 0, seqLen - 1);
+    checkMosaicSize(model, batch, seqLen * repeats + sub + 1, opts.kinds ?? ATTENTION_KINDS, ['batch', 'seqLen', 'repeats']);
+  }
   const eos = model.config.chronos.eosTokenId;
   const start = model.config.t5.decoderStartTokenId;
   const shape = { batch: opts.batch, seqLen: opts.seqLen, repeats: opts.repeats, subExtension: opts.subExtension, seed: opts.seed, eosTokenId: eos, decoderStartTokenId: start };
@@ -137,11 +168,12 @@ export async function runMosaic(model: ChronosModel, opts: MosaicOptions = {}): 
   }
   const B = tokens.encoder_input_ids.length;
   const encLen = tokens.encoder_input_ids[0].length;
+  const size = checkMosaicSize(model, B, encLen, kinds, opts.tokens ? ['tokens'] : ['batch', 'seqLen', 'repeats']);
   const { seqLen: sl, repeats: r } = p;
   const H = t.numHeads;
   const want = new Set(kinds);
   const prog = stepProgress(opts.onProgress, [want.has('cross') ? 1 : 0, want.has('encoder') || want.has('decoder') ? 3 : 0]);
-  const chunk = { signal: opts.signal, targetMs: opts.chunkMs };
+  const chunk = { signal: opts.signal, targetMs: opts.chunkMs, maxRows: maxRowsFor(size.perRow, size.held) };
   const out: Partial<Record<AttentionKind, Samples>> = {};
 
   if (want.has('cross')) {

@@ -9,7 +9,7 @@
  * another implementation can run on the very same batch.
  */
 import { promises as fsp } from 'node:fs';
-import { ChronosLensError } from '../core/errors';
+import { ChronosLensError, userMessage } from '../core/errors';
 import { Rng } from '../core/rng';
 import { MeanScaleUniformBins } from '../models/tokenizer';
 import { checkInt, toJson, writeFileAtomic } from './common';
@@ -213,12 +213,20 @@ export function parseTokenBatch(doc: unknown, label = 'token batch'): TokenBatch
   return { format: TOKEN_BATCH_FORMAT, version: 1, protocol, encoder_input_ids: enc as number[][], decoder_input_ids: dec as number[][] };
 }
 
+/** A token batch of the largest allowed shape is a few hundred megabytes of JSON at most. */
+const MAX_TOKEN_FILE_BYTES = 512 * 1024 * 1024;
+
 export async function readTokenBatch(file: string): Promise<TokenBatch> {
   let text: string;
   try {
+    // only regular files: a FIFO or a device would block the read (or never end)
+    const st = await fsp.stat(file);
+    if (!st.isFile()) throw new ChronosLensError('BAD_INPUT', `token batch ${file} is not a regular file; give a chronos-lens-token-batch JSON file`);
+    if (st.size > MAX_TOKEN_FILE_BYTES) throw new ChronosLensError('BAD_INPUT', `token batch ${file} is ${st.size} bytes, more than a token batch can be (${MAX_TOKEN_FILE_BYTES})`);
     text = await fsp.readFile(file, 'utf8');
   } catch (e) {
-    throw new ChronosLensError('NOT_FOUND', `cannot read token batch ${file}: ${(e as Error).message}`, { cause: e });
+    if (e instanceof ChronosLensError) throw e;
+    throw new ChronosLensError('NOT_FOUND', `cannot read token batch ${file}: ${userMessage(e)}`, { cause: e });
   }
   let doc: unknown;
   try {

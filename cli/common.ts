@@ -3,8 +3,10 @@
  * errors), model options, the package root (the same from the source tree and from dist/cli.js),
  * a progress bar on stderr, and atomic file writes.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { ChronosLensError } from '../core/errors';
+import { BOUNDS, Bound, BoundName, parseIntegerText, parseNumberText, shown, withinBound } from '../core/limits';
 import { ProgressCallback } from '../core/progress';
 import { TOOL_VERSION } from '../analysis/common';
 import { defaultModelDir } from './paths';
@@ -48,19 +50,53 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: s
   }
 }
 
-export function intFlag(v: string | undefined, name: string, min = 1): number | undefined {
+/**
+ * An integer flag inside its bound (core/limits.ts BOUNDS, shared with the extension's settings): plain
+ * digits only, so "1e6", "0x10", "" or "NaN" are one clear error naming the flag and the range.
+ */
+export function intFlag(v: string | undefined, name: string, bound: BoundName | Bound | number): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new ChronosLensError('BAD_INPUT', `--${name} must be an integer >= ${min}, got "${v}"`);
-  return n;
+  // a plain number is a minimum (flags of commands without an entry in BOUNDS)
+  const b = typeof bound === 'number' ? { min: bound, max: Number.MAX_SAFE_INTEGER, integer: true, label: name } : bound;
+  return parseIntegerText(b, v, `--${name}`);
 }
 
-export function floatFlag(v: string | undefined, name: string): number | undefined {
+/** A decimal-number flag inside its bound. */
+export function floatFlag(v: string | undefined, name: string, bound: BoundName | Bound = { min: -Number.MAX_VALUE, max: Number.MAX_VALUE, integer: false, label: name }): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new ChronosLensError('BAD_INPUT', `--${name} must be a number, got "${v}"`);
-  return n;
+  return parseNumberText(bound, v, `--${name}`);
 }
+
+/** `--vocab A:B`: an inclusive range of token ids (checked against the model's vocabulary later). */
+export function vocabFlag(v: string | undefined): [number, number] | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d{1,16}):(\d{1,16})$/.exec(v);
+  const range = m ? ([Number(m[1]), Number(m[2])] as [number, number]) : undefined;
+  if (!range || !withinBound('tokenId', range[0]) || !withinBound('tokenId', range[1]) || range[0] > range[1]) {
+    throw new ChronosLensError('BAD_INPUT', `--vocab must be A:B with token ids ${BOUNDS.tokenId.min} <= A <= B <= ${BOUNDS.tokenId.max}, got ${shown(v)}`);
+  }
+  return range;
+}
+
+/** Model folders no output may be written into, as far as the flags name them before the model is loaded. */
+export function protectedModelDirs(model: string | undefined): string[] {
+  return [bundledModelDir(), ...(model && existsSync(model) ? [model] : [])];
+}
+
+/** How the CLI names the parameters a ResourceLimitError asks to lower (commands may rename some). */
+export const FLAG_NAMES: Record<string, string> = {
+  predictionLength: '--prediction-length',
+  numSamples: '--samples',
+  batch: '--batch',
+  seqLen: '--seq-len',
+  repeats: '--repeats',
+  subExtension: '--sub-extension',
+  controls: '--controls',
+  heldOut: '--held-out',
+  threads: '--threads',
+  tokens: '--tokens (a smaller token batch)',
+  series: 'the length of the --csv column',
+};
 
 /**
  * The model the flags name: `--model` is a checkpoint folder or a hub repo id (owner/name, from the
@@ -72,12 +108,14 @@ export async function loadModelFromFlags(
   io?: CliIO,
 ): Promise<ChronosModel> {
   const provider = (values.provider ?? 'auto') as ProviderSetting;
-  if (!PROVIDER_SETTINGS.includes(provider)) throw new ChronosLensError('BAD_INPUT', `--provider must be one of ${PROVIDER_SETTINGS.join(', ')}, got "${values.provider}"`);
+  if (!PROVIDER_SETTINGS.includes(provider)) throw new ChronosLensError('BAD_INPUT', `--provider must be one of ${PROVIDER_SETTINGS.join(', ')}, got ${shown(values.provider)}`);
+  // before anything is resolved, downloaded or loaded: ORT aborts the process on an impossible thread count
+  const threads = intFlag(values.threads, 'threads', 'threads');
   const dir = await resolveModelDir(values.model, bundledModelDir(), { revision: values.revision, download: values.download, io: io ?? { stdout: process.stdout, stderr: process.stderr } });
   await provisionGpuRuntime(provider);
   return ChronosModel.load(dir, {
     provider,
-    threads: intFlag(values.threads, 'threads'),
+    threads,
     cacheDir: values['no-cache'] ? null : values['cache-dir'],
   });
 }

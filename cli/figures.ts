@@ -256,12 +256,20 @@ export function renderAblationFigure(result: AblationResult, format: FigureForma
  * figure, .svg / .png / .html / .csv the figure.
  */
 export async function writeResultOut<R>(file: string, result: R, render: (result: R, format: FigureFormat) => string | Buffer): Promise<void> {
+  const kind = outKind(file);
+  if (kind === 'plotly') return writeFileAtomic(file, render(result, 'json'));
+  if (kind === 'result') return writeFileAtomic(file, JSON.stringify(result, null, 2) + '\n');
+  await writeFileAtomic(file, render(result, kind));
+}
+
+/** What `--out FILE` writes, by its extension; an unknown extension is refused before any work is done. */
+export function outKind(file: string): 'plotly' | 'result' | FigureFormat {
   const lower = file.toLowerCase();
-  if (lower.endsWith('.plotly.json')) return writeFileAtomic(file, render(result, 'json'));
-  if (lower.endsWith('.json')) return writeFileAtomic(file, JSON.stringify(result, null, 2) + '\n');
+  if (lower.endsWith('.plotly.json')) return 'plotly';
+  if (lower.endsWith('.json')) return 'result';
   const format = figureFormatOf(file);
   if (!format) throw new ChronosLensError('BAD_INPUT', `--out ${file}: unknown extension (expected .json, .svg, .png, .html, .csv or .plotly.json)`);
-  await writeFileAtomic(file, render(result, format));
+  return format;
 }
 
 /** The figure format a file name asks for (by extension), or undefined. */

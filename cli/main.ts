@@ -3,10 +3,12 @@
  * shows can be reproduced headless. Errors go to stderr as one line (stack with --debug), exit code 1
  * (2 for usage errors, 130 when interrupted).
  */
-import { ChronosLensError, errorMessage, isCancelled } from '../core/errors';
-import { CliIO, toolVersion } from './common';
+import { ChronosLensError, isCancelled, oneLine, userMessage } from '../core/errors';
+import { ResourceLimitError } from '../core/limits';
+import { CliIO, FLAG_NAMES, toolVersion } from './common';
 
-type Command = { run: (argv: string[], io: CliIO) => Promise<number>; usage: string };
+/** `flags`: how the command names the parameters a ResourceLimitError asks to lower, where not as FLAG_NAMES. */
+type Command = { run: (argv: string[], io: CliIO) => Promise<number>; usage: string; flags?: Record<string, string> };
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   forecast: { summary: 'forecast a CSV column (quantiles, mean, samples)', load: () => import('./commands/forecast') },
@@ -49,24 +51,36 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   const entry = COMMANDS[cmd];
   const debug = rest.includes('--debug');
   if (!entry) {
-    io.stderr.write(`chronos-lens: unknown command "${cmd}" (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
+    io.stderr.write(`chronos-lens: unknown command ${JSON.stringify(oneLine(cmd).slice(0, 60))} (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
     return 2;
   }
+  let command: Command | undefined;
   try {
-    return await (await entry.load()).run(rest, io);
+    command = await entry.load();
+    return await command.run(rest, io);
   } catch (e) {
     if (isCancelled(e)) {
       io.stderr.write('chronos-lens: cancelled\n');
       return 130;
     }
-    const msg = errorMessage(e).split('\n')[0];
-    io.stderr.write(`chronos-lens ${cmd}: ${msg}\n`);
+    const names = { ...FLAG_NAMES, ...command?.flags };
+    const msg = e instanceof ResourceLimitError ? e.describe((p) => names[p] ?? p) : userMessage(e);
+    io.stderr.write(`chronos-lens: ${cmd}: ${oneLine(msg)}\n`);
     if (debug && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');
     return e instanceof ChronosLensError && e.code === 'BAD_INPUT' ? 2 : 1;
   }
 }
 
+/** Anything that escapes main (a failure in a stream or timer callback): still one line and an exit code, never a crash dump. */
+function fatal(e: unknown): void {
+  process.stderr.write(`chronos-lens: ${oneLine(userMessage(e))}\n`);
+  if (process.argv.includes('--debug') && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+  process.exit(1);
+}
+
 if (require.main === module) {
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
   const controller = new AbortController();
   let interrupted = 0;
   process.on('SIGINT', () => {
@@ -78,9 +92,6 @@ if (require.main === module) {
     (code) => {
       process.exitCode = code;
     },
-    (e) => {
-      process.stderr.write(`chronos-lens: ${errorMessage(e)}\n`);
-      process.exitCode = 1;
-    },
+    fatal,
   );
 }

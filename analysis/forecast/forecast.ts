@@ -6,6 +6,7 @@
  * with a warning. Quantiles as torch.quantile (linear interpolation), mean over samples.
  */
 import { ChronosLensError } from '../../core/errors';
+import { checkBound, ensureFits, forecastNeed } from '../../core/limits';
 import { RunControl, throwIfAborted, yieldToEventLoop } from '../../core/progress';
 import { Rng } from '../../core/rng';
 import { ChronosModel, HeadAblation } from '../../models/model';
@@ -114,6 +115,11 @@ export async function forecast(model: ChronosModel, context: ArrayLike<number>, 
   if (!(topP > 0 && topP <= 1)) throw new ChronosLensError('BAD_INPUT', `top_p must be in (0, 1], got ${topP}`);
   for (const q of levels) if (!(q >= 0 && q <= 1)) throw new ChronosLensError('BAD_INPUT', `quantile levels must be in [0, 1], got ${q}`);
   if (context.length === 0) throw new ChronosLensError('BAD_INPUT', 'the context is empty');
+  checkBound('predictionLength', predictionLength, 'prediction length');
+  checkBound('numSamples', numSamples, 'number of samples');
+  const t5 = model.config.t5;
+  const need = forecastNeed(t5, { contextTokens: cc.contextLength + 1, chunkSteps: cc.predictionLength, predictionLength, numSamples, quantileLevels: levels.length });
+  ensureFits(`a forecast of ${numSamples} samples x ${predictionLength} steps`, need, ['numSamples', 'predictionLength']);
   const warnings: string[] = [];
   if (predictionLength > cc.predictionLength) {
     const msg = `We recommend keeping prediction length <= ${cc.predictionLength}. The quality of longer predictions may degrade since the model is not optimized for it.`;

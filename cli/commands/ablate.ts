@@ -5,18 +5,23 @@
  */
 import * as path from 'node:path';
 import { readCsvFile } from '../../core/csv';
-import { ChronosLensError } from '../../core/errors';
-import { AblationMethod, runAblation } from '../../analysis/ablation';
+import { ChronosLensError, userMessage } from '../../core/errors';
+import { AblationMethod, checkAblationSize, runAblation } from '../../analysis/ablation';
 import { formatHead, headGrid, parseHeads, topHeads } from '../../analysis/heads';
 import { runMosaic } from '../../analysis/mosaic';
 import { PROTOCOL_DEFAULTS } from '../../analysis/tokens';
 import { AblationResult, MosaicResult } from '../../analysis/types';
-import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, progressBar } from '../common';
-import { renderAblationFigure, writeResultOut } from '../figures';
+import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, progressBar, protectedModelDirs, vocabFlag } from '../common';
+import { outKind, renderAblationFigure, writeResultOut } from '../figures';
+import { checkOutputPath } from '../../core/files';
+import { shown } from '../../core/limits';
 import { defaultModelDir } from '../paths';
 import { parseKinds } from './mosaic';
 import { wantsLayers } from './ablate-layers';
 import { promises as fsp } from 'node:fs';
+
+/** A saved mosaic result is a few kilobytes per layer; anything this big is not one. */
+const MAX_MOSAIC_FILE = 64 * 1024 * 1024;
 
 export const usage = `chronos-lens ablate (--heads L.H,... | --top K) [options]
        chronos-lens ablate (--layers SET | --layer-sweep [BLOCK]) [options]   (layers: --layers --help)
@@ -48,13 +53,6 @@ Options:
   --out FILE             write the result: .json (the result), .svg / .png / .html / .csv (report)
   --model DIR            Chronos checkpoint folder (default: the bundled chronos-t5-nano)
   --provider, --threads, --cache-dir, --no-cache, --debug   see chronos-lens --help`;
-
-function parseVocab(v: string | undefined): [number, number] | undefined {
-  if (v === undefined) return undefined;
-  const m = /^(\d+):(\d+)$/.exec(v.trim());
-  if (!m || Number(m[1]) > Number(m[2])) throw new ChronosLensError('BAD_INPUT', `--vocab must be A:B with integers A <= B, got "${v}"`);
-  return [Number(m[1]), Number(m[2])];
-}
 
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return '—';
@@ -119,35 +117,53 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (positionals.length) throw new ChronosLensError('BAD_INPUT', `ablate takes no positional arguments, got ${positionals.join(' ')} (a CSV goes after --csv)`);
-  const top = intFlag(values.top, 'top', 1);
+  const top = intFlag(values.top, 'top', 'topHeads');
   if ((values.heads === undefined) === (top === undefined)) throw new ChronosLensError('BAD_INPUT', 'give --heads L.H,... or --top K');
   if ((values.kind || values.mosaic) && top === undefined) throw new ChronosLensError('BAD_INPUT', '--kind and --mosaic go with --top');
   const method = (values.method ?? 'zero') as AblationMethod;
-  if (method !== 'zero' && method !== 'mean') throw new ChronosLensError('BAD_INPUT', `--method must be zero or mean, got "${values.method}"`);
+  if (method !== 'zero' && method !== 'mean') throw new ChronosLensError('BAD_INPUT', `--method must be zero or mean, got ${shown(values.method)}`);
   if (values['no-induction'] && !values.csv) throw new ChronosLensError('BAD_INPUT', '--no-induction leaves nothing to measure without --csv');
   if (values.column && !values.csv) throw new ChronosLensError('BAD_INPUT', '--column needs --csv FILE');
   for (const f of ['held-out', 'period', 'samples', 'forecast-seed'] as const) if (values[f] !== undefined && !values.csv) throw new ChronosLensError('BAD_INPUT', `--${f} needs --csv FILE`);
   const induction = {
-    batch: intFlag(values.batch, 'batch', 1),
-    seqLen: intFlag(values['seq-len'], 'seq-len', 2),
-    repeats: intFlag(values.repeats, 'repeats', 2),
-    subExtension: intFlag(values['sub-extension'], 'sub-extension', 0),
-    vocab: parseVocab(values.vocab),
-    seed: intFlag(values['token-seed'], 'token-seed', 0),
+    batch: intFlag(values.batch, 'batch', 'inductionBatch'),
+    seqLen: intFlag(values['seq-len'], 'seq-len', 'seqLen'),
+    repeats: intFlag(values.repeats, 'repeats', 'repeats'),
+    subExtension: intFlag(values['sub-extension'], 'sub-extension', 'subExtension'),
+    vocab: vocabFlag(values.vocab),
+    seed: intFlag(values['token-seed'], 'token-seed', 'seed'),
   };
-  const controls = intFlag(values.controls, 'controls', 0) ?? 10;
-  const controlSeed = intFlag(values.seed, 'seed', 0) ?? 0;
+  if (induction.subExtension !== undefined && induction.subExtension >= (induction.seqLen ?? PROTOCOL_DEFAULTS.seqLen)) {
+    throw new ChronosLensError('BAD_INPUT', `--sub-extension must be smaller than --seq-len (${induction.seqLen ?? PROTOCOL_DEFAULTS.seqLen}), got ${induction.subExtension}`);
+  }
+  const controls = intFlag(values.controls, 'controls', 'controls') ?? 10;
+  const controlSeed = intFlag(values.seed, 'seed', 'seed') ?? 0;
+  const seriesFlags = {
+    heldOut: intFlag(values['held-out'], 'held-out', 'heldOut'),
+    period: intFlag(values.period, 'period', 'period'),
+    numSamples: intFlag(values.samples, 'samples', 'numSamples'),
+    seed: intFlag(values['forecast-seed'], 'forecast-seed', 'seed'),
+  };
+  if (values.out) outKind(values.out);
+  const guard = { name: '--out', inputs: [values.csv, values.mosaic], protectedDirs: protectedModelDirs(values.model) };
+  if (values.out) await checkOutputPath(values.out, guard);
   let saved: MosaicResult | undefined;
   if (values.mosaic) {
     try {
+      const st = await fsp.stat(values.mosaic);
+      if (!st.isFile()) throw new Error('not a regular file');
+      if (st.size > MAX_MOSAIC_FILE) throw new Error(`${st.size} bytes; a mosaic result is far smaller`);
       saved = JSON.parse(await fsp.readFile(values.mosaic, 'utf8')) as MosaicResult;
     } catch (e) {
-      throw new ChronosLensError('BAD_INPUT', `--mosaic ${values.mosaic}: cannot read a mosaic result (${(e as Error).message})`);
+      throw new ChronosLensError('BAD_INPUT', `--mosaic ${values.mosaic}: cannot read a mosaic result (${userMessage(e)})`);
     }
   }
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
   const bar = progressBar(io, 'ablate');
   try {
+    if (values.out) await checkOutputPath(values.out, { ...guard, protectedDirs: [...guard.protectedDirs, model.checkpoint.dir] });
+    // before the ranking mosaic of --top, so an experiment too big to run is refused at once
+    checkAblationSize(model, { induction: values['no-induction'] ? false : induction, series: values.csv ? seriesFlags : undefined }, controls);
     const grid = headGrid(model.config);
     let heads;
     if (values.heads !== undefined) heads = parseHeads(values.heads, grid);
@@ -170,10 +186,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         values: s.values,
         file: path.basename(values.csv),
         column: s.column,
-        heldOut: intFlag(values['held-out'], 'held-out', 1),
-        period: intFlag(values.period, 'period', 1),
-        numSamples: intFlag(values.samples, 'samples', 1),
-        seed: intFlag(values['forecast-seed'], 'forecast-seed', 0),
+        ...seriesFlags,
       };
     }
     const result = await runAblation(model, {

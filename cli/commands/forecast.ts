@@ -5,10 +5,14 @@
 import * as path from 'node:path';
 import { readCsvFile, nextTimestamps } from '../../core/csv';
 import { ChronosLensError } from '../../core/errors';
+import { BOUNDS } from '../../core/limits';
 import { forecast } from '../../analysis/forecast';
 import { ortVersion } from '../../models/runtime/ort';
 import { BUILDER_VERSION } from '../../models/model';
 import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar, toolVersion } from '../common';
+
+/** Sample values --samples-out prints at most: more would not fit in one JSON string. */
+const MAX_PRINTED_SAMPLES = 5_000_000;
 
 export const usage = `chronos-lens forecast FILE.csv [options]
 
@@ -50,28 +54,35 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (positionals.length !== 1) throw new ChronosLensError('BAD_INPUT', `forecast takes one CSV file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
   const file = positionals[0];
-  const levels = values.quantiles?.split(',').map((s) => {
-    const q = Number(s);
-    if (!(q >= 0 && q <= 1)) throw new ChronosLensError('BAD_INPUT', `--quantiles must be numbers in [0, 1], got "${s}"`);
-    return q;
-  });
+  const levels = values.quantiles === undefined ? undefined : values.quantiles.split(',').map((q) => floatFlag(q, 'quantiles', 'quantileLevel')!);
+  if (levels && levels.length > BOUNDS.quantileCount.max) throw new ChronosLensError('BAD_INPUT', `--quantiles lists ${levels.length} levels; at most ${BOUNDS.quantileCount.max}`);
+  // every flag is checked before the model is resolved or loaded
+  const predictionLength = intFlag(values['prediction-length'], 'prediction-length', 'predictionLength');
+  const numSamples = intFlag(values.samples, 'samples', 'numSamples');
+  const seed = intFlag(values.seed, 'seed', 'seed') ?? 0;
+  const temperature = floatFlag(values.temperature, 'temperature', 'temperature');
+  const topK = intFlag(values['top-k'], 'top-k', 'samplingTopK');
+  const topP = floatFlag(values['top-p'], 'top-p', 'topP');
   const model = await loadModelFromFlags(values, io);
   try {
     const cc = model.config.chronos;
     const column = values.column === undefined ? undefined : /^\d+$/.test(values.column) ? values.column : values.column;
+    const printed = (numSamples ?? cc.numSamples) * (predictionLength ?? cc.predictionLength);
+    if (values['samples-out'] && printed > MAX_PRINTED_SAMPLES) {
+      throw new ChronosLensError('BAD_INPUT', `--samples-out would print ${printed} values (at most ${MAX_PRINTED_SAMPLES}); lower --samples or --prediction-length`);
+    }
     const series = await readCsvFile(file, { column, tailRows: cc.contextLength, signal: io.signal });
     const bar = progressBar(io, 'forecast');
-    const seed = intFlag(values.seed, 'seed', 0) ?? 0;
     let f;
     try {
       f = await forecast(model, series.values, {
-        predictionLength: intFlag(values['prediction-length'], 'prediction-length'),
-        numSamples: intFlag(values.samples, 'samples'),
+        predictionLength,
+        numSamples,
         seed,
         quantileLevels: levels,
-        temperature: floatFlag(values.temperature, 'temperature'),
-        topK: intFlag(values['top-k'], 'top-k', 0),
-        topP: floatFlag(values['top-p'], 'top-p'),
+        temperature,
+        topK,
+        topP,
         signal: io.signal,
         onProgress: bar.onProgress,
       });

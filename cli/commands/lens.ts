@@ -8,11 +8,14 @@ import * as path from 'node:path';
 import { readCsvFile } from '../../core/csv';
 import { ChronosLensError } from '../../core/errors';
 import { forecast } from '../../analysis/forecast';
-import { AttentionLens } from '../../analysis/lens';
+import { AttentionLens, checkLensSize } from '../../analysis/lens';
 import { periodicity } from '../../analysis/periodicity';
 import { LensResult, PeriodicityResult } from '../../analysis/types';
 import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, progressBar } from '../common';
 import { defaultModelDir } from '../paths';
+
+/** The lens names the forecast length by the step it asks for. */
+export const flags: Record<string, string> = { predictionLength: '--step' };
 
 export const usage = `chronos-lens lens FILE.csv --position I [options]
 
@@ -33,13 +36,6 @@ Options:
   --model DIR            Chronos checkpoint folder (default: the bundled chronos-t5-nano)
   --json                 print {file, column, contextStart, lens, periodicity?} as JSON
   --provider, --threads, --cache-dir, --no-cache, --debug   see chronos-lens --help`;
-
-function signedInt(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new ChronosLensError('BAD_INPUT', `--${name} must be an integer, got "${v}"`);
-  return n;
-}
 
 /** `values`: the kept rows; `offset`: kept index of context position 0; `firstRow`: data-row index of the first kept row. */
 function lensText(r: LensResult, values: ArrayLike<number>, offset: number, firstRow: number, full: boolean): string {
@@ -99,26 +95,31 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new ChronosLensError('BAD_INPUT', `lens takes one CSV file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
-  const position = signedInt(values.position, 'position');
-  const step = intFlag(values.step, 'step', 0);
+  const position = intFlag(values.position, 'position', 'position');
+  const step = intFlag(values.step, 'step', 'step');
   if ((position === undefined) === (step === undefined)) throw new ChronosLensError('BAD_INPUT', 'give --position I (a context position) or --step S (a forecast step)');
-  const layer = intFlag(values.layer, 'layer', 0);
-  const head = intFlag(values.head, 'head', 0);
-  const topK = intFlag(values.top, 'top', 1);
-  const period = intFlag(values.period, 'period', 2);
+  const layer = intFlag(values.layer, 'layer', 'layer');
+  const head = intFlag(values.head, 'head', 'head');
+  const topK = intFlag(values.top, 'top', 'lensTop');
+  const period = intFlag(values.period, 'period', 'lensPeriod');
   if (period !== undefined && !values.periodicity) throw new ChronosLensError('BAD_INPUT', '--period goes with --periodicity');
+  for (const f of ['samples', 'seed'] as const) if (values[f] !== undefined && step === undefined) throw new ChronosLensError('BAD_INPUT', `--${f} goes with --step (the forecast it teacher-forces the decoder with)`);
+  const numSamples = intFlag(values.samples, 'samples', 'numSamples');
+  const seed = intFlag(values.seed, 'seed', 'seed') ?? 0;
   const file = positionals[0];
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
   const bar = progressBar(io, 'lens');
   try {
     const cc = model.config.chronos;
+    // the cross rows of --step are held for every step up to it: refuse before the forecast, not after
+    if (step !== undefined) checkLensSize(model, cc.contextLength + 1, Math.max(step + 1, cc.predictionLength));
     const s = await readCsvFile(file, { column: values.column, tailRows: cc.contextLength, signal: io.signal });
     for (const w of s.warnings) io.stderr.write(`warning: ${w}\n`);
     const lens = await AttentionLens.compute(model, s.values, { signal: io.signal });
     const contextStart = lens.offset; // index into the kept rows
     let result: LensResult;
     if (step !== undefined) {
-      const f = await forecast(model, s.values, { predictionLength: Math.max(step + 1, cc.predictionLength), numSamples: intFlag(values.samples, 'samples'), seed: intFlag(values.seed, 'seed', 0) ?? 0, signal: io.signal, onProgress: bar.onProgress });
+      const f = await forecast(model, s.values, { predictionLength: Math.max(step + 1, cc.predictionLength), numSamples, seed, signal: io.signal, onProgress: bar.onProgress });
       await lens.setForecast(model, { values: f.median }, { signal: io.signal });
       result = lens.crossAt(step, { layer, head, topK });
     } else {

@@ -8,8 +8,9 @@ import { ChronosLensError } from '../../core/errors';
 import { DEFAULT_THRESHOLD, mosaicTokenBatch, runMosaic } from '../../analysis/mosaic';
 import { PROTOCOL_DEFAULTS, readTokenBatch, writeTokenBatch } from '../../analysis/tokens';
 import { ATTENTION_KINDS, AttentionKind, MosaicKind, MosaicResult } from '../../analysis/types';
-import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar } from '../common';
-import { renderMosaicFigure, writeResultOut } from '../figures';
+import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar, protectedModelDirs, vocabFlag } from '../common';
+import { outKind, renderMosaicFigure, writeResultOut } from '../figures';
+import { checkOutputPath } from '../../core/files';
 import { defaultModelDir } from '../paths';
 
 export const usage = `chronos-lens mosaic [options]
@@ -35,13 +36,6 @@ Options:
   --out FILE             write the result: .json (the result), .svg / .png / .html (figure),
                          .csv (the numbers), .plotly.json (a Plotly figure)
   --provider, --threads, --cache-dir, --no-cache, --debug   see chronos-lens --help`;
-
-function parseVocab(v: string | undefined): [number, number] | undefined {
-  if (v === undefined) return undefined;
-  const m = /^(\d+):(\d+)$/.exec(v.trim());
-  if (!m || Number(m[1]) > Number(m[2])) throw new ChronosLensError('BAD_INPUT', `--vocab must be A:B with integers A <= B, got "${v}"`);
-  return [Number(m[1]), Number(m[2])];
-}
 
 export function parseKinds(v: string | undefined): AttentionKind[] {
   if (v === undefined || v === 'all') return [...ATTENTION_KINDS];
@@ -111,15 +105,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (positionals.length) throw new ChronosLensError('BAD_INPUT', `mosaic takes no positional arguments, got ${positionals.join(' ')} (a CSV goes after --csv)`);
   const kinds = parseKinds(values.kind);
-  const threshold = floatFlag(values.threshold, 'threshold') ?? DEFAULT_THRESHOLD;
+  const threshold = floatFlag(values.threshold, 'threshold', 'threshold') ?? DEFAULT_THRESHOLD;
   const shape = {
-    batch: intFlag(values.batch, 'batch', 2),
-    seqLen: intFlag(values['seq-len'], 'seq-len', 2),
-    repeats: intFlag(values.repeats, 'repeats', 2),
-    subExtension: intFlag(values['sub-extension'], 'sub-extension', 0),
-    vocab: parseVocab(values.vocab),
-    seed: intFlag(values.seed, 'seed', 0),
+    batch: intFlag(values.batch, 'batch', 'mosaicBatch'),
+    seqLen: intFlag(values['seq-len'], 'seq-len', 'seqLen'),
+    repeats: intFlag(values.repeats, 'repeats', 'repeats'),
+    subExtension: intFlag(values['sub-extension'], 'sub-extension', 'subExtension'),
+    vocab: vocabFlag(values.vocab),
+    seed: intFlag(values.seed, 'seed', 'seed'),
   };
+  if (shape.subExtension !== undefined && shape.subExtension >= (shape.seqLen ?? PROTOCOL_DEFAULTS.seqLen)) {
+    throw new ChronosLensError('BAD_INPUT', `--sub-extension must be smaller than --seq-len (${shape.seqLen ?? PROTOCOL_DEFAULTS.seqLen}), got ${shape.subExtension}`);
+  }
   if (values.tokens) {
     const clash = Object.entries({ batch: shape.batch, 'seq-len': shape.seqLen, repeats: shape.repeats, 'sub-extension': shape.subExtension, vocab: shape.vocab, seed: shape.seed, csv: values.csv })
       .filter(([, v]) => v !== undefined)
@@ -128,6 +125,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (values.column && !values.csv) throw new ChronosLensError('BAD_INPUT', '--column needs --csv FILE');
   if (values.csv && shape.vocab) throw new ChronosLensError('BAD_INPUT', '--vocab applies to random tokens, not to --csv windows');
+  if (values.out) outKind(values.out);
+  const guard = { inputs: [values.csv, values.tokens], protectedDirs: protectedModelDirs(values.model) };
+  if (values.out) await checkOutputPath(values.out, { name: '--out', ...guard, otherOutputs: [{ name: '--save-tokens', file: values['save-tokens'] }] });
+  if (values['save-tokens']) await checkOutputPath(values['save-tokens'], { name: '--save-tokens', ...guard });
   const tokens = values.tokens ? await readTokenBatch(values.tokens) : undefined;
   let series: { values: Float64Array; file: string; column: string } | undefined;
   if (values.csv) {
@@ -138,6 +139,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
   const bar = progressBar(io, 'mosaic');
   try {
+    // --model may have named a hub id: its snapshot folder is known only now
+    const resolved = { ...guard, protectedDirs: [...guard.protectedDirs, model.checkpoint.dir] };
+    if (values.out) await checkOutputPath(values.out, { name: '--out', ...resolved });
+    if (values['save-tokens']) await checkOutputPath(values['save-tokens'], { name: '--save-tokens', ...resolved });
     const opts = { ...shape, kinds, threshold, tokens, tokensFile: values.tokens, series, signal: io.signal, onProgress: bar.onProgress };
     const batch = mosaicTokenBatch(model, opts);
     if (values['save-tokens']) await writeTokenBatch(values['save-tokens'], batch);

@@ -4,6 +4,7 @@
  * the adapter passes a getter over `workspace.getConfiguration('chronosLens')`.
  */
 import type { AttentionKind, InductionParams } from '../../analysis/types';
+import { BOUNDS, Bound, withinBound } from '../../core/limits';
 
 export const SECTION = 'chronosLens';
 
@@ -65,23 +66,19 @@ export interface ReadSettings {
 
 export function readSettings(get: SettingGetter): ReadSettings {
   const problems: string[] = [];
-  const bad = (key: string, expected: string, v: unknown) => problems.push(`${SECTION}.${key} must be ${expected}, got ${JSON.stringify(v)}; using the default.`);
+  const bad = (key: string, expected: string, v: unknown) => problems.push(`${SECTION}.${key} must be ${expected}, got ${describeValue(v)}; using the default.`);
   const str = (key: string, d: string): string => {
     const v = get(key);
     if (v === undefined || v === null) return d;
     if (typeof v !== 'string') return (bad(key, 'a string', v), d);
     return v.trim() === '' ? d : v.trim();
   };
-  const int = (key: string, d: number, min: number, max: number): number => {
+  // the ranges are the CLI's (core/limits.ts BOUNDS); `orZero`: 0 also allowed, meaning "the default"
+  const bounded = (key: string, d: number, b: Bound, orZero = false): number => {
     const v = get(key);
     if (v === undefined || v === null) return d;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) return (bad(key, `an integer in ${min}..${max}`, v), d);
-    return v;
-  };
-  const num = (key: string, d: number, min: number, max: number): number => {
-    const v = get(key);
-    if (v === undefined || v === null) return d;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) return (bad(key, `a number in ${min}..${max}`, v), d);
+    if (orZero && v === 0) return 0;
+    if (!withinBound(b, v)) return (bad(key, `${b.integer ? `an integer in ${b.min}..${b.max}` : `a number in ${b.min}..${b.max}`}${orZero ? ' (or 0 for the default)' : ''}`, v), d);
     return v;
   };
   const bool = (key: string, d: boolean): boolean => {
@@ -111,14 +108,14 @@ export function readSettings(get: SettingGetter): ReadSettings {
   const vocabRaw = get('mosaic.vocab');
   let vocab: [number, number] = [...D.mosaic.vocab];
   if (vocabRaw !== undefined && vocabRaw !== null) {
-    if (!Array.isArray(vocabRaw) || vocabRaw.length !== 2 || !vocabRaw.every((v) => Number.isInteger(v) && (v as number) >= 0) || (vocabRaw[0] as number) > (vocabRaw[1] as number)) {
-      bad('mosaic.vocab', '[first, last] token ids with first <= last', vocabRaw);
+    if (!Array.isArray(vocabRaw) || vocabRaw.length !== 2 || !vocabRaw.every((v) => withinBound('tokenId', v)) || (vocabRaw[0] as number) > (vocabRaw[1] as number)) {
+      bad('mosaic.vocab', `[first, last] token ids with 0 <= first <= last <= ${BOUNDS.tokenId.max}`, vocabRaw);
     } else {
       vocab = [vocabRaw[0] as number, vocabRaw[1] as number];
     }
   }
-  const seqLen = int('mosaic.seqLen', D.mosaic.seqLen, 2, 100_000);
-  let subExtension = int('mosaic.subExtension', D.mosaic.subExtension, 0, 100_000);
+  const seqLen = bounded('mosaic.seqLen', D.mosaic.seqLen, BOUNDS.seqLen);
+  let subExtension = bounded('mosaic.subExtension', D.mosaic.subExtension, BOUNDS.subExtension);
   if (subExtension >= seqLen) {
     problems.push(`${SECTION}.mosaic.subExtension (${subExtension}) must be smaller than mosaic.seqLen (${seqLen}); using ${Math.min(D.mosaic.subExtension, seqLen - 1)}.`);
     subExtension = Math.min(D.mosaic.subExtension, seqLen - 1);
@@ -126,28 +123,39 @@ export function readSettings(get: SettingGetter): ReadSettings {
   const settings: Settings = {
     model: str('model', D.model),
     provider: oneOf('executionProvider', D.provider, PROVIDERS),
-    threads: int('threads', D.threads, 0, 1024),
+    threads: bounded('threads', D.threads, BOUNDS.threads, true),
     mosaic: {
       kinds,
-      batch: int('mosaic.batch', D.mosaic.batch, 2, 1_000_000),
+      batch: bounded('mosaic.batch', D.mosaic.batch, BOUNDS.mosaicBatch),
       seqLen,
-      repeats: int('mosaic.repeats', D.mosaic.repeats, 2, 1000),
+      repeats: bounded('mosaic.repeats', D.mosaic.repeats, BOUNDS.repeats),
       subExtension,
       vocab,
-      seed: int('mosaic.seed', D.mosaic.seed, 0, Number.MAX_SAFE_INTEGER),
-      threshold: num('mosaic.threshold', D.mosaic.threshold, 0, 1),
+      seed: bounded('mosaic.seed', D.mosaic.seed, BOUNDS.seed),
+      threshold: bounded('mosaic.threshold', D.mosaic.threshold, BOUNDS.threshold),
       dataDriven: bool('mosaic.dataDriven', D.mosaic.dataDriven),
     },
     ablation: {
       method: oneOf('ablation.method', D.ablation.method, ['zero', 'mean'] as const),
       data: oneOf('ablation.data', D.ablation.data, ['inductionLoss', 'csv', 'both'] as const),
-      controls: int('ablation.controls', D.ablation.controls, 0, 10_000),
-      topK: int('ablation.topK', D.ablation.topK, 1, 10_000),
-      seed: int('ablation.seed', D.ablation.seed, 0, Number.MAX_SAFE_INTEGER),
-      heldOut: int('ablation.heldOut', D.ablation.heldOut, 0, 1_000_000),
+      controls: bounded('ablation.controls', D.ablation.controls, BOUNDS.controls),
+      topK: bounded('ablation.topK', D.ablation.topK, BOUNDS.topHeads),
+      seed: bounded('ablation.seed', D.ablation.seed, BOUNDS.seed),
+      heldOut: bounded('ablation.heldOut', D.ablation.heldOut, BOUNDS.heldOut, true),
     },
   };
   return { settings, problems };
+}
+
+/** A setting's value for a message: JSON, shortened; never throws (whatever the settings file holds). */
+function describeValue(v: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = String(v);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** The settings that decide the loaded model; equal keys share one loaded model. */

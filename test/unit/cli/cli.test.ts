@@ -50,7 +50,7 @@ test('errors are one line on stderr with a non-zero exit code and no stack trace
       [['forecast', path.join(sharedData, 'AirPassengers.csv'), '--model', model, '--column', 'nope'], /has no column "nope"\. Its columns are: "Month" \(timestamp\), "#Passengers" \(numeric\)/, 1],
       [['forecast', path.join(dir, 'missing.csv'), '--model', model], /missing\.csv/, 1],
       [['forecast', path.join(sharedData, 'AirPassengers.csv'), '--model', path.join(sharedData, 'chronos-bolt-dummy-model')], /not supported yet: Chronos-Bolt/, 1],
-      [['forecast', path.join(sharedData, 'AirPassengers.csv'), '--model', model, '--samples', '0'], /--samples must be an integer >= 1, got "0"/, 2],
+      [['forecast', path.join(sharedData, 'AirPassengers.csv'), '--model', model, '--samples', '0'], /^chronos-lens: forecast: --samples must be an integer in 1..10000, got "0"$/m, 2],
       [['forecast', path.join(sharedData, 'AirPassengers.csv'), '--bogus'], /unknown option '--bogus'/i, 2],
       [['frobnicate'], /unknown command "frobnicate"/, 2],
     ];

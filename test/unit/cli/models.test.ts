@@ -132,7 +132,7 @@ describe('chronos-lens models', { timeout: 180_000 }, () => {
 
     const offline = await cli(['models', 'download', 'amazon/chronos-t5-tiny'], { HF_HUB_OFFLINE: '1' });
     assert.equal(offline.code, 1);
-    assert.match(offline.stderr, /^chronos-lens models: amazon\/chronos-t5-tiny \(revision "main"\) is not in the Hugging Face cache .*offline mode is on \(HF_HUB_OFFLINE=1\)/m);
+    assert.match(offline.stderr, /^chronos-lens: models: amazon\/chronos-t5-tiny \(revision "main"\) is not in the Hugging Face cache .*offline mode is on \(HF_HUB_OFFLINE=1\)/m);
     const offlineCached = await cli(['models', 'download', 'amazon/chronos-t5-mini', '--json'], { HF_HUB_OFFLINE: '1' });
     assert.equal(JSON.parse(offlineCached.stdout).fromCache, true);
     assert.match(offlineCached.stderr, /Used the cache: offline mode is on/);
