@@ -1,7 +1,9 @@
 /**
  * <cl-head-grid>: layers × heads sparklines of one query's attention rows (render/head-sparklines.ts
  * renderHeadSparklines), with selection by click or keyboard (arrow keys move, Enter/Space select;
- * roving tabindex). For the series view.
+ * roving tabindex). For the series view. The sparklines themselves are drawn on a canvas over the
+ * grid's SVG, which keeps the cells, their labels (peak position and weight, score) and the selection:
+ * a hover relabels 48 cells instead of reshaping and restyling 96 SVG elements.
  *
  * Properties: rows ([layer][head][key]), selected ({ layer, head } | undefined), marker (key
  * position to mark), scores (LayerHead printed under each sparkline), label (accessible name),
@@ -10,7 +12,8 @@
  */
 import { LitElement, css, html } from 'lit';
 import type { LayerHead } from '../../analysis/types';
-import { renderHeadSparklines, updateHeadSparklines } from '../render/head-sparklines';
+import { ThemeController } from '../controllers/theme';
+import { drawHeadSparklines, headSparklinesSize, renderHeadSparklines, updateHeadSparklines } from '../render/head-sparklines';
 import { baseStyles } from './styles';
 
 export class ClHeadGrid extends LitElement {
@@ -39,6 +42,18 @@ export class ClHeadGrid extends LitElement {
         display: block;
         overflow: visible;
       }
+      .grid {
+        position: relative;
+        width: fit-content;
+      }
+      canvas {
+        position: absolute;
+        left: 0;
+        top: 0;
+        width: 100%;
+        height: 100%;
+        pointer-events: none;
+      }
     `,
   ];
 
@@ -52,7 +67,12 @@ export class ClHeadGrid extends LitElement {
   #focus: { layer: number; head: number } | undefined;
   /** The grid drawn last and what it was drawn for: a hover (other rows) only redraws its sparklines. */
   #svg: SVGSVGElement | undefined;
+  #canvas: HTMLCanvasElement | undefined;
+  #scale = 1;
   #key: unknown[] = [];
+  /** Drawn on the canvas once the update is in the page. */
+  #draw: { rows: number[][][]; marker: number | undefined } | undefined;
+  readonly #theme = new ThemeController(this);
 
   constructor() {
     super();
@@ -110,7 +130,8 @@ export class ClHeadGrid extends LitElement {
   override render() {
     const layers = this.rows.length;
     const heads = Math.max(0, ...this.rows.map((r) => r.length));
-    const key = [layers, heads, this.selected?.layer, this.selected?.head, this.scores, this.cellWidth, this.cellHeight];
+    const scale = this.ownerDocument.defaultView?.devicePixelRatio || 1;
+    const key = [layers, heads, this.selected?.layer, this.selected?.head, this.scores, this.cellWidth, this.cellHeight, scale];
     const opts = {
       document: this.ownerDocument,
       selected: this.selected,
@@ -119,21 +140,40 @@ export class ClHeadGrid extends LitElement {
       interactive: true,
       cellWidth: this.cellWidth,
       cellHeight: this.cellHeight,
+      areas: 'canvas' as const,
     };
     let svg = this.#svg;
-    if (svg && key.every((k, i) => k === this.#key[i])) updateHeadSparklines(svg, this.rows, opts);
+    let canvas = this.#canvas;
+    if (svg && canvas && key.every((k, i) => k === this.#key[i])) updateHeadSparklines(svg, this.rows, opts);
     else {
       svg = renderHeadSparklines(this.rows, opts);
+      canvas = this.ownerDocument.createElement('canvas');
+      canvas.setAttribute('aria-hidden', 'true');
+      const size = headSparklinesSize(this.rows, opts);
+      canvas.width = Math.round(size.width * scale);
+      canvas.height = Math.round(size.height * scale);
       this.#svg = svg;
+      this.#canvas = canvas;
+      this.#scale = scale;
       this.#key = key;
     }
+    this.#draw = { rows: this.rows, marker: this.marker };
     svg.setAttribute('aria-label', this.label);
     const f = this.#focus ?? this.selected;
     if (f) {
       svg.querySelectorAll('.spark[tabindex="0"]').forEach((el) => el.setAttribute('tabindex', '-1'));
       svg.querySelector(`.spark[data-layer="${f.layer}"][data-head="${f.head}"]`)?.setAttribute('tabindex', '0');
     }
-    return html`<div @click=${(e: Event) => this.#onClick(e)} @keydown=${(e: KeyboardEvent) => this.#onKey(e)}>${svg}</div>`;
+    return html`<div class="grid" @click=${(e: Event) => this.#onClick(e)} @keydown=${(e: KeyboardEvent) => this.#onKey(e)}>${svg}${canvas}</div>`;
+  }
+
+  protected override updated(): void {
+    const d = this.#draw;
+    this.#draw = undefined;
+    const ctx = d && this.#canvas?.getContext('2d');
+    if (!d || !ctx) return;
+    const t = this.#theme.theme;
+    drawHeadSparklines(ctx, d.rows, { cellWidth: this.cellWidth, cellHeight: this.cellHeight, scores: this.scores, marker: d.marker, fill: t.accent, marked: t.marked, scale: this.#scale });
   }
 }
 

@@ -86,7 +86,25 @@ export const seriesViewStyles = css`
   .side {
     contain: layout paint;
   }
-  .strip.stale svg {
+  .strip {
+    position: relative;
+    width: fit-content;
+    max-width: 100%;
+  }
+  /* the bars' canvas under the strip's SVG, scaled with it */
+  .strip canvas {
+    position: absolute;
+    left: 0;
+    top: 0;
+    width: 100%;
+    height: 100%;
+    pointer-events: none;
+  }
+  .strip svg {
+    position: relative;
+  }
+  .strip.stale svg,
+  .strip.stale canvas {
     opacity: 0.45;
   }
   .overview {

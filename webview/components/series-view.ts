@@ -41,8 +41,9 @@ import type { HeadSelection, LensResponse, SeriesPayload } from '../../protocol/
 import { LensCacheController, lensKey, SPARK_BINS, type KeyedLensRequest, type LensFetcher } from '../controllers/lens-cache';
 import { SeriesKeyboardController } from '../controllers/keyboard';
 import { Memo } from '../controllers/memo';
+import { ThemeController } from '../controllers/theme';
 import { ViewportController, type RangeFetcher } from '../controllers/viewport';
-import { renderAttentionStrip, updateAttentionStrip, type AttentionStripData } from '../render/attention-strip';
+import { drawAttentionBars, renderAttentionStrip, updateAttentionStrip, type AttentionStripData } from '../render/attention-strip';
 import { seriesExportText, seriesFileName } from '../render/exports';
 import type { SeriesFigure } from '../render/figure-data';
 import { headId } from '../render/format';
@@ -152,7 +153,11 @@ export class ClSeriesView extends LitElement {
   readonly #merged = new Memo<Points>();
   readonly #overview = new Memo<SVGSVGElement>();
   readonly #periodic = new Memo<SVGSVGElement>();
-  #strip: { layout: SeriesLayout; svg: SVGSVGElement } | undefined;
+  /** The attention strip: bars on the canvas, positions and weights in the SVG over it. */
+  #strip: { layout: SeriesLayout; svg: SVGSVGElement; canvas: HTMLCanvasElement; scale: number } | undefined;
+  /** What the strip's canvas must show next (drawn once the update is in the page). */
+  #stripBars: AttentionStripData | undefined;
+  readonly #theme = new ThemeController(this);
   #pendingFocus: number | undefined;
   #restored: SeriesViewState | undefined;
   /** file + column of the data the view state belongs to. */
@@ -370,16 +375,40 @@ export class ClSeriesView extends LitElement {
     return this.#periodic.get([p, width, left, right, sel?.layer, sel?.head], () => renderPeriodicityStrip(p, { document: this.ownerDocument, width, left, right, selected: sel, interactive: true }));
   }
 
-  /** The attention strip, redrawn in place while the chart's geometry stays the same (a hover). */
-  #stripSvg(data: AttentionStripData, layout: SeriesLayout): SVGSVGElement {
-    const opts = { document: this.ownerDocument, layout, height: STRIP_HEIGHT };
-    if (this.#strip?.layout === layout) {
+  /**
+   * The attention strip, redrawn in place while the chart's geometry stays the same (a hover): the
+   * SVG's bars are transparent targets whose data change, the bars themselves go on the canvas under
+   * it (hundreds of restyled SVG rects per hover cost more than a frame on a slow machine).
+   */
+  #stripLayer(data: AttentionStripData, layout: SeriesLayout): { svg: SVGSVGElement; canvas: HTMLCanvasElement } {
+    const opts = { document: this.ownerDocument, layout, height: STRIP_HEIGHT, bars: 'canvas' as const };
+    const scale = this.ownerDocument.defaultView?.devicePixelRatio || 1;
+    this.#stripBars = data;
+    if (this.#strip?.layout === layout && this.#strip.scale === scale) {
       updateAttentionStrip(this.#strip.svg, data, opts);
-      return this.#strip.svg;
+      return this.#strip;
     }
     const svg = renderAttentionStrip(data, opts);
-    this.#strip = { layout, svg };
-    return svg;
+    const canvas = this.ownerDocument.createElement('canvas');
+    canvas.className = 'strip-bars';
+    canvas.setAttribute('aria-hidden', 'true');
+    canvas.width = Math.round(layout.width * scale);
+    canvas.height = Math.round(STRIP_HEIGHT * scale);
+    this.#strip = { layout, svg, canvas, scale };
+    return this.#strip;
+  }
+
+  #drawStripBars(): void {
+    const strip = this.#strip;
+    const data = this.#stripBars;
+    this.#stripBars = undefined;
+    const ctx = strip?.canvas.getContext('2d');
+    if (!strip || !data || !ctx) return;
+    drawAttentionBars(ctx, data, { layout: strip.layout, height: STRIP_HEIGHT, fill: this.#theme.theme.accent, scale: strip.scale });
+  }
+
+  protected override updated(): void {
+    if (this.#stripBars) this.#drawStripBars();
   }
 
   /** The strip's weights for the current selection, from the hovered point's answer. */
@@ -496,7 +525,7 @@ export class ClSeriesView extends LitElement {
     const highlights = shown && fresh ? { sameToken: shown.sameToken.map((p) => s.context.start + p), nextToken: shown.nextToken.map((p) => s.context.start + p) } : undefined;
     const overlay = renderSeriesOverlay(data, base.layout, { document: this.ownerDocument, hover: h, pinned: this._pinned, highlights });
     const queryRow = h ? (h.kind === 'encoder' ? h.row : s.totalRows + h.step) : undefined;
-    const stripSvg = this.#stripSvg(
+    const stripLayer = this.#stripLayer(
       {
         weights: strip?.weights ?? [],
         contextStart: s.context.start,
@@ -563,7 +592,7 @@ export class ClSeriesView extends LitElement {
           >
             ${base.svg}${overlay}
           </div>
-          <div class=${fresh || !strip ? 'strip' : 'strip stale'}>${stripSvg}</div>
+          <div class=${fresh || !strip ? 'strip' : 'strip stale'}>${stripLayer.canvas}${stripLayer.svg}</div>
           <div
             class="overview"
             title="The whole column: click or drag to move the view"

@@ -2,7 +2,10 @@
  * The attention strip mark: one query's attention over the context as bars, drawn under the series
  * chart on the same x axis, with the earlier copies of the query's token and the positions right
  * after them marked, and the query itself as a rule. renderAttentionStrip makes it;
- * updateAttentionStrip redraws it in place for another query (what a hover does).
+ * updateAttentionStrip redraws it in place for another query (what a hover does). With
+ * `bars: 'canvas'` the bars go on a canvas (drawAttentionBars) under an SVG that keeps every bar's
+ * position and weight: a live view redraws hundreds of bars per hover without restyling hundreds of
+ * SVG elements.
  */
 import { select } from 'd3';
 import { createSvg, fmtNum, resolveDocument, styles, SVG_NS, text, type RenderTarget } from './dom';
@@ -30,6 +33,65 @@ export interface AttentionStripOptions extends RenderTarget {
   height?: number;
   theme?: ChartTheme;
   background?: boolean;
+  /**
+   * Where the bars are drawn. 'svg' (the default): rects sized and shaded by weight. 'canvas': the
+   * caller draws them with drawAttentionBars on a canvas under the SVG, and the SVG keeps one
+   * transparent full-height rect per bar with its position and weight (data-position, data-weight,
+   * a title when the bars are wide enough) for tooltips, tests and screen readers; a hover then
+   * changes no geometry and no presentation attribute, so nothing is restyled or laid out again.
+   */
+  bars?: 'svg' | 'canvas';
+}
+
+function stripBox(options: Pick<AttentionStripOptions, 'height'>): { height: number; top: number; h: number } {
+  const height = options.height ?? 40;
+  const top = 4;
+  return { height, top, h: height - top - 12 };
+}
+
+/**
+ * Calls `bar` for each bar drawn (a positive weight inside the visible rows): its context position,
+ * data row, weight, left x and width (px), height (px) and opacity.
+ */
+function eachBar(
+  data: AttentionStripData,
+  options: Pick<AttentionStripOptions, 'layout' | 'height'>,
+  bar: (p: number, row: number, w: number, x: number, width: number, height: number, opacity: number) => void,
+): void {
+  const { x } = options.layout;
+  const { h } = stripBox(options);
+  let max = 1e-12;
+  for (const w of data.weights) if (Number.isFinite(w) && w > max) max = w;
+  const cellW = Math.abs(x(data.contextStart + 1) - x(data.contextStart));
+  const bw = Math.max(1, cellW);
+  const [d0, d1] = x.domain();
+  for (let p = 0; p < data.weights.length; p++) {
+    const w = data.weights[p];
+    const row = data.contextStart + p;
+    if (!Number.isFinite(w) || w <= 0 || row < d0 - 1 || row > d1 + 1) continue;
+    bar(p, row, w, x(row) - bw / 2, bw, Math.max(0.5, (w / max) * h), 0.35 + 0.65 * (w / max));
+  }
+}
+
+export interface AttentionBarsOptions extends Pick<AttentionStripOptions, 'layout' | 'height'> {
+  /** The bars' colour, concrete (a canvas cannot resolve CSS variables). */
+  fill: string;
+  /** Canvas pixels per SVG unit (devicePixelRatio). Default 1. */
+  scale?: number;
+}
+
+/** The bars of a `bars: 'canvas'` strip on a canvas of (layout width × height) · scale pixels, as the SVG would draw them. */
+export function drawAttentionBars(ctx: CanvasRenderingContext2D, data: AttentionStripData, options: AttentionBarsOptions): void {
+  const scale = options.scale ?? 1;
+  const { height, top, h } = stripBox(options);
+  ctx.setTransform(scale, 0, 0, scale, 0, 0);
+  ctx.clearRect(0, 0, options.layout.width, height);
+  ctx.fillStyle = options.fill;
+  eachBar(data, options, (_p, _row, _w, bx, bw, bh, opacity) => {
+    ctx.globalAlpha = opacity;
+    ctx.fillRect(bx, top + h - bh, bw, bh);
+  });
+  ctx.globalAlpha = 1;
 }
 
 /** One query's attention over the context, drawn under the series chart with the same x axis. */
@@ -69,52 +131,52 @@ const barState = new WeakMap<Element, { p: number; x: string; w: string }>();
 export function updateAttentionStrip(svgNode: SVGSVGElement, data: AttentionStripData, options: AttentionStripOptions): void {
   const theme = options.theme ?? cssVarTheme();
   const { x } = options.layout;
-  const height = options.height ?? 40;
-  const top = 4;
-  const h = height - top - 12;
+  const { top, h } = stripBox(options);
   const doc = svgNode.ownerDocument;
   svgNode.setAttribute('aria-label', `Attention over ${data.weights.length} context positions${data.label ? `, ${data.label}` : ''}`);
   const label = svgNode.querySelector('.strip-label');
   if (label) label.textContent = data.label ?? '';
   const g = svgNode.querySelector('.weights') as SVGGElement;
-  let max = 1e-12;
-  for (const w of data.weights) if (Number.isFinite(w) && w > max) max = w;
-  const cellW = Math.abs(x(data.contextStart + 1) - x(data.contextStart));
-  const bw = fmtNum(Math.max(1, cellW));
-  const [d0, d1] = x.domain();
+  const canvas = options.bars === 'canvas';
   let k = 0;
   const bars = g.children;
-  for (let p = 0; p < data.weights.length; p++) {
-    const w = data.weights[p];
-    const row = data.contextStart + p;
-    if (!Number.isFinite(w) || w <= 0 || row < d0 - 1 || row > d1 + 1) continue;
+  const cellW = Math.abs(x(data.contextStart + 1) - x(data.contextStart));
+  eachBar(data, options, (p, row, w, bx, bw, bh, opacity) => {
     let r = bars[k] as SVGRectElement | undefined;
     if (!r) {
       r = doc.createElementNS(SVG_NS, 'rect') as SVGRectElement;
       r.setAttribute('class', 'weight');
+      if (canvas) {
+        // a transparent target the height of the strip: only its data change between hovers
+        r.setAttribute('fill-opacity', '0');
+        r.setAttribute('y', String(top));
+        r.setAttribute('height', fmtNum(h));
+      }
       g.appendChild(r);
     }
     k++;
-    const bh = Math.max(0.5, (w / max) * h);
-    const bx = fmtNum(x(row) - Math.max(1, cellW) / 2);
+    const rx = fmtNum(bx);
+    const rw = fmtNum(bw);
     // Attributes are only written when they change (most bars keep their position between hovers).
     const was = barState.get(r);
-    if (!was || was.p !== p || was.x !== bx || was.w !== bw) {
+    if (!was || was.p !== p || was.x !== rx || was.w !== rw) {
       r.setAttribute('data-position', String(p));
-      r.setAttribute('x', bx);
-      r.setAttribute('width', bw);
-      barState.set(r, { p, x: bx, w: bw });
+      r.setAttribute('x', rx);
+      r.setAttribute('width', rw);
+      barState.set(r, { p, x: rx, w: rw });
     }
     r.setAttribute('data-weight', String(w));
-    r.setAttribute('y', fmtNum(top + h - bh));
-    r.setAttribute('height', fmtNum(bh));
-    r.setAttribute('fill-opacity', fmtNum(0.35 + 0.65 * (w / max)));
+    if (!canvas) {
+      r.setAttribute('y', fmtNum(top + h - bh));
+      r.setAttribute('height', fmtNum(bh));
+      r.setAttribute('fill-opacity', fmtNum(opacity));
+    }
     const tip = r.firstElementChild;
     if (cellW >= 3) {
       const t = tip ?? r.appendChild(doc.createElementNS(SVG_NS, 'title'));
       t.textContent = `position ${p} (row ${row}): ${fmtScore(w)}`;
     } else tip?.remove();
-  }
+  });
   while (bars.length > k) bars[bars.length - 1].remove();
   const marks = select(svgNode.querySelector('.marks') as SVGGElement);
   marks.selectAll('*').remove();
