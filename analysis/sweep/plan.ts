@@ -7,7 +7,8 @@
  *
  * Folder layout:
  *   DIR/sweep.json             the plan (models, datasets, analyses, tasks in run order)
- *   DIR/tasks/<id>/task.json   one task's manifest, self-contained (what the atlas links to)
+ *   DIR/tasks/<id>/task.json   one task's manifest, self-contained (what the atlas links to; written
+ *                              by run when the task starts)
  *   DIR/tasks/<id>/status.json running / done / failed, with the error line (written by run)
  *   DIR/tasks/<id>/result.json the result (written by run)
  */
@@ -223,7 +224,7 @@ async function checkOutDir(dir: string): Promise<void> {
 
 export interface PlanSummary {
   plan: SweepPlan;
-  /** Tasks whose folder already existed (finished work kept). */
+  /** Tasks an earlier plan already started (their folders, with any finished result, are kept). */
   kept: number;
   added: number;
   /** Task folders of an earlier plan that this plan no longer lists (left in place). */
@@ -247,28 +248,16 @@ export async function planSweep(specFile: string, dir: string, o: Omit<PlanOptio
     if (e instanceof SpecError) throw new SpecError(specFile, e.problems);
     throw e;
   }
+  // Task folders are made by the runner when a task starts (with its task.json), so a plan of a
+  // hundred thousand tasks is one file; a folder that exists is work an earlier plan started.
   const tasksRoot = path.join(dir, TASKS_DIR);
   await fsp.mkdir(tasksRoot, { recursive: true });
   const existing = new Set(await fsp.readdir(tasksRoot));
-  let kept = 0;
-  const fresh: TaskDef[] = [];
-  for (const t of plan.tasks) {
-    if (existing.has(t.id)) kept++;
-    else fresh.push(t);
-  }
-  for (let i = 0; i < fresh.length; i += 64) {
-    await Promise.all(
-      fresh.slice(i, i + 64).map(async (t) => {
-        const td = taskDir(dir, t.id);
-        await fsp.mkdir(td, { recursive: true });
-        await writeFileAtomic(path.join(td, 'task.json'), JSON.stringify(taskManifest(plan, t), null, 1) + '\n');
-      }),
-    );
-  }
+  const kept = plan.tasks.filter((t) => existing.has(t.id)).length;
   const ids = new Set(plan.tasks.map((t) => t.id));
   const orphaned = [...existing].filter((e) => !ids.has(e) && !e.startsWith('.')).length;
   await writeFileAtomic(path.join(dir, PLAN_FILE), JSON.stringify(plan) + '\n');
-  return { plan, kept, added: fresh.length, orphaned };
+  return { plan, kept, added: plan.tasks.length - kept, orphaned };
 }
 
 export async function readPlan(dir: string): Promise<SweepPlan> {

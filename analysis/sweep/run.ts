@@ -173,6 +173,8 @@ export async function runShard(dir: string, o: ShardRunOptions): Promise<ShardRu
       const startedAt = new Date();
       const base: TaskStatus = { state: 'running', host, pid: process.pid, shard: shardLabel, startedAt: startedAt.toISOString() };
       await fsp.mkdir(taskDir(dir, t.id), { recursive: true });
+      const manifest = taskManifest(plan, t);
+      await writeFileAtomic(path.join(taskDir(dir, t.id), 'task.json'), JSON.stringify(manifest, null, 1) + '\n');
       await writeStatus(dir, t.id, base);
       currentTask = { dir, id: t.id };
       ev('running');
@@ -189,7 +191,6 @@ export async function runShard(dir: string, o: ShardRunOptions): Promise<ShardRu
           }
         }
         if (!loaded.model) throw new ChronosLensError('RUNTIME', loaded.error ?? 'the model did not load');
-        const manifest = taskManifest(plan, t);
         const r = await runTask(loaded.model, manifest, ctx, { signal: o.signal });
         const file: TaskResultFile = { id: t.id, type: r.type, parameters: Math.round(loaded.model.checkpoint.float32Bytes / 4), result: r.result };
         await writeFileAtomic(path.join(taskDir(dir, t.id), 'result.json'), toJson(file) + '\n');
