@@ -28,8 +28,9 @@ import { dirSize, formatBytes } from '../hub/dirsize';
 import type { HttpSettings } from '../hub/http';
 import { HubError } from '../hub/hub-error';
 import { acquireLock } from '../hub/lock';
-import type { Env } from '../hub/settings';
-import { fetchVerified, formatEta, ioError } from './fetch';
+import type { Env, NetworkOptions } from '../hub/settings';
+import { freeBytes, formatEta } from '../hub/http-download';
+import { fetchVerified, ioError } from './fetch';
 import { bundledOrtPackage } from './ort-package';
 import { CUDA_REQUIREMENTS, gpuPackageFor, type GpuPackageSpec } from './metadata';
 import { resolveNugetPackage } from './nuget';
@@ -49,23 +50,12 @@ export interface GpuInstallProgress extends ProgressUpdate {
   etaSeconds?: number;
 }
 
-export interface GpuNetworkOptions {
+export interface GpuNetworkOptions extends NetworkOptions {
   /**
    * NuGet v3 service index URL. Default: `CHRONOS_LENS_NUGET_INDEX` from the environment, else the feed
    * onnxruntime-node's install metadata names (https://api.nuget.org/v3/index.json).
    */
   endpoint?: string;
-  /** HTTP(S) proxy URL; `undefined`: HTTPS_PROXY / HTTP_PROXY / ALL_PROXY (with NO_PROXY); `null` or '': none. */
-  proxy?: string | null;
-  noProxy?: string[];
-  /** Extra trusted CA certificates (PEM). */
-  ca?: string | Buffer | Array<string | Buffer>;
-  /** Verify TLS certificates (default true); false: VS Code's `http.proxyStrictSSL: false`. */
-  strictSSL?: boolean;
-  /** Socket idle timeout (default 30 s). */
-  timeoutMs?: number;
-  /** Environment for proxy and endpoint defaults (default process.env). */
-  env?: Env;
 }
 
 export interface GpuTargetOptions {
@@ -371,15 +361,6 @@ export async function removeGpuSupport(storageDir: string, o: GpuTargetOptions &
 
 // ---------------------------------------------------------------------------------------------------
 // install
-
-async function freeBytes(dir: string): Promise<number | undefined> {
-  try {
-    const st = await fs.promises.statfs(dir);
-    return Number(st.bavail) * Number(st.bsize);
-  } catch {
-    return undefined;
-  }
-}
 
 interface CopyItem {
   from: string;

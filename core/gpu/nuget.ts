@@ -12,7 +12,7 @@
  */
 import type * as http from 'http';
 import * as zlib from 'zlib';
-import { discard, networkError, openRequest, type HttpSettings } from '../hub/http';
+import { discard, networkError, openRequest, redirectTarget, type HttpSettings } from '../hub/http';
 import { HubError } from '../hub/hub-error';
 
 export const USER_AGENT = `chronos-lens (gpu support); node/${process.versions.node}`;
@@ -44,7 +44,7 @@ export async function getFollowing(url: URL, http: HttpSettings, extra: Record<s
     const loc = header(res, 'location');
     if (status >= 300 && status < 400 && loc) {
       discard(res);
-      cur = new URL(loc, cur);
+      cur = redirectTarget(loc, cur);
       continue;
     }
     return { res, url: cur };

@@ -11,6 +11,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { quoteName, repoFileProblem, revisionProblem } from './names';
 import { COMMIT_HASH, defaultCacheDir, repoFolderName, repoIdFromFolderName, type Env } from './settings';
 
 export const CONFIG_FILE = 'config.json';
@@ -41,6 +42,7 @@ export function lockDir(cacheDir: string, repoId: string): string {
 /** The commit a revision points to in the cache: the revision itself if it is a commit hash, else refs/<revision>. */
 export async function readRef(cacheDir: string, repoId: string, revision: string): Promise<string | undefined> {
   if (COMMIT_HASH.test(revision)) return revision;
+  if (revisionProblem(revision)) return undefined; // never a path outside refs/
   try {
     const c = (await fs.promises.readFile(refFile(cacheDir, repoId, revision), 'utf8')).trim();
     return COMMIT_HASH.test(c) ? c : undefined;
@@ -204,9 +206,9 @@ export function shardsOfIndex(text: string): string[] {
   if (!map || typeof map !== 'object' || Array.isArray(map)) throw new Error('no "weight_map" object');
   const out: string[] = [];
   for (const v of Object.values(map as Record<string, unknown>)) {
-    if (typeof v !== 'string' || !v || v.includes('..') || path.isAbsolute(v) || v.includes('\\')) {
-      throw new Error(`bad shard name ${JSON.stringify(v)}`);
-    }
+    if (typeof v !== 'string') throw new Error(`bad shard name ${String(JSON.stringify(v)).slice(0, 60)}: not a string`);
+    const problem = repoFileProblem(v);
+    if (problem) throw new Error(`bad shard name ${quoteName(v)}: ${problem}`);
     if (!out.includes(v)) out.push(v);
   }
   if (!out.length) throw new Error('empty "weight_map"');

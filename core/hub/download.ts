@@ -28,6 +28,7 @@ import {
   PICKLE_ADVICE,
   PICKLE_FILES,
   refFile,
+  repoCacheDir,
   SAFETENSORS_FILE,
   SAFETENSORS_INDEX_FILE,
   shardsOfIndex,
@@ -36,12 +37,13 @@ import {
 } from './cache';
 import { writeFileAtomic } from '../files';
 import { formatBytes } from './dirsize';
-import { discard, networkError, type HttpSettings } from './http';
-import { headFile, hubRequest, resolveUrl, responseHeader, statusError, type FileMeta, type HubContext } from './hub-api';
+import type { HttpSettings } from './http';
+import { downloadResumable, fileSize, formatEta, freeBytes, hashFile, ioError as fileError, SpeedMeter } from './http-download';
+import { headFile, hubRequest, resolveUrl, statusError, type FileMeta, type HubContext } from './hub-api';
 import { HubError, redactSecret } from './hub-error';
 import { acquireLock } from './lock';
-import { COMMIT_HASH, isValidRepoId, resolveHubSettings, type HubOptions, type ResolvedHubSettings } from './settings';
-import { sleep as abortableSleep } from '../progress';
+import { assertInside, checkRepoId, checkRevision, COMMIT_HASH, quoteName, repoFileProblem } from './names';
+import { resolveHubSettings, type HubOptions, type ResolvedHubSettings } from './settings';
 
 export interface DownloadProgress extends ProgressUpdate {
   phase: 'resolving' | 'waiting' | 'downloading' | 'verifying' | 'done';
@@ -93,8 +95,6 @@ export interface DownloadedModel {
   checkpoint: CachedCheckpoint;
 }
 
-const LFS_SHA256 = /^[0-9a-f]{64}$/;
-const GIT_SHA1 = /^[0-9a-f]{40}$/;
 
 // ---------------------------------------------------------------------------------------------------
 // progress
@@ -106,20 +106,12 @@ class Progress {
   fileIndex = 0;
   fileCount = 0;
   file?: string;
-  private samples: Array<{ t: number; b: number }> = [];
+  private readonly meter = new SpeedMeter();
   private lastEmit = 0;
   constructor(
     private readonly repoId: string,
     private readonly cb?: DownloadProgressCallback,
   ) {}
-
-  private speed(now: number): number | undefined {
-    this.samples.push({ t: now, b: this.bytesSession });
-    while (this.samples.length > 2 && now - this.samples[0].t > 5000) this.samples.shift();
-    const first = this.samples[0];
-    const dt = (now - first.t) / 1000;
-    return dt >= 0.2 ? (this.bytesSession - first.b) / dt : undefined;
-  }
 
   emit(phase: DownloadProgress['phase'], force = false, message?: string): void {
     if (!this.cb) return;
@@ -127,7 +119,7 @@ class Progress {
     if (!force && now - this.lastEmit < 100) return;
     this.lastEmit = now;
     const total = this.bytesTotal || undefined;
-    const bps = phase === 'downloading' ? this.speed(now) : undefined;
+    const bps = phase === 'downloading' ? this.meter.sample(this.bytesSession, now) : undefined;
     const eta = bps && total !== undefined && bps > 0 ? Math.max(0, (total - this.bytesDone) / bps) : undefined;
     const fraction = total ? Math.min(1, this.bytesDone / total) : phase === 'done' ? 1 : undefined;
     let text = message;
@@ -158,17 +150,6 @@ class Progress {
       /* a failing progress callback must not break the download */
     }
   }
-  advance(n: number): void {
-    this.bytesDone += n;
-    this.bytesSession += n;
-    this.emit('downloading');
-  }
-}
-
-function formatEta(s: number): string {
-  if (s < 60) return `${Math.ceil(s)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -206,13 +187,13 @@ function tmpName(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
 }
 
+/** A file-system failure in the cache, in one line that says where and what to do. */
 function ioError(e: unknown, what: string, cacheDir: string): Error {
-  if (e instanceof ChronosLensError) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new HubError('IO', 'no-space', `No space left on the disk while ${what} (${code}). Free some space, or point HF_HUB_CACHE at a larger disk than ${cacheDir}; what was already downloaded is kept, and the next download resumes from it.`, { cause: e });
-  }
-  return new HubError('IO', 'io', `Cannot ${what}: ${(e as Error).message ?? String(e)}.`, { cause: e });
+  return fileError(e, what, {
+    place: `the Hugging Face cache at ${cacheDir}`,
+    fix: 'set HF_HUB_CACHE to a writable folder',
+    noSpace: `Free some space, or point HF_HUB_CACHE at a larger disk than ${cacheDir}; what was already downloaded is kept, and the next download resumes from it.`,
+  });
 }
 
 /** Atomically points `pointer` at `blob`: a relative symlink, else (no symlinks) a moved (new) or copied blob. */
@@ -220,7 +201,9 @@ async function linkPointer(blob: string, pointer: string, newBlob: boolean, useS
   await fs.promises.mkdir(path.dirname(pointer), { recursive: true });
   if (useSymlinks) {
     const tmp = tmpName(pointer);
-    await fs.promises.symlink(path.relative(path.dirname(pointer), blob), tmp, 'file');
+    const target = path.relative(path.dirname(pointer), blob);
+    assertInside(path.dirname(path.dirname(blob)), path.resolve(path.dirname(pointer), target), `the link ${pointer}`);
+    await fs.promises.symlink(target, tmp, 'file');
     try {
       await fs.promises.rename(tmp, pointer);
     } catch (e) {
@@ -245,6 +228,7 @@ async function linkPointer(blob: string, pointer: string, newBlob: boolean, useS
 async function writeRef(cacheDir: string, repoId: string, revision: string, commit: string): Promise<void> {
   if (revision === commit) return;
   const file = refFile(cacheDir, repoId, revision);
+  assertInside(path.join(repoCacheDir(cacheDir, repoId), 'refs'), file, `refs/${revision}`);
   const current = await fs.promises.readFile(file, 'utf8').catch(() => undefined);
   if (current?.trim() === commit) return;
   await writeFileAtomic(file, commit, { mkdir: true });
@@ -252,39 +236,13 @@ async function writeRef(cacheDir: string, repoId: string, revision: string, comm
 
 async function markNoExist(cacheDir: string, repoId: string, commit: string, filename: string): Promise<void> {
   const file = noExistFile(cacheDir, repoId, commit, filename);
+  assertInside(path.join(repoCacheDir(cacheDir, repoId), '.no_exist'), file, `the marker for ${filename}`);
   try {
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
     await fs.promises.writeFile(file, '');
   } catch {
     /* only a hint for offline use */
   }
-}
-
-async function freeBytes(dir: string): Promise<number | undefined> {
-  try {
-    const st = await fs.promises.statfs(dir);
-    return Number(st.bavail) * Number(st.bsize);
-  } catch {
-    return undefined;
-  }
-}
-
-async function hashFile(file: string, algo: 'sha256' | 'sha1', prefix?: Buffer, signal?: AbortSignal): Promise<string> {
-  const h = crypto.createHash(algo);
-  if (prefix) h.update(prefix);
-  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
-  for await (const chunk of stream) {
-    if (signal?.aborted) {
-      stream.destroy();
-      throw new CancelledError('Download cancelled.');
-    }
-    h.update(chunk as Buffer);
-  }
-  return h.digest('hex');
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return abortableSleep(ms, signal, 'Download cancelled.');
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -303,166 +261,91 @@ interface Job {
   signal?: AbortSignal;
 }
 
-function isRetryable(e: unknown): boolean {
-  if (!(e instanceof HubError)) return false;
-  if (e.reason === 'connection-cut' || e.reason === 'timeout') return true;
-  return e.reason === 'http' && e.status !== undefined && (e.status >= 500 || e.status === 429);
-}
-
-function parseContentRange(v: string | undefined): { start: number; total?: number } | undefined {
-  const m = v ? /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(v.trim()) : null;
-  if (!m) return undefined;
-  return { start: Number(m[1]), total: m[3] === '*' ? undefined : Number(m[3]) };
-}
+/** JSON files of a checkpoint are small; a hub that announces (or sends) more is not answering honestly. */
+const METADATA_MAX_BYTES = 16 << 20;
+/** Room left on the disk when a file's size was not announced and the free space bounds it. */
+const FREE_SPACE_MARGIN = 100 << 20;
+const METADATA_FILES = new Set([CONFIG_FILE, GENERATION_CONFIG_FILE, SAFETENSORS_INDEX_FILE]);
 
 /**
- * GETs meta into `incomplete`, resuming from its current size, retrying cut transfers with Range (and
- * If-Range with the validator the server gave in this call), then verifies size and checksum.
+ * GETs meta into `incomplete` (see http-download.ts: resumed, retried, never longer than the announced
+ * size, or without one than METADATA_MAX_BYTES for JSON files / the free space for weights), then
+ * verifies size and checksum.
  */
 async function transfer(job: Job, meta: FileMeta, incomplete: string): Promise<void> {
   const { progress } = job;
-  const expected = meta.size;
-  let attempt = 0;
-  let ifRange: string | undefined;
   let location = meta.location;
   let counted = 0; // bytes of this file counted in progress.bytesDone
-  const setCounted = (n: number) => {
-    progress.bytesDone += n - counted;
-    counted = n;
-  };
-  for (;;) {
-    let offset = (await exists(incomplete))?.size ?? 0;
-    if (expected !== undefined && offset > expected) {
-      await fs.promises.truncate(incomplete, 0);
-      offset = 0;
-    }
-    setCounted(offset);
-    if (expected !== undefined && offset === expected && offset > 0) break; // complete from an earlier try
-    const headers: Record<string, string> = {};
-    if (offset > 0) {
-      headers.Range = `bytes=${offset}-`;
-      if (ifRange) headers['If-Range'] = ifRange;
-    }
-    let fh: fs.promises.FileHandle | undefined;
-    try {
-      const { res } = await hubRequest(job.ctx, location, 'GET', 'all', headers);
-      const status = res.statusCode ?? 0;
-      if (status === 416) {
-        discard(res);
-        // Nothing left to send from there: either we have it all already, or the partial file is bad.
-        if (expected === undefined || offset !== expected) {
-          await fs.promises.truncate(incomplete, 0);
-          if (++attempt > job.retries) throw new HubError('NETWORK', 'http', `The server refused to resume ${meta.filename} (HTTP 416) and again after restarting.`, { status });
-          continue;
-        }
-        break;
-      }
-      if (status >= 400) {
-        discard(res);
-        throw statusError(res, job.ctx, { repoId: job.repoId, revision: job.revision, filename: meta.filename });
-      }
-      if (status !== 200 && status !== 206) {
-        discard(res);
-        throw new HubError('NETWORK', 'http', `Unexpected answer HTTP ${status} when downloading ${meta.filename}.`, { status });
-      }
-      let append = false;
-      if (status === 206) {
-        const range = parseContentRange(responseHeader(res, 'content-range'));
-        if (!range || range.start !== offset || (expected !== undefined && range.total !== undefined && range.total !== expected)) {
-          // Not the part we asked for: start over from zero.
-          discard(res);
-          await fs.promises.truncate(incomplete, 0);
-          ifRange = undefined;
-          if (++attempt > job.retries) throw new HubError('NETWORK', 'http', `The server sent the wrong part of ${meta.filename} (Content-Range ${responseHeader(res, 'content-range') ?? 'missing'}).`);
-          continue;
-        }
-        append = true;
-      }
-      // 200 to a Range request: the server (or the validator) says start over.
-      if (!append) setCounted(0);
-      const etag = responseHeader(res, 'etag');
-      if (etag && !etag.startsWith('W/')) ifRange = etag;
-      fh = await fs.promises.open(incomplete, append ? 'a' : 'w');
-      let written = append ? offset : 0;
-      progress.emit('downloading', true);
-      for await (const chunk of res) {
-        const b = chunk as Buffer;
-        if (expected !== undefined && written + b.length > expected) {
-          res.destroy();
-          throw new HubError('NETWORK', 'checksum', `${meta.filename} of ${job.repoId} is larger than the ${expected} bytes the hub announced: the transfer is corrupted.`);
-        }
-        try {
-          await fh.write(b);
-        } catch (e) {
-          res.destroy();
-          throw ioError(e, `writing ${incomplete}`, job.s.cacheDir);
-        }
-        written += b.length;
-        counted += b.length;
-        progress.advance(b.length);
-      }
-      await fh.close();
-      fh = undefined;
-      if (expected !== undefined && written < expected) {
-        throw new HubError('NETWORK', 'connection-cut', `The transfer of ${meta.filename} ended early (${written} of ${expected} bytes).`);
-      }
-      break;
-    } catch (e) {
-      await fh?.close().catch(() => undefined);
-      if (e instanceof CancelledError || (e instanceof Error && e.name === 'AbortError') || job.signal?.aborted) {
-        throw new CancelledError(`Download of ${job.repoId} cancelled; the ${formatBytes((await exists(incomplete))?.size ?? 0)} already downloaded of ${meta.filename} are kept and the next download resumes from there.`);
-      }
-      if (!(e instanceof HubError)) {
-        // Not classified yet: a file-system error (open, truncate) or the response stream failing.
-        const code = (e as NodeJS.ErrnoException | undefined)?.code ?? '';
-        if (/^(ENOSPC|EDQUOT|EACCES|EPERM|EROFS|EISDIR|ENOENT|EMFILE|EIO)$/.test(code)) throw ioError(e, `writing ${incomplete}`, job.s.cacheDir);
-        e = networkError(e, meta.location.host);
-        if (!(e instanceof HubError)) throw e;
-      }
-      if (isRetryable(e) && attempt < job.retries) {
-        attempt++;
-        await sleep(Math.min(job.retryDelayMs * 2 ** (attempt - 1), 10_000), job.signal);
-        if (location.origin !== job.ctx.endpointOrigin) {
-          // CDN URLs are signed and expire: ask the hub for a fresh one (keep the old one if it cannot answer).
-          location = await headFile(job.ctx, job.repoId, job.commit, meta.filename).then((m) => (m.etag === meta.etag ? m.location : location), () => location);
-        }
-        continue;
-      }
-      if (e.reason === 'connection-cut' || e.reason === 'timeout') {
-        const have = (await exists(incomplete))?.size ?? 0;
-        throw new HubError('NETWORK', e.reason, `${e.message} Gave up on ${meta.filename} after ${attempt + 1} tries; ${formatBytes(have)} are kept and the next download resumes from there.`, { cause: e, status: e.status });
-      }
-      throw e;
-    }
+  let session = 0;
+  let maxBytes: number | undefined;
+  if (meta.size === undefined) {
+    const free = METADATA_FILES.has(meta.filename) ? undefined : await freeBytes(path.dirname(incomplete));
+    maxBytes = METADATA_FILES.has(meta.filename) ? METADATA_MAX_BYTES : free !== undefined ? Math.max(0, free - FREE_SPACE_MARGIN) : undefined;
   }
+  progress.emit('downloading', true);
+  await downloadResumable({
+    file: incomplete,
+    what: `${meta.filename} of ${job.repoId}`,
+    expectedSize: meta.size,
+    maxBytes,
+    sizeSource: 'the hub announced',
+    retries: job.retries,
+    retryDelayMs: job.retryDelayMs,
+    signal: job.signal,
+    ifRange: true,
+    get: (headers) => hubRequest(job.ctx, location, 'GET', 'all', headers),
+    statusError: (res) => statusError(res, job.ctx, { repoId: job.repoId, revision: job.revision, filename: meta.filename }),
+    beforeRetry: async () => {
+      if (location.origin === job.ctx.endpointOrigin) return;
+      // CDN URLs are signed and expire: ask the hub for a fresh one (keep the old one if it cannot answer).
+      location = await headFile(job.ctx, job.repoId, job.commit, meta.filename).then((m) => (m.etag === meta.etag ? m.location : location), () => location);
+    },
+    onBytes: (fileBytes, received) => {
+      progress.bytesDone += fileBytes - counted;
+      counted = fileBytes;
+      progress.bytesSession += received - session;
+      session = received;
+      progress.emit('downloading');
+    },
+    ioError: (e, what) => ioError(e, what, job.s.cacheDir),
+    cancelLabel: `Download of ${job.repoId}`,
+    nextTry: 'the next download',
+  });
   await verify(job, meta, incomplete);
 }
 
 async function verify(job: Job, meta: FileMeta, incomplete: string): Promise<void> {
   const { progress } = job;
   progress.emit('verifying', true);
-  const size = (await exists(incomplete))?.size ?? 0;
+  const size = (await fileSize(incomplete)) ?? 0;
   const fail = async (what: string) => {
     await fs.promises.rm(incomplete, { force: true });
     progress.bytesDone -= size;
     throw new HubError('NETWORK', 'checksum', `Checksum mismatch for ${meta.filename} of ${job.repoId}: ${what}. The corrupted download was deleted; try again (a proxy or antivirus that alters downloads can cause this).`);
   };
   if (meta.size !== undefined && size !== meta.size) await fail(`expected ${meta.size} bytes, got ${size}`);
-  if (LFS_SHA256.test(meta.etag)) {
-    const got = await hashFile(incomplete, 'sha256', undefined, job.signal);
-    if (got !== meta.etag) await fail(`expected sha256 ${meta.etag}, got ${got}`);
-  } else if (GIT_SHA1.test(meta.etag)) {
-    const got = await hashFile(incomplete, 'sha1', Buffer.from(`blob ${size}\0`), job.signal);
-    if (got !== meta.etag) await fail(`expected git blob sha1 ${meta.etag}, got ${got}`);
-  }
+  // The etag was checked to be one of these two forms (names.ts): every file is verified.
+  const lfs = meta.etag.length === 64;
+  const got = await hashFile(incomplete, lfs ? 'sha256' : 'sha1', { prefix: lfs ? undefined : Buffer.from(`blob ${size}\0`), signal: job.signal });
+  if (got !== meta.etag) await fail(lfs ? `expected sha256 ${meta.etag}, got ${got}` : `expected git blob sha1 ${meta.etag}, got ${got}`);
 }
 
 /** Makes snapshots/<commit>/<file> exist. Returns the bytes transferred. */
 async function fetchFile(job: Job, meta: FileMeta): Promise<number> {
   const { s, repoId, commit } = job;
+  const problem = repoFileProblem(meta.filename);
+  if (problem) {
+    throw new HubError('NETWORK', 'bad-name', `${repoId} names a file ${quoteName(meta.filename)}, which is not a safe file name inside a repository (${problem}), so it was not downloaded.`);
+  }
+  const repoDir = repoCacheDir(s.cacheDir, repoId);
   const pointer = path.join(snapshotDir(s.cacheDir, repoId, commit), ...meta.filename.split('/'));
-  if (await exists(pointer)) return 0;
   const blob = blobFile(s.cacheDir, repoId, meta.etag);
+  const lockFile = path.join(lockDir(s.cacheDir, repoId), `${meta.etag}.chronos-lens.lock`);
+  // The names were checked (names.ts); this is the last guard before anything is written.
+  assertInside(snapshotDir(s.cacheDir, repoId, commit), pointer, meta.filename);
+  assertInside(path.join(repoDir, 'blobs'), blob, `the blob of ${meta.filename}`);
+  assertInside(lockDir(s.cacheDir, repoId), lockFile, `the lock of ${meta.filename}`);
+  if (await exists(pointer)) return 0;
   const blobOk = async () => {
     const st = await exists(blob);
     return !!st && st.isFile() && (meta.size === undefined || st.size === meta.size);
@@ -476,7 +359,7 @@ async function fetchFile(job: Job, meta: FileMeta): Promise<number> {
   } catch (e) {
     throw ioError(e, `linking ${meta.filename} into ${path.dirname(pointer)}`, s.cacheDir);
   }
-  const lock = await acquireLock(path.join(lockDir(s.cacheDir, repoId), `${meta.etag}.chronos-lens.lock`), {
+  const lock = await acquireLock(lockFile, {
     signal: job.signal,
     onWait: () => job.progress.emit('waiting', true, `Waiting for another download of ${meta.filename} to finish`),
   }).catch((e) => {
@@ -537,6 +420,32 @@ async function headOptional(job: Job, filename: string): Promise<FileMeta | unde
   }
 }
 
+/** HF_ENDPOINT (or the endpoint option) as a URL; only http(s). */
+function parseEndpoint(endpoint: string, fromOption: boolean): URL {
+  const name = fromOption ? 'The hub endpoint setting' : 'HF_ENDPOINT';
+  let u: URL;
+  try {
+    u = new URL(endpoint);
+  } catch {
+    throw new ChronosLensError('BAD_INPUT', `${name} ${quoteName(endpoint, 100)} is not a URL: use the hub's address, e.g. https://huggingface.co.`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new ChronosLensError('BAD_INPUT', `${name} ${quoteName(endpoint, 100)} is not an http:// or https:// URL: use the hub's address, e.g. https://huggingface.co.`);
+  }
+  return u;
+}
+
+/** The cache folder exists and is a folder (else one line naming it, before anything is asked of the hub). */
+async function ensureCacheDir(cacheDir: string): Promise<void> {
+  try {
+    await fs.promises.mkdir(cacheDir, { recursive: true });
+    const st = await fs.promises.stat(cacheDir);
+    if (!st.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+  } catch (e) {
+    throw ioError(e, 'creating it', cacheDir);
+  }
+}
+
 /**
  * Downloads (or finds in the cache) a Chronos checkpoint from the hub and returns its snapshot folder.
  * Cache first: a complete snapshot for the commit is used without transferring anything; in offline mode
@@ -551,10 +460,9 @@ export async function downloadModel(repoId: string, options: DownloadModelOption
 }
 
 async function downloadModelInner(repoId: string, o: DownloadModelOptions): Promise<DownloadedModel> {
-  if (!isValidRepoId(repoId)) {
-    throw new ChronosLensError('BAD_INPUT', `"${repoId}" is not a Hugging Face model id (expected owner/name, e.g. amazon/chronos-t5-small).`);
-  }
+  checkRepoId(repoId);
   const revision = o.revision?.trim() || 'main';
+  checkRevision(revision);
   const s = resolveHubSettings(o);
   const progress = new Progress(repoId, o.onProgress);
   if (o.signal?.aborted) throw new CancelledError('Download cancelled.');
@@ -576,6 +484,8 @@ async function downloadModelInner(repoId: string, o: DownloadModelOptions): Prom
     }
   }
 
+  const endpointUrl = parseEndpoint(s.endpoint, o.endpoint !== undefined);
+  await ensureCacheDir(s.cacheDir);
   const http: HttpSettings = {
     proxy: o.proxy,
     noProxy: o.noProxy,
@@ -585,7 +495,7 @@ async function downloadModelInner(repoId: string, o: DownloadModelOptions): Prom
     env: s.env,
     signal: o.signal,
   };
-  const ctx: HubContext = { endpoint: s.endpoint, endpointOrigin: new URL(s.endpoint).origin, token: o.token || undefined, http };
+  const ctx: HubContext = { endpoint: s.endpoint, endpointOrigin: endpointUrl.origin, token: o.token || undefined, http };
   progress.emit('resolving', true);
 
   // 1. Which commit is `revision`? (HEAD config.json, as hf_hub_download does.)
@@ -605,7 +515,7 @@ async function downloadModelInner(repoId: string, o: DownloadModelOptions): Prom
   }
   const commit = configMeta.commit && COMMIT_HASH.test(configMeta.commit) ? configMeta.commit : COMMIT_HASH.test(revision) ? revision : undefined;
   if (!commit) {
-    throw new HubError('NETWORK', 'bad-response', `${new URL(s.endpoint).host} did not say which commit "${revision}" of ${repoId} is (no X-Repo-Commit header): it does not look like a Hugging Face hub. Check HF_ENDPOINT and the proxy setting.`);
+    throw new HubError('NETWORK', 'bad-response', `${endpointUrl.host} did not say which commit "${revision}" of ${repoId} is (no X-Repo-Commit header): it does not look like a Hugging Face hub. Check HF_ENDPOINT and the proxy setting.`);
   }
   // Fetch config.json itself from the commit too (its HEAD asked for the revision, which may move).
   if (configMeta.location.href === resolveUrl(ctx, repoId, revision, CONFIG_FILE).href) {
@@ -641,6 +551,12 @@ async function downloadModelInner(repoId: string, o: DownloadModelOptions): Prom
         }
       }
       throw new HubError('NOT_FOUND', 'no-weights', `${repoId} (revision "${revision}") has neither ${SAFETENSORS_FILE} nor ${SAFETENSORS_INDEX_FILE}: there are no weights Chronos Lens can load.`);
+    }
+  }
+
+  for (const m of [configMeta, genMeta, indexMeta]) {
+    if (m?.size !== undefined && m.size > METADATA_MAX_BYTES) {
+      throw new HubError('NETWORK', 'too-large', `The hub announced ${m.filename} of ${repoId} as ${formatBytes(m.size)}; a checkpoint's ${m.filename} is at most ${formatBytes(METADATA_MAX_BYTES)}, so nothing was downloaded. Check HF_ENDPOINT and the proxy setting.`);
     }
   }
 

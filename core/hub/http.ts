@@ -148,6 +148,9 @@ export function networkError(err: unknown, where: string, viaProxy?: string): Er
     case 'ERR_STREAM_PREMATURE_CLOSE':
       return new HubError('NETWORK', 'connection-cut', `The connection to ${where}${through} was cut (${code === 'ECONNRESET' && msg === 'aborted' ? 'transfer interrupted' : code}).`, { cause: err });
     default:
+      if (code.startsWith('HPE_')) {
+        return new HubError('NETWORK', 'bad-response', `${where}${through} sent a malformed HTTP answer (${msg.replace(/^Parse Error: /, '')}): it does not answer like a Hugging Face hub; check HF_ENDPOINT and the proxy setting.`, { cause: err });
+      }
       if (TLS_CODES.test(code)) {
         return new HubError('NETWORK', 'tls', `TLS certificate problem with ${where}${through}: ${msg} (${code}). A TLS-inspecting proxy needs its CA certificate added.`, { cause: err });
       }
@@ -158,6 +161,10 @@ export function networkError(err: unknown, where: string, viaProxy?: string): Er
 /** Sends one request and resolves with the response head; the body is the caller's to read or discard. */
 export async function openRequest(url: URL, spec: RequestSpec, s: HttpSettings): Promise<http.IncomingMessage> {
   if (s.signal?.aborted) throw new CancelledError('Download cancelled.');
+  // Node would send any other scheme (file:, gopher:) as plain HTTP to the URL's host, or to localhost.
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new HubError('NETWORK', 'bad-response', `Refused to fetch ${url.protocol}${url.host ? `//${url.host}` : ''} URL: only http:// and https:// are followed.`);
+  }
   const proxy = resolveProxy(url, s);
   const where = url.host;
   const ca = caOption(s.ca);
@@ -312,6 +319,23 @@ export async function readBody(res: http.IncomingMessage, limit = 1 << 20): Prom
     chunks.push(b);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Where a Location header points, resolved against the request's URL; only http(s) targets (a redirect
+ * to file:, gopher:, data: would otherwise reach a local file or localhost).
+ */
+export function redirectTarget(location: string, base: URL): URL {
+  let u: URL;
+  try {
+    u = new URL(location, base);
+  } catch (e) {
+    throw new HubError('NETWORK', 'bad-response', `${base.host} redirected to an invalid URL (Location ${JSON.stringify(location.slice(0, 100))}).`, { cause: e });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new HubError('NETWORK', 'bad-response', `${base.host} redirected to a ${u.protocol} URL: only http:// and https:// redirects are followed.`);
+  }
+  return u;
 }
 
 /** Drops a response body we do not need, so the socket is released. */

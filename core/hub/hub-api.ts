@@ -10,8 +10,9 @@
  * The Authorization header goes to the endpoint's origin only, never to a CDN it redirects to.
  */
 import type * as http from 'http';
-import { discard, openRequest, type HttpSettings } from './http';
+import { discard, openRequest, redirectTarget, type HttpSettings } from './http';
 import { HubError } from './hub-error';
+import { checkCommit, checkEtag } from './names';
 
 export const USER_AGENT = `chronos-lens; node/${process.versions.node}`;
 
@@ -45,11 +46,6 @@ export function resolveUrl(ctx: HubContext, repoId: string, revision: string, fi
   return new URL(`${ctx.endpoint}/${repoId}/resolve/${encodeURIComponent(revision)}/${file}`);
 }
 
-export function normalizeEtag(etag: string | undefined): string | undefined {
-  if (!etag) return undefined;
-  return etag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
-}
-
 function header(res: http.IncomingMessage, name: string): string | undefined {
   const v = res.headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
@@ -81,7 +77,7 @@ export async function hubRequest(
       const relative = !/^[a-z][a-z0-9+.-]*:/i.test(loc) && !loc.startsWith('//');
       if (follow === 'all' || relative) {
         discard(res);
-        cur = new URL(loc, cur);
+        cur = redirectTarget(loc, cur);
         continue;
       }
     }
@@ -142,19 +138,22 @@ export async function headFile(ctx: HubContext, repoId: string, revision: string
   discard(res);
   const status = res.statusCode ?? 0;
   if (status >= 400) throw statusError(res, ctx, { repoId, revision, filename });
-  const etag = normalizeEtag(header(res, 'x-linked-etag') ?? header(res, 'etag'));
+  const where = finalUrl.host;
+  const linked = header(res, 'x-linked-etag');
+  const etag = checkEtag(linked ?? header(res, 'etag'), linked !== undefined ? 'X-Linked-Etag' : 'ETag', `${where} (for ${filename} of ${repoId})`);
   if (!etag) {
-    throw new HubError('NETWORK', 'bad-response', `${finalUrl.host} did not answer like a Hugging Face hub (no ETag for ${filename} of ${repoId}); check HF_ENDPOINT and the proxy setting.`);
+    throw new HubError('NETWORK', 'bad-response', `${where} did not answer like a Hugging Face hub (no ETag for ${filename} of ${repoId}); check HF_ENDPOINT and the proxy setting.`);
   }
+  const commit = checkCommit(header(res, 'x-repo-commit'), `${where} (for ${filename} of ${repoId})`);
   const sizeText = header(res, 'x-linked-size') ?? header(res, 'content-length');
-  const size = sizeText !== undefined && /^\d+$/.test(sizeText) ? Number(sizeText) : undefined;
+  const size = sizeText !== undefined && /^\d{1,15}$/.test(sizeText) ? Number(sizeText) : undefined;
   const loc = status >= 300 && status < 400 ? header(res, 'location') : undefined;
   return {
     filename,
-    commit: header(res, 'x-repo-commit'),
+    commit,
     etag,
     size,
-    location: loc ? new URL(loc, finalUrl) : finalUrl,
+    location: loc ? redirectTarget(loc, finalUrl) : finalUrl,
   };
 }
 

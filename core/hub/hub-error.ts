@@ -20,6 +20,8 @@ export type HubErrorReason =
   | 'tls' // certificate problems
   | 'proxy' // the proxy refused or failed
   | 'checksum' // sha256 / git-sha1 / size mismatch
+  | 'too-large' // no size announced, and the body went past the bound (free space, or a metadata file's cap)
+  | 'bad-name' // a name from the server (etag, commit, file) that is not safe as a path
   | 'no-space' // ENOSPC, or not enough free space before starting
   | 'io' // other file-system failure
   | 'pickle-only' // only pytorch_model.bin: refused

@@ -29,4 +29,5 @@ export {
 export { downloadModel, type DownloadedModel, type DownloadModelOptions, type DownloadProgress, type DownloadProgressCallback } from './download';
 export { clearDir, dirSize, formatBytes, type DirSize } from './dirsize';
 export { HubError, type HubErrorReason } from './hub-error';
+export { checkRepoId, checkRevision, revisionProblem } from './names';
 export { resolveProxy } from './http';

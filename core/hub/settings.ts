@@ -68,16 +68,8 @@ export function findHubToken(env: Env = process.env): string | undefined {
   }
 }
 
-/** Options shared by everything that talks to the hub or its cache. */
-export interface HubOptions {
-  /** Hub base URL; default `HF_ENDPOINT`, else https://huggingface.co. */
-  endpoint?: string;
-  /** Use only the cache; default `HF_HUB_OFFLINE`. */
-  offline?: boolean;
-  /** Hub cache folder; default `HF_HUB_CACHE`, else `HF_HOME/hub`, else ~/.cache/huggingface/hub. */
-  cacheDir?: string;
-  /** Hugging Face access token, sent as `Authorization: Bearer` to the hub only (never to a CDN it redirects to). */
-  token?: string;
+/** How to reach a server (the hub, a NuGet feed): VS Code's `http.*` settings, else the environment. */
+export interface NetworkOptions {
   /**
    * HTTP(S) proxy URL (VS Code's `http.proxy`), e.g. `http://user:pass@proxy:3128`. `undefined`: take
    * HTTPS_PROXY / HTTP_PROXY / ALL_PROXY from the environment (honouring NO_PROXY, and never for loopback
@@ -97,6 +89,18 @@ export interface HubOptions {
   timeoutMs?: number;
   /** The environment to read defaults from (default `process.env`). */
   env?: Env;
+}
+
+/** Options shared by everything that talks to the hub or its cache. */
+export interface HubOptions extends NetworkOptions {
+  /** Hub base URL; default `HF_ENDPOINT`, else https://huggingface.co. */
+  endpoint?: string;
+  /** Use only the cache; default `HF_HUB_OFFLINE`. */
+  offline?: boolean;
+  /** Hub cache folder; default `HF_HUB_CACHE`, else `HF_HOME/hub`, else ~/.cache/huggingface/hub. */
+  cacheDir?: string;
+  /** Hugging Face access token, sent as `Authorization: Bearer` to the hub only (never to a CDN it redirects to). */
+  token?: string;
   signal?: AbortSignal;
 }
 
@@ -135,11 +139,4 @@ export function repoIdFromFolderName(folder: string): string | undefined {
   return rest.split('--').join('/');
 }
 
-const REPO_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]*$/;
-
-/** Hub repo ids: `name` or `namespace/name`, letters, digits, `-_.`, no `--` or `..`. */
-export function isValidRepoId(repoId: string): boolean {
-  return REPO_ID.test(repoId) && !repoId.includes('--') && !repoId.includes('..') && repoId.length <= 96 + 1 + 96;
-}
-
-export const COMMIT_HASH = /^[0-9a-f]{40}$/;
+export { COMMIT_HASH, isValidRepoId } from './names';
