@@ -14,6 +14,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isHeadRef } from '../analysis/heads';
 import type { HeadRef, ModelSummary, MosaicResult } from '../analysis/types';
+import { rowAtLine } from '../core/csv/lines';
+import { cellAtChar, type ColumnScan, type CsvLayout } from '../core/csv/scan';
 import { CancelledError, ChronosLensError, errorMessage, isCancelled } from '../core/errors';
 import type { ChronosModel } from '../models/model';
 import { seriesValidationContext, type ExportFormat, type ExportResponse, type HeadSelection, type InitSeriesMessage, type RequestMessage, type SeriesHostMessage } from '../protocol';
@@ -25,7 +27,6 @@ import { DEFAULT_CONTEXT_LENGTH, seriesPayload, seriesRange } from './lib/series
 import { HOVER_COMMANDS, hoverMarkdown } from './lib/series-hover';
 import { attendingHeads, lensResponse } from './lib/series-lens';
 import type { ModelManager } from './lib/model-manager';
-import { cellAtChar, type ColumnScan, type CsvLayout } from './lib/series-scan';
 import { modelKey } from './lib/settings';
 import type { MosaicPanel } from './panels';
 import { isCsvUri } from './ui';
@@ -597,7 +598,7 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
     if (!col || col.kind !== 'numeric') return undefined;
     const scan = await snap.scan(col.name);
     if (token.isCancellationRequested) return undefined;
-    const row = rowOnLine(scan.lines, position.line);
+    const row = rowAtLine(scan.lines, position.line);
     if (row < 0) return undefined;
     const known = this.summaryFor(this.runner.key());
     const T = known?.contextLength ?? DEFAULT_CONTEXT_LENGTH;
@@ -678,17 +679,4 @@ function trusted(md: string): vscode.MarkdownString {
   const s = new vscode.MarkdownString(md, true);
   s.isTrusted = { enabledCommands: [HOVER_COMMANDS.revealLine, HOVER_COMMANDS.openAt] };
   return s;
-}
-
-/** The data row whose record starts on `line`, or -1. */
-function rowOnLine(lines: Uint32Array, line: number): number {
-  let lo = 0;
-  let hi = lines.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (lines[mid] === line) return mid;
-    if (lines[mid] < line) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
 }

@@ -7,6 +7,7 @@
  *   pick series from the kept rows.
  * - {@link inferTimeStep} / {@link nextTimestamps}: the step of a time axis and its continuation.
  * - {@link rowAtLine}: the kept row on a given document line (editor hovers).
+ * - `./scan` (imported directly, to stay light): a long document's column streamed in time slices.
  */
 export { readCsvFile, parseCsvText, readCsvTable, parseCsvTable } from './read';
 export { selectSeries, findColumn, KIND_THRESHOLD, RAGGED_TOLERANCE } from './table';

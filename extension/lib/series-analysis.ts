@@ -3,7 +3,7 @@
  * the background, cancellable:
  *
  *  - `SeriesDocuments` keeps one `DocumentSnapshot` per open document: the text of one version, its
- *    layout and column scans (series-scan.ts), and per column and model a `ColumnAnalysis`. Asking for
+ *    layout and column scans (core/csv/scan.ts), and per column and model a `ColumnAnalysis`. Asking for
  *    a newer version disposes the older snapshot, which aborts its analyses (a new version cancels the
  *    old computation); a different model (settings changed) aborts the analyses of the old one.
  *  - `ColumnAnalysis` runs, through the model manager (one job at a time, shown in the status bar):
@@ -19,7 +19,7 @@ import type { AttentionLens } from '../../analysis/lens';
 import type { ForecastResult, ModelSummary, PeriodicityResult } from '../../analysis/types';
 import { CancelledError, errorMessage } from '../../core/errors';
 import type { ChronosModel } from '../../models/model';
-import { csvLayout, layoutColumn, scanColumn, timeCells, type ColumnScan, type CsvLayout } from './series-scan';
+import { csvLayout, layoutColumn, scanColumn, timeCells, type ColumnScan, type CsvLayout } from '../../core/csv/scan';
 
 /** How the analyses reach the model (the controller's ModelManager.use, and its settings' key). */
 export interface ModelRunner {

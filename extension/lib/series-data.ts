@@ -6,7 +6,7 @@
  */
 import { lttb } from '../../core/downsample';
 import type { SeriesPayload, SeriesRange } from '../../protocol';
-import { timeLabels, type ColumnScan, type CsvLayout } from './series-scan';
+import { timeLabels, type ColumnScan, type CsvLayout } from '../../core/csv/scan';
 
 /** Points of the history before the context window in the first message. */
 export const OVERVIEW_POINTS = 2000;

@@ -1,6 +1,7 @@
 /**
- * Reading a CSV document's column for the series view without stalling the extension host, however
- * long the document (10^6 rows and more):
+ * Streaming a CSV document's text (an editor's document, already in memory) for one column without
+ * stalling the event loop, however long the document (10^6 rows and more); the series view reads its
+ * documents this way:
  *
  *  - `csvLayout`: the structure (delimiter, header, column names and kinds, the time axis) from
  *    core/csv on the first ~64 kB of the text (the whole text when it is shorter), so a column's kind
@@ -15,11 +16,16 @@
  * Rows follow core/csv's rules: records end at CR, LF or CRLF outside quotes; blank records and
  * records whose cells are all empty are not data rows; the header (when there is one) is the first
  * non-blank record; cells are trimmed; quoted cells may hold delimiters, doubled quotes and line
- * breaks. Numbers are read with core/csv's parseNumberCell (decimal commas for `;` files); anything
- * else reads as missing (NaN). vscode-free.
+ * breaks. Numbers are read with parseNumberCell (decimal commas for `;` files); anything else reads
+ * as missing (NaN). The record rules are csv-parse's as read.ts configures it; the scan is its own
+ * loop because it keeps no per-row strings, and test/unit/csv/scan.test.ts holds the two to the same
+ * rows on the sample and real files. csv-parse (read.ts) is only loaded when a layout is judged, so a
+ * host that imports this module stays light until then.
  */
-import type { CsvColumn, CsvDelimiter } from '../../core/csv';
-import { CancelledError, ChronosLensError } from '../../core/errors';
+import { CancelledError, ChronosLensError } from '../errors';
+import { parseNumberCell } from './cells';
+import { parseTimestamp } from './timestamps';
+import type { CsvColumn, CsvDelimiter } from './types';
 
 /** Characters of the document the structure is judged on. */
 export const LAYOUT_SAMPLE_CHARS = 64 * 1024;
@@ -40,7 +46,7 @@ export interface CsvLayout {
 
 /** The document's structure (see the module comment). Throws core/csv's ChronosLensError for unreadable text. */
 export async function csvLayout(text: string, file: string, sampleChars = LAYOUT_SAMPLE_CHARS): Promise<CsvLayout> {
-  const csv = await import('../../core/csv');
+  const csv = await import('./read');
   let sample = text;
   let sampled = false;
   if (text.length > sampleChars) {
@@ -128,7 +134,6 @@ export class ScanError extends ChronosLensError {
  * when the signal aborts (checked between slices).
  */
 export async function scanColumn(text: string, layout: CsvLayout, column: string | undefined, opts: ScanOptions = {}): Promise<ColumnScan> {
-  const { parseNumberCell } = await import('../../core/csv');
   const col = layoutColumn(layout, column);
   const target = col.index;
   const delim = layout.delimiter.charCodeAt(0);
@@ -339,7 +344,6 @@ export function cellText(text: string, layout: Pick<CsvLayout, 'delimiter'>, sca
 export async function timeLabels(text: string, layout: CsvLayout, scan: Pick<ColumnScan, 'offsets'>, rows: ArrayLike<number>): Promise<string[] | undefined> {
   const t = layout.time;
   if (!t) return undefined;
-  const { parseTimestamp } = await import('../../core/csv');
   const out = new Array<string>(rows.length);
   for (let k = 0; k < rows.length; k++) {
     const cell = cellText(text, layout, scan, rows[k], t.index);

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { parseCsvTable, selectSeries } from '../../../core/csv';
-import { cellAtChar, csvLayout, recordCells, scanColumn, timeCells, timeLabels } from '../../../extension/lib/series-scan';
+import { cellAtChar, csvLayout, recordCells, scanColumn, timeCells, timeLabels } from '../../../core/csv/scan';
 import { repoRoot, sharedData } from '../helpers';
 
 async function agree(text: string, file: string, column?: string): Promise<void> {
