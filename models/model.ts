@@ -8,25 +8,20 @@
  *
  * Inputs are validated (shapes, token ids inside the vocabulary, masks of 0/1) before anything runs.
  */
-import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { ChronosLensError } from '../core/errors';
 import { FloatTensor } from '../core/tensor';
 import { Checkpoint, checkpointHash, loadCheckpoint } from './checkpoint';
 import { ModelConfig } from './config';
-import { OrtSession, ProviderChoice, SessionConfig, createSession as createInlineSession, ortVersion } from './runtime/ort';
-import { GraphCache, Warn, defaultCacheDir } from './runtime/graph-cache';
-import { createWorkerSession } from './runtime/worker-session';
+import { OrtSession, ProviderChoice, SessionConfig } from './runtime/ort';
+import { defaultCacheDir } from './runtime/graph-cache';
+import { GraphTiming, ModelSessions } from './runtime/sessions';
 import { AttentionKind, ForwardOutputs, GraphSpec, buildT5Graph, specKey } from './t5/graph';
 import { MeanScaleUniformBins } from './tokenizer';
 
 /** Bump whenever the graphs built for a checkpoint change, so cached graphs are rebuilt. */
 export const BUILDER_VERSION = '2';
 
-/** Above this many weight bytes, graphs are written with ONNX external data (protobuf's 2 GB limit). */
-export const EXTERNAL_DATA_THRESHOLD = 1_500_000_000;
+export { EXTERNAL_DATA_THRESHOLD } from './runtime/sessions';
 
 export interface LoadOptions extends SessionConfig {
   /** Where built graphs and checkpoint hashes are cached; null disables the disk cache. */
@@ -160,24 +155,12 @@ export interface EncoderState {
   crossV: FloatTensor[];
 }
 
-export interface GraphTiming {
-  spec: string;
-  buildMs: number;
-  sessionMs: number;
-  fromCache: boolean;
-}
-
 export { defaultCacheDir };
+export type { GraphTiming };
 
 export class ChronosModel {
   readonly tokenizer: MeanScaleUniformBins;
-  readonly timings: GraphTiming[] = [];
-  private readonly sessions = new Map<string, Promise<OrtSession>>();
-  private hashPromise?: Promise<string>;
-  private cachePromise?: Promise<GraphCache | null>;
-  private readonly warn: Warn;
-  private lastProvider?: ProviderChoice;
-  private disposed = false;
+  private readonly sessions: ModelSessions<GraphSpec>;
   private readonly noAblation: HeadAblation;
 
   private constructor(
@@ -186,7 +169,24 @@ export class ChronosModel {
   ) {
     this.tokenizer = new MeanScaleUniformBins(checkpoint.config.chronos);
     this.noAblation = HeadAblation.none(checkpoint.config);
-    this.warn = options.onWarning ?? ((m) => process.stderr.write(`chronos-lens: warning: ${m}\n`));
+    this.sessions = new ModelSessions<GraphSpec>(
+      {
+        name: checkpoint.name,
+        dir: checkpoint.dir,
+        float32Bytes: checkpoint.float32Bytes,
+        builderVersion: BUILDER_VERSION,
+        key: specKey,
+        build: (spec) => buildT5Graph(checkpoint, spec),
+        hash: (memo) => checkpointHash(checkpoint, memo),
+      },
+      {
+        provider: options.provider,
+        threads: options.threads,
+        sessionHost: options.sessionHost,
+        cacheDir: options.cacheDir ?? null,
+        warn: options.onWarning ?? ((m) => process.stderr.write(`chronos-lens: warning: ${m}\n`)),
+      },
+    );
   }
 
   static async load(dir: string, options: LoadOptions = {}): Promise<ChronosModel> {
@@ -204,7 +204,12 @@ export class ChronosModel {
 
   /** The provider the latest session runs on (undefined before the first session exists). */
   get provider(): ProviderChoice | undefined {
-    return this.lastProvider;
+    return this.sessions.provider;
+  }
+
+  /** How each graph was obtained (built or from the disk cache) and how long it took. */
+  get timings(): GraphTiming[] {
+    return this.sessions.timings;
   }
 
   get cacheDir(): string | null {
@@ -213,8 +218,7 @@ export class ChronosModel {
 
   /** sha256 of config.json and the weights (memoised on disk when a usable cache folder is set). */
   hash(): Promise<string> {
-    if (!this.hashPromise) this.hashPromise = this.graphCache().then((c) => checkpointHash(this.checkpoint, c?.memoFile));
-    return this.hashPromise;
+    return this.sessions.hash();
   }
 
   newAblation(): HeadAblation {
@@ -223,88 +227,7 @@ export class ChronosModel {
 
   /** The session for a graph spec, built (or loaded from the cache) on first use. */
   session(spec: GraphSpec): Promise<OrtSession> {
-    if (this.disposed) throw new ChronosLensError('RUNTIME', `model ${this.name} has been disposed`);
-    const key = specKey(spec);
-    let p = this.sessions.get(key);
-    if (!p) {
-      p = this.createSessionFor(spec, key);
-      this.sessions.set(key, p);
-      p.catch(() => this.sessions.delete(key));
-    }
-    return p;
-  }
-
-  /** The disk cache, opened once (null when there is none, or when it cannot be used: see graph-cache.ts). */
-  private graphCache(): Promise<GraphCache | null> {
-    if (!this.cachePromise) {
-      const root = this.options.cacheDir;
-      this.cachePromise = root ? GraphCache.open(root, this.warn) : Promise.resolve(null);
-    }
-    return this.cachePromise;
-  }
-
-  private async createSessionFor(spec: GraphSpec, key: string): Promise<OrtSession> {
-    const cfg: SessionConfig = { provider: this.options.provider, threads: this.options.threads };
-    const createSession = this.options.sessionHost === 'worker' ? createWorkerSession : createInlineSession;
-    const large = this.checkpoint.float32Bytes > EXTERNAL_DATA_THRESHOLD;
-    const t0 = performance.now();
-    let session: OrtSession;
-    let buildMs = 0;
-    const cache = await this.graphCache();
-    if (cache) {
-      const hash = await this.hash();
-      const variant = createHash('sha256').update(`${key}|${BUILDER_VERSION}|${ortVersion()}`).digest('hex').slice(0, 16);
-      const entry = `${hash.slice(0, 24)}-${variant}`;
-      const hit = await cache.load(entry, { external: large });
-      if (hit) {
-        const t1 = performance.now();
-        try {
-          session = await createSession(hit, cfg);
-          this.record(key, 0, performance.now() - t1, true, session);
-          return session;
-        } catch (e) {
-          // Verified bytes ORT still refuses (another ORT build wrote them?): rebuild rather than fail for good.
-          if (!(e instanceof ChronosLensError) || e.code !== 'RUNTIME') throw e;
-          await cache.discard(entry, `could not be loaded by ONNX Runtime (${e.message})`);
-        }
-      }
-      const t0b = performance.now();
-      const info = { model: this.name, checkpoint: this.checkpoint.dir, spec: key, builder: BUILDER_VERSION, ort: ortVersion(), created: new Date().toISOString() };
-      const stored = await cache.store(entry, async (tmp) => {
-        const built = await buildT5Graph(this.checkpoint, spec).build({ externalData: large ? { dir: tmp } : undefined, producerVersion: BUILDER_VERSION });
-        return { bytes: built.bytes };
-      }, info);
-      buildMs = performance.now() - t0b;
-      const t1 = performance.now();
-      session = await createSession(stored, cfg);
-      this.record(key, buildMs, performance.now() - t1, false, session);
-      return session;
-    }
-    // No disk cache: bytes in memory, or a temporary folder for external data.
-    if (large) {
-      const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'chronos-lens-graph-'));
-      try {
-        const built = await buildT5Graph(this.checkpoint, spec).build({ externalData: { dir: tmp }, producerVersion: BUILDER_VERSION });
-        buildMs = performance.now() - t0;
-        const t1 = performance.now();
-        session = await createSession({ path: built.path! }, cfg);
-        this.record(key, buildMs, performance.now() - t1, false, session);
-        return session;
-      } finally {
-        await fsp.rm(tmp, { recursive: true, force: true });
-      }
-    }
-    const built = await buildT5Graph(this.checkpoint, spec).build({ producerVersion: BUILDER_VERSION });
-    buildMs = performance.now() - t0;
-    const t1 = performance.now();
-    session = await createSession({ bytes: built.bytes! }, cfg);
-    this.record(key, buildMs, performance.now() - t1, false, session);
-    return session;
-  }
-
-  private record(spec: string, buildMs: number, sessionMs: number, fromCache: boolean, s: OrtSession): void {
-    this.timings.push({ spec, buildMs, sessionMs, fromCache });
-    this.lastProvider = s.provider;
+    return this.sessions.session(spec);
   }
 
   private validateIds(name: string, b: IdBatch, maxExclusive: number): BigInt64Array {
@@ -458,16 +381,6 @@ export class ChronosModel {
   }
 
   async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
-    await Promise.all(all.map(async (p) => {
-      try {
-        await (await p).release();
-      } catch {
-        // a session that failed to start has nothing to release
-      }
-    }));
+    await this.sessions.dispose();
   }
 }
