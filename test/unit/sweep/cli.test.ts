@@ -1,16 +1,18 @@
 /** `chronos-lens sweep` as a user runs it: a real child process, the bundled model. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { repoRoot, tempDir } from '../helpers';
 
+const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: path.join(repoRoot, '.cache', 'test-xdg') };
+for (const k of ['SLURM_ARRAY_TASK_ID', 'JOB_COMPLETION_INDEX', 'AWS_BATCH_JOB_ARRAY_INDEX', 'CHRONOS_LENS_SHARD']) delete env[k];
+const cliArgs = ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), 'sweep'];
+
 function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: path.join(repoRoot, '.cache', 'test-xdg') };
-  for (const k of ['SLURM_ARRAY_TASK_ID', 'JOB_COMPLETION_INDEX', 'AWS_BATCH_JOB_ARRAY_INDEX', 'CHRONOS_LENS_SHARD']) delete env[k];
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), 'sweep', ...args], { encoding: 'utf8', cwd: repoRoot, env });
+  const r = spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', cwd: repoRoot, env });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -85,4 +87,31 @@ test('plan, run, status, merge and submit (written, not submitted) from the comm
   assert.match(await fsp.readFile(path.join(d, 'atlas.html'), 'utf8'), /href="sweep\/tasks\/[0-9a-f]{24}\/task\.json"/);
   r = cli('submit', dir, '--engine', 'slurm');
   assert.match(r.stdout, /all 2 tasks are done; nothing to submit/);
+});
+
+test('SIGTERM (scancel, a pod deletion) marks the running task failed and exits with 143', async () => {
+  const d = await tempDir('sweep-cli-');
+  const spec = path.join(d, 'spec.yaml');
+  // One long task: an ablation against many control sets.
+  await fsp.writeFile(spec, 'models: [bundled]\nanalyses:\n  - ablate: { top: 2, controls: 200, batch: 64 }\n');
+  const dir = path.join(d, 'sweep');
+  assert.equal(cli('plan', spec, '--out', dir).code, 0);
+  const p = spawn(process.execPath, [...cliArgs, 'run', dir], { cwd: repoRoot, env, stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
+  const statusFile = async () => {
+    const ids = await fsp.readdir(path.join(dir, 'tasks')).catch(() => [] as string[]);
+    return ids.length ? JSON.parse(await fsp.readFile(path.join(dir, 'tasks', ids[0], 'status.json'), 'utf8').catch(() => '{}')) : {};
+  };
+  for (let i = 0; (await statusFile()).state !== 'running'; i++) {
+    assert.ok(i < 1200, 'the task never started');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  p.kill('SIGTERM');
+  assert.equal(await exited, 143);
+  const st = await statusFile();
+  assert.equal(st.state, 'failed');
+  assert.equal(st.error, 'killed (SIGTERM) while running');
+  const r = cli('status', dir);
+  assert.match(r.stdout, /1 tasks: 0 done, 0 running, 1 failed, 0 pending/);
+  assert.match(r.stdout, /failed +[0-9a-f]{24} ablate chronos-t5-nano reference protocol: killed \(SIGTERM\) while running/);
 });
