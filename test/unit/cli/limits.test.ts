@@ -182,3 +182,29 @@ test('the extension settings use the same bounds: out of range falls back to the
   assert.deepEqual(ok.problems, []);
   assert.equal(ok.settings.threads, MAX_THREADS);
 });
+
+test("package.json's settings schema states the same ranges as BOUNDS", async () => {
+  const pkg = JSON.parse(await fsp.readFile(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { minimum?: number; maximum?: number }> } | { properties: Record<string, { minimum?: number; maximum?: number }> }[] } };
+  const conf = pkg.contributes.configuration;
+  const props = Object.assign({}, ...(Array.isArray(conf) ? conf : [conf]).map((c) => c.properties)) as Record<string, { minimum?: number; maximum?: number }>;
+  // [setting, bound, 0 also allowed (the default)]
+  const pairs: [string, keyof typeof BOUNDS, boolean][] = [
+    ['mosaic.batch', 'mosaicBatch', false],
+    ['mosaic.seqLen', 'seqLen', false],
+    ['mosaic.repeats', 'repeats', false],
+    ['mosaic.subExtension', 'subExtension', false],
+    ['mosaic.seed', 'seed', false],
+    ['mosaic.threshold', 'threshold', false],
+    ['ablation.controls', 'controls', false],
+    ['ablation.topK', 'topHeads', false],
+    ['ablation.seed', 'seed', false],
+    ['ablation.heldOut', 'heldOut', true],
+  ];
+  for (const [key, bound, orZero] of pairs) {
+    const p = props[`chronosLens.${key}`];
+    assert.ok(p, key);
+    assert.deepEqual([p.minimum, p.maximum], [orZero ? 0 : BOUNDS[bound].min, BOUNDS[bound].max], key);
+  }
+  // the thread limit depends on the machine: the schema's static maximum only has to allow it
+  assert.ok(props['chronosLens.threads'].maximum! >= MAX_THREADS);
+});
