@@ -1,5 +1,5 @@
 /**
- * The series view (issue 7) in VS Code: a CustomTextEditorProvider for .csv / .tsv (offered as an
+ * The series view in VS Code: a CustomTextEditorProvider for .csv / .tsv (offered as an
  * option; the text editor stays the default), also opened by Open Series View and the mosaic's
  * "Show this head on the series" (the Controller owns the SeriesViews), and the CSV text
  * editor's hover.

@@ -162,6 +162,3 @@ export async function pickCsvUri(arg: unknown, title: string): Promise<vscode.Ur
   return picked?.[0];
 }
 
-export function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError();
-}

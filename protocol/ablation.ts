@@ -1,4 +1,4 @@
-/** The ablation report panel (issue 6): host shows an AblationResult; earlier runs can be reopened. */
+/** The ablation report panel: the host shows an AblationResult; earlier runs can be reopened. */
 import type { AblationResult } from '../analysis/types';
 import type { CommonHostMessage, CommonWebviewMessage, MessagesOf } from './common';
 

@@ -22,12 +22,6 @@ export const VIEW_IDS: readonly ViewId[] = ['mosaic', 'ablation', 'series'];
 
 export type ExportFormat = 'svg' | 'png' | 'json' | 'csv';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['svg', 'png', 'json', 'csv'];
-export const EXPORT_MIME: Readonly<Record<ExportFormat, string>> = {
-  svg: 'image/svg+xml',
-  png: 'image/png',
-  json: 'application/json',
-  csv: 'text/csv',
-};
 /** Largest export payload the host accepts from a webview (characters of `content.data`). */
 export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
 

@@ -29,7 +29,6 @@ export type RequestType = RequestNamesOf<WebviewMessageTable>;
 /** Each request's result type, from its Request<message, result> entry. */
 export type RequestResultMap = { [K in RequestType]: WebviewMessageTable[K] extends { result: infer R } ? R : never };
 export type RequestMessage = MessageOf<WebviewMessageTable[RequestType]>;
-export type RequestResult<T extends RequestType> = RequestResultMap[T];
 
 export function okResponse<T extends RequestType>(_type: T, requestId: RequestId, result: RequestResultMap[T]): OkResponse<RequestResultMap[T]> {
   return { type: 'response', requestId, ok: true, result };

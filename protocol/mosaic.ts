@@ -1,4 +1,4 @@
-/** The induction-mosaic panel (issue 6): host shows a MosaicResult; cell actions go back to the host. */
+/** The induction-mosaic panel: the host shows a MosaicResult; cell actions go back to the host. */
 import type { AttentionKind, HeadRef, MosaicResult } from '../analysis/types';
 import type { CommonHostMessage, CommonWebviewMessage, MessagesOf } from './common';
 
@@ -56,7 +56,6 @@ export interface KindChangedMessage {
 }
 
 export type MosaicCellAction = 'showHeadOnSeries' | 'ablateHead' | 'addToAblationSet';
-export const MOSAIC_CELL_ACTIONS: readonly MosaicCellAction[] = ['showHeadOnSeries', 'ablateHead', 'addToAblationSet'];
 
 /** The mosaic view's own webview -> host messages (see MessageTable). */
 export interface MosaicWebviewMessages {

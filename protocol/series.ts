@@ -1,5 +1,5 @@
 /**
- * The series view (issue 7): a CSV column with its forecast; hovering a point asks the host for that
+ * The series view: a CSV column with its forecast; hovering a point asks the host for that
  * position's attention rows (the attention lens). The host sends only what the view shows.
  */
 import type { ForecastResult, LensResult, ModelSummary, MosaicResult, PeriodicityResult } from '../analysis/types';

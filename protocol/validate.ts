@@ -404,10 +404,6 @@ export function validateWebviewMessage<V extends ViewId>(view: V, value: unknown
   }
 }
 
-export const validateMosaicMessage = (value: unknown, ctx?: ValidationContext) => validateWebviewMessage('mosaic', value, ctx);
-export const validateAblationMessage = (value: unknown, ctx?: ValidationContext) => validateWebviewMessage('ablation', value, ctx);
-export const validateSeriesMessage = (value: unknown, ctx?: ValidationContext) => validateWebviewMessage('series', value, ctx);
-
 /** The message's `requestId`, when it has a string one (to answer an invalid request with an error response). */
 export function requestIdOf(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;

@@ -305,22 +305,6 @@ function startTls(socket: net.Socket, host: string, s: HttpSettings, ca: string[
   });
 }
 
-/** Reads a (small) response body to a string, with a size cap. */
-export async function readBody(res: http.IncomingMessage, limit = 1 << 20): Promise<string> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of res) {
-    const b = c as Buffer;
-    n += b.length;
-    if (n > limit) {
-      res.destroy();
-      break;
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * Where a Location header points, resolved against the request's URL; only http(s) targets (a redirect
  * to file:, gopher:, data: would otherwise reach a local file or localhost).
