@@ -38,7 +38,8 @@ test('Chronos-Bolt matches chronos-forecasting on every fixture', async (t) => {
   const worst = { forecast: 0, head: 0, attention: 0 };
   try {
     for (const file of files) {
-      await t.test(path.basename(file, '.json'), async () => {
+      await t.test(path.basename(file, '.json'), async (st) => {
+        const mine = { forecast: 0, head: 0, attention: 0 };
         const { meta, arrays } = await loadFixture(file);
         const dir = path.resolve(repoRoot, String(meta.checkpoint));
         let model = models.get(dir);
@@ -69,7 +70,7 @@ test('Chronos-Bolt matches chronos-forecasting on every fixture', async (t) => {
         assert.deepEqual(ourMask, mask.data);
         const head = maxAbsDiff(r.normalizedQuantiles!.data, floats(arrays.get('quantile_preds'), 'quantile_preds'));
         assert.ok(head <= HEAD, `quantile head: max abs error ${head}`);
-        worst.head = Math.max(worst.head, head);
+        mine.head = Math.max(mine.head, head);
         if (withAttn) {
           const kinds: [string, 'encoderAttentions' | 'decoderAttentions' | 'crossAttentions'][] = [['encoder_attn', 'encoderAttentions'], ['decoder_attn', 'decoderAttentions'], ['cross_attn', 'crossAttentions']];
           for (const [prefix, key] of kinds) {
@@ -80,7 +81,7 @@ test('Chronos-Bolt matches chronos-forecasting on every fixture', async (t) => {
               assert.deepEqual(a.dims, ref.shape, `${prefix}.${l} shape`);
               const d = maxAbsDiff(a.data, ref.data as Float32Array);
               assert.ok(d <= ATTN, `${prefix}.${l}: max abs error ${d}`);
-              worst.attention = Math.max(worst.attention, d);
+              mine.attention = Math.max(mine.attention, d);
             });
           }
           // the same heads zeroed as the reference's hooks on each attention's output projection
@@ -94,7 +95,7 @@ test('Chronos-Bolt matches chronos-forecasting on every fixture', async (t) => {
           // the reference's change must dwarf our error, or the check could not tell ablation from none
           const change = maxAbsDiff(ref, floats(arrays.get('quantile_preds'), 'quantile_preds'));
           assert.ok(da <= HEAD && da < change / 10, `ablated quantile head: max abs error ${da} (the ablation changes it by ${change})`);
-          worst.head = Math.max(worst.head, da);
+          mine.head = Math.max(mine.head, da);
         }
 
         // forecasts within and past prediction_length
@@ -113,8 +114,10 @@ test('Chronos-Bolt matches chronos-forecasting on every fixture', async (t) => {
           const dm = maxAbsDiff(Float32Array.from(f.mean), floats(arrays.get(`forecast.${h}.mean`), 'mean')) / seriesScale;
           assert.ok(dq <= FORECAST_REL, `horizon ${h}: quantiles max error ${dq} of the series scale`);
           assert.ok(dm <= FORECAST_REL, `horizon ${h}: mean max error ${dm} of the series scale`);
-          worst.forecast = Math.max(worst.forecast, dq, dm);
+          mine.forecast = Math.max(mine.forecast, dq, dm);
         }
+        st.diagnostic(`max errors: forecast ${mine.forecast.toExponential(2)} of the series scale, quantile head ${mine.head.toExponential(2)}, attention ${withAttn ? mine.attention.toExponential(2) : 'not stored'}`);
+        for (const k of ['forecast', 'head', 'attention'] as const) worst[k] = Math.max(worst[k], mine[k]);
       });
     }
   } finally {
