@@ -153,7 +153,7 @@ export async function patchPair(model: ChronosModel, pair: PatchPair, req: Patch
   const sites = [...new Set(rows.flatMap((r) => r.patches.map((p) => p.site)))];
   const headKinds = (['encoder', 'decoder', 'cross'] as const).filter((k) => sites.includes(k));
   const clean = await runCausal(model, { ...enc(pair.clean), decoder }, { logits: true, headOutputs: headKinds, encoderResidual: sites.includes('encoder_resid'), decoderResidual: sites.includes('decoder_resid') });
-  const corrupted = await runCausal(model, { ...enc(pair.corrupted), decoder }, { logits: true });
+  const corrupted = await runCausal(model, { ...enc(pair.corrupted), decoder }, { logits: true, encoderHidden: true });
   const metrics = { clean: meanLogProb(clean.logits.data, 0, Td, V, pair.labels), corrupted: meanLogProb(corrupted.logits.data, 0, Td, V, pair.labels) };
   throwIfAborted(req.signal);
 
@@ -178,18 +178,38 @@ export async function patchPair(model: ChronosModel, pair: PatchPair, req: Patch
   }
 
   const corr = enc(pair.corrupted);
-  const perRowBytes = Td * V * 4 * 2 + (Te + Td) * (t.dFf + 8 * D) * 4;
-  await forEachChunk(rows.length, async (a, b) => {
+  // Rows that patch only the decoder (decoder / cross heads, decoder residual) share the corrupted
+  // run's encoder output instead of recomputing the encoder; the rest run the whole model.
+  const touchesEncoder = (r: Row) => r.patches.some((p) => p.site === 'encoder' || p.site === 'encoder_resid');
+  const full = rows.filter(touchesEncoder);
+  const decoderOnly = rows.filter((r) => !touchesEncoder(r));
+  const encHidden: FloatTensor = corrupted.encoder_hidden;
+  await runRows(full, false);
+  await runRows(decoderOnly, true);
+  return { metrics, raw };
+
+  async function runRows(group: Row[], fromEncoderHidden: boolean): Promise<void> {
+    if (!group.length) return;
+    const groupSites = sites.filter((s) => group.some((r) => r.patches.some((p) => p.site === s)));
+    const perRowBytes = Td * V * 4 * 2 + ((fromEncoderHidden ? 0 : Te) + Td) * (t.dFf + 8 * D) * 4;
+    await forEachChunk(group.length, async (a, b) => {
+      await runChunk(group, a, b, groupSites, fromEncoderHidden);
+    }, { signal: req.signal, onProgress: req.onProgress ? (u) => req.onProgress!({ ...u, fraction: (fromEncoderHidden ? full.length : 0) / rows.length + ((u.fraction ?? 0) * group.length) / rows.length }) : undefined, maxRows: Math.max(1, Math.floor(256e6 / perRowBytes)), message: 'patched runs' });
+  }
+
+  async function runChunk(group: Row[], a: number, b: number, groupSites: PatchSite[], fromEncoderHidden: boolean): Promise<void> {
     const n = b - a;
-    const feeds: Record<string, FloatTensor> = { ...src };
-    for (const site of sites) {
+    const feeds: Record<string, FloatTensor> = {};
+    for (const [k, v] of Object.entries(src)) if (groupSites.some((s) => k.startsWith(`${s}_`))) feeds[k] = v;
+    if (fromEncoderHidden) feeds.encoder_hidden = encHidden;
+    for (const site of groupSites) {
       const isHead = site === 'encoder' || site === 'decoder' || site === 'cross';
       const L = layersOf(site);
       const T = site === 'encoder' || site === 'encoder_resid' ? Te : Td;
       const sel = new Float32Array(n * (isHead ? L * H : L));
       const pos = new Float32Array(n * T);
       for (let i = 0; i < n; i++) {
-        for (const r of rows[a + i].patches) {
+        for (const r of group[a + i].patches) {
           if (r.site !== site) continue;
           // A row patches one position of one site, or whole sites (every position of each component).
           sel[isHead ? (i * L + r.layer) * H + r.head : i * L + r.layer] = 1;
@@ -211,10 +231,10 @@ export async function patchPair(model: ChronosModel, pair: PatchPair, req: Patch
       for (let i = 0; i < n; i++) data.set(Array.from(x.data), i * x.width);
       return { data, rows: n, width: x.width };
     };
-    const out = await runCausal(model, { encoder: rep(corr.encoder), mask: rep(corr.mask), decoder: rep(decoder) }, { logits: true, patch: sites }, feeds);
-    for (let i = 0; i < n; i++) rows[a + i].put(meanLogProb(out.logits.data, i, Td, V, pair.labels));
-  }, { signal: req.signal, onProgress: req.onProgress, maxRows: Math.max(1, Math.floor(256e6 / perRowBytes)), message: 'patched runs' });
-  return { metrics, raw };
+    const inputs = fromEncoderHidden ? { encoder: corr.encoder, mask: corr.mask, decoder: rep(decoder) } : { encoder: rep(corr.encoder), mask: rep(corr.mask), decoder: rep(decoder) };
+    const out = await runCausal(model, inputs, { logits: true, patch: groupSites, fromEncoderHidden }, feeds);
+    for (let i = 0; i < n; i++) group[a + i].put(meanLogProb(out.logits.data, i, Td, V, pair.labels));
+  }
 }
 
 /** (patched - corrupted) / (clean - corrupted), element-wise over nested arrays. */

@@ -1,8 +1,8 @@
 /**
  * Shared plumbing of the causal analyses: running the 'causal' graph (validated ids, ablation and
- * patch feeds), a series' tokenized context, the model's median forecast path (teacher-forced, so it is
- * the same path a hook-based Python reference computes), and the categorical forecast distribution
- * over the value tokens.
+ * patch feeds), a series' tokenized context, the model's median forecast path (decoded with the
+ * key/value cache; the tests check it against the reference's teacher-forced path), and the
+ * categorical forecast distribution over the value tokens.
  */
 import { ChronosLensError } from '../../core/errors';
 import { FloatTensor } from '../../core/tensor';
@@ -48,7 +48,10 @@ export interface CausalInputs {
 export async function runCausal(model: ChronosModel, inputs: CausalInputs, outputs: CausalOutputs, extra: Record<string, FloatTensor> = {}, ablation?: HeadAblation): Promise<Record<string, FloatTensor>> {
   const t = model.config.t5;
   const { encoder, decoder } = inputs;
-  if (decoder.rows !== encoder.rows) throw new ChronosLensError('BAD_INPUT', `decoder rows (${decoder.rows}) must equal encoder rows (${encoder.rows})`);
+  // From encoder hidden states, one encoder row may serve every decoder row (broadcast).
+  const shared = outputs.fromEncoderHidden && encoder.rows === 1;
+  if (decoder.rows !== encoder.rows && !shared) throw new ChronosLensError('BAD_INPUT', `decoder rows (${decoder.rows}) must equal encoder rows (${encoder.rows})`);
+  if (outputs.fromEncoderHidden && !extra.encoder_hidden) throw new ChronosLensError('BAD_INPUT', 'a decoder-only causal run needs the encoder hidden states');
   const mask = inputs.mask ?? { data: new Int32Array(encoder.rows * encoder.width).fill(1), rows: encoder.rows, width: encoder.width };
   if (mask.rows !== encoder.rows || mask.width !== encoder.width) throw new ChronosLensError('BAD_INPUT', 'attention mask shape must equal the encoder ids');
   const session = await model.session({ kind: 'causal', outputs });
@@ -118,17 +121,20 @@ export function seriesContext(model: ChronosModel, values: ArrayLike<number>, la
 
 /**
  * The model's median path: step by step, the median token of the value distribution given the
- * previous median tokens (teacher-forced passes of the causal graph). Returns `steps` tokens.
+ * previous median tokens, decoded incrementally with the key/value cache (one encoder pass). Returns
+ * `steps` tokens.
  */
 export async function medianPath(model: ChronosModel, ctx: SeriesContext, steps: number, ablation?: HeadAblation): Promise<number[]> {
   const t = model.config.t5;
-  const V = t.vocabSize;
+  const enc = await model.encode({ data: ctx.ids, dims: [1, ctx.ids.length] }, { data: ctx.mask, dims: [1, ctx.mask.length] }, { crossKv: true }, ablation);
+  let cache = model.emptyCache(1);
+  let token = t.decoderStartTokenId;
   const path: number[] = [];
   for (let s = 0; s < steps; s++) {
-    const dec = [t.decoderStartTokenId, ...path];
-    const r = await runCausal(model, { encoder: rowsOf([ctx.ids]), mask: rowsOf([ctx.mask]), decoder: rowsOf([dec]) }, { logits: true }, {}, ablation);
-    const p = valueDistribution(model, r.logits.data, s * V);
-    path.push(quantileToken(p, 0.5, model.config.chronos.nSpecialTokens));
+    const r = await model.decodeStep(enc.state!, [token], cache, {}, ablation);
+    cache = r.cache;
+    token = quantileToken(valueDistribution(model, r.logits.data, 0), 0.5, model.config.chronos.nSpecialTokens);
+    path.push(token);
   }
   return path;
 }

@@ -46,6 +46,14 @@ export interface CausalOutputs {
   encoderResidual?: boolean;
   headOutputs?: AttentionKind[];
   patch?: PatchSite[];
+  /** Output the encoder's final hidden states (`encoder_hidden`). */
+  encoderHidden?: boolean;
+  /**
+   * Decoder only: take the encoder's final hidden states as the input `encoder_hidden` [1|B, Te, D]
+   * (with `attention_mask` [1|B, Te]) instead of running the encoder, so that patched runs which only
+   * touch the decoder share one encoder pass. Encoder outputs and encoder patch sites are not available.
+   */
+  fromEncoderHidden?: boolean;
 }
 
 /** Float32 minimum, the additive mask value HF uses. */
@@ -143,34 +151,15 @@ function lmHead(w: T5GraphWriter, x: Value): Value {
   return g.matmul(h, w.linearT(['lm_head.weight'], 'lm_head.T'));
 }
 
-export function buildCausal(w: T5GraphWriter, o: CausalOutputs): GraphBuilder {
+/** The encoder with its patch sites: returns the final hidden states; fills the residuals and head outputs. */
+function encoderPart(w: T5GraphWriter, ids: Value, mask: Value, encAbl: AblationInputs, patch: Partial<Record<PatchSite, HeadPatch>>, encResid: Value[], encHeads: Value[]): Value {
   const g = w.g;
-  const c = w.c;
-  const H = c.numHeads;
-  const Le = c.numLayers;
-  const Ld = c.numDecoderLayers;
-  const sites = new Set(o.patch ?? []);
-  const ids = g.input('input_ids', 'int64', ['batch', 'enc_len']);
-  const mask = g.input('attention_mask', 'int64', ['batch', 'enc_len']);
-  const dec = g.input('decoder_input_ids', 'int64', ['batch', 'dec_len']);
-  const encAbl = ablationInputs(w, 'encoder', Le);
-  const decAbl = ablationInputs(w, 'decoder', Ld);
-  const crossAbl = ablationInputs(w, 'cross', Ld);
-  const patch: Partial<Record<PatchSite, HeadPatch>> = {};
-  if (sites.has('encoder')) patch.encoder = headPatchInputs(w, 'encoder', Le, 'enc_len');
-  if (sites.has('decoder')) patch.decoder = headPatchInputs(w, 'decoder', Ld, 'dec_len');
-  if (sites.has('cross')) patch.cross = headPatchInputs(w, 'cross', Ld, 'dec_len');
-  if (sites.has('encoder_resid')) patch.encoder_resid = residPatchInputs(w, 'encoder', Le, 'enc_len');
-  if (sites.has('decoder_resid')) patch.decoder_resid = residPatchInputs(w, 'decoder', Ld, 'dec_len');
-
-  // Encoder.
+  const Le = w.c.numLayers;
   const te = g.dim(ids, 1);
   const re = w.arange(te);
   const relE = g.sub(g.unsqueeze(re, [0]), g.unsqueeze(re, [1]));
   const encBias = g.add(w.positionBias(relE, true, 'encoder'), w.extendedMask(mask));
   let x = w.embed(ids);
-  const encResid: Value[] = [];
-  const encHeads: Value[] = [];
   for (let l = 0; l < Le; l++) {
     g.withScope(`cenc${l}`, () => {
       x = patchResid(w, x, patch.encoder_resid, l);
@@ -185,7 +174,38 @@ export function buildCausal(w: T5GraphWriter, o: CausalOutputs): GraphBuilder {
   }
   x = patchResid(w, x, patch.encoder_resid, Le);
   encResid.push(x);
-  const encHidden = w.rmsNorm(x, 'encoder.final_layer_norm.weight');
+  return w.rmsNorm(x, 'encoder.final_layer_norm.weight');
+}
+
+export function buildCausal(w: T5GraphWriter, o: CausalOutputs): GraphBuilder {
+  const g = w.g;
+  const c = w.c;
+  const H = c.numHeads;
+  const Le = c.numLayers;
+  const Ld = c.numDecoderLayers;
+  const sites = new Set(o.patch ?? []);
+  if (o.fromEncoderHidden && (o.encoderResidual || o.encoderHidden || o.headOutputs?.includes('encoder') || sites.has('encoder') || sites.has('encoder_resid'))) {
+    throw new Error('a causal graph from encoder hidden states has no encoder outputs or encoder patch sites');
+  }
+  const ids = o.fromEncoderHidden ? null : g.input('input_ids', 'int64', ['batch', 'enc_len']);
+  const mask = g.input('attention_mask', 'int64', [o.fromEncoderHidden ? 'enc_batch' : 'batch', 'enc_len']);
+  const dec = g.input('decoder_input_ids', 'int64', ['batch', 'dec_len']);
+  const decAbl = ablationInputs(w, 'decoder', Ld);
+  const crossAbl = ablationInputs(w, 'cross', Ld);
+  const patch: Partial<Record<PatchSite, HeadPatch>> = {};
+  if (sites.has('encoder')) patch.encoder = headPatchInputs(w, 'encoder', Le, 'enc_len');
+  if (sites.has('decoder')) patch.decoder = headPatchInputs(w, 'decoder', Ld, 'dec_len');
+  if (sites.has('cross')) patch.cross = headPatchInputs(w, 'cross', Ld, 'dec_len');
+  if (sites.has('encoder_resid')) patch.encoder_resid = residPatchInputs(w, 'encoder', Le, 'enc_len');
+  if (sites.has('decoder_resid')) patch.decoder_resid = residPatchInputs(w, 'decoder', Ld, 'dec_len');
+
+  // Encoder.
+  const encResid: Value[] = [];
+  const encHeads: Value[] = [];
+  let encHidden: Value;
+  if (ids === null) encHidden = g.input('encoder_hidden', 'float32', ['enc_batch', 'enc_len', c.dModel]);
+  else encHidden = encoderPart(w, ids, mask, ablationInputs(w, 'encoder', Le), patch, encResid, encHeads);
+
 
   // Decoder.
   const td = g.dim(dec, 1);
@@ -235,6 +255,7 @@ export function buildCausal(w: T5GraphWriter, o: CausalOutputs): GraphBuilder {
       g.output(d.ff, `dec_delta.ff.${l}`, ['batch', 'dec_len', D]);
     });
   }
+  if (o.encoderHidden) g.output(encHidden, 'encoder_hidden', ['batch', 'enc_len', D]);
   if (o.encoderResidual) encResid.forEach((v, i) => g.output(v, `enc_resid.${i}`, ['batch', 'enc_len', D]));
   const kinds = new Set(o.headOutputs ?? []);
   if (kinds.has('encoder')) encHeads.forEach((v, l) => g.output(v, `encoder_head.${l}`, ['batch', H, 'enc_len', c.dKv]));
