@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { ChronosLensError } from '../../core/errors';
 import { checkCudaRuntime, defaultGpuStorageDir, gpuSupportStatus, installGpuSupport, removeGpuSupport } from '../../core/gpu';
-import { dirSize, downloadModel, findHubToken, formatBytes, isValidRepoId, KNOWN_MODELS, resolveHubSettings, scanCache, type CachedCheckpoint } from '../../core/hub';
+import { checkRepoId, checkRevision, dirSize, downloadModel, findHubToken, formatBytes, KNOWN_MODELS, resolveHubSettings, scanCache, type CachedCheckpoint } from '../../core/hub';
 import { defaultCacheDir } from '../../models/model';
 import { clearGraphCache } from '../../models/runtime/graph-cache';
 import { CliIO, bundledModelDir, parse, printJson } from '../common';
@@ -116,7 +116,9 @@ async function download(argv: string[], io: CliIO): Promise<number> {
   }
   if (positionals.length !== 1) throw new ChronosLensError('BAD_INPUT', 'models download needs one model id, e.g. chronos-lens models download amazon/chronos-t5-small');
   const repoId = positionals[0];
-  if (!isValidRepoId(repoId) || !repoId.includes('/')) throw new ChronosLensError('BAD_INPUT', `"${repoId}" is not a Hugging Face model id (expected owner/name, e.g. amazon/chronos-t5-small)`);
+  checkRepoId(repoId);
+  if (!repoId.includes('/')) throw new ChronosLensError('BAD_INPUT', `"${repoId}" is not a Hugging Face model id (expected owner/name, e.g. amazon/chronos-t5-small)`);
+  if (values.revision !== undefined && values.revision.trim()) checkRevision(values.revision.trim());
   let token: string | undefined;
   const tokenEnv = values['token-env'];
   if (tokenEnv !== undefined) {

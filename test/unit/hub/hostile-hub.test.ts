@@ -543,14 +543,23 @@ describe(`hostile hub: ${CASES.length} generated cases`, { timeout: 240_000 }, (
 // ---------------------------------------------------------------------------------------------------
 // the real CLI
 
+/** dist/cli.js (what users run, built before the unit tests in CI) when it is newer than the sources it bundles from here. */
+function builtCliIsCurrent(): boolean {
+  const dist = path.join(repoRoot, 'dist', 'cli.js');
+  if (!fs.existsSync(dist)) return false;
+  const built = fs.statSync(dist).mtimeMs;
+  const newest = (dir: string): number =>
+    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : e.name.endsWith('.ts') ? fs.statSync(path.join(dir, e.name)).mtimeMs : 0), 0);
+  return built >= Math.max(newest(path.join(repoRoot, 'cli')), newest(path.join(repoRoot, 'core')));
+}
+
 describe('hostile hub through the CLI', { timeout: 120_000 }, () => {
   before(() => hub.start());
   after(() => hub.stop());
 
   const cli = (args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }> =>
     new Promise((resolve, reject) => {
-      const dist = path.join(repoRoot, 'dist', 'cli.js');
-      const argv = fs.existsSync(dist) ? [dist, ...args] : ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), ...args];
+      const argv = builtCliIsCurrent() ? [path.join(repoRoot, 'dist', 'cli.js'), ...args] : ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), ...args];
       const p = spawn(process.execPath, argv, { cwd: repoRoot, env: { PATH: process.env.PATH, HOME: os.tmpdir(), ...env } });
       let stdout = '';
       let stderr = '';
