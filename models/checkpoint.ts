@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { ChronosLensError } from '../core/errors';
 import { writeFileAtomic } from '../core/files';
 import { ModelConfig, T5Config, parseModelConfig } from './config';
-import { oneLine, quoted, readRegularText } from './files';
+import { oneLine, quoted, readRegularText, showValue } from './files';
 import { SafetensorsFile, TensorInfo, isFloatDtype } from './safetensors';
 
 /** config.json of a real checkpoint is about 1 kB; anything this large is not one. */
@@ -153,13 +153,13 @@ export async function loadCheckpoint<C>(dir: string, format?: CheckpointFormat<C
     if (typeof wm !== 'object' || wm === null || Array.isArray(wm)) throw new ChronosLensError('BAD_CHECKPOINT', `${index}: expected a "weight_map" object mapping tensor names to shard files`);
     weightMap = new Map();
     for (const [k, v] of Object.entries(wm as Record<string, unknown>)) {
-      if (typeof v !== 'string' || v.includes('/') || v.includes('\\') || v === '..' || v === '.' || v === '' || v.includes('\0')) {
-        throw new ChronosLensError('BAD_CHECKPOINT', `${index}: weight_map[${quoted(k)}] must be a shard file name in the same folder, got ${oneLine(JSON.stringify(v) ?? String(v), 80)}`);
+      if (typeof v !== 'string' || v.includes('/') || v.includes('\\') || v.includes('\0') || !v.endsWith('.safetensors') || v.startsWith('.')) {
+        throw new ChronosLensError('BAD_CHECKPOINT', `${index}: weight_map[${quoted(k)}] must be a .safetensors shard file name in the same folder, got ${typeof v === 'string' ? JSON.stringify(oneLine(v, 80)) : showValue(v, 80)}`);
       }
       weightMap.set(k, path.join(abs, v));
     }
     files = [...new Set(weightMap.values())].sort();
-    for (const f of files) if (!(await exists(f))) throw new ChronosLensError('BAD_CHECKPOINT', `${index} names shard ${path.basename(f)}, which is missing from ${abs}`);
+    for (const f of files) if (!(await exists(f))) throw new ChronosLensError('BAD_CHECKPOINT', `${index} names shard ${oneLine(path.basename(f))}, which is missing from ${abs}`);
   } else if ((await exists(path.join(abs, 'pytorch_model.bin'))) || (await exists(path.join(abs, 'pytorch_model.bin.index.json')))) {
     throw new ChronosLensError(
       'BAD_CHECKPOINT',

@@ -4,7 +4,7 @@
  * the field and what was expected; unsupported model families are refused with a clear message.
  */
 import { ChronosLensError } from '../core/errors';
-import { oneLine } from './files';
+import { oneLine, plainText } from './files';
 
 /**
  * Upper bounds for the sizes in config.json: far above the largest published Chronos (chronos-t5-large:
@@ -124,13 +124,13 @@ function bool(obj: Json, key: string, file: string, fallback: boolean, prefix = 
  */
 export function unsupportedFamily(raw: Json): string | undefined {
   // Names from the file end up in a one-line message: escaped and bounded.
-  const archs = Array.isArray(raw.architectures) ? raw.architectures.map((a) => oneLine(String(a), 60)) : [];
+  const archs = Array.isArray(raw.architectures) ? raw.architectures.map((a) => plainText(a)) : [];
   const pipeline = typeof raw.chronos_pipeline_class === 'string' ? oneLine(raw.chronos_pipeline_class, 60) : '';
   const cc = (raw.chronos_config ?? {}) as Json;
   if (archs.some((a) => /Bolt/i.test(a)) || /Bolt/i.test(pipeline)) return `Chronos-Bolt (${archs[0] ?? pipeline})`;
   if (archs.some((a) => /Chronos2/i.test(a)) || /Chronos2/i.test(pipeline)) return `Chronos-2 (${archs[0] ?? pipeline})`;
   if (cc.model_type === 'causal') return `causal Chronos (chronos_config.model_type "causal"${archs[0] ? `, ${archs[0]}` : ''})`;
-  if (raw.model_type !== undefined && raw.model_type !== 't5') return `model_type "${oneLine(String(raw.model_type), 60)}"`;
+  if (raw.model_type !== undefined && raw.model_type !== 't5') return `model_type "${plainText(raw.model_type)}"`;
   return undefined;
 }
 

@@ -98,6 +98,26 @@ export function oneLine(s: string, max = 120): string {
   return esc.length > max ? esc.slice(0, max) + '…' : esc;
 }
 
+/**
+ * Any parsed JSON value as bounded one-line text. JSON.parse accepts nesting far deeper than
+ * JSON.stringify and String() can recurse, so both are guarded.
+ */
+export function showValue(v: unknown, max = 80): string {
+  let s: string;
+  try {
+    s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
+  } catch {
+    s = Array.isArray(v) ? '[…deeply nested array…]' : '{…deeply nested object…}';
+  }
+  return oneLine(s, max);
+}
+
+/** String(v) for a value from an untrusted file, bounded, one line, safe for deep nesting. */
+export function plainText(v: unknown, max = 60): string {
+  if (typeof v === 'object' && v !== null) return showValue(v, max);
+  return oneLine(String(v), max);
+}
+
 /** A name from an untrusted file, quoted and bounded, for messages ("tensor "x" ..."). */
 export function quoted(s: string, max = 120): string {
   return `"${oneLine(s, max)}"`;

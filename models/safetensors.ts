@@ -10,7 +10,7 @@
  */
 import * as path from 'node:path';
 import { ChronosLensError } from '../core/errors';
-import { oneLine, openRegularFile, quoted } from './files';
+import { oneLine, openRegularFile, quoted, showValue } from './files';
 
 export type Dtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL' | 'U16' | 'U32' | 'U64' | 'F8_E4M3' | 'F8_E5M2';
 
@@ -36,7 +36,7 @@ export interface TensorInfo {
 const MAX_RANK = 16;
 
 function show(v: unknown): string {
-  return oneLine(JSON.stringify(v) ?? String(v), 80);
+  return typeof v === 'string' ? JSON.stringify(oneLine(v, 80)) : showValue(v, 80);
 }
 
 function bad(file: string, msg: string): never {

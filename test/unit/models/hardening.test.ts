@@ -142,6 +142,22 @@ test('absurd config.json values are refused before anything is allocated, naming
   }
 });
 
+test('values nested deeper than JSON.stringify can print are refused in one bounded line', async () => {
+  const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+  assert.throws(() => parseModelConfig(`{"model_type": ${deep}}`, 'x/config.json'), oneLineError('UNSUPPORTED_MODEL', /x\/config\.json: not supported yet: model_type "\[…deeply nested array…\]"/));
+  const dir = await tempDir();
+  try {
+    const p = path.join(dir, 'deep.safetensors');
+    const json = Buffer.from(`{"a": {"dtype": "F32", "shape": ${deep}, "data_offsets": [0, 4]}}`);
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(json.length));
+    await fsp.writeFile(p, Buffer.concat([len, json, Buffer.alloc(4)]));
+    await assert.rejects(SafetensorsFile.open(p), oneLineError('BAD_CHECKPOINT', /deep\.safetensors: tensor "a" has an invalid shape \[…deeply nested array…\]/));
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('config.json, weights and index that are FIFOs, folders or devices are refused at once, never read', async () => {
   const dir = await tempDir();
   try {
