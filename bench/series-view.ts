@@ -1,11 +1,14 @@
 /**
- * Series view timings (issue 7). Not a test: no assertions, prints one JSON object.
+ * Series view timings. Not a test: no assertions, prints one JSON object.
  *
  *  (a) hover → redraw in Chromium at T = 512 (chronos-t5-small's 6 layers × 8 heads): the real
  *      <cl-series-view> bundle in headless Chromium under the webview CSP (test/webview/harness.ts;
  *      the page side is test/webview/bench/series-redraw.ts, run in its own process),
  *      every hovered point's answer already in the page's cache (a stand-in host answered it once);
  *      timed in the page with performance.now() around setHover → render → layout. Goal: p95 ≤ 16 ms.
+ *      --baseline DIR times an earlier version's webview source (an exported commit) in the same run,
+ *      in alternating rounds; --trace FILE adds a Chromium performance trace and the main thread's
+ *      self time per hover by event (script, style, layout, paint); --warm N points (default 300).
  *  (b) host fetch of a new position: lens.rowsAt for one layer + sparklines (lib/series-lens.ts
  *      lensResponse) + JSON serialisation, on the attention lens of a random-weight checkpoint at the
  *      chronos-t5-small config at T = 512. Goal: median ≤ 50 ms.
@@ -14,6 +17,10 @@
  *
  *   tools/.venv/bin/python tools/reference/make_checkpoints.py --real small --out bench/checkpoints   # once
  *   npx tsx bench/series-view.ts [--hovers 600] [--fetches 300] [--rows 1000000] [--checkpoint DIR]
+ *       [--baseline DIR] [--trace FILE] [--warm N]
+ *
+ *   # the webview of an earlier commit as the baseline:
+ *   mkdir /tmp/before && git archive HEAD~1 webview protocol analysis | tar -x -C /tmp/before && ln -s "$PWD/node_modules" /tmp/before/
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -32,6 +39,9 @@ const { values: opt } = parseArgs({
     rows: { type: 'string', default: '1000000' },
     checkpoint: { type: 'string', default: path.join(__dirname, 'checkpoints', 'chronos-t5-small-random') },
     only: { type: 'string' },
+    baseline: { type: 'string' },
+    trace: { type: 'string' },
+    warm: { type: 'string' },
   },
 });
 const only = opt.only ? new Set(opt.only.split(',')) : undefined;
@@ -61,7 +71,10 @@ function seasonal(n: number): number[] {
 /** (a) hover → redraw in the page: test/webview/bench/series-redraw.ts in its own process (DOM types live there). */
 function redraw(hovers: number): Record<string, unknown> {
   const script = path.join(__dirname, '..', 'test', 'webview', 'bench', 'series-redraw.ts');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, String(hovers)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const args = ['--hovers', String(hovers)];
+  for (const k of ['baseline', 'trace'] as const) if (opt[k]) args.push(`--${k}`, path.resolve(opt[k] as string));
+  if (opt.warm) args.push('--warm', opt.warm);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) return { failed: `${script} exited with ${r.status}: ${r.stderr.slice(-2000)}` };
   return JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 /**
- * Webview panels of the mosaic and the ablation report. Each panel hosts one view bundle
+ * The host side of every webview page (ViewPanel), and the panels of the mosaic and the ablation report
+ * (the series view's sessions, in series-view.ts, are ViewPanels too). Each panel hosts one view bundle
  * (dist/webview/<view>.js) under a strict CSP (lib/html.ts), with `localResourceRoots` limited to
  * dist/webview; everything the page posts goes through a PanelRouter (validated with the protocol's
  * validators); exports are saved by figure-export.ts.
@@ -12,16 +13,19 @@ import {
   type AblationHostMessage,
   type AblationRunSummary,
   type ExportFormat,
+  type ExportMessage,
   type ExportResponse,
   type HostMessageOf,
+  type RequestMessage,
   type MosaicHostMessage,
   type ShowAblationMessage,
   type ShowMosaicMessage,
   type ValidationContext,
+  type ViewId,
 } from '../protocol';
 import { FigureExports, type ExportablePanel } from './figure-export';
 import { messageHtml, webviewHtml } from './lib/html';
-import { PanelRouter, type NotificationOf } from './lib/router';
+import { PanelRouter, type NotificationOf, type RequestContext } from './lib/router';
 import type { StoredRun } from './lib/run-store';
 
 export const MOSAIC_VIEW_TYPE = 'chronosLens.mosaic';
@@ -48,7 +52,22 @@ interface Waiter<T> {
   reject(e: Error): void;
 }
 
-export abstract class ViewPanel<V extends PanelView> implements ExportablePanel {
+/** Where a ViewPanel's page lives, and what it first shows. */
+export interface PageOptions<V extends ViewId> {
+  viewType: string;
+  title: string;
+  column: vscode.ViewColumn;
+  preserveFocus: boolean;
+  /** The page's first message, in the HTML (none: the page waits for the host's answer to `ready`). */
+  initialState?: HostMessageOf<V>;
+  /**
+   * A panel VS Code made: one it restored after a window reload (a WebviewPanelSerializer), or a custom
+   * editor's. It gets our options; `keepTitle` leaves its title alone (a custom editor's is the file's).
+   */
+  given?: { panel: vscode.WebviewPanel; keepTitle?: boolean };
+}
+
+export abstract class ViewPanel<V extends ViewId> implements ExportablePanel {
   readonly panel: vscode.WebviewPanel;
   readonly router: PanelRouter<V>;
   #ready = false;
@@ -61,22 +80,18 @@ export abstract class ViewPanel<V extends PanelView> implements ExportablePanel 
   protected constructor(
     protected readonly deps: PanelDeps,
     readonly view: V,
-    viewType: string,
-    title: string,
-    column: vscode.ViewColumn,
-    preserveFocus: boolean,
-    initialState: HostMessageOf<V>,
-    restored?: vscode.WebviewPanel,
+    page: PageOptions<V>,
   ) {
+    const { title, initialState, given } = page;
     const root = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
     const options = { enableScripts: true, enableCommandUris: false, enableForms: false, localResourceRoots: [root] };
-    if (restored) {
-      // A panel VS Code brought back after a window reload (a WebviewPanelSerializer): same page, our options.
-      this.panel = restored;
+    if (given) {
+      // A panel VS Code made (restored after a window reload, or a custom editor's): our options.
+      this.panel = given.panel;
       this.panel.webview.options = options;
-      this.panel.title = title;
+      if (!given.keepTitle) this.panel.title = title;
     } else {
-      this.panel = vscode.window.createWebviewPanel(viewType, title, { viewColumn: column, preserveFocus }, { ...options, retainContextWhenHidden: false });
+      this.panel = vscode.window.createWebviewPanel(page.viewType, title, { viewColumn: page.column, preserveFocus: page.preserveFocus }, { ...options, retainContextWhenHidden: false });
     }
     this.#exports = new FigureExports({
       view,
@@ -96,6 +111,7 @@ export abstract class ViewPanel<V extends PanelView> implements ExportablePanel 
       handlers: {
         notify: (m) => this.#notify(m),
         export: (m, ctx) => this.#exports.handle(m, ctx),
+        ...(this.handleRequest ? { request: (m: Exclude<RequestMessage, ExportMessage>, ctx: RequestContext) => this.handleRequest!(m, ctx) } : {}),
       },
       log: (level, m) => deps.log[level](m),
     });
@@ -114,12 +130,16 @@ export abstract class ViewPanel<V extends PanelView> implements ExportablePanel 
       if (!e.webviewPanel.visible) this.#ready = false;
       if (e.webviewPanel.active) deps.onActive(this as unknown as ViewPanel<PanelView>);
     });
-    this.panel.onDidDispose(() => this.#disposed());
+    this.panel.onDidDispose(() => this.release());
     deps.onActive(this as unknown as ViewPanel<PanelView>);
   }
 
-  /** The message that (re)draws the page: sent on every `ready`. */
-  protected abstract showMessage(): HostMessageOf<V>;
+  /** The message that (re)draws the page: sent on every `ready` (none yet: nothing is sent). */
+  protected abstract showMessage(): HostMessageOf<V> | undefined;
+  /** After the page got showMessage() on `ready`: anything it needs beyond it. */
+  protected shown(): void {}
+  /** The view's requests other than `export` (views without any leave it out). */
+  protected handleRequest?(m: Exclude<RequestMessage, ExportMessage>, ctx: RequestContext): Promise<unknown>;
   protected abstract validationContext(): ValidationContext;
   /** View-specific notifications (cell actions, openRun, …). */
   protected abstract handle(m: NotificationOf<V>): void | Promise<void>;
@@ -151,7 +171,8 @@ export abstract class ViewPanel<V extends PanelView> implements ExportablePanel 
 
   /** Redraws the page with the current state. */
   refresh(): void {
-    this.post(this.showMessage());
+    const m = this.showMessage();
+    if (m) this.post(m);
   }
 
   reveal(preserveFocus = false): void {
@@ -162,7 +183,11 @@ export abstract class ViewPanel<V extends PanelView> implements ExportablePanel 
     if (m.type === 'ready') {
       this.#ready = true;
       this.#readyCount++;
-      this.post(this.showMessage());
+      const show = this.showMessage();
+      if (show) {
+        this.post(show);
+        this.shown();
+      }
       for (const w of this.#readyWaiters.splice(0)) w.resolve();
       return;
     }
@@ -178,7 +203,9 @@ export abstract class ViewPanel<V extends PanelView> implements ExportablePanel 
     return this.#exports.request(format, target);
   }
 
-  #disposed(): void {
+  /** Stops serving the page (pending work rejected, no more posts); the panel itself is left as it is. */
+  protected release(): void {
+    if (this.router.disposed) return;
     this.router.dispose();
     this.#readyWaiters.splice(0);
     this.#exports.dispose();
@@ -232,7 +259,14 @@ export class MosaicPanel extends ViewPanel<'mosaic'> {
     state: MosaicPanelState,
     opts: { column?: vscode.ViewColumn; preserveFocus?: boolean; restored?: vscode.WebviewPanel } = {},
   ) {
-    super(deps, 'mosaic', MOSAIC_VIEW_TYPE, panelTitle(state), opts.column ?? vscode.ViewColumn.Beside, opts.preserveFocus ?? false, showMosaic(state, actions.ablationSet()), opts.restored);
+    super(deps, 'mosaic', {
+      viewType: MOSAIC_VIEW_TYPE,
+      title: panelTitle(state),
+      column: opts.column ?? vscode.ViewColumn.Beside,
+      preserveFocus: opts.preserveFocus ?? false,
+      initialState: showMosaic(state, actions.ablationSet()),
+      given: opts.restored && { panel: opts.restored },
+    });
     this.#state = { ...state };
   }
 
@@ -314,7 +348,14 @@ export class AblationPanel extends ViewPanel<'ablation'> {
     runs: AblationRunSummary[],
     opts: { column?: vscode.ViewColumn; preserveFocus?: boolean; restored?: vscode.WebviewPanel } = {},
   ) {
-    super(deps, 'ablation', ABLATION_VIEW_TYPE, ablationTitle(run), opts.column ?? vscode.ViewColumn.Beside, opts.preserveFocus ?? false, showAblation(run, runs), opts.restored);
+    super(deps, 'ablation', {
+      viewType: ABLATION_VIEW_TYPE,
+      title: ablationTitle(run),
+      column: opts.column ?? vscode.ViewColumn.Beside,
+      preserveFocus: opts.preserveFocus ?? false,
+      initialState: showAblation(run, runs),
+      given: opts.restored && { panel: opts.restored },
+    });
     this.#run = run;
     this.#runs = runs;
   }

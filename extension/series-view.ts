@@ -8,7 +8,8 @@
  * writes to it, and refreshes (debounced) when it changes. Per document version and column the
  * analyses run once in the background (lib/series-analysis.ts: lens, periodicity, forecast,
  * cancelled by a newer version); the page gets the points it draws and, per hover, one point's
- * attention (lib/series-lens.ts), through a PanelRouter that validates everything it posts.
+ * attention (lib/series-lens.ts). Each page is a ViewPanel (panels.ts), as the other views' are: a
+ * PanelRouter validates everything it posts.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -18,17 +19,16 @@ import { rowAtLine } from '../core/csv/lines';
 import { cellAtChar, type ColumnScan, type CsvLayout } from '../core/csv/scan';
 import { CancelledError, ChronosLensError, errorMessage, isCancelled } from '../core/errors';
 import type { ChronosModel } from '../models/model';
-import { seriesValidationContext, type ExportFormat, type ExportResponse, type HeadSelection, type InitSeriesMessage, type RequestMessage, type SeriesHostMessage } from '../protocol';
-import { FigureExports, type ExportablePanel } from './figure-export';
-import { webviewHtml } from './lib/html';
-import { PanelRouter, type NotificationOf, type RequestContext } from './lib/router';
+import { seriesValidationContext, type HeadSelection, type InitSeriesMessage, type RequestMessage, type ValidationContext } from '../protocol';
+import type { ExportablePanel } from './figure-export';
+import type { NotificationOf, RequestContext } from './lib/router';
 import { SeriesDocuments, type ColumnAnalysis, type DocumentSnapshot, type ModelRunner } from './lib/series-analysis';
 import { DEFAULT_CONTEXT_LENGTH, seriesPayload, seriesRange } from './lib/series-data';
 import { HOVER_COMMANDS, hoverMarkdown } from './lib/series-hover';
 import { attendingHeads, lensResponse } from './lib/series-lens';
 import type { ModelManager } from './lib/model-manager';
 import { modelKey } from './lib/settings';
-import type { MosaicPanel } from './panels';
+import { ViewPanel, type MosaicPanel, type PanelDeps } from './panels';
 import { isCsvUri } from './ui';
 
 /** What the series views need from the extension (the Controller provides it). */
@@ -92,13 +92,8 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-class SeriesSession implements ExportablePanel {
-  readonly router: PanelRouter<'series'>;
-  readonly posted: string[] = [];
-  ready = false;
-  readyCount = 0;
-  readonly #exports: FigureExports;
-  #readyWaiters: { resolve(): void; reject(e: Error): void }[] = [];
+/** A series view page: the host side every view has (ViewPanel) plus the document, its scan and analyses. */
+class SeriesSession extends ViewPanel<'series'> {
   column: string | undefined;
   selection: HeadSelection = { mode: 'head', layer: 0, head: 0 };
   snap: DocumentSnapshot | undefined;
@@ -110,54 +105,27 @@ class SeriesSession implements ExportablePanel {
   #focusRow: number | undefined;
   #seq = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #disposed = false;
 
   constructor(
     readonly views: SeriesViews,
     readonly document: vscode.TextDocument,
-    readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     opts: SeriesOpenOptions,
   ) {
     const c = views.controller;
+    // The custom editor's panel belongs to VS Code's editor: not among the Controller's panels.
+    const deps: PanelDeps = { extensionUri: c.context.extensionUri, log: c.log, onActive: () => {}, onDispose: () => {} };
+    super(deps, 'series', {
+      viewType: SERIES_VIEW_TYPE,
+      title: `Series · ${path.basename(document.uri.path)}`,
+      column: vscode.ViewColumn.Active,
+      preserveFocus: false,
+      given: { panel, keepTitle: true },
+    });
     this.column = opts.column ?? views.columnFor(document.uri);
     this.selection = views.selectionFor(document.uri);
     if (opts.head) this.selection = { mode: 'head', layer: opts.head.layer, head: opts.head.head };
     this.#focusRow = opts.row;
-    const root = vscode.Uri.joinPath(c.context.extensionUri, 'dist', 'webview');
-    panel.webview.options = { enableScripts: true, enableCommandUris: false, enableForms: false, localResourceRoots: [root] };
-    this.#exports = new FigureExports({
-      view: 'series',
-      log: c.log,
-      folder: () => vscode.Uri.joinPath(document.uri, '..'),
-      post: (m) => this.router.post(m),
-      tie: (p) => this.router.tie(p),
-    });
-    this.router = new PanelRouter<'series'>({
-      view: 'series',
-      post: (m) => {
-        this.posted.push(m.type);
-        if (this.posted.length > 50) this.posted.shift();
-        return panel.webview.postMessage(m);
-      },
-      context: () => (this.init ? seriesValidationContext(this.init.series, this.init.model) : {}),
-      handlers: {
-        notify: (m) => this.#notify(m),
-        export: (m, ctx) => this.#exports.handle(m, ctx),
-        request: (m, ctx) => this.#request(m, ctx),
-      },
-      log: (level, m) => c.log[level](m),
-    });
-    panel.webview.html = webviewHtml({
-      view: 'series',
-      title: `Series · ${path.basename(document.uri.path)}`,
-      cspSource: panel.webview.cspSource,
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'series.js')).toString(),
-    });
-    panel.webview.onDidReceiveMessage((m: unknown) => void this.router.receive(m));
-    panel.onDidChangeViewState((e) => {
-      // A hidden page is discarded (no retainContextWhenHidden) and reloads when shown.
-      if (!e.webviewPanel.visible) this.ready = false;
-    });
     void this.refresh();
   }
 
@@ -165,26 +133,20 @@ class SeriesSession implements ExportablePanel {
     return this.document.uri.toString();
   }
 
-  get disposed(): boolean {
-    return this.#disposed;
+  protected showMessage(): InitSeriesMessage | undefined {
+    return this.init;
   }
 
-  post(m: SeriesHostMessage): void {
-    this.router.post(m);
+  protected override shown(): void {
+    if (this.analysis?.lensNow && !this.init?.forecast) this.post({ type: 'busy', busy: true, message: 'Forecasting…' });
   }
 
-  reveal(preserveFocus = false): void {
-    this.panel.reveal(undefined, preserveFocus);
+  protected validationContext(): ValidationContext {
+    return this.init ? seriesValidationContext(this.init.series, this.init.model) : {};
   }
 
-  whenReady(): Promise<void> {
-    if (this.ready) return Promise.resolve();
-    return this.router.tie(new Promise<void>((resolve, reject) => this.#readyWaiters.push({ resolve, reject })));
-  }
-
-  /** "Export Current Figure…" on this view: the page builds the figure, the host saves it. */
-  requestExport(format: ExportFormat, target?: vscode.Uri): Promise<ExportResponse> {
-    return this.#exports.request(format, target);
+  protected exportFolder(): vscode.Uri {
+    return vscode.Uri.joinPath(this.document.uri, '..');
   }
 
   /** Applies options from outside (mosaic, hover link) to an open view. */
@@ -210,11 +172,11 @@ class SeriesSession implements ExportablePanel {
   }
 
   /** Reads the document's current version and re-initialises the page; the analyses follow. Never rejects. */
-  async refresh(): Promise<void> {
+  override async refresh(): Promise<void> {
     try {
       await this.#refresh();
     } catch (e) {
-      if (isCancelled(e) || this.#disposed) return;
+      if (isCancelled(e) || this.disposed) return;
       this.views.controller.log.error(`series view of ${path.basename(this.document.uri.path)}: ${errorMessage(e)}`);
       this.post({ type: 'busy', busy: false });
       this.post({ type: 'error', message: `The series view failed: ${errorMessage(e)}` });
@@ -222,7 +184,7 @@ class SeriesSession implements ExportablePanel {
   }
 
   async #refresh(): Promise<void> {
-    if (this.#disposed) return;
+    if (this.disposed) return;
     clearTimeout(this.#timer);
     const seq = ++this.#seq;
     const c = this.views.controller;
@@ -264,7 +226,7 @@ class SeriesSession implements ExportablePanel {
       return;
     }
     clearTimeout(slow);
-    if (seq !== this.#seq || this.#disposed) return;
+    if (seq !== this.#seq || this.disposed) return;
     if (textMs) c.log.info(`series view: ${file} v${doc.version} · ${scan.column}: ${scan.totalRows} rows (text ${textMs} ms, layout ${t1 - t0 - textMs} ms, scan ${Date.now() - t1} ms)`);
     this.snap = snap;
     this.layout = layout;
@@ -284,7 +246,7 @@ class SeriesSession implements ExportablePanel {
     const scan = this.scan;
     if (!snap || !layout || !scan) return;
     const series = await seriesPayload({ text: snap.text, layout, scan }, model?.contextLength ?? DEFAULT_CONTEXT_LENGTH);
-    if (seq !== this.#seq || this.#disposed) return;
+    if (seq !== this.#seq || this.disposed) return;
     const m: InitSeriesMessage = { type: 'initSeries', series, selection: this.selection };
     // The model only when the lens will match it (its context window is the one drawn).
     if (model && analysis.modelNow) m.model = model;
@@ -300,7 +262,7 @@ class SeriesSession implements ExportablePanel {
 
   #follow(seq: number, a: ColumnAnalysis): void {
     const file = path.basename(this.document.uri.path);
-    const current = () => seq === this.#seq && !this.#disposed && this.analysis === a;
+    const current = () => seq === this.#seq && !this.disposed && this.analysis === a;
     if (!a.lensNow) this.post({ type: 'busy', busy: true, message: a.modelNow ? 'Computing attention…' : 'Loading the model and computing attention…' });
     a.model.then(
       async (summary) => {
@@ -349,17 +311,8 @@ class SeriesSession implements ExportablePanel {
     );
   }
 
-  async #notify(m: NotificationOf<'series'>): Promise<void> {
+  protected async handle(m: NotificationOf<'series'>): Promise<void> {
     switch (m.type) {
-      case 'ready':
-        this.ready = true;
-        this.readyCount++;
-        if (this.init) {
-          this.post(this.init);
-          if (this.analysis?.lensNow && !this.init.forecast) this.post({ type: 'busy', busy: true, message: 'Forecasting…' });
-        }
-        for (const w of this.#readyWaiters.splice(0)) w.resolve();
-        return;
       case 'selectHead':
         this.selection = m.selection;
         this.views.rememberSelection(this.document.uri, m.selection);
@@ -378,7 +331,7 @@ class SeriesSession implements ExportablePanel {
     }
   }
 
-  async #request(m: Exclude<RequestMessage, { type: 'export' }>, ctx: RequestContext): Promise<unknown> {
+  protected override async handleRequest(m: Exclude<RequestMessage, { type: 'export' }>, ctx: RequestContext): Promise<unknown> {
     if (m.type === 'requestRange') {
       const snap = this.snap;
       const layout = this.layout;
@@ -412,12 +365,10 @@ class SeriesSession implements ExportablePanel {
     };
   }
 
-  dispose(): void {
-    this.#disposed = true;
+  /** Stops serving the page; the panel stays (it is the editor's, closed by the user or VS Code). */
+  override dispose(): void {
     clearTimeout(this.#timer);
-    this.router.dispose();
-    this.#readyWaiters.splice(0);
-    this.#exports.dispose();
+    this.release();
   }
 }
 

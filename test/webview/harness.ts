@@ -10,7 +10,7 @@
  *  - lets a test post host messages into the page, wait for the page's messages, switch the theme,
  *    and collect CSP violations and page errors.
  *
- * Reused by the series view's tests (issue 7): open({ entry: 'series', initialState }) etc.
+ * Reused by the series view's tests: open({ entry: 'series', initialState }) etc.
  */
 import * as esbuild from 'esbuild';
 import { randomBytes } from 'node:crypto';
@@ -45,16 +45,16 @@ const builds = new Map<string, Promise<string>>();
  * into a fresh temporary folder (iife, like scripts/build.mjs) and returns the folder. Memoised per
  * set of extra entries within a test process.
  */
-export function buildWebviewBundles(extra: Record<string, string> = {}): Promise<string> {
-  const key = JSON.stringify(Object.entries(extra).sort());
+export function buildWebviewBundles(extra: Record<string, string> = {}, root = ROOT): Promise<string> {
+  const key = JSON.stringify([root, ...Object.entries(extra).sort()]);
   let p = builds.get(key);
   if (!p) {
     p = (async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'cl-webview-'));
-      const entriesDir = path.join(ROOT, 'webview/entries');
+      const entriesDir = path.join(root, 'webview/entries');
       const entryPoints: Record<string, string> = {};
       for (const f of readdirSync(entriesDir)) if (f.endsWith('.ts')) entryPoints[f.replace(/\.ts$/, '')] = path.join(entriesDir, f);
-      for (const [name, file] of Object.entries(extra)) entryPoints[name] = path.resolve(ROOT, file);
+      for (const [name, file] of Object.entries(extra)) entryPoints[name] = path.resolve(root, file);
       await esbuild.build({
         entryPoints,
         outdir: dir,
@@ -64,7 +64,7 @@ export function buildWebviewBundles(extra: Record<string, string> = {}): Promise
         format: 'iife',
         sourcemap: 'inline',
         logLevel: 'warning',
-        absWorkingDir: ROOT,
+        absWorkingDir: root,
       });
       return dir;
     })();
@@ -247,6 +247,11 @@ export interface OpenOptions {
   viewport?: { width: number; height: number };
   /** Extra entries to build (name → file relative to the repository root). */
   extraEntries?: Record<string, string>;
+  /**
+   * Another source tree to bundle the webview from (default: this checkout). The benchmark points it
+   * at an exported earlier commit to time both versions in one run.
+   */
+  sourceRoot?: string;
 }
 
 /** One open webview page. */
@@ -382,7 +387,7 @@ export class WebviewHarness {
 
   /** Opens a webview page for a bundle, the way VS Code would host it. */
   async open(opts: OpenOptions): Promise<ViewPage> {
-    const dir = await buildWebviewBundles(opts.extraEntries);
+    const dir = await buildWebviewBundles(opts.extraEntries, opts.sourceRoot);
     const dirId = registerBundleDir(dir);
     if (!existsSync(path.join(dir, `${opts.entry}.js`))) throw new Error(`no webview bundle "${opts.entry}" (built: ${readdirSync(dir).join(', ')})`);
     const nonce = randomBytes(16).toString('base64');

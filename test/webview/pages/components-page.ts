@@ -4,7 +4,18 @@
  */
 import { HostConnection } from '../../../webview/host';
 import '../../../webview/components/index';
-import { renderAttentionStrip } from '../../../webview/render/attention-strip';
+import { drawAttentionBars, renderAttentionStrip } from '../../../webview/render/attention-strip';
+import { drawHeadSparklines, headSparklinesSize, renderHeadSparklines } from '../../../webview/render/head-sparklines';
 import { forecastFan, renderSeriesChart, seriesLayout } from '../../../webview/render/series-chart';
 
-(window as unknown as { __components: unknown }).__components = { HostConnection, forecastFan, renderSeriesChart, renderAttentionStrip, seriesLayout };
+(window as unknown as { __components: unknown }).__components = {
+  HostConnection,
+  forecastFan,
+  renderSeriesChart,
+  renderAttentionStrip,
+  drawAttentionBars,
+  renderHeadSparklines,
+  drawHeadSparklines,
+  headSparklinesSize,
+  seriesLayout,
+};
