@@ -157,6 +157,18 @@ export function renderAtlasPage(atlas: Atlas): string {
     out.push('</table>');
   }
 
+  if (atlas.attributions.length) {
+    out.push('<h2>Direct attribution of a forecast step</h2><p class="muted">The largest components (embedding, attention heads, feed-forward blocks) of the attributed quantity; every component is in the task\'s result.</p>');
+    out.push('<table><tr><th class="l">model</th><th class="l">dataset</th><th class="l">target</th><th>step</th><th>total</th><th class="l">largest components</th></tr>');
+    for (const mi of order) {
+      for (const x of atlas.attributions.filter((y) => y.model === mi)) {
+        const parts = x.top.map((c) => link(x.task, `${c.component} ${fmt(c.value, 3)}`)).join(', ');
+        out.push(`<tr><td class="l">${esc(atlas.models[mi].label)}</td><td class="l">${esc(atlas.datasets[x.dataset].label)}</td><td class="l">${esc(x.target)}</td><td>${x.step}</td><td>${link(x.task, fmt(x.total))}</td><td class="l">${parts}</td></tr>`);
+      }
+    }
+    out.push('</table>');
+  }
+
   const unfinished = atlas.tasks.filter((t) => t.state !== 'done');
   if (unfinished.length) {
     out.push(`<h2>Unfinished tasks (${unfinished.length})</h2><table><tr><th class="l">task</th><th class="l">state</th><th class="l">analysis</th><th class="l">model</th><th class="l">dataset</th><th class="l">error</th></tr>`);

@@ -1,13 +1,14 @@
 /**
  * Status and merge of a sweep folder. The atlas is a plain-JSON summary of every task: per model the
  * induction-head counts (center / right / total), the mosaics, ablation effects per dataset against
- * their controls, forecast metrics, and each model's parameter count (the model-size axis). It holds
+ * their controls, forecast metrics, the largest components of direct attributions, and each model's parameter count (the model-size axis). It holds
  * no timestamps, hosts or absolute paths, so the merge of a cluster run and of a local run of the same
  * plan are the same bytes; every entry names its task's manifest (a path relative to the atlas file).
  */
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { AttributionResult } from '../causal/attribution';
 import { ATTENTION_KINDS, AblationResult, AttentionKind, HeadCounts, MosaicResult } from '../types';
 import { formatHead } from '../heads';
 import { PlannedDataset, SweepPlan, TaskDef, readPlan, taskDir } from './plan';
@@ -144,6 +145,21 @@ export interface AtlasForecast {
   mae_median: number | null;
 }
 
+export interface AtlasAttribution {
+  task: string;
+  model: number;
+  dataset: number;
+  target: string;
+  step: number;
+  /** The attributed quantity (the sum of every component). */
+  total: number | null;
+  /** The components with the largest |value|, largest first (every component is in the task's result). */
+  top: { component: string; value: number | null }[];
+}
+
+/** Components of an attribution listed in the atlas summary. */
+export const ATTRIBUTION_TOP = 8;
+
 export interface Atlas {
   format: typeof ATLAS_FORMAT;
   name: string;
@@ -157,6 +173,7 @@ export interface Atlas {
   induction: AtlasInduction[];
   ablations: AtlasAblation[];
   forecasts: AtlasForecast[];
+  attributions: AtlasAttribution[];
   /** Every finished task's result, by task id, without run-specific fields (time stamps, local paths). */
   results: Record<string, { type: TaskResultFile['type']; result: unknown }>;
 }
@@ -198,6 +215,7 @@ export async function buildAtlas(dir: string, o: MergeOptions = {}): Promise<Atl
     induction: [],
     ablations: [],
     forecasts: [],
+    attributions: [],
     results: {},
   };
   st.tasks.forEach((v, i) => {
@@ -237,6 +255,14 @@ export async function buildAtlas(dir: string, o: MergeOptions = {}): Promise<Atl
           return { name: x.name, unablated: fin(x.unablated), ablated: fin(x.ablated), change: fin(x.ablated - x.unablated), controlsMean: fin(mean), controlsSd: fin(sd), percentile: fin(x.percentile), zScore: fin(x.zScore) };
         }),
       });
+    } else if (f.type === 'attribute') {
+      const r = f.result as AttributionResult;
+      // Ties broken by name, so the order never depends on the engine's sort.
+      const top = [...r.components]
+        .sort((x, y) => Math.abs(y.value) - Math.abs(x.value) || (x.component < y.component ? -1 : x.component > y.component ? 1 : 0))
+        .slice(0, ATTRIBUTION_TOP)
+        .map((c) => ({ component: c.component, value: fin(c.value) }));
+      atlas.attributions.push({ task: t.id, model: t.model, dataset: t.dataset, target: r.target.kind, step: r.target.step, total: fin(r.total), top });
     } else {
       const r = f.result as ForecastMetricsResult;
       atlas.forecasts.push({ ...where, heldOut: r.data.heldOut, period: r.data.period, mase: fin(r.metrics.mase), wql: fin(r.metrics.wql), mae_median: fin(r.metrics.mae_median) });
@@ -270,5 +296,9 @@ export function atlasCsv(a: Atlas): string {
   }
   for (const x of a.ablations) for (const m of x.metrics) for (const s of ['unablated', 'ablated', 'change', 'controlsMean', 'controlsSd', 'percentile', 'zScore'] as const) push(x.task, `${m.name}.${s}`, m[s]);
   for (const x of a.forecasts) for (const s of ['mase', 'wql', 'mae_median'] as const) push(x.task, s, x[s]);
+  for (const x of a.attributions) {
+    push(x.task, `attribution.${x.target}.step${x.step}.total`, x.total);
+    for (const c of x.top) push(x.task, `attribution.${x.target}.step${x.step}.${c.component}`, c.value);
+  }
   return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }

@@ -101,7 +101,7 @@ function sha256(data: string | Uint8Array): string {
 export function applies(a: AnalysisSpec, d: PlannedDataset): boolean {
   if (a.type === 'mosaic') return d.kind === 'reference' || a.onData;
   if (a.type === 'ablate') return true;
-  return d.kind === 'csv';
+  return d.kind === 'csv'; // forecast, attribute
 }
 
 export function taskId(toolVersion: string, m: PlannedModel, d: PlannedDataset, a: AnalysisSpec, seed: number | null): string {
@@ -181,9 +181,9 @@ export async function expandSpec(spec: SweepSpec, o: PlanOptions): Promise<Sweep
   const datasets = await planData(spec.data, o.baseDir);
   const problems: string[] = [];
   spec.analyses.forEach((a, i) => {
-    if (!datasets.some((d) => applies(a, d))) problems.push(`analyses[${i}].${a.type}: no dataset it applies to (mosaic needs "reference" in data, or onData: true; forecast needs a CSV)`);
+    if (!datasets.some((d) => applies(a, d))) problems.push(`analyses[${i}].${a.type}: no dataset it applies to (mosaic needs "reference" in data, or onData: true; forecast and attribute need a CSV)`);
   });
-  const perModel = datasets.reduce((n, d) => n + spec.analyses.filter((a) => applies(a, d)).length, 0) * spec.seeds.length;
+  const perModel = datasets.reduce((n, d) => n + spec.analyses.filter((a) => applies(a, d)).reduce((k, a) => k + (a.type === 'attribute' ? 1 : spec.seeds.length), 0), 0);
   if (perModel * models.length > LIMITS.tasks) problems.push(`the spec expands to ${perModel * models.length} tasks; at most ${LIMITS.tasks} are allowed`);
   if (problems.length) throw new SpecError('spec', problems);
   const tasks: TaskDef[] = [];
@@ -193,7 +193,9 @@ export async function expandSpec(spec: SweepSpec, o: PlanOptions): Promise<Sweep
     for (let d = 0; d < datasets.length; d++) {
       for (let a = 0; a < spec.analyses.length; a++) {
         if (!applies(spec.analyses[a], datasets[d])) continue;
-        for (const seed of spec.seeds) {
+        // Attribution follows the median path: no randomness, so one task whatever the seeds.
+        const seeds = spec.analyses[a].type === 'attribute' ? [null] : spec.seeds;
+        for (const seed of seeds) {
           const id = taskId(TOOL_VERSION, models[m], datasets[d], spec.analyses[a], seed);
           if (ids.has(id)) continue; // two globs naming the same file, or two identical models
           ids.add(id);

@@ -6,7 +6,7 @@
  *
  *   models:   [bundled | PATH | owner/name | {path: PATH} | {hub: owner/name, revision: REV}]
  *   data:     [reference | {csv: FILE-OR-GLOB, column: NAME}]
- *   analyses: [mosaic | ablate | forecast | {mosaic: {...options}} | ...]
+ *   analyses: [mosaic | ablate | forecast | attribute | {mosaic: {...options}} | ...]
  *   seeds:    [N, ...]                  (default: each analysis's own default seed)
  *   runtime:  {threads: N, provider: cpu|auto|cuda|...}   (how to run, not part of any task's identity)
  */
@@ -59,8 +59,14 @@ export interface ForecastSpec {
   samples?: number;
   period?: number;
 }
-export type AnalysisSpec = MosaicSpec | AblateSpec | ForecastSpec;
-export const ANALYSIS_TYPES = ['mosaic', 'ablate', 'forecast'] as const;
+export interface AttributeSpec {
+  type: 'attribute';
+  /** Forecast step whose prediction is attributed (0-based). */
+  step: number;
+  target: 'logit' | 'logprob' | 'expected';
+}
+export type AnalysisSpec = MosaicSpec | AblateSpec | ForecastSpec | AttributeSpec;
+export const ANALYSIS_TYPES = ['mosaic', 'ablate', 'forecast', 'attribute'] as const;
 
 export interface SweepSpec {
   name: string;
@@ -242,7 +248,12 @@ function parseAnalysis(c: Checker, v: unknown, at: string): AnalysisSpec | undef
       c.keys(o, a, ['heldOut', 'samples', 'period']);
       return { type: 'forecast', heldOut: c.int(o, 'heldOut', a, 1, 10000), samples: c.int(o, 'samples', a, 1, 1000), period: c.int(o, 'period', a, 1, 100000) };
     }
-    case 'attribute':
+    case 'attribute': {
+      c.keys(o, a, ['step', 'target']);
+      const target = o.target ?? 'expected';
+      if (target !== 'logit' && target !== 'logprob' && target !== 'expected') c.bad(`${a}.target`, `must be logit, logprob or expected, got ${describe(target)}`);
+      return { type: 'attribute', step: c.int(o, 'step', a, 0, 10000) ?? 0, target: target as AttributeSpec['target'] };
+    }
     case 'patch':
       return c.bad(at, `"${type}" is not available in sweeps yet (available: ${ANALYSIS_TYPES.join(', ')})`);
     default:
@@ -294,8 +305,8 @@ export function parseSweepSpec(text: string, file = 'sweep spec'): SweepSpec {
     seen.add(k);
   });
   const types = analyses.filter((a): a is AnalysisSpec => !!a);
-  if (types.some((a) => a.type === 'forecast' || (a.type === 'mosaic' && a.onData)) && !data.some((d) => d?.kind === 'csv')) {
-    c.bad('data', 'forecast (and mosaic onData) need at least one CSV dataset');
+  if (types.some((a) => a.type === 'forecast' || a.type === 'attribute' || (a.type === 'mosaic' && a.onData)) && !data.some((d) => d?.kind === 'csv')) {
+    c.bad('data', 'forecast, attribute (and mosaic onData) need at least one CSV dataset');
   }
   if (c.problems.length) throw new SpecError(file, c.problems);
   return { name, models: models as ModelRef[], data: data as DataRef[], analyses: types, seeds, runtime };

@@ -1,6 +1,7 @@
 /**
  * One sweep task on a loaded model: a reference or data-driven mosaic, an ablation (induction loss on
- * the reference protocol, forecast metrics on a CSV), or forecast metrics alone. Results carry the
+ * the reference protocol, forecast metrics on a CSV), forecast metrics alone, or the direct
+ * attribution of one forecast step to the model's components. Results carry the
  * same manifests as the CLI's commands; runs are deterministic given the task (seeded batches,
  * seeded sampling), which is what lets a cluster run and a local run merge to the same atlas.
  */
@@ -10,6 +11,7 @@ import { ChronosLensError } from '../../core/errors';
 import { RunControl } from '../../core/progress';
 import { ChronosModel } from '../../models/model';
 import { runAblation, mase, mae, wql } from '../ablation';
+import { AttributionResult, attribute } from '../causal/attribution';
 import { makeManifest, modelSummary } from '../common';
 import { DEFAULT_QUANTILE_LEVELS, forecast, quantileLinear } from '../forecast';
 import { parseHeads, headGrid, topHeads } from '../heads';
@@ -29,7 +31,11 @@ export interface ForecastMetricsResult {
   manifest: Manifest;
 }
 
-export type SweepAnalysisResult = { type: 'mosaic'; result: MosaicResult } | { type: 'ablate'; result: AblationResult } | { type: 'forecast'; result: ForecastMetricsResult };
+export type SweepAnalysisResult =
+  | { type: 'mosaic'; result: MosaicResult }
+  | { type: 'ablate'; result: AblationResult }
+  | { type: 'forecast'; result: ForecastMetricsResult }
+  | { type: 'attribute'; result: AttributionResult };
 
 /** Per-shard memo: CSV columns read once, each model's reference mosaic (for ablate top-k) computed once. */
 export class TaskContext {
@@ -123,6 +129,11 @@ export async function runTask(model: ChronosModel, t: TaskManifest, ctx: TaskCon
       if (!csv) throw new ChronosLensError('BAD_INPUT', 'forecast metrics need a CSV dataset');
       const result = await forecastMetrics(model, csv.values, file, csv.column, { heldOut: a.heldOut, samples: a.samples, period: a.period, seed: t.seed ?? 0 }, ctl);
       return { type: 'forecast', result };
+    }
+    case 'attribute': {
+      if (!csv) throw new ChronosLensError('BAD_INPUT', 'attribution needs a CSV dataset');
+      const result = await attribute(model, { values: csv.values, label: `${file} column "${csv.column}"`, step: a.step, target: a.target, signal: ctl.signal, onProgress: ctl.onProgress });
+      return { type: 'attribute', result };
     }
   }
 }

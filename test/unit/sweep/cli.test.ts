@@ -25,7 +25,7 @@ test('a bad spec: every problem on its own line, exit code 2, nothing written', 
   const lines = r.stderr.trim().split('\n');
   assert.deepEqual(
     lines.map((l) => l.replace(/^chronos-lens sweep: .*bad\.yaml: /, '')),
-    ['analyses[0].mosaic.batch: must be an integer in [2, 100000], got 0', 'seeds[0]: must be an integer in [0, 2147483647], got "x"', 'data: forecast (and mosaic onData) need at least one CSV dataset'],
+    ['analyses[0].mosaic.batch: must be an integer in [2, 100000], got 0', 'seeds[0]: must be an integer in [0, 2147483647], got "x"', 'data: forecast, attribute (and mosaic onData) need at least one CSV dataset'],
   );
   await assert.rejects(fsp.access(path.join(d, 'out')));
 });

@@ -34,6 +34,7 @@ analyses:
   - mosaic: { batch: 8, kinds: [cross, encoder] }
   - ablate: { top: 1, controls: 2, samples: 3, batch: 8 }
   - forecast: { samples: 3, heldOut: 8 }
+  - attribute: { step: 1 }
 ${extra}`,
   );
   return spec;
@@ -67,10 +68,10 @@ test('plan, run in two shards, run in one, merge: the atlases are the same bytes
   const a = path.join(root, 'a');
   const b = path.join(root, 'b');
   const s = await planSweep(spec, a, { bundledModelDir: bundledModel });
-  // 1 model × (reference: mosaic + ablate; 2 CSVs: ablate + forecast) × 1 seed
-  assert.equal(s.plan.tasks.length, 6);
-  assert.equal(s.added, 6);
-  assert.equal(new Set(s.plan.tasks.map((t) => t.id)).size, 6);
+  // 1 model × (reference: mosaic + ablate; 2 CSVs: ablate + forecast + attribute) × 1 seed
+  assert.equal(s.plan.tasks.length, 8);
+  assert.equal(s.added, 8);
+  assert.equal(new Set(s.plan.tasks.map((t) => t.id)).size, 8);
 
   const s0 = await runShard(a, { shard: 0, of: 2, loadModel: load });
   const s1 = await runShard(a, { shard: 1, of: 2, loadModel: load });
@@ -79,18 +80,18 @@ test('plan, run in two shards, run in one, merge: the atlases are the same bytes
     assert.equal(m.id, t.id);
     assert.equal(m.analysis.type, s.plan.analyses[t.analysis].type);
   }
-  assert.equal(s0.tasks + s1.tasks, 6);
+  assert.equal(s0.tasks + s1.tasks, 8);
   // periodic.csv is noise-free at its period: MASE is undefined, so its ablation fails with that reason.
   assert.equal(s0.failed + s1.failed, 1);
   const st = await sweepStatus(a);
-  assert.deepEqual(st.counts, { pending: 0, running: 0, done: 5, failed: 1 });
+  assert.deepEqual(st.counts, { pending: 0, running: 0, done: 7, failed: 1 });
   const failed = st.tasks.find((t) => t.state === 'failed')!;
   assert.match(failed.status!.error!, /periodic\.csv column "value": the in-sample seasonal differences .* MASE is undefined/);
   assert.equal(s.plan.analyses[failed.task.analysis].type, 'ablate');
 
   // Rerunning skips what is done and retries the failure.
   const again = await runShard(a, { shard: 0, of: 1, loadModel: load });
-  assert.deepEqual({ skipped: again.skipped, done: again.done, failed: again.failed }, { skipped: 5, done: 0, failed: 1 });
+  assert.deepEqual({ skipped: again.skipped, done: again.done, failed: again.failed }, { skipped: 7, done: 0, failed: 1 });
 
   await planSweep(spec, b, { bundledModelDir: bundledModel });
   await runShard(b, { shard: 0, of: 1, loadModel: load });
@@ -110,6 +111,13 @@ test('plan, run in two shards, run in one, merge: the atlases are the same bytes
     [['induction_loss', 'induction_loss_control'], ['mase', 'wql', 'mae_median']],
   );
   assert.equal(atlas.forecasts.length, 2);
+  assert.equal(atlas.attributions.length, 2);
+  for (const x of atlas.attributions) {
+    assert.equal(x.target, 'expected');
+    assert.equal(x.step, 1);
+    assert.equal(x.top.length, 8);
+    for (let i = 1; i < x.top.length; i++) assert.ok(Math.abs(x.top[i - 1].value) >= Math.abs(x.top[i].value));
+  }
   for (const t of atlas.tasks) assert.equal(t.manifest, `tasks/${t.id}/task.json`);
   assert.doesNotMatch(atlasA, new RegExp(root.replace(/[/\\^$*+?.()|[\]{}]/g, '\\$&')), 'the atlas names no local path');
   assert.doesNotMatch(atlasA, /createdAt/);
@@ -138,7 +146,7 @@ test('re-planning keeps finished tasks; a changed CSV gets new task ids, others 
   assert.ok(await isDone(dir, mosaicTask.id));
 
   const same = await planSweep(spec, dir, { bundledModelDir: bundledModel });
-  assert.deepEqual({ kept: same.kept, added: same.added }, { kept: 6, added: 0 });
+  assert.deepEqual({ kept: same.kept, added: same.added }, { kept: 8, added: 0 });
   assert.deepEqual(
     same.plan.tasks.map((t) => t.id),
     first.plan.tasks.map((t) => t.id),
@@ -148,14 +156,15 @@ test('re-planning keeps finished tasks; a changed CSV gets new task ids, others 
   const csvFile = path.join(root, 'hourly-load.csv');
   await fsp.appendFile(csvFile, '2024-01-29 01:00:00,50.0\n');
   const changed = await planSweep(spec, dir, { bundledModelDir: bundledModel });
-  assert.deepEqual({ kept: changed.kept, added: changed.added, orphaned: changed.orphaned }, { kept: 4, added: 2, orphaned: 2 });
+  assert.deepEqual({ kept: changed.kept, added: changed.added, orphaned: changed.orphaned }, { kept: 5, added: 3, orphaned: 3 });
   assert.ok(await isDone(dir, mosaicTask.id));
 
-  // Naming a seed changes every id: the default seed (none named) is another task than seed 0.
+  // Naming a seed changes every id (the default seed, none named, is another task than seed 0)
+  // except attributions', which use no seed (periodic.csv's ran; hourly-load.csv's changed, never ran).
   await fsp.appendFile(spec, 'seeds: [0]\n');
   const seeded = await planSweep(spec, dir, { bundledModelDir: bundledModel });
-  assert.equal(seeded.added, 6);
-  assert.equal((await readPlan(dir)).tasks.length, 6);
+  assert.deepEqual({ kept: seeded.kept, added: seeded.added }, { kept: 1, added: 7 });
+  assert.equal((await readPlan(dir)).tasks.length, 8);
   assert.equal(await readStatus(dir, seeded.plan.tasks[0].id), undefined);
 });
 

@@ -38,6 +38,7 @@ analyses:
   - { ablate: { top: 3, method: mean, controls: 5 } }
   - { ablate: { heads: "L0.H1,L1.H2" } }
   - forecast
+  - { attribute: { step: 3, target: logprob } }
 seeds: [0, 1, 2]
 runtime: { threads: 4, provider: cpu }
 `,
@@ -55,10 +56,11 @@ runtime: { threads: 4, provider: cpu }
   assert.deepEqual(s.data, [{ kind: 'reference' }, { kind: 'csv', pattern: 'data/*.csv' }, { kind: 'csv', pattern: 'more/**/*.csv', column: 'OT' }]);
   assert.deepEqual(
     s.analyses.map((a) => a.type),
-    ['mosaic', 'mosaic', 'ablate', 'ablate', 'forecast'],
+    ['mosaic', 'mosaic', 'ablate', 'ablate', 'forecast', 'attribute'],
   );
   assert.deepEqual(s.analyses[0], { type: 'mosaic', kinds: ['cross'], batch: 100, seqLen: 10, repeats: 2, subExtension: 1, vocab: undefined, threshold: 0.3, onData: false });
   assert.equal(s.analyses[2].type === 'ablate' && s.analyses[2].method, 'mean');
+  assert.deepEqual(s.analyses[5], { type: 'attribute', step: 3, target: 'logprob' });
   assert.deepEqual(s.seeds, [0, 1, 2]);
   assert.deepEqual(s.runtime, { threads: 4, provider: 'cpu' });
 });
@@ -76,7 +78,7 @@ data: [{column: x}]
 analyses:
   - mosaic: { batch: 1, kinds: [cross, sideways], threshold: 2, colour: red }
   - { ablate: { method: sideways } }
-  - { attribute: {} }
+  - { patch: {} }
   - dance
 seeds: [1, -1, 1]
 extra: 1
@@ -92,7 +94,7 @@ extra: 1
     /^analyses\[0\]\.mosaic\.threshold: must be a number in \[0, 1\], got 2/,
     /^analyses\[1\]\.ablate: needs heads .* or top/,
     /^analyses\[1\]\.ablate\.method: must be zero or mean/,
-    /^analyses\[2\]: "attribute" is not available in sweeps yet/,
+    /^analyses\[2\]: "patch" is not available in sweeps yet/,
     /^analyses\[3\]: unknown analysis "dance"/,
     /^seeds\[1\]: must be an integer/,
     /^seeds: lists a seed twice/,
@@ -110,7 +112,8 @@ test('YAML syntax errors name the line; sizes are bounded', () => {
   assert.match(problems(`models: [bundled]\nanalyses: [mosaic]\nseeds: [${Array.from({ length: 1001 }, (_, i) => i).join(',')}]`)[0], /^seeds: has 1001 entries; at most 1000/);
   assert.match(problems('x'.repeat((1 << 20) + 1))[0], /larger than 1048576 bytes/);
   assert.match(problems('- a\n- b')[0], /must be a YAML map/);
-  assert.match(problems('models: [bundled]\nanalyses: [forecast]')[0], /^data: forecast .* need at least one CSV dataset/);
+  assert.match(problems('models: [bundled]\nanalyses: [forecast]')[0], /^data: forecast, attribute .* need at least one CSV dataset/);
+  assert.match(problems('models: [bundled]\ndata: [x.csv]\nanalyses: [{attribute: {target: median}}]')[0], /^analyses\[0\]\.attribute\.target: must be logit, logprob or expected, got "median"/);
   // Aliases cannot blow a small file up into a huge document.
   const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join('\n');
   assert.equal(problems(bomb).length, 1);
