@@ -9,8 +9,29 @@
 import { ChronosLensError } from '../../core/errors';
 import { RunControl, throwIfAborted } from '../../core/progress';
 import { ChronosModel, HeadAblation } from '../../models/model';
-import { InductionLossOptions, SeriesEvalOptions, inductionBatch, inductionLoss, prepareSeries, seriesMetrics } from '../ablation';
+import { BOUNDS, Need, ensureFits, forecastNeed, repeated, sequential } from '../../core/limits';
+import { InductionLossOptions, SeriesEvalOptions, inductionBatch, inductionLoss, inductionNeed, inductionShape, prepareSeries, seriesMetrics } from '../ablation';
+import { checkInt } from '../common';
 import { makeManifest, modelSummary } from '../common';
+
+/** Refuses, before anything runs, a layer ablation whose variants would not fit in memory or time. */
+export function checkLayerAblationSize(model: ChronosModel, opts: Pick<LayerAblationOptions, 'induction' | 'series'>, variants: number): void {
+  const t = model.config.t5;
+  const cc = model.config.chronos;
+  const phases: Need[] = [];
+  const lower: string[] = [];
+  if (opts.induction !== false) {
+    phases.push(repeated(inductionNeed(t, inductionShape(opts.induction ?? {})).need, variants));
+    lower.push('batch', 'seqLen', 'repeats');
+  }
+  if (opts.series) {
+    const heldOut = checkInt('held-out points', opts.series.heldOut ?? cc.predictionLength, BOUNDS.heldOut.min, BOUNDS.heldOut.max);
+    const numSamples = checkInt('samples', opts.series.numSamples ?? cc.numSamples, BOUNDS.numSamples.min, BOUNDS.numSamples.max);
+    phases.push(repeated(forecastNeed(t, { contextTokens: cc.contextLength + 1, chunkSteps: cc.predictionLength, predictionLength: heldOut, numSamples }), variants));
+    lower.push('numSamples', 'heldOut');
+  }
+  ensureFits(`a layer ablation of ${variants - 1} variant${variants === 2 ? '' : 's'}`, sequential(...phases), lower);
+}
 import { Manifest, ModelSummary } from '../types';
 
 export type LayerStack = 'encoder' | 'decoder';
@@ -118,6 +139,7 @@ export async function runLayerAblation(model: ChronosModel, opts: LayerAblationO
   if (!opts.sets.length || opts.sets.some((s) => !s.length)) throw new ChronosLensError('BAD_INPUT', 'no layers to ablate');
   const counts = layerCounts(model);
   for (const set of opts.sets) for (const r of set) checkLayer(r, counts);
+  checkLayerAblationSize(model, opts, opts.sets.length + 1);
   const induction = opts.induction === false ? undefined : inductionBatch(model, opts.induction ?? {});
   const series = opts.series ? prepareSeries(model, opts.series) : undefined;
   if (!induction && !series) throw new ChronosLensError('BAD_INPUT', 'nothing to measure: enable the induction loss or give a series');

@@ -13,6 +13,7 @@ import { checkInt, makeManifest, modelSummary } from '../common';
 import { Manifest, ModelSummary } from '../types';
 import { medianPath, quantileToken, rowsOf, runCausal, seriesContext, valueDistribution } from './run';
 import { ChronosLensError } from '../../core/errors';
+import { ensureFits, forwardRowNeed, together, typedNeed } from '../../core/limits';
 
 /** The forecast's default quantile levels. */
 export const LENS_QUANTILE_LEVELS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
@@ -55,6 +56,8 @@ export async function layerLens(model: ChronosModel, opts: LayerLensOptions): Pr
   const levels = opts.quantileLevels ?? LENS_QUANTILE_LEVELS;
   for (const q of levels) if (!(q > 0 && q <= 1)) throw new ChronosLensError('BAD_INPUT', `quantile levels must be in (0, 1], got ${q}`);
   const ctx = seriesContext(model, opts.values, opts.label);
+  // One teacher-forced row with every layer's logits, and a float64 distribution per layer and step.
+  ensureFits('the per-layer lens', together(forwardRowNeed(t, { encLen: ctx.ids.length, decLen: steps, logits: true }), typedNeed(L * steps * V, 4 + 8)), ['steps']);
   const path = await medianPath(model, ctx, steps);
   throwIfAborted(opts.signal);
   const dec = [t.decoderStartTokenId, ...path.slice(0, steps - 1)];

@@ -19,6 +19,7 @@ import { ChronosLensError } from '../../core/errors';
 import { RunControl, throwIfAborted } from '../../core/progress';
 import { FloatTensor } from '../../core/tensor';
 import { ChronosModel } from '../../models/model';
+import { ensureFits, forwardRowNeed, maxRowsFor } from '../../core/limits';
 import { PatchSite } from '../../models/t5/causal-graph';
 import { forEachChunk, makeManifest, modelSummary } from '../common';
 import { AttentionKind, HeadRef, Manifest, ModelSummary } from '../types';
@@ -44,6 +45,8 @@ export interface PatchRequest extends RunControl {
   headSets?: HeadRef[][];
   /** Refuse runs above this many patched rows in all (default 1e6). */
   maxRows?: number;
+  /** How many pairs of this shape the caller runs (for the compute estimate; default 1). */
+  pairsTotal?: number;
 }
 
 export interface PatchMetrics {
@@ -152,6 +155,12 @@ export async function patchPair(model: ChronosModel, pair: PatchPair, req: Patch
 
   const sites = [...new Set(rows.flatMap((r) => r.patches.map((p) => p.site)))];
   const headKinds = (['encoder', 'decoder', 'cross'] as const).filter((k) => sites.includes(k));
+  // Sizes, before anything is allocated: the clean activations every patched row shares, one row of
+  // the model, and the work of every patched run of every pair.
+  const srcBytes = 4 * (headKinds.reduce((a, k) => a + layersOf(k) * H * lenOf(k) * K, 0) + (sites.includes('encoder_resid') ? (Le + 1) * Te * D : 0) + (sites.includes('decoder_resid') ? (Ld + 1) * Td * D : 0));
+  const rowNeed = forwardRowNeed(t, { encLen: Te, decLen: Td, logits: true });
+  ensureFits(`patching ${rows.length} patched input${rows.length === 1 ? '' : 's'}${(req.pairsTotal ?? 1) > 1 ? ` x ${req.pairsTotal} pairs` : ''}`, { bytes: 3 * srcBytes + rowNeed.bytes, heapBytes: rows.length * 256, flops: (rows.length + 2) * rowNeed.flops * (req.pairsTotal ?? 1) }, ['pairs', 'maps', 'kinds']);
+  const chunkRows = maxRowsFor(rowNeed.bytes, 3 * srcBytes);
   const clean = await runCausal(model, { ...enc(pair.clean), decoder }, { logits: true, headOutputs: headKinds, encoderResidual: sites.includes('encoder_resid'), decoderResidual: sites.includes('decoder_resid') });
   const corrupted = await runCausal(model, { ...enc(pair.corrupted), decoder }, { logits: true, encoderHidden: true });
   const metrics = { clean: meanLogProb(clean.logits.data, 0, Td, V, pair.labels), corrupted: meanLogProb(corrupted.logits.data, 0, Td, V, pair.labels) };
@@ -194,7 +203,7 @@ export async function patchPair(model: ChronosModel, pair: PatchPair, req: Patch
     const perRowBytes = Td * V * 4 * 2 + ((fromEncoderHidden ? 0 : Te) + Td) * (t.dFf + 8 * D) * 4;
     await forEachChunk(group.length, async (a, b) => {
       await runChunk(group, a, b, groupSites, fromEncoderHidden);
-    }, { signal: req.signal, onProgress: req.onProgress ? (u) => req.onProgress!({ ...u, fraction: (fromEncoderHidden ? full.length : 0) / rows.length + ((u.fraction ?? 0) * group.length) / rows.length }) : undefined, maxRows: Math.max(1, Math.floor(256e6 / perRowBytes)), message: 'patched runs' });
+    }, { signal: req.signal, onProgress: req.onProgress ? (u) => req.onProgress!({ ...u, fraction: (fromEncoderHidden ? full.length : 0) / rows.length + ((u.fraction ?? 0) * group.length) / rows.length }) : undefined, maxRows: Math.max(1, Math.min(chunkRows, Math.floor(256e6 / perRowBytes))), message: 'patched runs' });
   }
 
   async function runChunk(group: Row[], a: number, b: number, groupSites: PatchSite[], fromEncoderHidden: boolean): Promise<void> {
@@ -287,7 +296,7 @@ export async function runPatching(model: ChronosModel, pairs: PatchPair[], req: 
   const out: { metrics: PatchMetrics; raw: PatchRaw }[] = [];
   for (let i = 0; i < pairs.length; i++) {
     const base = i / pairs.length;
-    out.push(await patchPair(model, pairs[i], { ...req, onProgress: req.onProgress ? (u) => req.onProgress!({ fraction: base + (u.fraction ?? 0) / pairs.length, message: `pair ${i + 1}/${pairs.length}` }) : undefined }));
+    out.push(await patchPair(model, pairs[i], { ...req, pairsTotal: i === 0 ? pairs.length : 1, onProgress: req.onProgress ? (u) => req.onProgress!({ fraction: base + (u.fraction ?? 0) / pairs.length, message: `pair ${i + 1}/${pairs.length}` }) : undefined }));
   }
   const m = meanNested(out.map((o) => o.metrics));
   const raw = meanNested(out.map((o) => o.raw));

@@ -133,3 +133,22 @@ test('ablate --layers / --layer-sweep: variants against the unablated model; hea
   assert.equal(heads.code, 0, heads.err);
   assert.equal(JSON.parse(heads.out).method, 'zero');
 });
+
+test('requests are sized before they run: patching, the lens and layer ablation refuse what does not fit', async () => {
+  const saved = process.env.CHRONOS_LENS_MEMORY_LIMIT;
+  process.env.CHRONOS_LENS_MEMORY_LIMIT = '64K';
+  try {
+    const p = await cli(['patch', air, ...common, '--corrupt', 'noise', '--maps', 'headPos']);
+    assert.equal(p.code, 2, p.err);
+    assert.match(p.err, /patching \d+ patched inputs needs about .* refused before allocating/);
+    const l = await cli(['layer-lens', air, ...common]);
+    assert.equal(l.code, 2, l.err);
+    assert.match(l.err, /the per-layer lens needs about .* refused before allocating/);
+    const a = await cli(['ablate', ...common, '--layer-sweep']);
+    assert.equal(a.code, 2, a.err);
+    assert.match(a.err, /a layer ablation of 4 variants needs about .* refused before allocating/);
+  } finally {
+    if (saved === undefined) delete process.env.CHRONOS_LENS_MEMORY_LIMIT;
+    else process.env.CHRONOS_LENS_MEMORY_LIMIT = saved;
+  }
+});
