@@ -115,3 +115,25 @@ test('SIGTERM (scancel, a pod deletion) marks the running task failed and exits 
   assert.match(r.stdout, /1 tasks: 0 done, 0 running, 1 failed, 0 pending/);
   assert.match(r.stdout, /failed +[0-9a-f]{24} ablate chronos-t5-nano reference protocol: killed \(SIGTERM\) while running/);
 });
+
+test('hub models: planned offline by repo id, resolved from the Hugging Face cache when run, a clear line when absent', async () => {
+  const d = await tempDir('sweep-cli-');
+  const spec = path.join(d, 'spec.yaml');
+  await fsp.writeFile(spec, 'models: [amazon/chronos-t5-small@0123456789abcdef0123456789abcdef01234567]\nanalyses:\n  - mosaic: { batch: 4 }\n');
+  const dir = path.join(d, 'sweep');
+  const hub = { ...env, HF_HUB_CACHE: path.join(d, 'empty-hub-cache'), HF_HUB_OFFLINE: '1' };
+  const run = (...args: string[]) => spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', cwd: repoRoot, env: hub });
+  let r = run('plan', spec, '--out', dir);
+  assert.equal(r.status, 0, r.stderr);
+  const plan = JSON.parse(await fsp.readFile(path.join(dir, 'sweep.json'), 'utf8'));
+  assert.equal(plan.models[0].identity, 'hub:amazon/chronos-t5-small@0123456789abcdef0123456789abcdef01234567');
+  r = run('prepare', dir);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^chronos-lens:? sweep: amazon\/chronos-t5-small \(revision "0123456789abcdef0123456789abcdef01234567"\) is not in the Hugging Face cache at .*empty-hub-cache\. Download it with/m);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  r = run('run', dir);
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /shard 0\/1: 0 done, 0 already done, 1 failed of 1/);
+  r = run('status', dir);
+  assert.match(r.stdout, /failed +[0-9a-f]{24} mosaic amazon\/chronos-t5-small reference protocol: model amazon\/chronos-t5-small: amazon\/chronos-t5-small \(revision .*\) is not in the Hugging Face cache/);
+});
