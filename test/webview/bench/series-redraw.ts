@@ -9,9 +9,11 @@
  * --baseline DIR: a source tree of an earlier version (e.g. `git archive <commit> webview protocol
  *   analysis | tar -x -C DIR`, with node_modules linked in) timed in the same run: both pages stay open
  *   and are measured in alternating rounds, so load from other processes falls on both alike.
- * --trace FILE: also records a Chromium performance trace of one extra round on this checkout's page
- *   and reports where the main thread's time goes per hover (script, style, layout, paint…); the raw
- *   trace is written to FILE (open it in chrome://tracing or the DevTools Performance panel).
+ * --trace FILE: also records a Chromium performance trace of one extra round on each page and
+ *   reports where the main thread's time goes per hover (script, style, layout, paint…) and the CPU
+ *   time of the main-thread task(s) a hover runs in (the frame that draws it, paint included), which
+ *   other processes on a busy machine do not inflate as they do the wall-clock time; the raw trace is
+ *   written to FILE (open it in chrome://tracing or the DevTools Performance panel).
  * --cpuprofile FILE: a V8 CPU profile of one extra round (FILE, for DevTools) and the functions with the
  *   most self time per hover.
  */
@@ -131,11 +133,13 @@ async function measure(o: Opened, n: number, seed: number): Promise<number[]> {
     for (let i = 0; i < ${n}; i++) {
       const p = positions[Math.floor(rnd() * positions.length)];
       await new Promise((r) => requestAnimationFrame(() => r()));
+      performance.mark('cl-hover-start');
       const t0 = performance.now();
       view.setHover({ kind: 'encoder', row: ${start} + p });
       await view.updateComplete;
       view.shadowRoot.querySelector('.readout').getBoundingClientRect();
       out.push(performance.now() - t0);
+      performance.mark('cl-hover-end');
     }
     return out;
   })()`)) as number[];
@@ -146,13 +150,19 @@ interface TraceEvent {
   ph: string;
   ts: number;
   dur?: number;
+  /** Thread (CPU) time, µs: what the thread ran, not counting the time other processes held the core. */
+  tdur?: number;
   pid: number;
   tid: number;
   args?: { name?: string };
 }
 
-/** Self time per event name on the renderer main thread(s), in ms per hover. */
-function breakdown(trace: { traceEvents: TraceEvent[] }, perHovers: number): Record<string, number> {
+/**
+ * Self time per event name on the renderer main thread(s), in ms per hover; and per hover (between
+ * the page's cl-hover-start / cl-hover-end marks) the main thread's CPU time, which other processes
+ * on a busy machine do not inflate the way they inflate the wall-clock time.
+ */
+function breakdown(trace: { traceEvents: TraceEvent[] }, perHovers: number): { selfMsPerHover: Record<string, number>; mainThreadCpuMs?: Stats } {
   const main = new Set<string>();
   for (const e of trace.traceEvents) if (e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain') main.add(`${e.pid}:${e.tid}`);
   const byThread = new Map<string, TraceEvent[]>();
@@ -163,6 +173,7 @@ function breakdown(trace: { traceEvents: TraceEvent[] }, perHovers: number): Rec
     byThread.get(k)!.push(e);
   }
   const self = new Map<string, number>();
+  const roots: TraceEvent[] = [];
   for (const evs of byThread.values()) {
     evs.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
     const stack: { e: TraceEvent; child: number }[] = [];
@@ -175,6 +186,7 @@ function breakdown(trace: { traceEvents: TraceEvent[] }, perHovers: number): Rec
     };
     for (const e of evs) {
       close(e.ts);
+      if (!stack.length) roots.push(e);
       stack.push({ e, child: 0 });
     }
     close(Infinity);
@@ -184,7 +196,16 @@ function breakdown(trace: { traceEvents: TraceEvent[] }, perHovers: number): Rec
     const ms = us / 1000 / perHovers;
     if (ms >= 0.01) out[k] = Math.round(ms * 1000) / 1000;
   }
-  return out;
+  const marks = trace.traceEvents.filter((e) => e.name === 'cl-hover-start' || e.name === 'cl-hover-end').sort((a, b) => a.ts - b.ts);
+  const cpu: number[] = [];
+  for (let i = 0; i + 1 < marks.length; i++) {
+    if (marks[i].name !== 'cl-hover-start' || marks[i + 1].name !== 'cl-hover-end') continue;
+    const [a, b] = [marks[i].ts, marks[i + 1].ts];
+    let us = 0;
+    for (const e of roots) if (e.ts < b && e.ts + (e.dur ?? 0) > a) us += e.tdur ?? 0;
+    cpu.push(us / 1000);
+  }
+  return cpu.length ? { selfMsPerHover: out, mainThreadCpuMs: stats(cpu) } : { selfMsPerHover: out };
 }
 
 interface CpuProfile {
@@ -237,12 +258,12 @@ async function main(): Promise<Record<string, unknown>> {
       for (const [name, o] of [['current', current], ['baseline', baseline]] as const) {
         if (!o) continue;
         const n = Math.min(per, 150);
-        await h.browser.startTracing(o.v.page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'v8.execute'] });
+        await h.browser.startTracing(o.v.page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'blink.user_timing', 'v8.execute'] });
         await measure(o, n, 99);
         const buf = await h.browser.stopTracing();
         const file = name === 'current' ? opt.trace : opt.trace.replace(/(\.json)?$/, '-baseline.json');
         writeFileSync(file, buf);
-        traced[name] = { file, hovers: n, selfMsPerHover: breakdown(JSON.parse(buf.toString('utf8')) as { traceEvents: TraceEvent[] }, n) };
+        traced[name] = { file, hovers: n, ...breakdown(JSON.parse(buf.toString('utf8')) as { traceEvents: TraceEvent[] }, n) };
       }
       out.trace = traced;
     }
