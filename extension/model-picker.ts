@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { ModelSummary } from '../analysis/types';
 import { ChronosLensError } from '../core/errors';
 import type { ChronosModel } from '../models/model';
 import { describeGpu, gpuInfo, type GpuInfo } from './gpu';
@@ -168,19 +169,10 @@ export async function selectModel(c: ModelPickerDeps, arg?: unknown): Promise<st
   return value;
 }
 
-export interface ModelInfo {
-  name: string;
-  path: string;
+/** Show Model Info's answer: the model as results name it (ModelSummary), and how it runs here. */
+export interface ModelInfo extends ModelSummary {
   source: string;
-  hash: string;
-  encoderLayers: number;
-  decoderLayers: number;
-  heads: number;
-  dModel: number;
-  dKv: number;
   vocabSize: number;
-  contextLength: number;
-  predictionLength: number;
   provider: { requested: string; used: string; fallbackReason?: string };
   onnxruntime: string;
   graphCache: string | null;

@@ -154,6 +154,7 @@ export async function scanColumn(text: string, layout: CsvLayout, column: string
   let line = 0;
   let sliceStart = performance.now();
   let sinceCheck = 0;
+  const st: FieldState = { quoted: false, lines: 0, nonBlank: false };
   while (i < n) {
     const recStart = i;
     const recLine = line;
@@ -165,45 +166,11 @@ export async function scanColumn(text: string, layout: CsvLayout, column: string
     // one record
     for (;;) {
       const fieldStart = i;
-      let j = i;
-      while (j < n && text.charCodeAt(j) === SPACE) j++;
-      let quoted = false;
-      let c = j < n ? text.charCodeAt(j) : -1;
-      if (c === QUOTE) {
-        quoted = true;
-        j++;
-        // to the closing quote ("" is an escaped quote); line breaks inside count as lines
-        for (;;) {
-          if (j >= n) break;
-          c = text.charCodeAt(j);
-          if (c === QUOTE) {
-            if (text.charCodeAt(j + 1) === QUOTE) {
-              blank = false;
-              j += 2;
-              continue;
-            }
-            j++;
-            break;
-          }
-          if (c === CR) {
-            line++;
-            if (text.charCodeAt(j + 1) === LF) j++;
-          } else if (c === LF) line++;
-          if (c > SPACE) blank = false;
-          j++;
-        }
-      }
-      // to the delimiter or the end of the record (after a closing quote: relaxed, kept as text)
-      for (;;) {
-        if (j >= n) {
-          c = -1;
-          break;
-        }
-        c = text.charCodeAt(j);
-        if (c === delim || c === CR || c === LF) break;
-        if (c > SPACE) blank = false;
-        j++;
-      }
+      const j = scanField(text, i, delim, st);
+      if (st.nonBlank) blank = false;
+      line += st.lines;
+      const quoted = st.quoted;
+      const c = j < n ? text.charCodeAt(j) : -1;
       if (field === target) {
         cellStart = fieldStart;
         cellEnd = j;
@@ -279,6 +246,62 @@ function abortReason(signal: AbortSignal): Error {
   return r instanceof Error && r.name === 'CancelledError' ? r : new CancelledError();
 }
 
+/** What scanField saw of a field. */
+interface FieldState {
+  /** It began (after spaces) with a quote. */
+  quoted: boolean;
+  /** Line breaks inside its quotes. */
+  lines: number;
+  /** It holds something other than white space (an escaped quote counts). */
+  nonBlank: boolean;
+}
+
+/**
+ * The end of the field starting at `i`: the index of the delimiter, line break or end of text after it.
+ * A field that begins (after spaces) with a quote runs to the closing quote (`""` is an escaped quote;
+ * delimiters and line breaks inside are text), then, relaxed, to the delimiter or line end (kept as
+ * text). The one field grammar of the scan and of recordCells; `st` is overwritten.
+ */
+function scanField(text: string, i: number, delim: number, st: FieldState): number {
+  const n = text.length;
+  let j = i;
+  let lines = 0;
+  let nonBlank = false;
+  while (j < n && text.charCodeAt(j) === SPACE) j++;
+  const quoted = j < n && text.charCodeAt(j) === QUOTE;
+  if (quoted) {
+    j++;
+    while (j < n) {
+      const c = text.charCodeAt(j);
+      if (c === QUOTE) {
+        if (text.charCodeAt(j + 1) === QUOTE) {
+          nonBlank = true;
+          j += 2;
+          continue;
+        }
+        j++;
+        break;
+      }
+      if (c === CR) {
+        lines++;
+        if (text.charCodeAt(j + 1) === LF) j++;
+      } else if (c === LF) lines++;
+      if (c > SPACE) nonBlank = true;
+      j++;
+    }
+  }
+  while (j < n) {
+    const c = text.charCodeAt(j);
+    if (c === delim || c === CR || c === LF) break;
+    if (c > SPACE) nonBlank = true;
+    j++;
+  }
+  st.quoted = quoted;
+  st.lines = lines;
+  st.nonBlank = nonBlank;
+  return j;
+}
+
 /** A quoted cell's text: outer quotes removed, doubled quotes undone, trimmed (as core/csv reads it). */
 function unquote(raw: string): string {
   const t = raw.trim();
@@ -293,33 +316,11 @@ export function recordCells(text: string, delimiter: CsvDelimiter, offset: numbe
   const n = text.length;
   const out: string[] = [];
   let i = offset;
+  const st: FieldState = { quoted: false, lines: 0, nonBlank: false };
   for (;;) {
     const start = i;
-    let j = i;
-    while (j < n && text.charCodeAt(j) === SPACE) j++;
-    let quoted = false;
-    let c = j < n ? text.charCodeAt(j) : -1;
-    if (c === QUOTE) {
-      quoted = true;
-      j++;
-      while (j < n) {
-        c = text.charCodeAt(j);
-        if (c === QUOTE) {
-          if (text.charCodeAt(j + 1) === QUOTE) {
-            j += 2;
-            continue;
-          }
-          j++;
-          break;
-        }
-        j++;
-      }
-    }
-    while (j < n) {
-      c = text.charCodeAt(j);
-      if (c === delim || c === CR || c === LF) break;
-      j++;
-    }
+    const j = scanField(text, i, delim, st);
+    const quoted = st.quoted;
     const raw = text.slice(start, j);
     out.push(quoted ? unquote(raw) : raw.trim());
     if (out.length > upTo) return out;
