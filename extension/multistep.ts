@@ -30,9 +30,17 @@ export interface PickOptions<T extends vscode.QuickPickItem> extends StepBase {
   onItemButton?(item: T, button: vscode.QuickInputButton, qp: vscode.QuickPick<T>): void;
 }
 
-export function pickOne<T extends vscode.QuickPickItem>(o: PickOptions<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const qp = vscode.window.createQuickPick<T>();
+/**
+ * One step's input shown until it settles: title, step count and the Back button set, Back rejects with
+ * FlowBack, hiding (Escape) with FlowCancel. `wire` adds the step's own handlers; `done` settles once
+ * and disposes everything.
+ */
+function runStep<R, Q extends vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBox>(
+  input: Q,
+  o: StepBase,
+  wire: (done: (f: () => void) => void, resolve: (v: R) => void) => vscode.Disposable[],
+): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
     const subs: vscode.Disposable[] = [];
     let settled = false;
     const done = (f: () => void) => {
@@ -40,29 +48,36 @@ export function pickOne<T extends vscode.QuickPickItem>(o: PickOptions<T>): Prom
       settled = true;
       f();
       subs.forEach((s) => s.dispose());
-      qp.dispose();
+      input.dispose();
     };
-    qp.title = o.title;
-    qp.step = o.step;
-    qp.totalSteps = o.totalSteps;
-    qp.placeholder = o.placeholder;
-    qp.items = o.items;
-    qp.matchOnDescription = true;
-    if (o.active) qp.activeItems = [o.active];
-    qp.buttons = o.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+    input.title = o.title;
+    input.step = o.step;
+    input.totalSteps = o.totalSteps;
+    input.buttons = o.step > 1 ? [vscode.QuickInputButtons.Back] : [];
     subs.push(
-      qp.onDidTriggerButton((b) => {
+      input.onDidTriggerButton((b) => {
         if (b === vscode.QuickInputButtons.Back) done(() => reject(new FlowBack()));
       }),
-      qp.onDidTriggerItemButton((e) => o.onItemButton?.(e.item, e.button, qp)),
-      qp.onDidAccept(() => {
-        const item = qp.selectedItems[0] ?? qp.activeItems[0];
-        if (item) done(() => resolve(item));
-      }),
-      qp.onDidHide(() => done(() => reject(new FlowCancel()))),
+      ...wire(done, resolve),
+      input.onDidHide(() => done(() => reject(new FlowCancel()))),
     );
-    qp.show();
+    input.show();
   });
+}
+
+export function pickOne<T extends vscode.QuickPickItem>(o: PickOptions<T>): Promise<T> {
+  const qp = vscode.window.createQuickPick<T>();
+  qp.placeholder = o.placeholder;
+  qp.items = o.items;
+  qp.matchOnDescription = true;
+  if (o.active) qp.activeItems = [o.active];
+  return runStep<T, vscode.QuickPick<T>>(qp, o, (done, resolve) => [
+    qp.onDidTriggerItemButton((e) => o.onItemButton?.(e.item, e.button, qp)),
+    qp.onDidAccept(() => {
+      const item = qp.selectedItems[0] ?? qp.activeItems[0];
+      if (item) done(() => resolve(item));
+    }),
+  ]);
 }
 
 export interface PickManyOptions<T extends vscode.QuickPickItem> extends StepBase {
@@ -72,42 +87,22 @@ export interface PickManyOptions<T extends vscode.QuickPickItem> extends StepBas
 }
 
 export function pickMany<T extends vscode.QuickPickItem>(o: PickManyOptions<T>): Promise<T[]> {
-  return new Promise<T[]>((resolve, reject) => {
-    const qp = vscode.window.createQuickPick<T>();
-    const subs: vscode.Disposable[] = [];
-    let settled = false;
-    const done = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      f();
-      subs.forEach((s) => s.dispose());
-      qp.dispose();
-    };
-    qp.title = o.title;
-    qp.step = o.step;
-    qp.totalSteps = o.totalSteps;
-    qp.placeholder = o.placeholder;
-    qp.canSelectMany = true;
-    qp.matchOnDescription = true;
-    qp.items = o.items;
-    if (o.selected) qp.selectedItems = o.selected;
-    qp.buttons = o.step > 1 ? [vscode.QuickInputButtons.Back] : [];
-    subs.push(
-      qp.onDidTriggerButton((b) => {
-        if (b === vscode.QuickInputButtons.Back) done(() => reject(new FlowBack()));
-      }),
-      qp.onDidAccept(() => {
-        if (qp.selectedItems.length === 0) {
-          qp.placeholder = 'Select at least one (Space toggles, Enter accepts).';
-          return;
-        }
-        const sel = [...qp.selectedItems];
-        done(() => resolve(sel));
-      }),
-      qp.onDidHide(() => done(() => reject(new FlowCancel()))),
-    );
-    qp.show();
-  });
+  const qp = vscode.window.createQuickPick<T>();
+  qp.placeholder = o.placeholder;
+  qp.canSelectMany = true;
+  qp.matchOnDescription = true;
+  qp.items = o.items;
+  if (o.selected) qp.selectedItems = o.selected;
+  return runStep<T[], vscode.QuickPick<T>>(qp, o, (done, resolve) => [
+    qp.onDidAccept(() => {
+      if (qp.selectedItems.length === 0) {
+        qp.placeholder = 'Select at least one (Space toggles, Enter accepts).';
+        return;
+      }
+      const sel = [...qp.selectedItems];
+      done(() => resolve(sel));
+    }),
+  ]);
 }
 
 export interface InputOptions extends StepBase {
@@ -119,42 +114,22 @@ export interface InputOptions extends StepBase {
 }
 
 export function inputText(o: InputOptions): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const box = vscode.window.createInputBox();
-    const subs: vscode.Disposable[] = [];
-    let settled = false;
-    const done = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      f();
-      subs.forEach((s) => s.dispose());
-      box.dispose();
-    };
-    box.title = o.title;
-    box.step = o.step;
-    box.totalSteps = o.totalSteps;
-    box.value = o.value ?? '';
-    box.prompt = o.prompt;
-    box.placeholder = o.placeholder;
-    box.buttons = o.step > 1 ? [vscode.QuickInputButtons.Back] : [];
-    subs.push(
-      box.onDidTriggerButton((b) => {
-        if (b === vscode.QuickInputButtons.Back) done(() => reject(new FlowBack()));
-      }),
-      box.onDidChangeValue((v) => (box.validationMessage = v.trim() ? o.validate(v) : undefined)),
-      box.onDidAccept(() => {
-        const err = o.validate(box.value);
-        if (err) {
-          box.validationMessage = err;
-          return;
-        }
-        const v = box.value;
-        done(() => resolve(v));
-      }),
-      box.onDidHide(() => done(() => reject(new FlowCancel()))),
-    );
-    box.show();
-  });
+  const box = vscode.window.createInputBox();
+  box.value = o.value ?? '';
+  box.prompt = o.prompt;
+  box.placeholder = o.placeholder;
+  return runStep<string, vscode.InputBox>(box, o, (done, resolve) => [
+    box.onDidChangeValue((v) => (box.validationMessage = v.trim() ? o.validate(v) : undefined)),
+    box.onDidAccept(() => {
+      const err = o.validate(box.value);
+      if (err) {
+        box.validationMessage = err;
+        return;
+      }
+      const v = box.value;
+      done(() => resolve(v));
+    }),
+  ]);
 }
 
 /**
