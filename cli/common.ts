@@ -11,6 +11,7 @@ import { ProgressCallback } from '../core/progress';
 import { TOOL_VERSION } from '../analysis/common';
 import { defaultModelDir } from './paths';
 import { ChronosModel } from '../models/model';
+import { AnyModel, loadModel } from '../models/load';
 import { PROVIDER_SETTINGS, ProviderSetting } from '../models/runtime/ort';
 import { provisionGpuRuntime, resolveModelDir } from './model-source';
 
@@ -103,22 +104,21 @@ export const FLAG_NAMES: Record<string, string> = {
  * Hugging Face cache, or downloaded with `--download [--revision R]`; see model-source.ts); with
  * `--provider cuda|auto`, ORT comes from the GPU package `models gpu --install` staged, when there is one.
  */
-export async function loadModelFromFlags(
-  values: { model?: string; revision?: string; download?: boolean; provider?: string; threads?: string; 'cache-dir'?: string; 'no-cache'?: boolean },
-  io?: CliIO,
-): Promise<ChronosModel> {
+export async function loadModelFromFlags(values: ModelFlagValues, io?: CliIO): Promise<ChronosModel>;
+/** With `{ families: 'any' }`: the model of the checkpoint's own family (Chronos-T5 or Chronos-Bolt). */
+export async function loadModelFromFlags(values: ModelFlagValues, io: CliIO | undefined, opts: { families: 'any' }): Promise<AnyModel>;
+export async function loadModelFromFlags(values: ModelFlagValues, io?: CliIO, opts?: { families: 'any' }): Promise<AnyModel> {
   const provider = (values.provider ?? 'auto') as ProviderSetting;
   if (!PROVIDER_SETTINGS.includes(provider)) throw new ChronosLensError('BAD_INPUT', `--provider must be one of ${PROVIDER_SETTINGS.join(', ')}, got ${shown(values.provider)}`);
   // before anything is resolved, downloaded or loaded: ORT aborts the process on an impossible thread count
   const threads = intFlag(values.threads, 'threads', 'threads');
   const dir = await resolveModelDir(values.model, bundledModelDir(), { revision: values.revision, download: values.download, io: io ?? { stdout: process.stdout, stderr: process.stderr } });
   await provisionGpuRuntime(provider);
-  return ChronosModel.load(dir, {
-    provider,
-    threads,
-    cacheDir: values['no-cache'] ? null : values['cache-dir'],
-  });
+  const options = { provider, threads, cacheDir: values['no-cache'] ? null : values['cache-dir'] };
+  return opts?.families === 'any' ? loadModel(dir, options) : ChronosModel.load(dir, options);
 }
+
+type ModelFlagValues = { model?: string; revision?: string; download?: boolean; provider?: string; threads?: string; 'cache-dir'?: string; 'no-cache'?: boolean };
 
 /** A one-line progress bar on stderr when it is a terminal; silent otherwise. */
 export function progressBar(io: CliIO, label: string): { onProgress: ProgressCallback; done: () => void } {

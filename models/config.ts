@@ -146,7 +146,11 @@ export function parseModelConfig(text: string, file = 'config.json'): ModelConfi
   const r = raw as Json;
 
   const family = unsupportedFamily(r);
-  if (family) throw new ChronosLensError('UNSUPPORTED_MODEL', `${file}: not supported yet: ${family}. Chronos Lens runs the token-based Chronos T5 models (amazon/chronos-t5-*).`);
+  if (family) {
+    // Reached by the commands that open Chronos-T5 only: forecast and info open every family through models/load.ts.
+    const tail = family.startsWith('Chronos-Bolt') ? 'Chronos-Bolt checkpoints work with forecast and info so far; this needs a Chronos-T5 model (amazon/chronos-t5-*).' : 'Chronos Lens runs the token-based Chronos T5 models (amazon/chronos-t5-*).';
+    throw new ChronosLensError('UNSUPPORTED_MODEL', `${file}: not supported yet: ${family}. ${tail}`);
+  }
   if (r.chronos_config === undefined) {
     fail(file, 'no "chronos_config" block: this is not a Chronos checkpoint (a plain T5 model has no tokenizer settings for time series)');
   }

@@ -7,6 +7,9 @@ import { readCsvFile, nextTimestamps } from '../../core/csv';
 import { ChronosLensError } from '../../core/errors';
 import { BOUNDS } from '../../core/limits';
 import { forecast } from '../../analysis/forecast';
+import { forecastBolt } from '../../analysis/forecast/bolt';
+import { BOLT_BUILDER_VERSION } from '../../models/bolt/model';
+import { isBolt } from '../../models/load';
 import { ortVersion } from '../../models/runtime/ort';
 import { BUILDER_VERSION } from '../../models/model';
 import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar, toolVersion } from '../common';
@@ -17,7 +20,9 @@ const MAX_PRINTED_SAMPLES = 5_000_000;
 export const usage = `chronos-lens forecast FILE.csv [options]
 
 Forecasts the last values of a CSV column with a Chronos model, as chronos-forecasting's
-ChronosPipeline.predict does (sample paths, quantiles, mean).
+ChronosPipeline.predict does (sample paths, quantiles, mean); a Chronos-Bolt model's quantiles come
+from its quantile head as ChronosBoltPipeline.predict_quantiles gives them (its own levels by
+default; no sampling, so --samples, --seed, --temperature, --top-k, --top-p and --samples-out do not apply).
 
 Options:
   --column NAME|INDEX       value column (default: the first numeric column)
@@ -30,7 +35,7 @@ Options:
   --temperature X --top-k N --top-p X   sampling (default: the model's)
   --samples-out             include every sample path in the JSON
   --provider auto|cpu|cuda|dml|coreml|webgpu   execution provider (default auto)
-  --threads N               intra-op threads (default: all cores)
+  --threads N               intra-op threads, at most 4 per core (default, or 0: one per core)
   --json                    print one JSON object instead of a table
   --debug                   print stack traces on errors`;
 
@@ -63,9 +68,13 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const temperature = floatFlag(values.temperature, 'temperature', 'temperature');
   const topK = intFlag(values['top-k'], 'top-k', 'samplingTopK');
   const topP = floatFlag(values['top-p'], 'top-p', 'topP');
-  const model = await loadModelFromFlags(values, io);
+  const model = await loadModelFromFlags(values, io, { families: 'any' });
   try {
-    const cc = model.config.chronos;
+    if (isBolt(model)) {
+      const given = (['samples', 'seed', 'temperature', 'top-k', 'top-p', 'samples-out'] as const).filter((k) => values[k] !== undefined);
+      if (given.length) throw new ChronosLensError('BAD_INPUT', `${given.map((k) => `--${k}`).join(', ')}: meaningless for ${model.name}, a Chronos-Bolt model: it predicts its quantiles directly, with no sample paths; leave ${given.length > 1 ? 'them' : 'it'} out`);
+    }
+    const cc = isBolt(model) ? { ...model.config.bolt, numSamples: 0 } : model.config.chronos;
     const column = values.column === undefined ? undefined : /^\d+$/.test(values.column) ? values.column : values.column;
     const printed = (numSamples ?? cc.numSamples) * (predictionLength ?? cc.predictionLength);
     if (values['samples-out'] && printed > MAX_PRINTED_SAMPLES) {
@@ -75,7 +84,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const bar = progressBar(io, 'forecast');
     let f;
     try {
-      f = await forecast(model, series.values, {
+      f = isBolt(model) ? await forecastBolt(model, series.values, { predictionLength, quantileLevels: levels, signal: io.signal, onProgress: bar.onProgress }) : await forecast(model, series.values, {
         predictionLength,
         numSamples,
         seed,
@@ -106,7 +115,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         context_length_used: f.contextLengthUsed,
         prediction_length: f.predictionLength,
         num_samples: f.numSamples,
-        seed,
+        seed: isBolt(model) ? null : seed,
         quantile_levels: f.quantileLevels,
         quantiles: f.quantiles,
         mean: f.mean,
@@ -119,8 +128,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
           toolVersion: toolVersion(),
           createdAt: new Date().toISOString(),
           command: 'forecast',
-          seeds: { sampling: seed },
-          versions: { onnxruntime: ortVersion(), node: process.version, builder: BUILDER_VERSION },
+          seeds: isBolt(model) ? {} : { sampling: seed },
+          versions: { onnxruntime: ortVersion(), node: process.version, builder: isBolt(model) ? BOLT_BUILDER_VERSION : BUILDER_VERSION },
           executionProvider: model.provider?.used ?? 'cpu',
         },
       });
@@ -135,7 +144,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       ]);
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
       const line = (cells: string[]) => cells.map((c, i) => (i === 0 || (timestamps && i === 1) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-      io.stdout.write(`${model.name} · ${series.column} · ${f.contextLengthUsed} context values · ${f.numSamples} samples · seed ${seed}\n`);
+      io.stdout.write(`${model.name} · ${series.column} · ${f.contextLengthUsed} context values · ${isBolt(model) ? 'quantile head' : `${f.numSamples} samples · seed ${seed}`}\n`);
       io.stdout.write(line(head) + '\n' + rows.map(line).join('\n') + '\n');
       if (timestampNote) io.stdout.write(`(no forecast timestamps: ${timestampNote})\n`);
     }

@@ -1,4 +1,6 @@
 /** chronos-lens info [--model DIR]: what a checkpoint is, and where it would run. */
+import { BoltModel } from '../../models/bolt/model';
+import { isBolt } from '../../models/load';
 import { availableProviders, ortVersion } from '../../models/runtime/ort';
 import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson } from '../common';
 
@@ -12,8 +14,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(usage + '\n');
     return 0;
   }
-  const model = await loadModelFromFlags(values, io);
+  const model = await loadModelFromFlags(values, io, { families: 'any' });
   try {
+    if (isBolt(model)) return await boltInfo(model, values.json === true, io);
     const t = model.config.t5;
     const c = model.config.chronos;
     // Build the smallest graph so the provider actually used (and any fallback) is known.
@@ -49,4 +52,42 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   } finally {
     await model.dispose();
   }
+}
+
+/** The same description for a Chronos-Bolt checkpoint: its patching, horizon and quantile levels instead of a vocabulary and sampling. */
+async function boltInfo(model: BoltModel, json: boolean, io: CliIO): Promise<number> {
+  const t = model.config.t5;
+  const b = model.config.bolt;
+  await model.session({ kind: 'bolt-forward', outputs: { quantiles: true } });
+  const info = {
+    name: model.name,
+    family: model.family,
+    path: model.checkpoint.dir,
+    hash: await model.hash(),
+    parameters: model.checkpoint.float32Bytes / 4,
+    files: model.checkpoint.files,
+    t5: t,
+    chronos: b,
+    onnxruntime: ortVersion(),
+    providers: availableProviders(),
+    executionProvider: model.provider,
+  };
+  if (json) {
+    printJson(io, info);
+    return 0;
+  }
+  const ep = model.provider!;
+  const levels = b.quantiles.length > 4 ? `${b.quantiles[0]}, ${b.quantiles[1]}, …, ${b.quantiles[b.quantiles.length - 1]}` : b.quantiles.join(', ');
+  io.stdout.write(
+    [
+      `${info.name}  (${info.path})`,
+      `  family        Chronos-Bolt: patches of ${b.inputPatchSize} values (stride ${b.inputPatchStride})${b.useRegToken ? ', a [REG] token' : ''}, one decoder token, a quantile head`,
+      `  sha256        ${info.hash}`,
+      `  parameters    ${(info.parameters / 1e6).toFixed(2)} M`,
+      `  layers        ${t.numLayers} encoder, ${t.numDecoderLayers} decoder; ${t.numHeads} heads; d_model ${t.dModel}, d_kv ${t.dKv}, d_ff ${t.dFf} (${t.feedForwardProj})`,
+      `  context       ${b.contextLength} values (${Math.ceil(b.contextLength / b.inputPatchStride)} patches); prediction length ${b.predictionLength}; ${b.quantiles.length} quantile levels (${levels})`,
+      `  runtime       onnxruntime ${info.onnxruntime}; provider ${ep.used}${ep.fallbackReason ? ` (requested ${ep.requested}: ${ep.fallbackReason})` : ''}`,
+    ].join('\n') + '\n',
+  );
+  return 0;
 }

@@ -1,0 +1,71 @@
+/** The CLI with a Chronos-Bolt checkpoint, as a user runs it: forecast (table and JSON) and info, in a real child process. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { repoRoot, sharedData } from '../helpers';
+
+const bolt = path.join(sharedData, 'chronos-bolt-dummy-model');
+const csv = path.join(sharedData, 'AirPassengers.csv');
+
+function cli(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), ...args], { encoding: 'utf8', cwd: repoRoot, env: { ...process.env, XDG_CACHE_HOME: path.join(repoRoot, '.cache', 'test-xdg') } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('forecast --json with a Bolt model keeps the JSON keys, with the model own quantile levels and no sampling', () => {
+  const r = cli(['forecast', csv, '--model', bolt, '--prediction-length', '70', '--json', '--no-cache', '--provider', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  for (const k of ['model', 'file', 'column', 'context_length_used', 'prediction_length', 'num_samples', 'seed', 'quantile_levels', 'quantiles', 'mean', 'median', 'timestamps', 'warnings', 'manifest']) assert.ok(k in j, `missing ${k}`);
+  assert.equal(j.prediction_length, 70);
+  assert.equal(j.context_length_used, 144);
+  assert.deepEqual(j.quantile_levels, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
+  assert.equal(j.quantiles.length, 9);
+  assert.equal(j.quantiles[0].length, 70);
+  assert.equal(j.num_samples, 0);
+  assert.equal(j.seed, null);
+  assert.deepEqual(j.mean, j.quantiles[4], 'the mean is the 0.5 level, as the pipeline reports it');
+  assert.match(j.warnings.join('\n'), /prediction length <= 64/);
+  assert.match(r.stderr, /^warning: We recommend keeping prediction length <= 64/m);
+  // levels the model lacks are interpolated as predict_quantiles does: torch.quantile over the model's
+  // values with the lowest and highest repeated at the ends
+  const q = JSON.parse(cli(['forecast', csv, '--model', bolt, '--prediction-length', '3', '--quantiles', '0.5,0.25', '--json', '--no-cache', '--provider', 'cpu']).stdout);
+  assert.deepEqual(q.quantile_levels, [0.5, 0.25]);
+  for (let s = 0; s < 3; s++) {
+    const v = j.quantiles.map((row: number[]) => row[s]);
+    const aug = [v[0], ...v, v[v.length - 1]].sort((a, b) => a - b);
+    const at = (level: number) => {
+      const pos = level * (aug.length - 1);
+      const lo = Math.floor(pos);
+      return aug[lo] + (aug[Math.min(lo + 1, aug.length - 1)] - aug[lo]) * (pos - lo);
+    };
+    assert.ok(Math.abs(q.quantiles[0][s] - at(0.5)) < 1e-3, `step ${s}: q0.5`);
+    assert.ok(Math.abs(q.quantiles[1][s] - at(0.25)) < 1e-3, `step ${s}: q0.25`);
+  }
+});
+
+test('forecast with a Bolt model prints the table; the sampling flags are one clear line each', () => {
+  const r = cli(['forecast', csv, '--model', bolt, '--prediction-length', '2', '--no-cache', '--provider', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^chronos-bolt-dummy-model · #Passengers · 144 context values · quantile head$/m);
+  assert.match(r.stdout, /^step\s+timestamp\s+q0\.1\s+q0\.2/m);
+  const s = cli(['forecast', csv, '--model', bolt, '--samples', '5', '--no-cache']);
+  assert.equal(s.code, 2, s.stderr);
+  assert.equal(s.stderr.trim().split('\n').length, 1);
+  assert.match(s.stderr, /^chronos-lens: forecast: --samples: meaningless for chronos-bolt-dummy-model, a Chronos-Bolt model: it predicts its quantiles directly, with no sample paths; leave it out$/m);
+  const t = cli(['forecast', csv, '--model', bolt, '--seed', '1', '--top-k', '3', '--no-cache']);
+  assert.match(t.stderr, /--seed, --top-k: meaningless for .* leave them out/);
+});
+
+test('info describes a Bolt checkpoint: family, patching, horizon, quantile levels', () => {
+  const r = cli(['info', '--model', bolt, '--no-cache', '--provider', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /family\s+Chronos-Bolt: patches of 16 values \(stride 16\), a \[REG\] token/);
+  assert.match(r.stdout, /context\s+512 values \(32 patches\); prediction length 64; 9 quantile levels \(0\.1, 0\.2, …, 0\.9\)/);
+  const j = JSON.parse(cli(['info', '--model', bolt, '--no-cache', '--provider', 'cpu', '--json']).stdout);
+  assert.equal(j.family, 'chronos-bolt');
+  assert.equal(j.parameters, 18656);
+  assert.equal(j.chronos.predictionLength, 64);
+  assert.equal(j.t5.numLayers, 4);
+});
