@@ -4,8 +4,9 @@
  * shared dummy models), mutates it (JSON-level: absurd numbers, wrong types, huge / negative /
  * fractional offsets and shapes, unknown dtypes, duplicate names, overlapping and zero-size tensors,
  * deep nesting, huge strings, control characters; byte-level: flips, truncations, garbage; length
- * prefixes that lie) and loads it through the real loaders: ChronosModel.load (config, tokenizer,
- * every header, every tensor's shape, no graph), SafetensorsFile.open and parseModelConfig, then reads
+ * prefixes that lie) and loads it through the real loaders: loadModel (the family dispatch to
+ * ChronosModel.load or BoltModel.load: config, tokenizer, every header, every tensor's shape, no graph),
+ * loadCheckpoint, SafetensorsFile.open and parseModelConfig, then reads
  * every tensor of whatever loaded. A case passes when it loads, or fails with a ChronosLensError whose
  * message is one bounded line naming the file. Anything else (another exception type, a multi-line or
  * enormous message, a case that does not finish within the per-case bound, a resident set above the
@@ -21,7 +22,7 @@ import { ChronosLensError } from '../../../core/errors';
 import { Rng } from '../../../core/rng';
 import { loadCheckpoint } from '../../../models/checkpoint';
 import { parseModelConfig } from '../../../models/config';
-import { ChronosModel } from '../../../models/model';
+import { loadModel } from '../../../models/load';
 import { SafetensorsFile, isFloatDtype } from '../../../models/safetensors';
 import { fixtures, sharedData } from '../helpers';
 
@@ -498,7 +499,7 @@ export async function fuzzModelFiles(opts: FuzzOptions): Promise<FuzzReport> {
         files = [file];
         run = async () => parseModelConfig(m.text, file);
       } else if (r < 0.4) {
-        // config.json on disk, through ChronosModel.load (tokenizer built, no graph)
+        // config.json on disk, through the family dispatch (tokenizer built, no graph)
         kind = 'config-load';
         const m = mutateConfig(rng, seed.config);
         what = m.what;
@@ -506,8 +507,8 @@ export async function fuzzModelFiles(opts: FuzzOptions): Promise<FuzzReport> {
         writeFileSync(path.join(dir, 'model.safetensors'), seed.weights!);
         files = [dir];
         run = async () => {
-          const model = await ChronosModel.load(dir, { cacheDir: null, provider: 'cpu', threads: 1 });
-          await readAll(model.checkpoint);
+          const model = await loadModel(dir, { cacheDir: null, provider: 'cpu', threads: 1 });
+          await readAll(model.checkpoint as Awaited<ReturnType<typeof loadCheckpoint>>);
           await model.dispose();
         };
       } else if (r < 0.75) {
@@ -518,7 +519,11 @@ export async function fuzzModelFiles(opts: FuzzOptions): Promise<FuzzReport> {
         const file = path.join(dir, 'model.safetensors');
         writeFileSync(file, m.bytes);
         files = [file, dir];
-        run = seed.t5 ? async () => readAll(await loadCheckpoint(dir)) : async () => readAllFile(await SafetensorsFile.open(file));
+        run = seed.t5 || seed.name.includes('bolt') ? async () => {
+          const model = await loadModel(dir, { cacheDir: null, provider: 'cpu', threads: 1 });
+          await readAll(model.checkpoint as Awaited<ReturnType<typeof loadCheckpoint>>);
+          await model.dispose();
+        } : async () => readAllFile(await SafetensorsFile.open(file));
       } else if (r < 0.9) {
         kind = 'bytes';
         const m = mutateBytes(rng, seed.weights!, 8 + seed.headerLen!);
