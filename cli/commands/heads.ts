@@ -6,11 +6,13 @@
 import { promises as fsp } from 'node:fs';
 import { ChronosLensError } from '../../core/errors';
 import { HeadWeightResult, HeadWeightStats, headWeightStats, spearman } from '../../analysis/causal/stable-rank';
+import { HeadEffect, singleHeadEffects } from '../../analysis/causal/head-effects';
 import { AttentionKind } from '../../analysis/types';
 import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson } from '../common';
 import { defaultModelDir } from '../paths';
+import { intIn } from './causal-common';
 
-export const usage = `chronos-lens heads [--mosaic FILE.json] [--sort qk|ov] [--json] [--model DIR]
+export const usage = `chronos-lens heads [--mosaic FILE.json] [--ablation-effects [--batch N]] [--sort qk|ov] [--json] [--model DIR]
 
 Weight-only head ranking: for each attention head (cross, encoder and decoder self-attention), the
 stable rank ||W||_F^2 / ||W||_2^2, the Frobenius norm and the spectral norm of its QK matrix
@@ -22,6 +24,9 @@ Options:
   --mosaic FILE     a saved induction mosaic (chronos-lens mosaic --out FILE.json, or a
                     tools/reference mosaic fixture): adds the Spearman correlation between each
                     statistic and the mosaic score max(center, right), per attention kind
+  --ablation-effects  also zero-ablate each head alone and measure the change of the induction loss
+                    (--batch N sequences, default 100); adds each statistic's Spearman correlation
+                    with those effects, per kind and over all heads
   --json            print the result as JSON
   --model DIR       Chronos checkpoint folder (default: the bundled chronos-t5-nano)`;
 
@@ -30,7 +35,7 @@ interface MosaicScores {
 }
 
 export interface Agreement {
-  kind: AttentionKind;
+  kind: AttentionKind | 'all';
   heads: number;
   /** Spearman of each statistic against the mosaic score max(center, right). */
   qkStableRank: number;
@@ -58,8 +63,22 @@ export function mosaicAgreement(r: HeadWeightResult, mosaic: MosaicScores): Agre
   return out;
 }
 
+/** Spearman agreement of the weight statistics with single-head ablation effects, per kind and over all heads. */
+export function effectAgreement(r: HeadWeightResult, effects: HeadEffect[]): Agreement[] {
+  const key = (h: { kind: string; layer: number; head: number }) => `${h.kind}:${h.layer}:${h.head}`;
+  const byHead = new Map(effects.map((e) => [key(e), e.effect]));
+  const out: Agreement[] = [];
+  for (const kind of ['cross', 'encoder', 'decoder', 'all'] as const) {
+    const stats = r.stats.filter((s) => kind === 'all' || s.kind === kind);
+    const eff = stats.map((s) => byHead.get(key(s))!);
+    const col = (f: (s: HeadWeightStats) => number) => spearman(stats.map(f), eff);
+    out.push({ kind, heads: stats.length, qkStableRank: col((s) => s.qk.stableRank), ovStableRank: col((s) => s.ov.stableRank), qkSpectral: col((s) => s.qk.spectral), ovSpectral: col((s) => s.ov.spectral) });
+  }
+  return out;
+}
+
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse(argv, { ...MODEL_OPTIONS, mosaic: { type: 'string' }, sort: { type: 'string' }, json: { type: 'boolean' } });
+  const { values, positionals } = parse(argv, { ...MODEL_OPTIONS, mosaic: { type: 'string' }, sort: { type: 'string' }, json: { type: 'boolean' }, 'ablation-effects': { type: 'boolean' }, batch: { type: 'string' } });
   if (values.help) {
     io.stdout.write(usage + '\n');
     return 0;
@@ -67,6 +86,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (positionals.length) throw new ChronosLensError('BAD_INPUT', `heads takes no positional arguments, got ${positionals.join(' ')}`);
   const sort = values.sort ?? 'qk';
   if (sort !== 'qk' && sort !== 'ov') throw new ChronosLensError('BAD_INPUT', `--sort must be qk or ov, got "${values.sort}"`);
+  if (values.batch !== undefined && !values['ablation-effects']) throw new ChronosLensError('BAD_INPUT', '--batch goes with --ablation-effects');
+  const batch = intIn(values.batch, 'batch', 1, 1_000_000);
   let mosaic: MosaicScores | undefined;
   if (values.mosaic) {
     try {
@@ -80,9 +101,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   try {
     const r = await headWeightStats(model.checkpoint, { signal: io.signal });
     const agreement = mosaic ? mosaicAgreement(r, mosaic) : undefined;
+    const ablation = values['ablation-effects'] ? await singleHeadEffects(model, { induction: { batch: batch ?? 100 }, signal: io.signal }) : undefined;
+    const effectAgree = ablation ? effectAgreement(r, ablation.effects) : undefined;
     const ordered = [...r.stats].sort((a, b) => a[sort].stableRank - b[sort].stableRank);
     if (values.json) {
-      printJson(io, { ...r, sort, ranking: ordered.map((s) => `${s.kind}:L${s.layer}.H${s.head}`), ...(agreement ? { agreement } : {}) });
+      printJson(io, { ...r, sort, ranking: ordered.map((s) => `${s.kind}:L${s.layer}.H${s.head}`), ...(agreement ? { agreement } : {}), ...(ablation ? { ablation: { ...ablation, agreement: effectAgree } } : {}) });
       return 0;
     }
     const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '—');
@@ -94,6 +117,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (agreement) {
       lines.push('', 'Spearman with the mosaic score max(center, right):');
       for (const a of agreement) lines.push(`  ${a.kind.padEnd(8)} (${a.heads} heads)  QK srank ${f(a.qkStableRank)}  OV srank ${f(a.ovStableRank)}  QK ‖·‖₂ ${f(a.qkSpectral)}  OV ‖·‖₂ ${f(a.ovSpectral)}`);
+    }
+    if (ablation && effectAgree) {
+      lines.push('', `Spearman with the single-head zero-ablation effect on the induction loss (unablated ${f(ablation.unablated)} nats):`);
+      for (const a of effectAgree) lines.push(`  ${a.kind.padEnd(8)} (${a.heads} heads)  QK srank ${f(a.qkStableRank)}  OV srank ${f(a.ovStableRank)}  QK ‖·‖₂ ${f(a.qkSpectral)}  OV ‖·‖₂ ${f(a.ovSpectral)}`);
     }
     io.stdout.write(lines.join('\n') + '\n');
     return 0;

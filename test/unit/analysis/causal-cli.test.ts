@@ -152,3 +152,16 @@ test('requests are sized before they run: patching, the lens and layer ablation 
     else process.env.CHRONOS_LENS_MEMORY_LIMIT = saved;
   }
 });
+
+test('heads --ablation-effects: every head zero-ablated alone, and the Spearman agreement over all heads', async () => {
+  const r = await cli(['heads', ...common, '--ablation-effects', '--batch', '4', '--json']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.ablation.effects.length, 24);
+  assert.deepEqual(j.ablation.agreement.map((a: any) => [a.kind, a.heads]), [['cross', 8], ['encoder', 8], ['decoder', 8], ['all', 24]]);
+  // Zero-ablating a head changes the loss; not every head by the same amount.
+  assert.ok(new Set(j.ablation.effects.map((e: any) => e.effect.toFixed(6))).size > 20);
+  const bad = await cli(['heads', ...common, '--batch', '4']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--batch goes with --ablation-effects/);
+});
