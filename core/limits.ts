@@ -38,7 +38,7 @@ export const MAX_THREADS = 4 * os.availableParallelism();
 
 /** The allowed range of every user-settable numeric parameter (one home for the CLI and the extension). */
 export const BOUNDS = {
-  threads: { min: 1, max: MAX_THREADS, integer: true, label: 'intra-op threads' },
+  threads: { min: 0, max: MAX_THREADS, integer: true, label: 'intra-op threads (0: one per logical core)' },
   predictionLength: { min: 1, max: 10_000, integer: true, label: 'prediction length' },
   numSamples: { min: 1, max: 10_000, integer: true, label: 'sample paths' },
   seed: { min: 0, max: MAX_SEED, integer: true, label: 'seed' },

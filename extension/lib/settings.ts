@@ -123,7 +123,7 @@ export function readSettings(get: SettingGetter): ReadSettings {
   const settings: Settings = {
     model: str('model', D.model),
     provider: oneOf('executionProvider', D.provider, PROVIDERS),
-    threads: bounded('threads', D.threads, BOUNDS.threads, true),
+    threads: bounded('threads', D.threads, BOUNDS.threads),
     mosaic: {
       kinds,
       batch: bounded('mosaic.batch', D.mosaic.batch, BOUNDS.mosaicBatch),

@@ -27,7 +27,7 @@ test('integer flags: digits only, inside the bound, one line naming the flag', (
       bad,
     );
   }
-  assert.throws(() => parseIntegerText('threads', String(MAX_THREADS + 1), '--threads'), new RegExp(`--threads must be an integer in 1\\.\\.${MAX_THREADS}`));
+  assert.throws(() => parseIntegerText('threads', String(MAX_THREADS + 1), '--threads'), new RegExp(`--threads must be an integer in 0\\.\\.${MAX_THREADS}`));
   assert.equal(MAX_THREADS, 4 * os.availableParallelism());
   // a value with a newline is shown escaped, so the message stays one line
   assert.throws(() => parseIntegerText('numSamples', '5\nrm', '--samples'), (e: Error) => e.message.endsWith('got "5\\nrm"'));
@@ -175,7 +175,7 @@ test('the extension settings use the same bounds: out of range falls back to the
   assert.equal(settings.ablation.controls, 20);
   assert.equal(settings.ablation.heldOut, 0);
   assert.equal(problems.length, 6, problems.join('\n'));
-  assert.ok(problems.some((p) => p.startsWith(`chronosLens.threads must be an integer in 1..${MAX_THREADS} (or 0 for the default), got 2000`)));
+  assert.ok(problems.some((p) => p.startsWith(`chronosLens.threads must be an integer in 0..${MAX_THREADS}, got 2000`)));
   assert.ok(problems.some((p) => p.startsWith(`chronosLens.mosaic.batch must be an integer in 2..${BOUNDS.mosaicBatch.max}`)));
   assert.ok(problems.every((p) => p.length < 200 && !p.includes('\n')), 'a huge value is shortened');
   const ok = readSettings((k) => ({ threads: MAX_THREADS, 'mosaic.batch': BOUNDS.mosaicBatch.max } as Record<string, unknown>)[k]);
