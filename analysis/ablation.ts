@@ -26,14 +26,8 @@ import { AblationResult, AttentionKind, HeadRef, InductionParams, MetricSummary 
 
 export type AblationMethod = 'zero' | 'mean';
 
-export interface InductionLossOptions {
-  batch?: number;
-  seqLen?: number;
-  repeats?: number;
-  subExtension?: number;
-  vocab?: [number, number];
-  seed?: number;
-}
+/** The induction batch's parameters; absent ones take the reference protocol's (PROTOCOL_DEFAULTS). */
+export type InductionLossOptions = Partial<InductionParams>;
 
 /** Rows [0, batch) repeat S; rows [batch, 2 batch) are the non-repeating controls (same S[:sub] and continuation). */
 export interface InductionBatch extends InductionParams {
@@ -199,14 +193,7 @@ export function seasonalScale(insample: ArrayLike<number>, period: number): numb
 
 /** MASE of a point forecast (observed targets only). */
 export function mase(actual: ArrayLike<number>, pointForecast: ArrayLike<number>, insample: ArrayLike<number>, period: number): number {
-  let e = 0;
-  let n = 0;
-  for (let t = 0; t < actual.length; t++) {
-    if (!Number.isFinite(actual[t])) continue;
-    e += Math.abs(actual[t] - pointForecast[t]);
-    n++;
-  }
-  return e / n / seasonalScale(insample, period);
+  return mae(actual, pointForecast) / seasonalScale(insample, period);
 }
 
 export function mae(actual: ArrayLike<number>, pointForecast: ArrayLike<number>): number {

@@ -20,20 +20,14 @@ import { BOUNDS, ModelDims, NO_NEED, Need, ensureFits, forwardRowNeed, maxRowsFo
 import { checkInt, forEachChunk, makeManifest, modelSummary, stepProgress } from './common';
 import { meanStderr } from './stats';
 import { PROTOCOL_DEFAULTS, TokenBatch, centerIndex, randomTokenBatch, seriesTokenBatch } from './tokens';
-import { ATTENTION_KINDS, AttentionKind, HeadCounts, LayerHead, MosaicKind, MosaicProtocol, MosaicResult } from './types';
+import { ATTENTION_KINDS, AttentionKind, HeadCounts, LayerHead, InductionParams, MosaicKind, MosaicProtocol, MosaicResult } from './types';
 
 export const DEFAULT_THRESHOLD = 0.3;
 
-export interface MosaicOptions extends RunControl {
+/** Absent induction parameters take the reference protocol's (PROTOCOL_DEFAULTS: random tokens from 1911..2187). */
+export interface MosaicOptions extends RunControl, Partial<InductionParams> {
   /** Which mosaics (default: all three). */
   kinds?: AttentionKind[];
-  batch?: number;
-  seqLen?: number;
-  repeats?: number;
-  subExtension?: number;
-  /** Inclusive id range of the random tokens (default 1911..2187). */
-  vocab?: [number, number];
-  seed?: number;
   threshold?: number;
   /** Run on this batch instead of generating one (e.g. loaded with readTokenBatch). */
   tokens?: TokenBatch;

@@ -2,7 +2,7 @@
  * GPU support from VS Code: Install GPU Support (ONNX Runtime's CUDA provider for the bundled
  * onnxruntime-node, from NuGet, verified, staged under the extension's global storage in `gpu/`, which
  * Clear Model Cache never touches), Remove GPU Support, and provisioning the staged package before the
- * first model load when the execution provider is `cuda` or `auto` (core/gpu, cli/model-source). Nothing
+ * first model load when the execution provider is `cuda` or `auto` (core/gpu, models/runtime/provision.ts). Nothing
  * here comes from a workspace: the storage folder is the extension's own, the feed CHRONOS_LENS_NUGET_INDEX
  * (VS Code's environment) else the one onnxruntime-node names, the proxy the user's http.* settings.
  */
