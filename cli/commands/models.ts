@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { ChronosLensError } from '../../core/errors';
 import { checkCudaRuntime, defaultGpuStorageDir, gpuSupportStatus, installGpuSupport, removeGpuSupport } from '../../core/gpu';
 import { checkRepoId, checkRevision, dirSize, downloadModel, findHubToken, formatBytes, KNOWN_MODELS, resolveHubSettings, scanCache, type CachedCheckpoint } from '../../core/hub';
+import { KNOWN_BOLT_MODELS } from '../../core/hub/known-models';
 import { defaultCacheDir } from '../../models/model';
 import { clearGraphCache } from '../../models/runtime/graph-cache';
 import { CliIO, bundledModelDir, parse, printJson } from '../common';
@@ -87,8 +88,12 @@ async function list(argv: string[], io: CliIO): Promise<number> {
     const c = pick(m.repoId);
     return { repoId: m.repoId, label: m.label, parameters: m.parameters, approxDownloadBytes: m.approxDownloadBytes, cached: !!c, path: c?.path };
   });
+  const knownBolt = KNOWN_BOLT_MODELS.map((m) => {
+    const c = pick(m.repoId);
+    return { repoId: m.repoId, label: m.label, parameters: m.parameters, approxDownloadBytes: m.approxDownloadBytes, cached: !!c, path: c?.path };
+  });
   const bundledPath = bundledModelDir();
-  const out = { bundled: { name: 'chronos-t5-nano', path: bundledPath, present: fs.existsSync(bundledPath) }, hubCache: hub.cacheDir, known, cached };
+  const out = { bundled: { name: 'chronos-t5-nano', path: bundledPath, present: fs.existsSync(bundledPath) }, hubCache: hub.cacheDir, known, knownBolt, cached };
   if (values.json) {
     printJson(io, out);
     return 0;
@@ -96,6 +101,11 @@ async function list(argv: string[], io: CliIO): Promise<number> {
   const lines = ['Bundled', `  ${pad('chronos-t5-nano', 28)}${bundledPath}${out.bundled.present ? '' : '  (missing)'}`, '', `Amazon Chronos-T5 on the Hugging Face hub (cache: ${hub.cacheDir})`];
   for (const k of known) {
     const params = KNOWN_MODELS.find((m) => m.repoId === k.repoId)!.parametersLabel;
+    lines.push(`  ${pad(k.repoId, 28)}${pad(params, 6)}${pad(`~${formatBytes(k.approxDownloadBytes)}`, 10)}${k.cached ? `cached  ${k.path}` : 'not downloaded'}`);
+  }
+  lines.push('', 'Amazon Chronos-Bolt on the Hugging Face hub (forecast and info so far)');
+  for (const k of knownBolt) {
+    const params = KNOWN_BOLT_MODELS.find((m) => m.repoId === k.repoId)!.parametersLabel;
     lines.push(`  ${pad(k.repoId, 28)}${pad(params, 6)}${pad(`~${formatBytes(k.approxDownloadBytes)}`, 10)}${k.cached ? `cached  ${k.path}` : 'not downloaded'}`);
   }
   lines.push('', 'Chronos checkpoints in the Hugging Face cache');

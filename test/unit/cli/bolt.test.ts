@@ -2,14 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot, sharedData } from '../helpers';
+import { repoRoot, sharedData, tempDir } from '../helpers';
 
 const bolt = path.join(sharedData, 'chronos-bolt-dummy-model');
 const csv = path.join(sharedData, 'AirPassengers.csv');
 
-function cli(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), ...args], { encoding: 'utf8', cwd: repoRoot, env: { ...process.env, XDG_CACHE_HOME: path.join(repoRoot, '.cache', 'test-xdg') } });
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), ...args], { encoding: 'utf8', cwd: repoRoot, env: { ...process.env, XDG_CACHE_HOME: path.join(repoRoot, '.cache', 'test-xdg'), ...env } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -68,4 +69,21 @@ test('info describes a Bolt checkpoint: family, patching, horizon, quantile leve
   assert.equal(j.parameters, 18656);
   assert.equal(j.chronos.predictionLength, 64);
   assert.equal(j.t5.numLayers, 4);
+});
+
+test('models list offers the four Bolt sizes with their parameter counts and download sizes', async () => {
+  const hubCache = await tempDir();
+  try {
+    const r = cli(['models', 'list', '--json'], { HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '1' });
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { knownBolt: { repoId: string; parameters: number; approxDownloadBytes: number; cached: boolean }[] };
+    assert.deepEqual(j.knownBolt.map((k) => k.repoId), ['tiny', 'mini', 'small', 'base'].map((s) => `amazon/chronos-bolt-${s}`));
+    assert.deepEqual(j.knownBolt.map((k) => k.parameters), [9e6, 21e6, 48e6, 205e6]);
+    assert.ok(j.knownBolt.every((k) => !k.cached && k.approxDownloadBytes > 1e7));
+    const text = cli(['models', 'list'], { HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '1' });
+    assert.match(text.stdout, /Amazon Chronos-Bolt on the Hugging Face hub/);
+    assert.match(text.stdout, /amazon\/chronos-bolt-base\s+205M\s+~\S+ MB\s+not downloaded/);
+  } finally {
+    await fsp.rm(hubCache, { recursive: true, force: true });
+  }
 });
