@@ -129,7 +129,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const set = parseHeads(spec, grid);
       sets.push(set);
       setLabels.push({ label: set.map(formatHead).join('+'), control: false });
-      for (const c of randomControlSets(grid, set, controls, controlSeed)) {
+      for (const c of controls ? randomControlSets(grid, set, controls, controlSeed) : []) {
         sets.push(c);
         setLabels.push({ label: c.map(formatHead).join('+'), control: true });
       }

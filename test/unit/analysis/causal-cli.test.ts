@@ -108,6 +108,10 @@ test('patch: the top induction heads restore more of the copy loss than random h
   const mixed = await cli(['patch', air, ...common, '--pairs', '3']);
   assert.equal(mixed.code, 2);
   assert.match(mixed.err, /--pairs goes with the token protocol/);
+  const all = await cli(['patch', ...common, '--pairs', '2', '--set', 'cross:L0.H0,cross:L0.H1,cross:L0.H2,cross:L0.H3,cross:L1.H0,cross:L1.H1,cross:L1.H2,cross:L1.H3', '--json']);
+  assert.equal(all.code, 0, all.err);
+  // The decoder sees the encoder only through the cross-attention: patching every cross head restores all.
+  assert.ok(Math.abs(JSON.parse(all.out).restored.sets[0] - 1) < 1e-4, all.out.slice(0, 300));
   const maps = await cli(['patch', ...common, '--maps', 'heads,everything']);
   assert.equal(maps.code, 2);
   assert.match(maps.err, /--maps: unknown "everything"/);
