@@ -7,7 +7,8 @@
  *   load; a flipped byte, a truncation or a missing file discards the entry and the graph is rebuilt,
  *   with one warning. A bad entry never becomes a permanent failure.
  * - Atomic writes: an entry is written into a temporary folder next to its final place and renamed
- *   into place only when complete; the temporary folder is removed on any failure.
+ *   into place only when complete; the temporary folder is removed on any failure (and one that a
+ *   killed process left behind is removed when the cache is next opened, a day later).
  * - Ownership: the cache root gets a marker file (`.chronos-lens-cache`) when it is first used, and
  *   `clearGraphCache` deletes only entries of this layout inside a folder that has the marker, so
  *   pointing it at any other folder deletes nothing.
@@ -118,6 +119,7 @@ export class GraphCache {
       warn(`the graph cache ${abs} cannot be used (${why(e)}); continuing without the graph cache`);
       return null;
     }
+    await removeStaleLeftovers(path.join(abs, GRAPHS_DIR));
     return new GraphCache(abs, warn);
   }
 
@@ -256,6 +258,23 @@ async function readWhole(file: string, expected: number): Promise<Buffer> {
     return buf;
   } finally {
     await fh.close();
+  }
+}
+
+/** Leftovers older than this are from a process that was killed mid-write (a live write takes minutes at most). */
+const STALE_MS = 24 * 3600 * 1000;
+
+/** Removes temporary and discarded entry folders that a killed process left behind. */
+async function removeStaleLeftovers(graphs: string): Promise<void> {
+  try {
+    for (const e of await fsp.readdir(graphs)) {
+      if (!ENTRY_LEFTOVER.test(e)) continue;
+      const p = path.join(graphs, e);
+      const st = await fsp.lstat(p);
+      if (Date.now() - st.mtimeMs > STALE_MS) await fsp.rm(p, { recursive: true, force: true });
+    }
+  } catch {
+    // Housekeeping only: a folder that cannot be listed or cleaned is left as it is.
   }
 }
 

@@ -98,10 +98,13 @@ test('NaN and infinite weights (F32, F16, BF16) are refused, naming the file and
       const buf = await fsp.readFile(file);
       Buffer.from(bad).copy(buf, target.begin + 3 * bad.length);
       await fsp.writeFile(file, buf);
-      const m = await ChronosModel.load(ck, { cacheDir: null, provider: 'cpu', threads: 1 });
+      // With a graph cache: the failed build leaves no temporary folder behind.
+      const cacheDir = path.join(dir, `${name}-cache`);
+      const m = await ChronosModel.load(ck, { cacheDir, provider: 'cpu', threads: 1 });
       const why = new RegExp(`model\\.safetensors: tensor "${target.name.replace(/\./g, '\\.')}" holds (NaN|\\+inf|-inf) at element 3; the weights are corrupt`);
       await assert.rejects(m.forward(inputs, { logits: true }), oneLineError('BAD_CHECKPOINT', why));
       await m.dispose();
+      assert.deepEqual(await fsp.readdir(path.join(cacheDir, 'graphs')), []);
     }
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
@@ -192,6 +195,25 @@ test('config.json, weights and index that are FIFOs, folders or devices are refu
   }
 });
 
+test('a sharded index may name only .safetensors files of its own folder', async () => {
+  const dir = await tempDir();
+  try {
+    const sh = path.join(dir, 'sharded');
+    await copyDir(ckDir('t5-gated-untied-sharded'), sh);
+    const indexFile = path.join(sh, 'model.safetensors.index.json');
+    const index = JSON.parse(await fsp.readFile(indexFile, 'utf8'));
+    const first = Object.keys(index.weight_map)[0];
+    for (const bad of ['config.json', '../model-00001-of-00002.safetensors', '.hidden.safetensors', 'x'.repeat(5000) + '.safetensors']) {
+      await fsp.writeFile(indexFile, JSON.stringify({ ...index, weight_map: { ...index.weight_map, [first]: bad } }));
+      const p = loadCheckpoint(sh);
+      if (bad.startsWith('x')) await assert.rejects(p, oneLineError('BAD_CHECKPOINT', /names shard x+…, which is missing/));
+      else await assert.rejects(p, oneLineError('BAD_CHECKPOINT', /weight_map\[".*"\] must be a \.safetensors shard file name in the same folder/));
+    }
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('a cached graph with a flipped byte or cut short is rebuilt, with one warning, and gives the original numbers', async () => {
   const cacheDir = await tempDir();
   try {
@@ -240,8 +262,16 @@ test('a cached graph with a flipped byte or cut short is rebuilt, with one warni
     assert.equal(m3.timings[0].fromCache, false);
     await m3.dispose();
     assert.match(warnings.join('\n'), /no manifest/);
-    // No temporary or discarded folders are left behind.
+    // No temporary or discarded folders are left behind; those a killed process left a day ago are removed.
     assert.deepEqual(await fsp.readdir(path.join(cacheDir, 'graphs')), [entry]);
+    const stale = path.join(cacheDir, 'graphs', `${entry}.tmp-123-abcd`);
+    const fresh = path.join(cacheDir, 'graphs', `${entry}.tmp-456-abcd`);
+    for (const d of [stale, fresh]) await fsp.mkdir(d);
+    await fsp.utimes(stale, new Date(Date.now() - 2 * 86400e3), new Date(Date.now() - 2 * 86400e3));
+    const m4 = await load();
+    await m4.forward(inputs, { logits: true });
+    await m4.dispose();
+    assert.deepEqual((await fsp.readdir(path.join(cacheDir, 'graphs'))).sort(), [entry, path.basename(fresh)]);
   } finally {
     await fsp.rm(cacheDir, { recursive: true, force: true });
   }
