@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { parseCsvTable, selectSeries } from '../../core/csv';
 import { ChronosLensError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/files';
 import { checkpointHash, loadCheckpoint } from '../../models/checkpoint';
@@ -131,10 +132,21 @@ async function planModel(ref: ModelRef, i: number, o: PlanOptions): Promise<Plan
   return { ref: ref.kind === 'bundled' ? ref : { kind: 'path', path: dir }, identity, label: ck.name, dir };
 }
 
+/** The first `n` lines of a file's bytes, as text. */
+function headLines(bytes: Uint8Array, n: number): string {
+  let end = 0;
+  for (let k = 0; k < n && end < bytes.length; k++) {
+    const nl = bytes.indexOf(10, end);
+    end = nl < 0 ? bytes.length : nl + 1;
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('utf8');
+}
+
 async function planData(entries: DataRef[], baseDir: string): Promise<PlannedDataset[]> {
   const out: PlannedDataset[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
+  const entryOf = new Map<PlannedDataset, number>();
   for (let i = 0; i < entries.length; i++) {
     const d = entries[i];
     if (d.kind === 'reference') {
@@ -155,6 +167,7 @@ async function planData(entries: DataRef[], baseDir: string): Promise<PlannedDat
       if (seen.has(key)) continue;
       seen.add(key);
       out.push({ kind: 'csv', label: `${path.basename(f)}${d.column ? `:${d.column}` : ''}`, file: f, column: d.column });
+      entryOf.set(out[out.length - 1], i);
     }
     if (out.length > LIMITS.datasets) {
       problems.push(`data: ${out.length}+ datasets; at most ${LIMITS.datasets} are allowed`);
@@ -162,15 +175,23 @@ async function planData(entries: DataRef[], baseDir: string): Promise<PlannedDat
     }
   }
   if (problems.length) throw new SpecError('spec', problems);
-  // Hash each file once, a few at a time.
+  // Hash each file once, and check that its column is there and numeric on the file's first lines,
+  // so a misspelt column is one line now rather than a failed task per model and seed.
   const csv = out.filter((d) => d.kind === 'csv');
   for (let i = 0; i < csv.length; i += 16) {
     await Promise.all(
       csv.slice(i, i + 16).map(async (d) => {
-        d.hash = sha256(await fsp.readFile(d.file!));
+        const bytes = await fsp.readFile(d.file!);
+        d.hash = sha256(bytes);
+        try {
+          selectSeries(parseCsvTable(headLines(bytes, 64), { fileLabel: path.basename(d.file!) }), d.column);
+        } catch (e) {
+          if (problems.length < 100) problems.push(`data[${entryOf.get(d)}]${d.column ? '.column' : '.csv'}: ${(e as Error).message.split('\n')[0]}`);
+        }
       }),
     );
   }
+  if (problems.length) throw new SpecError('spec', problems);
   return out;
 }
 

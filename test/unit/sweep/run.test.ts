@@ -187,6 +187,13 @@ test('planning refuses folders that are not sweeps and names bad data and models
   });
   await fsp.writeFile(bad, 'models: [bundled]\ndata: [reference, "missing/*.csv"]\nanalyses: [mosaic]\n');
   await assert.rejects(planSweep(bad, path.join(root, 'y'), { bundledModelDir: bundledModel }), /data\[1\]\.csv: "missing\/\*\.csv" matches no file/);
+  await fsp.writeFile(bad, 'models: [bundled]\ndata: [{csv: hourly-load.csv, column: lod}, periodic.csv]\nanalyses: [forecast]\n');
+  await assert.rejects(planSweep(bad, path.join(root, 'y'), { bundledModelDir: bundledModel }), (e: unknown) => {
+    assert.ok(e instanceof SpecError);
+    assert.equal(e.problems.length, 1);
+    assert.match(e.problems[0], /^data\[0\]\.column: hourly-load\.csv has no column "lod"/);
+    return true;
+  });
   await assert.rejects(readPlan(root), /is not a sweep folder \(no sweep\.json\)/);
   assert.equal(PLAN_FILE, 'sweep.json');
 });
