@@ -20,7 +20,7 @@ import { withFormatExtension } from './lib/files';
 import { addHead, describeHeads, headId, KIND_NAMES } from './lib/heads';
 import { loadCsvSeries, mosaicSummary, ReferenceCache, runLogText, runMosaicJob } from './lib/jobs';
 import { ModelManager, type ModelState } from './lib/model-manager';
-import { resolveModel } from './lib/model-spec';
+import { resolveModel } from '../models/source';
 import { MosaicPanelStore, mosaicPanelId, restoreTarget, type StoredMosaicPanel } from './lib/panel-store';
 import { redactError, Redactor } from './lib/redact';
 import { RunStore } from './lib/run-store';

@@ -12,7 +12,7 @@ import { describeGpu, gpuInfo, type GpuInfo } from './gpu';
 import type { HubAccess } from './hub';
 import type { ModelPickEntry } from './lib/model-items';
 import type { ModelManager } from './lib/model-manager';
-import { BUNDLED_MODEL_NAME, bundledModelDir, isBundled, looksLikeRepoId } from './lib/model-spec';
+import { BUNDLED_MODEL_NAME, bundledModelDir, isBundled, parseRepoSpec } from '../models/source';
 import { SECTION, type Settings } from './lib/settings';
 import { withCancellableProgress, type JobRegistry } from './ui';
 
@@ -55,7 +55,7 @@ async function writeModelSetting(value: string): Promise<void> {
  * fails (the notification says why) or is cancelled.
  */
 async function checkModelValue(c: ModelPickerDeps, value: string): Promise<string | undefined> {
-  const { resolveModel } = await import('./lib/model-spec');
+  const { resolveModel } = await import('../models/source');
   const env = {
     extensionRoot: c.context.extensionUri.fsPath,
     workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
@@ -64,8 +64,9 @@ async function checkModelValue(c: ModelPickerDeps, value: string): Promise<strin
   try {
     r = await resolveModel(value, env);
   } catch (e) {
-    if (!(e instanceof ChronosLensError) || e.code !== 'NOT_FOUND' || !looksLikeRepoId(value) || isBundled(value)) throw e;
-    const [repoId, revision = 'main'] = value.trim().split('@');
+    const repo = parseRepoSpec(value);
+    if (!(e instanceof ChronosLensError) || e.code !== 'NOT_FOUND' || !repo || isBundled(value)) throw e;
+    const { repoId, revision = 'main' } = repo;
     const { knownModel } = await import('../core/hub');
     const downloaded = await c.hub.download(repoId, { revision, approxBytes: knownModel(repoId)?.approxDownloadBytes, again: () => vscode.commands.executeCommand('chronosLens.selectModel', value) });
     if (!downloaded) return undefined;

@@ -6,7 +6,7 @@
  */
 import { formatBytes } from '../../core/hub/dirsize';
 import type { KnownModel } from '../../core/hub/known-models';
-import { isBundled } from './model-spec';
+import { isBundled } from '../../models/source';
 
 /** What the picker needs of a cached snapshot (core/hub CachedCheckpoint has it). */
 export interface CachedEntry {

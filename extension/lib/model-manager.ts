@@ -6,8 +6,8 @@
  * vscode-free: the adapter turns `onDidChange` into the status bar and fallbacks into notifications.
  */
 import { CancelledError, ChronosLensError } from '../../core/errors';
-import type { ResolvedModel } from './model-spec';
-import { modelLabel } from './model-spec';
+import type { ResolvedModel } from '../../models/source';
+import { modelLabel } from '../../models/source';
 import { modelKey, type ModelSettings, type ProviderSetting } from './settings';
 
 export interface ProviderInfo {

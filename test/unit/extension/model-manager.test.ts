@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { CancelledError } from '../../../core/errors';
 import { ModelManager, type ModelState } from '../../../extension/lib/model-manager';
-import { resolveModel } from '../../../extension/lib/model-spec';
+import { resolveModel } from '../../../models/source';
 import type { ModelSettings } from '../../../extension/lib/settings';
 import { ChronosModel } from '../../../models/model';
 import { fixtures, tempDir } from '../helpers';

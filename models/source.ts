@@ -1,18 +1,23 @@
 /**
- * What `chronosLens.model` names, and where that checkpoint is on disk:
- *  - `bundled` (or empty): the bundled chronos-t5-nano (`<extension>/models/chronos-t5-nano`);
- *  - a folder: absolute, `~/…`, or relative to the first workspace folder;
- *  - a Hugging Face repo id (`amazon/chronos-t5-small`, optionally `@revision`) already in the local
- *    hub cache (HF_HUB_CACHE / HF_HOME / ~/.cache/huggingface/hub), used in place.
- * vscode-free.
+ * What names a model, for both adapters (the CLI's --model, the editor's chronosLens.model), and where
+ * that checkpoint is on disk:
+ *  - `bundled` (or empty): the bundled chronos-t5-nano (`<package root>/models/chronos-t5-nano`);
+ *  - a folder: absolute, `~/…`, or relative to the given base folders (the CLI's working folder, the
+ *    editor's workspace folders);
+ *  - a Hugging Face repo id `owner/name`, optionally `@revision`, in the local hub cache (HF_HUB_CACHE /
+ *    HF_HOME / ~/.cache/huggingface/hub), used in place. Downloading is the adapters' (progress and
+ *    consent are theirs).
+ * Light to import: core/hub's cache code is loaded only when a repo id is looked up.
  */
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ChronosLensError } from '../../core/errors';
-import { BUNDLED_MODEL } from './settings';
+import { ChronosLensError } from '../core/errors';
+import { isValidRepoId, revisionProblem } from '../core/hub/names';
 
 export const BUNDLED_MODEL_NAME = 'chronos-t5-nano';
+/** The spec that names the bundled model. */
+export const BUNDLED_SPEC = 'bundled';
 
 export type ModelSourceKind = 'bundled' | 'folder' | 'hub';
 
@@ -22,7 +27,7 @@ export interface ResolvedModel {
   dir: string;
   /** Short name for the status bar: `chronos-t5-nano`, `chronos-t5-small`, the folder's name. */
   label: string;
-  /** The setting's value as given. */
+  /** The spec as given. */
   setting: string;
   repoId?: string;
   revision?: string;
@@ -30,9 +35,9 @@ export interface ResolvedModel {
 }
 
 export interface ResolveEnv {
-  /** The extension's root (the bundled model is under models/ there). */
+  /** The package root (the extension's, or the CLI's): the bundled model is under models/ there. */
   extensionRoot: string;
-  /** Workspace folders (file system paths), for relative model paths. */
+  /** Folders a relative path is resolved against, in order. */
   workspaceFolders?: readonly string[];
   homeDir?: string;
   /** Hugging Face hub cache folder (default: from the environment). */
@@ -40,27 +45,48 @@ export interface ResolveEnv {
   env?: NodeJS.ProcessEnv;
 }
 
-const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*(@[A-Za-z0-9_./-]+)?$/;
-
-export function bundledModelDir(extensionRoot: string): string {
-  return path.join(extensionRoot, 'models', BUNDLED_MODEL_NAME);
+export function bundledModelDir(root: string): string {
+  return path.join(root, 'models', BUNDLED_MODEL_NAME);
 }
 
-export function isBundled(setting: string): boolean {
-  const s = setting.trim();
-  return s === '' || s.toLowerCase() === BUNDLED_MODEL;
+export function isBundled(spec: string): boolean {
+  const s = spec.trim();
+  return s === '' || s.toLowerCase() === BUNDLED_SPEC;
 }
 
-/** Looks like `owner/name` or `owner/name@rev` (and is not a path such as `./a/b` or `~/a`). */
-export function looksLikeRepoId(setting: string): boolean {
-  return REPO_ID.test(setting.trim()) && !setting.startsWith('.');
+export interface RepoSpec {
+  repoId: string;
+  /** From `@revision`, when the spec has one. */
+  revision?: string;
+}
+
+/**
+ * `owner/name` or `owner/name@revision`, as huggingface_hub accepts a repo id and git a revision; not a
+ * path (`./a/b`, `~/a`, `/a/b`, anything with a backslash). Syntax only: whether a folder of that name
+ * exists is the caller's question (looksLikeRepoId).
+ */
+export function parseRepoSpec(spec: string): RepoSpec | undefined {
+  const s = spec.trim();
+  if (s.startsWith('.') || s.startsWith('~') || s.includes('\\') || path.isAbsolute(s)) return undefined;
+  const at = s.indexOf('@');
+  const repoId = at < 0 ? s : s.slice(0, at);
+  const revision = at < 0 ? undefined : s.slice(at + 1);
+  if (!repoId.includes('/') || !isValidRepoId(repoId)) return undefined;
+  if (revision !== undefined && revisionProblem(revision)) return undefined;
+  return revision === undefined ? { repoId } : { repoId, revision };
+}
+
+/** A repo spec (parseRepoSpec) that is not also a folder (`folderExists`, when given, says). */
+export function looksLikeRepoId(spec: string, folderExists?: (p: string) => boolean): boolean {
+  return parseRepoSpec(spec) !== undefined && !(folderExists?.(spec.trim()) ?? false);
 }
 
 /** The label shown before the model is loaded (no file system access). */
-export function modelLabel(setting: string): string {
-  const s = setting.trim();
+export function modelLabel(spec: string): string {
+  const s = spec.trim();
   if (isBundled(s)) return BUNDLED_MODEL_NAME;
-  if (looksLikeRepoId(s) && !path.isAbsolute(s)) return s.split('@')[0].split('/')[1];
+  const repo = parseRepoSpec(s);
+  if (repo) return repo.repoId.split('/')[1];
   return path.basename(s.replace(/[\\/]+$/, '')) || s;
 }
 
@@ -78,7 +104,7 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-/** Resolves the setting to a folder; throws ChronosLensError (NOT_FOUND) with what was tried. */
+/** Resolves a spec to a folder; throws ChronosLensError (NOT_FOUND) with what was tried. */
 export async function resolveModel(setting: string, env: ResolveEnv): Promise<ResolvedModel> {
   const s = setting.trim();
   if (isBundled(s)) {
@@ -96,9 +122,10 @@ export async function resolveModel(setting: string, env: ResolveEnv): Promise<Re
   for (const c of candidates) {
     if (await isDir(c)) return { kind: 'folder', dir: path.resolve(c), label: path.basename(path.resolve(c)), setting };
   }
-  if (looksLikeRepoId(s) && !path.isAbsolute(expanded)) {
-    const [repoId, revision = 'main'] = s.split('@');
-    const hub = await import('../../core/hub');
+  const repo = parseRepoSpec(s);
+  if (repo) {
+    const { repoId, revision = 'main' } = repo;
+    const hub = await import('../core/hub');
     const cached = await hub.findCachedModel(repoId, revision, env.hubCacheDir, env.env ?? process.env);
     if (cached) return { kind: 'hub', dir: cached.path, label: repoId.split('/')[1], setting, repoId, revision, commit: cached.commit };
     const where = env.hubCacheDir ?? hub.defaultCacheDir(env.env ?? process.env);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { bundledModelDir, looksLikeRepoId, modelLabel, resolveModel } from '../../../extension/lib/model-spec';
+import { bundledModelDir, looksLikeRepoId, modelLabel, resolveModel } from '../../../models/source';
 import { fixtures, tempDir } from '../helpers';
 
 const ckpt = path.join(fixtures, 'checkpoints', 't5-relu-tied-f32');
