@@ -5,13 +5,13 @@
  * bad checkpoint fails at load time with a message naming the file and tensor, never mid-run.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChronosLensError } from '../core/errors';
 import { writeFileAtomic } from '../core/files';
 import { ModelConfig, T5Config, parseModelConfig } from './config';
-import { oneLine, quoted, readRegularText, showValue } from './files';
+import { oneLine, openRegularFile, quoted, readRegularText, showValue } from './files';
 import { SafetensorsFile, TensorInfo, isFloatDtype } from './safetensors';
 
 /** config.json of a real checkpoint is about 1 kB; anything this large is not one. */
@@ -233,7 +233,17 @@ export async function loadCheckpoint<C>(dir: string, format?: CheckpointFormat<C
  */
 export async function checkpointHash(ck: Pick<Checkpoint<unknown>, 'dir' | 'files'>, memoFile?: string): Promise<string> {
   const parts = [path.join(ck.dir, 'config.json'), ...ck.files];
-  const stats = await Promise.all(parts.map((p) => fsp.stat(p)));
+  // The files were checked at load; one replaced or removed since is one line, not raw errno text.
+  const stats = await Promise.all(
+    parts.map(async (p) => {
+      const { fh, size } = await openRegularFile(p);
+      try {
+        return { size, mtimeMs: (await fh.stat()).mtimeMs };
+      } finally {
+        await fh.close();
+      }
+    }),
+  );
   const key = parts.map((p, i) => `${p}:${stats[i].size}:${stats[i].mtimeMs}`).join('|');
   let memo: Record<string, string> = {};
   if (memoFile) {
@@ -248,13 +258,21 @@ export async function checkpointHash(ck: Pick<Checkpoint<unknown>, 'dir' | 'file
     if (typeof hit === 'string' && /^[0-9a-f]{64}$/.test(hit)) return hit;
   }
   const h = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 22);
   for (const p of parts) {
-    await new Promise<void>((resolve, reject) => {
-      const s = createReadStream(p, { highWaterMark: 1 << 22 });
-      s.on('data', (b) => h.update(b));
-      s.on('end', () => resolve());
-      s.on('error', reject);
-    });
+    const { fh } = await openRegularFile(p);
+    try {
+      for (let pos = 0; ; ) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+        if (bytesRead === 0) break;
+        h.update(buf.subarray(0, bytesRead));
+        pos += bytesRead;
+      }
+    } catch (e) {
+      throw new ChronosLensError('IO', `${p}: cannot read it to compute the checkpoint hash (${oneLine((e as NodeJS.ErrnoException).code ?? (e as Error).message)})`, { cause: e });
+    } finally {
+      await fh.close();
+    }
   }
   const digest = h.digest('hex');
   if (memoFile) {
