@@ -16,6 +16,7 @@ import { ChronosLensError } from '../core/errors';
 import { RunControl, throwIfAborted } from '../core/progress';
 import { FloatTensor } from '../core/tensor';
 import { ChronosModel } from '../models/model';
+import { BoltModel } from '../models/bolt/model';
 import { ensureFits, forwardRowNeed } from '../core/limits';
 import { LensResult } from './types';
 
@@ -102,7 +103,45 @@ export class AttentionLens {
     readonly offset: number,
     /** Per encoder layer [1, heads, T+1, T+1] (keys include EOS). */
     private readonly enc: FloatTensor[],
+    /**
+     * What a context position is: one value (Chronos-T5), or a patch of `size` values every `stride`
+     * (Chronos-Bolt: position p covers input indices offset + p x stride .. + size - 1; offset may be
+     * negative, where the first patch is padded on the left).
+     */
+    readonly patch: { size: number; stride: number } = { size: 1, stride: 1 },
   ) {}
+
+  /**
+   * The lens of a Chronos-Bolt model: positions are patches, [REG] is left out of the keys as EOS is;
+   * its one decoder token reads the context once for the whole horizon, so every forecast step has the
+   * same cross-attention row. `tokens` holds patch indices (no two patches share a token).
+   */
+  static async computeBolt(model: BoltModel, values: ArrayLike<number>, opts: RunControl = {}): Promise<AttentionLens> {
+    throwIfAborted(opts.signal);
+    if (values.length === 0) throw new ChronosLensError('BAD_INPUT', 'the series is empty');
+    const b = model.config.bolt;
+    const t = model.config.t5;
+    opts.onProgress?.({ fraction: 0, message: 'attention lens' });
+    const r = await model.forward([values], { encoderAttentions: true, crossAttentions: true });
+    throwIfAborted(opts.signal);
+    const row = r.rows[0];
+    if (!row.patched.observed.some((o) => o === 1)) throw new ChronosLensError('BAD_INPUT', 'the context has no observed values');
+    const P = r.patches;
+    const used = Math.min(values.length, b.contextLength);
+    const offset = values.length - used + row.patched.start[0];
+    const lens = new AttentionLens(model.name, t.numLayers, t.numDecoderLayers, t.numHeads, P, Int32Array.from({ length: P }, (_, p) => p), row.patched.observed.slice(), row.norm.scale, offset, r.encoderAttentions!, { size: b.inputPatchSize, stride: b.inputPatchStride });
+    // One query for every step: repeat it over the horizon so that step queries read as for T5.
+    const T = b.predictionLength;
+    const te = r.encLen;
+    const cross = r.crossAttentions!.map((a) => {
+      const out = new Float32Array(t.numHeads * T * te);
+      for (let h = 0; h < t.numHeads; h++) for (let s = 0; s < T; s++) out.set(a.data.subarray(h * te, (h + 1) * te), (h * T + s) * te);
+      return { data: out, dims: [1, t.numHeads, T, te] };
+    });
+    lens.setCross(cross, new Int32Array(T).fill(-1));
+    opts.onProgress?.({ fraction: 1, message: 'attention lens' });
+    return lens;
+  }
 
   /** Runs the encoder (and, with a forecast, the teacher-forced decoder) once for a series. */
   static async compute(model: ChronosModel, values: ArrayLike<number>, opts: LensOptions = {}): Promise<AttentionLens> {
