@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   lens: { summary: 'what every head attends to from one point of a CSV series', load: () => import('./commands/lens') },
   ablate: { summary: 'head-ablation experiments against random control sets', load: () => import('./commands/ablate') },
   models: { summary: 'list and download models, the graph cache, GPU (CUDA) support', load: () => import('./commands/models') },
+  sweep: { summary: 'sweeps over models × datasets × seeds: plan, run (sharded), merge into an atlas, submit to Slurm, Kubernetes or Ray', load: () => import('./commands/sweep') },
   heads: { summary: 'weight-only head ranking: stable rank of each head\'s QK and OV matrices', load: () => import('./commands/heads') },
   attribute: { summary: 'direct attribution of a forecast step to heads and blocks of the residual stream', load: () => import('./commands/attribute') },
   'layer-lens': { summary: 'the forecast each decoder layer would make (per-layer lens)', load: () => import('./commands/layer-lens') },
