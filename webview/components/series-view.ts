@@ -15,8 +15,9 @@
  * The pieces: controllers/lens-cache.ts (the answers, per kind, position and layer), controllers/
  * viewport.ts (width, zoom and pan, detail rows of a zoomed range, pointer → hover),
  * controllers/keyboard.ts (the keys), <cl-series-toolbar> (head / max / mean, layer, head, zoom),
- * series-readout.ts (the line under the chart and the induction note), controllers/memo.ts (the
- * layers kept between hovers).
+ * series-readout.ts (the line under the chart and the induction note), controllers/layers.ts (the
+ * chart, overview, periodicity and attention strips kept between hovers; the strip's bars on a
+ * canvas).
  *
  * Properties
  *   series: SeriesPayload | undefined         model: ModelSummary | undefined
@@ -40,19 +41,16 @@ import type { ExportContent, ExportFormat } from '../../protocol/common';
 import type { HeadSelection, LensResponse, SeriesPayload } from '../../protocol/series';
 import { LensCacheController, lensKey, SPARK_BINS, type KeyedLensRequest, type LensFetcher } from '../controllers/lens-cache';
 import { SeriesKeyboardController } from '../controllers/keyboard';
+import { CHART_HEIGHT, SeriesLayersController } from '../controllers/layers';
 import { Memo } from '../controllers/memo';
-import { ThemeController } from '../controllers/theme';
 import { ViewportController, type RangeFetcher } from '../controllers/viewport';
-import { drawAttentionBars, renderAttentionStrip, updateAttentionStrip, type AttentionStripData } from '../render/attention-strip';
 import { seriesExportText, seriesFileName } from '../render/exports';
 import type { SeriesFigure } from '../render/figure-data';
 import { headId } from '../render/format';
-import { renderPeriodicityStrip } from '../render/periodicity-strip';
 import { resolveTheme } from '../render/resolve-theme';
-import { forecastFan, renderSeriesChart, seriesLayout, type SeriesChartData, type SeriesHover, type SeriesLayout } from '../render/series-chart';
+import type { SeriesHover, SeriesLayout } from '../render/series-chart';
 import { aggregateHeads, clampDomain, lowerBound, mergePoints, type Domain, type Points } from '../render/series-domain';
 import { renderSeriesOverlay } from '../render/series-overlay';
-import { renderSeriesOverview } from '../render/series-overview';
 import './banner';
 import { ensureThemeCss, svgToPngBase64 } from './browser-export';
 import './export-bar';
@@ -73,9 +71,7 @@ export interface SeriesViewState {
   domain?: Domain;
 }
 
-const CHART_HEIGHT = 300;
 const EXPORT_FORMATS: ExportFormat[] = ['svg', 'png', 'json', 'csv'];
-const STRIP_HEIGHT = 58;
 
 export class ClSeriesView extends LitElement {
   static override properties = {
@@ -126,7 +122,7 @@ export class ClSeriesView extends LitElement {
     series: () => this.series,
     forecastSteps: () => this.#forecastSteps(),
     fetchRange: () => this.fetchRange,
-    layout: () => this.#base.last?.layout,
+    layout: () => this.#drawn.chartLayout,
     hover: () => this._hover,
     pinned: () => this._pinned,
     setHover: (h, pinned) => this.setHover(h, pinned),
@@ -149,15 +145,8 @@ export class ClSeriesView extends LitElement {
     fitContext: () => this.#viewport.fitContext(),
     revealRow: (row) => this.#revealRow(row),
   });
-  readonly #base = new Memo<{ svg: SVGSVGElement; layout: SeriesLayout; data: SeriesChartData }>();
+  readonly #drawn = new SeriesLayersController(this);
   readonly #merged = new Memo<Points>();
-  readonly #overview = new Memo<SVGSVGElement>();
-  readonly #periodic = new Memo<SVGSVGElement>();
-  /** The attention strip: bars on the canvas, positions and weights in the SVG over it. */
-  #strip: { layout: SeriesLayout; svg: SVGSVGElement; canvas: HTMLCanvasElement; scale: number } | undefined;
-  /** What the strip's canvas must show next (drawn once the update is in the page). */
-  #stripBars: AttentionStripData | undefined;
-  readonly #theme = new ThemeController(this);
   #pendingFocus: number | undefined;
   #restored: SeriesViewState | undefined;
   /** file + column of the data the view state belongs to. */
@@ -202,7 +191,7 @@ export class ClSeriesView extends LitElement {
   }
   /** The chart's geometry (row → px in the chart's own coordinates), once drawn. */
   get chartLayout(): SeriesLayout | undefined {
-    return this.#base.last?.layout;
+    return this.#drawn.chartLayout;
   }
 
   /** Hovers a data row (`{ kind: 'encoder', row }`) or forecast step (`{ kind: 'cross', step }`). */
@@ -339,78 +328,6 @@ export class ClSeriesView extends LitElement {
 
   // ---- drawing -------------------------------------------------------------------------------
 
-  #chartData(): SeriesChartData {
-    const s = this.series!;
-    const p = this.#points();
-    const d: SeriesChartData = { index: p.index, values: p.values, timestamps: p.timestamps, context: s.context };
-    if (this.forecast) d.forecast = forecastFan(this.forecast, s.totalRows);
-    return d;
-  }
-
-  #baseChart(): { svg: SVGSVGElement; layout: SeriesLayout; data: SeriesChartData } {
-    const w = this.#viewport.chartWidth();
-    const d = this.#viewport.domain;
-    return this.#base.get([this.series, this.#points(), this.forecast, d?.[0], d?.[1], w], () => {
-      const data = this.#chartData();
-      const opts = { document: this.ownerDocument, width: w, height: CHART_HEIGHT, xDomain: d, yLabel: this.series!.column };
-      return { svg: renderSeriesChart(data, opts), layout: seriesLayout(data, opts), data };
-    });
-  }
-
-  #overviewSvg(layout: SeriesLayout): SVGSVGElement {
-    const s = this.series!;
-    const d = this.#viewport.domain;
-    return this.#overview.get([s, layout.width, d?.[0], d?.[1], this.#forecastSteps()], () =>
-      renderSeriesOverview(
-        { index: s.index, values: s.values, totalRows: s.totalRows, context: s.context, forecastSteps: this.#forecastSteps() },
-        { document: this.ownerDocument, width: layout.width, margin: layout.margin, domain: d ?? this.#viewport.extent() },
-      ),
-    );
-  }
-
-  #periodicSvg(width: number, left: number, right: number): SVGSVGElement | undefined {
-    const p = this.periodicity;
-    if (!p) return undefined;
-    const sel = this.selection.mode === 'head' ? { layer: this.selection.layer, head: this.selection.head } : undefined;
-    return this.#periodic.get([p, width, left, right, sel?.layer, sel?.head], () => renderPeriodicityStrip(p, { document: this.ownerDocument, width, left, right, selected: sel, interactive: true }));
-  }
-
-  /**
-   * The attention strip, redrawn in place while the chart's geometry stays the same (a hover): the
-   * SVG's bars are transparent targets whose data change, the bars themselves go on the canvas under
-   * it (hundreds of restyled SVG rects per hover cost more than a frame on a slow machine).
-   */
-  #stripLayer(data: AttentionStripData, layout: SeriesLayout): { svg: SVGSVGElement; canvas: HTMLCanvasElement } {
-    const opts = { document: this.ownerDocument, layout, height: STRIP_HEIGHT, bars: 'canvas' as const };
-    const scale = this.ownerDocument.defaultView?.devicePixelRatio || 1;
-    this.#stripBars = data;
-    if (this.#strip?.layout === layout && this.#strip.scale === scale) {
-      updateAttentionStrip(this.#strip.svg, data, opts);
-      return this.#strip;
-    }
-    const svg = renderAttentionStrip(data, opts);
-    const canvas = this.ownerDocument.createElement('canvas');
-    canvas.className = 'strip-bars';
-    canvas.setAttribute('aria-hidden', 'true');
-    canvas.width = Math.round(layout.width * scale);
-    canvas.height = Math.round(STRIP_HEIGHT * scale);
-    this.#strip = { layout, svg, canvas, scale };
-    return this.#strip;
-  }
-
-  #drawStripBars(): void {
-    const strip = this.#strip;
-    const data = this.#stripBars;
-    this.#stripBars = undefined;
-    const ctx = strip?.canvas.getContext('2d');
-    if (!strip || !data || !ctx) return;
-    drawAttentionBars(ctx, data, { layout: strip.layout, height: STRIP_HEIGHT, fill: this.#theme.theme.accent, scale: strip.scale });
-  }
-
-  protected override updated(): void {
-    if (this.#stripBars) this.#drawStripBars();
-  }
-
   /** The strip's weights for the current selection, from the hovered point's answer. */
   #stripWeights(r: LensResponse): { weights: number[]; label: string } | undefined {
     const sel = this.selection;
@@ -514,7 +431,7 @@ export class ClSeriesView extends LitElement {
     const s = this.series;
     if (!s) return html`${notice}<div class="empty muted">Reading the CSV…</div>`;
     const m = this.model;
-    const base = this.#baseChart();
+    const base = this.#drawn.chart(s, this.#points(), this.forecast, this.#viewport.domain, this.#viewport.chartWidth());
     const data = base.data;
     const w = this.#wanted();
     const r = this._lens?.response;
@@ -525,7 +442,7 @@ export class ClSeriesView extends LitElement {
     const highlights = shown && fresh ? { sameToken: shown.sameToken.map((p) => s.context.start + p), nextToken: shown.nextToken.map((p) => s.context.start + p) } : undefined;
     const overlay = renderSeriesOverlay(data, base.layout, { document: this.ownerDocument, hover: h, pinned: this._pinned, highlights });
     const queryRow = h ? (h.kind === 'encoder' ? h.row : s.totalRows + h.step) : undefined;
-    const stripLayer = this.#stripLayer(
+    const stripLayer = this.#drawn.strip(
       {
         weights: strip?.weights ?? [],
         contextStart: s.context.start,
@@ -600,11 +517,11 @@ export class ClSeriesView extends LitElement {
             @pointermove=${(e: PointerEvent) => this.#viewport.onOverviewPointer(e)}
             @pointerup=${(e: PointerEvent) => this.#viewport.onOverviewPointer(e)}
           >
-            ${this.#overviewSvg(base.layout)}
+            ${this.#drawn.overview(s, base.layout, this.#viewport.domain ?? this.#viewport.extent(), this.#forecastSteps())}
           </div>
           <div class="periodic" @click=${(e: Event) => this.#onPeriodicClick(e)}>
             ${per
-              ? this.#periodicSvg(base.layout.width, base.layout.margin.left, base.layout.margin.right)
+              ? this.#drawn.periodicity(per, base.layout, sel.mode === 'head' ? { layer: sel.layer, head: sel.head } : undefined)
               : html`<span class="muted">${!m ? '' : per === null ? 'Periodicity: no period stands out in the context window.' : 'Periodicity: computing…'}</span>`}
           </div>
           <div class="readout" aria-live="polite">${readoutTemplate({
