@@ -1,6 +1,7 @@
 /**
  * What `--model` names, and which onnxruntime-node runs it:
- *  - `--model` is a folder on disk (used as is), or a hub repo id `owner/name` (e.g. amazon/chronos-t5-small)
+ *  - `--model` is a folder on disk (used as is), or a hub repo id `owner/name[@revision]` (models/source.ts;
+ *    e.g. amazon/chronos-t5-small, or with --revision)
  *    taken from the Hugging Face cache (HF_HUB_CACHE / HF_HOME / ~/.cache/huggingface/hub) without any
  *    network access, or downloaded into it when `--download` is given (honouring HF_ENDPOINT,
  *    HF_HUB_OFFLINE, HF_TOKEN and the proxy variables); absent: the bundled model;
@@ -11,15 +12,16 @@
  */
 import * as fs from 'node:fs';
 import { ChronosLensError } from '../core/errors';
-import { downloadModel, findCachedModel, findHubToken, formatBytes, isValidRepoId, resolveHubSettings, type DownloadProgress, type Env } from '../core/hub';
+import { downloadModel, findCachedModel, findHubToken, formatBytes, resolveHubSettings, type DownloadProgress, type Env } from '../core/hub';
+import { looksLikeRepoId as specLooksLikeRepoId, parseRepoSpec } from '../models/source';
 import type { CliIO } from './common';
 
 // The CLI's entry points import it from here with the rest of the model set-up.
 export { provisionGpuRuntime } from '../models/runtime/provision';
 
-/** `owner/name` that is not a folder on disk. */
+/** `owner/name[@revision]` (models/source.ts) that is not a folder on disk. */
 export function looksLikeRepoId(model: string): boolean {
-  return model.includes('/') && !model.includes('\\') && !model.startsWith('.') && !model.startsWith('/') && isValidRepoId(model) && !fs.existsSync(model);
+  return specLooksLikeRepoId(model, fs.existsSync);
 }
 
 /**
@@ -72,23 +74,28 @@ export async function resolveModelDir(model: string | undefined, fallback: strin
     if (o.download) throw new ChronosLensError('BAD_INPUT', `--download needs --model owner/name (a Hugging Face repo id), got the folder "${model}"`);
     return model;
   }
+  const spec = parseRepoSpec(model)!;
+  if (spec.revision !== undefined && o.revision !== undefined && spec.revision !== o.revision) {
+    throw new ChronosLensError('BAD_INPUT', `--model ${model} names revision "${spec.revision}" but --revision says "${o.revision}"; give one of them`);
+  }
+  const repoId = spec.repoId;
   const env = o.env ?? process.env;
-  const revision = o.revision ?? 'main';
+  const revision = o.revision ?? spec.revision ?? 'main';
   const hub = resolveHubSettings({ env });
   if (!o.download) {
-    const cached = await findCachedModel(model, revision, hub.cacheDir);
+    const cached = await findCachedModel(repoId, revision, hub.cacheDir);
     if (cached) return cached.path;
     throw new ChronosLensError(
       'NOT_FOUND',
-      `${model} (revision "${revision}") is not in the Hugging Face cache at ${hub.cacheDir}. Download it with "chronos-lens models download ${model}" or add --download; or pass a checkpoint folder.`,
+      `${repoId} (revision "${revision}") is not in the Hugging Face cache at ${hub.cacheDir}. Download it with "chronos-lens models download ${repoId}" or add --download; or pass a checkpoint folder.`,
     );
   }
-  const bar = o.io ? downloadProgress(o.io, `Downloading ${model}`) : undefined;
+  const bar = o.io ? downloadProgress(o.io, `Downloading ${repoId}`) : undefined;
   try {
-    const r = await downloadModel(model, { revision, env, token: o.token ?? findHubToken(env), signal: o.io?.signal, onProgress: bar?.onProgress });
+    const r = await downloadModel(repoId, { revision, env, token: o.token ?? findHubToken(env), signal: o.io?.signal, onProgress: bar?.onProgress });
     bar?.done();
     if (o.io && r.offlineReason) o.io.stderr.write(`chronos-lens: ${r.offlineReason}\n`);
-    else if (o.io && r.bytesDownloaded > 0) o.io.stderr.write(`chronos-lens: downloaded ${model} (${formatBytes(r.bytesDownloaded)}) to ${r.path}\n`);
+    else if (o.io && r.bytesDownloaded > 0) o.io.stderr.write(`chronos-lens: downloaded ${repoId} (${formatBytes(r.bytesDownloaded)}) to ${r.path}\n`);
     return r.path;
   } catch (e) {
     bar?.done();
