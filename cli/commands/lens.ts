@@ -13,6 +13,8 @@ import { periodicity } from '../../analysis/periodicity';
 import { LensResult, PeriodicityResult } from '../../analysis/types';
 import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, progressBar } from '../common';
 import { defaultModelDir } from '../paths';
+import { isBolt } from '../../models/load';
+import { boltLens } from './lens-bolt';
 
 /** The lens names the forecast length by the step it asks for. */
 export const flags: Record<string, string> = { predictionLength: '--step' };
@@ -107,7 +109,15 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const numSamples = intFlag(values.samples, 'samples', 'numSamples');
   const seed = intFlag(values.seed, 'seed', 'seed') ?? 0;
   const file = positionals[0];
-  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 'any' });
+  if (isBolt(model)) {
+    try {
+      const unsupported = (['samples', 'seed', 'periodicity', 'period'] as const).filter((k) => values[k] !== undefined).map((k) => `--${k}`);
+      return await boltLens(model, { file, column: values.column, position, step, layer, head, topK, json: values.json, unsupported }, io);
+    } finally {
+      await model.dispose();
+    }
+  }
   const bar = progressBar(io, 'lens');
   try {
     const cc = model.config.chronos;

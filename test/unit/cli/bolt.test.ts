@@ -87,3 +87,25 @@ test('models list offers the four Bolt sizes with their parameter counts and dow
     await fsp.rm(hubCache, { recursive: true, force: true });
   }
 });
+
+test('lens on a Bolt model: patch rows, the decoder token cross row, and one line for flags that do not apply', () => {
+  const r = cli(['lens', csv, '--model', bolt, '--position=-1', '--json', '--no-cache', '--provider', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.deepEqual(j.patch, { size: 16, stride: 16 });
+  assert.equal(j.patches.length, 9); // 144 values = 9 patches of 16
+  assert.deepEqual(j.patches[8], [128, 143]);
+  assert.equal(j.lens.kind, 'encoder');
+  assert.equal(j.lens.position, 8);
+  assert.equal(j.lens.rows.length, 4);
+  for (const row of j.lens.rows[0]) assert.equal(row.length, 9);
+  const c = cli(['lens', csv, '--model', bolt, '--step', '5', '--layer', '1', '--head', '2', '--no-cache', '--provider', 'cpu']);
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stdout, /cross-attention of the decoder token \(forecast step 5: every step of the horizon reads the same\)/);
+  assert.match(c.stdout, /^\s+8 \d\.\d{4}\s+rows 128\.\.143$/m);
+  const bad = cli(['lens', csv, '--model', bolt, '--position', '0', '--periodicity', '--no-cache']);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /^chronos-lens: lens: --periodicity: not available for chronos-bolt-dummy-model, a Chronos-Bolt model/m);
+  const far = cli(['lens', csv, '--model', bolt, '--step', '64', '--no-cache']);
+  assert.match(far.stderr, /--step 64 is outside the model's horizon \(0\.\.63\)/);
+});
