@@ -72,7 +72,8 @@ async function plan(argv: string[], io: CliIO): Promise<number> {
   const p = s.plan;
   if (values.json) printJson(io, { dir: values.out, tasks: p.tasks.length, kept: s.kept, added: s.added, orphaned: s.orphaned });
   else {
-    io.stdout.write(`${p.name}: ${p.tasks.length} tasks (${p.models.length} models × ${p.datasets.length} datasets × ${p.analyses.length} analyses × ${p.seeds.length} seeds) in ${values.out}\n`);
+    const n = (k: number, w: string, ws = `${w}s`) => `${k} ${k === 1 ? w : ws}`;
+    io.stdout.write(`${p.name}: ${n(p.tasks.length, 'task')} (${n(p.models.length, 'model')} × ${n(p.datasets.length, 'dataset')} × ${n(p.analyses.length, 'analysis', 'analyses')} × ${n(p.seeds.length, 'seed')}) in ${values.out}\n`);
     io.stdout.write(`  ${s.added} new, ${s.kept} kept from an earlier plan${s.orphaned ? `, ${s.orphaned} earlier task folders no longer planned (left in place)` : ''}\n`);
   }
   return 0;

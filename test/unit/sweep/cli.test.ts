@@ -37,7 +37,7 @@ test('plan, run, status, merge and submit (written, not submitted) from the comm
   const dir = path.join(d, 'sweep');
   let r = cli('plan', spec, '--out', dir);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^cli: 2 tasks \(1 models × 1 datasets × 1 analyses × 2 seeds\)/);
+  assert.match(r.stdout, /^cli: 2 tasks \(1 model × 1 dataset × 1 analysis × 2 seeds\)/);
 
   r = cli('status', dir);
   assert.match(r.stdout, /cli: 2 tasks: 0 done, 0 running, 0 failed, 2 pending/);
