@@ -374,7 +374,7 @@ function mutateSafetensors(rng: Rng, seed: Seed): { bytes: Buffer; what: string 
   let claimed = BigInt(hb.length);
   const lie = rng.nextFloat();
   if (lie < 0.05) {
-    claimed = [0n, 1n, BigInt(hb.length - 1), BigInt(hb.length + 1), 2n ** 63n, 2n ** 64n - 1n, 100_000_001n, BigInt(rng.intInclusive(0, hb.length + data.length + 100))][rng.intInclusive(0, 7)];
+    claimed = [0n, 1n, BigInt(Math.max(0, hb.length - 1)), BigInt(hb.length + 1), 2n ** 63n, 2n ** 64n - 1n, 100_000_001n, BigInt(rng.intInclusive(0, hb.length + data.length + 100))][rng.intInclusive(0, 7)];
     whats.push(`length prefix ${claimed}`);
   }
   len.writeBigUInt64LE(claimed);
