@@ -44,7 +44,8 @@ export const BOUNDS = {
   seed: { min: 0, max: MAX_SEED, integer: true, label: 'seed' },
   samplingTopK: { min: 0, max: 1_000_000, integer: true, label: 'top-k' },
   topP: { min: 0, max: 1, integer: false, exclusiveMin: true, label: 'top-p' },
-  temperature: { min: 0, max: 1000, integer: false, exclusiveMin: true, label: 'temperature' },
+  // below ~1e-3 the scaled logits overflow float32 and the sampler degenerates to the highest bin
+  temperature: { min: 0.001, max: 1000, integer: false, label: 'temperature' },
   quantileLevel: { min: 0, max: 1, integer: false, label: 'quantile level' },
   quantileCount: { min: 1, max: 1000, integer: true, label: 'quantile levels' },
   mosaicBatch: { min: 2, max: 100_000, integer: true, label: 'batch (sequences)' },

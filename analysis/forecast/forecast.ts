@@ -117,6 +117,7 @@ export async function forecast(model: ChronosModel, context: ArrayLike<number>, 
   if (context.length === 0) throw new ChronosLensError('BAD_INPUT', 'the context is empty');
   checkBound('predictionLength', predictionLength, 'prediction length');
   checkBound('numSamples', numSamples, 'number of samples');
+  checkBound('temperature', temperature, 'temperature');
   const t5 = model.config.t5;
   const need = forecastNeed(t5, { contextTokens: cc.contextLength + 1, chunkSteps: cc.predictionLength, predictionLength, numSamples, quantileLevels: levels.length });
   ensureFits(`a forecast of ${numSamples} samples x ${predictionLength} steps`, need, ['numSamples', 'predictionLength']);
