@@ -15,7 +15,8 @@
  * encoder, decoder and cross, so zero and mean ablation never need a rebuild.
  *
  * Inputs: `patches` float32 [batch, patches, 2 x patch_size]; `attention_mask` int64
- * [batch, enc_len] with enc_len = patches (+ 1 for [REG]); the six head-gate tensors.
+ * [batch, enc_len] with enc_len = patches (+ 1 for [REG]); the six head-gate tensors; the layer
+ * skips `encoder_layer_skip` [layers, 2] and `decoder_layer_skip` [layers, 3] (T5GraphWriter.gate).
  */
 import { GraphBuilder, Value } from '../onnx/builder';
 import { AblationInputs, AttentionKind, T5GraphWriter, T5WeightSource, ablationInputs, decoderLayer, encoderStack, specKey } from '../t5/graph';
@@ -69,6 +70,8 @@ function residualBlock(w: T5GraphWriter, x: Value, prefix: string): Value {
 /** Builds the graph for a spec (not yet serialised). */
 export function buildBoltGraph(ck: BoltWeightSource, spec: BoltGraphSpec): GraphBuilder {
   const w = new T5GraphWriter(ck, `chronos-bolt:${boltSpecKey(spec)}`);
+  // whole-layer and sublayer ablation (`encoder_layer_skip`, `decoder_layer_skip`), as for Chronos-T5
+  w.layerSkips = true;
   const g = w.g;
   const c = w.c;
   const b = ck.config.bolt;

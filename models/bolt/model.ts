@@ -22,7 +22,7 @@ import { BoltModelConfig } from './config';
 import { BoltGraphSpec, BoltOutputs, boltSpecKey, buildBoltGraph } from './graph';
 
 /** Bump whenever the Bolt graphs built for a checkpoint change, so cached graphs are rebuilt. */
-export const BOLT_BUILDER_VERSION = 'bolt-1';
+export const BOLT_BUILDER_VERSION = 'bolt-2';
 
 /** One series as the encoder sees it. */
 export interface BoltRow {

@@ -19,6 +19,8 @@ test/fixtures/bolt/<checkpoint>.<case>.json + .safetensors:
     eager attentions, the T5 stacks called with output_attentions);
   - ablated_quantile_preds with the heads in meta.ablation zeroed (a hook on each attention's output
     projection zeroes that head's slice of its input: the same intervention as our head gates);
+  - layer_skipped_quantile_preds with the sublayers in meta.layer_skips skipped (a hook on each
+    returns its input: the residual update dropped, as our layer skips do);
   - forecast.H.quantiles [1, H, Q] and forecast.H.mean [1, H] from ChronosBoltPipeline.predict_quantiles
     at the model's own quantile levels, for one horizon within prediction_length and one past it
     (rolled out by the pipeline).
@@ -231,6 +233,35 @@ def ablated_preds(model, context: torch.Tensor, ablation: Dict[str, List[List[in
             h.remove()
 
 
+def layer_skips_for(model) -> Dict[str, List[List[Any]]]:
+    """Sublayers to skip (their residual update dropped): (layer, part) pairs per stack."""
+    c = model.config
+    return {"encoder": [[0, "all"]], "decoder": [[c.num_decoder_layers - 1, "cross"], [0, "ff"]]}
+
+
+def skipped_preds(model, context: torch.Tensor, skips: Dict[str, List[List[Any]]]) -> torch.Tensor:
+    """Normalised quantile predictions with the listed sublayers skipped: a forward hook on each
+    sublayer module returns its input hidden states (and keeps the position bias it passes on)."""
+    def passthrough(_module, args, out):
+        return (args[0],) + tuple(out[1:]) if isinstance(out, tuple) else args[0]
+
+    parts = {"encoder": {"attention": [0], "ff": [1], "all": [0, 1]},
+             "decoder": {"self": [0], "cross": [1], "ff": [2], "all": [0, 1, 2]}}
+    hooks = []
+    for stack, pairs in skips.items():
+        blocks = model.encoder.block if stack == "encoder" else model.decoder.block
+        for layer, part in pairs:
+            for j in parts[stack][part]:
+                hooks.append(blocks[layer].layer[j].register_forward_hook(passthrough))
+    try:
+        hidden, _loc_scale, embeds, attn_mask = model.encode(context=context)
+        q = model.output_patch_embedding(model.decode(embeds, attn_mask, hidden))
+        return q.view(context.shape[0], len(model.chronos_config.quantiles), model.chronos_config.prediction_length)
+    finally:
+        for h in hooks:
+            h.remove()
+
+
 def horizons(pred_len: int) -> List[int]:
     """One horizon within prediction_length and one that needs two roll-out steps past it."""
     return [max(1, pred_len - 5), 2 * pred_len + 7]
@@ -259,6 +290,9 @@ def write_fixtures(name: str, model_dir: Path, out_dir: Path) -> List[str]:
             ab = ablation_for(model)
             meta["ablation"] = ab
             arrays["ablated_quantile_preds"] = ablated_preds(model, context, ab)
+            sk = layer_skips_for(model)
+            meta["layer_skips"] = sk
+            arrays["layer_skipped_quantile_preds"] = skipped_preds(model, context, sk)
         meta["series_scale"] = float(np.nanmax(np.abs(values)))
         for h in meta["horizons"]:
             import warnings

@@ -2,7 +2,7 @@
  * Chronos-Bolt against chronos-forecasting: for every fixture written by tools/reference/bolt_reference.py
  * (the real chronos-bolt-dummy-model and small random-weight checkpoints: [REG] or not, relu or
  * gated-gelu, deciles or five uneven levels, patches of 16 or 8), our instance norm and patching, the
- * quantile head (plain and with heads zeroed), every attention probability and
+ * quantile head (plain, with heads zeroed, with layers skipped), every attention probability and
  * ChronosBoltPipeline.predict_quantiles' forecasts within and past prediction_length must agree.
  * BOLT_FIXTURES=<folder> runs the same checks on fixtures written elsewhere (bolt_reference.py --real).
  */
@@ -96,6 +96,17 @@ test('Chronos-Bolt matches chronos-forecasting on every fixture', async (t) => {
           const change = maxAbsDiff(ref, floats(arrays.get('quantile_preds'), 'quantile_preds'));
           assert.ok(da <= HEAD && da < change / 10, `ablated quantile head: max abs error ${da} (the ablation changes it by ${change})`);
           mine.head = Math.max(mine.head, da);
+          // whole layers and sublayers skipped, against hooks returning each sublayer's input
+          const sk = model.newAblation();
+          for (const [stack, pairs] of Object.entries(meta.layer_skips as Record<'encoder' | 'decoder', [number, 'all' | 'cross' | 'ff'][]>)) {
+            for (const [l, part] of pairs) sk.skipLayer(stack as 'encoder' | 'decoder', l, part);
+          }
+          const rs = await model.forward([context], { quantiles: true }, sk);
+          const refSkip = floats(arrays.get('layer_skipped_quantile_preds'), 'layer_skipped_quantile_preds');
+          const ds = maxAbsDiff(rs.normalizedQuantiles!.data, refSkip);
+          const skipChange = maxAbsDiff(refSkip, floats(arrays.get('quantile_preds'), 'quantile_preds'));
+          assert.ok(ds <= HEAD && ds < skipChange / 10, `layer-skipped quantile head: max abs error ${ds} (the skips change it by ${skipChange})`);
+          mine.head = Math.max(mine.head, ds);
         }
 
         // forecasts within and past prediction_length
