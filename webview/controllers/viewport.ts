@@ -46,7 +46,7 @@ export class ViewportController implements ReactiveController {
   #rangeTimer: ReturnType<typeof setTimeout> | undefined;
   #rangeAc: AbortController | undefined;
   #frame = 0;
-  #pendingPx: number | undefined;
+  #pendingPointer: { clientX: number; stage: HTMLElement } | undefined;
   #drag: { x: number; domain: Domain; moved: boolean; pointer: number } | undefined;
   #brushDrag: number | undefined;
 
@@ -245,8 +245,8 @@ export class ViewportController implements ReactiveController {
     const svg = (e.currentTarget as HTMLElement).querySelector('svg');
     const layout = this.opts.layout();
     if (!svg || !layout) return;
-    const px = this.#px(e, svg, layout.width);
     if (this.#drag && e.pointerId === this.#drag.pointer) {
+      const px = this.#px(e, svg, layout.width);
       const dx = px - this.#drag.x;
       if (Math.abs(dx) > 3) this.#drag.moved = true;
       if (this.#drag.moved) {
@@ -257,12 +257,18 @@ export class ViewportController implements ReactiveController {
       }
       return;
     }
-    // one hover per frame, the latest position
-    this.#pendingPx = px;
+    // One hover per frame, the latest position; the SVG's box is read in the frame callback, where
+    // the previous hover's redraw has been laid out already, not on every event (a forced layout).
+    this.#pendingPointer = { clientX: e.clientX, stage: e.currentTarget as HTMLElement };
     if (!this.#frame) {
       this.#frame = requestAnimationFrame(() => {
         this.#frame = 0;
-        if (this.#pendingPx !== undefined) this.#hoverAtPx(this.#pendingPx);
+        const p = this.#pendingPointer;
+        this.#pendingPointer = undefined;
+        // the chart as it is now (a zoom may have redrawn it since the event)
+        const chart = p?.stage.querySelector('svg');
+        const l = this.opts.layout();
+        if (p && chart && l) this.#hoverAtPx(this.#px(p, chart, l.width));
       });
     }
   }
