@@ -5,6 +5,8 @@
  *   npx tsx bench/ours.ts mosaic   --model DIR --tokens FILE [--repeat N] [--threads N]
  *   npx tsx bench/ours.ts forecast --model DIR --csv FILE --column NAME [--prediction-length 64] [--samples 20] [--repeat N]
  *   npx tsx bench/ours.ts lens     --model DIR --csv FILE --column NAME [--repeat N]
+ *   npx tsx bench/ours.ts bolt-forecast --model DIR --csv FILE --column NAME [--prediction-length 64] [--repeat N]
+ *       (a Chronos-Bolt checkpoint; baseline: bench/python/bolt_forecast_baseline.py in tools/.venv-families)
  */
 import { parseArgs } from 'node:util';
 import { runMosaic } from '../analysis/mosaic';
@@ -13,6 +15,8 @@ import { AttentionLens } from '../analysis/lens';
 import { readCsvFile } from '../core/csv';
 import { forecast } from '../analysis/forecast';
 import { ChronosModel } from '../models/model';
+import { BoltModel } from '../models/bolt/model';
+import { forecastBolt } from '../analysis/forecast/bolt';
 
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
@@ -31,6 +35,7 @@ async function main(): Promise<void> {
     },
   });
   const repeat = Math.max(1, Number(a.repeat));
+  if (cmd === 'bolt-forecast') return boltForecast(a.model!, a.csv!, a.column!, Number(a['prediction-length']), repeat, a.threads ? Number(a.threads) : undefined, a['cache-dir'] ?? null);
   const tImport = performance.now();
   const model = await ChronosModel.load(a.model!, { provider: 'cpu', threads: a.threads ? Number(a.threads) : undefined, cacheDir: a['cache-dir'] ?? null });
   const tLoad = performance.now();
@@ -92,6 +97,24 @@ async function main(): Promise<void> {
       ...out,
     }),
   );
+}
+
+async function boltForecast(dir: string, csv: string, column: string, predictionLength: number, repeat: number, threads: number | undefined, cacheDir: string | null): Promise<void> {
+  const tImport = performance.now();
+  const model = await BoltModel.load(dir, { provider: 'cpu', threads, cacheDir });
+  const tLoad = performance.now();
+  const s = await readCsvFile(csv, { column, tailRows: model.config.bolt.contextLength });
+  const runs: number[] = [];
+  let median: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const t0 = performance.now();
+    const f = await forecastBolt(model, s.values, { predictionLength });
+    runs.push((performance.now() - t0) / 1000);
+    median = f.mean;
+  }
+  const graph = model.timings.map((t) => ({ spec: t.spec, buildMs: Math.round(t.buildMs), sessionMs: Math.round(t.sessionMs), fromCache: t.fromCache }));
+  await model.dispose();
+  console.log(JSON.stringify({ impl: 'chronos-lens', import_s: tImport / 1000, load_s: (tLoad - tImport) / 1000, runs_s: runs, total_s: performance.now() / 1000, peak_rss_mb: process.resourceUsage().maxRSS / 1024, context_length: Math.min(s.values.length, model.config.bolt.contextLength), median, graph }));
 }
 
 main().catch((e) => {
