@@ -112,6 +112,28 @@ export async function modelGemmRates(config: string, opts: { repeat?: number; th
   return { config, rates, weightedGflops: flops / 1e9 / seconds };
 }
 
+/**
+ * FLOPs of the reference forecast (context 512 -> 513 encoder tokens, 64 steps, 20 samples as decoder
+ * rows, KV cache): encoder once, cross K/V once, then per step and row the decoder's projections, FFN,
+ * attention over the cache and the context, and the LM head over the 4096-token vocabulary. An
+ * estimate of the arithmetic, not of what the graph executes (softmax, norms and sampling are left out).
+ */
+export function forecastFlops(cfg: { d_model: number; d_ff: number; num_heads: number; d_kv: number; num_layers: number; num_decoder_layers?: number; vocab_size?: number }, ctx = 513, steps = 64, rows = 20): number {
+  const d = cfg.d_model, inner = cfg.num_heads * cfg.d_kv, ff = cfg.d_ff, L = cfg.num_layers, Ld = cfg.num_decoder_layers ?? L, V = cfg.vocab_size ?? 4096;
+  const encoder = 2 * ctx * L * (4 * d * inner + 2 * d * ff) + 2 * 2 * L * ctx * ctx * inner;
+  const crossKv = 2 * ctx * Ld * 2 * d * inner;
+  let decoder = 0;
+  for (let s = 1; s <= steps; s++) decoder += 2 * rows * (Ld * (6 * d * inner + 2 * d * ff + 2 * inner * (s + ctx)) + d * V);
+  return encoder + crossKv + decoder;
+}
+
+/** FLOPs of the reference mosaic (as bench/run.ts counts them): encoder over B x Te tokens, cross K/V, 2 decoder positions, attention. */
+export function mosaicFlops(cfg: { d_model: number; d_ff: number; num_heads: number; d_kv: number; num_layers: number; num_decoder_layers?: number }, B = 100, Te = 22, Td = 2): number {
+  const d = cfg.d_model, inner = cfg.num_heads * cfg.d_kv, ff = cfg.d_ff, L = cfg.num_layers, Ld = cfg.num_decoder_layers ?? L;
+  const encTok = B * Te;
+  return 2 * encTok * L * (4 * d * inner + 2 * d * ff) + 2 * B * cfg.num_heads * L * Te * Te * cfg.d_kv * 2 + 2 * encTok * Ld * 2 * d * inner + 2 * B * Td * Ld * (4 * d * inner + 2 * d * ff);
+}
+
 /** `lscpu` key: value pairs (empty when lscpu is missing). */
 function lscpu(): Record<string, string> {
   try {

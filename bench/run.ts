@@ -20,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomTokenBatch, writeTokenBatch } from '../analysis/tokens';
+import { forecastFlops } from './roofline';
 
 const root = path.resolve(__dirname, '..');
 const work = path.join(root, 'bench', '.work');
@@ -254,21 +255,6 @@ async function main(): Promise<void> {
   writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(path.join(outDir, 'README.md'), markdown(results as unknown as Figures, `${stamp}.json`));
   console.log(JSON.stringify(results, null, 2));
-}
-
-/**
- * FLOPs of the reference forecast (context 512 -> 513 encoder tokens, 64 steps, 20 samples as decoder
- * rows, KV cache): encoder once, cross K/V once, then per step and row the decoder's projections, FFN,
- * attention over the cache and the context, and the LM head over the 4096-token vocabulary. An
- * estimate of the arithmetic, not of what the graph executes (softmax, norms and sampling are left out).
- */
-export function forecastFlops(cfg: { d_model: number; d_ff: number; num_heads: number; d_kv: number; num_layers: number; num_decoder_layers?: number; vocab_size?: number }, ctx = 513, steps = 64, rows = 20): number {
-  const d = cfg.d_model, inner = cfg.num_heads * cfg.d_kv, ff = cfg.d_ff, L = cfg.num_layers, Ld = cfg.num_decoder_layers ?? L, V = cfg.vocab_size ?? 4096;
-  const encoder = 2 * ctx * L * (4 * d * inner + 2 * d * ff) + 2 * 2 * L * ctx * ctx * inner;
-  const crossKv = 2 * ctx * Ld * 2 * d * inner;
-  let decoder = 0;
-  for (let s = 1; s <= steps; s++) decoder += 2 * rows * (Ld * (6 * d * inner + 2 * d * ff + 2 * inner * (s + ctx)) + d * V);
-  return encoder + crossKv + decoder;
 }
 
 interface Roofline {
