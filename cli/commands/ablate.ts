@@ -18,6 +18,8 @@ import { shown } from '../../core/limits';
 import { defaultModelDir } from '../paths';
 import { parseKinds } from './mosaic';
 import { wantsLayers } from './ablate-layers';
+import { boltAblate } from './ablate-bolt';
+import { isBolt } from '../../models/load';
 import { promises as fsp } from 'node:fs';
 
 /** A saved mosaic result is a few kilobytes per layer; anything this big is not one. */
@@ -158,7 +160,16 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       throw new ChronosLensError('BAD_INPUT', `--mosaic ${values.mosaic}: cannot read a mosaic result (${userMessage(e)})`);
     }
   }
-  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 'any' });
+  if (isBolt(model)) {
+    try {
+      const t5Only = ['top', 'kind', 'mosaic', 'batch', 'seq-len', 'repeats', 'sub-extension', 'vocab', 'token-seed', 'no-induction', 'samples', 'forecast-seed', 'out'] as const;
+      const unsupported = t5Only.filter((k) => values[k] !== undefined).map((k) => `--${k}`);
+      return await boltAblate(model, { heads: values.heads, method, controls, controlSeed, csv: values.csv, column: values.column, heldOut: seriesFlags.heldOut, period: seriesFlags.period, json: values.json, unsupported }, io);
+    } finally {
+      await model.dispose();
+    }
+  }
   const bar = progressBar(io, 'ablate');
   try {
     if (values.out) await checkOutputPath(values.out, { ...guard, protectedDirs: [...guard.protectedDirs, model.checkpoint.dir] });

@@ -109,3 +109,24 @@ test('lens on a Bolt model: patch rows, the decoder token cross row, and one lin
   const far = cli(['lens', csv, '--model', bolt, '--step', '64', '--no-cache']);
   assert.match(far.stderr, /--step 64 is outside the model's horizon \(0\.\.63\)/);
 });
+
+test('ablate on a Bolt model: heads scored on the held-out end of a CSV column; T5-only flags are one line', () => {
+  const reduced = path.join(repoRoot, 'test', 'fixtures', 'bolt', 'checkpoints', 'bolt-reduced-random');
+  const r = cli(['ablate', '--model', reduced, '--heads', 'encoder:L0.H1,cross:L1.H2', '--csv', csv, '--controls', '3', '--json', '--no-cache', '--provider', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.model.family, 'chronos-bolt');
+  assert.deepEqual(j.heads, ['encoder:L0.H1', 'cross:L1.H2']);
+  assert.equal(j.heldOut, 24);
+  assert.equal(j.period, 12);
+  assert.equal(j.controls.length, 3);
+  assert.notEqual(j.ablated.wql, j.unablated.wql);
+  const text = cli(['ablate', '--model', reduced, '--heads', 'L0.H0', '--csv', csv, '--controls', '2', '--no-cache', '--provider', 'cpu']);
+  assert.match(text.stdout, /^bolt-reduced-random · zero ablation of cross:L0\.H0 · 2 control sets$/m);
+  assert.match(text.stdout, /^mase\s+\d/m);
+  const t5Only = cli(['ablate', '--model', reduced, '--top', '3', '--no-cache']);
+  assert.equal(t5Only.code, 2, t5Only.stderr);
+  assert.match(t5Only.stderr, /^chronos-lens: ablate: --top: not available for bolt-reduced-random, a Chronos-Bolt model/m);
+  const noCsv = cli(['ablate', '--model', reduced, '--heads', 'L0.H0', '--no-cache']);
+  assert.match(noCsv.stderr, /give --csv FILE: bolt-reduced-random is a Chronos-Bolt model/);
+});
