@@ -33,6 +33,26 @@ async function manager(settings: ModelSettings, extra: { onFallback?: (p: { requ
   return { m, loads, states };
 }
 
+/** A promise and the function that settles it: lets a test wait until a run has really started. */
+function signal(): { fired: Promise<void>; fire: () => void } {
+  let fire!: () => void;
+  const fired = new Promise<void>((r) => (fire = r));
+  return { fired, fire };
+}
+
+/** Polls `check` until it passes (or fails with its last error after `ms`), instead of sleeping a guessed time. */
+async function eventually(check: () => Promise<void>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
 async function tinyRun(model: ChronosModel): Promise<void> {
   await model.encode({ data: [1], dims: [1, 1] }, { data: [1], dims: [1, 1] });
 }
@@ -68,20 +88,21 @@ test('changing the settings replaces the model; one in use is disposed when its 
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   let first: ChronosModel | undefined;
+  const started = signal();
   const running = m.use(async (model) => {
     first = model;
+    started.fire();
     await gate;
     await tinyRun(model); // still usable: not disposed under a running job
   });
-  await new Promise((r) => setTimeout(r, 50));
+  await started.fired;
   assert.equal(m.configure({ model: A, provider: 'cpu', threads: 1 }), false);
   assert.equal(m.configure({ model: B, provider: 'cpu', threads: 1 }), true);
   assert.equal(m.state.label, 't5-relu-untied-f16');
   assert.equal(m.state.loaded, false);
   release();
   await running;
-  await new Promise((r) => setTimeout(r, 20));
-  await assert.rejects(tinyRun(first!), /has been disposed/);
+  await eventually(() => assert.rejects(tinyRun(first!), /has been disposed/));
   const second = await m.use(async (model) => model.name);
   assert.equal(second, 't5-relu-untied-f16');
   assert.deepEqual(loads, ['t5-relu-tied-f32:cpu', 't5-relu-untied-f16:cpu']);
@@ -93,12 +114,14 @@ test('runs go one at a time, in order; a waiting run can be cancelled', async ()
   const order: string[] = [];
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
+  const started = signal();
   const one = m.use(async () => {
     order.push('one:start');
+    started.fire();
     await gate;
     order.push('one:end');
   });
-  await new Promise((r) => setTimeout(r, 30));
+  await started.fired;
   let waited = 0;
   const two = m.use(async () => void order.push('two'), { onWaiting: () => waited++ });
   const ac = new AbortController();
@@ -148,8 +171,9 @@ test('dispose rejects waiting runs and refuses new ones', async () => {
   const { m } = await manager({ model: A, provider: 'cpu', threads: 1 });
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const one = m.use(() => gate);
-  await new Promise((r) => setTimeout(r, 30));
+  const started = signal();
+  const one = m.use(() => (started.fire(), gate));
+  await started.fired;
   const two = m.use(async () => 2);
   await m.dispose();
   await assert.rejects(two, /shutting down/);
@@ -165,8 +189,9 @@ test('unload disposes the loaded model (it loads again on the next run); refused
   assert.equal(m.state.loaded, true);
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const running = m.use(() => gate);
-  await new Promise((r) => setTimeout(r, 30));
+  const started = signal();
+  const running = m.use(() => (started.fire(), gate));
+  await started.fired;
   assert.equal(await m.unload(), false, 'a run holds the model');
   assert.equal(m.state.loaded, true);
   release();
