@@ -1,7 +1,10 @@
 /**
  * What a failed model download tells the user, and which buttons the notification offers: a token for
- * 401/403 and gated models, the model page for gated ones, the proxy settings for network failures,
- * Retry where trying again can help (a resumed download keeps what it has). vscode-free.
+ * 401/403 and gated models, the model page for gated ones and for repositories that hold no loadable
+ * Chronos checkpoint, the proxy settings for network failures and for answers that do not look like a
+ * hub's, Retry where trying again can help. Retry and cancel never promise more than the core keeps:
+ * finished files stay in the cache, and a partial file only when the hub announced its size
+ * (core/hub/http-download.ts). vscode-free.
  */
 import { errorMessage, isCancelled } from '../../core/errors';
 
@@ -33,6 +36,7 @@ export interface HubErrorContext {
 }
 
 const TOKEN_HINT = 'Set one with "Chronos Lens: Set Hugging Face Token" (kept in VS Code\'s secret storage).';
+const ENDPOINT_HINT = 'The hub address comes from HF_ENDPOINT in the environment VS Code was started from (default https://huggingface.co).';
 const PROXY_HINT = 'Downloads use VS Code\'s http.proxy, http.noProxy and http.proxyStrictSSL settings (else HTTPS_PROXY / NO_PROXY).';
 
 interface HubLike {
@@ -45,7 +49,11 @@ interface HubLike {
 export function describeHubError(e: unknown, ctx: HubErrorContext): HubErrorView {
   const h = (e && typeof e === 'object' ? e : {}) as HubLike;
   if (isCancelled(e) || h.code === 'CANCELLED') {
-    return { message: `Download of ${ctx.repoId} cancelled; what was downloaded is kept, and the next try resumes from it.`, actions: [], severity: 'none' };
+    return {
+      message: `Download of ${ctx.repoId} cancelled. Finished files stay in the Hugging Face cache; a partly downloaded file is resumed by the next try when the hub announced its size, and downloaded again otherwise.`,
+      actions: [],
+      severity: 'none',
+    };
   }
   const reason = typeof h.reason === 'string' ? h.reason : undefined;
   const base = errorMessage(e);
@@ -70,7 +78,20 @@ export function describeHubError(e: unknown, ctx: HubErrorContext): HubErrorView
     case 'entry-not-found':
       return view('', ['openPage']);
     case 'no-space':
+    case 'io':
       return view('', ['showLog']);
+    case 'too-large':
+      // Only a file without an announced size gets here, and nothing of it was kept: retrying fetches it again.
+      return view(`Nothing of that file was kept. ${PROXY_HINT}`, ['proxySettings', 'showLog']);
+    case 'bad-name':
+    case 'bad-response':
+      // The server (or a proxy in between) does not answer like the Hugging Face hub: retrying will not help.
+      return view(`${ENDPOINT_HINT} ${PROXY_HINT}`, ['proxySettings', 'showLog']);
+    case 'pickle-only':
+    case 'not-chronos':
+    case 'no-weights':
+      // The repository itself is the problem: its page shows what it holds; another model is the fix.
+      return view('Pick a Chronos or Chronos-Bolt checkpoint with safetensors weights (Chronos Lens: Select Model…).', ['openPage']);
     case 'offline':
       return view('', []);
     case 'unreachable':

@@ -32,6 +32,9 @@ describe('download failures as VS Code messages', () => {
     const files = { 'config.json': config, 'generation_config.json': generation, 'model.safetensors': weights };
     hub.addRepo('acme/private-chronos', files, 'private');
     hub.addRepo('acme/gated-chronos', files, 'gated');
+    hub.addRepo('acme/not-chronos', { ...files, 'config.json': Buffer.from(JSON.stringify({ model_type: 't5' })) });
+    hub.addRepo('acme/pickle-only', { 'config.json': config, 'pytorch_model.bin': weights });
+    hub.addRepo('acme/odd-commit', files).commit = '../../evil';
     hub.validTokens.add(TOKEN);
     await hub.start();
   });
@@ -111,7 +114,42 @@ describe('download failures as VS Code messages', () => {
     assert.deepEqual(describeHubError(new HubError('NETWORK', 'http', 'HTTP 503', { status: 503 }), { repoId: 'a/b', hasToken: false }).actions, ['retry']);
     const c = describeHubError(new CancelledError('Download cancelled.'), { repoId: 'a/b', hasToken: false });
     assert.equal(c.severity, 'none');
-    assert.match(c.message, /cancelled.*resumes/);
+    // Only a partial of a file whose size the hub announced survives a cancel (core/hub/http-download.ts).
+    assert.match(c.message, /cancelled\. Finished files stay in the Hugging Face cache; a partly downloaded file is resumed .* when the hub announced its size, and downloaded again otherwise\./);
+    assert.doesNotMatch(c.message, /what was downloaded is kept/);
+  });
+
+  it('a commit hash that is not safe as a path (bad-name): the endpoint and proxy, no Retry', async () => {
+    const e = await failure(downloadModel('acme/odd-commit', opts()));
+    const v = describeHubError(e, { repoId: 'acme/odd-commit', hasToken: false });
+    assert.equal(v.reason, 'bad-name');
+    assert.match(v.message, /not a commit hash.*HF_ENDPOINT in the environment VS Code was started from.*http\.proxy/);
+    assert.deepEqual(v.actions, ['proxySettings', 'showLog']);
+  });
+
+  it('a repository without a loadable Chronos checkpoint (not-chronos, pickle-only): pick another model, no Retry', async () => {
+    for (const [repo, reason, text] of [
+      ['acme/not-chronos', 'not-chronos', /is not a Chronos model/],
+      ['acme/pickle-only', 'pickle-only', /has only .* weights and no model\.safetensors/],
+    ] as const) {
+      const e = await failure(downloadModel(repo, opts()));
+      const v = describeHubError(e, { repoId: repo, hasToken: false });
+      assert.equal(v.reason, reason, repo);
+      assert.match(v.message, text, repo);
+      assert.match(v.message, /Pick a Chronos or Chronos-Bolt checkpoint with safetensors weights \(Chronos Lens: Select Model…\)\.$/, repo);
+      assert.deepEqual(v.actions, [], repo); // no model page known for it, and retrying cannot help
+    }
+    const withPage = describeHubError(new HubError('NOT_FOUND', 'no-weights', 'no weights', { helpUrl: 'https://hub.example/acme/x' }), { repoId: 'acme/x', hasToken: false });
+    assert.deepEqual(withPage.actions, ['openPage']);
+  });
+
+  it('too-large and bad-response get their own advice instead of the bare Show Log default', () => {
+    const big = describeHubError(new HubError('NETWORK', 'too-large', 'model.safetensors from h is larger than 1.0 GB, the most that can be downloaded without an announced size (Content-Length none).'), { repoId: 'a/b', hasToken: false });
+    assert.match(big.message, /larger than 1\.0 GB.* Nothing of that file was kept\. .*http\.proxy/);
+    assert.deepEqual(big.actions, ['proxySettings', 'showLog']);
+    const odd = describeHubError(new HubError('NETWORK', 'bad-response', 'h sent a malformed HTTP answer'), { repoId: 'a/b', hasToken: false });
+    assert.match(odd.message, /malformed HTTP answer .*HF_ENDPOINT/);
+    assert.deepEqual(odd.actions, ['proxySettings', 'showLog']);
   });
 });
 
