@@ -15,6 +15,8 @@ import { AttentionLens } from '../analysis/lens';
 import { readCsvFile } from '../core/csv';
 import { forecast } from '../analysis/forecast';
 import { ChronosModel } from '../models/model';
+import { provisionGpuRuntime } from '../models/runtime/provision';
+import type { ProviderSetting } from '../models/runtime/ort';
 import { BoltModel } from '../models/bolt/model';
 import { forecastBolt } from '../analysis/forecast/bolt';
 
@@ -32,12 +34,16 @@ async function main(): Promise<void> {
       repeat: { type: 'string', default: '1' },
       threads: { type: 'string' },
       'cache-dir': { type: 'string' },
+      provider: { type: 'string', default: 'cpu' },
     },
   });
   const repeat = Math.max(1, Number(a.repeat));
   if (cmd === 'bolt-forecast') return boltForecast(a.model!, a.csv!, a.column!, Number(a['prediction-length']), repeat, a.threads ? Number(a.threads) : undefined, a['cache-dir'] ?? null);
+  // --provider cuda: the CUDA provider staged by `chronos-lens models gpu --install` (bench/gpu.sh)
+  const provider = a.provider as ProviderSetting;
+  await provisionGpuRuntime(provider);
   const tImport = performance.now();
-  const model = await ChronosModel.load(a.model!, { provider: 'cpu', threads: a.threads ? Number(a.threads) : undefined, cacheDir: a['cache-dir'] ?? null });
+  const model = await ChronosModel.load(a.model!, { provider, threads: a.threads ? Number(a.threads) : undefined, cacheDir: a['cache-dir'] ?? null });
   const tLoad = performance.now();
   const runs: number[] = [];
   const out: Record<string, unknown> = {};
@@ -85,6 +91,7 @@ async function main(): Promise<void> {
   } else {
     throw new Error(`unknown benchmark ${cmd}`);
   }
+  const providerUsed = model.provider;
   await model.dispose();
   console.log(
     JSON.stringify({
@@ -94,6 +101,7 @@ async function main(): Promise<void> {
       runs_s: runs,
       total_s: performance.now() / 1000,
       peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+      provider: providerUsed,
       ...out,
     }),
   );

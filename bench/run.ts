@@ -15,7 +15,7 @@
  *   npm run bench -- --markdown bench/results/2026-11-27.json   # re-render bench/results/README.md
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   if (opt.markdown) {
     // re-render bench/results/README.md from a results file
     const file = path.resolve(opt.markdown);
-    writeFileSync(path.join(path.dirname(file), 'README.md'), markdown(JSON.parse(readFileSync(file, 'utf8')) as Figures, path.basename(file)));
+    writeFileSync(path.join(path.dirname(file), 'README.md'), markdown(JSON.parse(readFileSync(file, 'utf8')) as Figures, path.basename(file), companions(path.dirname(file))));
     return;
   }
   if (!existsSync(py)) throw new Error('tools/.venv is missing: run tools/setup-venv.sh');
@@ -253,7 +253,7 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().slice(0, 10);
   writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify(results, null, 2) + '\n');
-  writeFileSync(path.join(outDir, 'README.md'), markdown(results as unknown as Figures, `${stamp}.json`));
+  writeFileSync(path.join(outDir, 'README.md'), markdown(results as unknown as Figures, `${stamp}.json`, companions(outDir)));
   console.log(JSON.stringify(results, null, 2));
 }
 
@@ -283,8 +283,15 @@ const f2 = (x: number | undefined, d = 2): string => (x === undefined || !Number
 const span = (s: Stat | undefined, d = 2): string => (s ? `${f2(s.median, d)} (${f2(s.min, d)}–${f2(s.max, d)})` : '–');
 const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
 
+/** The newest of each companion report in bench/results (written by bench/compute-roofline.ts and by hand from bench/python/profile_graph.py). */
+function companions(dir: string): string[] {
+  const names = readdirSync(dir).sort();
+  const newest = (suffix: string) => names.filter((n) => n.endsWith(suffix)).pop();
+  return [newest('-roofline.md'), newest('-profile.md'), newest('-gpu.md')].filter((n): n is string => n !== undefined);
+}
+
 /** bench/results/README.md: the figures of issue 10, each against its goal, from one results file. */
-export function markdown(r: Figures, file: string): string {
+export function markdown(r: Figures, file: string, extras: string[] = []): string {
   const m = r.machine ?? {};
   const lines = [
     '# Benchmark results',
@@ -340,6 +347,10 @@ export function markdown(r: Figures, file: string): string {
         `the other ${f2(v.whole.ours.median - v.warm.ours.median)} s are Node start-up, reading the checkpoint, creating the ONNX Runtime session from the cached graph ` +
         `(bench/runtime-build.ts) and the first run's allocations. The baseline spends most of its time importing torch and transformers and loading the model, which is why the small config meets the goal and the base config, where compute dominates, cannot on 2 cores without changing the arithmetic (the results must stay exact in float32).`,
     );
+  }
+  if (extras.length) lines.push('', `Companion reports: ${extras.map((f) => `[\`${f}\`](${f})`).join(', ')}.`);
+  if (!extras.some((f) => f.endsWith('-gpu.md'))) {
+    lines.push('', 'GPU: not measured yet. `bench/gpu.sh` (CUDA provider from NuGet via `chronos-lens models gpu --install`, forecast and mosaic on CUDA and CPU for small/base/large random-weight checkpoints, CUDA checked against CPU to 1e-3) has only been run here on its no-GPU path and its CPU half (`PROVIDERS=cpu`); its figures belong in a `<date>-gpu.md` next to this file.');
   }
   lines.push('', 'Regenerate: `tools/setup-venv.sh && npm run bench` (add `-- --large` for the large config; about 30 minutes on 2 cores).', '');
   return lines.join('\n');
