@@ -3,10 +3,10 @@
  * ChronosModel, Chronos-Bolt as a BoltModel. A folder whose config.json cannot be read or parsed goes
  * the Chronos-T5 way, whose loader reports the problem with the file and field.
  */
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { BoltModel } from './bolt/model';
 import { ModelFamily, detectFamily, parseConfigJson } from './family';
+import { readRegularText } from './files';
 import { ChronosModel, LoadOptions } from './model';
 
 export type AnyModel = ChronosModel | BoltModel;
@@ -16,10 +16,10 @@ export async function checkpointFamily(dir: string): Promise<ModelFamily | undef
   const file = path.join(path.resolve(dir), 'config.json');
   let text: string;
   try {
-    const st = await fsp.stat(file);
-    // A real config.json is about 1 kB; the checkpoint reader refuses odd ones with the reason.
-    if (!st.isFile() || st.size > 4 << 20) return undefined;
-    text = await fsp.readFile(file, 'utf8');
+    // One open, checked as a regular file on the handle it reads (no stat-then-read race, a FIFO put
+    // here does not block); a real config.json is about 1 kB, and the checkpoint reader refuses odd ones
+    // with the reason.
+    text = await readRegularText(file, { maxBytes: 4 << 20, what: 'a config.json' });
   } catch {
     return undefined;
   }
