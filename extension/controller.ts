@@ -106,7 +106,8 @@ export class Controller implements vscode.Disposable {
         await provisionGpu(this, o.provider);
         const { ChronosModel } = await import('../models/model');
         // Sessions run in a worker thread: a long forward pass never freezes the extension host.
-        return ChronosModel.load(dir, { provider: o.provider, threads: o.threads, cacheDir: o.cacheDir, sessionHost: 'worker' });
+        // Graph cache warnings (a corrupt cached graph rebuilt, an unusable cache folder) go to the output channel, not the host's stderr.
+        return ChronosModel.load(dir, { provider: o.provider, threads: o.threads, cacheDir: o.cacheDir, sessionHost: 'worker', onWarning: o.onWarning });
       },
       log: (level, m) => this.log[level](m),
       onFallback: (p) => {

@@ -8,7 +8,8 @@
 import { CancelledError, ChronosLensError } from '../../core/errors';
 import type { ResolvedModel } from '../../models/source';
 import { modelLabel } from '../../models/source';
-import { modelKey, type ModelSettings, type ProviderSetting } from './settings';
+import { BOUNDS, withinBound } from '../../core/limits';
+import { modelKey, SECTION, type ModelSettings, type ProviderSetting } from './settings';
 
 export interface ProviderInfo {
   requested: string;
@@ -27,6 +28,8 @@ export interface LoadModelOptions {
   provider: ProviderSetting;
   threads?: number;
   cacheDir: string | null;
+  /** One-line warnings of the runtime (a graph cache that cannot be used, a corrupt cached graph rebuilt): to the log. */
+  onWarning(message: string): void;
 }
 
 export interface ModelManagerOptions<M extends ManagedModel> {
@@ -177,7 +180,11 @@ export class ModelManager<M extends ManagedModel> {
       const p = (async () => {
         const resolved = await this.opts.resolve(s.model);
         this.opts.log?.('info', `loading ${resolved.label} from ${resolved.dir} (provider ${s.provider}${s.threads ? `, ${s.threads} threads` : ''})`);
-        const model = await this.opts.load(resolved.dir, { provider: s.provider, threads: s.threads || undefined, cacheDir: this.opts.cacheDir });
+        const model = await this.opts
+          .load(resolved.dir, { provider: s.provider, threads: this.#threads(s.threads), cacheDir: this.opts.cacheDir, onWarning: (m) => this.opts.log?.('warn', m) })
+          .catch((e: unknown) => {
+            throw nameThreadsSetting(e);
+          });
         return { key, model, resolved };
       })();
       this.#loading = p;
@@ -204,6 +211,18 @@ export class ModelManager<M extends ManagedModel> {
     const l = await this.#loading;
     if (l.key !== modelKey(this.#settings)) return this.#ensureLoaded();
     return l;
+  }
+
+  /**
+   * The threads to load with. readSettings already keeps chronosLens.threads within core/limits.ts's
+   * range; a value that gets here out of range anyway (settings given to configure directly) is
+   * reported and replaced by the default rather than refused by the runtime.
+   */
+  #threads(t: number): number | undefined {
+    if (t === 0) return undefined;
+    if (withinBound(BOUNDS.threads, t)) return t;
+    this.opts.log?.('warn', `${SECTION}.threads must be an integer in ${BOUNDS.threads.min}..${BOUNDS.threads.max}, got ${String(t).slice(0, 40)}; using the default (one per logical core).`);
+    return undefined;
   }
 
   async #acquire(opts: UseOptions): Promise<void> {
@@ -263,7 +282,10 @@ export class ModelManager<M extends ManagedModel> {
       const l = await this.#ensureLoaded();
       if (opts.signal?.aborted) throw new CancelledError();
       try {
-        return await fn(l.model, l.resolved);
+        // Sessions are created on first use, so the runtime's threads refusal can surface from the job.
+        return await fn(l.model, l.resolved).catch((e: unknown) => {
+          throw nameThreadsSetting(e);
+        });
       } finally {
         this.#checkProvider(l);
       }
@@ -311,4 +333,13 @@ export class ModelManager<M extends ManagedModel> {
     await Promise.all(models.map((m) => this.#disposeModel(m)));
     this.#listeners.clear();
   }
+}
+
+/**
+ * The runtime says "threads" (its option's name); in VS Code the user knows it as the setting, so a
+ * threads refusal that still comes from the runtime names chronosLens.threads.
+ */
+export function nameThreadsSetting(e: unknown): unknown {
+  if (!(e instanceof ChronosLensError) || e.code !== 'BAD_INPUT' || !/^threads\b/.test(e.message)) return e;
+  return new ChronosLensError('BAD_INPUT', `${SECTION}.${e.message}`, { cause: e });
 }

@@ -5,9 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CancelledError } from '../../../core/errors';
-import { ModelManager, type ModelState } from '../../../extension/lib/model-manager';
+import { CancelledError, ChronosLensError } from '../../../core/errors';
+import { MAX_THREADS } from '../../../core/limits';
+import { ModelManager, nameThreadsSetting, type ModelState } from '../../../extension/lib/model-manager';
 import { resolveModel } from '../../../models/source';
 import type { ModelSettings } from '../../../extension/lib/settings';
 import { ChronosModel } from '../../../models/model';
@@ -16,21 +18,27 @@ import { fixtures, tempDir } from '../helpers';
 const A = path.join(fixtures, 'checkpoints', 't5-relu-tied-f32');
 const B = path.join(fixtures, 'checkpoints', 't5-relu-untied-f16');
 
-async function manager(settings: ModelSettings, extra: { onFallback?: (p: { requested: string; used: string; fallbackReason?: string }) => void } = {}) {
-  const cacheDir = await tempDir();
+async function manager(
+  settings: ModelSettings,
+  extra: { onFallback?: (p: { requested: string; used: string; fallbackReason?: string }) => void; cacheDir?: string; threadsOverride?: number } = {},
+) {
+  const cacheDir = extra.cacheDir ?? (await tempDir());
   const loads: string[] = [];
   const states: ModelState[] = [];
+  const logs: string[] = [];
   const m = new ModelManager<ChronosModel>(settings, {
     cacheDir,
     resolve: (s) => resolveModel(s, { extensionRoot: '/nonexistent', workspaceFolders: [] }),
     load: async (dir, o) => {
       loads.push(`${path.basename(dir)}:${o.provider}`);
-      return ChronosModel.load(dir, o);
+      // threadsOverride stands for a runtime whose thread bound is tighter than the settings' one
+      return ChronosModel.load(dir, extra.threadsOverride === undefined ? o : { ...o, threads: extra.threadsOverride });
     },
+    log: (level, message) => logs.push(`${level}: ${message}`),
     onFallback: extra.onFallback,
   });
   m.onDidChange((s) => states.push(s));
-  return { m, loads, states };
+  return { m, loads, states, logs, cacheDir };
 }
 
 /** A promise and the function that settles it: lets a test wait until a run has really started. */
@@ -203,4 +211,49 @@ test('unload disposes the loaded model (it loads again on the next run); refused
   assert.notEqual(second, first);
   assert.deepEqual(loads, ['t5-relu-tied-f32:cpu', 't5-relu-tied-f32:cpu']);
   await m.dispose();
+});
+
+test('graph cache warnings reach the manager\'s log (the output channel), not stderr: a corrupt cached graph, an unusable cache folder', async () => {
+  const first = await manager({ model: A, provider: 'cpu', threads: 1 });
+  await first.m.use(tinyRun);
+  await first.m.dispose();
+  const graphs = path.join(first.cacheDir, 'graphs');
+  const entries = readdirSync(graphs);
+  assert.ok(entries.length > 0, 'graphs were cached');
+  const onnx = path.join(graphs, entries[0], 'model.onnx');
+  const bytes = readFileSync(onnx);
+  bytes[bytes.length >> 1] ^= 0xff;
+  writeFileSync(onnx, bytes);
+  const second = await manager({ model: A, provider: 'cpu', threads: 1 }, { cacheDir: first.cacheDir });
+  await second.m.use(tinyRun);
+  await second.m.dispose();
+  assert.ok(second.logs.some((l) => /^warn: the cached graph .* failed its integrity check .*; rebuilding it$/.test(l)), second.logs.join('\n'));
+
+  const file = path.join(await tempDir(), 'not-a-folder');
+  writeFileSync(file, 'x');
+  const third = await manager({ model: A, provider: 'cpu', threads: 1 }, { cacheDir: file });
+  assert.equal(await third.m.use(async (model) => (await tinyRun(model), model.name)), 't5-relu-tied-f32');
+  await third.m.dispose();
+  assert.ok(third.logs.some((l) => l.startsWith(`warn: the graph cache ${file} is not a folder; continuing without the graph cache`)), third.logs.join('\n'));
+});
+
+test('chronosLens.threads out of range: one warning naming the setting, the default used, no runtime error', async () => {
+  const { m, logs } = await manager({ model: A, provider: 'cpu', threads: MAX_THREADS + 1 });
+  assert.equal(await m.use(async (model) => (await tinyRun(model), model.name)), 't5-relu-tied-f32');
+  assert.equal(m.state.error, undefined);
+  assert.ok(logs.includes(`warn: chronosLens.threads must be an integer in 0..${MAX_THREADS}, got ${MAX_THREADS + 1}; using the default (one per logical core).`), logs.join('\n'));
+  await m.dispose();
+});
+
+test('a threads refusal that still comes from the runtime names the setting chronosLens.threads', async () => {
+  const { m } = await manager({ model: A, provider: 'cpu', threads: 1 }, { threadsOverride: MAX_THREADS + 1 });
+  await assert.rejects(m.use(tinyRun), (e: Error) => {
+    assert.ok(e instanceof ChronosLensError && e.code === 'BAD_INPUT', String(e));
+    assert.match(e.message, new RegExp(`^chronosLens\\.threads ${MAX_THREADS + 1} is more than \\d+`));
+    return true;
+  });
+  await m.dispose();
+  // anything else passes through unchanged
+  const other = new ChronosLensError('BAD_INPUT', 'threadsafe is not a word here');
+  assert.equal(nameThreadsSetting(other), other);
 });
