@@ -65,6 +65,21 @@ export const BOUNDS = {
   layer: { min: 0, max: 100_000, integer: true, label: 'layer' },
   head: { min: 0, max: 100_000, integer: true, label: 'head' },
   lensTop: { min: 1, max: 100_000, integer: true, label: 'top positions' },
+  // causal toolkit (attribute, layer-lens, patch)
+  topParts: { min: 1, max: 100_000, integer: true, label: 'top parts' },
+  forecastSteps: { min: 1, max: 10_000, integer: true, label: 'forecast steps' },
+  // a lens level of 0 has no quantile of a categorical distribution to read
+  lensLevel: { min: 0, max: 1, integer: false, exclusiveMin: true, label: 'quantile level' },
+  patchPairs: { min: 1, max: 100_000, integer: true, label: 'clean / corrupted pairs' },
+  noiseAmount: { min: 0, max: 1000, integer: false, exclusiveMin: true, label: 'noise (window standard deviations)' },
+  corruptAmount: { min: 1, max: 1_000_000_000, integer: true, label: 'corruption amount (points, or the other window\'s end)' },
+  windowEnd: { min: 2, max: 1_000_000_000, integer: true, label: 'window end' },
+  // sweeps: submit writes at most 10 000 shards, so run accepts no shard beyond them
+  shardIndex: { min: 0, max: 9_999, integer: true, label: 'shard index' },
+  shardCount: { min: 1, max: 10_000, integer: true, label: 'shards' },
+  cpus: { min: 1, max: 1024, integer: true, label: 'CPUs per shard' },
+  gpus: { min: 0, max: 64, integer: true, label: 'GPUs per shard' },
+  maxParallel: { min: 1, max: 10_000, integer: true, label: 'shards running at once' },
 } as const satisfies Record<string, Bound>;
 
 export type BoundName = keyof typeof BOUNDS;

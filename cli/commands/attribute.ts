@@ -4,9 +4,9 @@
  */
 import { ChronosLensError } from '../../core/errors';
 import { AttributionResult, AttributionTarget, attribute } from '../../analysis/causal/attribution';
-import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson } from '../common';
+import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson } from '../common';
 import { defaultModelDir } from '../paths';
-import { fmt, intIn, readSeries, writeJsonOut } from './causal-common';
+import { fmt, readSeries, writeJsonOut } from './causal-common';
 
 export const usage = `chronos-lens attribute FILE.csv [--column NAME] [--step N] [--target logit|logprob|expected] [--token ID] [--json]
 
@@ -48,9 +48,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const target = (values.target ?? 'logit') as AttributionTarget;
   if (!['logit', 'logprob', 'expected'].includes(target)) throw new ChronosLensError('BAD_INPUT', `--target must be logit, logprob or expected, got ${JSON.stringify(values.target)}`);
   if (values.token !== undefined && target === 'expected') throw new ChronosLensError('BAD_INPUT', '--token goes with --target logit or logprob (the expected value has no single token)');
-  const step = intIn(values.step, 'step', 0, 100_000);
-  const token = intIn(values.token, 'token', 0, 2 ** 31 - 1);
-  const top = intIn(values.top, 'top', 1, 100_000) ?? 12;
+  const step = intFlag(values.step, 'step', 'step');
+  const token = intFlag(values.token, 'token', 'tokenId');
+  const top = intFlag(values.top, 'top', 'topParts') ?? 12;
   const series = await readSeries(positionals, values.column, io, 'attribute');
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
   try {

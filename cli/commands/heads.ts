@@ -8,9 +8,8 @@ import { ChronosLensError } from '../../core/errors';
 import { HeadWeightResult, HeadWeightStats, headWeightStats, spearman } from '../../analysis/causal/stable-rank';
 import { HeadEffect, singleHeadEffects } from '../../analysis/causal/head-effects';
 import { AttentionKind } from '../../analysis/types';
-import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson } from '../common';
+import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson } from '../common';
 import { defaultModelDir } from '../paths';
-import { intIn } from './causal-common';
 
 export const usage = `chronos-lens heads [--mosaic FILE.json] [--ablation-effects [--batch N]] [--sort qk|ov] [--json] [--model DIR]
 
@@ -87,7 +86,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const sort = values.sort ?? 'qk';
   if (sort !== 'qk' && sort !== 'ov') throw new ChronosLensError('BAD_INPUT', `--sort must be qk or ov, got "${values.sort}"`);
   if (values.batch !== undefined && !values['ablation-effects']) throw new ChronosLensError('BAD_INPUT', '--batch goes with --ablation-effects');
-  const batch = intIn(values.batch, 'batch', 1, 1_000_000);
+  const batch = intFlag(values.batch, 'batch', 'inductionBatch');
   let mosaic: MosaicScores | undefined;
   if (values.mosaic) {
     try {

@@ -3,10 +3,11 @@
  * final norm and the LM head), so one sees at which depth the forecast settles.
  */
 import { ChronosLensError } from '../../core/errors';
+import { BOUNDS } from '../../core/limits';
 import { LayerLensResult, layerLens } from '../../analysis/causal/layer-lens';
-import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson } from '../common';
+import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson } from '../common';
 import { defaultModelDir } from '../paths';
-import { fmt, intIn, numIn, readSeries, writeJsonOut } from './causal-common';
+import { fmt, readSeries, writeJsonOut } from './causal-common';
 
 export const usage = `chronos-lens layer-lens FILE.csv [--column NAME] [--steps N] [--levels 0.1,0.5,0.9] [--json]
 
@@ -39,11 +40,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(usage + '\n');
     return 0;
   }
-  const steps = intIn(values.steps, 'steps', 1, 100_000);
+  const steps = intFlag(values.steps, 'steps', 'forecastSteps');
   let levels: number[] | undefined;
   if (values.levels !== undefined) {
-    levels = values.levels.split(',').map((x) => numIn(x.trim(), 'levels', 0, 1)!);
-    if (!levels.length || levels.length > 1000 || levels.some((q) => q === 0)) throw new ChronosLensError('BAD_INPUT', '--levels must be 1 to 1000 comma-separated numbers in (0, 1]');
+    const items = values.levels.split(',');
+    if (items.length > BOUNDS.quantileCount.max) throw new ChronosLensError('BAD_INPUT', `--levels lists ${items.length} levels, at most ${BOUNDS.quantileCount.max}`);
+    levels = items.map((x) => floatFlag(x, 'levels', 'lensLevel')!);
   }
   const series = await readSeries(positionals, values.column, io, 'layer-lens');
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });

@@ -8,9 +8,9 @@ import { CORRUPTIONS, Corruption, corruptSeries, seriesPatchPair } from '../../a
 import { PatchMapKind, PatchPair, PatchingResult, runPatching } from '../../analysis/causal/patching';
 import { formatHead, headGrid, parseHeads, randomControlSets } from '../../analysis/heads';
 import { AttentionKind, HeadRef } from '../../analysis/types';
-import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson, progressBar } from '../common';
+import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar, vocabFlag } from '../common';
 import { defaultModelDir } from '../paths';
-import { fmt, intIn, numIn, readSeries, writeJsonOut } from './causal-common';
+import { fmt, readSeries, writeJsonOut } from './causal-common';
 
 export const usage = `chronos-lens patch [FILE.csv [--column NAME]] [options]
 
@@ -44,13 +44,6 @@ function parseList<T extends string>(v: string | undefined, allowed: readonly T[
   for (const x of items) if (!allowed.includes(x as T)) throw new ChronosLensError('BAD_INPUT', `--${flag}: unknown "${x.slice(0, 40)}" (expected ${allowed.join(', ')})`);
   if (!items.length) throw new ChronosLensError('BAD_INPUT', `--${flag} is empty (expected ${allowed.join(', ')})`);
   return [...new Set(items)] as T[];
-}
-
-function parseVocab(v: string | undefined): [number, number] | undefined {
-  if (v === undefined) return undefined;
-  const m = /^(\d{1,9}):(\d{1,9})$/.exec(v.trim());
-  if (!m || Number(m[1]) > Number(m[2])) throw new ChronosLensError('BAD_INPUT', `--vocab must be A:B with integers A <= B, got ${JSON.stringify(v.slice(0, 40))}`);
-  return [Number(m[1]), Number(m[2])];
 }
 
 export function patchText(r: PatchingResult): string {
@@ -107,17 +100,25 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   for (const f of seriesMode ? rrtFlags : seriesFlags) if (values[f] !== undefined) throw new ChronosLensError('BAD_INPUT', `--${f} ${seriesMode ? 'goes with the token protocol (no FILE)' : 'needs a CSV FILE'}`);
   const maps = parseList<PatchMapKind>(values.maps, ['heads', 'headPos', 'resid'], 'maps') ?? (values.set?.length ? [] : ['heads', 'resid']);
   const kinds = parseList<AttentionKind>(values.kinds, ['cross', 'encoder', 'decoder'], 'kinds');
-  const controls = intIn(values.controls, 'controls', 0, 1000) ?? 0;
-  const controlSeed = intIn(values.seed, 'seed', 0, 2 ** 32 - 1) ?? 0;
+  const controls = intFlag(values.controls, 'controls', 'controls') ?? 0;
+  const controlSeed = intFlag(values.seed, 'seed', 'seed') ?? 0;
   if (controls && !values.set?.length) throw new ChronosLensError('BAD_INPUT', '--controls goes with --set');
-  const pairsN = intIn(values.pairs, 'pairs', 1, 100_000) ?? 20;
-  const steps = intIn(values.steps, 'steps', 1, 100_000) ?? 8;
+  const pairsN = intFlag(values.pairs, 'pairs', 'patchPairs') ?? 20;
+  const steps = intFlag(values.steps, 'steps', 'forecastSteps') ?? 8;
   const corrupt = (values.corrupt ?? 'shift') as Corruption;
   if (!CORRUPTIONS.includes(corrupt)) throw new ChronosLensError('BAD_INPUT', `--corrupt must be one of ${CORRUPTIONS.join(', ')}, got ${JSON.stringify(values.corrupt)}`);
-  const amount = corrupt === 'noise' ? numIn(values.amount, 'amount', 1e-9, 1000) : intIn(values.amount, 'amount', 1, 100_000_000);
+  const amount = corrupt === 'noise' ? floatFlag(values.amount, 'amount', 'noiseAmount') : intFlag(values.amount, 'amount', 'corruptAmount');
   if (corrupt === 'window' && amount === undefined) throw new ChronosLensError('BAD_INPUT', '--corrupt window needs --amount I (the other window\'s end)');
-  const noiseSeed = intIn(values['noise-seed'], 'noise-seed', 0, 2 ** 32 - 1);
-  const end = intIn(values.end, 'end', 2, 1_000_000_000);
+  const noiseSeed = intFlag(values['noise-seed'], 'noise-seed', 'seed');
+  const end = intFlag(values.end, 'end', 'windowEnd');
+  // the token protocol's flags, checked before the model is loaded like the others
+  const tokenOptions = {
+    seqLen: intFlag(values['seq-len'], 'seq-len', 'seqLen'),
+    repeats: intFlag(values.repeats, 'repeats', 'repeats'),
+    subExtension: intFlag(values['sub-extension'], 'sub-extension', 'subExtension'),
+    vocab: vocabFlag(values.vocab),
+    seed: intFlag(values['token-seed'], 'token-seed', 'seed'),
+  };
   const series = seriesMode ? await readSeries(positionals, values.column, io, 'patch') : undefined;
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
   const bar = progressBar(io, 'patch');
@@ -146,7 +147,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       Object.assign(parameters, { file: series.file, column: series.column, end: end ?? series.values.length, corrupt, ...w.detail, steps });
       if (corrupt === 'noise') seeds.noise = noiseSeed ?? 0;
     } else {
-      const b = inductionBatch(model, { batch: pairsN, seqLen: intIn(values['seq-len'], 'seq-len', 2, 100_000), repeats: intIn(values.repeats, 'repeats', 2, 10_000), subExtension: intIn(values['sub-extension'], 'sub-extension', 0, 100_000), vocab: parseVocab(values.vocab), seed: intIn(values['token-seed'], 'token-seed', 0, 2 ** 32 - 1) });
+      const b = inductionBatch(model, { batch: pairsN, ...tokenOptions });
       pairs = Array.from({ length: b.batch }, (_, i) => ({ clean: { ids: b.encoder[i] }, corrupted: { ids: b.encoder[b.batch + i] }, decoder: b.decoder[i], labels: b.labels[i] }));
       description = 'repeated random tokens against a non-repeating control';
       Object.assign(parameters, { seqLen: b.seqLen, repeats: b.repeats, subExtension: b.subExtension, vocab: b.vocab });

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { ChronosLensError } from '../../core/errors';
+import { ChronosLensError, oneLine } from '../../core/errors';
 import { writeFileAtomic } from '../../core/files';
 import { ENGINES, Engine, EngineOptions, k8sManifest, rayJobs, slurmScript } from '../../analysis/sweep/engines';
 import { atlasCsv, atlasJson, buildAtlas, sweepStatus } from '../../analysis/sweep/merge';
@@ -38,9 +38,15 @@ Sweeps of analyses over models × datasets × seeds, as independent tasks in a f
       --cli "CMD"    how nodes start the CLI (default: this one's; chronos-lens for k8s and ray)
   sweep prepare DIR [--download]      resolve every model of the plan (download hub models with --download)`;
 
+/**
+ * A spec with several problems: a one-line summary first, as main prints every other error, then each
+ * problem on its own indented line so all of them can be fixed in one go. One problem is an ordinary
+ * error (main prints it).
+ */
 function printProblems(io: CliIO, e: unknown): boolean {
-  if (!(e instanceof SpecError)) return false;
-  for (const p of e.problems) io.stderr.write(`chronos-lens sweep: ${e.file}: ${p}\n`);
+  if (!(e instanceof SpecError) || e.problems.length < 2) return false;
+  io.stderr.write(`chronos-lens: sweep: ${oneLine(`${e.file}: ${e.problems.length} problems in the sweep spec:`)}\n`);
+  for (const p of e.problems) io.stderr.write(`  ${oneLine(p)}\n`);
   return true;
 }
 
@@ -95,8 +101,11 @@ async function runCmd(argv: string[], io: CliIO): Promise<number> {
   if (values.help) return help(io);
   if (positionals.length !== 1) throw new ChronosLensError('BAD_INPUT', 'sweep run takes one sweep folder: chronos-lens sweep run DIR [--shard I --of N]');
   const dir = positionals[0];
+  const flags = { shard: intFlag(values.shard, 'shard', 'shardIndex'), of: intFlag(values.of, 'of', 'shardCount') };
+  // checked here too, before the plan is read, rather than when the first task loads its model
+  intFlag(values.threads, 'threads', 'threads');
   const p = await readPlan(dir);
-  const { shard, of, from } = resolveShard({ shard: intFlag(values.shard, 'shard', 0), of: intFlag(values.of, 'of', 1) });
+  const { shard, of, from } = resolveShard(flags);
   const threads = values.threads ?? (p.runtime.threads !== undefined ? String(p.runtime.threads) : '1');
   const provider = values.provider ?? p.runtime.provider;
   const load = await modelLoader({ ...values, threads, provider }, io);
@@ -209,9 +218,15 @@ async function submit(argv: string[], io: CliIO): Promise<number> {
   if (positionals.length !== 1) throw new ChronosLensError('BAD_INPUT', 'sweep submit takes one sweep folder: chronos-lens sweep submit DIR --engine slurm|k8s|ray');
   const engine = values.engine as Engine;
   if (!(ENGINES as readonly string[]).includes(engine)) throw new ChronosLensError('BAD_INPUT', `--engine must be ${ENGINES.join(', ')}, got "${values.engine ?? ''}"`);
+  const given = {
+    shards: intFlag(values.shards, 'shards', 'shardCount'),
+    cpus: intFlag(values.cpus, 'cpus', 'cpus'),
+    gpus: intFlag(values.gpus, 'gpus', 'gpus'),
+    maxParallel: intFlag(values['max-parallel'], 'max-parallel', 'maxParallel'),
+  };
   const dir = path.resolve(positionals[0]);
   const p = await readPlan(dir);
-  const shards = Math.min(intFlag(values.shards, 'shards', 1) ?? Math.min(p.tasks.length, 32), Math.max(1, p.tasks.length), 10000);
+  const shards = Math.min(given.shards ?? Math.min(p.tasks.length, 32), Math.max(1, p.tasks.length));
   const st = await sweepStatus(dir, p);
   const done = new Set(st.tasks.filter((t) => t.state === 'done').map((t) => t.task.id));
   const indices = Array.from({ length: shards }, (_, i) => i).filter((i) => shardTasks(p.tasks, i, shards).some((t) => !done.has(t.id)));
@@ -226,13 +241,13 @@ async function submit(argv: string[], io: CliIO): Promise<number> {
     shards,
     indices,
     cli: values.cli ? splitCommand(values.cli) : engine === 'slurm' ? thisCli() : ['chronos-lens'],
-    cpus: intFlag(values.cpus, 'cpus', 1) ?? 1,
-    gpus: intFlag(values.gpus, 'gpus', 0) ?? 0,
-    provider: values.provider ?? (intFlag(values.gpus, 'gpus', 0) ? 'cuda' : undefined),
+    cpus: given.cpus ?? 1,
+    gpus: given.gpus ?? 0,
+    provider: values.provider ?? (given.gpus ? 'cuda' : undefined),
     hfCache: process.env.HF_HUB_CACHE,
     partition: values.partition,
     time: values.time,
-    maxParallel: intFlag(values['max-parallel'], 'max-parallel', 1),
+    maxParallel: given.maxParallel,
     image: values.image,
     namespace: values.namespace,
     sweepClaim: values['sweep-claim'],

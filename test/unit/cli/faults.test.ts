@@ -148,7 +148,57 @@ function flagCases(): FlagCase[] {
     { cmd: 'ablate', flag: 'forecast-seed', bound: 'seed', base: aCsv },
     ...MODEL_FLAGS('ablate', a),
     ...MODEL_FLAGS('info', none),
+    { cmd: 'heads', flag: 'batch', bound: 'inductionBatch', base: () => ['--ablation-effects'] },
+    ...MODEL_FLAGS('heads', none),
+    { cmd: 'attribute', flag: 'step', bound: 'step', base: f },
+    { cmd: 'attribute', flag: 'token', bound: 'tokenId', base: f },
+    { cmd: 'attribute', flag: 'top', bound: 'topParts', base: f },
+    ...MODEL_FLAGS('attribute', f),
+    { cmd: 'layer-lens', flag: 'steps', bound: 'forecastSteps', base: f },
+    { cmd: 'layer-lens', flag: 'levels', bound: 'lensLevel', base: f },
+    ...MODEL_FLAGS('layer-lens', f),
+    { cmd: 'patch', flag: 'pairs', bound: 'patchPairs', base: none },
+    { cmd: 'patch', flag: 'seq-len', bound: 'seqLen', base: none },
+    { cmd: 'patch', flag: 'repeats', bound: 'repeats', base: none },
+    { cmd: 'patch', flag: 'sub-extension', bound: 'subExtension', base: () => ['--seq-len', '100000'] },
+    { cmd: 'patch', flag: 'token-seed', bound: 'seed', base: none },
+    { cmd: 'patch', flag: 'amount', bound: 'corruptAmount', base: f },
+    { cmd: 'patch', flag: 'amount', bound: 'noiseAmount', base: () => [csv, '--corrupt', 'noise'] },
+    { cmd: 'patch', flag: 'noise-seed', bound: 'seed', base: f },
+    { cmd: 'patch', flag: 'end', bound: 'windowEnd', base: f },
+    { cmd: 'patch', flag: 'steps', bound: 'forecastSteps', base: f },
+    { cmd: 'patch', flag: 'controls', bound: 'controls', base: () => ['--set', 'cross:L0.H0'] },
+    { cmd: 'patch', flag: 'seed', bound: 'seed', base: none },
+    ...MODEL_FLAGS('patch', none),
+    // the sweep folder need not exist: flags are checked before the plan is read
+    { cmd: 'sweep', flag: 'shard', bound: 'shardIndex', base: () => ['run', sweepDir(), '--of', '10000'] },
+    { cmd: 'sweep', flag: 'of', bound: 'shardCount', base: () => ['run', sweepDir(), '--shard', '0'] },
+    ...MODEL_FLAGS('sweep', () => ['run', sweepDir()]),
+    { cmd: 'sweep', flag: 'shards', bound: 'shardCount', base: () => ['submit', sweepDir(), '--engine', 'slurm'] },
+    { cmd: 'sweep', flag: 'cpus', bound: 'cpus', base: () => ['submit', sweepDir(), '--engine', 'slurm'] },
+    { cmd: 'sweep', flag: 'gpus', bound: 'gpus', base: () => ['submit', sweepDir(), '--engine', 'slurm'] },
+    { cmd: 'sweep', flag: 'max-parallel', bound: 'maxParallel', base: () => ['submit', sweepDir(), '--engine', 'slurm'] },
   ];
+}
+
+const sweepDir = () => path.join(box, 'work', 'no-such-sweep');
+
+/** The command a file of cli/commands belongs to (ablate-layers.ts and ablate-bolt.ts are ablate's). */
+const commandOf = (file: string) => path.basename(file, '.ts').replace(/-(bolt|layers)$/, '');
+
+/**
+ * Every numeric flag a command reads through intFlag / floatFlag (cli/common.ts), found in the sources:
+ * a new flag, or one read against a bare minimum instead of a BOUNDS entry, fails the suite until it
+ * has a bound and a generated case.
+ */
+async function numericFlagsInSources(): Promise<{ cmd: string; flag: string; bound: string; file: string }[]> {
+  const dir = path.join(repoRoot, 'cli', 'commands');
+  const out: { cmd: string; flag: string; bound: string; file: string }[] = [];
+  for (const name of (await fsp.readdir(dir)).filter((n) => n.endsWith('.ts'))) {
+    const src = await fsp.readFile(path.join(dir, name), 'utf8');
+    for (const m of src.matchAll(/\b(?:intFlag|floatFlag)\(\s*[^,]+,\s*'([^']+)',\s*([^,)]+)/g)) out.push({ cmd: commandOf(name), flag: m[1], bound: m[2].trim(), file: name });
+  }
+  return out;
 }
 
 /** Runs main() in-process, capturing its output. */
@@ -180,6 +230,24 @@ before(async () => {
 
 after(async () => {
   if (box) await fsp.rm(box, { recursive: true, force: true });
+});
+
+test('every numeric flag read in the command sources has a BOUNDS entry and generated cases', async () => {
+  const cases = flagCases();
+  const found = await numericFlagsInSources();
+  assert.ok(found.length >= 50, `only ${found.length} numeric flags found: has the way flags are read changed?`);
+  for (const f of found) {
+    const bound = /^'(\w+)'$/.exec(f.bound)?.[1];
+    assert.ok(bound && bound in BOUNDS, `${f.file}: --${f.flag} is read against ${f.bound}, not a BOUNDS entry (core/limits.ts)`);
+    assert.ok(
+      cases.some((c) => c.cmd === f.cmd && c.flag === f.flag && c.bound === bound),
+      `${f.file}: --${f.flag} (${bound}) has no generated case for ${f.cmd} in flagCases()`,
+    );
+  }
+  // the causal toolkit and sweep read their flags only through BOUNDS (ablate-layers.ts still has its own ranges)
+  for (const name of ['heads.ts', 'attribute.ts', 'layer-lens.ts', 'patch.ts', 'sweep.ts']) {
+    assert.doesNotMatch(await fsp.readFile(path.join(repoRoot, 'cli', 'commands', name), 'utf8'), /\b(intIn|numIn)\(/, name);
+  }
 });
 
 test('every numeric flag of every command refuses absurd values with one line naming the flag', async () => {

@@ -16,15 +16,16 @@ function cli(...args: string[]): { code: number; stdout: string; stderr: string 
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('a bad spec: every problem on its own line, exit code 2, nothing written', async () => {
+test('a bad spec: a one-line summary, then every problem on its own line, exit code 2, nothing written', async () => {
   const d = await tempDir('sweep-cli-');
   const spec = path.join(d, 'bad.yaml');
   await fsp.writeFile(spec, 'models: [bundled]\nanalyses:\n  - mosaic: { batch: 0 }\n  - forecast\nseeds: [x]\n');
   const r = cli('plan', spec, '--out', path.join(d, 'out'));
   assert.equal(r.code, 2);
-  const lines = r.stderr.trim().split('\n');
+  const [first, ...lines] = r.stderr.trimEnd().split('\n');
+  assert.match(first, /^chronos-lens: sweep: .*bad\.yaml: 3 problems in the sweep spec:$/);
   assert.deepEqual(
-    lines.map((l) => l.replace(/^chronos-lens sweep: .*bad\.yaml: /, '')),
+    lines.map((l) => l.replace(/^  /, '')),
     ['analyses[0].mosaic.batch: must be an integer in [2, 100000], got 0', 'seeds[0]: must be an integer in [0, 2147483647], got "x"', 'data: forecast, attribute (and mosaic onData) need at least one CSV dataset'],
   );
   await assert.rejects(fsp.access(path.join(d, 'out')));
