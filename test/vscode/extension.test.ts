@@ -150,7 +150,7 @@ suite('Chronos Lens in VS Code', () => {
 
   test('cancel stops a running mosaic; nothing is shown, no error is reported', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await setSetting('mosaic.batch', 200_000);
+    await setSetting('mosaic.batch', 100_000); // the largest batch the setting allows: a run long enough to cancel
     await setSetting('mosaic.dataDriven', false);
     await setSetting('mosaic.seed', 4242); // not in the reference cache
     try {
