@@ -1,11 +1,10 @@
 /**
  * Clear Model Cache: the ONNX graphs Chronos Lens built for checkpoints (`<globalStorage>/graphs/`, keyed
- * by content hash) and the memo of checkpoint hashes. Never the GPU package (`<globalStorage>/gpu/`), the
- * stored ablation runs, or the Hugging Face cache (shared with Python tools). The loaded model is unloaded
- * first (it is loaded, and its graphs rebuilt, on the next use).
+ * by content hash) and the memo of checkpoint hashes. Only entries the graph cache wrote are deleted
+ * (lib/model-cache.ts, through the models module's clearGraphCache); never the GPU package
+ * (`<globalStorage>/gpu/`), the stored ablation runs, or the Hugging Face cache (shared with Python
+ * tools). The loaded model is unloaded first (it is loaded, and its graphs rebuilt, on the next use).
  */
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ChronosLensError } from '../core/errors';
 
@@ -20,6 +19,8 @@ export interface ClearCacheResult {
   bytes: number;
   files: number;
   cleared: boolean;
+  /** Things in graphs/ that Chronos Lens did not write, left alone. */
+  kept: number;
 }
 
 /** The folder ChronosModel.load gets as `cacheDir` (graphs/ and checkpoint-hashes.json inside). */
@@ -27,24 +28,17 @@ export function graphCacheRoot(context: vscode.ExtensionContext): string {
   return context.globalStorageUri.fsPath;
 }
 
-const HASHES_FILE = 'checkpoint-hashes.json';
-
-export async function modelCacheSize(context: vscode.ExtensionContext): Promise<{ dir: string; bytes: number; files: number }> {
-  const { dirSize } = await import('../core/hub');
-  const root = graphCacheRoot(context);
-  const dir = path.join(root, 'graphs');
-  const s = await dirSize(dir);
-  const memo = await fsp.stat(path.join(root, HASHES_FILE)).catch(() => undefined);
-  return { dir, bytes: s.bytes + (memo?.size ?? 0), files: s.files + (memo ? 1 : 0) };
-}
-
 /** Shows the size and clears the cache after a confirmation (`{ confirm: false }` skips it, for scripts). */
 export async function clearModelCache(host: ModelCacheHost, arg?: unknown): Promise<ClearCacheResult | undefined> {
-  const { clearDir, formatBytes } = await import('../core/hub');
-  const size = await modelCacheSize(host.context);
+  // Loaded on use: nothing of the models module at activation.
+  const { clearedMessage, clearModelCacheAt, modelCacheSize } = await import('./lib/model-cache');
+  const { formatBytes } = await import('../core/hub/dirsize');
+  const root = graphCacheRoot(host.context);
+  const size = await modelCacheSize(root);
   if (size.files === 0) {
-    void vscode.window.showInformationMessage(`Chronos Lens: the model cache is empty (${size.dir}).`);
-    return { ...size, cleared: false };
+    const others = size.others ? ` (${size.others} other ${size.others === 1 ? 'item' : 'items'} there that Chronos Lens did not write ${size.others === 1 ? 'is' : 'are'} left alone)` : '';
+    void vscode.window.showInformationMessage(`Chronos Lens: the model cache is empty (${size.dir})${others}.`);
+    return { dir: size.dir, bytes: 0, files: 0, cleared: false, kept: size.others };
   }
   const confirm = !(arg && typeof arg === 'object' && (arg as { confirm?: unknown }).confirm === false);
   if (confirm) {
@@ -52,7 +46,7 @@ export async function clearModelCache(host: ModelCacheHost, arg?: unknown): Prom
       `Clear the Chronos Lens model cache (${formatBytes(size.bytes)})?`,
       {
         modal: true,
-        detail: `${size.files} files of built ONNX graphs in ${size.dir}; they are rebuilt the next time a model needs them. The Hugging Face cache and GPU support are kept.`,
+        detail: `${size.files} files of built ONNX graphs in ${size.dir}; they are rebuilt the next time a model needs them. The Hugging Face cache and GPU support are kept${size.others ? `, and so are ${size.others} other items in that folder that Chronos Lens did not write` : ''}.`,
       },
       'Clear',
     );
@@ -61,9 +55,8 @@ export async function clearModelCache(host: ModelCacheHost, arg?: unknown): Prom
   if (!(await host.models.unload())) {
     throw new ChronosLensError('RUNTIME', 'a model is in use: wait for the running analysis to finish (or cancel it), then clear the cache');
   }
-  await clearDir(size.dir);
-  await fsp.rm(path.join(graphCacheRoot(host.context), HASHES_FILE), { force: true });
-  host.log.info(`model cache cleared: ${formatBytes(size.bytes)} in ${size.files} files (${size.dir})`);
-  void vscode.window.showInformationMessage(`Chronos Lens: model cache cleared (${formatBytes(size.bytes)} freed).`);
-  return { ...size, cleared: true };
+  const r = await clearModelCacheAt(root, (m) => host.log.warn(m));
+  host.log.info(`model cache cleared: ${formatBytes(r.bytes)} in ${r.files} files (${r.dir})${r.kept ? `; ${r.kept} other items left alone` : ''}`);
+  void vscode.window.showInformationMessage(clearedMessage(r));
+  return { ...r, cleared: true };
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { DEFAULTS, modelKey, PROVIDERS, readSettings } from '../../../extension/lib/settings';
 import { PROTOCOL_DEFAULTS } from '../../../analysis/tokens';
 import { DEFAULT_THRESHOLD } from '../../../analysis/mosaic';
+import { MAX_THREADS } from '../../../core/limits';
 import { repoRoot } from '../helpers';
 
 const from = (o: Record<string, unknown>) => readSettings((k) => o[k]);
@@ -116,4 +117,11 @@ test('package.json declares every setting with the same defaults and choices', (
   assert.deepEqual(props['chronosLens.ablation.method'].enum, ['zero', 'mean']);
   assert.deepEqual(props['chronosLens.ablation.data'].enum, ['inductionLoss', 'csv', 'both']);
   assert.deepEqual(props['chronosLens.mosaic.kinds'].items?.enum, ['cross', 'encoder', 'decoder']);
+});
+
+test('chronosLens.threads above core/limits.ts\'s bound is a warning naming the setting and the default, never passed on to the runtime', () => {
+  const { settings, problems } = readSettings((k) => (k === 'threads' ? MAX_THREADS + 1 : undefined));
+  assert.equal(settings.threads, 0);
+  assert.deepEqual(problems, [`chronosLens.threads must be an integer in 0..${MAX_THREADS}, got ${MAX_THREADS + 1}; using the default.`]);
+  assert.equal(readSettings((k) => (k === 'threads' ? MAX_THREADS : undefined)).settings.threads, MAX_THREADS);
 });
