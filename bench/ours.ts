@@ -35,6 +35,8 @@ async function main(): Promise<void> {
       threads: { type: 'string' },
       'cache-dir': { type: 'string' },
       provider: { type: 'string', default: 'cpu' },
+      // the mosaic's target time per chunk of rows (analysis/common.ts forEachChunk; default 300 ms)
+      'chunk-ms': { type: 'string' },
     },
   });
   const repeat = Math.max(1, Number(a.repeat));
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
     const tokens = await readTokenBatch(a.tokens!);
     for (let i = 0; i < repeat; i++) {
       const t0 = performance.now();
-      const r = await runMosaic(model, { tokens, kinds: ['cross'] });
+      const r = await runMosaic(model, { tokens, kinds: ['cross'], chunkMs: a['chunk-ms'] ? Number(a['chunk-ms']) : undefined });
       runs.push((performance.now() - t0) / 1000);
       const k = r.cross!;
       let best: [number, number, number] = [-1, 0, 0];
