@@ -183,7 +183,9 @@ function sessionOptions(provider: ProviderName, threads: number): Ort.InferenceS
     executionMode: 'sequential',
     enableCpuMemArena: true,
     enableMemPattern: true,
-    logSeverityLevel: 3,
+    // Fatal only: a failing session or run comes back as an exception, which the adapters report as
+    // one line; ORT's own error lines on stderr would be a second, raw copy of it.
+    logSeverityLevel: 4,
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
 }
