@@ -1,5 +1,5 @@
 /**
- * Head ablation (issue 5): ablate a head set (zero, or mean: the head's output replaced by its mean over
+ * Head ablation: ablate a head set (zero, or mean: the head's output replaced by its mean over
  * a reference batch) and measure
  *  (a) induction loss: per sequence S of random ids, the encoder gets S repeated (repeats - 1) times,
  *      then S[:sub], then EOS; the decoder is teacher-forced on the continuation S[sub:], and the loss is

@@ -1,5 +1,5 @@
 /**
- * Induction mosaics (issue 5), the background article's protocol:
+ * Induction mosaics, the background article's protocol:
  *  - cross: score[layer][head] = batch mean of the decoder cross-attention probability from decoder
  *    position 1 (holding S[sub]) to encoder position seqLen*(repeats-1)+sub ("center": the latest
  *    earlier copy of that token) and the position after it ("right": the token that followed it).

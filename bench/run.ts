@@ -1,6 +1,6 @@
 /**
  * npm run bench — Chronos Lens against what users would otherwise run, side by side, same checkpoint,
- * same machine, same run (issue 10). Not part of CI.
+ * same machine, same run. Not part of CI.
  *
  * Baselines (pinned Python stack in tools/.venv): the background article's mosaic pipeline
  * (transformers generate with output_attentions, use_cache=False, fp32, CPU) and chronos-forecasting's
@@ -290,7 +290,7 @@ function companions(dir: string): string[] {
   return [newest('-roofline.md'), newest('-profile.md'), newest('-gpu.md')].filter((n): n is string => n !== undefined);
 }
 
-/** bench/results/README.md: the figures of issue 10, each against its goal, from one results file. */
+/** bench/results/README.md: the benchmark figures, each against its goal, from one results file. */
 export function markdown(r: Figures, file: string, extras: string[] = []): string {
   const m = r.machine ?? {};
   const lines = [
