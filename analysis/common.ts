@@ -29,11 +29,16 @@ export async function modelSummary(model: ChronosModel): Promise<ModelSummary> {
   };
 }
 
+/** What a manifest reads off a model: any family's model has these. */
+export type ManifestModel = Pick<ChronosModel, 'name' | 'hash' | 'provider'>;
+
 export async function makeManifest(
-  model: ChronosModel,
+  model: ManifestModel,
   command: string,
   seeds: Record<string, number>,
   parameters: Record<string, unknown>,
+  /** The graph builder's version: each model family builds its own graphs. */
+  builder: string = BUILDER_VERSION,
 ): Promise<Manifest> {
   return {
     tool: 'chronos-lens',
@@ -42,7 +47,7 @@ export async function makeManifest(
     model: { name: model.name, hash: await model.hash() },
     command,
     seeds,
-    versions: { onnxruntime: ortVersion(), node: process.version, builder: BUILDER_VERSION },
+    versions: { onnxruntime: ortVersion(), node: process.version, builder },
     executionProvider: model.provider?.used ?? 'cpu',
     parameters,
   };

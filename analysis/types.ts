@@ -104,6 +104,8 @@ export interface HeadRef {
 
 export interface ForecastResult {
   model: ModelSummary;
+  /** The CSV file (absolute path), when the context came from one on disk. */
+  file?: string;
   column: string;
   contextLengthUsed: number;
   predictionLength: number;
@@ -113,6 +115,8 @@ export interface ForecastResult {
   /** [level][step] */
   quantiles: number[][];
   mean: number[];
+  /** Lower median per step (Bolt: its 0.5 level). */
+  median?: number[];
   /** [sample][step], present when requested. */
   samples?: number[][];
   /** Timestamps of the forecast steps, when the CSV has a timestamp column with a regular step. */

@@ -8,11 +8,9 @@ import { ChronosLensError } from '../../core/errors';
 import { BOUNDS } from '../../core/limits';
 import { forecast } from '../../analysis/forecast';
 import { forecastBolt } from '../../analysis/forecast/bolt';
-import { BOLT_BUILDER_VERSION } from '../../models/bolt/model';
+import { forecastJson, forecastResult } from '../../analysis/forecast/result';
 import { isBolt } from '../../models/load';
-import { ortVersion } from '../../models/runtime/ort';
-import { BUILDER_VERSION } from '../../models/model';
-import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar, toolVersion } from '../common';
+import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar } from '../common';
 
 /** Sample values --samples-out prints at most: more would not fit in one JSON string. */
 const MAX_PRINTED_SAMPLES = 5_000_000;
@@ -106,33 +104,16 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       else timestampNote = next.reason;
     }
     for (const w of [...series.warnings, ...f.warnings]) io.stderr.write(`warning: ${w}\n`);
-    const hash = await model.hash();
     if (values.json) {
-      printJson(io, {
-        model: { name: model.name, path: model.checkpoint.dir, hash },
-        file: path.resolve(file),
+      const result = await forecastResult(model, f, {
         column: series.column,
-        context_length_used: f.contextLengthUsed,
-        prediction_length: f.predictionLength,
-        num_samples: f.numSamples,
-        seed: isBolt(model) ? null : seed,
-        quantile_levels: f.quantileLevels,
-        quantiles: f.quantiles,
-        mean: f.mean,
-        median: f.median,
-        ...(timestamps ? { timestamps } : {}),
-        ...(values['samples-out'] ? { samples: f.samples.map((s) => Array.from(s)) } : {}),
-        warnings: [...series.warnings, ...f.warnings],
-        manifest: {
-          tool: 'chronos-lens',
-          toolVersion: toolVersion(),
-          createdAt: new Date().toISOString(),
-          command: 'forecast',
-          seeds: isBolt(model) ? {} : { sampling: seed },
-          versions: { onnxruntime: ortVersion(), node: process.version, builder: isBolt(model) ? BOLT_BUILDER_VERSION : BUILDER_VERSION },
-          executionProvider: model.provider?.used ?? 'cpu',
-        },
+        file: path.resolve(file),
+        warnings: series.warnings,
+        timestamps,
+        samples: values['samples-out'],
+        parameters: { file: path.resolve(file), column: series.column, contextRows: series.values.length },
       });
+      printJson(io, forecastJson(result));
     } else {
       const lv = f.quantileLevels;
       const head = ['step', ...(timestamps ? ['timestamp'] : []), ...lv.map((q) => `q${q}`), 'mean'];

@@ -148,26 +148,14 @@ class Analysis implements ColumnAnalysis {
 
   async #runForecast(lens: AttentionLens, window: Float64Array, signal: AbortSignal): Promise<ForecastResult> {
     const { forecast } = await import('../../analysis/forecast');
-    const { makeManifest, modelSummary } = await import('../../analysis/common');
+    const { forecastResult } = await import('../../analysis/forecast/result');
     const { nextTimestamps } = await import('../../core/csv');
     return this.runner.use(
       async (model) => {
         const cc = model.config.chronos;
         const f = await forecast(model, window, { predictionLength: cc.predictionLength, numSamples: cc.numSamples, seed: FORECAST_SEED, signal });
         await lens.setForecast(model, { values: f.median }, { signal });
-        const r: ForecastResult = {
-          model: await modelSummary(model),
-          column: this.column,
-          contextLengthUsed: f.contextLengthUsed,
-          predictionLength: f.predictionLength,
-          numSamples: f.numSamples,
-          seed: f.seed,
-          quantileLevels: f.quantileLevels,
-          quantiles: f.quantiles,
-          mean: f.mean,
-          warnings: f.warnings,
-          manifest: await makeManifest(model, 'forecast', { sampling: f.seed }, { file: this.snap.file, column: this.column, contextRows: window.length }),
-        };
+        const r = await forecastResult(model, f, { column: this.column, parameters: { file: this.snap.file, column: this.column, contextRows: window.length } });
         const layout = await this.snap.layout();
         if (layout.time?.kind === 'timestamp') {
           const tail = Array.from({ length: Math.min(this.scan.totalRows, cc.contextLength) }, (_, k) => this.scan.totalRows - Math.min(this.scan.totalRows, cc.contextLength) + k);
