@@ -10,11 +10,11 @@
  */
 import { ChronosLensError } from '../core/errors';
 import { FloatTensor } from '../core/tensor';
-import { Checkpoint, checkpointHash, loadCheckpoint } from './checkpoint';
+import { Checkpoint, loadCheckpoint } from './checkpoint';
+import { LoadOptions, LoadedModel, withDefaultCacheDir } from './loaded-model';
 import { ModelConfig } from './config';
-import { OrtSession, ProviderChoice, SessionConfig } from './runtime/ort';
 import { defaultCacheDir } from './runtime/graph-cache';
-import { GraphTiming, ModelSessions } from './runtime/sessions';
+import { GraphTiming } from './runtime/sessions';
 import { AttentionKind, ForwardOutputs, GraphSpec, buildT5Graph, specKey } from './t5/graph';
 import { MeanScaleUniformBins } from './tokenizer';
 
@@ -23,20 +23,7 @@ export const BUILDER_VERSION = '2';
 
 export { EXTERNAL_DATA_THRESHOLD } from './runtime/sessions';
 
-export interface LoadOptions extends SessionConfig {
-  /** Where built graphs and checkpoint hashes are cached; null disables the disk cache. */
-  cacheDir?: string | null;
-  /**
-   * Where ONNX Runtime runs: 'inline' on the calling thread (CLI, tests), or 'worker' in a worker
-   * thread so the caller's event loop stays responsive during long runs (the VS Code extension host).
-   */
-  sessionHost?: 'inline' | 'worker';
-  /**
-   * Where one-line warnings go (a graph cache that cannot be used, a cached graph that failed its
-   * check and is rebuilt); default: stderr, as "chronos-lens: warning: ...".
-   */
-  onWarning?: (message: string) => void;
-}
+export type { LoadOptions } from './loaded-model';
 
 /** A 2-D batch of token ids or mask values, row-major. */
 export interface IdBatch {
@@ -158,76 +145,23 @@ export interface EncoderState {
 export { defaultCacheDir };
 export type { GraphTiming };
 
-export class ChronosModel {
+export class ChronosModel extends LoadedModel<ModelConfig, GraphSpec> {
   readonly tokenizer: MeanScaleUniformBins;
-  private readonly sessions: ModelSessions<GraphSpec>;
   private readonly noAblation: HeadAblation;
 
-  private constructor(
-    readonly checkpoint: Checkpoint,
-    private readonly options: LoadOptions,
-  ) {
+  private constructor(checkpoint: Checkpoint, options: LoadOptions) {
+    super(checkpoint, options, { builderVersion: BUILDER_VERSION, key: specKey, build: (spec) => buildT5Graph(checkpoint, spec) });
     this.tokenizer = new MeanScaleUniformBins(checkpoint.config.chronos);
     this.noAblation = HeadAblation.none(checkpoint.config);
-    this.sessions = new ModelSessions<GraphSpec>(
-      {
-        name: checkpoint.name,
-        dir: checkpoint.dir,
-        float32Bytes: checkpoint.float32Bytes,
-        builderVersion: BUILDER_VERSION,
-        key: specKey,
-        build: (spec) => buildT5Graph(checkpoint, spec),
-        hash: (memo) => checkpointHash(checkpoint, memo),
-      },
-      {
-        provider: options.provider,
-        threads: options.threads,
-        sessionHost: options.sessionHost,
-        cacheDir: options.cacheDir ?? null,
-        warn: options.onWarning ?? ((m) => process.stderr.write(`chronos-lens: warning: ${m}\n`)),
-      },
-    );
   }
 
   static async load(dir: string, options: LoadOptions = {}): Promise<ChronosModel> {
     const ck = await loadCheckpoint(dir);
-    return new ChronosModel(ck, { ...options, cacheDir: options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir });
-  }
-
-  get config(): ModelConfig {
-    return this.checkpoint.config;
-  }
-
-  get name(): string {
-    return this.checkpoint.name;
-  }
-
-  /** The provider the latest session runs on (undefined before the first session exists). */
-  get provider(): ProviderChoice | undefined {
-    return this.sessions.provider;
-  }
-
-  /** How each graph was obtained (built or from the disk cache) and how long it took. */
-  get timings(): GraphTiming[] {
-    return this.sessions.timings;
-  }
-
-  get cacheDir(): string | null {
-    return this.options.cacheDir ?? null;
-  }
-
-  /** sha256 of config.json and the weights (memoised on disk when a usable cache folder is set). */
-  hash(): Promise<string> {
-    return this.sessions.hash();
+    return new ChronosModel(ck, withDefaultCacheDir(options));
   }
 
   newAblation(): HeadAblation {
     return HeadAblation.none(this.config);
-  }
-
-  /** The session for a graph spec, built (or loaded from the cache) on first use. */
-  session(spec: GraphSpec): Promise<OrtSession> {
-    return this.sessions.session(spec);
   }
 
   private validateIds(name: string, b: IdBatch, maxExclusive: number): BigInt64Array {
@@ -380,7 +314,4 @@ export class ChronosModel {
     return out;
   }
 
-  async dispose(): Promise<void> {
-    await this.sessions.dispose();
-  }
 }

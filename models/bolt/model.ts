@@ -10,12 +10,10 @@
  */
 import { ChronosLensError } from '../../core/errors';
 import { FloatTensor } from '../../core/tensor';
-import { Checkpoint, checkpointHash, loadCheckpoint } from '../checkpoint';
-import { HeadAblation, LoadOptions } from '../model';
+import { Checkpoint, loadCheckpoint } from '../checkpoint';
+import { LoadOptions, LoadedModel, withDefaultCacheDir } from '../loaded-model';
+import { HeadAblation } from '../model';
 import { InstanceNorm, Patched, instanceNorm, patchify } from '../patching';
-import { defaultCacheDir } from '../runtime/graph-cache';
-import { ProviderChoice } from '../runtime/ort';
-import { GraphTiming, ModelSessions } from '../runtime/sessions';
 import { AttentionKind } from '../t5/graph';
 import { BOLT_CHECKPOINT } from './checkpoint';
 import { BoltModelConfig } from './config';
@@ -50,73 +48,24 @@ export interface BoltForwardResult {
   headOutputs?: Partial<Record<AttentionKind, FloatTensor[]>>;
 }
 
-export class BoltModel {
+export class BoltModel extends LoadedModel<BoltModelConfig, BoltGraphSpec> {
   readonly family = 'chronos-bolt' as const;
-  private readonly sessions: ModelSessions<BoltGraphSpec>;
   private readonly noAblation: HeadAblation;
 
-  private constructor(
-    readonly checkpoint: Checkpoint<BoltModelConfig>,
-    private readonly options: LoadOptions,
-  ) {
+  private constructor(checkpoint: Checkpoint<BoltModelConfig>, options: LoadOptions) {
+    super(checkpoint, options, { builderVersion: BOLT_BUILDER_VERSION, key: boltSpecKey, build: (spec) => buildBoltGraph(checkpoint, spec) });
     this.noAblation = this.newAblation();
-    this.sessions = new ModelSessions<BoltGraphSpec>(
-      {
-        name: checkpoint.name,
-        dir: checkpoint.dir,
-        float32Bytes: checkpoint.float32Bytes,
-        builderVersion: BOLT_BUILDER_VERSION,
-        key: boltSpecKey,
-        build: (spec) => buildBoltGraph(checkpoint, spec),
-        hash: (memo) => checkpointHash(checkpoint, memo),
-      },
-      {
-        provider: options.provider,
-        threads: options.threads,
-        sessionHost: options.sessionHost,
-        cacheDir: options.cacheDir ?? null,
-        warn: options.onWarning ?? ((m) => process.stderr.write(`chronos-lens: warning: ${m}\n`)),
-      },
-    );
   }
 
   static async load(dir: string, options: LoadOptions = {}): Promise<BoltModel> {
     const ck = await loadCheckpoint(dir, BOLT_CHECKPOINT);
-    return new BoltModel(ck, { ...options, cacheDir: options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir });
-  }
-
-  get config(): BoltModelConfig {
-    return this.checkpoint.config;
-  }
-
-  get name(): string {
-    return this.checkpoint.name;
-  }
-
-  get provider(): ProviderChoice | undefined {
-    return this.sessions.provider;
-  }
-
-  get timings(): GraphTiming[] {
-    return this.sessions.timings;
-  }
-
-  get cacheDir(): string | null {
-    return this.options.cacheDir ?? null;
-  }
-
-  hash(): Promise<string> {
-    return this.sessions.hash();
+    return new BoltModel(ck, withDefaultCacheDir(options));
   }
 
   /** A head ablation of this model's shape (every head kept). */
   newAblation(): HeadAblation {
     const t = this.config.t5;
     return new HeadAblation({ encoder: t.numLayers, decoder: t.numDecoderLayers, cross: t.numDecoderLayers }, t.numHeads, t.dKv);
-  }
-
-  session(spec: BoltGraphSpec) {
-    return this.sessions.session(spec);
   }
 
   /**
@@ -201,7 +150,4 @@ export class BoltModel {
     return res;
   }
 
-  async dispose(): Promise<void> {
-    await this.sessions.dispose();
-  }
 }
