@@ -9,7 +9,8 @@ import { ChronosLensError } from '../../core/errors';
 import { LayerAblationResult, LayerPart, LayerStack, layerCounts, parseLayers, runLayerAblation, sweepSets } from '../../analysis/causal/layer-ablation';
 import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson, progressBar } from '../common';
 import { defaultModelDir } from '../paths';
-import { fmt, intIn, writeJsonOut } from './causal-common';
+import { ABLATE_DATA_OPTIONS, readInductionFlags, readSeriesFlags } from './ablate-data';
+import { fmt, writeJsonOut } from './causal-common';
 
 export const usage = `chronos-lens ablate (--layers SET [--layers SET ...] | --layer-sweep [BLOCK]) [options]
 
@@ -45,13 +46,6 @@ export function layerAblationText(r: LayerAblationResult): string {
   ].filter(Boolean).join('\n') + '\n';
 }
 
-function parseVocab(v: string | undefined): [number, number] | undefined {
-  if (v === undefined) return undefined;
-  const m = /^(\d{1,9}):(\d{1,9})$/.exec(v.trim());
-  if (!m || Number(m[1]) > Number(m[2])) throw new ChronosLensError('BAD_INPUT', `--vocab must be A:B with integers A <= B, got ${JSON.stringify(v.slice(0, 40))}`);
-  return [Number(m[1]), Number(m[2])];
-}
-
 export async function run(argv: string[], io: CliIO): Promise<number> {
   // `--layer-sweep` takes an optional block: a bare flag is given 'all'.
   const args = argv.flatMap((a, i) => (a === '--layer-sweep' && (argv[i + 1] === undefined || argv[i + 1].startsWith('--')) ? ['--layer-sweep=all'] : [a]));
@@ -60,21 +54,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     layers: { type: 'string', multiple: true },
     'layer-sweep': { type: 'string' },
     stack: { type: 'string' },
-    batch: { type: 'string' },
-    'seq-len': { type: 'string' },
-    repeats: { type: 'string' },
-    'sub-extension': { type: 'string' },
-    vocab: { type: 'string' },
-    'token-seed': { type: 'string' },
-    'no-induction': { type: 'boolean' },
-    csv: { type: 'string' },
-    column: { type: 'string' },
-    'held-out': { type: 'string' },
-    period: { type: 'string' },
-    samples: { type: 'string' },
-    'forecast-seed': { type: 'string' },
-    json: { type: 'boolean' },
-    out: { type: 'string' },
+    ...ABLATE_DATA_OPTIONS,
   });
   if (values.help) {
     io.stdout.write(usage + '\n');
@@ -84,26 +64,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const sweep = values['layer-sweep'];
   if ((values.layers?.length ?? 0) > 0 === (sweep !== undefined)) throw new ChronosLensError('BAD_INPUT', 'give --layers SET or --layer-sweep, not both');
   if (values.stack !== undefined && sweep === undefined) throw new ChronosLensError('BAD_INPUT', '--stack goes with --layer-sweep');
-  if (values['no-induction'] && !values.csv) throw new ChronosLensError('BAD_INPUT', '--no-induction leaves nothing to measure without --csv');
-  for (const f of ['column', 'held-out', 'period', 'samples', 'forecast-seed'] as const) if (values[f] !== undefined && !values.csv) throw new ChronosLensError('BAD_INPUT', `--${f} needs --csv FILE`);
   const parts: LayerPart[] = ['all', 'attention', 'self', 'cross', 'ff'];
   if (sweep !== undefined && !parts.includes(sweep as LayerPart)) throw new ChronosLensError('BAD_INPUT', `--layer-sweep takes a block: ${parts.join(', ')}; got ${JSON.stringify(sweep.slice(0, 40))}`);
   const stack = values.stack ?? 'both';
   if (!['encoder', 'decoder', 'both'].includes(stack)) throw new ChronosLensError('BAD_INPUT', `--stack must be encoder, decoder or both, got ${JSON.stringify(stack.slice(0, 40))}`);
-  const induction = {
-    batch: intIn(values.batch, 'batch', 1, 1_000_000),
-    seqLen: intIn(values['seq-len'], 'seq-len', 2, 100_000),
-    repeats: intIn(values.repeats, 'repeats', 2, 10_000),
-    subExtension: intIn(values['sub-extension'], 'sub-extension', 0, 100_000),
-    vocab: parseVocab(values.vocab),
-    seed: intIn(values['token-seed'], 'token-seed', 0, 2 ** 32 - 1),
-  };
-  const seriesFlags = {
-    heldOut: intIn(values['held-out'], 'held-out', 1, 100_000),
-    period: intIn(values.period, 'period', 1, 100_000),
-    numSamples: intIn(values.samples, 'samples', 1, 10_000),
-    seed: intIn(values['forecast-seed'], 'forecast-seed', 0, 2 ** 32 - 1),
-  };
+  const seriesFlags = readSeriesFlags(values);
+  const induction = readInductionFlags(values);
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
   const bar = progressBar(io, 'ablate');
   try {

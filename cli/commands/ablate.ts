@@ -11,13 +11,14 @@ import { formatHead, headGrid, parseHeads, topHeads } from '../../analysis/heads
 import { runMosaic } from '../../analysis/mosaic';
 import { PROTOCOL_DEFAULTS } from '../../analysis/tokens';
 import { AblationResult, MosaicResult } from '../../analysis/types';
-import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, progressBar, protectedModelDirs, vocabFlag } from '../common';
+import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, progressBar, protectedModelDirs } from '../common';
 import { outKind, renderAblationFigure, writeResultOut } from '../figures';
 import { checkOutputPath } from '../../core/files';
 import { shown } from '../../core/limits';
 import { defaultModelDir } from '../paths';
 import { parseKinds } from './mosaic';
 import { wantsLayers } from './ablate-layers';
+import { ABLATE_DATA_OPTIONS, readInductionFlags, readSeriesFlags } from './ablate-data';
 import { boltAblate } from './ablate-bolt';
 import { isBolt } from '../../models/load';
 import { promises as fsp } from 'node:fs';
@@ -98,21 +99,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     method: { type: 'string' },
     controls: { type: 'string' },
     seed: { type: 'string' },
-    batch: { type: 'string' },
-    'seq-len': { type: 'string' },
-    repeats: { type: 'string' },
-    'sub-extension': { type: 'string' },
-    vocab: { type: 'string' },
-    'token-seed': { type: 'string' },
-    'no-induction': { type: 'boolean' },
-    csv: { type: 'string' },
-    column: { type: 'string' },
-    'held-out': { type: 'string' },
-    period: { type: 'string' },
-    samples: { type: 'string' },
-    'forecast-seed': { type: 'string' },
-    json: { type: 'boolean' },
-    out: { type: 'string' },
+    ...ABLATE_DATA_OPTIONS,
   });
   if (values.help) {
     io.stdout.write(usage + '\n');
@@ -124,28 +111,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if ((values.kind || values.mosaic) && top === undefined) throw new ChronosLensError('BAD_INPUT', '--kind and --mosaic go with --top');
   const method = (values.method ?? 'zero') as AblationMethod;
   if (method !== 'zero' && method !== 'mean') throw new ChronosLensError('BAD_INPUT', `--method must be zero or mean, got ${shown(values.method)}`);
-  if (values['no-induction'] && !values.csv) throw new ChronosLensError('BAD_INPUT', '--no-induction leaves nothing to measure without --csv');
-  if (values.column && !values.csv) throw new ChronosLensError('BAD_INPUT', '--column needs --csv FILE');
-  for (const f of ['held-out', 'period', 'samples', 'forecast-seed'] as const) if (values[f] !== undefined && !values.csv) throw new ChronosLensError('BAD_INPUT', `--${f} needs --csv FILE`);
-  const induction = {
-    batch: intFlag(values.batch, 'batch', 'inductionBatch'),
-    seqLen: intFlag(values['seq-len'], 'seq-len', 'seqLen'),
-    repeats: intFlag(values.repeats, 'repeats', 'repeats'),
-    subExtension: intFlag(values['sub-extension'], 'sub-extension', 'subExtension'),
-    vocab: vocabFlag(values.vocab),
-    seed: intFlag(values['token-seed'], 'token-seed', 'seed'),
-  };
-  if (induction.subExtension !== undefined && induction.subExtension >= (induction.seqLen ?? PROTOCOL_DEFAULTS.seqLen)) {
-    throw new ChronosLensError('BAD_INPUT', `--sub-extension must be smaller than --seq-len (${induction.seqLen ?? PROTOCOL_DEFAULTS.seqLen}), got ${induction.subExtension}`);
-  }
+  const seriesFlags = readSeriesFlags(values);
+  const induction = readInductionFlags(values);
   const controls = intFlag(values.controls, 'controls', 'controls') ?? 10;
   const controlSeed = intFlag(values.seed, 'seed', 'seed') ?? 0;
-  const seriesFlags = {
-    heldOut: intFlag(values['held-out'], 'held-out', 'heldOut'),
-    period: intFlag(values.period, 'period', 'period'),
-    numSamples: intFlag(values.samples, 'samples', 'numSamples'),
-    seed: intFlag(values['forecast-seed'], 'forecast-seed', 'seed'),
-  };
   if (values.out) outKind(values.out);
   const guard = { name: '--out', inputs: [values.csv, values.mosaic], protectedDirs: protectedModelDirs(values.model) };
   if (values.out) await checkOutputPath(values.out, guard);

@@ -1,6 +1,6 @@
 /**
- * Pieces the causal-analysis commands (attribute, layer-lens, patch, ablate --layers) share: integer
- * flags with their allowed range, reading the series of a CSV, and the JSON output file.
+ * Pieces the causal-analysis commands (attribute, layer-lens, patch, ablate --layers) share: reading
+ * the series of a CSV, and the JSON output file.
  */
 import * as path from 'node:path';
 import { readCsvFile } from '../../core/csv';
@@ -8,21 +8,6 @@ import { ChronosLensError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/files';
 import { toJson } from '../../analysis/common';
 import { CliIO } from '../common';
-
-/** An integer flag in [min, max]: plain decimal digits only ("1e3", "0x10", "" are refused). */
-export function intIn(v: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = /^[+-]?\d{1,15}$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw new ChronosLensError('BAD_INPUT', `--${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v.slice(0, 40))}`);
-  return n;
-}
-
-export function numIn(v: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$/.test(v) ? Number(v) : NaN;
-  if (!(n >= min && n <= max)) throw new ChronosLensError('BAD_INPUT', `--${name} must be a number in [${min}, ${max}], got ${JSON.stringify(v.slice(0, 40))}`);
-  return n;
-}
 
 /** The one CSV positional of a command, and its column. */
 export async function readSeries(positionals: string[], column: string | undefined, io: CliIO, command: string): Promise<{ values: Float64Array; label: string; file: string; column: string }> {

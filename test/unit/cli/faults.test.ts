@@ -147,6 +147,12 @@ function flagCases(): FlagCase[] {
     { cmd: 'ablate', flag: 'samples', bound: 'numSamples', base: aCsv },
     { cmd: 'ablate', flag: 'forecast-seed', bound: 'seed', base: aCsv },
     ...MODEL_FLAGS('ablate', a),
+    // ablate --layers reads the same data flags (cli/commands/ablate-data.ts)
+    { cmd: 'ablate', flag: 'batch', bound: 'inductionBatch', base: () => ['--layers', 'decoder:L0'] },
+    { cmd: 'ablate', flag: 'repeats', bound: 'repeats', base: () => ['--layers', 'decoder:L0'] },
+    { cmd: 'ablate', flag: 'token-seed', bound: 'seed', base: () => ['--layers', 'decoder:L0'] },
+    { cmd: 'ablate', flag: 'held-out', bound: 'heldOut', base: () => ['--layers', 'decoder:L0', '--csv', csv] },
+    { cmd: 'ablate', flag: 'forecast-seed', bound: 'seed', base: () => ['--layers', 'decoder:L0', '--csv', csv] },
     ...MODEL_FLAGS('info', none),
     { cmd: 'heads', flag: 'batch', bound: 'inductionBatch', base: () => ['--ablation-effects'] },
     ...MODEL_FLAGS('heads', none),
@@ -184,7 +190,7 @@ function flagCases(): FlagCase[] {
 const sweepDir = () => path.join(box, 'work', 'no-such-sweep');
 
 /** The command a file of cli/commands belongs to (ablate-layers.ts and ablate-bolt.ts are ablate's). */
-const commandOf = (file: string) => path.basename(file, '.ts').replace(/-(bolt|layers)$/, '');
+const commandOf = (file: string) => path.basename(file, '.ts').replace(/-(bolt|layers|data)$/, '');
 
 /**
  * Every numeric flag a command reads through intFlag / floatFlag (cli/common.ts), found in the sources:
@@ -244,8 +250,8 @@ test('every numeric flag read in the command sources has a BOUNDS entry and gene
       `${f.file}: --${f.flag} (${bound}) has no generated case for ${f.cmd} in flagCases()`,
     );
   }
-  // the causal toolkit and sweep read their flags only through BOUNDS (ablate-layers.ts still has its own ranges)
-  for (const name of ['heads.ts', 'attribute.ts', 'layer-lens.ts', 'patch.ts', 'sweep.ts']) {
+  // the causal toolkit and sweep read their flags only through BOUNDS
+  for (const name of ['heads.ts', 'attribute.ts', 'layer-lens.ts', 'patch.ts', 'sweep.ts', 'ablate-layers.ts', 'ablate-data.ts']) {
     assert.doesNotMatch(await fsp.readFile(path.join(repoRoot, 'cli', 'commands', name), 'utf8'), /\b(intIn|numIn)\(/, name);
   }
 });
