@@ -6,15 +6,16 @@
 import { ChronosLensError } from '../core/errors';
 import { ProgressCallback, RunControl, throwIfAborted, yieldToEventLoop } from '../core/progress';
 import { BUILDER_VERSION, ChronosModel } from '../models/model';
+import { AnyModel, isBolt } from '../models/load';
 import { ortVersion } from '../models/runtime/ort';
 import { Manifest, ModelSummary } from './types';
 import pkg from '../package.json';
 
 export const TOOL_VERSION: string = (pkg as { version?: string }).version ?? '0.0.0';
 
-export async function modelSummary(model: ChronosModel): Promise<ModelSummary> {
+export async function modelSummary(model: AnyModel): Promise<ModelSummary> {
   const t = model.config.t5;
-  const c = model.config.chronos;
+  const c = isBolt(model) ? model.config.bolt : model.config.chronos;
   return {
     name: model.name,
     path: model.checkpoint.dir,

@@ -6,7 +6,7 @@
 import { BOLT_BUILDER_VERSION } from '../../models/bolt/model';
 import { AnyModel, isBolt } from '../../models/load';
 import { makeManifest, modelSummary } from '../common';
-import { ForecastResult, ModelSummary } from '../types';
+import { ForecastResult } from '../types';
 import { Forecast } from './forecast';
 
 export interface ForecastResultOptions {
@@ -22,30 +22,12 @@ export interface ForecastResultOptions {
   parameters?: Record<string, unknown>;
 }
 
-async function summary(model: AnyModel): Promise<ModelSummary> {
-  if (!isBolt(model)) return modelSummary(model);
-  const t = model.config.t5;
-  const b = model.config.bolt;
-  return {
-    name: model.name,
-    path: model.checkpoint.dir,
-    hash: await model.hash(),
-    encoderLayers: t.numLayers,
-    decoderLayers: t.numDecoderLayers,
-    heads: t.numHeads,
-    dModel: t.dModel,
-    dKv: t.dKv,
-    contextLength: b.contextLength,
-    predictionLength: b.predictionLength,
-  };
-}
-
 export async function forecastResult(model: AnyModel, f: Forecast, opts: ForecastResultOptions): Promise<ForecastResult> {
   const bolt = isBolt(model);
   // Bolt does not sample: its manifest records no seed, which is how forecastJson tells the families apart
   const seeds: Record<string, number> = bolt ? {} : { sampling: f.seed };
   const r: ForecastResult = {
-    model: await summary(model),
+    model: await modelSummary(model),
     ...(opts.file !== undefined ? { file: opts.file } : {}),
     column: opts.column,
     contextLengthUsed: f.contextLengthUsed,
