@@ -19,7 +19,7 @@
  * skips `encoder_layer_skip` [layers, 2] and `decoder_layer_skip` [layers, 3] (T5GraphWriter.gate).
  */
 import { GraphBuilder, Value } from '../onnx/builder';
-import { AblationInputs, AttentionKind, T5GraphWriter, T5WeightSource, ablationInputs, decoderLayer, encoderStack, specKey } from '../t5/graph';
+import { AblationInputs, AttentionKind, T5GraphWriter, T5WeightSource, ablationInputs, decoderStack, encoderStack, specKey } from '../t5/graph';
 import { BoltModelConfig } from './config';
 
 export interface BoltOutputs {
@@ -97,21 +97,7 @@ export function buildBoltGraph(ck: BoltWeightSource, spec: BoltGraphSpec): Graph
   // One decoder token at position 0: relative position 0 only, no causal mask to add.
   const selfBias = w.positionBias(g.constInt64([0], [1, 1]), false, 'decoder'); // [1, H, 1, 1]
   const crossBias = w.extendedMask(mask); // [B, 1, 1, Te]
-  let y = tokenRow(c.decoderStartTokenId);
-  const decProbs: Value[] = [];
-  const crossProbs: Value[] = [];
-  const decHeads: Value[] = [];
-  const crossHeads: Value[] = [];
-  for (let l = 0; l < c.numDecoderLayers; l++) {
-    g.withScope(`dec${l}`, () => {
-      const d = decoderLayer(w, y, l, selfBias, crossBias, enc.hidden, decAbl, crossAbl);
-      decProbs.push(d.selfProbs);
-      decHeads.push(d.selfHead);
-      crossProbs.push(d.crossProbs);
-      crossHeads.push(d.crossHead);
-      y = d.y;
-    });
-  }
+  const { y, selfProbs: decProbs, crossProbs, selfHeads: decHeads, crossHeads } = decoderStack(w, tokenRow(c.decoderStartTokenId), selfBias, crossBias, enc.hidden, decAbl, crossAbl);
   const Q = b.quantiles.length;
   if (o.quantiles) {
     const head = residualBlock(w, w.rmsNorm(y, 'decoder.final_layer_norm.weight'), 'output_patch_embedding'); // [B, 1, Q*T]

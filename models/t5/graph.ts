@@ -316,7 +316,7 @@ export function encoderStack(w: T5GraphWriter, x0: Value, mask: Value, abl: Abla
  * One teacher-forced decoder layer: causal self-attention (bias [1|B, H, Td, Td]), cross-attention to
  * encHidden (bias [B, 1, 1, Te]) and the feed-forward, with the head gates of both attentions.
  */
-export function decoderLayer(w: T5GraphWriter, x: Value, l: number, selfBias: Value, crossBias: Value, encHidden: Value, decAbl: AblationInputs, crossAbl: AblationInputs) {
+function decoderLayer(w: T5GraphWriter, x: Value, l: number, selfBias: Value, crossBias: Value, encHidden: Value, decAbl: AblationInputs, crossAbl: AblationInputs) {
   const g = w.g;
   const s = w.selfAttention(x, `decoder.block.${l}.layer.0`, selfBias, decAbl.mask, decAbl.repl, l);
   const p = `decoder.block.${l}.layer.1`;
@@ -327,6 +327,31 @@ export function decoderLayer(w: T5GraphWriter, x: Value, l: number, selfBias: Va
   const ablated = w.ablate(a.out, crossAbl.mask, crossAbl.repl, l);
   const y = w.gate(p, s.y, g.add(s.y, g.matmul(w.mergeHeads(ablated), w.linearT([`${p}.EncDecAttention.o.weight`], `${p}.o.T`))));
   return { y: w.feedForward(y, `decoder.block.${l}.layer.2`), selfProbs: s.probs, selfHead: s.headOut, crossProbs: a.probs, crossHead: a.out };
+}
+
+/**
+ * The T5 decoder stack over input embeddings x0 [B, Td, D] (the decoder tokens for Chronos-T5, the one
+ * decoder-start token for Chronos-Bolt): the last layer's output (before the final norm) and every layer's
+ * self- and cross-attention probabilities and head outputs.
+ */
+export function decoderStack(w: T5GraphWriter, x0: Value, selfBias: Value, crossBias: Value, encHidden: Value, decAbl: AblationInputs, crossAbl: AblationInputs) {
+  const g = w.g;
+  let y = x0;
+  const selfProbs: Value[] = [];
+  const crossProbs: Value[] = [];
+  const selfHeads: Value[] = [];
+  const crossHeads: Value[] = [];
+  for (let l = 0; l < w.c.numDecoderLayers; l++) {
+    g.withScope(`dec${l}`, () => {
+      const d = decoderLayer(w, y, l, selfBias, crossBias, encHidden, decAbl, crossAbl);
+      selfProbs.push(d.selfProbs);
+      selfHeads.push(d.selfHead);
+      crossProbs.push(d.crossProbs);
+      crossHeads.push(d.crossHead);
+      y = d.y;
+    });
+  }
+  return { y, selfProbs, crossProbs, selfHeads, crossHeads };
 }
 
 function lmHead(w: T5GraphWriter, x: Value): Value {
@@ -358,21 +383,7 @@ function buildForward(w: T5GraphWriter, o: ForwardOutputs): void {
   const selfBias = g.add(w.positionBias(rel, false, 'decoder'), g.unsqueeze(causal, [0, 1])); // [1, H, Td, Td]
   const crossBias = w.extendedMask(mask); // [B, 1, 1, Te]
 
-  let x = w.embed(dec);
-  const decProbs: Value[] = [];
-  const crossProbs: Value[] = [];
-  const decHeads: Value[] = [];
-  const crossHeads: Value[] = [];
-  for (let l = 0; l < c.numDecoderLayers; l++) {
-    g.withScope(`dec${l}`, () => {
-      const d = decoderLayer(w, x, l, selfBias, crossBias, enc.hidden, decAbl, crossAbl);
-      decProbs.push(d.selfProbs);
-      decHeads.push(d.selfHead);
-      crossProbs.push(d.crossProbs);
-      crossHeads.push(d.crossHead);
-      x = d.y;
-    });
-  }
+  const { y: x, selfProbs: decProbs, crossProbs, selfHeads: decHeads, crossHeads } = decoderStack(w, w.embed(dec), selfBias, crossBias, enc.hidden, decAbl, crossAbl);
 
   if (o.logits) g.output(lmHead(w, x), 'logits', ['batch', 'dec_len', c.vocabSize]);
   if (o.encoderHidden) g.output(enc.hidden, 'encoder_hidden', ['batch', 'enc_len', c.dModel]);
