@@ -4,10 +4,12 @@
  * config, its graphs and its forward passes (models/model.ts for Chronos-T5, models/bolt/model.ts for
  * Chronos-Bolt).
  */
+import { FloatTensor } from '../core/tensor';
 import { Checkpoint, checkpointHash } from './checkpoint';
 import { OrtSession, ProviderChoice, SessionConfig } from './runtime/ort';
 import { defaultCacheDir } from './runtime/graph-cache';
 import { GraphSource, GraphTiming, ModelSessions } from './runtime/sessions';
+import type { AttentionKind } from './t5/graph';
 
 export interface LoadOptions extends SessionConfig {
   /** Where built graphs and checkpoint hashes are cached; null disables the disk cache. */
@@ -93,4 +95,34 @@ export abstract class LoadedModel<C, S> {
   async dispose(): Promise<void> {
     await this.sessions.dispose();
   }
+}
+
+/** Per-layer attentions and head outputs of a T5 stack, as the forward graphs of every family return them. */
+export interface StackOutputs {
+  encoderAttentions?: FloatTensor[];
+  decoderAttentions?: FloatTensor[];
+  crossAttentions?: FloatTensor[];
+  headOutputs?: Partial<Record<AttentionKind, FloatTensor[]>>;
+}
+
+/**
+ * Gathers a session result's `encoder_attn.<l>`, `decoder_attn.<l>`, `cross_attn.<l>` and `*_head.<l>`
+ * outputs into per-layer lists; a kind the graph was not asked for stays undefined.
+ */
+export function stackOutputs(r: Record<string, FloatTensor>, t: { numLayers: number; numDecoderLayers: number }): StackOutputs {
+  const layers = (prefix: string, n: number) => (r[`${prefix}.0`] ? Array.from({ length: n }, (_, l) => r[`${prefix}.${l}`]) : undefined);
+  const out: StackOutputs = {
+    encoderAttentions: layers('encoder_attn', t.numLayers),
+    decoderAttentions: layers('decoder_attn', t.numDecoderLayers),
+    crossAttentions: layers('cross_attn', t.numDecoderLayers),
+  };
+  const heads: Partial<Record<AttentionKind, FloatTensor[]>> = {};
+  const e = layers('encoder_head', t.numLayers);
+  const d = layers('decoder_head', t.numDecoderLayers);
+  const c = layers('cross_head', t.numDecoderLayers);
+  if (e) heads.encoder = e;
+  if (d) heads.decoder = d;
+  if (c) heads.cross = c;
+  if (e || d || c) out.headOutputs = heads;
+  return out;
 }

@@ -11,7 +11,7 @@
 import { ChronosLensError } from '../core/errors';
 import { FloatTensor } from '../core/tensor';
 import { Checkpoint, loadCheckpoint } from './checkpoint';
-import { LoadOptions, LoadedModel, withDefaultCacheDir } from './loaded-model';
+import { LoadOptions, LoadedModel, stackOutputs, withDefaultCacheDir } from './loaded-model';
 import { ModelConfig } from './config';
 import { defaultCacheDir } from './runtime/graph-cache';
 import { GraphTiming } from './runtime/sessions';
@@ -215,24 +215,7 @@ export class ChronosModel extends LoadedModel<ModelConfig, GraphSpec> {
   }
 
   private collect(r: Record<string, FloatTensor>): ForwardResult {
-    const t = this.config.t5;
-    const layers = (prefix: string, n: number) => (r[`${prefix}.0`] ? Array.from({ length: n }, (_, l) => r[`${prefix}.${l}`]) : undefined);
-    const res: ForwardResult = {
-      logits: r.logits,
-      encoderHidden: r.encoder_hidden,
-      encoderAttentions: layers('encoder_attn', t.numLayers),
-      decoderAttentions: layers('decoder_attn', t.numDecoderLayers),
-      crossAttentions: layers('cross_attn', t.numDecoderLayers),
-    };
-    const heads: Partial<Record<AttentionKind, FloatTensor[]>> = {};
-    const e = layers('encoder_head', t.numLayers);
-    const d = layers('decoder_head', t.numDecoderLayers);
-    const c = layers('cross_head', t.numDecoderLayers);
-    if (e) heads.encoder = e;
-    if (d) heads.decoder = d;
-    if (c) heads.cross = c;
-    if (e || d || c) res.headOutputs = heads;
-    return res;
+    return { logits: r.logits, encoderHidden: r.encoder_hidden, ...stackOutputs(r, this.config.t5) };
   }
 
   /** Encoder pass; optionally attentions, per-head outputs, and cross K/V for incremental decoding. */

@@ -11,7 +11,7 @@
 import { ChronosLensError } from '../../core/errors';
 import { FloatTensor } from '../../core/tensor';
 import { Checkpoint, loadCheckpoint } from '../checkpoint';
-import { LoadOptions, LoadedModel, withDefaultCacheDir } from '../loaded-model';
+import { LoadOptions, LoadedModel, stackOutputs, withDefaultCacheDir } from '../loaded-model';
 import { HeadAblation } from '../model';
 import { InstanceNorm, Patched, instanceNorm, patchify } from '../patching';
 import { AttentionKind } from '../t5/graph';
@@ -118,17 +118,7 @@ export class BoltModel extends LoadedModel<BoltModelConfig, BoltGraphSpec> {
       attention_mask: { data: mask, dims: [B, encLen] },
       ...this.ablationFeeds(ablation),
     });
-    const t = this.config.t5;
-    const layers = (prefix: string, n: number) => (r[`${prefix}.0`] ? Array.from({ length: n }, (_, l) => r[`${prefix}.${l}`]) : undefined);
-    const res: BoltForwardResult = {
-      rows,
-      patches: P,
-      encLen,
-      encoderHidden: r.encoder_hidden,
-      encoderAttentions: layers('encoder_attn', t.numLayers),
-      decoderAttentions: layers('decoder_attn', t.numDecoderLayers),
-      crossAttentions: layers('cross_attn', t.numDecoderLayers),
-    };
+    const res: BoltForwardResult = { rows, patches: P, encLen, encoderHidden: r.encoder_hidden, ...stackOutputs(r, this.config.t5) };
     if (r.quantile_preds) {
       const q = r.quantile_preds;
       res.normalizedQuantiles = q;
@@ -139,14 +129,6 @@ export class BoltModel extends LoadedModel<BoltModelConfig, BoltGraphSpec> {
       });
       res.quantiles = { data: out, dims: q.dims };
     }
-    const heads: Partial<Record<AttentionKind, FloatTensor[]>> = {};
-    const e = layers('encoder_head', t.numLayers);
-    const d = layers('decoder_head', t.numDecoderLayers);
-    const c = layers('cross_head', t.numDecoderLayers);
-    if (e) heads.encoder = e;
-    if (d) heads.decoder = d;
-    if (c) heads.cross = c;
-    if (e || d || c) res.headOutputs = heads;
     return res;
   }
 
