@@ -33,7 +33,7 @@ import type { ChartRenderer } from './chart';
 import './export-bar';
 import type { ExportDetail, Notice } from './types';
 import './provenance';
-import { baseStyles } from './styles';
+import { baseStyles, selectStyles } from './styles';
 
 export class ClAblationReport extends LitElement {
   static override properties = {
@@ -48,6 +48,7 @@ export class ClAblationReport extends LitElement {
 
   static override styles = [
     baseStyles,
+    selectStyles,
     css`
       :host {
         padding: 12px 16px 24px;
@@ -74,12 +75,6 @@ export class ClAblationReport extends LitElement {
         margin-bottom: 12px;
       }
       select {
-        font: inherit;
-        color: var(--vscode-dropdown-foreground, var(--cl-fg, #1f1f1f));
-        background: var(--vscode-dropdown-background, var(--cl-bg, #ffffff));
-        border: 1px solid var(--vscode-dropdown-border, var(--cl-grid, #c8c8c8));
-        border-radius: 2px;
-        padding: 2px 4px;
         max-width: 60ch;
       }
       cl-chart {

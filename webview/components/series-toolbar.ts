@@ -10,7 +10,7 @@
  */
 import { LitElement, css, html } from 'lit';
 import type { HeadSelection } from '../../protocol/series';
-import { baseStyles } from './styles';
+import { baseStyles, selectStyles } from './styles';
 
 export type ZoomAction = 'context' | 'all' | 'in' | 'out';
 
@@ -29,18 +29,8 @@ export class ClSeriesToolbar extends LitElement {
 
   static override styles = [
     baseStyles,
+    selectStyles,
     css`
-      select {
-        font: inherit;
-        color: var(--vscode-dropdown-foreground, var(--cl-fg, #1f1f1f));
-        background: var(--vscode-dropdown-background, var(--cl-bg, #ffffff));
-        border: 1px solid var(--vscode-dropdown-border, var(--cl-grid, #c8c8c8));
-        border-radius: 2px;
-        padding: 2px 4px;
-      }
-      select:disabled {
-        opacity: 0.5;
-      }
       .toolbar {
         display: flex;
         flex-wrap: wrap;

@@ -23,17 +23,6 @@ export const seriesViewStyles = css`
     align-items: center;
     gap: 6px;
   }
-  select {
-    font: inherit;
-    color: var(--vscode-dropdown-foreground, var(--cl-fg, #1f1f1f));
-    background: var(--vscode-dropdown-background, var(--cl-bg, #ffffff));
-    border: 1px solid var(--vscode-dropdown-border, var(--cl-grid, #c8c8c8));
-    border-radius: 2px;
-    padding: 2px 4px;
-  }
-  select:disabled {
-    opacity: 0.5;
-  }
   .main {
     display: grid;
     grid-template-columns: minmax(0, 1fr);

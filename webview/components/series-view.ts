@@ -59,7 +59,7 @@ import { inductionNoteTemplate, mosaicKindOf, readoutTemplate } from './series-r
 import './series-toolbar';
 import type { ZoomAction } from './series-toolbar';
 import { seriesViewStyles } from './series-view-styles';
-import { baseStyles } from './styles';
+import { baseStyles, selectStyles } from './styles';
 import type { ExportDetail, Notice } from './types';
 
 export { LENS_CACHE_SIZE, SPARK_BINS, type LensFetcher, type LensRequest } from '../controllers/lens-cache';
@@ -91,7 +91,7 @@ export class ClSeriesView extends LitElement {
     _lens: { state: true },
   };
 
-  static override styles = [baseStyles, seriesViewStyles];
+  static override styles = [baseStyles, selectStyles, seriesViewStyles];
 
   declare series: SeriesPayload | undefined;
   declare model: ModelSummary | undefined;

@@ -104,3 +104,18 @@ export const floatingStyles = css`
     border-radius: 4px;
   }
 `;
+
+/** Drop-downs in VS Code's dropdown colours. */
+export const selectStyles = css`
+  select {
+    font: inherit;
+    color: var(--vscode-dropdown-foreground, var(--cl-fg, #1f1f1f));
+    background: var(--vscode-dropdown-background, var(--cl-bg, #ffffff));
+    border: 1px solid var(--vscode-dropdown-border, var(--cl-grid, #c8c8c8));
+    border-radius: 2px;
+    padding: 2px 4px;
+  }
+  select:disabled {
+    opacity: 0.5;
+  }
+`;
