@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomTokenBatch, writeTokenBatch } from '../analysis/tokens';
 import { forecastFlops, loadAverage, modelGemmRates, mosaicFlops, theoreticalPeak } from './roofline';
+import { seriesCsv } from './series-csv';
 
 const root = path.resolve(__dirname, '..');
 const work = path.join(root, 'bench', '.work');
@@ -28,21 +29,6 @@ function oursJson(args: string[]): { runs_s: number[] } {
   if (r.status !== 0) throw new Error(`bench/ours.ts ${args.join(' ')} failed:\n${(r.stderr ?? '').slice(-2000)}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]) as { runs_s: number[] };
-}
-
-function seriesCsv(): string {
-  // the same series bench/run.ts forecasts
-  const file = path.join(work, 'series.csv');
-  if (!existsSync(file)) {
-    const rows = ['date,value'];
-    const t0 = Date.UTC(2020, 0, 1);
-    for (let i = 0; i < 600; i++) {
-      const v = 100 + 10 * Math.sin((2 * Math.PI * i) / 24) + 4 * Math.sin((2 * Math.PI * i) / 168) + 0.05 * i + 3 * Math.sin(i * 12.9898);
-      rows.push(`${new Date(t0 + i * 3600e3).toISOString().slice(0, 19).replace('T', ' ')},${v.toFixed(3)}`);
-    }
-    writeFileSync(file, rows.join('\n') + '\n');
-  }
-  return file;
 }
 
 async function main(): Promise<void> {
@@ -71,7 +57,7 @@ async function main(): Promise<void> {
       mosaic: { runs_s: m.runs_s, warmMedian_s: mS, gflop: mF, gflops: mF / mS, fractionOfOrtGemm: mF / mS / gemm.weightedGflops, loadAverage: mosaicLoad },
     };
     if (!a['no-forecast']) {
-      const f = oursJson(['forecast', '--model', model, '--csv', seriesCsv(), '--column', 'value', '--repeat', String(repeat + 1), '--cache-dir', cache]);
+      const f = oursJson(['forecast', '--model', model, '--csv', seriesCsv(work), '--column', 'value', '--repeat', String(repeat + 1), '--cache-dir', cache]);
       const fLoad = loadAverage();
       const fS = median(f.runs_s.slice(1));
       const fF = forecastFlops(cfg) / 1e9;

@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomTokenBatch, writeTokenBatch } from '../analysis/tokens';
 import { forecastFlops } from './roofline';
+import { seriesCsv } from './series-csv';
 
 const root = path.resolve(__dirname, '..');
 const work = path.join(root, 'bench', '.work');
@@ -91,20 +92,6 @@ function ensureCheckpoint(size: string): string {
     if (r.status !== 0) throw new Error('checkpoint generation failed (run tools/setup-venv.sh first)');
   }
   return dir;
-}
-
-function seriesCsv(): string {
-  const file = path.join(work, 'series.csv');
-  if (!existsSync(file)) {
-    const rows = ['date,value'];
-    const t0 = Date.UTC(2020, 0, 1);
-    for (let i = 0; i < 600; i++) {
-      const v = 100 + 10 * Math.sin((2 * Math.PI * i) / 24) + 4 * Math.sin((2 * Math.PI * i) / 168) + 0.05 * i + 3 * Math.sin(i * 12.9898);
-      rows.push(`${new Date(t0 + i * 3600e3).toISOString().slice(0, 19).replace('T', ' ')},${v.toFixed(3)}`);
-    }
-    writeFileSync(file, rows.join('\n') + '\n');
-  }
-  return file;
 }
 
 async function main(): Promise<void> {
@@ -183,7 +170,7 @@ async function main(): Promise<void> {
 
   if (want('forecast')) {
     const out: Record<string, unknown> = {};
-    const csv = seriesCsv();
+    const csv = seriesCsv(work);
     for (const size of opt['forecast-configs']!.split(',')) {
       const model = ensureCheckpoint(size);
       const oursWhole = ['dist/cli.js', 'forecast', csv, '--column', 'value', '--model', model, '--prediction-length', '64', '--samples', '20', '--json', '--provider', 'cpu'];
@@ -220,7 +207,7 @@ async function main(): Promise<void> {
 
   if (want('lens')) {
     const model = ensureCheckpoint('small');
-    const csv = seriesCsv();
+    const csv = seriesCsv(work);
     const r = timed('node', [...tsx, 'lens', '--model', model, '--csv', csv, '--column', 'value', '--repeat', '200', '--cache-dir', path.join(xdg, 'chronos-lens')], env);
     results.lens = { config: 'small', T: 512, computeOnce_s: r.json.compute_s, fetchMedian_ms: r.json.fetch_ms_median, fetchP95_ms: r.json.fetch_ms_p95, peakRssMB: r.rss_mb };
   }
