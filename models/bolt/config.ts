@@ -4,8 +4,8 @@
  * chronos-forecasting's ChronosBoltModelForForecasting reads them. Every problem names the file, the
  * field and what was expected.
  */
-import { ChronosLensError } from '../../core/errors';
 import { FeedForwardProj, T5Config } from '../config';
+import { bool, describe, fail, int, Json, num, own } from '../config-fields';
 
 export interface BoltChronosConfig {
   /** The model sees at most this many values (older ones are dropped). */
@@ -28,47 +28,8 @@ export interface BoltModelConfig {
   regTokenId: number;
 }
 
-type Json = Record<string, unknown>;
-
 /** Bounds far above every published Bolt model (base: d_model 768, 12 + 12 layers, context 2048, 9 quantiles). */
 const LIMITS = { d_model: 1 << 14, d_kv: 1 << 12, d_ff: 1 << 16, layers: 256, heads: 256, buckets: 1 << 12, distance: 1 << 20, context: 1 << 16, horizon: 1 << 13, patch: 1 << 12, quantiles: 1024 };
-
-function fail(file: string, msg: string): never {
-  throw new ChronosLensError('BAD_CONFIG', `${file}: ${msg}`);
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'missing';
-  if (v === null) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
-  if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object';
-  return String(v);
-}
-
-function own(obj: Json, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
-}
-
-function int(obj: Json, key: string, file: string, o: { min: number; max: number; fallback?: number; prefix?: string }): number {
-  const v = own(obj, key) ?? o.fallback;
-  const name = (o.prefix ?? '') + key;
-  if (typeof v !== 'number' || !Number.isInteger(v)) fail(file, `field "${name}" must be an integer, got ${describe(own(obj, key))}`);
-  if (v < o.min) fail(file, `field "${name}" must be >= ${o.min}, got ${v}`);
-  if (v > o.max) fail(file, `field "${name}" is ${v}, more than the ${o.max} Chronos Lens accepts (is the file corrupt?)`);
-  return v;
-}
-
-function num(obj: Json, key: string, file: string, fallback: number): number {
-  const v = own(obj, key) ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) fail(file, `field "${key}" must be a number > 0, got ${describe(own(obj, key))}`);
-  return v;
-}
-
-function bool(obj: Json, key: string, file: string, fallback: boolean, prefix = ''): boolean {
-  const v = own(obj, key) ?? fallback;
-  if (typeof v !== 'boolean') fail(file, `field "${prefix}${key}" must be true or false, got ${describe(own(obj, key))}`);
-  return v;
-}
 
 /** Parses a Bolt config.json (already JSON-parsed into `raw`). `file` is used in error messages. */
 export function parseBoltConfig(raw: Json, file = 'config.json'): BoltModelConfig {
@@ -94,7 +55,7 @@ export function parseBoltConfig(raw: Json, file = 'config.json'): BoltModelConfi
     relativeAttentionNumBuckets: int(raw, 'relative_attention_num_buckets', file, { min: 2, max: LIMITS.buckets, fallback: 32 }),
     relativeAttentionMaxDistance: int(raw, 'relative_attention_max_distance', file, { min: 1, max: LIMITS.distance, fallback: 128 }),
     feedForwardProj: ff as FeedForwardProj,
-    layerNormEpsilon: num(raw, 'layer_norm_epsilon', file, 1e-6),
+    layerNormEpsilon: num(raw, 'layer_norm_epsilon', file, { fallback: 1e-6, positive: true }),
     tieWordEmbeddings: true,
     decoderStartTokenId: int(raw, 'decoder_start_token_id', file, { min: 0, max: useRegToken ? 1 : 0, fallback: 0 }),
     padTokenId: 0,
