@@ -12,7 +12,7 @@ import { ChronosLensError } from '../core/errors';
 import { FloatTensor } from '../core/tensor';
 import { Checkpoint, loadCheckpoint } from './checkpoint';
 import { LoadOptions, LoadedModel, stackOutputs, withDefaultCacheDir } from './loaded-model';
-import { ModelConfig } from './config';
+import { ModelConfig, T5Config } from './config';
 import { defaultCacheDir } from './runtime/graph-cache';
 import { GraphTiming } from './runtime/sessions';
 import { AttentionKind, ForwardOutputs, GraphSpec, buildT5Graph, specKey } from './t5/graph';
@@ -125,6 +125,14 @@ export class HeadAblation {
     out.decoder_layer_skip = { data: this.layerSkip.decoder, dims: [this.layers.decoder, 3] };
     return out;
   }
+
+  /** The graph feeds for a model of these dimensions; refuses an ablation built for another model. */
+  feedsFor(t: Pick<T5Config, 'numHeads' | 'dKv' | 'numLayers' | 'numDecoderLayers'>): Record<string, FloatTensor> {
+    if (this.heads !== t.numHeads || this.dKv !== t.dKv || this.layers.encoder !== t.numLayers || this.layers.decoder !== t.numDecoderLayers) {
+      throw new ChronosLensError('BAD_INPUT', 'head ablation was built for a different model');
+    }
+    return this.feeds();
+  }
 }
 
 /** Key/value cache of the incremental decoder. */
@@ -179,15 +187,6 @@ export class ChronosModel extends LoadedModel<ModelConfig, GraphSpec> {
     return out;
   }
 
-  private ablationFeeds(a: HeadAblation | undefined): Record<string, FloatTensor> {
-    const ab = a ?? this.noAblation;
-    const t = this.config.t5;
-    if (ab.heads !== t.numHeads || ab.dKv !== t.dKv || ab.layers.encoder !== t.numLayers || ab.layers.decoder !== t.numDecoderLayers) {
-      throw new ChronosLensError('BAD_INPUT', 'head ablation was built for a different model');
-    }
-    return ab.feeds();
-  }
-
   /** Teacher-forced encoder-decoder pass. */
   async forward(inputs: ForwardInputs, outputs: ForwardOutputs, ablation?: HeadAblation): Promise<ForwardResult> {
     const t = this.config.t5;
@@ -208,7 +207,7 @@ export class ChronosModel extends LoadedModel<ModelConfig, GraphSpec> {
       input_ids: { data: ids, dims: [b, te] },
       attention_mask: { data: mask, dims: [b, te] },
       decoder_input_ids: { data: dec, dims: [b, td] },
-      ...this.ablationFeeds(ablation),
+      ...(ablation ?? this.noAblation).feedsFor(this.config.t5),
     };
     const r = await session.run(feeds);
     return this.collect(r);
@@ -234,7 +233,7 @@ export class ChronosModel extends LoadedModel<ModelConfig, GraphSpec> {
     const feeds: Record<string, FloatTensor | { data: BigInt64Array; dims: number[] }> = {
       input_ids: { data: ids, dims: [b, te] },
       attention_mask: { data: mask, dims: [b, te] },
-      ...this.ablationFeeds(ablation),
+      ...(ablation ?? this.noAblation).feedsFor(this.config.t5),
     };
     const r = await session.run(feeds);
     const res: { hidden: FloatTensor; attentions?: FloatTensor[]; headOutputs?: FloatTensor[]; state?: EncoderState } = { hidden: r.encoder_hidden };
@@ -279,7 +278,7 @@ export class ChronosModel extends LoadedModel<ModelConfig, GraphSpec> {
     const feeds: Record<string, FloatTensor | { data: BigInt64Array; dims: number[] }> = {
       decoder_input_ids: { data: ids, dims: [rows, 1] },
       encoder_attention_mask: { data: state.attentionMask, dims: [state.batch, state.encLen] },
-      ...this.ablationFeeds(ablation),
+      ...(ablation ?? this.noAblation).feedsFor(this.config.t5),
     };
     for (let l = 0; l < t.numDecoderLayers; l++) {
       feeds[`past_k.${l}`] = cache.k[l];

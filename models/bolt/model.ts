@@ -87,15 +87,6 @@ export class BoltModel extends LoadedModel<BoltModelConfig, BoltGraphSpec> {
     });
   }
 
-  private ablationFeeds(a: HeadAblation | undefined): Record<string, FloatTensor> {
-    const ab = a ?? this.noAblation;
-    const t = this.config.t5;
-    if (ab.heads !== t.numHeads || ab.dKv !== t.dKv || ab.layers.encoder !== t.numLayers || ab.layers.decoder !== t.numDecoderLayers) {
-      throw new ChronosLensError('BAD_INPUT', 'head ablation was built for a different model');
-    }
-    return ab.feeds();
-  }
-
   /** One forward pass over a batch of series (see prepare); `outputs` picks what comes back. */
   async forward(series: ArrayLike<number>[], outputs: BoltOutputs, ablation?: HeadAblation): Promise<BoltForwardResult> {
     const rows = this.prepare(series);
@@ -116,7 +107,7 @@ export class BoltModel extends LoadedModel<BoltModelConfig, BoltGraphSpec> {
     const r = await session.run({
       patches: { data: patches, dims: [B, P, width] },
       attention_mask: { data: mask, dims: [B, encLen] },
-      ...this.ablationFeeds(ablation),
+      ...(ablation ?? this.noAblation).feedsFor(this.config.t5),
     });
     const res: BoltForwardResult = { rows, patches: P, encLen, encoderHidden: r.encoder_hidden, ...stackOutputs(r, this.config.t5) };
     if (r.quantile_preds) {
