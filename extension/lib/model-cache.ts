@@ -8,7 +8,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { formatBytes } from '../../core/hub/dirsize';
-import { CACHE_MARKER, clearGraphCache, ENTRY_NAME, GraphCache, GRAPHS_DIR, HASHES_FILE, type Warn } from '../../models/runtime/graph-cache';
+import { CACHE_MARKER, clearGraphCache, GraphCache, graphCacheSize, GRAPHS_DIR, type Warn } from '../../models/runtime/graph-cache';
 
 export interface ModelCacheSize {
   /** `<root>/graphs`, where the built graphs live. */
@@ -28,46 +28,10 @@ export interface ModelCacheCleared {
   kept: number;
 }
 
-/** An entry, or a `.tmp-` / `.bad-` leftover of one: its name starts with an entry name. */
-function ours(name: string): boolean {
-  return ENTRY_NAME.test(name) || (/^[0-9a-f]{24}-[0-9a-f]{16}\.(tmp|bad)-/.test(name) && ENTRY_NAME.test(name.slice(0, 41)));
-}
-
-async function measure(p: string): Promise<{ bytes: number; files: number }> {
-  const st = await fsp.lstat(p);
-  if (!st.isDirectory()) return { bytes: st.size, files: 1 };
-  let bytes = 0;
-  let files = 0;
-  for (const e of await fsp.readdir(p)) {
-    const m = await measure(path.join(p, e)).catch(() => ({ bytes: 0, files: 0 }));
-    bytes += m.bytes;
-    files += m.files;
-  }
-  return { bytes, files };
-}
-
 /** What Clear Model Cache would free in `root` (the confirmation shows it). */
 export async function modelCacheSize(root: string): Promise<ModelCacheSize> {
-  const dir = path.join(root, GRAPHS_DIR);
-  let bytes = 0;
-  let files = 0;
-  let others = 0;
-  const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  for (const n of names) {
-    if (!ours(n)) {
-      others++;
-      continue;
-    }
-    const m = await measure(path.join(dir, n)).catch(() => ({ bytes: 0, files: 0 }));
-    bytes += m.bytes;
-    files += m.files;
-  }
-  const memo = await fsp.lstat(path.join(root, HASHES_FILE)).catch(() => undefined);
-  if (memo?.isFile()) {
-    bytes += memo.size;
-    files++;
-  }
-  return { dir, bytes, files, others };
+  const r = await graphCacheSize(root);
+  return { dir: path.join(r.dir, GRAPHS_DIR), bytes: r.bytes, files: r.files, others: r.kept };
 }
 
 /**

@@ -21,6 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChronosLensError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/files';
+import { dirSize } from '../../core/hub/dirsize';
 import { oneLine, openRegularFile, readRegularText } from '../files';
 
 export const CACHE_MARKER = '.chronos-lens-cache';
@@ -297,17 +298,35 @@ export interface ClearResult {
   kept: number;
 }
 
-async function measure(p: string): Promise<{ bytes: number; files: number }> {
-  const st = await fsp.lstat(p);
-  if (!st.isDirectory()) return { bytes: st.size, files: 1 };
+/** What clearing `abs` would delete (graph entries, leftovers of interrupted writes, the memo) and what it leaves. */
+async function cacheEntries(abs: string): Promise<{ victims: string[]; kept: number; graphsIsDir: boolean }> {
+  const victims: string[] = [];
+  let kept = 0;
+  const graphs = path.join(abs, GRAPHS_DIR);
+  const graphsIsDir = await fsp.lstat(graphs).then((st) => st.isDirectory(), () => false);
+  if (graphsIsDir) {
+    for (const e of await fsp.readdir(graphs)) {
+      if (ENTRY_NAME.test(e) || ENTRY_LEFTOVER.test(e)) victims.push(path.join(graphs, e));
+      else kept++;
+    }
+  }
+  const top = await fsp.readdir(abs).catch(() => [] as string[]);
+  for (const e of top) if (e === HASHES_FILE || MEMO_LEFTOVER.test(e)) victims.push(path.join(abs, e));
+  return { victims, kept, graphsIsDir };
+}
+
+/** What clearing the cache at `root` would free, and how many things in graphs/ it would leave alone; deletes nothing. */
+export async function graphCacheSize(root: string): Promise<ClearResult> {
+  const abs = path.resolve(root);
+  const { victims, kept } = await cacheEntries(abs);
   let bytes = 0;
   let files = 0;
-  for (const e of await fsp.readdir(p)) {
-    const m = await measure(path.join(p, e));
+  for (const v of victims) {
+    const m = await dirSize(v).catch(() => ({ bytes: 0, files: 0 }));
     bytes += m.bytes;
     files += m.files;
   }
-  return { bytes, files };
+  return { dir: abs, bytes, files, kept };
 }
 
 /**
@@ -331,33 +350,18 @@ export async function clearGraphCache(root: string): Promise<ClearResult> {
       `refusing to clear ${abs}: it has no ${CACHE_MARKER} marker, so it is not a Chronos Lens graph cache (or one made before the marker existed: delete its graphs/ folder by hand); nothing was deleted`,
     );
   }
-  const victims: string[] = [];
-  let kept = 0;
-  const graphs = path.join(abs, GRAPHS_DIR);
-  let graphsIsDir = false;
   try {
-    graphsIsDir = (await fsp.lstat(graphs)).isDirectory();
-  } catch {
-    graphsIsDir = false;
-  }
-  try {
-    if (graphsIsDir) {
-      for (const e of await fsp.readdir(graphs)) {
-        if (ENTRY_NAME.test(e) || ENTRY_LEFTOVER.test(e)) victims.push(path.join(graphs, e));
-        else kept++;
-      }
-    }
-    for (const e of await fsp.readdir(abs)) if (e === HASHES_FILE || MEMO_LEFTOVER.test(e)) victims.push(path.join(abs, e));
+    const { victims, kept, graphsIsDir } = await cacheEntries(abs);
     let bytes = 0;
     let files = 0;
     for (const v of victims) {
-      const m = await measure(v).catch(() => ({ bytes: 0, files: 0 }));
+      const m = await dirSize(v).catch(() => ({ bytes: 0, files: 0 }));
       // rm never follows a symbolic link: a link named like an entry is removed, not what it points to.
       await fsp.rm(v, { recursive: true, force: true });
       bytes += m.bytes;
       files += m.files;
     }
-    if (graphsIsDir && kept === 0) await fsp.rmdir(graphs).catch(() => undefined);
+    if (graphsIsDir && kept === 0) await fsp.rmdir(path.join(abs, GRAPHS_DIR)).catch(() => undefined);
     return { dir: abs, bytes, files, kept };
   } catch (e) {
     throw new ChronosLensError('IO', `cannot clear ${abs}: ${why(e)}`, { cause: e });
