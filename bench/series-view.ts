@@ -31,6 +31,7 @@ import { SeriesDocuments } from '../extension/lib/series-analysis';
 import { seriesPayload } from '../extension/lib/series-data';
 import { lensResponse } from '../extension/lib/series-lens';
 import { ChronosModel } from '../models/model';
+import { seasonal, stats } from './latency';
 
 const { values: opt } = parseArgs({
   options: {
@@ -46,27 +47,6 @@ const { values: opt } = parseArgs({
 });
 const only = opt.only ? new Set(opt.only.split(',')) : undefined;
 const T = 512;
-
-interface Stats {
-  n: number;
-  median: number;
-  p95: number;
-  max: number;
-  mean: number;
-}
-
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  const r = (v: number) => Math.round(v * 1000) / 1000;
-  return { n: s.length, median: r(q(0.5)), p95: r(q(0.95)), max: r(s[s.length - 1]), mean: r(s.reduce((a, b) => a + b, 0) / s.length) };
-}
-
-function seasonal(n: number): number[] {
-  let seed = 7;
-  const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  return Array.from({ length: n }, (_, i) => Math.round((100 + 30 * Math.sin((2 * Math.PI * i) / 24) + 10 * Math.sin((2 * Math.PI * i) / 168) + 5 * rnd()) * 100) / 100);
-}
 
 /** (a) hover → redraw in the page: test/webview/bench/series-redraw.ts in its own process (DOM types live there). */
 function redraw(hovers: number): Record<string, unknown> {

@@ -24,6 +24,7 @@ import type { InitSeriesMessage, SeriesPayload } from '../../../protocol';
 import { forecastFixture, lensFixture, modelSummary } from '../fixtures';
 import { WebviewHarness, type ViewPage } from '../harness';
 import { FakeSeriesHost } from '../series-host';
+import { seasonal, stats, type Stats } from '../../../bench/latency';
 
 const T = 512;
 const LAYERS = 6;
@@ -43,27 +44,6 @@ const { values: opt, positionals } = parseArgs({
 const hovers = Number(opt.hovers ?? positionals[0] ?? 600);
 const warm = Math.max(1, Math.min(T, Number(opt.warm)));
 const rounds = Math.max(1, Number(opt.rounds));
-
-interface Stats {
-  n: number;
-  median: number;
-  p95: number;
-  max: number;
-  mean: number;
-}
-
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  const r = (v: number) => Math.round(v * 1000) / 1000;
-  return { n: s.length, median: r(q(0.5)), p95: r(q(0.95)), max: r(s[s.length - 1]), mean: r(s.reduce((a, b) => a + b, 0) / s.length) };
-}
-
-function seasonal(n: number): number[] {
-  let seed = 7;
-  const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  return Array.from({ length: n }, (_, i) => Math.round((100 + 30 * Math.sin((2 * Math.PI * i) / 24) + 10 * Math.sin((2 * Math.PI * i) / 168) + 5 * rnd()) * 100) / 100);
-}
 
 const rows = 2000;
 const start = rows - T;
