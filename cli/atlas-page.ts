@@ -8,11 +8,10 @@
  */
 import type { Atlas, AtlasTask } from '../analysis/sweep/merge';
 import { ATTENTION_KINDS, type AttentionKind, type MosaicResult } from '../analysis/types';
+import { escapeHtml, htmlDocument } from '../core/html';
 import { renderMosaicFigure } from './figures';
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
+const esc = escapeHtml;
 
 function fmt(v: number | null | undefined, digits = 4): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
@@ -179,21 +178,5 @@ export function renderAtlasPage(atlas: Atlas): string {
   }
 
   const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="generator" content="chronos-lens">',
-    `<title>Sweep atlas · ${esc(atlas.name)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
-    '<body>',
-    ...out,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return htmlDocument({ csp, title: `Sweep atlas · ${atlas.name}`, head: [`<style>${STYLE}</style>`], body: out });
 }

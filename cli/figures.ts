@@ -20,6 +20,7 @@ import path from 'node:path';
 import type { AblationResult, AttentionKind, HeadRef, MosaicResult } from '../analysis/types';
 import { ChronosLensError } from '../core/errors';
 import { writeFileAtomic } from '../core/files';
+import { htmlDocument } from '../core/html';
 import { INITIAL_STATE_ID, initialStateJson, type FigurePageState } from '../webview/initial-state';
 import { ablationCsv, ablationPlotlyFigure, mosaicCsv, mosaicPlotlyFigure } from '../webview/render/figure-data';
 import { THEMES, type ChartTheme, type ThemeName } from '../webview/render/theme';
@@ -163,10 +164,6 @@ function figureBundle(opts: FigureOptions): string {
     .replace(/<\/(script)/gi, '<\\/$1');
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
-
 const BODY_CLASS: Record<ThemeName, string> = {
   light: 'vscode-light',
   dark: 'vscode-dark',
@@ -183,24 +180,13 @@ export function figurePage(state: FigurePageState, title: string, opts: FigureOp
   const hash = createHash('sha256').update(script, 'utf8').digest('base64');
   const csp = `default-src 'none'; script-src 'sha256-${hash}'; img-src data: blob:; base-uri 'none'; form-action 'none'`;
   const bodyClass = opts.theme ? ` class="${BODY_CLASS[opts.theme]}"` : '';
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="generator" content="chronos-lens">',
-    `<title>${escapeHtml(title)}</title>`,
-    `<script type="application/json" id="${INITIAL_STATE_ID}">${initialStateJson(state)}</script>`,
-    '</head>',
-    `<body${bodyClass}>`,
-    '<noscript>This figure is drawn by JavaScript; open it in a browser with scripts enabled, or export it as SVG or PNG.</noscript>',
-    `<script>${script}</script>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return htmlDocument({
+    csp,
+    title,
+    head: [`<script type="application/json" id="${INITIAL_STATE_ID}">${initialStateJson(state)}</script>`],
+    bodyAttributes: bodyClass,
+    body: ['<noscript>This figure is drawn by JavaScript; open it in a browser with scripts enabled, or export it as SVG or PNG.</noscript>', `<script>${script}</script>`],
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

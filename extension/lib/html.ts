@@ -6,6 +6,7 @@
  * vscode-free: the adapter passes `webview.cspSource` and the script's webview URI.
  */
 import { randomBytes } from 'node:crypto';
+import { escapeHtml } from '../../core/html';
 import type { ViewId } from '../../protocol';
 
 /** Same id as webview/initial-state.ts INITIAL_STATE_ID (the page reads it from there). */
@@ -54,10 +55,6 @@ function checkSource(src: string): void {
   if (!ok) throw new Error(`invalid CSP source ${JSON.stringify(src)}`);
 }
 
-/** HTML text escaping for element content and double-quoted attributes. */
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
 
 /** JSON for a <script type="application/json"> element: no "</script>" or HTML comment can appear. */
 export function initialStateJson(value: unknown): string {

@@ -1,7 +1,8 @@
 /** The webview host page: strict CSP with a nonce, the view's bundle, the initial state as inert JSON. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { contentSecurityPolicy, escapeHtml, initialStateJson, INITIAL_STATE_ID, makeNonce, messageHtml, VIEW_TAGS, webviewHtml } from '../../../extension/lib/html';
+import { escapeHtml } from '../../../core/html';
+import { contentSecurityPolicy, initialStateJson, INITIAL_STATE_ID, makeNonce, messageHtml, VIEW_TAGS, webviewHtml } from '../../../extension/lib/html';
 
 const CSP_SOURCE = 'https://*.vscode-cdn.net';
 const SCRIPT = 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/mosaic.js';
