@@ -8,8 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AblationResult, AttentionKind, ForecastResult, LayerHead, LensResult, Manifest, ModelSummary, MosaicKind, MosaicResult } from '../../analysis/types';
-import type { SeriesPayload } from '../../protocol';
+import type { AblationResult, AttentionKind, ForecastResult, LayerHead, LensResult, Manifest, ModelSummary, MosaicKind, MosaicResult, PeriodicityResult } from '../../analysis/types';
+import type { InitSeriesMessage, SeriesPayload } from '../../protocol';
 
 export const SHARED = path.resolve(__dirname, '../../../shared');
 
@@ -222,4 +222,25 @@ export function lensFixture(position: number, contextLength = 96, layers = 4, he
     nextToken: sameToken.map((p) => p + 1),
     top: rows.map((lr) => lr.map((r) => r.map((weight, p) => ({ position: p, weight })).sort((a, b) => b.weight - a.weight).slice(0, 3))),
   };
+}
+
+/**
+ * The series view's data: AirPassengers with a fan, a mosaic and periodicity scores; `scale`
+ * multiplies the values (small values make a narrow y axis: a caption beside the strip would not fit
+ * its margin), the context is the last `T` rows.
+ */
+export function seriesInitFixture(T = 96, scale = 1): InitSeriesMessage {
+  const model: ModelSummary = { ...modelSummary('chronos-t5-mini'), contextLength: T, predictionLength: 24 };
+  const base = seriesFixture(T);
+  const series: SeriesPayload = { ...base, values: base.values.map((v) => (v === null ? null : v * scale)), columns: ['#Passengers', 'Seats'] };
+  const f = forecastFixture(24);
+  const forecast = { ...f, quantiles: f.quantiles.map((q) => q.map((v) => v * scale)), mean: f.mean.map((v) => v * scale) };
+  const mosaic = mosaicFixture('chronos-t5-mini');
+  mosaic.model = model;
+  const ratio = Array.from({ length: 4 }, (_, l) => Array.from({ length: 8 }, (_, hd) => 0.5 + ((l * 5 + hd * 3) % 7)));
+  const periodicity: PeriodicityResult = {
+    periods: [{ period: 12, strength: 0.83 }],
+    headScores: { kind: 'encoder', period: 12, mass: ratio.map((r) => r.map((x) => x / 10)), uniform: ratio.map((r) => r.map(() => 0.1)), ratio },
+  };
+  return { type: 'initSeries', series, model, forecast, mosaic, periodicity, selection: { mode: 'head', layer: 2, head: 3 } };
 }

@@ -49,12 +49,12 @@ describe('series view canvases in Chromium', { timeout: 120_000 }, () => {
           const data = { index: s.index, values: s.values, context: s.context };
           const layout = C.seriesLayout(data, { width: 760, height: 280, xDomain: [s.context.start - 4, s.totalRows + 2] });
           const strip = { weights, contextStart: s.context.start, label: 'L2.H3' };
-          const opts = { layout, height: 58 };
+          const opts = { layout, height: 72 };
           const svgForm = C.renderAttentionStrip(strip, opts) as SVGSVGElement;
           const canvasForm = C.renderAttentionStrip(strip, { ...opts, bars: 'canvas' }) as SVGSVGElement;
           const canvas = document.createElement('canvas');
           canvas.width = 760;
-          canvas.height = 58;
+          canvas.height = 72;
           const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
           C.drawAttentionBars(ctx, strip, { ...opts, fill: 'rgb(0, 0, 255)' });
           const bars = (svg: SVGSVGElement) =>
@@ -88,7 +88,7 @@ describe('series view canvases in Chromium', { timeout: 120_000 }, () => {
         svgBars.map((b) => [b.p, b.w, b.x, b.width]),
         'the same bars, with their positions and weights',
       );
-      for (const b of canvasBars) assert.deepEqual([b.y, b.h, b.o], [4, 42, '0'], 'transparent targets the height of the strip');
+      for (const b of canvasBars) assert.deepEqual([b.y, b.h, b.o], [18, 42, '0'], 'transparent targets the height of the strip');
       let checked = 0;
       svgBars.forEach((b, i) => {
         if (b.h < 2) return;

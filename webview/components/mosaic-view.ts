@@ -226,7 +226,8 @@ export class ClMosaicView extends LitElement {
   #chart(): SVGSVGElement | undefined {
     const data = this.#data;
     if (!data || !this.result) return undefined;
-    const width = Math.max(480, (this._width || 900) - 32);
+    // a narrow panel stacks the two heatmaps (mosaicLayout) rather than scrolling them sideways
+    const width = Math.max(240, (this._width || 900) - 32);
     const key = [this.result, this.kind, this.ablationSet, width];
     if (!this.#svg || key.some((k, i) => k !== this.#svgKey[i])) {
       this.#refocus = !!this.#svg && this.#svg.contains((this.renderRoot as ShadowRoot).activeElement);

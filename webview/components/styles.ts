@@ -84,6 +84,50 @@ export const baseStyles = css`
   .num {
     text-align: right;
   }
+  /* A narrow panel shows each row of a stackable table (render/dom.ts makeStackable) as a card. */
+  @media (max-width: 559px) {
+    table.stackable,
+    table.stackable tbody,
+    table.stackable tr,
+    table.stackable th,
+    table.stackable td,
+    table.stackable caption {
+      display: block;
+    }
+    table.stackable {
+      width: 100%;
+    }
+    table.stackable thead {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip: rect(0 0 0 0);
+    }
+    table.stackable tr {
+      padding: 4px 0;
+      border-bottom: 1px solid var(--cl-grid, #d8d8d8);
+    }
+    table.stackable th,
+    table.stackable td {
+      border: none;
+      padding: 1px 0;
+    }
+    table.stackable tbody th {
+      font-weight: 600;
+    }
+    table.stackable td {
+      display: flex;
+      justify-content: space-between;
+      gap: 12px;
+      text-align: right;
+    }
+    table.stackable td::before {
+      content: attr(data-label);
+      color: var(--cl-muted, #616161);
+      text-align: left;
+    }
+  }
   details > summary {
     cursor: pointer;
     color: var(--cl-muted, #616161);

@@ -26,9 +26,9 @@ export class ClTabs extends LitElement {
     css`
       [role='tablist'] {
         display: flex;
+        /* a narrow panel wraps the tabs onto more lines instead of hiding some behind a scroll */
+        flex-wrap: wrap;
         gap: 2px;
-        overflow-x: auto;
-        scrollbar-width: thin;
         border-bottom: 1px solid var(--vscode-panel-border, var(--cl-grid, #d8d8d8));
       }
       [role='tab'] {

@@ -17,7 +17,8 @@ import { Memo } from './memo';
 import { ThemeController } from './theme';
 
 export const CHART_HEIGHT = 300;
-export const STRIP_HEIGHT = 58;
+// a caption line above 42 px of bars
+export const STRIP_HEIGHT = 72;
 
 export interface ChartLayer {
   svg: SVGSVGElement;

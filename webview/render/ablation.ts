@@ -5,7 +5,7 @@
  */
 import { scaleLinear, type ScaleLinear } from 'd3';
 import type { AblationResult, MetricSummary } from '../../analysis/types';
-import { createSvg, fmtNum, resolveDocument, styles, text, textWidth, title, type AnySel, type RenderTarget } from './dom';
+import { createSvg, fmtNum, makeStackable, resolveDocument, styles, text, textWidth, title, type AnySel, type RenderTarget } from './dom';
 import { KIND_SHORT, fmtMetric, fmtPercent, fmtSigned, headId, metricLabel } from './format';
 import { controlStats, type ControlStats } from './stats';
 import { cssVarTheme, type ChartTheme } from './theme';
@@ -34,18 +34,44 @@ export interface AblationLayout {
   plotLeft: number;
   plotRight: number;
   rowHeight: number;
+  /** A narrow chart: each metric's label, change and statistics above its plot, the plot full width. */
+  stacked: boolean;
+  /** Where the key's items go (rows of [x, y] from the chart's top left). */
+  keyAt: [number, number][];
   rows: AblationRowLayout[];
 }
+
+/** The key's labels, in order. */
+const KEY_LABELS = ['ablated set', 'unablated', 'random control sets (box: quartiles)'];
+/** Narrower than this, the plot goes under the metric's label. */
+const MIN_PLOT_WIDTH = 240;
+/** Lines of text above a stacked row's plot. */
+const STACKED_TEXT = 56;
 
 /** Geometry of renderAblationChart (exported for components and tests). */
 export function ablationLayout(result: Pick<AblationResult, 'metrics'>, opts: Pick<AblationChartOptions, 'width' | 'rowHeight' | 'theme'> = {}): AblationLayout {
   const theme = opts.theme ?? cssVarTheme();
   const width = opts.width ?? 760;
-  const rowHeight = opts.rowHeight ?? 76;
   const labelWidth = Math.min(260, Math.max(150, ...result.metrics.map((m) => textWidth(metricLabel(m.name), theme.fontSize) + 16)));
-  const plotLeft = labelWidth + 12;
-  const plotRight = width - 160;
-  const top = 34;
+  const stacked = width - 160 - (labelWidth + 12) < MIN_PLOT_WIDTH;
+  const rowHeight = opts.rowHeight ?? (stacked ? 76 + STACKED_TEXT : 76);
+  const plotLeft = stacked ? 8 : labelWidth + 12;
+  const plotRight = stacked ? width - 8 : width - 160;
+  // the key from the plot's left edge, wrapped onto as many lines as the width needs
+  const keyAt: [number, number][] = [];
+  let kx = 0;
+  let ky = 12;
+  const keyLeft = stacked ? 0 : plotLeft;
+  for (const label of KEY_LABELS) {
+    const w = 14 + textWidth(label, theme.fontSize - 1);
+    if (kx > 0 && keyLeft + kx + w > width) {
+      kx = 0;
+      ky += 18;
+    }
+    keyAt.push([keyLeft + kx, ky]);
+    kx += w + 18;
+  }
+  const top = ky + 22;
   const rows = result.metrics.map((metric, i) => {
     const stats = controlStats(metric.controls);
     const all = [...metric.controls, metric.ablated, metric.unablated].filter(Number.isFinite);
@@ -57,7 +83,7 @@ export function ablationLayout(result: Pick<AblationResult, 'metrics'>, opts: Pi
     const x = scaleLinear().domain([lo - pad, hi + pad]).range([plotLeft, plotRight]).nice(5);
     return { metric, y: top + i * rowHeight, x, stats };
   });
-  return { width, height: top + rows.length * rowHeight + 8, top, labelWidth, plotLeft, plotRight, rowHeight, rows };
+  return { width, height: top + rows.length * rowHeight + 8, top, labelWidth, plotLeft, plotRight, rowHeight, stacked, keyAt, rows };
 }
 
 /** Deterministic jitter in [-1, 1] (a low-discrepancy sequence: no randomness, stable snapshots). */
@@ -80,17 +106,18 @@ export function renderAblationChart(result: Pick<AblationResult, 'metrics' | 'he
 }
 
 function drawKey(svg: AnySel, L: AblationLayout, theme: ChartTheme): void {
-  const g = svg.append('g').attr('class', 'key').attr('aria-hidden', 'true').attr('transform', `translate(${fmtNum(L.plotLeft)},12)`);
-  let x = 0;
-  const item = (draw: (at: AnySel) => void, label: string) => {
-    const it = g.append('g').attr('transform', `translate(${fmtNum(x)},0)`);
-    draw(it);
+  const g = svg.append('g').attr('class', 'key').attr('aria-hidden', 'true');
+  const draws: ((at: AnySel) => void)[] = [
+    (at) => diamond(at, 5, 0, 5, theme),
+    (at) => styles(at.append('line').attr('x1', 5).attr('x2', 5).attr('y1', -7).attr('y2', 7), { stroke: theme.foreground, 'stroke-width': 1.5, 'stroke-dasharray': '3 2' }),
+    (at) => styles(at.append('circle').attr('cx', 5).attr('r', 3), { fill: theme.control, 'fill-opacity': 0.6 }),
+  ];
+  KEY_LABELS.forEach((label, i) => {
+    const [x, y] = L.keyAt[i];
+    const it = g.append('g').attr('transform', `translate(${fmtNum(x)},${fmtNum(y)})`);
+    draws[i](it);
     text(it, 14, 0, label, theme, { baseline: 'middle', fill: theme.muted, size: theme.fontSize - 1 });
-    x += 14 + textWidth(label, theme.fontSize - 1) + 18;
-  };
-  item((at) => diamond(at, 5, 0, 5, theme), 'ablated set');
-  item((at) => styles(at.append('line').attr('x1', 5).attr('x2', 5).attr('y1', -7).attr('y2', 7), { stroke: theme.foreground, 'stroke-width': 1.5, 'stroke-dasharray': '3 2' }), 'unablated');
-  item((at) => styles(at.append('circle').attr('cx', 5).attr('r', 3), { fill: theme.control, 'fill-opacity': 0.6 }), 'random control sets (box: quartiles)');
+  });
 }
 
 function diamond(g: AnySel, cx: number, cy: number, r: number, theme: ChartTheme): AnySel {
@@ -102,13 +129,17 @@ function diamond(g: AnySel, cx: number, cy: number, r: number, theme: ChartTheme
 
 function drawRow(g: AnySel, row: AblationRowLayout, L: AblationLayout, theme: ChartTheme): void {
   const { metric: m, x, stats } = row;
-  const mid = row.y + L.rowHeight / 2 - 6;
+  // stacked: three lines of text (label, change, statistics) above the plot
+  const textTop = L.stacked ? row.y + 18 : row.y + L.rowHeight / 2 - 14;
+  const mid = L.stacked ? row.y + STACKED_TEXT + (L.rowHeight - STACKED_TEXT) / 2 - 6 : row.y + L.rowHeight / 2 - 6;
   const band = 16;
   // separator
   styles(g.append('line').attr('x1', 0).attr('x2', fmtNum(L.width)).attr('y1', fmtNum(row.y)).attr('y2', fmtNum(row.y)), { stroke: theme.grid });
   // label and statistics
-  text(g, 0, mid - 8, metricLabel(m.name), theme, { weight: 600, className: 'metric-label' });
-  text(g, 0, mid + 10, `percentile ${fmtPercent(m.percentile, 0).replace('%', '')} · z = ${Number.isFinite(m.zScore) ? m.zScore.toFixed(2) : '–'}`, theme, {
+  text(g, 0, textTop, metricLabel(m.name), theme, { weight: 600, className: 'metric-label' });
+  const statsText = `percentile ${fmtPercent(m.percentile, 0).replace('%', '')} · z = ${Number.isFinite(m.zScore) ? m.zScore.toFixed(2) : '–'}`;
+  const change = `${fmtMetric(m.unablated)} → ${fmtMetric(m.ablated)}`;
+  text(g, 0, L.stacked ? textTop + 36 : textTop + 18, L.stacked ? `${change} · ${statsText}` : statsText, theme, {
     fill: theme.muted,
     size: theme.fontSize - 1,
     className: 'metric-stats',
@@ -116,7 +147,9 @@ function drawRow(g: AnySel, row: AblationRowLayout, L: AblationLayout, theme: Ch
   // axis
   const axisY = row.y + L.rowHeight - 18;
   styles(g.append('line').attr('x1', fmtNum(L.plotLeft)).attr('x2', fmtNum(L.plotRight)).attr('y1', fmtNum(axisY)).attr('y2', fmtNum(axisY)), { stroke: theme.grid });
-  for (const t of x.ticks(5)) {
+  // as many ticks as fit their labels
+  const tickCount = Math.max(2, Math.min(5, Math.floor((L.plotRight - L.plotLeft) / 56)));
+  for (const t of x.ticks(tickCount)) {
     styles(g.append('line').attr('x1', fmtNum(x(t))).attr('x2', fmtNum(x(t))).attr('y1', fmtNum(axisY)).attr('y2', fmtNum(axisY + 3)), { stroke: theme.muted });
     text(g, x(t), axisY + 5, fmtMetric(t), theme, { anchor: 'middle', baseline: 'hanging', size: theme.fontSize - 2, fill: theme.muted, className: 'tick' });
   }
@@ -165,8 +198,10 @@ function drawRow(g: AnySel, row: AblationRowLayout, L: AblationLayout, theme: Ch
   // change vs unablated, right column
   const delta = m.ablated - m.unablated;
   const rel = m.unablated !== 0 ? ` (${fmtSigned((100 * delta) / Math.abs(m.unablated), (v) => v.toFixed(1))}%)` : '';
-  text(g, L.plotRight + 16, mid - 8, `Δ ${fmtSigned(delta)}${rel}`, theme, { weight: 600, className: 'metric-delta' });
-  text(g, L.plotRight + 16, mid + 10, `${fmtMetric(m.unablated)} → ${fmtMetric(m.ablated)}`, theme, { fill: theme.muted, size: theme.fontSize - 1 });
+  const deltaX = L.stacked ? 0 : L.plotRight + 16;
+  text(g, deltaX, L.stacked ? textTop + 18 : textTop, `Δ ${fmtSigned(delta)}${rel}`, theme, { weight: 600, className: 'metric-delta' });
+  // stacked, the change went into the statistics line
+  if (!L.stacked) text(g, deltaX, textTop + 18, change, theme, { fill: theme.muted, size: theme.fontSize - 1, className: 'metric-change' });
 }
 
 /** One-line description of the ablated heads: "L3.H5, L4.H1 (cross) · zero ablation". */
@@ -220,7 +255,7 @@ export function renderAblationTable(result: Pick<AblationResult, 'metrics'>, opt
     tbody.append(row);
   }
   table.append(tbody);
-  return table;
+  return makeStackable(table);
 }
 
 export interface AblationFigureOptions extends RenderTarget {

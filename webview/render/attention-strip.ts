@@ -43,9 +43,12 @@ export interface AttentionStripOptions extends RenderTarget {
   bars?: 'svg' | 'canvas';
 }
 
+/** The caption's line above the bars (beside them it would need a margin as wide as the longest caption). */
+const LABEL_ROW = 14;
+
 function stripBox(options: Pick<AttentionStripOptions, 'height'>): { height: number; top: number; h: number } {
-  const height = options.height ?? 40;
-  const top = 4;
+  const height = options.height ?? 54;
+  const top = 4 + LABEL_ROW;
   return { height, top, h: height - top - 12 };
 }
 
@@ -99,14 +102,12 @@ export function renderAttentionStrip(data: AttentionStripData, options: Attentio
   const doc = resolveDocument(options);
   const theme = options.theme ?? cssVarTheme();
   const { margin, width } = options.layout;
-  const height = options.height ?? 40;
-  const top = 4;
-  const h = height - top - 12;
+  const { height, top, h } = stripBox(options);
   const svg = createSvg(doc, width, height, 'cl-attention-strip');
   svg.attr('role', 'img');
   styles(svg, { 'font-family': theme.fontFamily });
   if (options.background) styles(svg.append('rect').attr('class', 'background').attr('width', fmtNum(width)).attr('height', fmtNum(height)), { fill: theme.background });
-  text(svg, margin.left - 6, top + h / 2, '', theme, { anchor: 'end', baseline: 'middle', size: theme.fontSize - 2, fill: theme.muted, className: 'strip-label' });
+  text(svg, margin.left, top - 4, '', theme, { size: theme.fontSize - 2, fill: theme.muted, className: 'strip-label' });
   styles(svg.append('rect').attr('class', 'strip-frame').attr('x', fmtNum(margin.left)).attr('y', top).attr('width', fmtNum(width - margin.left - margin.right)).attr('height', fmtNum(h)), {
     fill: 'none',
     stroke: theme.grid,

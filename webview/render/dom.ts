@@ -94,3 +94,28 @@ export function serializeSvg(svg: SVGSVGElement): string {
 export function title(parent: AnySel, content: string): void {
   parent.append('title').text(content);
 }
+
+/**
+ * Makes a table stackable: each body cell carries its column's heading (data-label) so that a
+ * narrow panel can show every row as a card of "heading  value" lines (the `stackable` rules in the
+ * components' styles), and the rows, cells and headings keep their table roles when CSS lays them
+ * out as blocks (Chromium drops the implicit ones then).
+ */
+export function makeStackable(table: HTMLTableElement): HTMLTableElement {
+  table.classList.add('stackable');
+  table.setAttribute('role', 'table');
+  const heads = Array.from(table.tHead?.rows[0]?.cells ?? [], (c) => c.textContent ?? '');
+  for (const section of [table.tHead, ...Array.from(table.tBodies)]) {
+    if (!section) continue;
+    section.setAttribute('role', 'rowgroup');
+    for (const row of Array.from(section.rows)) {
+      row.setAttribute('role', 'row');
+      Array.from(row.cells).forEach((c, i) => {
+        const header = c.tagName === 'TH';
+        c.setAttribute('role', section === table.tHead ? 'columnheader' : header ? 'rowheader' : 'cell');
+        if (section !== table.tHead && heads[i]) c.dataset.label = heads[i];
+      });
+    }
+  }
+  return table;
+}

@@ -10,7 +10,7 @@ import { ticks as d3ticks } from 'd3';
 import type { AttentionKind, HeadRef, MosaicKind, MosaicResult } from '../../analysis/types';
 import { ATTENTION_KINDS } from '../../protocol/mosaic';
 import { contrastText, heatScale, type HeatScheme } from './colors';
-import { createSvg, fmtNum, resolveDocument, styles, text, textWidth, title, type AnySel, type RenderTarget } from './dom';
+import { createSvg, fmtNum, makeStackable, resolveDocument, styles, text, textWidth, title, type AnySel, type RenderTarget } from './dom';
 import { KIND_LABEL, SIDE_LABEL, SIDES, fmtPercent, fmtScoreSe, type MosaicSide } from './format';
 import { cssVarTheme, type ChartTheme } from './theme';
 
@@ -44,9 +44,13 @@ export interface MosaicLayout {
   top: number;
   gridWidth: number;
   gridHeight: number;
-  /** Left edge of each panel's grid. */
+  /** The two panels one above the other (a narrow panel), the legend under them. */
+  stacked: boolean;
+  /** Top left corner of each panel's grid. */
   panelX: Record<MosaicSide, number>;
+  panelY: Record<MosaicSide, number>;
   legendX: number;
+  legendY: number;
   tickSize: number;
   showValues: boolean;
   /** Show every n-th tick label. */
@@ -55,6 +59,8 @@ export interface MosaicLayout {
 }
 
 const MIN_CELL = 12;
+/** Side by side, cells smaller than this stack the panels instead (when stacking makes them bigger). */
+const STACK_BELOW_CELL = 16;
 /** The colour bar is as tall as the grid minus the key under it, and at least 100 px. */
 function legendBarHeight(gridHeight: number): number {
   return Math.max(100, gridHeight - 60);
@@ -62,28 +68,54 @@ function legendBarHeight(gridHeight: number): number {
 const MAX_CELL = 44;
 
 /** The geometry renderMosaicHeatmaps uses (exported for components and tests). */
-export function mosaicLayout(shape: { layers: number; heads: number }, opts: Pick<MosaicHeatmapOptions, 'width' | 'cellSize' | 'showValues' | 'theme'> = {}): MosaicLayout {
+export function mosaicLayout(
+  shape: { layers: number; heads: number },
+  opts: Pick<MosaicHeatmapOptions, 'width' | 'cellSize' | 'showValues' | 'theme'> & { stacked?: boolean } = {},
+): MosaicLayout {
   const theme = opts.theme ?? cssVarTheme();
   const tickSize = Math.max(9, theme.fontSize - 1);
   const axisW = 18 + textWidth(String(Math.max(0, shape.layers - 1)), tickSize) + 8;
+  const legendTextW = Math.max(80, textWidth('Attention score', theme.fontSize) * 1.08);
   const legendW = 80;
   const gap = 28;
   const budget = opts.width ?? 760;
-  let cell = opts.cellSize ?? Math.floor((budget - 2 * axisW - gap - legendW - 8) / (2 * Math.max(1, shape.heads)));
-  if (opts.cellSize === undefined) cell = Math.min(cell, Math.floor(620 / Math.max(1, shape.layers)));
-  cell = Math.max(MIN_CELL, Math.min(MAX_CELL, cell));
+  const heads = Math.max(1, shape.heads);
+  const fit = (c: number) => Math.max(MIN_CELL, Math.min(MAX_CELL, Math.min(c, Math.floor(620 / Math.max(1, shape.layers)))));
+  const sideBySide = Math.floor((budget - 2 * axisW - gap - legendW - 8) / (2 * heads));
+  const stackedCell = Math.floor((budget - axisW - 8) / heads);
+  const stacked = opts.stacked ?? (opts.cellSize === undefined && sideBySide < STACK_BELOW_CELL && fit(stackedCell) > fit(sideBySide));
+  const cell = opts.cellSize !== undefined ? Math.max(MIN_CELL, Math.min(MAX_CELL, opts.cellSize)) : fit(stacked ? stackedCell : sideBySide);
   const gridWidth = cell * shape.heads;
   const gridHeight = cell * shape.layers;
   const top = theme.fontSize + 18;
-  const center = axisW;
-  const right = center + gridWidth + gap + axisW;
-  const legendX = right + gridWidth + 24;
   const legendH = legendBarHeight(gridHeight) + 60;
-  const height = top + Math.max(gridHeight + 44, legendH + 8);
-  const width = legendX + Math.max(legendW, textWidth('Attention score', theme.fontSize) * 1.08) + 8;
+  // under a grid: its head ticks and axis title
+  const below = 44;
+  let panelX: Record<MosaicSide, number>;
+  let panelY: Record<MosaicSide, number>;
+  let legendX: number;
+  let legendY: number;
+  let width: number;
+  let height: number;
+  if (stacked) {
+    panelX = { center: axisW, right: axisW };
+    panelY = { center: top, right: top + gridHeight + below + top };
+    legendX = axisW;
+    legendY = panelY.right + gridHeight + below + top;
+    width = Math.max(axisW + gridWidth, legendX + legendTextW) + 8;
+    height = legendY + legendH + 8;
+  } else {
+    const right = axisW + gridWidth + gap + axisW;
+    panelX = { center: axisW, right };
+    panelY = { center: top, right: top };
+    legendX = right + gridWidth + 24;
+    legendY = top;
+    width = legendX + legendTextW + 8;
+    height = top + Math.max(gridHeight + below, legendH + 8);
+  }
   const showValues = opts.showValues === 'auto' || opts.showValues === undefined ? cell >= 30 : opts.showValues;
   const step = (n: number) => (cell >= 16 ? 1 : cell >= 8 ? 2 : 5) * (n > 40 ? 2 : 1);
-  return { cell, width, height, top, gridWidth, gridHeight, panelX: { center, right }, legendX, tickSize, showValues, layerTickStep: step(shape.layers), headTickStep: step(shape.heads) };
+  return { cell, width, height, top, gridWidth, gridHeight, stacked, panelX, panelY, legendX, legendY, tickSize, showValues, layerTickStep: step(shape.layers), headTickStep: step(shape.heads) };
 }
 
 function cellLabel(side: MosaicSide, layer: number, head: number, v: number, se: number, threshold: number, marked: boolean): string {
@@ -113,7 +145,7 @@ export function renderMosaicHeatmaps(data: MosaicKind, options: MosaicHeatmapOpt
     const values = data[side];
     const errors = data.stderr[side];
     const x0 = L.panelX[side];
-    const panel = svg.append('g').attr('class', `panel panel-${side}`).attr('data-side', side).attr('transform', `translate(${fmtNum(x0)},${fmtNum(L.top)})`);
+    const panel = svg.append('g').attr('class', `panel panel-${side}`).attr('data-side', side).attr('transform', `translate(${fmtNum(x0)},${fmtNum(L.panelY[side])})`);
     text(panel, L.gridWidth / 2, -10, SIDE_LABEL[side], theme, { anchor: 'middle', weight: 600, className: 'panel-title' });
     drawAxes(panel, data.layers, data.heads, L, theme);
 
@@ -215,7 +247,7 @@ function drawLegend(
 ): void {
   const barW = 14;
   const barH = legendBarHeight(L.gridHeight);
-  const g = svg.append('g').attr('class', 'legend').attr('transform', `translate(${fmtNum(L.legendX)},${fmtNum(L.top)})`).attr('aria-hidden', 'true');
+  const g = svg.append('g').attr('class', 'legend').attr('transform', `translate(${fmtNum(L.legendX)},${fmtNum(L.legendY)})`).attr('aria-hidden', 'true');
   text(g, 0, -10, 'Attention score', theme, { weight: 600, className: 'legend-title' });
   // Stacked slices rather than a gradient: no ids to collide (several SVGs share a page or a shadow
   // root) and every renderer, resvg included, draws them identically.
@@ -331,7 +363,7 @@ export function renderInductionSummaryTable(result: Pick<MosaicResult, 'cross' |
     tbody.append(tr);
   }
   table.append(tbody);
-  return table;
+  return makeStackable(table);
 }
 
 /** "12 / 9 / 18 (9.4%)", the article's notation. */

@@ -5,7 +5,7 @@
  */
 import type { PeriodicityResult } from '../../analysis/types';
 import { heatScale } from './colors';
-import { createSvg, fmtNum, resolveDocument, styles, text, title, type RenderTarget } from './dom';
+import { createSvg, fmtNum, resolveDocument, styles, text, textWidth, title, type RenderTarget } from './dom';
 import { fmtScore } from './format';
 import { cssVarTheme, type ChartTheme } from './theme';
 
@@ -34,20 +34,34 @@ export function renderPeriodicityStrip(p: PeriodicityResult, options: Periodicit
   const width = options.width;
   const left = options.left ?? 40;
   const right = options.right ?? 4;
-  const cellsTop = 18;
+  const main = p.periods[0];
+  const period = p.headScores.period;
+  const all = ratio.flat().filter(Number.isFinite);
+  const hi = Math.max(2, ...all);
+  const heading = `Periodic attention · period ${period}`;
+  const detail = main ? `autocorrelation ${main.strength.toFixed(2)} · cell: attention at lags k·${period} (±1) over a uniform head's, 1× – ${hi.toFixed(1)}×` : `given period · cell: attention at lags k·${period} (±1) over a uniform head's`;
+  const headSize = theme.fontSize - 1;
+  const detailSize = theme.fontSize - 2;
+  // bold text runs wider than textWidth's estimate
+  const headW = textWidth(heading, headSize) * 1.08;
+  const lineH = theme.fontSize + 2;
+  // the heading and the detail on one line when they fit; else the detail wrapped under the heading
+  const oneLine = left + headW + 16 + textWidth(detail, detailSize) <= width - right;
+  const detailLines = oneLine ? [detail] : wrapParts(detail.split(' · '), ' · ', width - right, detailSize);
+  const headX = Math.max(0, Math.min(left, width - right - headW));
+  const cellsTop = oneLine ? 18 : 18 + detailLines.length * lineH;
   const cellH = 16;
   const height = cellsTop + cellH + 16;
   const svg = createSvg(doc, width, height, 'cl-periodicity-strip');
-  const main = p.periods[0];
-  const period = p.headScores.period;
   svg.attr('role', options.interactive ? 'grid' : 'img').attr('aria-label', `Periodic attention per head at lag ${period}`);
   styles(svg, { 'font-family': theme.fontFamily });
-  const all = ratio.flat().filter(Number.isFinite);
-  const hi = Math.max(2, ...all);
-  const cap = text(svg, left, 10, `Periodic attention · period ${period}`, theme, { baseline: 'middle', size: theme.fontSize - 1, weight: 600, className: 'period' });
+  const cap = text(svg, headX, 10, heading, theme, { baseline: 'middle', size: headSize, weight: 600, className: 'period' });
   cap.attr('data-period', period);
-  const detail = main ? `autocorrelation ${main.strength.toFixed(2)} · cell: attention at lags k·${period} (±1) over a uniform head's, 1× – ${hi.toFixed(1)}×` : `given period · cell: attention at lags k·${period} (±1) over a uniform head's`;
-  text(svg, width - right, 10, detail, theme, { anchor: 'end', baseline: 'middle', size: theme.fontSize - 2, fill: theme.muted, className: 'strength' });
+  detailLines.forEach((line, i) =>
+    oneLine
+      ? text(svg, width - right, 10, line, theme, { anchor: 'end', baseline: 'middle', size: detailSize, fill: theme.muted, className: 'strength' })
+      : text(svg, 0, 10 + (i + 1) * lineH, line, theme, { baseline: 'middle', size: detailSize, fill: theme.muted, className: 'strength' }),
+  );
   const groupGap = 6;
   const avail = width - left - right - groupGap * Math.max(0, layers - 1);
   const cw = Math.max(3, Math.min(24, avail / Math.max(1, layers * heads)));
@@ -78,4 +92,15 @@ export function renderPeriodicityStrip(p: PeriodicityResult, options: Periodicit
     text(svg, gx + (heads * cw) / 2, cellsTop + cellH + 10, `L${l}`, theme, { anchor: 'middle', size: theme.fontSize - 2, fill: theme.muted, className: 'tick' });
   }
   return svg.node() as SVGSVGElement;
+}
+
+/** Parts joined by `sep` into lines no wider than `max` px (a part wider than that gets a line of its own). */
+function wrapParts(parts: string[], sep: string, max: number, size: number): string[] {
+  const lines: string[] = [];
+  for (const part of parts) {
+    const last = lines.length ? lines[lines.length - 1] : undefined;
+    if (last !== undefined && textWidth(last + sep + part, size) <= max) lines[lines.length - 1] = last + sep + part;
+    else lines.push(part);
+  }
+  return lines;
 }

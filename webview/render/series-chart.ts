@@ -202,7 +202,10 @@ export function renderSeriesChart(data: SeriesChartData, options: SeriesChartOpt
       const g = svg.append('g').attr('class', 'context-window').attr('data-start', data.context.start).attr('data-end', data.context.end);
       styles(g.append('rect').attr('x', fmtNum(c0)).attr('y', fmtNum(plotTop)).attr('width', fmtNum(c1 - c0)).attr('height', fmtNum(plotBottom - plotTop)), { fill: theme.context });
       styles(g.append('line').attr('x1', fmtNum(c0)).attr('x2', fmtNum(c0)).attr('y1', fmtNum(plotTop)).attr('y2', fmtNum(plotBottom)), { stroke: theme.accent, 'stroke-opacity': 0.5, 'stroke-dasharray': '2 3' });
-      text(g, c0 + 4, plotTop - 6, `context · ${data.context.end - data.context.start} points`, theme, { size: theme.fontSize - 2, fill: theme.muted });
+      // A window at the right end (the whole column shown) would push its label off the chart: it then ends at the chart's edge.
+      const label = `context · ${data.context.end - data.context.start} points`;
+      const fits = c0 + 4 + textWidth(label, theme.fontSize - 2) * 1.1 <= L.width - 2;
+      text(g, fits ? c0 + 4 : L.width - 2, plotTop - 6, label, theme, { anchor: fits ? 'start' : 'end', size: theme.fontSize - 2, fill: theme.muted, className: 'context-label' });
     }
   }
 
