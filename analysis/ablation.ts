@@ -272,6 +272,57 @@ export async function seriesMetrics(model: ChronosModel, p: PreparedSeries, abla
 
 // ---- the experiment ------------------------------------------------------------------------------------
 
+/**
+ * What an ablation run measures under each variant (the unablated model, the ablated one, its controls):
+ * the induction loss on repeated random tokens and/or the forecast metrics of a series, with progress
+ * spread over `variants` runs after `extraSteps` units of other work. Head and layer ablations share it.
+ */
+export function ablationMeter(
+  model: ChronosModel,
+  ctl: RunControl,
+  data: { induction?: InductionBatch; series?: PreparedSeries; file?: { file: string; column: string } },
+  variants: number,
+  extraSteps = 0,
+) {
+  const { induction, series } = data;
+  const total = extraSteps + variants * ((induction ? 1 : 0) + (series ? 4 : 0));
+  let done = 0;
+  const sub = (weight: number, message: string): RunControl => ({
+    signal: ctl.signal,
+    onProgress: ctl.onProgress ? (u) => ctl.onProgress!({ fraction: (done + weight * (u.fraction ?? 0)) / total, message: `${message}${u.message ? ` (${u.message})` : ''}` }) : undefined,
+  });
+  const evaluate = async (ab: HeadAblation | undefined, label: string): Promise<Record<string, number>> => {
+    const v: Record<string, number> = {};
+    if (induction) {
+      const r = await inductionLoss(model, induction, ab, sub(1, `${label}: induction loss`));
+      v.induction_loss = r.repeated;
+      v.induction_loss_control = r.control;
+      done += 1;
+    }
+    if (series) {
+      Object.assign(v, await seriesMetrics(model, series, ab, sub(4, `${label}: forecast`)));
+      done += 4;
+    }
+    throwIfAborted(ctl.signal);
+    return v;
+  };
+  /** The seeds and data parameters of the run's manifest. */
+  const manifestData = (): { seeds: Record<string, number>; parameters: Record<string, unknown> } => {
+    const seeds: Record<string, number> = {};
+    const parameters: Record<string, unknown> = {};
+    if (induction) {
+      seeds.tokens = induction.seed;
+      parameters.induction = { batch: induction.batch, seqLen: induction.seqLen, repeats: induction.repeats, subExtension: induction.subExtension, vocab: induction.vocab };
+    }
+    if (series) {
+      seeds.forecast = series.seed;
+      parameters.series = { file: data.file?.file, column: data.file?.column, heldOut: series.heldOut, period: series.period, numSamples: series.numSamples ?? model.config.chronos.numSamples, quantileLevels: series.levels };
+    }
+    return { seeds, parameters };
+  };
+  return { sub, evaluate, manifestData, advance: (units: number) => void (done += units) };
+}
+
 export interface AblationOptions extends RunControl {
   heads: HeadRef[];
   method?: AblationMethod;
@@ -334,14 +385,8 @@ export async function runAblation(model: ChronosModel, opts: AblationOptions): P
   if (!induction && !series) throw new ChronosLensError('BAD_INPUT', 'nothing to measure: enable the induction loss or give a series');
 
   // Progress: mean reference (1), then per variant induction (1) + series (4).
-  const variants = 2 + controlSets.length;
-  const perVariant = (induction ? 1 : 0) + (series ? 4 : 0);
-  const total = (method === 'mean' ? 1 : 0) + variants * perVariant;
-  let done = 0;
-  const sub = (weight: number, message: string): RunControl => ({
-    signal: opts.signal,
-    onProgress: opts.onProgress ? (u) => opts.onProgress!({ fraction: (done + weight * (u.fraction ?? 0)) / total, message: `${message}${u.message ? ` (${u.message})` : ''}` }) : undefined,
-  });
+  const meter = ablationMeter(model, opts, { induction, series, file: opts.series }, 2 + controlSets.length, method === 'mean' ? 1 : 0);
+  const { sub, evaluate } = meter;
 
   let means: Map<string, Float32Array> | undefined;
   const meanRef = { batch: opts.meanReference?.batch ?? 100, seed: opts.meanReference?.seed ?? 1 };
@@ -350,27 +395,10 @@ export async function runAblation(model: ChronosModel, opts: AblationOptions): P
     const all = [...heads, ...controlSets.flat()];
     const uniq = [...new Map(all.map((h) => [headKey(h), h])).values()];
     means = await meanHeadOutputs(model, uniq, { ...ref, encoder: ref.encoder.slice(0, ref.batch), decoder: ref.decoder.slice(0, ref.batch) }, sub(1, 'mean head outputs'));
-    done += 1;
+    meter.advance(1);
   }
 
   type Values = Record<string, number>;
-  const evaluate = async (ab: HeadAblation | undefined, label: string): Promise<Values> => {
-    const v: Values = {};
-    if (induction) {
-      const r = await inductionLoss(model, induction, ab, sub(1, `${label}: induction loss`));
-      v.induction_loss = r.repeated;
-      v.induction_loss_control = r.control;
-      done += 1;
-    }
-    if (series) {
-      const r = await seriesMetrics(model, series, ab, sub(4, `${label}: forecast`));
-      Object.assign(v, r);
-      done += 4;
-    }
-    throwIfAborted(opts.signal);
-    return v;
-  };
-
   const base = await evaluate(undefined, 'unablated');
   const ablated = await evaluate(buildAblation(model, heads, method, means), 'ablated');
   const controls: Values[] = [];
@@ -380,13 +408,10 @@ export async function runAblation(model: ChronosModel, opts: AblationOptions): P
     const cv = controls.map((c) => c[name]);
     return { name, unablated: base[name], ablated: ablated[name], controls: cv, percentile: percentileOf(ablated[name], cv), zScore: zScoreOf(ablated[name], cv) };
   });
-  const seeds: Record<string, number> = { controls: controlSeed };
-  if (induction) seeds.tokens = induction.seed;
+  const md = meter.manifestData();
+  const seeds: Record<string, number> = { controls: controlSeed, ...md.seeds };
   if (method === 'mean') seeds.meanReference = meanRef.seed;
-  if (series) seeds.forecast = series.seed;
-  const parameters: Record<string, unknown> = { heads: heads.map(formatHead), method, controls: nControls };
-  if (induction) parameters.induction = { batch: induction.batch, seqLen: induction.seqLen, repeats: induction.repeats, subExtension: induction.subExtension, vocab: induction.vocab };
-  if (series) parameters.series = { file: opts.series!.file, column: opts.series!.column, heldOut: series.heldOut, period: series.period, numSamples: series.numSamples ?? model.config.chronos.numSamples, quantileLevels: series.levels };
+  const parameters: Record<string, unknown> = { heads: heads.map(formatHead), method, controls: nControls, ...md.parameters };
   if (method === 'mean') parameters.meanReference = meanRef;
   const result: AblationResult = {
     model: await modelSummary(model),

@@ -7,10 +7,10 @@
  * Every variant's forecast uses the same sampling seed (common random numbers).
  */
 import { ChronosLensError } from '../../core/errors';
-import { RunControl, throwIfAborted } from '../../core/progress';
+import { RunControl } from '../../core/progress';
 import { ChronosModel, HeadAblation } from '../../models/model';
 import { BOUNDS, Need, ensureFits, forecastNeed, repeated, sequential } from '../../core/limits';
-import { InductionLossOptions, SeriesEvalOptions, inductionBatch, inductionLoss, inductionNeed, inductionShape, prepareSeries, seriesMetrics } from '../ablation';
+import { InductionLossOptions, SeriesEvalOptions, ablationMeter, inductionBatch, inductionNeed, inductionShape, prepareSeries } from '../ablation';
 import { checkInt } from '../common';
 import { makeManifest, modelSummary } from '../common';
 
@@ -143,40 +143,16 @@ export async function runLayerAblation(model: ChronosModel, opts: LayerAblationO
   const induction = opts.induction === false ? undefined : inductionBatch(model, opts.induction ?? {});
   const series = opts.series ? prepareSeries(model, opts.series) : undefined;
   if (!induction && !series) throw new ChronosLensError('BAD_INPUT', 'nothing to measure: enable the induction loss or give a series');
-  const perVariant = (induction ? 1 : 0) + (series ? 4 : 0);
-  const total = (opts.sets.length + 1) * perVariant;
-  let done = 0;
-  const sub = (weight: number, message: string): RunControl => ({
-    signal: opts.signal,
-    onProgress: opts.onProgress ? (u) => opts.onProgress!({ fraction: (done + weight * (u.fraction ?? 0)) / total, message: `${message}${u.message ? ` (${u.message})` : ''}` }) : undefined,
-  });
-  const evaluate = async (ab: HeadAblation | undefined, label: string): Promise<Record<string, number>> => {
-    const v: Record<string, number> = {};
-    if (induction) {
-      const r = await inductionLoss(model, induction, ab, sub(1, `${label}: induction loss`));
-      v.induction_loss = r.repeated;
-      v.induction_loss_control = r.control;
-      done += 1;
-    }
-    if (series) {
-      Object.assign(v, await seriesMetrics(model, series, ab, sub(4, `${label}: forecast`)));
-      done += 4;
-    }
-    throwIfAborted(opts.signal);
-    return v;
-  };
+  const { evaluate, manifestData } = ablationMeter(model, opts, { induction, series, file: opts.series }, opts.sets.length + 1);
   const unablated = await evaluate(undefined, 'unablated');
   const variants: LayerVariant[] = [];
   for (const set of opts.sets) {
     const label = set.map(formatLayer).join(' + ');
     variants.push({ label, layers: set, values: await evaluate(layerAblation(model, set), label) });
   }
-  const seeds: Record<string, number> = {};
-  if (induction) seeds.tokens = induction.seed;
-  if (series) seeds.forecast = series.seed;
-  const parameters: Record<string, unknown> = { sets: opts.sets.map((s) => s.map(formatLayer)), sweep: !!opts.sweep };
-  if (induction) parameters.induction = { batch: induction.batch, seqLen: induction.seqLen, repeats: induction.repeats, subExtension: induction.subExtension, vocab: induction.vocab };
-  if (series) parameters.series = { file: opts.series!.file, column: opts.series!.column, heldOut: series.heldOut, period: series.period, numSamples: series.numSamples ?? model.config.chronos.numSamples, quantileLevels: series.levels };
+  const md = manifestData();
+  const seeds = md.seeds;
+  const parameters: Record<string, unknown> = { sets: opts.sets.map((s) => s.map(formatLayer)), sweep: !!opts.sweep, ...md.parameters };
   const result: LayerAblationResult = {
     model: await modelSummary(model),
     unablated,
