@@ -22,9 +22,9 @@ import { formatHead, headGrid, headKey, randomControlSets, checkHead } from './h
 import { detectPeriods } from './periodicity';
 import { percentileOf, zScoreOf } from './stats';
 import { PROTOCOL_DEFAULTS } from './tokens';
-import { AblationResult, AttentionKind, HeadRef, InductionParams, MetricSummary } from './types';
+import { AblationMethod, AblationResult, AttentionKind, HeadRef, InductionParams, MetricSummary } from './types';
 
-export type AblationMethod = 'zero' | 'mean';
+export type { AblationMethod };
 
 /** The induction batch's parameters; absent ones take the reference protocol's (PROTOCOL_DEFAULTS). */
 export type InductionLossOptions = Partial<InductionParams>;

@@ -34,6 +34,6 @@ export {
   seasonalScale,
   wql,
 } from './ablation';
-export type { AblationMethod, AblationOptions, InductionBatch, InductionLossOptions, SeriesEvalOptions } from './ablation';
+export type { AblationOptions, InductionBatch, InductionLossOptions, SeriesEvalOptions } from './ablation';
 export { TOOL_VERSION, forEachChunk, makeManifest, modelSummary, toJson, writeFileAtomic } from './common';
 export { meanStderr, percentileOf, zScoreOf } from './stats';

@@ -164,10 +164,13 @@ export interface MetricSummary {
   zScore: number;
 }
 
+/** Zero ablation replaces a head's output by 0; mean ablation by its mean output on a reference batch. */
+export type AblationMethod = 'zero' | 'mean';
+
 export interface AblationResult {
   model: ModelSummary;
   heads: HeadRef[];
-  method: 'zero' | 'mean';
+  method: AblationMethod;
   /** Control head sets (same size, seeded). */
   controlSets: HeadRef[][];
   metrics: MetricSummary[];

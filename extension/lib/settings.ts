@@ -3,7 +3,8 @@
  * back to the default and is reported), and the parts that decide which model is loaded. vscode-free:
  * the adapter passes a getter over `workspace.getConfiguration('chronosLens')`.
  */
-import type { AttentionKind, InductionParams } from '../../analysis/types';
+import type { AblationMethod, AttentionKind, InductionParams } from '../../analysis/types';
+import { BUNDLED_SPEC } from '../../models/source';
 import { BOUNDS, Bound, withinBound } from '../../core/limits';
 
 export const SECTION = 'chronosLens';
@@ -11,11 +12,8 @@ export const SECTION = 'chronosLens';
 export type ProviderSetting = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
 export const PROVIDERS: readonly ProviderSetting[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
 
-export type AblationMethod = 'zero' | 'mean';
+export type { AblationMethod };
 export type AblationData = 'inductionLoss' | 'csv' | 'both';
-
-/** The value of `chronosLens.model` that means the bundled chronos-t5-nano. */
-export const BUNDLED_MODEL = 'bundled';
 
 export interface ModelSettings {
   /** `bundled`, a checkpoint folder, or a Hugging Face repo id in the local hub cache. */
@@ -48,7 +46,7 @@ export interface Settings extends ModelSettings {
 }
 
 export const DEFAULTS: Settings = {
-  model: BUNDLED_MODEL,
+  model: BUNDLED_SPEC,
   provider: 'auto',
   threads: 0,
   mosaic: { kinds: ['cross', 'encoder', 'decoder'], batch: 100, seqLen: 10, repeats: 2, subExtension: 1, vocab: [1911, 2187], seed: 1911, threshold: 0.3, dataDriven: true },

@@ -2,10 +2,11 @@
  * The import direction (DEVELOPING.md) is enforced by eslint.config.mjs: sources that break it are
  * refused by the real ESLint with the project's config, and sources that follow it pass. The probes
  * are linted as text under names that do not exist on disk, where import/no-cycle cannot run (it reads
- * the linted file's own export map), so that rule is left out here.
+ * the linted file's own export map), so that rule is left out there and probed with real files below.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ESLint } from 'eslint';
 import { repoRoot } from '../helpers';
@@ -34,4 +35,22 @@ test('imports against the direction are refused, along it they pass', async () =
     ['cli/probe-direction.ts', "import { THEMES } from '../webview/render/theme';\nexport const x = THEMES;\n"],
   ];
   for (const [file, code] of allowed) assert.deepEqual(await ruleIds(file, code), [], file);
+});
+
+test('an import circle is refused', async () => {
+  // no-cycle reads the files themselves, so the probe is two real files, removed afterwards.
+  const dir = path.join(repoRoot, 'analysis', `.cycle-probe-${process.pid}`);
+  await fs.mkdir(dir, { recursive: true });
+  try {
+    await fs.writeFile(path.join(dir, 'a.ts'), "import { b } from './b';\nexport const a = () => b();\n");
+    await fs.writeFile(path.join(dir, 'b.ts'), "import { a } from './a';\nexport const b = (): unknown => a;\n");
+    await fs.writeFile(path.join(dir, 'c.ts'), "import { b } from './b';\nexport const c = () => b();\n");
+    const eslint = new ESLint({ cwd: repoRoot });
+    const [circle, line] = await eslint.lintFiles([path.join(dir, 'a.ts'), path.join(dir, 'c.ts')]);
+    assert.ok(circle.messages.some((m) => m.ruleId === 'import/no-cycle'), 'a.ts and b.ts import each other');
+    // c.ts imports into the circle without closing one of its own
+    assert.ok(!line.messages.some((m) => m.ruleId === 'import/no-cycle'), JSON.stringify(line.messages));
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });
