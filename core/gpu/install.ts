@@ -1,5 +1,6 @@
 /**
- * Provisioning ONNX Runtime's CUDA execution provider for onnxruntime-node, on the user's request.
+ * Provisioning ONNX Runtime's CUDA execution provider for onnxruntime-node, on the user's request. One
+ * job, kept in one file on purpose: the numbered steps below share one staging folder and one rollback.
  *
  * onnxruntime-node ships CPU (and DirectML / CoreML / WebGPU) inside its npm package, but not the CUDA
  * provider libraries: its postinstall script fetches them from NuGet (Microsoft.ML.OnnxRuntime.Gpu.Linux,

@@ -1,5 +1,7 @@
 /**
- * Downloading a Chronos checkpoint from the Hugging Face hub into the shared hub cache.
+ * Downloading a Chronos checkpoint from the Hugging Face hub into the shared hub cache. One job, kept in
+ * one file on purpose: the steps below share the pinned commit, the lock and the cache layout, and split
+ * apart they would each need all three.
  *
  * What is fetched: config.json, generation_config.json (optional), and model.safetensors, or when it is
  * absent model.safetensors.index.json and its shards. Repositories with only pytorch_model.bin (pickle)
