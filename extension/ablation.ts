@@ -6,11 +6,11 @@ import * as vscode from 'vscode';
 import { ATTENTION_KINDS, type HeadRef } from '../analysis/types';
 import type { CsvSeries } from '../core/csv';
 import { ChronosLensError, errorMessage } from '../core/errors';
-import type { ChronosModel } from '../models/model';
+import type { AnyModel } from '../models/load';
 import type { AblationRunSummary } from '../protocol';
 import { runAblationJob, type AblationRequest } from './lib/ablation-job';
 import { describeHeads, formatHeadList, headId, HeadListError, KIND_NAMES, parseHeadList, rankHeads, sameHead, shapeOfModel, shapeOfMosaic, topHeads, type HeadShape } from './lib/heads';
-import { loadCsvSeries, numericColumns, runLogText } from './lib/jobs';
+import { loadCsvSeries, numericColumns, runLogText, t5Model } from './lib/jobs';
 import { restoreTarget } from './lib/panel-store';
 import type { ModelManager } from './lib/model-manager';
 import type { RunStore, StoredRun } from './lib/run-store';
@@ -36,7 +36,7 @@ type HeadsItem = vscode.QuickPickItem & { id: 'top' | 'list' | 'type' | 'set' | 
 export interface AblationDeps {
   readonly log: vscode.LogOutputChannel;
   readonly jobs: JobRegistry;
-  readonly models: Pick<ModelManager<ChronosModel>, 'current' | 'use'>;
+  readonly models: Pick<ModelManager<AnyModel>, 'current' | 'use'>;
   readonly runs: RunStore;
   readonly settings: Pick<Settings, 'ablation'>;
   readonly ablationPanels: Set<AblationPanel>;
@@ -296,7 +296,7 @@ export class AblationController {
         series = await loadCsvSeries((await csvTargetFor(plan.csv.uri)).source, { column: plan.csv.column, signal: ctl.signal });
       }
       const req: AblationRequest = { heads: plan.heads, method: plan.method, data: plan.data, controls: plan.controls, seed: s.seed, series, heldOut: s.heldOut };
-      return this.c.models.use((model) => runAblationJob(model, req, ctl), {
+      return this.c.models.use(async (model) => runAblationJob(await t5Model(model, 'Ablation'), req, ctl), {
         signal: ctl.signal,
         activity: label,
         onWaiting: () => ctl.onProgress({ message: 'waiting for the running analysis…' }),

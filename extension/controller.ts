@@ -10,7 +10,7 @@ import { isHeadRef } from '../analysis/heads';
 import { ATTENTION_KINDS, type HeadRef } from '../analysis/types';
 import type { CsvSeries } from '../core/csv';
 import { ChronosLensError, errorMessage, isCancelled } from '../core/errors';
-import type { ChronosModel } from '../models/model';
+import type { AnyModel } from '../models/load';
 import { EXPORT_FORMATS, type ExportFormat, type ExportResponse } from '../protocol';
 import { AblationController } from './ablation';
 import type { ExportablePanel } from './figure-export';
@@ -18,7 +18,7 @@ import { gpuStorageDir, installGpuSupportCommand, provisionGpu, removeGpuSupport
 import { HubAccess, redactingLog } from './hub';
 import { withFormatExtension } from './lib/files';
 import { addHead, describeHeads, headId, KIND_NAMES } from './lib/heads';
-import { loadCsvSeries, mosaicSummary, ReferenceCache, runLogText, runMosaicJob } from './lib/jobs';
+import { loadCsvSeries, mosaicSummary, ReferenceCache, runLogText, runMosaicJob, t5Model } from './lib/jobs';
 import { ModelManager, type ModelState } from './lib/model-manager';
 import { resolveModel } from '../models/source';
 import { MosaicPanelStore, mosaicPanelId, restoreTarget, type StoredMosaicPanel } from './lib/panel-store';
@@ -64,7 +64,7 @@ export class Controller implements vscode.Disposable {
   readonly hub: HubAccess;
   readonly jobs = new JobRegistry();
   readonly referenceCache = new ReferenceCache();
-  readonly models: ModelManager<ChronosModel>;
+  readonly models: ModelManager<AnyModel>;
   readonly runs: RunStore;
   readonly mosaicStore: MosaicPanelStore;
   readonly status: ModelStatusBar;
@@ -93,7 +93,7 @@ export class Controller implements vscode.Disposable {
     const cacheDir = graphCacheRoot(context);
     const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
     this.runs = new RunStore(storage);
-    this.models = new ModelManager<ChronosModel>(settings, {
+    this.models = new ModelManager<AnyModel>(settings, {
       cacheDir,
       resolve: (setting) =>
         resolveModel(setting, {
@@ -104,10 +104,11 @@ export class Controller implements vscode.Disposable {
         await fs.promises.mkdir(cacheDir, { recursive: true });
         // The staged CUDA package must be chosen before onnxruntime-node loads (cuda / auto only).
         await provisionGpu(this, o.provider);
-        const { ChronosModel } = await import('../models/model');
+        const { loadModel } = await import('../models/load');
+        // The checkpoint's own family (Chronos-T5 or Chronos-Bolt); others are refused by name.
         // Sessions run in a worker thread: a long forward pass never freezes the extension host.
         // Graph cache warnings (a corrupt cached graph rebuilt, an unusable cache folder) go to the output channel, not the host's stderr.
-        return ChronosModel.load(dir, { provider: o.provider, threads: o.threads, cacheDir: o.cacheDir, sessionHost: 'worker', onWarning: o.onWarning });
+        return loadModel(dir, { provider: o.provider, threads: o.threads, cacheDir: o.cacheDir, sessionHost: 'worker', onWarning: o.onWarning });
       },
       log: (level, m) => this.log[level](m),
       onFallback: (p) => {
@@ -358,7 +359,7 @@ export class Controller implements vscode.Disposable {
       }
       return this.models.use(
         async (model) => {
-          const r = await runMosaicJob(model, settings, series, { ...c, cache: this.referenceCache });
+          const r = await runMosaicJob(await t5Model(model, 'The induction mosaic'), settings, series, { ...c, cache: this.referenceCache });
           return { ...r, series };
         },
         { signal: c.signal, activity: `induction mosaic · ${target.name}`, onWaiting: () => c.onProgress({ message: 'waiting for the running analysis…' }) },

@@ -1,13 +1,12 @@
 /**
- * Select Model… (the bundled model; Amazon's Chronos-T5 models, downloaded into the shared Hugging Face
+ * Select Model… (the bundled model; Amazon's Chronos-T5 and Chronos-Bolt models, downloaded into the shared Hugging Face
  * cache when they are not there yet; every Chronos checkpoint already in that cache, used in place; any
  * checkpoint folder) and Show Model Info (with the execution provider, GPU support and the CUDA runtime).
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelSummary } from '../analysis/types';
 import { ChronosLensError } from '../core/errors';
-import type { ChronosModel } from '../models/model';
+import type { AnyModel } from '../models/load';
 import { describeGpu, gpuInfo, type GpuInfo } from './gpu';
 import type { HubAccess } from './hub';
 import type { ModelPickEntry } from './lib/model-items';
@@ -23,7 +22,7 @@ export interface ModelPickerDeps {
   readonly hub: Pick<HubAccess, 'download'>;
   readonly settings: Pick<Settings, 'model'>;
   readonly jobs: JobRegistry;
-  readonly models: Pick<ModelManager<ChronosModel>, 'use'>;
+  readonly models: Pick<ModelManager<AnyModel>, 'use'>;
   /** Select Model…'s QuickPick while it is open (the in-host tests look at it). */
   modelPicker?: vscode.QuickPick<vscode.QuickPickItem>;
 }
@@ -75,12 +74,11 @@ async function checkModelValue(c: ModelPickerDeps, value: string): Promise<strin
   const { inspectCheckpointFolder } = await import('../core/hub');
   const info = await inspectCheckpointFolder(r.dir);
   if (!info.isChronos) throw new ChronosLensError('BAD_CHECKPOINT', info.problem ?? `${r.dir} is not a Chronos checkpoint`);
-  if (info.family === 'chronos-bolt') throw new ChronosLensError('UNSUPPORTED_MODEL', `${path.basename(r.dir)} is a Chronos-Bolt checkpoint; Chronos Lens analyses the token-based Chronos-T5 family`);
   return value;
 }
 
 /**
- * Select Model…: a QuickPick of the bundled model, Amazon's Chronos-T5 models (downloaded when not in the
+ * Select Model…: a QuickPick of the bundled model, Amazon's Chronos-T5 and Chronos-Bolt models (downloaded when not in the
  * cache), the other Chronos checkpoints in the Hugging Face cache and "Checkpoint folder…"
  * (lib/model-items.ts). With a string argument (scripts): that value, checked, without asking; a repo id
  * that is not in the cache is downloaded first.
@@ -98,7 +96,7 @@ export async function selectModel(c: ModelPickerDeps, arg?: unknown): Promise<st
   const hub = await import('../core/hub');
   const bundledDir = bundledModelDir(c.context.extensionUri.fsPath);
   const settings = hub.resolveHubSettings({ env: process.env });
-  const inputs = { current, bundledName: BUNDLED_MODEL_NAME, bundledDir, known: hub.KNOWN_MODELS, cacheDir: settings.cacheDir, offline: settings.offline };
+  const inputs = { current, bundledName: BUNDLED_MODEL_NAME, bundledDir, known: hub.KNOWN_MODELS, knownBolt: hub.KNOWN_BOLT_MODELS, cacheDir: settings.cacheDir, offline: settings.offline };
   const toItems = (entries: ModelPickEntry[]): ModelItem[] =>
     entries.map((e) =>
       e.kind === 'separator' ? { label: e.label, kind: vscode.QuickPickItemKind.Separator } : { label: e.label, description: e.description, detail: e.detail, entry: e },
@@ -159,7 +157,6 @@ export async function selectModel(c: ModelPickerDeps, arg?: unknown): Promise<st
     if (dir.scheme !== 'file') throw new ChronosLensError('BAD_INPUT', `${dir.toString()} is not on this machine's file system`);
     const info = await hub.inspectCheckpointFolder(dir.fsPath);
     if (!info.isChronos) throw new ChronosLensError('BAD_CHECKPOINT', info.problem ?? `${dir.fsPath} is not a Chronos checkpoint`);
-    if (info.family === 'chronos-bolt') throw new ChronosLensError('UNSUPPORTED_MODEL', `${path.basename(dir.fsPath)} is a Chronos-Bolt checkpoint; Chronos Lens analyses the token-based Chronos-T5 family`);
     value = dir.fsPath;
   }
   if (value === undefined) return undefined;
@@ -198,8 +195,12 @@ export async function showModelInfo(c: ModelPickerDeps): Promise<ModelInfo> {
         ctl.onProgress({ message: `starting ${m.name}` });
         if (!m.provider) {
           // The provider is decided when the first session starts: start the smallest one.
-          const eos = m.config.chronos.eosTokenId;
-          await m.encode({ data: [eos], dims: [1, 1] }, { data: [1], dims: [1, 1] });
+          const { isBolt } = await import('../models/load');
+          if (isBolt(m)) await m.forward([[0]], { quantiles: true });
+          else {
+            const eos = m.config.chronos.eosTokenId;
+            await m.encode({ data: [eos], dims: [1, 1] }, { data: [1], dims: [1, 1] });
+          }
         }
         const { modelSummary } = await import('../analysis/common');
         const { ortVersion } = await import('../models/runtime/ort');
@@ -219,6 +220,7 @@ export async function showModelInfo(c: ModelPickerDeps): Promise<ModelInfo> {
           vocabSize: m.config.t5.vocabSize,
           contextLength: s.contextLength,
           predictionLength: s.predictionLength,
+          ...(s.family ? { family: s.family, patch: s.patch } : {}),
           provider: { requested: p.requested, used: p.used, ...(p.fallbackReason ? { fallbackReason: p.fallbackReason } : {}) },
           onnxruntime: ortVersion(),
           graphCache: m.cacheDir,
@@ -242,7 +244,7 @@ export async function showModelInfo(c: ModelPickerDeps): Promise<ModelInfo> {
   c.log.info(`model info\n${JSON.stringify(info, null, 2)}`);
   const provider = `${info.provider.used}${info.provider.requested !== info.provider.used ? ` (requested ${info.provider.requested})` : ''}`;
   const text =
-    `Chronos Lens: ${info.name} — encoder ${info.encoderLayers} / decoder ${info.decoderLayers} layers × ${info.heads} heads, d_model ${info.dModel}, ` +
+    `Chronos Lens: ${info.name}${info.family === 'chronos-bolt' ? ` (Chronos-Bolt, patches of ${info.patch?.size})` : ''} — encoder ${info.encoderLayers} / decoder ${info.decoderLayers} layers × ${info.heads} heads, d_model ${info.dModel}, ` +
     `context ${info.contextLength}, horizon ${info.predictionLength}; running on ${provider}${info.provider.fallbackReason ? ` — ${info.provider.fallbackReason}` : ''}.`;
   // After a fallback from CUDA without the provider package: offer to install it.
   const wantedCuda = info.provider.requested === 'cuda' || (info.provider.requested === 'auto' && process.platform === 'linux');

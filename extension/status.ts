@@ -16,10 +16,10 @@ export class ModelStatusBar implements vscode.Disposable {
     const explicitFallback = !!s.used && s.provider !== 'auto' && s.used !== s.provider;
     const icon = s.busy ? '$(loading~spin)' : s.error ? '$(error)' : explicitFallback ? '$(warning)' : '$(pulse)';
     // After a fallback the text says so; the tooltip says why.
-    this.item.text = `${icon} ${s.label} · ${provider}${s.used && s.fallbackReason ? ' (fallback)' : ''}${s.queued ? ` (+${s.queued})` : ''}`;
+    this.item.text = `${icon} ${s.label}${s.family ? ` (${s.family.replace(/^Chronos-/, '')})` : ''} · ${provider}${s.used && s.fallbackReason ? ' (fallback)' : ''}${s.queued ? ` (+${s.queued})` : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown('**Chronos Lens**\n\n');
-    md.appendMarkdown(`Model: \`${s.label}\`${s.resolved ? ` (${s.resolved.kind})` : ''}\n\n`);
+    md.appendMarkdown(`Model: \`${s.label}\`${s.resolved ? ` (${s.resolved.kind})` : ''}${s.family ? ` · ${s.family}` : ''}\n\n`);
     if (s.resolved) md.appendMarkdown(`Folder: \`${s.resolved.dir}\`\n\n`);
     else if (s.setting) md.appendMarkdown(`Setting: \`${s.setting}\`${s.loaded ? '' : ' (loads on first use)'}\n\n`);
     md.appendMarkdown(`Execution provider: ${s.used ? `**${s.used}**${s.provider !== s.used ? ` (requested ${s.provider})` : ''}` : `${s.provider} (decided on first run)`}\n\n`);

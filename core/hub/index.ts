@@ -2,7 +2,7 @@
  * Host-free Hugging Face hub support: the known Chronos models, the shared hub cache (scan, inspect,
  * find), downloads into it, and cache-folder size/clearing. The VS Code and CLI adapters sit on top.
  */
-export { KNOWN_MODELS, knownModel, type KnownModel } from './known-models';
+export { KNOWN_BOLT_MODELS, KNOWN_MODELS, knownModel, type KnownModel } from './known-models';
 export {
   defaultCacheDir,
   defaultEndpoint,

@@ -32,7 +32,7 @@ export const KNOWN_MODELS: readonly KnownModel[] = Object.freeze([
  * Amazon's Chronos-Bolt models (patch-based, a quantile head; the family most users forecast with).
  * Parameter counts: the Chronos README's table (tiny 9M, mini 21M, small 48M, base 205M, built on the
  * T5-efficient sizes). Download sizes: approximate, float32 weights at about 4 bytes per parameter.
- * Kept apart from KNOWN_MODELS, which lists the family every view of the extension can open.
+ * Kept apart from KNOWN_MODELS: pickers list each family in a section of its own.
  */
 export const KNOWN_BOLT_MODELS: readonly KnownModel[] = Object.freeze([
   { repoId: 'amazon/chronos-bolt-tiny', label: 'Chronos-Bolt Tiny', parameters: 9e6, parametersLabel: '9M', approxDownloadBytes: 36e6 },

@@ -7,8 +7,9 @@
  */
 import { ATTENTION_KINDS, type MosaicResult, type Manifest } from '../../analysis/types';
 import type { CsvSeries } from '../../core/csv';
-import { errorMessage, isCancelled } from '../../core/errors';
+import { ChronosLensError, errorMessage, isCancelled } from '../../core/errors';
 import type { RunControl } from '../../core/progress';
+import type { AnyModel } from '../../models/load';
 import type { ChronosModel } from '../../models/model';
 import { mosaicParameters, type MosaicSettings } from './settings';
 
@@ -19,6 +20,16 @@ export async function loadCsvSeries(src: CsvSource, opts: { column?: string | nu
   const csv = await import('../../core/csv');
   if (src.kind === 'file') return csv.readCsvFile(src.path, { column: opts.column, fileLabel: src.label, signal: opts.signal });
   return csv.parseCsvText(src.text, { column: opts.column, fileLabel: src.label });
+}
+
+/**
+ * The model of an editor analysis that Chronos-Bolt does not have in the editor yet (its forecast and
+ * attention lens do): a Chronos-Bolt model is refused in one line naming the analysis and the way out.
+ */
+export async function t5Model(model: AnyModel, what: string): Promise<ChronosModel> {
+  const { isBolt } = await import('../../models/load');
+  if (isBolt(model)) throw new ChronosLensError('UNSUPPORTED_MODEL', `${what} is not available in the editor for ${model.name}, a Chronos-Bolt model, yet; select a Chronos-T5 model (Chronos Lens: Select Model…) for it`);
+  return model;
 }
 
 /** Numeric column names of a CSV (for column pickers). */

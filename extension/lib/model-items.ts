@@ -1,8 +1,9 @@
 /**
- * The entries of Select Model…: the bundled model, Amazon's Chronos-T5 models (with their size, "in cache"
- * when a complete snapshot of `main` is there, else a download), every other Chronos checkpoint in the
- * Hugging Face cache (used in place), the current setting when it is none of these, and "Checkpoint
- * folder…". vscode-free: model-picker.ts turns the entries into QuickPickItems.
+ * The entries of Select Model…: the bundled model, Amazon's Chronos-T5 and Chronos-Bolt models (with
+ * their size, "in cache" when a complete snapshot of `main` is there, else a download), every other
+ * Chronos checkpoint in the Hugging Face cache (used in place, its family named), the current setting
+ * when it is none of these, and "Checkpoint folder…". vscode-free: model-picker.ts turns the entries
+ * into QuickPickItems.
  */
 import { formatBytes } from '../../core/hub/dirsize';
 import type { KnownModel } from '../../core/hub/known-models';
@@ -40,7 +41,10 @@ export interface ModelPickInputs {
   current: string;
   bundledName: string;
   bundledDir: string;
+  /** Amazon's Chronos-T5 models (core/hub KNOWN_MODELS). */
   known: readonly KnownModel[];
+  /** Amazon's Chronos-Bolt models (core/hub KNOWN_BOLT_MODELS), in a section of their own. */
+  knownBolt: readonly KnownModel[];
   /** A cache scan (undefined while it runs: the known models are listed without their cache state). */
   cached?: readonly CachedEntry[];
   /** The hub cache folder scanned (HF_HUB_CACHE / HF_HOME/hub / ~/.cache/huggingface/hub). */
@@ -60,6 +64,9 @@ function refsText(c: CachedEntry): string {
   return c.refs.length ? c.refs.join(', ') : c.commit.slice(0, 10);
 }
 
+/** How a cached checkpoint's family reads in its entry (the T5 family is the default and goes unsaid). */
+const FAMILY_NAMES: Record<string, string> = { 'chronos-bolt': 'Chronos-Bolt' };
+
 export function buildModelPickEntries(i: ModelPickInputs): ModelPickEntry[] {
   const out: ModelPickEntry[] = [];
   const cur = i.current.trim();
@@ -74,39 +81,43 @@ export function buildModelPickEntries(i: ModelPickInputs): ModelPickEntry[] {
     current: isBundled(cur),
   });
 
-  const complete = (i.cached ?? []).filter((c) => c.family !== 'chronos-bolt');
+  const complete = i.cached ?? [];
   const mainOf = (repoId: string) => complete.find((c) => c.repoId === repoId && c.refs.includes('main'));
   const usedSnapshots = new Set<string>();
 
-  out.push({ kind: 'separator', label: 'Chronos-T5 (Amazon, Hugging Face hub)' });
-  for (const k of i.known) {
-    const hit = mainOf(k.repoId);
-    const isCurrent = sameModel(cur, k.repoId, hit?.path);
-    if (isCurrent) currentListed = true;
-    if (hit) {
-      usedSnapshots.add(hit.path);
-      out.push({
-        kind: 'item',
-        label: `$(database) ${k.repoId}`,
-        description: `${k.label} · ${k.parametersLabel} parameters · in cache · ${formatBytes(hit.sizeBytes)}${mark(isCurrent)}`,
-        detail: hit.path,
-        value: k.repoId,
-        current: isCurrent,
-      });
-    } else {
-      const state = i.cached === undefined ? 'checking the cache…' : i.offline ? 'not in cache (offline: HF_HUB_OFFLINE)' : `download ~${formatBytes(k.approxDownloadBytes)}`;
-      out.push({
-        kind: 'item',
-        label: `$(cloud-download) ${k.repoId}`,
-        description: `${k.label} · ${k.parametersLabel} parameters · ${state}${mark(isCurrent)}`,
-        detail: `Downloads into the Hugging Face cache (${i.cacheDir}), shared with Python tools.`,
-        action: 'download',
-        repoId: k.repoId,
-        downloadBytes: k.approxDownloadBytes,
-        current: isCurrent,
-      });
+  const section = (title: string, known: readonly KnownModel[]) => {
+    out.push({ kind: 'separator', label: title });
+    for (const k of known) {
+      const hit = mainOf(k.repoId);
+      const isCurrent = sameModel(cur, k.repoId, hit?.path);
+      if (isCurrent) currentListed = true;
+      if (hit) {
+        usedSnapshots.add(hit.path);
+        out.push({
+          kind: 'item',
+          label: `$(database) ${k.repoId}`,
+          description: `${k.label} · ${k.parametersLabel} parameters · in cache · ${formatBytes(hit.sizeBytes)}${mark(isCurrent)}`,
+          detail: hit.path,
+          value: k.repoId,
+          current: isCurrent,
+        });
+      } else {
+        const state = i.cached === undefined ? 'checking the cache…' : i.offline ? 'not in cache (offline: HF_HUB_OFFLINE)' : `download ~${formatBytes(k.approxDownloadBytes)}`;
+        out.push({
+          kind: 'item',
+          label: `$(cloud-download) ${k.repoId}`,
+          description: `${k.label} · ${k.parametersLabel} parameters · ${state}${mark(isCurrent)}`,
+          detail: `Downloads into the Hugging Face cache (${i.cacheDir}), shared with Python tools.`,
+          action: 'download',
+          repoId: k.repoId,
+          downloadBytes: k.approxDownloadBytes,
+          current: isCurrent,
+        });
+      }
     }
-  }
+  };
+  section('Chronos-T5 (Amazon, Hugging Face hub)', i.known);
+  section('Chronos-Bolt (Amazon, Hugging Face hub)', i.knownBolt);
 
   const others = complete.filter((c) => !usedSnapshots.has(c.path));
   if (others.length) out.push({ kind: 'separator', label: `Hugging Face cache · ${i.cacheDir}` });
@@ -118,7 +129,7 @@ export function buildModelPickEntries(i: ModelPickInputs): ModelPickEntry[] {
     out.push({
       kind: 'item',
       label: `$(database) ${c.repoId}`,
-      description: `${refsText(c)} · ${formatBytes(c.sizeBytes)}${mark(isCurrent)}`,
+      description: `${c.family && FAMILY_NAMES[c.family] ? `${FAMILY_NAMES[c.family]} · ` : ''}${refsText(c)} · ${formatBytes(c.sizeBytes)}${mark(isCurrent)}`,
       detail: c.path,
       value,
       current: isCurrent,

@@ -20,6 +20,8 @@ export interface ProviderInfo {
 /** What the manager needs of a model (ChronosModel has it). */
 export interface ManagedModel {
   readonly name: string;
+  /** 'chronos-bolt' for a Chronos-Bolt model (BoltModel); absent for Chronos-T5. */
+  readonly family?: string;
   readonly provider: ProviderInfo | undefined;
   dispose(): Promise<void>;
 }
@@ -46,6 +48,8 @@ export interface ModelState {
   setting: string;
   /** Short model name (from the setting until loaded, then the checkpoint's name). */
   label: string;
+  /** The loaded model's family: "Chronos-T5" or "Chronos-Bolt" (undefined until loaded). */
+  family?: string;
   provider: ProviderSetting;
   /** The provider that runs, once a session exists. */
   used?: string;
@@ -112,6 +116,7 @@ export class ModelManager<M extends ManagedModel> {
     return {
       setting: this.#settings.model,
       label: l?.model.name ?? modelLabel(this.#settings.model),
+      family: l ? (l.model.family === 'chronos-bolt' ? 'Chronos-Bolt' : 'Chronos-T5') : undefined,
       provider: this.#settings.provider,
       used: p?.used,
       fallbackReason: p?.fallbackReason,

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { downloadModel, KNOWN_MODELS, resolveHubSettings, scanCache } from '../../../core/hub';
+import { downloadModel, KNOWN_BOLT_MODELS, KNOWN_MODELS, resolveHubSettings, scanCache } from '../../../core/hub';
 import { buildModelPickEntries, type ModelPickEntry } from '../../../extension/lib/model-items';
 import { FakeHub } from '../hub/fake-hub';
 import { BOLT_DIR, dummyFiles, removeTempDirs, tempDir } from '../hub/helpers';
@@ -19,7 +19,7 @@ describe('Select Model… entries', () => {
   const hub = new FakeHub();
   let home: string;
   let cacheDir: string;
-  const base = { bundledName: 'chronos-t5-nano', bundledDir: '/ext/models/chronos-t5-nano', known: KNOWN_MODELS };
+  const base = { bundledName: 'chronos-t5-nano', bundledDir: '/ext/models/chronos-t5-nano', known: KNOWN_MODELS, knownBolt: KNOWN_BOLT_MODELS };
 
   before(async () => {
     const { config, generation, weights } = dummyFiles();
@@ -50,12 +50,31 @@ describe('Select Model… entries', () => {
     removeTempDirs();
   });
 
-  it('before the cache scan: bundled, the five Amazon models with sizes (download), the folder picker', () => {
+  it('before the cache scan: bundled, the five Amazon T5 and four Bolt models with sizes (download), the folder picker', () => {
     const e = buildModelPickEntries({ ...base, current: 'bundled', cacheDir });
     assert.equal(e[0].value, 'bundled');
     assert.match(e[0].description ?? '', /bundled · current/);
     const amazon = items(e).filter((x) => x.repoId);
-    assert.deepEqual(amazon.map((x) => x.repoId), ['amazon/chronos-t5-tiny', 'amazon/chronos-t5-mini', 'amazon/chronos-t5-small', 'amazon/chronos-t5-base', 'amazon/chronos-t5-large']);
+    assert.deepEqual(amazon.map((x) => x.repoId), [
+      'amazon/chronos-t5-tiny',
+      'amazon/chronos-t5-mini',
+      'amazon/chronos-t5-small',
+      'amazon/chronos-t5-base',
+      'amazon/chronos-t5-large',
+      'amazon/chronos-bolt-tiny',
+      'amazon/chronos-bolt-mini',
+      'amazon/chronos-bolt-small',
+      'amazon/chronos-bolt-base',
+    ]);
+    // each family under its own heading, the Bolt sizes with their parameters and download sizes
+    const seps = e.filter((x) => x.kind === 'separator').map((x) => x.label);
+    assert.ok(seps.includes('Chronos-T5 (Amazon, Hugging Face hub)') && seps.includes('Chronos-Bolt (Amazon, Hugging Face hub)'));
+    assert.ok(e.findIndex((x) => x.label === 'Chronos-Bolt (Amazon, Hugging Face hub)') < e.indexOf(amazon[5]));
+    assert.deepEqual(
+      amazon.slice(5).map((x) => x.description?.replace(/ · checking the cache…$/, '')),
+      ['Chronos-Bolt Tiny · 9M parameters', 'Chronos-Bolt Mini · 21M parameters', 'Chronos-Bolt Small · 48M parameters', 'Chronos-Bolt Base · 205M parameters'],
+    );
+    assert.equal(amazon[8].downloadBytes, 820e6);
     assert.ok(amazon.every((x) => x.action === 'download' && /checking the cache/.test(x.description ?? '')));
     assert.match(amazon[2].description ?? '', /Chronos-T5 Small · 46M parameters/);
     assert.equal(amazon[4].downloadBytes, 2.84e9);
@@ -85,8 +104,14 @@ describe('Select Model… entries', () => {
     assert.match(fine[0].description ?? '', /^main · /);
     assert.equal(fine[1].value, path.join(cacheDir, 'models--someone--chronos-finetuned', 'snapshots', 'a'.repeat(40)));
     assert.match(fine[1].description ?? '', /^aaaaaaaaaa · /);
-    assert.equal(byRepo(e, 'amazon/chronos-bolt-tiny').length, 0);
     assert.equal(byRepo(e, 'amazon/chronos-t5-tiny').length, 1, 'a known model is listed once');
+    // a cached Chronos-Bolt checkpoint is offered in place, in its family's section, once
+    const bolt = byRepo(e, 'amazon/chronos-bolt-tiny');
+    assert.equal(bolt.length, 1);
+    assert.equal(bolt[0].value, 'amazon/chronos-bolt-tiny');
+    assert.equal(bolt[0].action, undefined);
+    assert.match(bolt[0].description ?? '', /^Chronos-Bolt Tiny · 9M parameters · in cache · /);
+    assert.match(byRepo(e, 'amazon/chronos-bolt-small')[0].description ?? '', /download ~192 MB/);
   });
 
   it('marks the current setting wherever it is, and lists it separately only when it is none of them', async () => {
