@@ -27,6 +27,7 @@ export async function modelSummary(model: AnyModel): Promise<ModelSummary> {
     dKv: t.dKv,
     contextLength: c.contextLength,
     predictionLength: c.predictionLength,
+    ...(isBolt(model) ? { family: 'chronos-bolt' as const, patch: { size: model.config.bolt.inputPatchSize, stride: model.config.bolt.inputPatchStride } } : {}),
   };
 }
 

@@ -173,6 +173,24 @@ export class AttentionLens {
     return lens;
   }
 
+  /**
+   * The context position holding index `i` of the input the lens was computed from: the value itself
+   * (Chronos-T5), or the (last) patch covering it (Chronos-Bolt); -1 outside the context.
+   */
+  positionAt(i: number): number {
+    const d = i - this.offset;
+    if (!Number.isInteger(d) || d < 0) return -1;
+    const p = Math.min(Math.floor(d / this.patch.stride), this.contextLength - 1);
+    return d - p * this.patch.stride < this.patch.size ? p : -1;
+  }
+
+  /** Input indices [first, last] of context position `p` (first < 0 in a left-padded first patch). */
+  spanOf(p: number): [number, number] {
+    this.checkPosition(p);
+    const first = this.offset + p * this.patch.stride;
+    return [first, first + this.patch.size - 1];
+  }
+
   /** Adds (or replaces) the cross-attention rows for a forecast, e.g. once the forecast is ready. */
   async setForecast(model: ChronosModel, forecast: { values?: ArrayLike<number>; tokens?: ArrayLike<number> }, ctl: RunControl = {}): Promise<void> {
     throwIfAborted(ctl.signal);

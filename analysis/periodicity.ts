@@ -7,7 +7,9 @@
  *    echoes in the lag domain. Strength = the autocorrelation at the period.
  *  - per encoder head, for a period P: the attention mass at keys j with | |j - q| - kP | <= 1 (k >= 1),
  *    averaged over the observed queries q, against what a uniform head (equal weight on every unmasked
- *    key, EOS included) would put there; ratio = mass / uniform.
+ *    key, EOS included) would put there; ratio = mass / uniform. Over patches (Chronos-Bolt) the period
+ *    in values becomes a lag of P / stride patches, at least 2, and the keys at lag k are the patches
+ *    round(k·lag) away on either side ([REG] counts as EOS does).
  *  - the attention spectrum per head: the share of an attention row's power (mean removed, context
  *    keys) at the harmonics of 1/P, i.e. the variance explained by a P-periodic pattern; averaged over
  *    queries. A head that attends every P steps scores near 1; a row of noise about (P-1)/(T-1).
@@ -177,12 +179,19 @@ export interface EncoderAttentionSource {
   encoderAttention(layer: number): FloatTensor;
 }
 
-/** Per encoder head: attention mass at lags k*P (±1) vs a uniform head, and the attention spectrum at 1/P. */
-export function headPeriodScores(lens: EncoderAttentionSource, period: number, ctl: RunControl = {}): HeadPeriodScores {
-  if (!Number.isInteger(period) || period < 2) throw new ChronosLensError('BAD_INPUT', `period must be an integer >= 2, got ${period}`);
+/**
+ * Per encoder head: attention mass at lags k*P (±1) vs a uniform head, and the attention spectrum at 1/P.
+ * With `nearest` (positions that are patches, where a period is rarely a whole number of them) P may be
+ * any lag >= 2 positions, and the keys at lag k*P are the one position nearest to it on each side
+ * (round(k*P)); the spectrum then needs a whole P and is left out otherwise (undefined).
+ */
+export function headPeriodScores(lens: EncoderAttentionSource, period: number, ctl: RunControl = {}, opts: { nearest?: boolean } = {}): HeadPeriodScores {
+  const nearest = !!opts.nearest;
+  if (nearest ? !(period >= 2) : !Number.isInteger(period) || period < 2) throw new ChronosLensError('BAD_INPUT', `period must be ${nearest ? 'a lag' : 'an integer'} >= 2, got ${period}`);
   const T = lens.contextLength;
   const mask = lens.mask;
   const P = period;
+  const withSpectrum = Number.isInteger(P);
   // Keys a uniform head attends to: observed context keys plus EOS (when the encoder input has one).
   let unmaskedKeys = 0;
   for (let j = 0; j < T; j++) if (mask[j]) unmaskedKeys++;
@@ -194,11 +203,19 @@ export function headPeriodScores(lens: EncoderAttentionSource, period: number, c
   for (let q = 0; q < T; q++) {
     if (!mask[q]) continue;
     const keys: number[] = [];
-    for (let j = 0; j < T; j++) {
-      if (!mask[j]) continue;
-      const d = Math.abs(j - q);
-      const k = Math.round(d / P);
-      if (k >= 1 && Math.abs(d - k * P) <= 1) keys.push(j);
+    if (nearest) {
+      for (let k = 1; Math.round(k * P) < T; k++) {
+        const d = Math.round(k * P);
+        for (const j of [q - d, q + d]) if (j >= 0 && j < T && mask[j]) keys.push(j);
+      }
+      keys.sort((a, b) => a - b);
+    } else {
+      for (let j = 0; j < T; j++) {
+        if (!mask[j]) continue;
+        const d = Math.abs(j - q);
+        const k = Math.round(d / P);
+        if (k >= 1 && Math.abs(d - k * P) <= 1) keys.push(j);
+      }
     }
     if (keys.length) {
       queries.push(q);
@@ -217,9 +234,9 @@ export function headPeriodScores(lens: EncoderAttentionSource, period: number, c
   let uni = 0;
   for (const keys of lagKeys) uni += keys.length / unmaskedKeys;
   uni = queries.length ? uni / queries.length : 0;
-  const bins = new Float64Array(P);
-  const counts = new Float64Array(P);
-  for (let j = 0; j < T; j++) counts[j % P]++;
+  const bins = new Float64Array(withSpectrum ? P : 0);
+  const counts = new Float64Array(withSpectrum ? P : 0);
+  if (withSpectrum) for (let j = 0; j < T; j++) counts[j % P]++;
   for (let l = 0; l < L; l++) {
     throwIfAborted(ctl.signal);
     const att = lens.encoderAttention(l);
@@ -235,6 +252,10 @@ export function headPeriodScores(lens: EncoderAttentionSource, period: number, c
       uniform[l][h] = uni;
       ratio[l][h] = uni > 0 ? m / uni : 0;
       // Spectrum: variance of the row explained by a P-periodic pattern (power at the harmonics of 1/P).
+      if (!withSpectrum) {
+        spectrum[l][h] = NaN;
+        continue;
+      }
       let acc = 0;
       let nq = 0;
       for (const q of allQueries) {
@@ -271,14 +292,25 @@ export interface PeriodicityOptions extends DetectOptions, RunControl {
  * given or strongest period. Throws when no period is given and none is detected.
  */
 export function periodicity(lens: AttentionLens, values: ArrayLike<number>, opts: PeriodicityOptions = {}): PeriodicityResult {
-  const ctx = Array.prototype.slice.call(values, lens.offset, lens.offset + lens.contextLength) as number[];
-  const periods = detectPeriods(ctx, opts);
+  const stride = lens.patch.stride;
+  const patched = lens.patch.size > 1 || stride > 1;
+  // The values the context positions cover (a patched context: from the first value of patch 0 that exists).
+  const first = Math.max(0, lens.spanOf(0)[0]);
+  const ctx = Array.prototype.slice.call(values, first, lens.spanOf(lens.contextLength - 1)[1] + 1) as number[];
+  // Over patches a period shorter than two of them has no lag between patches to score.
+  const periods = detectPeriods(ctx, patched ? { ...opts, minPeriod: Math.max(opts.minPeriod ?? 2, 2 * stride) } : opts);
   const period = opts.period ?? periods[0]?.period;
   if (period === undefined) {
-    throw new ChronosLensError('BAD_INPUT', `no dominant period in the context (${lens.contextLength} values): no autocorrelation peak reaches ${opts.minStrength ?? 0.2}; give a period`);
+    throw new ChronosLensError('BAD_INPUT', `no dominant period in the context (${ctx.length} values): no autocorrelation peak reaches ${opts.minStrength ?? 0.2}${patched ? ` at a lag of two patches (${2 * stride} values) or more` : ''}; give a period`);
   }
-  const s = headPeriodScores(lens, period, opts);
-  return { periods, headScores: { kind: 'encoder', period, mass: s.mass, uniform: s.uniform, ratio: s.ratio }, spectrum: s.spectrum };
+  if (!patched) {
+    const s = headPeriodScores(lens, period, opts);
+    return { periods, headScores: { kind: 'encoder', period, mass: s.mass, uniform: s.uniform, ratio: s.ratio }, spectrum: s.spectrum };
+  }
+  if (period < 2 * stride) throw new ChronosLensError('BAD_INPUT', `period ${period} is shorter than two patches (${2 * stride} values): over patches it has no lag to score`);
+  const lag = period / stride;
+  const s = headPeriodScores(lens, lag, opts, { nearest: true });
+  return { periods, headScores: { kind: 'encoder', period, lag, mass: s.mass, uniform: s.uniform, ratio: s.ratio }, ...(Number.isInteger(lag) ? { spectrum: s.spectrum } : {}) };
 }
 
 /** Convenience: computes the lens (encoder only) and the periodicity of a series. */

@@ -20,6 +20,12 @@ export interface ModelSummary {
   dKv: number;
   contextLength: number;
   predictionLength: number;
+  /**
+   * Chronos-Bolt only (absent: Chronos-T5, whose positions are single values): the family, and how its
+   * encoder positions cut the context into patches of `size` values every `stride`.
+   */
+  family?: 'chronos-bolt';
+  patch?: { size: number; stride: number };
 }
 
 /** Provenance stored with every result so it can be reproduced. */
@@ -149,7 +155,16 @@ export interface PeriodicityResult {
   /** Dominant periods, strongest first. */
   periods: { period: number; strength: number }[];
   /** Per [layer][head]: attention mass at lags k*P (+-1) averaged over queries, and the uniform baseline. */
-  headScores: { kind: 'encoder'; period: number; mass: LayerHead; uniform: LayerHead; ratio: LayerHead };
+  headScores: {
+    kind: 'encoder';
+    /** In values (data rows). */
+    period: number;
+    /** When positions are patches (Chronos-Bolt): the period in patches (period / stride), the lag the head scores are at. */
+    lag?: number;
+    mass: LayerHead;
+    uniform: LayerHead;
+    ratio: LayerHead;
+  };
   /** Per [layer][head]: power of the attention pattern at the dominant frequency (normalised). */
   spectrum?: LayerHead;
 }

@@ -218,7 +218,7 @@ export class SeriesSession extends ViewPanel<'series'> {
     const layout = this.layout;
     const scan = this.scan;
     if (!snap || !layout || !scan) return;
-    const series = await seriesPayload({ text: snap.text, layout, scan }, model?.contextLength ?? DEFAULT_CONTEXT_LENGTH);
+    const series = await seriesPayload({ text: snap.text, layout, scan }, model?.contextLength ?? DEFAULT_CONTEXT_LENGTH, model?.patch);
     if (seq !== this.#seq || this.disposed) return;
     const m: InitSeriesMessage = { type: 'initSeries', series, selection: this.selection };
     // The model only when the lens will match it (its context window is the one drawn).

@@ -18,7 +18,7 @@ import type { ModelSummary, MosaicResult } from '../analysis/types';
 import { rowAtLine } from '../core/csv/lines';
 import { cellAtChar } from '../core/csv/scan';
 import { ChronosLensError, errorMessage, isCancelled } from '../core/errors';
-import type { ChronosModel } from '../models/model';
+import type { AnyModel } from '../models/load';
 import type { HeadSelection } from '../protocol';
 import type { ExportablePanel } from './figure-export';
 import { SeriesDocuments, type ModelRunner } from './lib/series-analysis';
@@ -37,7 +37,7 @@ export { SERIES_VIEW_TYPE, type SeriesOpenOptions, type SeriesViewInfo } from '.
 export interface SeriesViewDeps {
   readonly context: vscode.ExtensionContext;
   readonly log: vscode.LogOutputChannel;
-  readonly models: Pick<ModelManager<ChronosModel>, 'use' | 'settings' | 'current' | 'onDidChange'>;
+  readonly models: Pick<ModelManager<AnyModel>, 'use' | 'settings' | 'current' | 'onDidChange'>;
   /** The most recently shown mosaic panel (its scores go to the views of the same model). */
   latestMosaic(): MosaicPanel | undefined;
   /** Called after Compute Induction Mosaic has opened its panels. */
@@ -236,15 +236,26 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
     const lens = a.lensNow;
     const summary = a.modelNow;
     if (!lens || !summary) return undefined;
-    const start = scan.totalRows - lens.contextLength;
-    const pos = row - start;
-    if (pos < 0 || pos >= lens.contextLength) return undefined;
+    // Data row of the window's first value (the lens' input is the column's last contextLength rows).
+    const windowStart = scan.totalRows - Math.min(scan.totalRows, summary.contextLength);
+    const pos = lens.positionAt(row - windowStart);
+    if (pos < 0) return undefined;
     const observed = lens.mask[pos] === 1;
+    const rowsOf = (p: number): [number, number] => {
+      const [first, last] = lens.spanOf(p);
+      return [windowStart + Math.max(first, 0), windowStart + last];
+    };
     const heads = attendingHeads(lens, pos, 3, 3).map((h) => ({
       ...h,
-      targets: h.targets.map((t) => ({ ...t, row: start + t.position, line: scan.lines[start + t.position] })),
+      targets: h.targets.map((t) => {
+        const [first, last] = rowsOf(t.position);
+        return { ...t, row: first, line: scan.lines[first], ...(last > first ? { lastRow: last } : {}) };
+      }),
     }));
-    const binCenter = observed ? this.controller.models.current?.tokenizer.centerOf(lens.tokens[pos]) : undefined;
+    const model = this.controller.models.current;
+    const patched = summary.family === 'chronos-bolt';
+    const binCenter = observed && model && 'tokenizer' in model ? model.tokenizer.centerOf(lens.tokens[pos]) : undefined;
+    const [first, last] = rowsOf(pos);
     const md = hoverMarkdown({
       uri,
       column: col.name,
@@ -254,10 +265,11 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
       position: pos,
       contextLength: lens.contextLength,
       value: scan.values[row],
-      token: observed ? lens.tokens[pos] : undefined,
+      token: observed && !patched ? lens.tokens[pos] : undefined,
       binCenter,
       scale: lens.scale,
       heads,
+      ...(patched ? { patch: { first, last, size: lens.patch.size, observed } } : {}),
     });
     return new vscode.Hover(trusted(md), range);
   }

@@ -62,11 +62,21 @@ export function patchCount(length: number, size: number, stride: number): number
   return padded < size ? 0 : Math.floor((padded - size) / stride) + 1;
 }
 
+/**
+ * Where the patches of a context of `length` values lie: `count` patches, patch p starting at context
+ * index first + p x stride (`first` <= 0: the left NaN padding that makes the last patch end at the
+ * last value).
+ */
+export function patchLayout(length: number, size: number, stride: number): { count: number; first: number } {
+  const pad = length % size === 0 ? 0 : size - (length % size);
+  return { count: patchCount(length, size, stride), first: -pad };
+}
+
 /** Normalises `values` with `norm` and cuts them into patches (see the file comment). */
 export function patchify(values: ArrayLike<number>, norm: InstanceNorm, size: number, stride: number): Patched {
   const len = values.length;
-  const pad = len % size === 0 ? 0 : size - (len % size);
-  const patches = patchCount(len, size, stride);
+  const { count: patches, first } = patchLayout(len, size, stride);
+  const pad = -first;
   const data = new Float32Array(patches * 2 * size);
   const observed = new Uint8Array(patches);
   const start = new Int32Array(patches);

@@ -20,8 +20,23 @@ export interface SeriesPayload {
   timestamps?: string[];
   /** Data rows in the column (before downsampling). */
   totalRows: number;
-  /** The model's context window: data rows [start, end). Context position p is row start + p. */
-  context: { start: number; end: number };
+  /**
+   * The model's context window: data rows [start, end). Context position p is row start + p, or, for a
+   * model whose positions are patches (Chronos-Bolt), patch p of `patches`.
+   */
+  context: { start: number; end: number; patches?: PatchLayout };
+}
+
+/**
+ * How a Chronos-Bolt model cuts the context window into patches (its encoder positions): `count`
+ * patches of `size` rows, patch p covering data rows first + p·stride .. first + p·stride + size - 1.
+ * `first` may be before the window's start: the left padding of the first patch, which has no rows.
+ */
+export interface PatchLayout {
+  size: number;
+  stride: number;
+  first: number;
+  count: number;
 }
 
 /** Which attention the overlay shows: one head, or the max / mean over the heads of `layer`. */

@@ -29,7 +29,7 @@ export interface ValidationContext {
   /** Series view. */
   series?: {
     columns?: readonly string[];
-    /** Context positions are 0..contextLength-1. */
+    /** Context positions (values, or Chronos-Bolt's patches) are 0..contextLength-1. */
     contextLength?: number;
     /** Forecast steps are 0..predictionLength-1. */
     predictionLength?: number;
@@ -83,7 +83,7 @@ export function seriesValidationContext(series: SeriesPayload, model: ModelSumma
   return {
     series: {
       columns: series.columns,
-      contextLength: model ? series.context.end - series.context.start : 0,
+      contextLength: model ? (series.context.patches?.count ?? series.context.end - series.context.start) : 0,
       predictionLength: model ? model.predictionLength : 0,
       encoderLayers: model ? model.encoderLayers : 0,
       decoderLayers: model ? model.decoderLayers : 0,

@@ -44,8 +44,8 @@ export async function boltLens(model: BoltModel, a: BoltLensArgs, io: CliIO): Pr
   }
   // data rows of a patch (the left padding of patch 0 has none)
   const span = (p: number) => {
-    const first = lens.offset + p * lens.patch.stride;
-    return [Math.max(first, 0) + s.firstRow, first + lens.patch.size - 1 + s.firstRow];
+    const [first, last] = lens.spanOf(p);
+    return [Math.max(first, 0) + s.firstRow, last + s.firstRow];
   };
   if (a.json) {
     printJson(io, { file: path.resolve(a.file), column: s.column, family: model.family, patch: lens.patch, patches: Array.from({ length: P }, (_, p) => span(p)), lens: result });

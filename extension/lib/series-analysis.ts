@@ -9,21 +9,23 @@
  *  - `ColumnAnalysis` runs, through the model manager (one job at a time, shown in the status bar):
  *    the attention lens of the context window (analysis/lens: every encoder layer and head, kept in
  *    memory so that hovers are answered without the model), the periodicity of the window and its
- *    heads, then the forecast (analysis/forecast, 10–90 % quantiles) and the cross-attention of the decoder
- *    teacher-forced with the forecast's median. Each result is a promise of its own, so the view can
- *    show each one as soon as it is ready.
+ *    heads, then the forecast and its cross-attention. Chronos-T5: sampled (analysis/forecast, 10–90 %
+ *    quantiles), the decoder then teacher-forced with the forecast's median. Chronos-Bolt: the model's
+ *    own quantile levels from its head (analysis/forecast/bolt.ts); its lens positions are patches and
+ *    its one decoder token's cross-attention comes with the lens. Each result is a promise of its own,
+ *    so the view can show each one as soon as it is ready.
  *
  * vscode-free. The engine is imported lazily (activation never loads it).
  */
 import type { AttentionLens } from '../../analysis/lens';
 import type { ForecastResult, ModelSummary, PeriodicityResult } from '../../analysis/types';
 import { CancelledError, errorMessage } from '../../core/errors';
-import type { ChronosModel } from '../../models/model';
+import type { AnyModel } from '../../models/load';
 import { csvLayout, layoutColumn, scanColumn, timeCells, type ColumnScan, type CsvLayout } from '../../core/csv/scan';
 
 /** How the analyses reach the model (the controller's ModelManager.use, and its settings' key). */
 export interface ModelRunner {
-  use<T>(fn: (model: ChronosModel) => Promise<T>, opts: { signal: AbortSignal; activity: string }): Promise<T>;
+  use<T>(fn: (model: AnyModel) => Promise<T>, opts: { signal: AbortSignal; activity: string }): Promise<T>;
   /** Identifies the model the settings name now: a different key means a different model. */
   key(): string;
 }
@@ -112,14 +114,14 @@ class Analysis implements ColumnAnalysis {
     try {
       const { AttentionLens } = await import('../../analysis/lens');
       const { modelSummary } = await import('../../analysis/common');
+      const { isBolt } = await import('../../models/load');
       lens = await this.runner.use(
         async (model) => {
           const summary = await modelSummary(model);
           this.modelNow = summary;
           this.#model.resolve(summary);
-          const t = model.config.chronos.contextLength;
-          window = this.scan.values.subarray(Math.max(0, this.scan.totalRows - t));
-          return AttentionLens.compute(model, window, { signal });
+          window = this.scan.values.subarray(Math.max(0, this.scan.totalRows - summary.contextLength));
+          return isBolt(model) ? AttentionLens.computeBolt(model, window, { signal }) : AttentionLens.compute(model, window, { signal });
         },
         { signal, activity: `attention · ${file} · ${this.column}` },
       );
@@ -148,17 +150,25 @@ class Analysis implements ColumnAnalysis {
 
   async #runForecast(lens: AttentionLens, window: Float64Array, signal: AbortSignal): Promise<ForecastResult> {
     const { forecast } = await import('../../analysis/forecast');
+    const { forecastBolt } = await import('../../analysis/forecast/bolt');
     const { forecastResult } = await import('../../analysis/forecast/result');
+    const { isBolt } = await import('../../models/load');
     const { nextTimestamps } = await import('../../core/csv');
     return this.runner.use(
       async (model) => {
-        const cc = model.config.chronos;
-        const f = await forecast(model, window, { predictionLength: cc.predictionLength, numSamples: cc.numSamples, seed: FORECAST_SEED, signal });
-        await lens.setForecast(model, { values: f.median }, { signal });
+        let f;
+        if (isBolt(model)) {
+          // The quantile head's own levels over the model's horizon; the lens already has the cross-attention of its one decoder token.
+          f = await forecastBolt(model, window, { signal });
+        } else {
+          const cc = model.config.chronos;
+          f = await forecast(model, window, { predictionLength: cc.predictionLength, numSamples: cc.numSamples, seed: FORECAST_SEED, signal });
+          await lens.setForecast(model, { values: f.median }, { signal });
+        }
         const r = await forecastResult(model, f, { column: this.column, parameters: { file: this.snap.file, column: this.column, contextRows: window.length } });
         const layout = await this.snap.layout();
         if (layout.time?.kind === 'timestamp') {
-          const tail = Array.from({ length: Math.min(this.scan.totalRows, cc.contextLength) }, (_, k) => this.scan.totalRows - Math.min(this.scan.totalRows, cc.contextLength) + k);
+          const tail = Array.from({ length: window.length }, (_, k) => this.scan.totalRows - window.length + k);
           const next = nextTimestamps(timeCells(this.snap.text, layout, this.scan, tail) ?? [], f.predictionLength, layout.time.yearOnly);
           if (next.ok) r.timestamps = next.timestamps;
         }

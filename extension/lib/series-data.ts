@@ -5,7 +5,8 @@
  * (SeriesRange), again downsampled to what the chart can show. vscode-free.
  */
 import { lttb } from '../../core/downsample';
-import type { SeriesPayload, SeriesRange } from '../../protocol';
+import { patchLayout } from '../../models/patching';
+import type { PatchLayout, SeriesPayload, SeriesRange } from '../../protocol';
 import { timeLabels, type ColumnScan, type CsvLayout } from '../../core/csv/scan';
 
 /** Points of the history before the context window in the first message. */
@@ -15,9 +16,16 @@ export const WHOLE_COLUMN_ROWS = 4000;
 /** Context length assumed until the model says (Chronos' default). */
 export const DEFAULT_CONTEXT_LENGTH = 512;
 
-/** The context window of a column: its last `contextLength` data rows. */
-export function contextWindow(totalRows: number, contextLength: number): { start: number; end: number } {
-  return { start: Math.max(0, totalRows - contextLength), end: totalRows };
+/**
+ * The context window of a column: its last `contextLength` data rows; with `patch` (a Chronos-Bolt
+ * model), also where its patches lie (models/patching.ts's rule, in data rows).
+ */
+export function contextWindow(totalRows: number, contextLength: number, patch?: { size: number; stride: number }): SeriesPayload['context'] {
+  const start = Math.max(0, totalRows - contextLength);
+  if (!patch) return { start, end: totalRows };
+  const l = patchLayout(totalRows - start, patch.size, patch.stride);
+  const patches: PatchLayout = { size: patch.size, stride: patch.stride, first: start + l.first, count: l.count };
+  return { start, end: totalRows, patches };
 }
 
 /** Rows to draw: all of them for a short column, else LTTB over the history plus every context row. */
@@ -50,10 +58,10 @@ export interface PayloadSource {
   scan: ColumnScan;
 }
 
-/** The initSeries payload for a column (see the module comment). */
-export async function seriesPayload(src: PayloadSource, contextLength: number): Promise<SeriesPayload> {
+/** The initSeries payload for a column (see the module comment); `patch` for a model whose positions are patches. */
+export async function seriesPayload(src: PayloadSource, contextLength: number, patch?: { size: number; stride: number }): Promise<SeriesPayload> {
   const { scan, layout } = src;
-  const context = contextWindow(scan.totalRows, contextLength);
+  const context = contextWindow(scan.totalRows, contextLength, patch);
   const rows = displayRows(scan.values, context);
   const p: SeriesPayload = {
     file: layout.file,

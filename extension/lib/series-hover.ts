@@ -1,6 +1,7 @@
 /**
- * The text editor hover of a CSV cell inside the context window: the cell's token id and bin value,
- * the 3 heads that attend most strongly from it with the rows they attend to (command links that
+ * The text editor hover of a CSV cell inside the context window: the cell's token id and bin value
+ * (Chronos-T5) or the patch it belongs to (Chronos-Bolt: its 1-based index and data rows), the 3 heads
+ * that attend most strongly from it with the rows (or patches) they attend to (command links that
  * reveal those lines), and a link that opens the series view there. Pure: builds Markdown text from
  * facts the adapter gathered from the cached analysis. vscode-free.
  */
@@ -14,7 +15,8 @@ export const HOVER_COMMANDS = {
 
 /** A head of the hover, its targets with their data rows and document lines. */
 export interface HoverHead extends Omit<AttendingHead, 'targets'> {
-  targets: { position: number; weight: number; row: number; line: number }[];
+  /** `row` is the target's (first) data row; `lastRow` the last one of a patch. */
+  targets: { position: number; weight: number; row: number; line: number; lastRow?: number }[];
 }
 
 export interface HoverFacts {
@@ -35,6 +37,11 @@ export interface HoverFacts {
   binCenter?: number;
   scale: number;
   heads: HoverHead[];
+  /**
+   * Chronos-Bolt: the cell's patch (context position `position`), its first and last data rows (the
+   * left padding of the first patch has none), its size, and whether any of its values is observed.
+   */
+  patch?: { first: number; last: number; size: number; observed: boolean };
 }
 
 /** `command:` link URI with JSON arguments (VS Code decodes them for the command). */
@@ -57,20 +64,28 @@ export function escapeMarkdown(s: string): string {
 /** The hover's Markdown (trusted for the two commands in HOVER_COMMANDS only). */
 export function hoverMarkdown(f: HoverFacts): string {
   const lines: string[] = [];
-  lines.push(`**Chronos Lens** · ${escapeMarkdown(f.column)} · row ${f.row + 1} (line ${f.line + 1}) · context position ${f.position} of ${f.contextLength} · ${escapeMarkdown(f.model)}`);
+  const p = f.patch;
+  const where = p ? `patch ${f.position + 1} of ${f.contextLength}` : `context position ${f.position} of ${f.contextLength}`;
+  lines.push(`**Chronos Lens** · ${escapeMarkdown(f.column)} · row ${f.row + 1} (line ${f.line + 1}) · ${where} · ${escapeMarkdown(f.model)}`);
   lines.push('');
-  if (f.token === undefined) lines.push(`Missing value: masked in the model's input (no token).`);
+  if (p) {
+    lines.push(`Patch **${f.position + 1}** · rows ${p.first + 1}–${p.last + 1} (${p.size} values${p.last - p.first + 1 < p.size ? `, ${p.size - (p.last - p.first + 1)} of them left padding` : ''}) · cell ${fmt(f.value, 6)}${p.observed ? '' : ' · every value missing: masked in the encoder'}`);
+  } else if (f.token === undefined) lines.push(`Missing value: masked in the model's input (no token).`);
   else {
     const bin = f.binCenter === undefined ? undefined : f.binCenter * f.scale;
     lines.push(`Token **${f.token}** · bin value ${bin === undefined ? '?' : fmt(bin)} (bin centre ${f.binCenter === undefined ? '?' : fmt(f.binCenter)} × scale ${fmt(f.scale)}) · cell ${fmt(f.value, 6)}`);
   }
   lines.push('');
   if (f.heads.length) {
-    lines.push('| head | strongest | attends to (line: weight) |');
+    lines.push(`| head | strongest | attends to (${p ? 'patch' : 'line'}: weight) |`);
     lines.push('| --- | ---: | --- |');
     for (const h of f.heads) {
       const targets = h.targets
-        .map((t) => `[line ${t.line + 1}](${commandUri(HOVER_COMMANDS.revealLine, { uri: f.uri, line: t.line })} "Reveal line ${t.line + 1} (row ${t.row + 1}, position ${t.position})"): ${t.weight.toFixed(3)}`)
+        .map((t) =>
+          p
+            ? `[patch ${t.position + 1}](${commandUri(HOVER_COMMANDS.revealLine, { uri: f.uri, line: t.line })} "Reveal line ${t.line + 1}: patch ${t.position + 1} is rows ${t.row + 1}–${(t.lastRow ?? t.row) + 1}"): ${t.weight.toFixed(3)}`
+            : `[line ${t.line + 1}](${commandUri(HOVER_COMMANDS.revealLine, { uri: f.uri, line: t.line })} "Reveal line ${t.line + 1} (row ${t.row + 1}, position ${t.position})"): ${t.weight.toFixed(3)}`,
+        )
         .join(' · ');
       lines.push(`| L${h.layer}.H${h.head} | ${h.weight.toFixed(3)} | ${targets} |`);
     }
