@@ -8,10 +8,16 @@ import type { ForecastResult, ModelSummary, MosaicKind, MosaicResult } from '../
 import type { HeadSelection, LensResponse, SeriesPayload } from '../../protocol/series';
 import { fmtMetric, fmtScore, fmtScoreSe, headId } from '../render/format';
 import type { SeriesHover } from '../render/series-chart';
-import { strongest } from '../render/series-domain';
+import { positionCount, positionOfRow, rowsOfPosition, strongest } from '../render/series-domain';
 
 function fmtRow(r: number): string {
   return (r + 1).toLocaleString('en-US');
+}
+
+/** A context position as the readout names it: its row, or its patch and rows (Chronos-Bolt). */
+function fmtPosition(s: SeriesPayload, p: number): string {
+  const [a, b] = rowsOfPosition(s.context, p);
+  return s.context.patches ? `patch ${p + 1} (rows ${fmtRow(a)}–${fmtRow(b)})` : `row ${fmtRow(a)}`;
 }
 
 export interface ReadoutState {
@@ -48,19 +54,22 @@ export function readoutTemplate(st: ReadoutState) {
     const top = strip && r?.kind === 'cross' ? strongest(strip.weights, 3) : [];
     return html`${pin}<span><strong>Forecast step ${h.step + 1}</strong>${t ? html` · ${t}` : nothing}</span>
       ${f && mi >= 0 ? html`<span>median ${fmtMetric(f.quantiles[mi][h.step])}${lo >= 0 && hi >= 0 ? html` (80% ${fmtMetric(f.quantiles[lo][h.step])} – ${fmtMetric(f.quantiles[hi][h.step])})` : nothing}</span>` : nothing}
-      ${top.length ? html`<span>${strip?.label} attends most to ${top.map((x, i) => html`${i ? ', ' : ''}row ${fmtRow(s.context.start + x.position)} (${fmtScore(x.weight)})`)}</span>` : nothing}`;
+      ${top.length ? html`<span>${strip?.label} attends most to ${top.map((x, i) => html`${i ? ', ' : ''}${fmtPosition(s, x.position)} (${fmtScore(x.weight)})`)}</span>` : nothing}`;
   }
   const row = h.row;
-  const inContext = row >= s.context.start && row < s.context.end;
+  const pos = positionOfRow(s.context, row);
+  const inContext = pos >= 0;
   const v = st.valueAt(row);
   const t = st.timeAt(row);
-  const pos = row - s.context.start;
-  const token = inContext && r?.kind === 'encoder' && r.position === pos ? r.tokens[pos] : undefined;
+  const patched = !!s.context.patches;
+  const token = inContext && !patched && r?.kind === 'encoder' && r.position === pos ? r.tokens[pos] : undefined;
   const top = inContext && strip && r?.kind === 'encoder' && r.position === pos ? strongest(strip.weights, 3, pos) : [];
+  const span = inContext ? rowsOfPosition(s.context, pos) : [row, row];
+  const where = patched ? `patch ${pos + 1} of ${positionCount(s.context)} · rows ${fmtRow(span[0])}–${fmtRow(span[1])}` : `position ${pos} of ${st.contextLength}`;
   return html`${pin}<span><strong>Row ${fmtRow(row)}</strong>${t ? html` · ${t}` : nothing}</span>
     <span>value ${v === null ? 'missing' : v === undefined ? '–' : fmtMetric(v)}</span>
-    ${inContext ? html`<span>position ${pos} of ${st.contextLength}${token !== undefined ? html` · token ${token}` : nothing}</span>` : html`<span class="muted">outside the context window (no attention)</span>`}
-    ${top.length ? html`<span>${strip?.label} attends most to ${top.map((x, i) => html`${i ? ', ' : ''}row ${fmtRow(s.context.start + x.position)} (${fmtScore(x.weight)})`)}</span>` : nothing}
+    ${inContext ? html`<span class="position">${where}${token !== undefined ? html` · token ${token}` : nothing}</span>` : html`<span class="muted">outside the context window (no attention)</span>`}
+    ${top.length ? html`<span>${strip?.label} attends most to ${top.map((x, i) => html`${i ? ', ' : ''}${fmtPosition(s, x.position)} (${fmtScore(x.weight)})`)}</span>` : nothing}
     <button title="Reveal this row in the CSV's text editor (Enter)" @click=${() => st.revealRow(row)}>Reveal in editor</button>`;
 }
 

@@ -60,7 +60,8 @@ export const seriesViewStyles = css`
     max-width: 100%;
     height: auto;
   }
-  .stage .cl-series-overlay {
+  .stage .cl-series-overlay,
+  .stage .cl-patch-bands {
     position: absolute;
     left: 0;
     top: 0;

@@ -49,7 +49,8 @@ import type { SeriesFigure } from '../render/figure-data';
 import { headId } from '../render/format';
 import { resolveTheme } from '../render/resolve-theme';
 import type { SeriesHover, SeriesLayout } from '../render/series-chart';
-import { aggregateHeads, clampDomain, lowerBound, mergePoints, type Domain, type Points } from '../render/series-domain';
+import { renderPatchBands } from '../render/patch-bands';
+import { aggregateHeads, clampDomain, lowerBound, mergePoints, positionOfRow, rowsOfPosition, type Domain, type Points } from '../render/series-domain';
 import { renderSeriesOverlay } from '../render/series-overlay';
 import './banner';
 import { ensureThemeCss, svgToPngBase64 } from './browser-export';
@@ -257,9 +258,10 @@ export class ClSeriesView extends LitElement {
     let kind: 'encoder' | 'cross';
     let position: number;
     if (h.kind === 'encoder') {
-      if (h.row < s.context.start || h.row >= s.context.end) return undefined;
+      // a row's position: itself in the window, or its patch (Chronos-Bolt)
+      position = positionOfRow(s.context, h.row);
+      if (position < 0) return undefined;
       kind = 'encoder';
-      position = h.row - s.context.start;
     } else {
       if (!this.forecast || h.step >= this.#forecastSteps()) return undefined;
       kind = 'cross';
@@ -399,7 +401,7 @@ export class ClSeriesView extends LitElement {
     if (this.forecast) fig.forecast = this.forecast;
     const lens = this._lens?.response;
     const w = this.#wanted();
-    const highlights = lens && w && this._lens?.key === w.key ? { sameToken: lens.sameToken.map((q) => s.context.start + q), nextToken: lens.nextToken.map((q) => s.context.start + q) } : undefined;
+    const highlights = lens && w && this._lens?.key === w.key ? { sameToken: lens.sameToken.map((q) => rowsOfPosition(s.context, q)[0]), nextToken: lens.nextToken.map((q) => rowsOfPosition(s.context, q)[0]) } : undefined;
     const opts = { document: this.ownerDocument, theme: resolveTheme(this), width: this.#viewport.chartWidth(), height: CHART_HEIGHT, chart: { xDomain: this.#viewport.domain, hover: this._hover, highlights } };
     const suggestedName = seriesFileName(s, format);
     if (format === 'png') return { suggestedName, content: { encoding: 'base64', data: await svgToPngBase64(seriesExportText(fig, 'svg', opts), this.ownerDocument) } };
@@ -439,13 +441,24 @@ export class ClSeriesView extends LitElement {
     const shown = r && (fresh || (w && r.kind === w.kind)) ? r : undefined;
     const strip = shown ? this.#stripWeights(shown) : undefined;
     const h = this._hover;
-    const highlights = shown && fresh ? { sameToken: shown.sameToken.map((p) => s.context.start + p), nextToken: shown.nextToken.map((p) => s.context.start + p) } : undefined;
+    const highlights = shown && fresh ? { sameToken: shown.sameToken.map((p) => rowsOfPosition(s.context, p)[0]), nextToken: shown.nextToken.map((p) => rowsOfPosition(s.context, p)[0]) } : undefined;
     const overlay = renderSeriesOverlay(data, base.layout, { document: this.ownerDocument, hover: h, pinned: this._pinned, highlights });
+    // Chronos-Bolt: the hovered patch's span and its attention over the patches, as bands over the series
+    const patches = s.context.patches;
+    const bands =
+      patches && w
+        ? renderPatchBands(
+            { weights: (fresh || shown?.kind === w.kind) && strip ? strip.weights : [], context: { ...s.context, patches }, query: w.kind === 'encoder' ? w.position : undefined, label: strip?.label },
+            base.layout,
+            { document: this.ownerDocument },
+          )
+        : nothing;
     const queryRow = h ? (h.kind === 'encoder' ? h.row : s.totalRows + h.step) : undefined;
     const stripLayer = this.#drawn.strip(
       {
         weights: strip?.weights ?? [],
         contextStart: s.context.start,
+        context: s.context,
         queryRow,
         sameToken: fresh ? shown?.sameToken : undefined,
         nextToken: fresh ? shown?.nextToken : undefined,
@@ -461,12 +474,13 @@ export class ClSeriesView extends LitElement {
     const wide = this.#viewport.wide();
     const sparkRows = shown?.sparklines ?? [];
     const T = this.#contextLength();
-    const marker = shown && shown.kind === 'encoder' && fresh ? Math.floor((shown.position * (sparkRows[0]?.[0]?.length ?? SPARK_BINS)) / Math.max(1, T)) : undefined;
+    const marker = shown && shown.kind === 'encoder' && fresh ? Math.floor((shown.position * (sparkRows[0]?.[0]?.length ?? SPARK_BINS)) / Math.max(1, shown.contextLength)) : undefined;
+    const fc = this.forecast;
     const subtitle = [
-      m ? m.name : 'loading the model…',
+      m ? `${m.name}${m.family === 'chronos-bolt' ? ' (Chronos-Bolt)' : ''}` : 'loading the model…',
       `${s.totalRows.toLocaleString('en-US')} rows`,
-      `context: last ${T.toLocaleString('en-US')}`,
-      this.forecast ? `forecast: ${fsteps} steps (${this.forecast.numSamples} samples)` : m ? 'forecast: computing…' : null,
+      `context: last ${T.toLocaleString('en-US')}${patches ? ` in ${patches.count} patches of ${patches.size}` : ''}`,
+      fc ? `forecast: ${fsteps} steps (${fc.numSamples ? `${fc.numSamples} samples` : `quantile head, ${fc.quantileLevels.length} levels`})` : m ? 'forecast: computing…' : null,
       per ? `period ${per.headScores.period}` : per === null ? 'no dominant period' : null,
     ].filter(Boolean);
     return html`
@@ -507,7 +521,7 @@ export class ClSeriesView extends LitElement {
             @pointercancel=${() => this.#viewport.onPointerCancel()}
             @wheel=${(e: WheelEvent) => this.#viewport.onWheel(e)}
           >
-            ${base.svg}${overlay}
+            ${base.svg}${bands}${overlay}
           </div>
           <div class=${fresh || !strip ? 'strip' : 'strip stale'}>${stripLayer.canvas}${stripLayer.svg}</div>
           <div

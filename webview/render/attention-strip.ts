@@ -5,12 +5,13 @@
  * updateAttentionStrip redraws it in place for another query (what a hover does). With
  * `bars: 'canvas'` the bars go on a canvas (drawAttentionBars) under an SVG that keeps every bar's
  * position and weight: a live view redraws hundreds of bars per hover without restyling hundreds of
- * SVG elements.
+ * SVG elements. Over patches (Chronos-Bolt) a position's bar spans its patch's rows.
  */
 import { select } from 'd3';
 import { createSvg, fmtNum, resolveDocument, styles, SVG_NS, text, type RenderTarget } from './dom';
 import { fmtScore } from './format';
 import type { SeriesLayout } from './series-chart';
+import { rowsOfPosition, type PositionRows } from './series-domain';
 import { cssVarTheme, type ChartTheme } from './theme';
 
 export interface AttentionStripData {
@@ -25,6 +26,13 @@ export interface AttentionStripData {
   nextToken?: readonly number[];
   /** Caption at the left, e.g. "L3.H5" or "max over heads, layer 3". */
   label?: string;
+  /** The context window with its patches (Chronos-Bolt): a position's bar spans its patch's rows. */
+  context?: PositionRows;
+}
+
+/** Rows [first, last] of context position `p` (one row without patches). */
+function rowsOf(data: AttentionStripData, p: number): [number, number] {
+  return data.context?.patches ? rowsOfPosition(data.context, p) : [data.contextStart + p, data.contextStart + p];
 }
 
 export interface AttentionStripOptions extends RenderTarget {
@@ -70,9 +78,12 @@ function eachBar(
   const [d0, d1] = x.domain();
   for (let p = 0; p < data.weights.length; p++) {
     const w = data.weights[p];
-    const row = data.contextStart + p;
-    if (!Number.isFinite(w) || w <= 0 || row < d0 - 1 || row > d1 + 1) continue;
-    bar(p, row, w, x(row) - bw / 2, bw, Math.max(0.5, (w / max) * h), 0.35 + 0.65 * (w / max));
+    const [row, last] = rowsOf(data, p);
+    if (!Number.isFinite(w) || w <= 0 || last < d0 - 1 || row > d1 + 1) continue;
+    // a patch's bar spans its rows (less a sliver, so neighbouring patches stay apart)
+    const left = last > row ? x(row - 0.5) + 0.5 : x(row) - bw / 2;
+    const width = last > row ? Math.max(1, x(last + 0.5) - x(row - 0.5) - 1) : bw;
+    bar(p, row, w, left, width, Math.max(0.5, (w / max) * h), 0.35 + 0.65 * (w / max));
   }
 }
 
@@ -134,7 +145,7 @@ export function updateAttentionStrip(svgNode: SVGSVGElement, data: AttentionStri
   const { x } = options.layout;
   const { top, h } = stripBox(options);
   const doc = svgNode.ownerDocument;
-  svgNode.setAttribute('aria-label', `Attention over ${data.weights.length} context positions${data.label ? `, ${data.label}` : ''}`);
+  svgNode.setAttribute('aria-label', `Attention over ${data.weights.length} ${data.context?.patches ? 'patches' : 'context positions'}${data.label ? `, ${data.label}` : ''}`);
   const label = svgNode.querySelector('.strip-label');
   if (label) label.textContent = data.label ?? '';
   const g = svgNode.querySelector('.weights') as SVGGElement;
@@ -173,9 +184,10 @@ export function updateAttentionStrip(svgNode: SVGSVGElement, data: AttentionStri
       r.setAttribute('fill-opacity', fmtNum(opacity));
     }
     const tip = r.firstElementChild;
-    if (cellW >= 3) {
+    if (cellW >= 3 || data.context?.patches) {
       const t = tip ?? r.appendChild(doc.createElementNS(SVG_NS, 'title'));
-      t.textContent = `position ${p} (row ${row}): ${fmtScore(w)}`;
+      const [, last] = rowsOf(data, p);
+      t.textContent = last > row ? `patch ${p + 1} (rows ${row + 1}–${last + 1}): ${fmtScore(w)}` : `position ${p} (row ${row}): ${fmtScore(w)}`;
     } else tip?.remove();
   });
   while (bars.length > k) bars[bars.length - 1].remove();
@@ -186,7 +198,7 @@ export function updateAttentionStrip(svgNode: SVGSVGElement, data: AttentionStri
     [data.nextToken, 'next-token', theme.nextToken],
   ] as const) {
     for (const p of positions ?? []) {
-      const cx = x(data.contextStart + p);
+      const cx = x(rowsOf(data, p)[0]);
       styles(marks.append('path').attr('class', cls).attr('data-position', p).attr('d', `M${fmtNum(cx)},${fmtNum(top + h + 1)}l4,6h-8z`), { fill: colour });
     }
   }

@@ -1,12 +1,12 @@
 /**
  * The periodicity strip mark: the detected period and every encoder head's periodic attention score
- * (attention mass at multiples of the period over a uniform head's), one cell per head grouped by
- * layer, aligned with the series chart's plot area.
+ * (attention mass at multiples of the period, or of its lag in patches for Chronos-Bolt, over a uniform
+ * head's), one cell per head grouped by layer, aligned with the series chart's plot area.
  */
 import type { PeriodicityResult } from '../../analysis/types';
 import { heatScale } from './colors';
 import { createSvg, fmtNum, resolveDocument, styles, text, textWidth, title, type RenderTarget } from './dom';
-import { fmtScore } from './format';
+import { fmtMetric, fmtScore } from './format';
 import { cssVarTheme, type ChartTheme } from './theme';
 
 export interface PeriodicityStripOptions extends RenderTarget {
@@ -39,7 +39,10 @@ export function renderPeriodicityStrip(p: PeriodicityResult, options: Periodicit
   const all = ratio.flat().filter(Number.isFinite);
   const hi = Math.max(2, ...all);
   const heading = `Periodic attention · period ${period}`;
-  const detail = main ? `autocorrelation ${main.strength.toFixed(2)} · cell: attention at lags k·${period} (±1) over a uniform head's, 1× – ${hi.toFixed(1)}×` : `given period · cell: attention at lags k·${period} (±1) over a uniform head's`;
+  // Over patches (Chronos-Bolt) the lag is in patches: the nearest patch to each multiple.
+  const lag = p.headScores.lag;
+  const lags = lag === undefined ? `lags k·${period} (±1)` : `lags k·${fmtMetric(lag)} patches (nearest)`;
+  const detail = main ? `autocorrelation ${main.strength.toFixed(2)} · cell: attention at ${lags} over a uniform head's, 1× – ${hi.toFixed(1)}×` : `given period · cell: attention at ${lags} over a uniform head's`;
   const headSize = theme.fontSize - 1;
   const detailSize = theme.fontSize - 2;
   // bold text runs wider than textWidth's estimate
@@ -74,7 +77,7 @@ export function renderPeriodicityStrip(p: PeriodicityResult, options: Periodicit
       const v = ratio[l]?.[h];
       const sel = options.selected?.layer === l && options.selected?.head === h;
       const cell = row.append('g').attr('class', `pcell${sel ? ' selected' : ''}`).attr('data-layer', l).attr('data-head', h).attr('data-ratio', String(v));
-      const label = `L${l}.H${h}: ${fmtScore(v)}× a uniform head's attention at lags of ${period} (mass ${fmtScore(p.headScores.mass[l]?.[h])})`;
+      const label = `L${l}.H${h}: ${fmtScore(v)}× a uniform head's attention at lags of ${lag === undefined ? period : `${fmtMetric(lag)} patches (${period} values)`} (mass ${fmtScore(p.headScores.mass[l]?.[h])})`;
       if (options.interactive) cell.attr('role', 'gridcell').attr('aria-label', label);
       title(cell, label);
       const above = Number.isFinite(v) && (v as number) > 1;

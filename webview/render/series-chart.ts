@@ -1,6 +1,7 @@
 /**
  * The series chart mark: a CSV column as a line (timestamps or row index on x), the context window
- * shaded and the forecast fan (10–90 / 20–80 bands and the median). A pure function of
+ * shaded and the forecast fan (the two widest central intervals of its levels, e.g. 10–90 / 20–80, and
+ * the median). A pure function of
  * (data, options) → a new <svg>; its geometry is a plain value (seriesLayout) so that components can
  * hit-test and line other marks up with it without reading the DOM.
  */
@@ -281,8 +282,11 @@ function drawFan(svg: AnySel, f: ForecastFan, x: ScaleLinear<number, number>, y:
       .y1((k) => Math.round(y(f.quantiles[b][k]) * 100) / 100)(idx);
     styles(g.append('path').attr('class', cls).attr('d', d ?? ''), { fill: theme.forecast, 'fill-opacity': opacity, stroke: 'none' });
   };
-  band(0.1, 0.9, 'band-10-90', 0.18);
-  band(0.2, 0.8, 'band-20-80', 0.28);
+  // The two widest central intervals the forecast's own levels give (10–90 % and 20–80 % for the usual
+  // nine levels; a Chronos-Bolt head with other levels draws its own).
+  const pairs = f.levels.filter((l) => l < 0.5 - LEVEL_EPS && levelIndex(f.levels, 1 - l) >= 0).sort((a, b) => a - b);
+  const pct = (l: number) => String(Math.round(l * 1000) / 10).replace('.', '_');
+  pairs.slice(0, 2).forEach((lo, i) => band(lo, 1 - lo, `band-${pct(lo)}-${pct(1 - lo)}`, i === 0 ? 0.18 : 0.28));
   const m = levelIndex(f.levels, 0.5);
   if (m >= 0) {
     const d = line<number>()

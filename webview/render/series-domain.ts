@@ -128,3 +128,35 @@ export function strongest(row: readonly number[], k: number, exclude = -1): { po
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// context positions and data rows: one row each (Chronos-T5), or patches of rows (Chronos-Bolt)
+
+/** What maps positions to rows: the context window, with its patches when the model has them. */
+export interface PositionRows {
+  start: number;
+  end: number;
+  patches?: { size: number; stride: number; first: number; count: number };
+}
+
+/** The context position of a data row: the row's offset in the window, or the (last) patch covering it; -1 outside. */
+export function positionOfRow(c: PositionRows, row: number): number {
+  if (row < c.start || row >= c.end || !Number.isInteger(row)) return -1;
+  const p = c.patches;
+  if (!p) return row - c.start;
+  const k = Math.min(Math.floor((row - p.first) / p.stride), p.count - 1);
+  return k >= 0 && row - (p.first + k * p.stride) < p.size ? k : -1;
+}
+
+/** The data rows [first, last] of context position `p`, inside the window (a left-padded patch starts at its first row). */
+export function rowsOfPosition(c: PositionRows, p: number): [number, number] {
+  const s = c.patches;
+  if (!s) return [c.start + p, c.start + p];
+  const first = s.first + p * s.stride;
+  return [Math.max(first, c.start), Math.min(first + s.size - 1, c.end - 1)];
+}
+
+/** Context positions of the window: its rows, or its patches. */
+export function positionCount(c: PositionRows): number {
+  return c.patches ? c.patches.count : c.end - c.start;
+}
