@@ -15,7 +15,9 @@
  */
 import { ChronosLensError } from '../core/errors';
 import { RunControl } from '../core/progress';
-import { ChronosModel } from '../models/model';
+import { BUILDER_VERSION, ChronosModel } from '../models/model';
+import { BOLT_BUILDER_VERSION } from '../models/bolt/model';
+import { AnyModel, isBolt } from '../models/load';
 import { BOUNDS, ModelDims, NO_NEED, Need, ensureFits, forwardRowNeed, maxRowsFor, together, tokenRowsNeed, typedNeed } from '../core/limits';
 import { checkInt, forEachChunk, makeManifest, modelSummary, stepProgress } from './common';
 import { meanStderr } from './stats';
@@ -40,9 +42,9 @@ export interface MosaicOptions extends RunControl, Partial<InductionParams> {
 }
 
 /** Per-sequence values: [side 0 center / 1 right][layer][head] -> Float64Array(batch). */
-type Samples = Float64Array[][][];
+export type Samples = Float64Array[][][];
 
-function newSamples(layers: number, heads: number, batch: number): Samples {
+export function newSamples(layers: number, heads: number, batch: number): Samples {
   return [0, 1].map(() => Array.from({ length: layers }, () => Array.from({ length: heads }, () => new Float64Array(batch))));
 }
 
@@ -64,7 +66,8 @@ export function countHeads(center: LayerHead, right: LayerHead, threshold: numbe
   return { center: c, right: r, total: t, heads: n, percent: n ? (100 * t) / n : 0 };
 }
 
-function summarise(s: Samples, threshold: number): MosaicKind {
+/** Every cell's batch mean and standard error, and the head counts at the threshold (every protocol's mosaics). */
+export function summarise(s: Samples, threshold: number): MosaicKind {
   const layers = s[0].length;
   const heads = layers ? s[0][0].length : 0;
   const stat = (side: number) => s[side].map((row) => row.map((v) => meanStderr(v)));
@@ -246,17 +249,27 @@ export async function runMosaic(model: ChronosModel, opts: MosaicOptions = {}): 
   };
   if (p.series) protocol.series = { file: p.series.file, column: p.series.column, scale: p.series.scale, windows: p.series.windows };
   if (opts.tokensFile) protocol.tokensFile = opts.tokensFile;
+  return mosaicResult(model, protocol, out, { kinds, threshold, seeds: { tokens: p.seed } });
+}
+
+/** A mosaic result of every family: the model, the protocol, and each kind's samples summarised at the threshold. */
+export async function mosaicResult(
+  model: AnyModel,
+  protocol: MosaicProtocol,
+  samples: Partial<Record<AttentionKind, Samples>>,
+  o: { kinds: AttentionKind[]; threshold: number; seeds: Record<string, number> },
+): Promise<MosaicResult> {
   const result: MosaicResult = {
     model: await modelSummary(model),
     protocol,
-    threshold,
-    layers: t.numDecoderLayers,
-    heads: H,
-    manifest: await makeManifest(model, 'mosaic', { tokens: p.seed }, { kinds, threshold, ...protocol }),
+    threshold: o.threshold,
+    layers: model.config.t5.numDecoderLayers,
+    heads: model.config.t5.numHeads,
+    manifest: await makeManifest(model, 'mosaic', o.seeds, { kinds: o.kinds, threshold: o.threshold, ...protocol }, isBolt(model) ? BOLT_BUILDER_VERSION : BUILDER_VERSION),
   };
   for (const k of ATTENTION_KINDS) {
-    const s = out[k];
-    if (s) result[k] = summarise(s, threshold);
+    const s = samples[k];
+    if (s) result[k] = summarise(s, o.threshold);
   }
   return result;
 }

@@ -98,6 +98,25 @@ export function randomTokenBatch(opts: InductionShape & { vocab?: [number, numbe
   };
 }
 
+/**
+ * Starts of `batch` windows of `length` consecutive observed values of a series, drawn without
+ * replacement (seeded) among all such windows; all of them when there are fewer. The data-driven
+ * variants of every protocol (token windows, patch windows) cut their windows here.
+ */
+export function pickWindows(values: ArrayLike<number>, length: number, batch: number, seed: number, label: string, lengthFlag: string): number[] {
+  const starts: number[] = [];
+  let run = 0;
+  for (let i = 0; i < values.length; i++) {
+    run = Number.isFinite(values[i]) ? run + 1 : 0;
+    if (run >= length) starts.push(i - length + 1);
+  }
+  if (starts.length < 2) {
+    throw new ChronosLensError('BAD_INPUT', `${label} has ${starts.length} window(s) of ${length} consecutive observed values; the data-driven mosaic needs at least 2 (try a smaller ${lengthFlag})`);
+  }
+  const rng = new Rng(seed);
+  return rng.sampleWithoutReplacement(starts.length, Math.min(batch, starts.length)).map((i) => starts[i]);
+}
+
 export interface SeriesWindowOptions extends InductionShape {
   seed?: number;
   /** Scale to tokenize with; default: the tokenizer's scale (mean |x|) of the whole series. */
@@ -115,21 +134,10 @@ export function seriesTokenBatch(tokenizer: MeanScaleUniformBins, values: ArrayL
   const sh = shapeOf(opts);
   const seed = opts.seed ?? PROTOCOL_DEFAULTS.seed;
   const label = opts.file ? `${opts.file}${opts.column ? ` column "${opts.column}"` : ''}` : 'the series';
-  // Valid starts: windows without missing values.
-  const starts: number[] = [];
-  let run = 0;
-  for (let i = 0; i < values.length; i++) {
-    run = Number.isFinite(values[i]) ? run + 1 : 0;
-    if (run >= sh.seqLen) starts.push(i - sh.seqLen + 1);
-  }
-  if (starts.length < 2) {
-    throw new ChronosLensError('BAD_INPUT', `${label} has ${starts.length} window(s) of ${sh.seqLen} consecutive observed values; the data-driven mosaic needs at least 2 (try a smaller --seq-len)`);
-  }
   const scale = opts.scale ?? tokenizer.scaleOf(values);
   if (!(scale > 0)) throw new ChronosLensError('BAD_INPUT', `scale must be > 0, got ${scale}`);
-  const rng = new Rng(seed);
-  const n = Math.min(sh.batch, starts.length);
-  const picked = rng.sampleWithoutReplacement(starts.length, n).map((i) => starts[i]);
+  const picked = pickWindows(values, sh.seqLen, sh.batch, seed, label, '--seq-len');
+  const n = picked.length;
   const enc: number[][] = [];
   const dec: number[][] = [];
   let lo = Infinity;
@@ -213,28 +221,31 @@ export function parseTokenBatch(doc: unknown, label = 'token batch'): TokenBatch
   return { format: TOKEN_BATCH_FORMAT, version: 1, protocol, encoder_input_ids: enc as number[][], decoder_input_ids: dec as number[][] };
 }
 
-/** A token batch of the largest allowed shape is a few hundred megabytes of JSON at most. */
-const MAX_TOKEN_FILE_BYTES = 512 * 1024 * 1024;
+/** A batch file of the largest allowed shape is a few hundred megabytes of JSON at most. */
+const MAX_BATCH_FILE_BYTES = 512 * 1024 * 1024;
 
-export async function readTokenBatch(file: string): Promise<TokenBatch> {
+/** Reads and parses a batch file (`what`: "token batch", "patch batch"; `format`: its format name), or says why not in one line. */
+export async function readJsonDocument(file: string, what: string, format: string): Promise<unknown> {
   let text: string;
   try {
     // only regular files: a FIFO or a device would block the read (or never end)
     const st = await fsp.stat(file);
-    if (!st.isFile()) throw new ChronosLensError('BAD_INPUT', `token batch ${file} is not a regular file; give a chronos-lens-token-batch JSON file`);
-    if (st.size > MAX_TOKEN_FILE_BYTES) throw new ChronosLensError('BAD_INPUT', `token batch ${file} is ${st.size} bytes, more than a token batch can be (${MAX_TOKEN_FILE_BYTES})`);
+    if (!st.isFile()) throw new ChronosLensError('BAD_INPUT', `${what} ${file} is not a regular file; give a ${format} JSON file`);
+    if (st.size > MAX_BATCH_FILE_BYTES) throw new ChronosLensError('BAD_INPUT', `${what} ${file} is ${st.size} bytes, more than a ${what} can be (${MAX_BATCH_FILE_BYTES})`);
     text = await fsp.readFile(file, 'utf8');
   } catch (e) {
     if (e instanceof ChronosLensError) throw e;
-    throw new ChronosLensError('NOT_FOUND', `cannot read token batch ${file}: ${userMessage(e)}`, { cause: e });
+    throw new ChronosLensError('NOT_FOUND', `cannot read ${what} ${file}: ${userMessage(e)}`, { cause: e });
   }
-  let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new ChronosLensError('BAD_INPUT', `${file}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
-  return parseTokenBatch(doc, file);
+}
+
+export async function readTokenBatch(file: string): Promise<TokenBatch> {
+  return parseTokenBatch(await readJsonDocument(file, 'token batch', TOKEN_BATCH_FORMAT), file);
 }
 
 /** Saves a batch (atomically), one row per line so files diff well. */

@@ -78,14 +78,40 @@ export interface InductionParams {
   seed: number;
 }
 
-export interface MosaicProtocol extends InductionParams {
-  source: 'random-tokens' | 'series';
-  eosTokenId: number;
-  decoderStartTokenId: number;
-  /** For the data-driven variant: where the windows came from. */
+/**
+ * How a mosaic's batch was made. Token protocols (Chronos-T5): `random-tokens`, `series`. Patch
+ * protocols (Chronos-Bolt, docs/patch-mosaic.md): `random-patches`, `series-patches`; for them
+ * `seqLen` is the repeat period in values (for T5 a token is a value, so the period too), `patch`
+ * says how it lies on the patches, and there is no vocabulary, EOS or decoder token id.
+ */
+export interface MosaicProtocol extends Omit<InductionParams, 'vocab'> {
+  source: 'random-tokens' | 'series' | 'random-patches' | 'series-patches';
+  /** Token protocols: the id range (random tokens) or the ids that occur (series). */
+  vocab?: [number, number];
+  eosTokenId?: number;
+  decoderStartTokenId?: number;
+  /** For the data-driven variants: where the windows came from (scale: the tokenizer's, or 0 for patches, normalised per context). */
   series?: { file: string; column: string; scale: number; windows: number };
-  /** Set when the batch was loaded from a token file instead of generated. */
+  /** Patch protocols: the geometry every score is read from. */
+  patch?: PatchGeometry;
+  /** Set when the batch was loaded from a file instead of generated. */
   tokensFile?: string;
+}
+
+/**
+ * Where a patch protocol's copies lie (docs/patch-mosaic.md). Values t = 0..contextLength-1, patch k
+ * covers [k·size, (k+1)·size); the series repeats with `period` values; a span's copy is `shift`
+ * values earlier (the smallest multiple of the period that is at least one patch).
+ */
+export interface PatchGeometry {
+  size: number;
+  /** Values per context (a multiple of size: the patches align, no padding). */
+  contextLength: number;
+  patches: number;
+  period: number;
+  shift: number;
+  /** Encoder query patches (the last full repeat's). */
+  queries: number[];
 }
 
 export interface MosaicResult {

@@ -51,6 +51,7 @@ export const BOUNDS = {
   mosaicBatch: { min: 2, max: 100_000, integer: true, label: 'batch (sequences)' },
   inductionBatch: { min: 1, max: 100_000, integer: true, label: 'batch (sequences)' },
   seqLen: { min: 2, max: 100_000, integer: true, label: 'sequence length' },
+  mosaicPeriod: { min: 2, max: 100_000, integer: true, label: 'period (values per repeat)' },
   repeats: { min: 2, max: 1000, integer: true, label: 'repeats' },
   subExtension: { min: 0, max: 100_000, integer: true, label: 'sub-extension' },
   tokenId: { min: 0, max: 2 ** 31 - 1, integer: true, label: 'token id' },

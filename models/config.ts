@@ -106,7 +106,7 @@ export function parseModelConfig(text: string, file = 'config.json'): ModelConfi
   const family = unsupportedFamily(r);
   if (family) {
     // Reached by the commands that open Chronos-T5 only: forecast, info, lens and ablate open every family through models/load.ts.
-    const tail = family.startsWith('Chronos-Bolt') ? 'Chronos-Bolt checkpoints work with forecast, info, lens and ablate so far; this needs a Chronos-T5 model (amazon/chronos-t5-*).' : 'Chronos Lens runs the token-based Chronos T5 models (amazon/chronos-t5-*).';
+    const tail = family.startsWith('Chronos-Bolt') ? 'Chronos-Bolt checkpoints work with forecast, info, lens, mosaic and ablate so far; this needs a Chronos-T5 model (amazon/chronos-t5-*).' : 'Chronos Lens runs the token-based Chronos T5 models (amazon/chronos-t5-*).';
     throw new ChronosLensError('UNSUPPORTED_MODEL', `${file}: not supported yet: ${family}. ${tail}`);
   }
   if (r.chronos_config === undefined) {

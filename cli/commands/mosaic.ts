@@ -1,13 +1,18 @@
 /**
  * chronos-lens mosaic: induction mosaics (cross, encoder and decoder attention) on the background
- * article's repeated-random-tokens protocol, on a saved token batch, or on windows of a CSV column.
+ * article's repeated-random-tokens protocol, on a saved token batch, or on windows of a CSV column;
+ * on a Chronos-Bolt model, the patch protocol (analysis/patch-mosaic.ts, docs/patch-mosaic.md).
  */
 import * as path from 'node:path';
 import { readCsvFile } from '../../core/csv';
 import { ChronosLensError } from '../../core/errors';
 import { DEFAULT_THRESHOLD, mosaicTokenBatch, runMosaic } from '../../analysis/mosaic';
 import { PROTOCOL_DEFAULTS, readTokenBatch, writeTokenBatch } from '../../analysis/tokens';
+import { PATCH_MOSAIC_KINDS, patchMosaicBatch, runPatchMosaic } from '../../analysis/patch-mosaic';
+import { PATCH_PROTOCOL_DEFAULTS, readPatchBatch, writePatchBatch } from '../../analysis/patch-batch';
 import { ATTENTION_KINDS, AttentionKind, MosaicKind, MosaicResult } from '../../analysis/types';
+import { isBolt } from '../../models/load';
+import { mosaicSource } from '../../webview/render/format';
 import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar, protectedModelDirs, vocabFlag } from '../common';
 import { outKind, renderMosaicFigure, writeResultOut } from '../figures';
 import { checkOutputPath } from '../../core/files';
@@ -18,6 +23,10 @@ export const usage = `chronos-lens mosaic [options]
 Induction mosaics: for every head, the attention to the latest earlier copy of the current token
 ("center") and to the token after it ("right"), averaged over a batch of repeated random tokens
 (the background article's protocol), with standard errors and the heads above a threshold.
+
+On a Chronos-Bolt model the protocol runs on patches (docs/patch-mosaic.md): --seq-len random
+patches of iid normal values (default ${PATCH_PROTOCOL_DEFAULTS.patchesPerRepeat}) or --period values, repeated, then --sub-extension
+patches; kinds cross and encoder; --tokens / --save-tokens read and write a patch batch.
 
 Options:
   --model DIR            Chronos checkpoint folder (default: the bundled chronos-t5-nano)
@@ -31,6 +40,8 @@ Options:
   --tokens FILE          run on a saved token batch (chronos-lens-token-batch JSON) instead
   --save-tokens FILE     save the token batch used (to rerun it here or in another implementation)
   --csv FILE --column NAME   data-driven variant: windows of a CSV column instead of random ids
+  --period N             Chronos-Bolt only: values per repeat, when not a whole number of patches
+                         (the sub-patch variant; excludes --seq-len)
   --threshold X          count heads with a score >= X (default ${DEFAULT_THRESHOLD})
   --json                 print the result as JSON
   --out FILE             write the result: .json (the result), .svg / .png / .html (figure),
@@ -58,9 +69,11 @@ function grid(m: MosaicKind, threshold: number): string {
 
 export function mosaicText(r: MosaicResult): string {
   const p = r.protocol;
-  const src = p.source === 'series' && p.series ? `windows of ${p.series.file} column "${p.series.column}" (scale ${p.series.scale.toPrecision(4)})` : `random ids ${p.vocab[0]}..${p.vocab[1]}`;
+  const src = p.patch
+    ? `${mosaicSource(p)} · batch ${p.batch} · repeats ${p.repeats} · sub-extension ${p.subExtension} patches · ${p.patch.contextLength} values`
+    : `${p.source === 'series' && p.series ? `windows of ${p.series.file} column "${p.series.column}" (scale ${p.series.scale.toPrecision(4)})` : `random ids ${p.vocab?.[0]}..${p.vocab?.[1]}`} · batch ${p.batch} · seq len ${p.seqLen} · repeats ${p.repeats} · sub-extension ${p.subExtension}`;
   const out = [
-    `${r.model.name} · ${src} · batch ${p.batch} · seq len ${p.seqLen} · repeats ${p.repeats} · sub-extension ${p.subExtension} · seed ${p.seed}${p.tokensFile ? ` · tokens ${p.tokensFile}` : ''}`,
+    `${r.model.name} · ${src} · seed ${p.seed}${p.tokensFile ? ` · batch file ${p.tokensFile}` : ''}`,
     '',
   ];
   for (const k of ATTENTION_KINDS) {
@@ -87,6 +100,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     kind: { type: 'string' },
     batch: { type: 'string' },
     'seq-len': { type: 'string' },
+    period: { type: 'string' },
     repeats: { type: 'string' },
     'sub-extension': { type: 'string' },
     vocab: { type: 'string' },
@@ -104,7 +118,6 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (positionals.length) throw new ChronosLensError('BAD_INPUT', `mosaic takes no positional arguments, got ${positionals.join(' ')} (a CSV goes after --csv)`);
-  const kinds = parseKinds(values.kind);
   const threshold = floatFlag(values.threshold, 'threshold', 'threshold') ?? DEFAULT_THRESHOLD;
   const shape = {
     batch: intFlag(values.batch, 'batch', 'mosaicBatch'),
@@ -114,11 +127,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     vocab: vocabFlag(values.vocab),
     seed: intFlag(values.seed, 'seed', 'seed'),
   };
-  if (shape.subExtension !== undefined && shape.subExtension >= (shape.seqLen ?? PROTOCOL_DEFAULTS.seqLen)) {
+  const period = intFlag(values.period, 'period', 'mosaicPeriod');
+  if (period !== undefined && shape.seqLen !== undefined) throw new ChronosLensError('BAD_INPUT', '--period (values per repeat) and --seq-len (patches per repeat) name the same thing; give one');
+  // a token or whole-patch repeat: the extension is a part of it (the sub-patch variant checks against its period later)
+  if (period === undefined && shape.subExtension !== undefined && shape.subExtension >= (shape.seqLen ?? PROTOCOL_DEFAULTS.seqLen)) {
     throw new ChronosLensError('BAD_INPUT', `--sub-extension must be smaller than --seq-len (${shape.seqLen ?? PROTOCOL_DEFAULTS.seqLen}), got ${shape.subExtension}`);
   }
   if (values.tokens) {
-    const clash = Object.entries({ batch: shape.batch, 'seq-len': shape.seqLen, repeats: shape.repeats, 'sub-extension': shape.subExtension, vocab: shape.vocab, seed: shape.seed, csv: values.csv })
+    const clash = Object.entries({ batch: shape.batch, 'seq-len': shape.seqLen, period, repeats: shape.repeats, 'sub-extension': shape.subExtension, vocab: shape.vocab, seed: shape.seed, csv: values.csv })
       .filter(([, v]) => v !== undefined)
       .map(([k]) => `--${k}`);
     if (clash.length) throw new ChronosLensError('BAD_INPUT', `--tokens fixes the batch; drop ${clash.join(', ')}`);
@@ -129,24 +145,36 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const guard = { inputs: [values.csv, values.tokens], protectedDirs: protectedModelDirs(values.model) };
   if (values.out) await checkOutputPath(values.out, { name: '--out', ...guard, otherOutputs: [{ name: '--save-tokens', file: values['save-tokens'] }] });
   if (values['save-tokens']) await checkOutputPath(values['save-tokens'], { name: '--save-tokens', ...guard });
-  const tokens = values.tokens ? await readTokenBatch(values.tokens) : undefined;
   let series: { values: Float64Array; file: string; column: string } | undefined;
   if (values.csv) {
     const s = await readCsvFile(values.csv, { column: values.column, signal: io.signal });
     for (const w of s.warnings) io.stderr.write(`warning: ${w}\n`);
     series = { values: s.values, file: path.basename(values.csv), column: s.column };
   }
-  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 'any' });
   const bar = progressBar(io, 'mosaic');
   try {
     // --model may have named a hub id: its snapshot folder is known only now
     const resolved = { ...guard, protectedDirs: [...guard.protectedDirs, model.checkpoint.dir] };
     if (values.out) await checkOutputPath(values.out, { name: '--out', ...resolved });
     if (values['save-tokens']) await checkOutputPath(values['save-tokens'], { name: '--save-tokens', ...resolved });
-    const opts = { ...shape, kinds, threshold, tokens, tokensFile: values.tokens, series, signal: io.signal, onProgress: bar.onProgress };
-    const batch = mosaicTokenBatch(model, opts);
-    if (values['save-tokens']) await writeTokenBatch(values['save-tokens'], batch);
-    const result = await runMosaic(model, { ...opts, tokens: batch });
+    let result: MosaicResult;
+    if (isBolt(model)) {
+      if (shape.vocab) throw new ChronosLensError('BAD_INPUT', `--vocab: ${model.name} is a Chronos-Bolt model, which reads values, not token ids; leave it out`);
+      const kinds = values.kind === undefined || values.kind === 'all' ? [...PATCH_MOSAIC_KINDS] : parseKinds(values.kind);
+      const batchData = values.tokens ? await readPatchBatch(values.tokens) : undefined;
+      const opts = { ...shape, patchesPerRepeat: shape.seqLen, period, kinds, threshold, batchData, batchFile: values.tokens, series, signal: io.signal, onProgress: bar.onProgress };
+      const batch = patchMosaicBatch(model, opts);
+      if (values['save-tokens']) await writePatchBatch(values['save-tokens'], batch);
+      result = await runPatchMosaic(model, { ...opts, batchData: batch });
+    } else {
+      if (period !== undefined) throw new ChronosLensError('BAD_INPUT', `--period: ${model.name} is a Chronos-T5 model, whose repeat is --seq-len tokens; leave it out`);
+      const tokens = values.tokens ? await readTokenBatch(values.tokens) : undefined;
+      const opts = { ...shape, kinds: parseKinds(values.kind), threshold, tokens, tokensFile: values.tokens, series, signal: io.signal, onProgress: bar.onProgress };
+      const batch = mosaicTokenBatch(model, opts);
+      if (values['save-tokens']) await writeTokenBatch(values['save-tokens'], batch);
+      result = await runMosaic(model, { ...opts, tokens: batch });
+    }
     bar.done();
     if (values.out) await writeMosaicOut(values.out, result);
     if (values.json) printJson(io, result);

@@ -17,8 +17,10 @@ run tools/reference/mosaic_reference.py --fixtures
 if [ -x tools/.venv-families/bin/python ]; then
   echo "+ tools/.venv-families/bin/python tools/reference/bolt_reference.py" >&2
   nice tools/.venv-families/bin/python tools/reference/bolt_reference.py
+  echo "+ tools/.venv-families/bin/python tools/reference/bolt_mosaic_reference.py --fixtures" >&2
+  nice tools/.venv-families/bin/python tools/reference/bolt_mosaic_reference.py --fixtures
 else
-  echo "skipping tools/reference/bolt_reference.py: tools/.venv-families missing (tools/setup-venv.sh --families)" >&2
+  echo "skipping tools/reference/bolt_reference.py and bolt_mosaic_reference.py: tools/.venv-families missing (tools/setup-venv.sh --families)" >&2
 fi
 run tools/reference/causal_reference.py
 run tools/reference/causal_reference.py --model test/fixtures/checkpoints/t5-relu-untied-f16

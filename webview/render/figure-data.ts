@@ -7,7 +7,7 @@
 import type { AblationResult, AttentionKind, ForecastResult, LayerHead, MosaicKind, MosaicResult } from '../../analysis/types';
 import { ATTENTION_KINDS } from '../../protocol/mosaic';
 import { controlStats } from './stats';
-import { KIND_LABEL, SIDE_LABEL, headId, metricLabel } from './format';
+import { KIND_LABEL, SIDE_LABEL, headId, metricLabel, mosaicRepeatUnit } from './format';
 
 export interface PlotlyFigure {
   data: Record<string, unknown>[];
@@ -34,7 +34,7 @@ function outlineShapes(m: MosaicKind, threshold: number): Record<string, unknown
 }
 
 function mosaicTitle(result: MosaicResult, kind: AttentionKind): string {
-  return `Induction Mosaics – ${KIND_LABEL[kind]} – RF ${result.protocol.repeats}, SL ${result.protocol.seqLen}, Model: ${result.model.name}`;
+  return `Induction Mosaics – ${KIND_LABEL[kind]} – RF ${result.protocol.repeats}, SL ${result.protocol.patch ? mosaicRepeatUnit(result.protocol) : result.protocol.seqLen}, Model: ${result.model.name}`;
 }
 
 const HOVER = 'layer %{y}, head %{x}<br>score %{z:.3f} ± %{customdata:.3f}<extra>%{text}</extra>';

@@ -1,5 +1,5 @@
 /** Number and label formatting shared by charts, tooltips, tables and exports. */
-import type { AttentionKind, HeadRef } from '../../analysis/types';
+import type { AttentionKind, HeadRef, MosaicProtocol } from '../../analysis/types';
 
 export const KIND_LABEL: Readonly<Record<AttentionKind, string>> = {
   cross: 'Cross-attention',
@@ -56,4 +56,18 @@ export function metricLabel(name: string): string {
   if (known[name]) return known[name];
   const s = name.replace(/_/g, ' ');
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** The repeated unit: "10 tokens", "10 patches of 16" or "24 values on patches of 16" (the sub-patch variant). */
+export function mosaicRepeatUnit(p: MosaicProtocol): string {
+  if (!p.patch) return `${p.seqLen} tokens`;
+  const { size, period } = p.patch;
+  return period % size === 0 ? `${period / size} patches of ${size}` : `${period} values on patches of ${size}`;
+}
+
+/** Where a mosaic's batch came from, in one phrase (every protocol: tokens, patches, series windows). */
+export function mosaicSource(p: MosaicProtocol): string {
+  if (p.series) return `${p.series.windows} windows of ${p.series.file} · ${p.series.column} (${mosaicRepeatUnit(p)})`;
+  if (p.patch) return `${p.batch} × ${mosaicRepeatUnit(p)}, random normal values`;
+  return `${p.batch} × ${p.seqLen} random tokens${p.vocab ? ` (${p.vocab[0]}–${p.vocab[1]})` : ''}`;
 }

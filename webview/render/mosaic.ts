@@ -11,7 +11,7 @@ import type { AttentionKind, HeadRef, MosaicKind, MosaicResult } from '../../ana
 import { ATTENTION_KINDS } from '../../protocol/mosaic';
 import { contrastText, heatScale, type HeatScheme } from './colors';
 import { createSvg, fmtNum, makeStackable, resolveDocument, styles, text, textWidth, title, type AnySel, type RenderTarget } from './dom';
-import { KIND_LABEL, SIDE_LABEL, SIDES, fmtPercent, fmtScoreSe, type MosaicSide } from './format';
+import { KIND_LABEL, SIDE_LABEL, SIDES, fmtPercent, fmtScoreSe, mosaicSource, type MosaicSide } from './format';
 import { cssVarTheme, type ChartTheme } from './theme';
 
 export interface MosaicHeatmapOptions extends RenderTarget {
@@ -386,11 +386,7 @@ export interface MosaicFigureOptions extends RenderTarget {
 
 export function mosaicSubtitle(result: Pick<MosaicResult, 'protocol' | 'threshold'>): string {
   const p = result.protocol;
-  const src =
-    p.source === 'series' && p.series
-      ? `${p.series.windows} windows of ${p.series.file} · ${p.series.column}`
-      : `${p.batch} × ${p.seqLen} random tokens (${p.vocab[0]}–${p.vocab[1]})`;
-  return `${src}, ${p.repeats} repeats, seed ${p.seed}${p.tokensFile ? ` (tokens from ${p.tokensFile})` : ''} · threshold ${result.threshold.toFixed(2)}`;
+  return `${mosaicSource(p)}, ${p.repeats} repeats, seed ${p.seed}${p.tokensFile ? ` (batch from ${p.tokensFile})` : ''} · threshold ${result.threshold.toFixed(2)}`;
 }
 
 export function renderMosaicFigureSvg(result: MosaicResult, options: MosaicFigureOptions): SVGSVGElement {

@@ -130,3 +130,52 @@ test('ablate on a Bolt model: heads scored on the held-out end of a CSV column; 
   const noCsv = cli(['ablate', '--model', reduced, '--heads', 'L0.H0', '--no-cache']);
   assert.match(noCsv.stderr, /give --csv FILE: bolt-reduced-random is a Chronos-Bolt model/);
 });
+
+test('mosaic on a Bolt model: the patch protocol (reference, sub-patch, data-driven), its batch saved and rerun, the T5 exports; token-only flags are one line', async () => {
+  const dir = await tempDir();
+  try {
+    const batch = path.join(dir, 'batch.json');
+    const out = path.join(dir, 'm.json');
+    const common = ['--model', bolt, '--no-cache', '--provider', 'cpu', '--threads', '1'];
+    const r = cli(['mosaic', ...common, '--batch', '4', '--seq-len', '3', '--save-tokens', batch, '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^chronos-bolt-dummy-model · 4 × 3 patches of 16, random normal values · batch 4 · repeats 2 · sub-extension 1 patches · 112 values · seed 1911$/m);
+    assert.match(r.stdout, /^encoder self-attention/m);
+    assert.doesNotMatch(r.stdout, /decoder self-attention/);
+    const j = JSON.parse(await fsp.readFile(out, 'utf8'));
+    assert.equal(j.protocol.source, 'random-patches');
+    assert.deepEqual(j.protocol.patch, { size: 16, contextLength: 112, patches: 7, period: 48, shift: 48, queries: [3, 4, 5] });
+    assert.ok(j.cross.stderr.center[0][0] > 0);
+    // the saved batch reruns to the same numbers
+    const again = cli(['mosaic', ...common, '--tokens', batch, '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    const k = JSON.parse(again.stdout);
+    assert.deepEqual(k.encoder.center, j.encoder.center);
+    assert.equal(k.protocol.tokensFile, batch);
+    for (const ext of ['csv', 'svg', 'plotly.json']) {
+      const f = path.join(dir, `m.${ext}`);
+      const e = cli(['mosaic', ...common, '--tokens', batch, '--out', f]);
+      assert.equal(e.code, 0, e.stderr);
+      assert.ok((await fsp.stat(f)).size > 0);
+    }
+    const sub = JSON.parse(cli(['mosaic', ...common, '--batch', '3', '--period', '24', '--repeats', '3', '--kind', 'cross', '--json']).stdout);
+    assert.deepEqual([sub.protocol.seqLen, sub.protocol.patch.shift, sub.encoder, typeof sub.cross.center[0][0]], [24, 24, undefined, 'number']);
+    const data = JSON.parse(cli(['mosaic', ...common, '--csv', csv, '--batch', '5', '--seq-len', '2', '--repeats', '3', '--json']).stdout);
+    assert.deepEqual([data.protocol.source, data.protocol.series.file, data.protocol.series.column, data.protocol.batch], ['series-patches', 'AirPassengers.csv', '#Passengers', 5]);
+    for (const [args, re] of [
+      [['--kind', 'decoder'], /^chronos-lens: mosaic: mosaic kind "decoder" is not available for chronos-bolt-dummy-model, a Chronos-Bolt model/],
+      [['--vocab', '1:5'], /^chronos-lens: mosaic: --vocab: chronos-bolt-dummy-model is a Chronos-Bolt model/],
+      [['--period', '24', '--seq-len', '2'], /--period \(values per repeat\) and --seq-len \(patches per repeat\) name the same thing/],
+      [['--seq-len', '40', '--repeats', '2'], /context is 1296 values \(81 patches of 16\), longer than chronos-bolt-dummy-model's context of 512/],
+      [['--period', '5', '--repeats', '2', '--sub-extension', '0'], /no patch of the last repeat has an earlier copy in 2 repeats; raise the repeats to at least 10$/m],
+      [['--period', '5', '--repeats', '10'], /the sub-extension must be shorter than the repeat \(5 values on patches of 16: at most 0 patches\), got 1/],
+    ] as [string[], RegExp][]) {
+      const e = cli(['mosaic', ...common, ...args]);
+      assert.notEqual(e.code, 0, args.join(' '));
+      assert.match(e.stderr, re);
+      assert.equal(e.stderr.trim().split('\n').length, 1, e.stderr);
+    }
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+});

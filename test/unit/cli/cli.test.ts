@@ -49,7 +49,7 @@ test('errors are one line on stderr with a non-zero exit code and no stack trace
     const cases: [string[], RegExp, number][] = [
       [['forecast', path.join(sharedData, 'AirPassengers.csv'), '--model', model, '--column', 'nope'], /has no column "nope"\. Its columns are: "Month" \(timestamp\), "#Passengers" \(numeric\)/, 1],
       [['forecast', path.join(dir, 'missing.csv'), '--model', model], /missing\.csv/, 1],
-      [['mosaic', '--model', path.join(sharedData, 'chronos-bolt-dummy-model')], /not supported yet: Chronos-Bolt .*work with forecast, info, lens and ablate so far/, 1],
+      [['heads', '--model', path.join(sharedData, 'chronos-bolt-dummy-model')], /not supported yet: Chronos-Bolt .*work with forecast, info, lens, mosaic and ablate so far/, 1],
       [['forecast', path.join(sharedData, 'AirPassengers.csv'), '--model', model, '--samples', '0'], /^chronos-lens: forecast: --samples must be an integer in 1..10000, got "0"$/m, 2],
       [['forecast', path.join(sharedData, 'AirPassengers.csv'), '--bogus'], /unknown option '--bogus'/i, 2],
       [['frobnicate'], /unknown command "frobnicate"/, 2],

@@ -120,6 +120,7 @@ function flagCases(): FlagCase[] {
     ...MODEL_FLAGS('forecast', f),
     { cmd: 'mosaic', flag: 'batch', bound: 'mosaicBatch', base: none },
     { cmd: 'mosaic', flag: 'seq-len', bound: 'seqLen', base: none },
+    { cmd: 'mosaic', flag: 'period', bound: 'mosaicPeriod', base: none },
     { cmd: 'mosaic', flag: 'repeats', bound: 'repeats', base: none },
     { cmd: 'mosaic', flag: 'sub-extension', bound: 'subExtension', base: () => ['--seq-len', '100000'] },
     { cmd: 'mosaic', flag: 'seed', bound: 'seed', base: none },
