@@ -20,7 +20,7 @@ import { ChronosLensError } from '../core/errors';
 import { BOUNDS } from '../core/limits';
 import { Rng } from '../core/rng';
 import { checkInt, toJson, writeFileAtomic } from './common';
-import { pickWindows, readJsonDocument } from './tokens';
+import { bad, batchEnvelope, pickWindows, readJsonDocument } from './tokens';
 import type { PatchGeometry } from './types';
 
 export const PATCH_BATCH_FORMAT = 'chronos-lens-patch-batch';
@@ -174,18 +174,9 @@ export function seriesPatchBatch(values: ArrayLike<number>, o: PatchShape & { fi
   };
 }
 
-function bad(label: string, msg: string): never {
-  throw new ChronosLensError('BAD_INPUT', `${label}: ${msg}`);
-}
-
 /** Validates a parsed patch-batch document: format, protocol, and that every context repeats with the period. */
 export function parsePatchBatch(doc: unknown, label = 'patch batch'): PatchBatch {
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) bad(label, 'expected a JSON object');
-  const d = doc as Record<string, unknown>;
-  if (d.format !== PATCH_BATCH_FORMAT) bad(label, `"format" must be "${PATCH_BATCH_FORMAT}", got ${JSON.stringify(d.format)}`);
-  if (d.version !== 1) bad(label, `"version" must be 1, got ${JSON.stringify(d.version)}`);
-  const p = d.protocol as Record<string, unknown> | undefined;
-  if (!p || typeof p !== 'object') bad(label, '"protocol" is missing');
+  const { d, p } = batchEnvelope(doc, label, PATCH_BATCH_FORMAT);
   const int = (k: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     const v = p[k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(label, `protocol.${k} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);

@@ -174,18 +174,25 @@ export function seriesTokenBatch(tokenizer: MeanScaleUniformBins, values: ArrayL
   };
 }
 
-function bad(label: string, msg: string): never {
+/** A batch file's problem, in one line naming the file. */
+export function bad(label: string, msg: string): never {
   throw new ChronosLensError('BAD_INPUT', `${label}: ${msg}`);
+}
+
+/** The envelope every batch file shares: a JSON object of `format`, version 1, and a `protocol` object. */
+export function batchEnvelope(doc: unknown, label: string, format: string): { d: Record<string, unknown>; p: Record<string, unknown> } {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) bad(label, 'expected a JSON object');
+  const d = doc as Record<string, unknown>;
+  if (d.format !== format) bad(label, `"format" must be "${format}", got ${JSON.stringify(d.format)}`);
+  if (d.version !== 1) bad(label, `"version" must be 1, got ${JSON.stringify(d.version)}`);
+  const p = d.protocol as Record<string, unknown> | undefined;
+  if (!p || typeof p !== 'object') bad(label, '"protocol" is missing');
+  return { d, p };
 }
 
 /** Validates a parsed token-batch document: format, protocol fields, and that every row follows the protocol. */
 export function parseTokenBatch(doc: unknown, label = 'token batch'): TokenBatch {
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) bad(label, 'expected a JSON object');
-  const d = doc as Record<string, unknown>;
-  if (d.format !== TOKEN_BATCH_FORMAT) bad(label, `"format" must be "${TOKEN_BATCH_FORMAT}", got ${JSON.stringify(d.format)}`);
-  if (d.version !== 1) bad(label, `"version" must be 1, got ${JSON.stringify(d.version)}`);
-  const p = d.protocol as Record<string, unknown> | undefined;
-  if (!p || typeof p !== 'object') bad(label, '"protocol" is missing');
+  const { d, p } = batchEnvelope(doc, label, TOKEN_BATCH_FORMAT);
   const int = (k: string, min: number, fallback?: number): number => {
     const v = p[k] ?? fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) bad(label, `protocol.${k} must be an integer >= ${min}, got ${JSON.stringify(p[k])}`);
