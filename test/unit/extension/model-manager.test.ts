@@ -257,3 +257,23 @@ test('a threads refusal that still comes from the runtime names the setting chro
   const other = new ChronosLensError('BAD_INPUT', 'threadsafe is not a word here');
   assert.equal(nameThreadsSetting(other), other);
 });
+
+test('either family loads through loadModel; the state names the family once loaded', async () => {
+  const { isBolt, loadModel } = await import('../../../models/load');
+  const bolt = path.join(fixtures, 'bolt', 'checkpoints', 'bolt-reduced-random');
+  const cacheDir = await tempDir();
+  const m = new ModelManager(
+    { model: bolt, provider: 'cpu', threads: 1 },
+    { cacheDir, resolve: (s) => resolveModel(s, { extensionRoot: '/nonexistent', workspaceFolders: [] }), load: (dir, o) => loadModel(dir, o) },
+  );
+  try {
+    assert.equal(m.state.family, undefined, 'unknown before loading');
+    assert.equal(await m.use(async (model) => isBolt(model)), true);
+    assert.equal(m.state.family, 'Chronos-Bolt');
+    m.configure({ model: A, provider: 'cpu', threads: 1 });
+    assert.equal(await m.use(async (model) => isBolt(model)), false);
+    assert.equal(m.state.family, 'Chronos-T5');
+  } finally {
+    await m.dispose();
+  }
+});
