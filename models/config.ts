@@ -4,6 +4,7 @@
  * the field and what was expected; unsupported model families are refused with a clear message.
  */
 import { ChronosLensError } from '../core/errors';
+import type { ModelDims } from '../core/limits';
 import { bool, describe, fail, int, Json, num, own } from './config-fields';
 import { oneLine, plainText } from './files';
 
@@ -35,14 +36,7 @@ export const MAX_TOKENIZER_LIMIT = 1e6;
 
 export type FeedForwardProj = 'relu' | 'gated-gelu';
 
-export interface T5Config {
-  vocabSize: number;
-  dModel: number;
-  dKv: number;
-  dFf: number;
-  numLayers: number;
-  numDecoderLayers: number;
-  numHeads: number;
+export interface T5Config extends ModelDims {
   relativeAttentionNumBuckets: number;
   relativeAttentionMaxDistance: number;
   feedForwardProj: FeedForwardProj;
@@ -92,6 +86,28 @@ export function unsupportedFamily(raw: Json): string | undefined {
   return undefined;
 }
 
+/** The fields of a T5 encoder-decoder stack, which every T5-based family's config.json spells the same way. */
+export type T5Stack = Omit<T5Config, 'vocabSize' | 'feedForwardProj' | 'layerNormEpsilon' | 'tieWordEmbeddings' | 'decoderStartTokenId' | 'padTokenId' | 'eosTokenId'>;
+
+export function parseT5Stack(r: Json, file: string): T5Stack {
+  const L = CONFIG_LIMITS;
+  const numLayers = int(r, 'num_layers', file, { min: 1, max: L.num_layers });
+  const stack: T5Stack = {
+    dModel: int(r, 'd_model', file, { min: 1, max: L.d_model }),
+    dKv: int(r, 'd_kv', file, { min: 1, max: L.d_kv }),
+    dFf: int(r, 'd_ff', file, { min: 1, max: L.d_ff }),
+    numLayers,
+    numDecoderLayers: int(r, 'num_decoder_layers', file, { min: 1, max: L.num_decoder_layers, fallback: numLayers }),
+    numHeads: int(r, 'num_heads', file, { min: 1, max: L.num_heads }),
+    relativeAttentionNumBuckets: int(r, 'relative_attention_num_buckets', file, { min: 2, max: L.relative_attention_num_buckets, fallback: 32 }),
+    relativeAttentionMaxDistance: int(r, 'relative_attention_max_distance', file, { min: 1, max: L.relative_attention_max_distance, fallback: 128 }),
+  };
+  if (stack.relativeAttentionNumBuckets % 2 !== 0) {
+    fail(file, `field "relative_attention_num_buckets" must be even (the encoder splits buckets by direction), got ${stack.relativeAttentionNumBuckets}`);
+  }
+  return stack;
+}
+
 /** Parses config.json text. `file` is used in error messages. */
 export function parseModelConfig(text: string, file = 'config.json'): ModelConfig {
   let raw: unknown;
@@ -120,17 +136,9 @@ export function parseModelConfig(text: string, file = 'config.json'): ModelConfi
     fail(file, `field "feed_forward_proj" must be "relu" or "gated-gelu", got ${describe(ffRaw)}`);
   }
   const L = CONFIG_LIMITS;
-  const numLayers = int(r, 'num_layers', file, { min: 1, max: L.num_layers });
   const t5: T5Config = {
     vocabSize: int(r, 'vocab_size', file, { min: 3, max: L.vocab_size }),
-    dModel: int(r, 'd_model', file, { min: 1, max: L.d_model }),
-    dKv: int(r, 'd_kv', file, { min: 1, max: L.d_kv }),
-    dFf: int(r, 'd_ff', file, { min: 1, max: L.d_ff }),
-    numLayers,
-    numDecoderLayers: int(r, 'num_decoder_layers', file, { min: 1, max: L.num_decoder_layers, fallback: numLayers }),
-    numHeads: int(r, 'num_heads', file, { min: 1, max: L.num_heads }),
-    relativeAttentionNumBuckets: int(r, 'relative_attention_num_buckets', file, { min: 2, max: L.relative_attention_num_buckets, fallback: 32 }),
-    relativeAttentionMaxDistance: int(r, 'relative_attention_max_distance', file, { min: 1, max: L.relative_attention_max_distance, fallback: 128 }),
+    ...parseT5Stack(r, file),
     feedForwardProj: ffRaw,
     layerNormEpsilon: num(r, 'layer_norm_epsilon', file, { fallback: 1e-6, positive: true, maxAbs: 1 }),
     tieWordEmbeddings: bool(r, 'tie_word_embeddings', file, true),
@@ -138,9 +146,6 @@ export function parseModelConfig(text: string, file = 'config.json'): ModelConfi
     padTokenId: int(r, 'pad_token_id', file, { min: 0, fallback: 0 }),
     eosTokenId: int(r, 'eos_token_id', file, { min: 0, fallback: 1 }),
   };
-  if (t5.relativeAttentionNumBuckets % 2 !== 0) {
-    fail(file, `field "relative_attention_num_buckets" must be even (the encoder splits buckets by direction), got ${t5.relativeAttentionNumBuckets}`);
-  }
   const ids = [['decoder_start_token_id', t5.decoderStartTokenId], ['pad_token_id', t5.padTokenId], ['eos_token_id', t5.eosTokenId]] as const;
   for (const [field, id] of ids) {
     if (id >= t5.vocabSize) fail(file, `field "${field}" is ${id}, outside the vocabulary (vocab_size ${t5.vocabSize}: ids 0 to ${t5.vocabSize - 1})`);

@@ -4,7 +4,7 @@
  * chronos-forecasting's ChronosBoltModelForForecasting reads them. Every problem names the file, the
  * field and what was expected.
  */
-import { FeedForwardProj, T5Config } from '../config';
+import { CONFIG_LIMITS, FeedForwardProj, parseT5Stack, T5Config } from '../config';
 import { bool, describe, fail, int, Json, num, own } from '../config-fields';
 
 export interface BoltChronosConfig {
@@ -29,7 +29,7 @@ export interface BoltModelConfig {
 }
 
 /** Bounds far above every published Bolt model (base: d_model 768, 12 + 12 layers, context 2048, 9 quantiles). */
-const LIMITS = { d_model: 1 << 14, d_kv: 1 << 12, d_ff: 1 << 16, layers: 256, heads: 256, buckets: 1 << 12, distance: 1 << 20, context: 1 << 16, horizon: 1 << 13, patch: 1 << 12, quantiles: 1024 };
+const LIMITS = { context: CONFIG_LIMITS.context_length, horizon: CONFIG_LIMITS.prediction_length, patch: 1 << 12, quantiles: 1024 };
 
 /** Parses a Bolt config.json (already JSON-parsed into `raw`). `file` is used in error messages. */
 export function parseBoltConfig(raw: Json, file = 'config.json'): BoltModelConfig {
@@ -41,19 +41,11 @@ export function parseBoltConfig(raw: Json, file = 'config.json'): BoltModelConfi
   const c = cc as Json;
   const p = 'chronos_config.';
   const useRegToken = bool(c, 'use_reg_token', file, false, p);
-  const numLayers = int(raw, 'num_layers', file, { min: 1, max: LIMITS.layers });
   const t5: T5Config = {
     // ChronosBoltModelForForecasting overrides vocab_size: its embedding holds only the decoder start
     // token and, with use_reg_token, [REG].
     vocabSize: useRegToken ? 2 : 1,
-    dModel: int(raw, 'd_model', file, { min: 1, max: LIMITS.d_model }),
-    dKv: int(raw, 'd_kv', file, { min: 1, max: LIMITS.d_kv }),
-    dFf: int(raw, 'd_ff', file, { min: 1, max: LIMITS.d_ff }),
-    numLayers,
-    numDecoderLayers: int(raw, 'num_decoder_layers', file, { min: 1, max: LIMITS.layers, fallback: numLayers }),
-    numHeads: int(raw, 'num_heads', file, { min: 1, max: LIMITS.heads }),
-    relativeAttentionNumBuckets: int(raw, 'relative_attention_num_buckets', file, { min: 2, max: LIMITS.buckets, fallback: 32 }),
-    relativeAttentionMaxDistance: int(raw, 'relative_attention_max_distance', file, { min: 1, max: LIMITS.distance, fallback: 128 }),
+    ...parseT5Stack(raw, file),
     feedForwardProj: ff as FeedForwardProj,
     layerNormEpsilon: num(raw, 'layer_norm_epsilon', file, { fallback: 1e-6, positive: true }),
     tieWordEmbeddings: true,
@@ -61,7 +53,6 @@ export function parseBoltConfig(raw: Json, file = 'config.json'): BoltModelConfi
     padTokenId: 0,
     eosTokenId: 0,
   };
-  if (t5.relativeAttentionNumBuckets % 2 !== 0) fail(file, `field "relative_attention_num_buckets" must be even (the encoder splits buckets by direction), got ${t5.relativeAttentionNumBuckets}`);
 
   const inputPatchSize = int(c, 'input_patch_size', file, { min: 1, max: LIMITS.patch, prefix: p });
   const bolt: BoltChronosConfig = {
