@@ -74,10 +74,10 @@ export class ClSeriesToolbar extends LitElement {
       }
       .swatch {
         display: inline-block;
-        width: 9px;
-        height: 9px;
+        width: 10px;
+        height: 10px;
         border-radius: 50%;
-        border: 2px solid currentColor;
+        border: 2.5px solid currentColor;
         margin-right: 4px;
         vertical-align: -1px;
       }

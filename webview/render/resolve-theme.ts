@@ -10,10 +10,20 @@ export function resolveTheme(element: Element, fallback: ChartTheme = LIGHT): Ch
   const cs = view ? view.getComputedStyle(element) : undefined;
   const t = { ...fallback };
   if (!cs) return t;
+  // Colours as the page computes them: a token may be a color-mix(), which an SVG file read
+  // elsewhere (an editor, a converter) need not understand.
+  const probe = element.ownerDocument.createElement('span');
+  element.ownerDocument.body?.append(probe);
   for (const [key, prop] of Object.entries(TOKENS) as [keyof typeof TOKENS, string][]) {
     const v = cs.getPropertyValue(prop).trim();
-    if (v) t[key] = v;
+    if (!v) continue;
+    t[key] = v;
+    if (key === 'fontFamily' || !v.includes('(') || !probe.isConnected) continue;
+    probe.style.color = v;
+    const computed = view?.getComputedStyle(probe).color;
+    if (computed) t[key] = srgbToRgb(computed);
   }
+  probe.remove();
   return t;
 }
 
@@ -25,4 +35,12 @@ export function themeNameOf(doc: Document): ThemeName {
   if (c.contains('vscode-high-contrast')) return 'high-contrast';
   if (c.contains('vscode-dark')) return 'dark';
   return 'light';
+}
+
+/** Chromium computes a color-mix() as `color(srgb r g b [/ a])` (0..1): as rgb() / rgba(), which every SVG reader knows. */
+function srgbToRgb(c: string): string {
+  const m = /^color\(srgb ([\d.e-]+) ([\d.e-]+) ([\d.e-]+)(?: \/ ([\d.e-]+))?\)$/.exec(c);
+  if (!m) return c;
+  const [r, g, b] = [m[1], m[2], m[3]].map((v) => Math.round(Math.min(1, Math.max(0, Number(v))) * 255));
+  return m[4] !== undefined && Number(m[4]) < 1 ? `rgba(${r}, ${g}, ${b}, ${Number(m[4])})` : `rgb(${r}, ${g}, ${b})`;
 }

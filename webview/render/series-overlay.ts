@@ -41,10 +41,16 @@ export function renderSeriesOverlay(data: SeriesChartData, layout: Pick<SeriesLa
     for (const r of rows ?? []) {
       const v = valueAt(data, r);
       if (v === null || !Number.isFinite(v) || !inX(r)) continue;
-      styles(hl.append('circle').attr('class', cls).attr('data-row', r).attr('cx', fmtNum(x(r))).attr('cy', fmtNum(y(v))).attr('r', 4), {
+      // a background halo under the ring: it stands out from the line and the shading it sits on
+      styles(hl.append('circle').attr('class', `${cls}-halo`).attr('cx', fmtNum(x(r))).attr('cy', fmtNum(y(v))).attr('r', 5.5), {
         fill: theme.background,
+        stroke: theme.background,
+        'stroke-width': 4.5,
+      });
+      styles(hl.append('circle').attr('class', cls).attr('data-row', r).attr('cx', fmtNum(x(r))).attr('cy', fmtNum(y(v))).attr('r', 5.5), {
+        fill: 'none',
         stroke: colour,
-        'stroke-width': 2,
+        'stroke-width': 2.5,
       });
     }
   }
