@@ -5,6 +5,7 @@
  * they are drawn on (3:1 for graphical objects: WCAG 1.4.11).
  */
 import type { Page } from 'playwright-core';
+import { installPageDom, type PageDom } from './page-dom';
 
 export interface MarkSpec {
   /** CSS selector (Playwright-style piercing is not used: matched in every shadow root). */
@@ -23,6 +24,7 @@ export interface ContrastFinding {
 
 /** Pieces of text and marks with less contrast than WCAG AA asks for (an empty list: all pass). */
 export async function contrastProblems(page: Page, marks: MarkSpec[]): Promise<{ problems: ContrastFinding[]; checkedText: number; checkedMarks: number }> {
+  await installPageDom(page);
   return page.evaluate((specs) => {
     type RGBA = [number, number, number, number];
     const probe = document.createElement('span');
@@ -57,24 +59,8 @@ export async function contrastProblems(page: Page, marks: MarkSpec[]): Promise<{
       const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
       return (x + 0.05) / (y + 0.05);
     };
-    const all: Element[] = [];
-    const walk = (root: Document | ShadowRoot | Element) => {
-      for (const el of Array.from(root.children)) {
-        all.push(el);
-        if (el.shadowRoot) walk(el.shadowRoot);
-        walk(el);
-      }
-    };
-    walk(document);
-    const parentOf = (el: Element): Element | null => el.assignedSlot ?? el.parentElement ?? ((el.parentNode as ShadowRoot | null)?.host ?? null);
-    const visible = (el: Element): boolean => {
-      for (let e: Element | null = el; e; e = parentOf(e)) {
-        const cs = getComputedStyle(e);
-        if (cs.display === 'none' || cs.visibility === 'hidden' || cs.opacity === '0') return false;
-        if (cs.position === 'absolute' && cs.clip === 'rect(0px, 0px, 0px, 0px)') return false;
-      }
-      return true;
-    };
+    const { all: allElements, parentOf, visible } = (window as unknown as { __clDom: PageDom }).__clDom;
+    const all = allElements();
     const page = parse(getComputedStyle(document.body).backgroundColor);
     /** What is behind an element: the backgrounds of its ancestors, composited over the page. */
     const behind = (el: Element): RGBA => {

@@ -7,6 +7,7 @@
  * list is a clean layout.
  */
 import type { Page } from 'playwright-core';
+import { installPageDom, type PageDom } from './page-dom';
 
 export interface LayoutProblem {
   kind: 'clipped' | 'outside-viewport' | 'scrolls' | 'text-overlap' | 'box-overlap';
@@ -19,26 +20,13 @@ export interface LayoutProblem {
  * cover other text, and is checked for clipping like any other.
  */
 export async function layoutProblems(page: Page, ignore = '', overlays = 'cl-tooltip, cl-action-menu'): Promise<LayoutProblem[]> {
+  await installPageDom(page);
   return page.evaluate(([ignoreSel, overlaySel]) => {
     const problems: { kind: string; what: string }[] = [];
     const TOL = 1.5;
     type R = { left: number; top: number; right: number; bottom: number };
-    const all: Element[] = [];
-    const walk = (root: Document | ShadowRoot | Element) => {
-      for (const el of Array.from(root.children)) {
-        all.push(el);
-        if (el.shadowRoot) walk(el.shadowRoot);
-        walk(el);
-      }
-    };
-    walk(document);
-    /** The parent in the flattened (composed) tree: a slotted element's slot, a shadow root's host. */
-    const parentOf = (el: Element): Element | null => {
-      if (el.assignedSlot) return el.assignedSlot;
-      if (el.parentElement) return el.parentElement;
-      const root = el.parentNode;
-      return root instanceof ShadowRoot ? root.host : null;
-    };
+    const { all: allElements, parentOf, visible } = (window as unknown as { __clDom: PageDom }).__clDom;
+    const all = allElements();
     const ignored = new Set<Element>();
     if (ignoreSel) for (const el of all) if (el.matches(ignoreSel)) ignored.add(el);
     const overlayRoots = new Set<Element>();
@@ -50,16 +38,6 @@ export async function layoutProblems(page: Page, ignore = '', overlays = 'cl-too
     const isIgnored = (el: Element): boolean => {
       for (let e: Element | null = el; e; e = parentOf(e)) if (ignored.has(e)) return true;
       return false;
-    };
-    const visible = (el: Element): boolean => {
-      for (let e: Element | null = el; e; e = parentOf(e)) {
-        const cs = getComputedStyle(e);
-        if (cs.display === 'none' || cs.visibility === 'hidden' || cs.opacity === '0') return false;
-        if (e.getAttribute('visibility') === 'hidden' || e.getAttribute('display') === 'none') return false;
-        // visually hidden text for screen readers (1 px, clipped)
-        if (cs.position === 'absolute' && (cs.clip === 'rect(0px, 0px, 0px, 0px)' || cs.clipPath === 'inset(50%)')) return false;
-      }
-      return true;
     };
     const name = (el: Element): string => {
       const parts: string[] = [];
