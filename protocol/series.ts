@@ -25,6 +25,8 @@ export interface SeriesPayload {
    * model whose positions are patches (Chronos-Bolt), patch p of `patches`.
    */
   context: { start: number; end: number; patches?: PatchLayout };
+  /** What the reading did that the user should know (e.g. text cells of the column read as gaps). */
+  warnings?: string[];
 }
 
 /**
@@ -60,7 +62,8 @@ export interface InitSeriesMessage {
   forecast?: ForecastResult;
   /** The latest mosaic for this model, for the selected head's induction scores. */
   mosaic?: MosaicResult;
-  periodicity?: PeriodicityResult;
+  /** The context's periodicity: null when no period stands out, absent while it is being computed. */
+  periodicity?: PeriodicityResult | null;
   selection?: HeadSelection;
 }
 export interface SetForecastMessage {

@@ -69,3 +69,9 @@ export function parseNumberCell(text: string, decimalComma: boolean, dotsGroupTh
   }
   return NaN;
 }
+
+/** The warning for cells of a numeric column that are not numbers (`first.line` 0-based). */
+export function invalidCellsMessage(column: string, file: string, count: number, first: { text: string; line: number }): string {
+  const one = count === 1;
+  return `${count} cell${one ? '' : 's'} of column "${column}" in ${file} ${one ? 'is' : 'are'} not ${one ? 'a number' : 'numbers'} and ${one ? 'was' : 'were'} read as missing (first: "${first.text}" on line ${first.line + 1}).`;
+}

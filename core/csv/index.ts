@@ -11,7 +11,7 @@
  */
 export { readCsvFile, parseCsvText, readCsvTable, parseCsvTable } from './read';
 export { selectSeries, findColumn, KIND_THRESHOLD, RAGGED_TOLERANCE } from './table';
-export { MISSING_MARKERS, isMissingMarker, parseNumberCell } from './cells';
+export { MISSING_MARKERS, invalidCellsMessage, isMissingMarker, parseNumberCell } from './cells';
 export { DELIMITERS, sniffDelimiter } from './sniff';
 export {
   inferTimeStep,

@@ -17,13 +17,13 @@
  * records whose cells are all empty are not data rows; the header (when there is one) is the first
  * non-blank record; cells are trimmed; quoted cells may hold delimiters, doubled quotes and line
  * breaks. Numbers are read with parseNumberCell (decimal commas for `;` files); anything else reads
- * as missing (NaN). The record rules are csv-parse's as read.ts configures it; the scan is its own
+ * as missing (NaN), and text that is not a missing marker is counted (`invalid`) so that it can be said. The record rules are csv-parse's as read.ts configures it; the scan is its own
  * loop because it keeps no per-row strings, and test/unit/csv/scan.test.ts holds the two to the same
  * rows on the sample and real files. csv-parse (read.ts) is only loaded when a layout is judged, so a
  * host that imports this module stays light until then.
  */
 import { CancelledError, ChronosLensError } from '../errors';
-import { parseNumberCell } from './cells';
+import { isMissingMarker, parseNumberCell } from './cells';
 import { parseTimestamp } from './timestamps';
 import type { CsvColumn, CsvDelimiter } from './types';
 
@@ -91,6 +91,10 @@ export interface ColumnScan {
   totalRows: number;
   /** Non-NaN values. */
   observed: number;
+  /** Cells that hold text that is neither a number nor a missing marker (read as missing, like those). */
+  invalid: number;
+  /** The first such cell, with its 0-based line. */
+  firstInvalid?: { text: string; line: number };
 }
 
 export interface ScanOptions {
@@ -149,6 +153,8 @@ export async function scanColumn(text: string, layout: CsvLayout, column: string
   let offsets = new Uint32Array(cap);
   let rows = 0;
   let observed = 0;
+  let invalid = 0;
+  let firstInvalid: { text: string; line: number } | undefined;
   let headerPending = layout.hasHeader;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 0;
@@ -205,7 +211,12 @@ export async function scanColumn(text: string, layout: CsvLayout, column: string
         let v = NaN;
         if (cellStart >= 0) {
           const raw = text.slice(cellStart, cellEnd);
-          v = parseNumberCell(cellQuoted ? unquote(raw) : raw.trim(), decimalComma, dotsGroup);
+          const cell = cellQuoted ? unquote(raw) : raw.trim();
+          v = parseNumberCell(cell, decimalComma, dotsGroup);
+          if (v !== v && !isMissingMarker(cell)) {
+            invalid++;
+            firstInvalid ??= { text: cell.length > 40 ? `${cell.slice(0, 40)}…` : cell, line: recLine };
+          }
         }
         values[rows] = v;
         if (v === v) observed++;
@@ -232,6 +243,8 @@ export async function scanColumn(text: string, layout: CsvLayout, column: string
     offsets: offsets.slice(0, rows),
     totalRows: rows,
     observed,
+    invalid,
+    ...(firstInvalid ? { firstInvalid } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
  * {@link selectSeries} picks one numeric column out of the table.
  */
 import { ChronosLensError } from '../errors';
-import { CellClass, classifyCell, parseNumberCell } from './cells';
+import { CellClass, classifyCell, invalidCellsMessage, parseNumberCell } from './cells';
 import { parseTimestamp } from './timestamps';
 import type { CsvColumn, CsvColumnKind, CsvDelimiter, CsvSeries, CsvTable, CsvTimeAxis } from './types';
 
@@ -408,11 +408,7 @@ export function selectSeries(table: CsvTable, column?: string | number): CsvSeri
   }
 
   const warnings = [...table.warnings];
-  if (col.invalid > 0 && col.firstInvalid) {
-    warnings.push(
-      `${col.invalid} cell${col.invalid === 1 ? '' : 's'} of column "${col.name}" in ${f} ${col.invalid === 1 ? 'is' : 'are'} not ${col.invalid === 1 ? 'a number' : 'numbers'} and ${col.invalid === 1 ? 'was' : 'were'} read as missing (first: "${col.firstInvalid.text}" on line ${col.firstInvalid.line + 1}).`,
-    );
-  }
+  if (col.invalid > 0 && col.firstInvalid) warnings.push(invalidCellsMessage(col.name, f, col.invalid, col.firstInvalid));
   if (observed < n) warnings.push(`${n - observed} of ${n} values of column "${col.name}" ${scope} are missing (NaN).`);
 
   const series: CsvSeries = {
@@ -450,3 +446,4 @@ function timeAxis(table: CsvTable, valueColumn: number): CsvTimeAxis | undefined
   }
   return axis;
 }
+

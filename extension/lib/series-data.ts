@@ -8,6 +8,7 @@ import { lttb } from '../../core/downsample';
 import { patchLayout } from '../../models/patching';
 import type { PatchLayout, SeriesPayload, SeriesRange } from '../../protocol';
 import { timeLabels, type ColumnScan, type CsvLayout } from '../../core/csv/scan';
+import { invalidCellsMessage } from '../../core/csv/cells';
 
 /** Points of the history before the context window in the first message. */
 export const OVERVIEW_POINTS = 2000;
@@ -72,6 +73,7 @@ export async function seriesPayload(src: PayloadSource, contextLength: number, p
     totalRows: scan.totalRows,
     context,
   };
+  if (scan.invalid > 0 && scan.firstInvalid) p.warnings = [invalidCellsMessage(scan.column, layout.file, scan.invalid, scan.firstInvalid)];
   const ts = await timeLabels(src.text, layout, scan, rows);
   if (ts) p.timestamps = ts;
   return p;

@@ -441,6 +441,37 @@ describe('cl-series-view in Chromium', { timeout: 180_000 }, () => {
     }
   });
 
+  test('a CSV that cannot be shown: the error banner alone, no "Reading the CSV…" under it', async () => {
+    const v = await h.open({ entry: 'series', viewport: { width: 800, height: 600 }, initialState: undefined });
+    try {
+      const empty = v.page.locator('cl-series-view .empty');
+      await empty.waitFor();
+      assert.equal(await empty.textContent(), 'Reading the CSV…');
+      await v.send({ type: 'busy', busy: false });
+      await v.send({ type: 'error', message: 'empty.csv cannot be shown as a series: empty.csv has no numeric column' });
+      await v.page.locator('cl-series-view cl-banner').waitFor();
+      await v.page.waitForFunction(() => !document.querySelector('cl-series-view')?.shadowRoot?.querySelector('.empty'));
+      assert.match((await v.page.locator('cl-series-view cl-banner .message').textContent()) ?? '', /empty\.csv cannot be shown as a series/);
+      assert.deepEqual(v.errors, [], 'page errors');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('text cells read as gaps: the host\'s warning is shown under the title', async () => {
+    const warning = '3 cells of column "#Passengers" in AirPassengers.csv are not numbers and were read as missing (first: "n.a." on line 12).';
+    const { v, host } = await openSeries({ initialState: { ...init, series: { ...series, warnings: [warning] } } });
+    try {
+      assert.equal(await v.page.locator('cl-series-view .warnings').textContent(), warning);
+      await v.send({ ...init, series: { ...series } });
+      await v.page.waitForFunction(() => !document.querySelector('cl-series-view')?.shadowRoot?.querySelector('.warnings'));
+      await assertClean(v);
+    } finally {
+      host.stop();
+      await v.close();
+    }
+  });
+
   for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     test(`${theme} theme: no CSP violation; screenshot`, async () => {
       const { v, host } = await openSeries({ theme });

@@ -15,6 +15,10 @@ export const seriesViewStyles = css`
   .subtitle {
     margin-top: 2px;
   }
+  .warnings {
+    margin-top: 2px;
+    overflow-wrap: anywhere;
+  }
   cl-banner {
     margin: 8px 0 0;
   }

@@ -431,7 +431,8 @@ export class ClSeriesView extends LitElement {
         ></cl-banner>`
       : null;
     const s = this.series;
-    if (!s) return html`${notice}<div class="empty muted">Reading the CSV…</div>`;
+    // Once the host has said why there is no series, "Reading…" would contradict it.
+    if (!s) return html`${notice}${this.notice?.kind === 'error' ? nothing : html`<div class="empty muted">Reading the CSV…</div>`}`;
     const m = this.model;
     const base = this.#drawn.chart(s, this.#points(), this.forecast, this.#viewport.domain, this.#viewport.chartWidth());
     const data = base.data;
@@ -488,6 +489,7 @@ export class ClSeriesView extends LitElement {
         <div>
           <h1>${s.file} · ${s.column}</h1>
           <div class="subtitle muted">${subtitle.join(' · ')}</div>
+          ${s.warnings?.length ? html`<div class="warnings muted" role="status">${s.warnings.map((w) => html`<div>${w}</div>`)}</div>` : nothing}
         </div>
         <cl-export-bar .formats=${EXPORT_FORMATS} .status=${this.exportStatus} ?busy=${this.exportBusy} @cl-export-click=${(e: CustomEvent<{ format: ExportFormat }>) => void this.#onExportClick(e.detail.format)}></cl-export-bar>
         <label class="field">Column

@@ -106,9 +106,12 @@ export function seriesLayout(data: SeriesChartData, opts: Omit<SeriesChartOption
   const x = scaleLinear().domain(dom).range([margin.left, width - margin.right]);
   const y = y0.range([height - margin.bottom, margin.top]);
 
-  // time labels when every displayed timestamp parses
+  // time labels when every displayed timestamp parses and time moves forward from point to point:
+  // repeated or unordered timestamps (several series stacked in one file) map one date to many rows,
+  // and their labels would pile up, so such a column is drawn against its rows
   const times = data.timestamps?.map(parseTime);
-  const wantTime = opts.xAxis !== 'index' && !!times && times.length === data.index.length && times.every(Number.isFinite);
+  const wantTime =
+    opts.xAxis !== 'index' && !!times && times.length === data.index.length && times.every((t, i) => Number.isFinite(t) && (i === 0 || t > times[i - 1]));
   const time = wantTime && (opts.xAxis === 'time' || opts.xAxis === 'auto' || opts.xAxis === undefined);
   const timeAt = (row: number): number => {
     if (!times || !time) return NaN;
@@ -149,6 +152,7 @@ export function seriesLayout(data: SeriesChartData, opts: Omit<SeriesChartOption
       .filter((t) => Number.isInteger(t))
       .map((row) => ({ row, label: String(row) }));
   }
+  xTicks = spacedTicks(xTicks, x, theme.fontSize - 1);
 
   const hit = (px: number): SeriesHover | undefined => {
     const row = x.invert(px);
@@ -161,6 +165,20 @@ export function seriesLayout(data: SeriesChartData, opts: Omit<SeriesChartOption
     return { kind: 'encoder', row: data.index[i] };
   };
   return { width, height, margin, x, y, time, xTicks, hit };
+}
+
+/** Ticks in x order, each kept only when its label clears the last kept one (labels never overprint). */
+function spacedTicks(ticks: { row: number; label: string }[], x: (row: number) => number, size: number): { row: number; label: string }[] {
+  const out: { row: number; label: string }[] = [];
+  let right = -Infinity;
+  for (const t of [...ticks].sort((a, b) => a.row - b.row)) {
+    const w = textWidth(t.label, size);
+    const left = x(t.row) - w / 2;
+    if (left < right + 6) continue;
+    out.push(t);
+    right = left + w;
+  }
+  return out;
 }
 
 function bisectRows(index: number[], row: number): number {

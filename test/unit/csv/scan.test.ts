@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { parseCsvTable, selectSeries } from '../../../core/csv';
+import { invalidCellsMessage, parseCsvTable, selectSeries } from '../../../core/csv';
 import { cellAtChar, csvLayout, recordCells, scanColumn, timeCells, timeLabels } from '../../../core/csv/scan';
 import { repoRoot, sharedData } from '../helpers';
 
@@ -81,6 +81,24 @@ describe('series scanner', () => {
     await assert.rejects(scanColumn(text, layout, 'label'), /Column "label" of c\.csv is not numeric \(label\)\. Numeric columns: "a"/);
     await assert.rejects(scanColumn(text, layout, 'nope'), /has no column "nope"/);
     await assert.rejects(async () => scanColumn('a,b\nx,y\nz,w\n', await csvLayout('a,b\nx,y\nz,w\n', 'l.csv'), undefined), /has no numeric column/);
+  });
+
+  test('text cells in a numeric column: counted (missing markers are not), the first named, as core/csv says it', async () => {
+    const rows = ['t,v'];
+    for (let i = 0; i < 200; i++) rows.push(`${i},${i === 40 ? 'oops' : i === 90 ? '"n.a. (sensor)"' : i === 120 ? 'NA' : i === 121 ? '' : String(i / 2)}`);
+    const text = `${rows.join('\n')}\n`;
+    const layout = await csvLayout(text, 'text.csv');
+    const scan = await scanColumn(text, layout, 'v');
+    assert.equal(scan.invalid, 2, 'two text cells; NA and the empty cell are missing markers');
+    assert.deepEqual(scan.firstInvalid, { text: 'oops', line: 41 });
+    assert.equal(scan.observed, 196);
+    const series = selectSeries(parseCsvTable(text, { fileLabel: 'text.csv' }), 'v');
+    const message = invalidCellsMessage('v', 'text.csv', scan.invalid, scan.firstInvalid!);
+    assert.ok(series.warnings.includes(message), `core/csv warns the same: ${series.warnings.join(' | ')}`);
+    assert.equal(message, '2 cells of column "v" in text.csv are not numbers and were read as missing (first: "oops" on line 42).');
+    const clean = await scanColumn(text, layout, 't');
+    assert.equal(clean.invalid, 0);
+    assert.equal(clean.firstInvalid, undefined);
   });
 
   test('a long document: the structure from a sample, rows and lines exact, yields between slices, cancellable', async () => {

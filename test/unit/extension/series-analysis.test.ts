@@ -164,6 +164,7 @@ describe('series analyses', () => {
     assert.equal(p.timestamps?.length, p.index.length);
     assert.equal(p.timestamps?.[p.index.length - 1], new Date(Date.UTC(2020, 0, 1) + 19_999 * 3600_000).toISOString(), 'written with milliseconds: kept');
     assert.ok(p.index.length < 2600);
+    assert.equal(p.warnings, undefined, 'no text cells: nothing to say');
     const z = await seriesRange(src, 4900, 5100, 500);
     assert.equal(z.index.length, 200, 'a short range comes whole');
     assert.equal(z.values[100], null, 'missing values are null');
@@ -172,6 +173,15 @@ describe('series analyses', () => {
     assert.equal(wide.index.length, 301, '300 points and the missing value');
     assert.ok(wide.values.includes(null));
     docs.dispose();
+
+    // text cells read as gaps are said, in core/csv's words
+    const withText = text.replace('\n2020-01-01T10:00:00.000Z,10.5\n', '\n2020-01-01T10:00:00.000Z,ten\n');
+    assert.notEqual(withText, text);
+    const d2 = new SeriesDocuments();
+    const s2 = d2.snapshot('file:///w/text.csv', 1, () => withText, 'text.csv');
+    const p2 = await seriesPayload({ text: withText, layout: await s2.layout(), scan: await s2.scan() }, 512);
+    assert.deepEqual(p2.warnings, ['1 cell of column "v" in text.csv is not a number and was read as missing (first: "ten" on line 12).']);
+    d2.dispose();
   });
 
   test('max pooling for sparklines', () => {
