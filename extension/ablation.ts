@@ -16,7 +16,7 @@ import type { ModelManager } from './lib/model-manager';
 import type { RunStore, StoredRun } from './lib/run-store';
 import type { AblationData, AblationMethod, Settings } from './lib/settings';
 import { FlowCancel, inputText, pickMany, pickOne, runFlow } from './multistep';
-import { AblationPanel, showRestoreFailure, type AblationPanelDeps, type MosaicPanel, type PanelDeps } from './panels';
+import { AblationPanel, showRestoreFailure, type AblationPanelDeps, type LatestMosaic, type PanelDeps } from './panels';
 import { activeCsvUri, csvTargetFor, isCsvUri, withCancellableProgress, type JobRegistry } from './ui';
 
 const TITLE = 'Chronos Lens: Run Ablation';
@@ -41,8 +41,8 @@ export interface AblationDeps {
   readonly settings: Pick<Settings, 'ablation'>;
   readonly ablationPanels: Set<AblationPanel>;
   readonly panelDeps: PanelDeps;
-  /** The most recently shown mosaic panel (its heads and scores seed the head choice). */
-  latestMosaic(): MosaicPanel | undefined;
+  /** The latest mosaic (its heads and scores seed the head choice), also after its panel closed. */
+  latestMosaic(): LatestMosaic | undefined;
   ablationSet(): HeadRef[];
   setAblationSet(heads: HeadRef[]): Promise<void>;
   report(what: string, e: unknown): void;
@@ -53,7 +53,7 @@ export class AblationController {
 
   async #shape(): Promise<HeadShape> {
     const latest = this.c.latestMosaic();
-    if (latest) return shapeOfMosaic(latest.state.result);
+    if (latest) return shapeOfMosaic(latest.result);
     const m = this.c.models.current;
     const cfg = m ? m.config : await this.c.models.use(async (model) => model.config, { activity: 'reading the model' });
     return shapeOfModel({ encoderLayers: cfg.t5.numLayers, decoderLayers: cfg.t5.numDecoderLayers, heads: cfg.t5.numHeads });
@@ -80,7 +80,7 @@ export class AblationController {
           const set = this.c.ablationSet();
           const items: HeadsItem[] = [];
           if (latest) {
-            const r = latest.state.result;
+            const r = latest.result;
             items.push({ id: 'top', label: '$(list-ordered) Top-k heads of the latest mosaic', description: `${KIND_NAMES[latest.kind]} · ${r.model.name}${r.protocol.series ? ` · ${r.protocol.series.file}` : ''}` });
           }
           items.push({ id: 'list', label: '$(checklist) Pick heads from a list…' }, { id: 'type', label: '$(edit) Type heads…', description: 'e.g. L3.H5, L4.H1 (enc:L0.H1 for encoder heads)' });
@@ -124,7 +124,7 @@ export class AblationController {
           }
         },
         topK: async () => {
-          const r = latest!.state.result;
+          const r = latest!.result;
           const kind = latest!.kind;
           const total = (r[kind]?.layers ?? 0) * (r[kind]?.heads ?? 0);
           const v = await inputText({
@@ -140,7 +140,7 @@ export class AblationController {
         },
         list: async () => {
           const sh = await getShape();
-          const scores = latest?.state.result;
+          const scores = latest?.result;
           type Item = vscode.QuickPickItem & { head?: HeadRef };
           const items: Item[] = [];
           for (const kind of ATTENTION_KINDS) {
@@ -201,7 +201,7 @@ export class AblationController {
           return 'data';
         },
         data: async () => {
-          const csvUri = activeCsvUri() ?? latest?.state.csv?.uri;
+          const csvUri = activeCsvUri() ?? latest?.csv?.uri;
           const name = csvUri ? vscode.workspace.asRelativePath(csvUri) : undefined;
           type Item = vscode.QuickPickItem & { data: AblationData; choose?: boolean };
           const items: Item[] = [

@@ -28,7 +28,7 @@ import { readSettings, SECTION, type Settings } from './lib/settings';
 import { ignoredWorkspaceSettings, restrictedModeMessage, trustAwareGetter, type SettingsFile } from './lib/trust';
 import { clearModelCache, graphCacheRoot } from './model-cache';
 import { selectModel, showModelInfo } from './model-picker';
-import { ABLATION_VIEW_TYPE, AblationPanel, MOSAIC_VIEW_TYPE, MosaicPanel, showRestoreFailure, type MosaicActions, type MosaicPanelState, type PanelDeps, type PanelView, type ViewPanel } from './panels';
+import { ABLATION_VIEW_TYPE, AblationPanel, latestOf, MOSAIC_VIEW_TYPE, MosaicPanel, type LatestMosaic, showRestoreFailure, type MosaicActions, type MosaicPanelState, type PanelDeps, type PanelView, type ViewPanel } from './panels';
 import { SeriesViews } from './series-view';
 import { ModelStatusBar } from './status';
 import { csvTargetFor, JobRegistry, pickCsvUri, registerCommand, reportError, withCancellableProgress } from './ui';
@@ -75,6 +75,11 @@ export class Controller implements vscode.Disposable {
   readonly seriesViews: SeriesViews;
   /** Panels, most recently active last. */
   #recent: ViewPanel<PanelView>[] = [];
+  /** The latest mosaic per model hash, and the latest of all (kept after their panels close), with their panel's last activation. */
+  readonly #latestMosaics = new Map<string, LatestMosaic & { stamp: number }>();
+  #latestMosaic: (LatestMosaic & { stamp: number }) | undefined;
+  readonly #activeStamps = new WeakMap<ViewPanel<PanelView>, number>();
+  #activations = 0;
   #settings: Settings;
   readonly #mosaicListeners = new Set<() => void>();
   lastError?: string;
@@ -125,8 +130,11 @@ export class Controller implements vscode.Disposable {
       log: this.log,
       onActive: (p) => {
         this.#recent = [...this.#recent.filter((x) => x !== p), p];
+        this.#activeStamps.set(p, ++this.#activations);
       },
       onDispose: (p) => {
+        // A closing mosaic panel leaves what it showed behind (the latest mosaic while it was the most recently active).
+        if (p instanceof MosaicPanel) this.#rememberMosaic(p);
         this.#recent = this.#recent.filter((x) => x !== p);
         for (const [k, v] of this.mosaicPanels) if (v === (p as unknown)) this.mosaicPanels.delete(k);
         this.ablationPanels.delete(p as unknown as AblationPanel);
@@ -224,10 +232,33 @@ export class Controller implements vscode.Disposable {
     return alive.find((p) => p.panel.active) ?? alive[alive.length - 1];
   }
 
-  /** The most recently active mosaic panel (for "top-k from the latest mosaic"). */
-  latestMosaic(): MosaicPanel | undefined {
-    const m = this.#recent.filter((p): p is MosaicPanel => p instanceof MosaicPanel && !p.disposed);
-    return m[m.length - 1];
+  /**
+   * The latest mosaic (for "top-k from the latest mosaic" and the series views' induction scores): the
+   * most recently active mosaic panel, else the last one shown, also once its panel is closed; with
+   * `modelHash`, the latest of that model when there is one.
+   */
+  latestMosaic(modelHash?: string): LatestMosaic | undefined {
+    const open = this.#recent.filter((p): p is MosaicPanel => p instanceof MosaicPanel && !p.disposed);
+    for (const p of open) this.#rememberMosaic(p);
+    const active = open[open.length - 1];
+    if (modelHash !== undefined) {
+      const mine = open.filter((p) => p.state.result.model.hash === modelHash).pop();
+      if (mine) return latestOf(mine);
+      const kept = this.#latestMosaics.get(modelHash);
+      if (kept) return kept;
+    }
+    return active ? latestOf(active) : this.#latestMosaic;
+  }
+
+  /**
+   * Keeps what a mosaic panel shows as the latest mosaic of its model, and of all, unless a panel
+   * active more recently is kept there already (panels close in any order).
+   */
+  #rememberMosaic(p: MosaicPanel): void {
+    const m = { ...latestOf(p), stamp: this.#activeStamps.get(p) ?? 0 };
+    const hash = m.result.model.hash;
+    if ((this.#latestMosaics.get(hash)?.stamp ?? -1) <= m.stamp) this.#latestMosaics.set(hash, m);
+    if ((this.#latestMosaic?.stamp ?? -1) <= m.stamp) this.#latestMosaic = m;
   }
 
   ablationSet(): HeadRef[] {

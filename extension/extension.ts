@@ -50,6 +50,8 @@ export interface ChronosLensApi {
     storage(): { graphCache: string; gpu: string };
     /** Open series views (the CSV custom editor). */
     seriesViews(): SeriesViewInfo[];
+    /** The latest mosaic (Run Ablation…'s "Top-k heads of the latest mosaic"), also after its panels closed. */
+    latestMosaic(): { model: string; kind: string; variant: 'reference' | 'data' } | undefined;
   };
 }
 
@@ -103,6 +105,10 @@ export function activate(context: vscode.ExtensionContext): ChronosLensApi {
       },
       storage: () => ({ graphCache: context.globalStorageUri.fsPath, gpu: c.gpuDir }),
       seriesViews: () => c.seriesViews.info(),
+      latestMosaic: () => {
+        const m = c.latestMosaic();
+        return m && { model: m.result.model.name, kind: m.kind, variant: m.result.protocol.series ? 'data' : 'reference' };
+      },
     },
   };
 }

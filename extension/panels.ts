@@ -319,6 +319,18 @@ export class MosaicPanel extends ViewPanel<'mosaic'> {
   }
 }
 
+/** A mosaic as "the latest mosaic": its result, the attention kind shown, the CSV it ran on. */
+export interface LatestMosaic {
+  result: MosaicResult;
+  kind: AttentionKind;
+  csv?: { uri: vscode.Uri; column?: string };
+}
+
+/** What a mosaic panel shows, as the latest mosaic (kept after the panel closes). */
+export function latestOf(p: MosaicPanel): LatestMosaic {
+  return { result: p.state.result, kind: p.kind, ...(p.state.csv ? { csv: p.state.csv } : {}) };
+}
+
 function panelTitle(s: MosaicPanelState): string {
   return s.variant === 'data' && s.result.protocol.series ? `Mosaic · ${s.result.protocol.series.file}` : `Mosaic · ${s.result.model.name}`;
 }

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { HeadRef, ModelSummary } from '../analysis/types';
+import type { ForecastResult, HeadRef, ModelSummary, PeriodicityResult } from '../analysis/types';
 import type { ColumnScan, CsvLayout } from '../core/csv/scan';
 import { CancelledError, ChronosLensError, errorMessage, isCancelled } from '../core/errors';
 import { seriesValidationContext, type HeadSelection, type InitSeriesMessage, type RequestMessage, type ValidationContext } from '../protocol';
@@ -43,6 +43,10 @@ export interface SeriesViewInfo {
   model?: string;
   lensReady: boolean;
   forecastReady: boolean;
+  /** The model of the mosaic the page has for its induction scores. */
+  mosaicModel?: string;
+  /** What a page (re)loading now would show of the periodicity. */
+  periodicity: 'computing' | 'none' | 'found';
   selection: HeadSelection;
   active: boolean;
 }
@@ -75,6 +79,12 @@ export class SeriesSession extends ViewPanel<'series'> {
   analysis: ColumnAnalysis | undefined;
   /** The last initSeries posted (re-posted when the page reloads), and what followed it. */
   init: InitSeriesMessage | undefined;
+  /**
+   * What the current analysis has delivered so far. Every initSeries carries it: a re-init (the model
+   * arriving after the series was shown) can land after the periodicity or the forecast, and must not
+   * send the page back to "computing…".
+   */
+  #delivered: { analysis: ColumnAnalysis; periodicity?: PeriodicityResult | null; forecast?: ForecastResult } | undefined;
   #focusRow: number | undefined;
   #seq = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -223,8 +233,11 @@ export class SeriesSession extends ViewPanel<'series'> {
     const m: InitSeriesMessage = { type: 'initSeries', series, selection: this.selection };
     // The model only when the lens will match it (its context window is the one drawn).
     if (model && analysis.modelNow) m.model = model;
-    const mosaic = this.views.latestMosaic();
+    const mosaic = this.views.latestMosaic(m.model?.hash);
     if (mosaic) m.mosaic = mosaic;
+    const done = this.#delivered?.analysis === analysis ? this.#delivered : undefined;
+    if (done?.periodicity !== undefined) m.periodicity = done.periodicity;
+    if (done?.forecast) m.forecast = done.forecast;
     this.init = m;
     this.post(m);
     if (this.#focusRow !== undefined && m.model) {
@@ -236,6 +249,8 @@ export class SeriesSession extends ViewPanel<'series'> {
   #follow(seq: number, a: ColumnAnalysis): void {
     const file = path.basename(this.document.uri.path);
     const current = () => seq === this.#seq && !this.disposed && this.analysis === a;
+    if (this.#delivered?.analysis !== a) this.#delivered = { analysis: a };
+    const delivered = this.#delivered;
     if (!a.lensNow) this.post({ type: 'busy', busy: true, message: a.modelNow ? 'Computing attention…' : 'Loading the model and computing attention…' });
     a.model.then(
       async (summary) => {
@@ -260,14 +275,16 @@ export class SeriesSession extends ViewPanel<'series'> {
     );
     a.periodicity.then(
       (p) => {
+        delivered.periodicity = p ?? null;
         if (!current() || !this.init) return;
-        this.init = { ...this.init, periodicity: p ?? undefined };
+        this.init = { ...this.init, periodicity: p ?? null };
         this.post({ type: 'setPeriodicity', periodicity: p ?? null });
       },
       () => undefined,
     );
     a.forecast.then(
       (f) => {
+        delivered.forecast = f;
         if (!current() || !this.init) return;
         this.init = { ...this.init, forecast: f };
         this.post({ type: 'setForecast', forecast: f });
@@ -321,6 +338,8 @@ export class SeriesSession extends ViewPanel<'series'> {
   }
 
   info(): SeriesViewInfo {
+    // what the page has of the column asked for (a column switch is under way until its initSeries)
+    const shown = this.init?.series.column === this.column ? this.init : undefined;
     return {
       uri: this.uri,
       column: this.column,
@@ -332,7 +351,9 @@ export class SeriesSession extends ViewPanel<'series'> {
       points: this.init?.series.index.length,
       model: this.analysis?.modelNow?.name,
       lensReady: !!this.analysis?.lensNow,
-      forecastReady: !!this.init?.forecast,
+      forecastReady: !!shown?.forecast,
+      mosaicModel: shown?.mosaic?.model.name,
+      periodicity: shown?.periodicity === undefined ? 'computing' : shown.periodicity === null ? 'none' : 'found',
       selection: this.selection,
       active: this.panel.active,
     };

@@ -27,7 +27,6 @@ import { HOVER_COMMANDS, hoverMarkdown } from './lib/series-hover';
 import { attendingHeads } from './lib/series-lens';
 import type { ModelManager } from './lib/model-manager';
 import { modelKey } from './lib/settings';
-import type { MosaicPanel } from './panels';
 import { abortable, revealLine, SERIES_VIEW_TYPE, SeriesSession, type SeriesOpenOptions, type SeriesViewInfo } from './series-session';
 import { isCsvUri } from './ui';
 
@@ -38,10 +37,33 @@ export interface SeriesViewDeps {
   readonly context: vscode.ExtensionContext;
   readonly log: vscode.LogOutputChannel;
   readonly models: Pick<ModelManager<AnyModel>, 'use' | 'settings' | 'current' | 'onDidChange'>;
-  /** The most recently shown mosaic panel (its scores go to the views of the same model). */
-  latestMosaic(): MosaicPanel | undefined;
+  /** The latest mosaic (of the model with that hash, when there is one), also after its panel closed. */
+  latestMosaic(modelHash?: string): { result: MosaicResult } | undefined;
   /** Called after Compute Induction Mosaic has opened its panels. */
   onDidComputeMosaic(listener: () => void): vscode.Disposable;
+}
+
+/**
+ * The largest file the series view opens. The view reads the editor's document, and VS Code hands no
+ * document above 50 MB to an extension (the editor then fails with a generic error after reading it
+ * all); the mosaic and the ablation read files from disk and have no such limit.
+ */
+export const SERIES_VIEW_MAX_BYTES = 50 * 1024 * 1024;
+
+/** Refuses, in one line naming the file, a CSV too large for the series view (see SERIES_VIEW_MAX_BYTES). */
+export async function checkSeriesViewSize(uri: vscode.Uri): Promise<void> {
+  let size: number;
+  try {
+    size = (await vscode.workspace.fs.stat(uri)).size;
+  } catch {
+    return; // not on a file system VS Code can stat (an untitled document): VS Code opens it or says why
+  }
+  if (size <= SERIES_VIEW_MAX_BYTES) return;
+  const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
+  throw new ChronosLensError(
+    'BAD_INPUT',
+    `${path.basename(uri.path)} is ${mb(size)}: the series view opens CSVs up to ${mb(SERIES_VIEW_MAX_BYTES)} (VS Code gives extensions no larger document). Compute Induction Mosaic and Run Ablation… read it from disk; for the series view, keep its last rows in a smaller file.`,
+  );
 }
 
 /** How long the text editor hover waits for attention that is still being computed. */
@@ -61,7 +83,7 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
   constructor(readonly controller: SeriesViewDeps) {
     this.docs = new SeriesDocuments((level, m) => controller.log[level](m));
     this.runner = {
-      use: (fn, o) => controller.models.use(fn, { signal: o.signal, activity: o.activity }),
+      use: (fn, o) => controller.models.use(fn, { signal: o.signal, activity: o.activity, interactive: o.interactive }),
       key: () => modelKey(controller.models.settings),
     };
     this.#modelKey = this.runner.key();
@@ -127,14 +149,14 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
     this.#summaries.set(key, s);
   }
 
-  latestMosaic(): MosaicResult | undefined {
-    return this.controller.latestMosaic()?.state.result;
+  latestMosaic(modelHash?: string): MosaicResult | undefined {
+    return this.controller.latestMosaic(modelHash)?.result;
   }
 
   #mosaicChanged(): void {
-    const m = this.latestMosaic();
-    if (!m) return;
     for (const s of this.sessions) {
+      const m = this.latestMosaic(s.init?.model?.hash);
+      if (!m) continue;
       if (s.init) s.init = { ...s.init, mosaic: m };
       s.post({ type: 'setMosaic', mosaic: m });
     }
@@ -165,6 +187,7 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
       existing.panel.reveal(undefined, false);
       return;
     }
+    await checkSeriesViewSize(uri);
     this.#pending.set(key, options);
     const anyEditor = vscode.window.tabGroups.all.some((g) => g.tabs.length > 0);
     await vscode.commands.executeCommand('vscode.openWith', uri, SERIES_VIEW_TYPE, { viewColumn: anyEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, preview: false });

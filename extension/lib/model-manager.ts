@@ -83,6 +83,13 @@ export interface UseOptions {
   activity?: string;
   /** Called when the job has to wait for another run. */
   onWaiting?(): void;
+  /**
+   * A short run someone is waiting on (the series view's attention, which its hovers read): with the
+   * model of the current settings loaded, it runs at once beside a running job instead of queuing
+   * behind it (ONNX Runtime takes concurrent runs on one session, and a run changes no model state);
+   * while the model loads, it goes first in the queue.
+   */
+  interactive?: boolean;
 }
 
 export class ModelManager<M extends ManagedModel> {
@@ -90,6 +97,8 @@ export class ModelManager<M extends ManagedModel> {
   #loaded?: Loaded<M>;
   #loading?: Promise<Loaded<M>>;
   #running = false;
+  /** Interactive runs under way beside the exclusive one. */
+  #interactive = 0;
   #activity?: string;
   #queue: Waiter[] = [];
   #error?: string;
@@ -161,7 +170,7 @@ export class ModelManager<M extends ManagedModel> {
       this.#loaded = undefined;
       if (old) {
         this.opts.log?.('info', `model settings changed: ${old.model.name} will be unloaded`);
-        if (this.#running) this.#retired.push(old.model);
+        if (this.#running || this.#interactive) this.#retired.push(old.model);
         else void this.#disposeModel(old.model);
       }
     }
@@ -253,14 +262,15 @@ export class ModelManager<M extends ManagedModel> {
           reject(e);
         },
       };
-      this.#queue.push(w);
+      if (opts.interactive) this.#queue.unshift(w);
+      else this.#queue.push(w);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.#emit();
     });
   }
 
   #release(): void {
-    for (const m of this.#retired.splice(0)) void this.#disposeModel(m);
+    if (!this.#interactive) for (const m of this.#retired.splice(0)) void this.#disposeModel(m);
     const next = this.#queue.shift();
     this.#activity = undefined;
     if (next) {
@@ -279,6 +289,8 @@ export class ModelManager<M extends ManagedModel> {
   async use<T>(fn: (model: M, resolved: ResolvedModel) => Promise<T>, opts: UseOptions = {}): Promise<T> {
     if (this.#disposed) throw new ChronosLensError('RUNTIME', 'Chronos Lens is shutting down');
     if (opts.signal?.aborted) throw new CancelledError();
+    const ready = this.#loaded;
+    if (opts.interactive && this.#running && ready && ready.key === modelKey(this.#settings) && !this.#loading) return this.#beside(ready, fn);
     await this.#acquire(opts);
     this.#activity = opts.activity;
     this.#emit();
@@ -299,6 +311,19 @@ export class ModelManager<M extends ManagedModel> {
     }
   }
 
+  /** An interactive run beside the running job, on the loaded model (see UseOptions.interactive). */
+  async #beside<T>(l: Loaded<M>, fn: (model: M, resolved: ResolvedModel) => Promise<T>): Promise<T> {
+    this.#interactive++;
+    try {
+      return await fn(l.model, l.resolved).catch((e: unknown) => {
+        throw nameThreadsSetting(e);
+      });
+    } finally {
+      this.#interactive--;
+      if (!this.#interactive && !this.#running) for (const m of this.#retired.splice(0)) void this.#disposeModel(m);
+    }
+  }
+
   #checkProvider(l: Loaded<M>): void {
     const p = l.model.provider;
     if (!p) return;
@@ -314,7 +339,7 @@ export class ModelManager<M extends ManagedModel> {
    * deleting the built graphs). False, and nothing done, while a run holds the model or it is loading.
    */
   async unload(): Promise<boolean> {
-    if (this.#running || this.#loading || this.#queue.length) return false;
+    if (this.#running || this.#interactive || this.#loading || this.#queue.length) return false;
     const l = this.#loaded;
     this.#loaded = undefined;
     if (l) {

@@ -25,7 +25,7 @@ import { csvLayout, layoutColumn, scanColumn, timeCells, type ColumnScan, type C
 
 /** How the analyses reach the model (the controller's ModelManager.use, and its settings' key). */
 export interface ModelRunner {
-  use<T>(fn: (model: AnyModel) => Promise<T>, opts: { signal: AbortSignal; activity: string }): Promise<T>;
+  use<T>(fn: (model: AnyModel) => Promise<T>, opts: { signal: AbortSignal; activity: string; interactive?: boolean }): Promise<T>;
   /** Identifies the model the settings name now: a different key means a different model. */
   key(): string;
 }
@@ -123,7 +123,8 @@ class Analysis implements ColumnAnalysis {
           window = this.scan.values.subarray(Math.max(0, this.scan.totalRows - summary.contextLength));
           return isBolt(model) ? AttentionLens.computeBolt(model, window, { signal }) : AttentionLens.compute(model, window, { signal });
         },
-        { signal, activity: `attention · ${file} · ${this.column}` },
+        // the hovers wait on it: not behind a long job (an ablation, a mosaic)
+        { signal, activity: `attention · ${file} · ${this.column}`, interactive: true },
       );
       if (signal.aborted) throw new CancelledError();
       this.lensNow = lens;

@@ -14,6 +14,7 @@ export async function run(): Promise<void> {
   await import('./manifest.test');
   await import('./models.test');
   await import('./series.test');
+  await import('./first-steps.test');
   await new Promise<void>((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} in-host test(s) failed`)) : resolve()));
   });

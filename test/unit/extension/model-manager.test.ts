@@ -147,6 +147,44 @@ test('runs go one at a time, in order; a waiting run can be cancelled', async ()
   await m.dispose();
 });
 
+test('an interactive run (the series view\'s attention) runs beside a long job, not behind it; first in the queue while the model loads', { timeout: 120_000 }, async () => {
+  const { m } = await manager({ model: A, provider: 'cpu', threads: 1 });
+  const { AttentionLens } = await import('../../../analysis/lens');
+  const window = Float64Array.from({ length: 64 }, (_, i) => 10 + Math.sin(i / 3));
+  // while the model loads, an interactive run goes ahead of the jobs already waiting
+  const order: string[] = [];
+  const first = m.use(async () => void order.push('first'));
+  const queued = m.use(async () => void order.push('queued'));
+  const hover = m.use(async () => void order.push('interactive'), { interactive: true });
+  await Promise.all([first, queued, hover]);
+  assert.deepEqual(order, ['first', 'interactive', 'queued']);
+  // a long job holds the loaded model: the interactive run computes its attention meanwhile
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const started = signal();
+  const long = m.use(async (model) => {
+    started.fire();
+    await AttentionLens.compute(model, window);
+    await gate;
+    return 'long';
+  });
+  await started.fired;
+  assert.equal(m.state.busy, true);
+  const lens = await m.use((model) => AttentionLens.compute(model, window), { interactive: true });
+  assert.equal(lens.contextLength, 64, 'computed while the long job still holds the model');
+  assert.equal(m.state.queued, 0);
+  // a plain run still waits for the long one
+  let plainDone = false;
+  const plain = m.use(async () => void (plainDone = true));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(plainDone, false);
+  release();
+  assert.equal(await long, 'long');
+  await plain;
+  assert.equal(plainDone, true);
+  await m.dispose();
+});
+
 test('a failing load is reported in the state and retried by the next run', async () => {
   const { m } = await manager({ model: '/no/such/checkpoint', provider: 'cpu', threads: 0 });
   await assert.rejects(m.use(async () => 1), /model folder \/no\/such\/checkpoint does not exist/);

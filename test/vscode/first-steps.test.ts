@@ -1,0 +1,114 @@
+/**
+ * A researcher's first steps inside a real VS Code: nothing the views show gets stuck or forgotten.
+ * The series view's periodicity does not go back to "computing…" when the column changes while the
+ * model is still busy (nor when the page reloads), and the latest mosaic outlives its panels (the
+ * series view's induction scores, Run Ablation…'s "Top-k heads of the latest mosaic").
+ *
+ * Model: the committed fixture checkpoint (t5-relu-v4096-f32) of the repository this suite was built
+ * in, else the bundled model. CSVs: written to a temporary folder here, or the workspace's samples.
+ */
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { MosaicCommandResult } from '../../extension/controller';
+import type { ChronosLensApi } from '../../extension/extension';
+
+const EXTENSION_ID = 'chronos-lens.chronos-lens';
+
+let api: ChronosLensApi;
+let repo: string;
+let dir: string;
+const config = () => vscode.workspace.getConfiguration('chronosLens');
+
+async function until<T>(f: () => T | undefined | false, what: string, ms = 120_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A clean daily wave beside seeded white noise (no period stands out in it). */
+function twoColumnCsv(rows: number): string {
+  let seed = 12345;
+  const out = ['wave,noise'];
+  for (let i = 0; i < rows; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    out.push(`${(50 + 20 * Math.sin((2 * Math.PI * i) / 24)).toFixed(3)},${(100 + (seed / 2147483648) * 10).toFixed(3)}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+suite('Chronos Lens first steps: nothing stuck, nothing forgotten', () => {
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension<ChronosLensApi>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
+    repo = path.resolve(__dirname, '..', '..', '..');
+    const fixture = path.join(repo, 'test', 'fixtures', 'checkpoints', 't5-relu-v4096-f32');
+    const model = existsSync(path.join(fixture, 'config.json')) ? fixture : path.join(ext.extensionPath, 'models', 'chronos-t5-nano');
+    api = await ext.activate();
+    await config().update('model', model, vscode.ConfigurationTarget.Global);
+    await config().update('executionProvider', 'cpu', vscode.ConfigurationTarget.Global);
+    await config().update('threads', 1, vscode.ConfigurationTarget.Global);
+    await until(() => api.inspect.modelState().setting === model, 'the model setting');
+    dir = mkdtempSync(path.join(os.tmpdir(), 'chronos-lens-first-steps-'));
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    for (const k of ['model', 'executionProvider', 'threads', 'mosaic.batch']) await config().update(k, undefined, vscode.ConfigurationTarget.Global);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('switching column while the model is busy: the periodicity arrives and stays (also for a page that reloads)', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const file = path.join(dir, 'two-columns.csv');
+    writeFileSync(file, twoColumnCsv(800));
+    const uri = vscode.Uri.file(file);
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'chronosLens.series');
+    await until(() => api.inspect.seriesViews().find((s) => s.uri === uri.toString() && s.column === 'wave'), 'the view on the first numeric column');
+    // at once, while the first column's analysis still holds the model
+    await vscode.commands.executeCommand('chronosLens.series.openAt', { uri: uri.toString(), column: 'noise' });
+    const noise = await until(() => api.inspect.seriesViews().find((s) => s.uri === uri.toString() && s.column === 'noise' && s.forecastReady), 'the noise column with its forecast', 240_000);
+    assert.equal(noise.periodicity, 'none', 'no period stands out in white noise, and a reloading page is told so');
+    // back: the first column's analysis was kept; its periodicity is found, not "computing…"
+    await vscode.commands.executeCommand('chronosLens.series.openAt', { uri: uri.toString(), column: 'wave' });
+    const wave = await until(() => api.inspect.seriesViews().find((s) => s.uri === uri.toString() && s.column === 'wave' && s.forecastReady), 'the wave column with its forecast', 240_000);
+    assert.equal(wave.periodicity, 'found');
+    assert.ok(!wave.posted.includes('error'), wave.posted.join(', '));
+  });
+
+  test('closing the mosaic panels keeps the latest mosaic: the series view and Run Ablation… still have it', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await config().update('mosaic.batch', 24, vscode.ConfigurationTarget.Global);
+    const ws = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+    const sample = ws && existsSync(path.join(ws, 'periodic.csv')) ? path.join(ws, 'periodic.csv') : path.join(repo, 'samples', 'periodic.csv');
+    const r = (await vscode.commands.executeCommand('chronosLens.computeInductionMosaic', vscode.Uri.file(sample))) as MosaicCommandResult | undefined;
+    assert.ok(r, `the mosaic ran (last error: ${api.inspect.lastError()})`);
+    const latest = api.inspect.latestMosaic();
+    assert.ok(latest, 'a latest mosaic while its panels are open');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await until(() => api.inspect.panels().length === 0, 'the mosaic panels closed');
+    // (closing a tab activates its neighbour, so which of the two panels was active last is VS Code's choice)
+    const kept = api.inspect.latestMosaic();
+    assert.ok(kept, 'the latest mosaic is kept after its panels close');
+    assert.deepEqual([kept.model, kept.kind], [latest.model, latest.kind]);
+    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(sample), 'chronosLens.series');
+    const view = await until(() => api.inspect.seriesViews().find((s) => s.uri === vscode.Uri.file(sample).toString() && s.lensReady && s.model && s.mosaicModel), 'the series view with the mosaic');
+    assert.equal(view.mosaicModel, latest.model);
+  });
+
+  test('a CSV above 50 MB: Open Series View says the limit in one line, before VS Code reads it', async () => {
+    const file = path.join(dir, 'huge.csv');
+    writeFileSync(file, 'v\n1\n');
+    truncateSync(file, 51 * 1024 * 1024); // sparse: the size is what is checked
+    const before = api.inspect.seriesViews().length;
+    await vscode.commands.executeCommand('chronosLens.openSeriesView', vscode.Uri.file(file));
+    assert.match(api.inspect.lastError() ?? '', /^huge\.csv is 51 MB: the series view opens CSVs up to 50 MB \(VS Code gives extensions no larger document\)\. Compute Induction Mosaic and Run Ablation… read it from disk/);
+    assert.equal(api.inspect.seriesViews().length, before, 'no view opened');
+  });
+});
