@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { MosaicCommandResult } from '../../extension/controller';
 import type { ChronosLensApi } from '../../extension/extension';
+import { until } from './until';
 
 const EXTENSION_ID = 'chronos-lens.chronos-lens';
 
@@ -21,16 +22,6 @@ let api: ChronosLensApi;
 let repo: string;
 let dir: string;
 const config = () => vscode.workspace.getConfiguration('chronosLens');
-
-async function until<T>(f: () => T | undefined | false, what: string, ms = 120_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A clean daily wave beside seeded white noise (no period stands out in it). */
 function twoColumnCsv(rows: number): string {

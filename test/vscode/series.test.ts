@@ -15,6 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ChronosLensApi } from '../../extension/extension';
+import { until } from './until';
 
 const EXTENSION_ID = 'chronos-lens.chronos-lens';
 const VIEW_TYPE = 'chronosLens.series';
@@ -22,16 +23,6 @@ const VIEW_TYPE = 'chronosLens.series';
 let api: ChronosLensApi;
 let csv: string;
 const config = () => vscode.workspace.getConfiguration('chronosLens');
-
-async function until<T>(f: () => T | undefined | false, what: string, ms = 120_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function seriesTabs(): vscode.Tab[] {
   return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputCustom && t.input.viewType.endsWith(VIEW_TYPE));
