@@ -1,9 +1,10 @@
 /**
  * A Chronos-Bolt model in a real VS Code (code-server, the extension from the VSIX, driven from headless
  * Chromium), with a committed random-weight Bolt checkpoint (test/fixtures/bolt/checkpoints/
- * bolt-reduced-random) selected: the series view of hourly-load.csv names the family and forecasts with
- * the quantile head; hovering a context point outlines its patch and paints the patch's attention over the
- * patches as bands over the series; the status bar names the family; the CSV text hover names the patch.
+ * bolt-reduced-random) selected: Show Model Info names the family; the series view of hourly-load.csv
+ * names it and forecasts with the quantile head; hovering a context point outlines its patch and paints
+ * the patch's attention over the patches as bands over the series; the status bar names the family; the
+ * CSV text hover names the patch.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -23,6 +24,14 @@ describe('Chronos-Bolt in VS Code (code-server)', { skip: e2eSkipReason() }, () 
       'chronosLens.executionProvider': 'cpu',
       'workbench.secondarySideBar.defaultVisibility': 'hidden',
     },
+  });
+
+  vs.test('Show Model Info names the Bolt checkpoint, its family and patch size', { timeout: 180_000 }, async () => {
+    const wb = vs.wb;
+    await wb.runCommand('Chronos Lens: Show Model Info');
+    const note = await wb.waitForNotification(/bolt-reduced-random \(Chronos-Bolt, patches of 16\)/, { timeoutMs: 120_000 });
+    assert.match(note, /encoder 2 \/ decoder 2 layers × 4 heads, d_model 32, context 512, horizon 24; running on cpu/);
+    await wb.hideNotifications();
   });
 
   vs.test(`Open Series View on ${CSV}, hover a context point: its patch and the patch attention bands`, { timeout: 300_000 }, async () => {
