@@ -220,3 +220,113 @@ export interface AblationResult {
   data: { inductionLoss: boolean; csv?: { file: string; column: string; heldOut: number; period: number } };
   manifest: Manifest;
 }
+
+// ---- the sweep atlas (analysis/sweep/merge.ts builds it; the CLI's page and the atlas panel draw it) ----
+
+export type SweepTaskState = 'pending' | 'running' | 'done' | 'failed';
+export const SWEEP_TASK_STATES: readonly SweepTaskState[] = ['pending', 'running', 'done', 'failed'];
+
+export const ATLAS_FORMAT = 'chronos-lens-atlas/1';
+
+export interface AtlasModel {
+  label: string;
+  identity: string;
+  /** Float32 values in the weights (from any finished task of the model). */
+  parameters?: number;
+  encoderLayers?: number;
+  decoderLayers?: number;
+  heads?: number;
+  dModel?: number;
+}
+
+export interface AtlasDataset {
+  label: string;
+  kind: 'reference' | 'csv';
+  column?: string;
+  hash?: string;
+}
+
+export interface AtlasTask {
+  id: string;
+  model: number;
+  dataset: number;
+  analysis: number;
+  seed: number | null;
+  state: SweepTaskState;
+  /** The task's manifest, relative to the atlas file. */
+  manifest: string;
+  error?: string;
+}
+
+export interface AtlasInduction {
+  task: string;
+  model: number;
+  dataset: number;
+  seed: number | null;
+  threshold: number;
+  counts: Partial<Record<AttentionKind, HeadCounts>>;
+}
+
+export interface AtlasAblationMetric {
+  name: string;
+  unablated: number | null;
+  ablated: number | null;
+  change: number | null;
+  controlsMean: number | null;
+  controlsSd: number | null;
+  percentile: number | null;
+  zScore: number | null;
+}
+
+export interface AtlasAblation {
+  task: string;
+  model: number;
+  dataset: number;
+  seed: number | null;
+  heads: string[];
+  method: string;
+  controls: number;
+  metrics: AtlasAblationMetric[];
+}
+
+export interface AtlasForecast {
+  task: string;
+  model: number;
+  dataset: number;
+  seed: number | null;
+  heldOut: number;
+  period: number;
+  mase: number | null;
+  wql: number | null;
+  mae_median: number | null;
+}
+
+export interface AtlasAttribution {
+  task: string;
+  model: number;
+  dataset: number;
+  target: string;
+  step: number;
+  /** The attributed quantity (the sum of every component). */
+  total: number | null;
+  /** The components with the largest |value|, largest first (every component is in the task's result). */
+  top: { component: string; value: number | null }[];
+}
+
+/** The atlas without the tasks' full results: what its tables and charts are drawn from. */
+export interface AtlasSummary {
+  format: typeof ATLAS_FORMAT;
+  name: string;
+  toolVersion: string;
+  complete: boolean;
+  counts: Record<SweepTaskState, number>;
+  models: AtlasModel[];
+  datasets: AtlasDataset[];
+  /** The sweep's analyses with their options (`type` names each). */
+  analyses: { type: string }[];
+  tasks: AtlasTask[];
+  induction: AtlasInduction[];
+  ablations: AtlasAblation[];
+  forecasts: AtlasForecast[];
+  attributions: AtlasAttribution[];
+}

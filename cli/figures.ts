@@ -95,7 +95,7 @@ function loadOptional<T>(name: string, what: string): T {
 }
 
 /** A fresh, empty jsdom document to render into. */
-function newDocument(): unknown {
+export function newDocument(): unknown {
   jsdom ??= loadOptional<JsdomModule>('jsdom', 'draw SVG figures');
   return new jsdom.JSDOM('<!doctype html><html><body></body></html>').window.document;
 }

@@ -36,6 +36,9 @@ export const MAX_SEED = 2 ** 32 - 1;
  */
 export const MAX_THREADS = 4 * os.availableParallelism();
 
+/** Largest atlas file (a merged sweep's atlas.json) that is read: its tables, not its bulk, are what is shown. */
+export const MAX_ATLAS_FILE_BYTES = 512 * 2 ** 20;
+
 /** The allowed range of every user-settable numeric parameter (one home for the CLI and the extension). */
 export const BOUNDS = {
   threads: { min: 0, max: MAX_THREADS, integer: true, label: 'intra-op threads (0: one per logical core)' },

@@ -13,6 +13,7 @@ import { ChronosLensError, errorMessage, isCancelled } from '../core/errors';
 import type { AnyModel } from '../models/load';
 import { EXPORT_FORMATS, type ExportFormat, type ExportResponse } from '../protocol';
 import { AblationController } from './ablation';
+import { openSweepAtlas, type AtlasPanel } from './atlas';
 import type { ExportablePanel } from './figure-export';
 import { gpuStorageDir, installGpuSupportCommand, provisionGpu, removeGpuSupportCommand } from './gpu';
 import { HubAccess, redactingLog } from './hub';
@@ -45,6 +46,7 @@ export const COMMANDS = {
   clearModelCache: 'chronosLens.clearModelCache',
   installGpuSupport: 'chronosLens.installGpuSupport',
   removeGpuSupport: 'chronosLens.removeGpuSupport',
+  openSweepAtlas: 'chronosLens.openSweepAtlas',
 } as const;
 
 const ABLATION_SET_KEY = 'chronosLens.ablationSet';
@@ -70,6 +72,8 @@ export class Controller implements vscode.Disposable {
   readonly status: ModelStatusBar;
   readonly mosaicPanels = new Map<string, MosaicPanel>();
   readonly ablationPanels = new Set<AblationPanel>();
+  /** Atlas panels by the sweep folder or atlas file they show. */
+  readonly atlasPanels = new Map<string, AtlasPanel>();
   readonly ablation: AblationController;
   /** The series views (the CSV custom editor, its hover, Open Series View). */
   readonly seriesViews: SeriesViews;
@@ -367,6 +371,7 @@ export class Controller implements vscode.Disposable {
     reg(COMMANDS.clearModelCache, 'Clear Model Cache', (arg) => clearModelCache(this, arg));
     reg(COMMANDS.installGpuSupport, 'Install GPU Support', () => installGpuSupportCommand(this));
     reg(COMMANDS.removeGpuSupport, 'Remove GPU Support', (arg) => removeGpuSupportCommand(this, arg));
+    reg(COMMANDS.openSweepAtlas, 'Open Sweep Atlas', (arg) => openSweepAtlas(this, arg));
   }
 
   async computeInductionMosaic(arg?: unknown): Promise<MosaicCommandResult | undefined> {

@@ -4,6 +4,7 @@
  * validate.ts for the host-side run-time validators.
  */
 import type { AblationHostMessage, AblationWebviewMessage, AblationWebviewMessages } from './ablation';
+import type { AtlasHostMessage, AtlasWebviewMessage, AtlasWebviewMessages } from './atlas';
 import type { CommonWebviewMessages, ErrorResponse, MessageOf, OkResponse, RequestId, RequestNamesOf, ResponseErrorCode, ViewId } from './common';
 import type { MosaicHostMessage, MosaicWebviewMessage, MosaicWebviewMessages } from './mosaic';
 import type { SeriesHostMessage, SeriesWebviewMessage, SeriesWebviewMessages } from './series';
@@ -12,17 +13,18 @@ export * from './common';
 export * from './mosaic';
 export * from './ablation';
 export * from './series';
+export * from './atlas';
 export * from './validate';
 
 /** Every message a webview may post. */
-export type WebviewMessage = MosaicWebviewMessage | AblationWebviewMessage | SeriesWebviewMessage;
+export type WebviewMessage = MosaicWebviewMessage | AblationWebviewMessage | SeriesWebviewMessage | AtlasWebviewMessage;
 /** Every message the host may post to a webview. */
-export type HostMessage = MosaicHostMessage | AblationHostMessage | SeriesHostMessage;
+export type HostMessage = MosaicHostMessage | AblationHostMessage | SeriesHostMessage | AtlasHostMessage;
 
-export type HostMessageOf<V extends ViewId> = V extends 'mosaic' ? MosaicHostMessage : V extends 'ablation' ? AblationHostMessage : SeriesHostMessage;
+export type HostMessageOf<V extends ViewId> = V extends 'mosaic' ? MosaicHostMessage : V extends 'ablation' ? AblationHostMessage : V extends 'atlas' ? AtlasHostMessage : SeriesHostMessage;
 
 /** Every webview -> host message by name: the views' tables together. */
-export type WebviewMessageTable = CommonWebviewMessages & MosaicWebviewMessages & AblationWebviewMessages & SeriesWebviewMessages;
+export type WebviewMessageTable = CommonWebviewMessages & MosaicWebviewMessages & AblationWebviewMessages & SeriesWebviewMessages & AtlasWebviewMessages;
 
 /** The names of the webview -> host messages that expect a `response`. */
 export type RequestType = RequestNamesOf<WebviewMessageTable>;

@@ -8,6 +8,7 @@
  */
 import { ATTENTION_KINDS as KINDS, type AttentionKind, type ModelSummary, type MosaicResult } from '../analysis/types';
 import type { AblationWebviewMessage, AblationWebviewMessages } from './ablation';
+import type { AtlasWebviewMessage, AtlasWebviewMessages } from './atlas';
 import { EXPORT_FORMATS, MAX_EXPORT_CHARS, PROTOCOL_VERSION, VIEW_IDS, type CommonWebviewMessages, type ExportFormat, type MessageOf, type Request, type ViewId } from './common';
 import type { RequestMessage, WebviewMessage } from './index';
 import type { MosaicWebviewMessage, MosaicWebviewMessages } from './mosaic';
@@ -41,6 +42,8 @@ export interface ValidationContext {
   };
   /** Ablation view: run ids that may be reopened. */
   runIds?: readonly string[];
+  /** Atlas view: the tasks whose manifests may be opened. */
+  taskIds?: ReadonlySet<string>;
   /** Override MAX_EXPORT_CHARS. */
   maxExportChars?: number;
 }
@@ -51,7 +54,9 @@ export type WebviewMessageOf<V extends ViewId> = V extends 'mosaic'
   ? MosaicWebviewMessage
   : V extends 'ablation'
     ? AblationWebviewMessage
-    : SeriesWebviewMessage;
+    : V extends 'atlas'
+      ? AtlasWebviewMessage
+      : SeriesWebviewMessage;
 
 /** Thrown by parseWebviewMessage. */
 export class ProtocolError extends Error {
@@ -303,6 +308,18 @@ const ABLATION: Checkers<AblationWebviewMessages> = {
   },
 };
 
+const ATLAS: Checkers<AtlasWebviewMessages> = {
+  openManifest: {
+    request: false,
+    check: (o, ctx) => {
+      record(o, 'openManifest', ['type', 'task']);
+      const task = string(o.task, 'openManifest.task', { max: 200, nonEmpty: true });
+      if (ctx.taskIds && !ctx.taskIds.has(task)) throw new Invalid(`openManifest.task: the atlas shown has no task ${JSON.stringify(task)}`);
+      return { type: 'openManifest', task };
+    },
+  },
+};
+
 const SERIES: Checkers<SeriesWebviewMessages> = {
   requestLens: {
     request: true,
@@ -372,6 +389,7 @@ const CHECKERS_BY_VIEW: Record<ViewId, Readonly<Record<string, AnyChecker>>> = {
   mosaic: { ...MOSAIC, ...COMMON },
   ablation: { ...ABLATION, ...COMMON },
   series: { ...SERIES, ...COMMON },
+  atlas: { ...ATLAS, ...COMMON },
 };
 const REQUEST_TYPES: ReadonlySet<string> = new Set(VIEW_IDS.flatMap((v) => Object.entries(CHECKERS_BY_VIEW[v]).filter(([, c]) => c.request).map(([t]) => t)));
 

@@ -8,15 +8,27 @@
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ChronosLensError } from '../../core/errors';
+import { formatBytes, MAX_ATLAS_FILE_BYTES } from '../../core/limits';
 import type { AttributionResult } from '../causal/attribution';
-import { ATTENTION_KINDS, AblationResult, AttentionKind, HeadCounts, MosaicResult } from '../types';
+import {
+  ATLAS_FORMAT,
+  ATTENTION_KINDS,
+  type AblationResult,
+  type AtlasSummary,
+  type AtlasTask,
+  type AttentionKind,
+  type HeadCounts,
+  type MosaicResult,
+} from '../types';
 import { formatHead } from '../heads';
-import { PlannedDataset, SweepPlan, TaskDef, readPlan, taskDir } from './plan';
+import { PLAN_FILE, SweepPlan, TaskDef, readPlan, taskDir } from './plan';
 import { TaskResultFile, TaskState, TaskStatus } from './run';
+
+export { ATLAS_FORMAT };
+export type { AtlasAblation, AtlasAblationMetric, AtlasAttribution, AtlasForecast, AtlasInduction, AtlasModel, AtlasTask } from '../types';
 import { AnalysisSpec } from './spec';
 import { ForecastMetricsResult } from './tasks';
-
-export const ATLAS_FORMAT = 'chronos-lens-atlas/1';
 
 export interface TaskView {
   task: TaskDef;
@@ -79,101 +91,11 @@ export async function sweepStatus(dir: string, plan?: SweepPlan): Promise<SweepS
 
 // ---- the atlas -----------------------------------------------------------------------------------
 
-export interface AtlasModel {
-  label: string;
-  identity: string;
-  /** Float32 values in the weights (from any finished task of the model). */
-  parameters?: number;
-  encoderLayers?: number;
-  decoderLayers?: number;
-  heads?: number;
-  dModel?: number;
-}
-
-export interface AtlasTask {
-  id: string;
-  model: number;
-  dataset: number;
-  analysis: number;
-  seed: number | null;
-  state: TaskState;
-  /** The task's manifest, relative to the atlas file. */
-  manifest: string;
-  error?: string;
-}
-
-export interface AtlasInduction {
-  task: string;
-  model: number;
-  dataset: number;
-  seed: number | null;
-  threshold: number;
-  counts: Partial<Record<AttentionKind, HeadCounts>>;
-}
-
-export interface AtlasAblationMetric {
-  name: string;
-  unablated: number | null;
-  ablated: number | null;
-  change: number | null;
-  controlsMean: number | null;
-  controlsSd: number | null;
-  percentile: number | null;
-  zScore: number | null;
-}
-
-export interface AtlasAblation {
-  task: string;
-  model: number;
-  dataset: number;
-  seed: number | null;
-  heads: string[];
-  method: string;
-  controls: number;
-  metrics: AtlasAblationMetric[];
-}
-
-export interface AtlasForecast {
-  task: string;
-  model: number;
-  dataset: number;
-  seed: number | null;
-  heldOut: number;
-  period: number;
-  mase: number | null;
-  wql: number | null;
-  mae_median: number | null;
-}
-
-export interface AtlasAttribution {
-  task: string;
-  model: number;
-  dataset: number;
-  target: string;
-  step: number;
-  /** The attributed quantity (the sum of every component). */
-  total: number | null;
-  /** The components with the largest |value|, largest first (every component is in the task's result). */
-  top: { component: string; value: number | null }[];
-}
-
 /** Components of an attribution listed in the atlas summary. */
 export const ATTRIBUTION_TOP = 8;
 
-export interface Atlas {
-  format: typeof ATLAS_FORMAT;
-  name: string;
-  toolVersion: string;
-  complete: boolean;
-  counts: Record<TaskState, number>;
-  models: AtlasModel[];
-  datasets: { label: string; kind: PlannedDataset['kind']; column?: string; hash?: string }[];
+export interface Atlas extends AtlasSummary {
   analyses: AnalysisSpec[];
-  tasks: AtlasTask[];
-  induction: AtlasInduction[];
-  ablations: AtlasAblation[];
-  forecasts: AtlasForecast[];
-  attributions: AtlasAttribution[];
   /** Every finished task's result, by task id, without run-specific fields (time stamps, local paths). */
   results: Record<string, { type: TaskResultFile['type']; result: unknown }>;
 }
@@ -272,6 +194,19 @@ export async function buildAtlas(dir: string, o: MergeOptions = {}): Promise<Atl
   return atlas;
 }
 
+/**
+ * Each model's first finished mosaic on the reference protocol (plan order: the first seed): the
+ * mosaics an atlas draws side by side.
+ */
+export function atlasMosaics(a: Atlas): { task: string; result: MosaicResult }[] {
+  const out: { task: string; result: MosaicResult }[] = [];
+  a.models.forEach((_, mi) => {
+    const r = a.induction.find((x) => x.model === mi && a.datasets[x.dataset].kind === 'reference' && a.results[x.task]);
+    if (r) out.push({ task: r.task, result: a.results[r.task].result as MosaicResult });
+  });
+  return out;
+}
+
 /** The atlas as JSON text (non-finite numbers as null). */
 export function atlasJson(a: Atlas): string {
   return JSON.stringify(a, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1) + '\n';
@@ -301,4 +236,75 @@ export function atlasCsv(a: Atlas): string {
     for (const c of x.top) push(x.task, `attribution.${x.target}.step${x.step}.${c.component}`, c.value);
   }
   return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+/**
+ * Reads an atlas file written by `sweep merge --out atlas.json`, refusing in one line (naming the file)
+ * one that is too big, is not JSON, or is not an atlas.
+ */
+export async function readAtlas(file: string): Promise<Atlas> {
+  const st = await fsp.stat(file);
+  if (st.size > MAX_ATLAS_FILE_BYTES) throw new ChronosLensError('BAD_INPUT', `${file}: ${formatBytes(st.size)} is more than an atlas file may be (${formatBytes(MAX_ATLAS_FILE_BYTES)}); open the sweep folder instead.`);
+  let v: unknown;
+  try {
+    v = JSON.parse(await fsp.readFile(file, 'utf8'));
+  } catch (e) {
+    throw new ChronosLensError('BAD_INPUT', `${file}: not JSON (${(e as Error).message}); pick an atlas.json written by "chronos-lens sweep merge" or a sweep folder.`);
+  }
+  const a = v as Partial<Atlas> | null;
+  if (!a || typeof a !== 'object' || a.format !== ATLAS_FORMAT) {
+    throw new ChronosLensError('BAD_INPUT', `${file}: not a sweep atlas (its "format" is not "${ATLAS_FORMAT}"); pick an atlas.json written by "chronos-lens sweep merge" or a sweep folder.`);
+  }
+  for (const k of ['models', 'datasets', 'analyses', 'tasks', 'induction', 'ablations', 'forecasts', 'attributions'] as const) {
+    if (!Array.isArray(a[k])) throw new ChronosLensError('BAD_INPUT', `${file}: the atlas has no "${k}" list; write it again with "chronos-lens sweep merge".`);
+  }
+  if (!a.results || typeof a.results !== 'object') throw new ChronosLensError('BAD_INPUT', `${file}: the atlas has no "results"; write it again with "chronos-lens sweep merge".`);
+  if (!a.counts || typeof a.counts !== 'object') throw new ChronosLensError('BAD_INPUT', `${file}: the atlas has no "counts"; write it again with "chronos-lens sweep merge".`);
+  return a as Atlas;
+}
+
+export interface OpenedAtlas {
+  atlas: Atlas;
+  /** The folder its manifest links are relative to. */
+  base: string;
+  /** What was opened: the sweep folder or the atlas file. */
+  source: string;
+}
+
+/**
+ * An atlas from a sweep folder (merged now, from its tasks' results), the folder's sweep.json, or an
+ * atlas.json file.
+ */
+export async function openAtlas(target: string): Promise<OpenedAtlas> {
+  let st;
+  try {
+    st = await fsp.stat(target);
+  } catch {
+    throw new ChronosLensError('NOT_FOUND', `${target}: no such file or folder; pick a sweep folder (with ${PLAN_FILE}) or an atlas.json.`);
+  }
+  const dir = st.isDirectory() ? target : path.basename(target) === PLAN_FILE ? path.dirname(target) : undefined;
+  if (dir !== undefined) {
+    try {
+      await fsp.access(path.join(dir, PLAN_FILE));
+    } catch {
+      throw new ChronosLensError('NOT_FOUND', `${dir}: not a sweep folder (no ${PLAN_FILE}); plan one with "chronos-lens sweep plan SPEC --out DIR", or pick an atlas.json.`);
+    }
+    return { atlas: await buildAtlas(dir), base: dir, source: dir };
+  }
+  return { atlas: await readAtlas(target), base: path.dirname(target), source: target };
+}
+
+/** Where a task's manifest (task.json) is, for an opened atlas; undefined for a task it does not have. */
+export function manifestFile(o: OpenedAtlas, task: string): string | undefined {
+  const t = o.atlas.tasks.find((x) => x.id === task);
+  if (!t || typeof t.manifest !== 'string') return undefined;
+  const file = path.resolve(o.base, ...t.manifest.split('/'));
+  // Only a task's manifest: an edited atlas cannot point the editor at another file.
+  return path.basename(file) === 'task.json' && path.basename(path.dirname(file)) === task ? file : undefined;
+}
+
+/** The atlas without the tasks' full results (what the panel draws) and the mosaics it draws. */
+export function atlasView(a: Atlas): { atlas: AtlasSummary; mosaics: { task: string; result: MosaicResult }[] } {
+  const { results: _results, ...summary } = a;
+  return { atlas: summary, mosaics: atlasMosaics(a) };
 }

@@ -13,10 +13,11 @@ import { writeFileAtomic } from '../../core/files';
 import { RunControl } from '../../core/progress';
 import { ChronosModel } from '../../models/model';
 import { toJson } from '../common';
+import type { SweepTaskState } from '../types';
 import { PlannedModel, SweepPlan, TaskDef, readPlan, taskDir, taskManifest } from './plan';
 import { SweepAnalysisResult, TaskContext, runTask } from './tasks';
 
-export type TaskState = 'pending' | 'running' | 'done' | 'failed';
+export type TaskState = SweepTaskState;
 
 export interface TaskStatus {
   state: Exclude<TaskState, 'pending'>;

@@ -17,6 +17,7 @@ export const VIEW_TAGS: Readonly<Record<ViewId, string>> = {
   mosaic: 'cl-mosaic-view',
   ablation: 'cl-ablation-report',
   series: 'cl-series-view',
+  atlas: 'cl-atlas-view',
 };
 
 /** 128 random bits, base64 (a valid CSP nonce). */

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AblationResult, AttentionKind, ForecastResult, LayerHead, LensResult, Manifest, ModelSummary, MosaicKind, MosaicResult, PeriodicityResult } from '../../analysis/types';
+import { ATLAS_FORMAT, type AblationResult, type AtlasSummary, type AtlasTask, type AttentionKind, type ForecastResult, type LayerHead, type LensResult, type Manifest, type ModelSummary, type MosaicKind, type MosaicResult, type PeriodicityResult } from '../../analysis/types';
 import type { InitSeriesMessage, SeriesPayload } from '../../protocol';
 
 export const SHARED = path.resolve(__dirname, '../../../shared');
@@ -243,4 +243,63 @@ export function seriesInitFixture(T = 96, scale = 1): InitSeriesMessage {
     headScores: { kind: 'encoder', period: 12, mass: ratio.map((r) => r.map((x) => x / 10)), uniform: ratio.map((r) => r.map(() => 0.1)), ratio },
   };
   return { type: 'initSeries', series, model, forecast, mosaic, periodicity, selection: { mode: 'head', layer: 2, head: 3 } };
+}
+
+/**
+ * An atlas of a sweep over mini, small and base (their published cross-attention mosaics on the
+ * reference protocol), ablations on two datasets with their controls, forecast metrics, one
+ * attribution and one failed task.
+ */
+export function atlasFixture(): { atlas: AtlasSummary; mosaics: { task: string; result: MosaicResult }[] } {
+  const models: { name: SeedModel; parameters: number }[] = [
+    { name: 'chronos-t5-base', parameters: 201_374_976 },
+    { name: 'chronos-t5-mini', parameters: 20_457_856 },
+    { name: 'chronos-t5-small', parameters: 46_158_336 },
+  ];
+  const id = (n: number) => n.toString(16).padStart(24, 'a');
+  const tasks: AtlasTask[] = [];
+  const task = (model: number, dataset: number, analysis: number, state: AtlasTask['state'] = 'done', error?: string) => {
+    const t: AtlasTask = { id: id(tasks.length + 1), model, dataset, analysis, seed: null, state, manifest: `tasks/${id(tasks.length + 1)}/task.json` };
+    if (error) t.error = error;
+    tasks.push(t);
+    return t.id;
+  };
+  const mosaics = models.map((m, mi) => ({ task: task(mi, 0, 0), result: mosaicFixture(m.name, ['cross', 'encoder']) }));
+  const induction = mosaics.map((m, mi) => ({ task: m.task, model: mi, dataset: 0, seed: null, threshold: 0.3, counts: { cross: m.result.cross!.counts, encoder: m.result.encoder!.counts } }));
+  const ablations = [1, 2].flatMap((dataset) =>
+    models.map((m, mi) => ({
+      task: task(mi, dataset, 1),
+      model: mi,
+      dataset,
+      seed: null,
+      heads: ['cross:L1.H2', 'cross:L2.H5'],
+      method: 'zero',
+      controls: 20,
+      metrics: [
+        { name: 'mase', unablated: 0.9 + 0.1 * mi, ablated: 1.4 + 0.2 * mi + 0.1 * dataset, change: 0.5 + 0.1 * mi + 0.1 * dataset, controlsMean: 0.95 + 0.1 * mi, controlsSd: 0.04, percentile: 100, zScore: 11.2 + mi },
+        { name: 'wql', unablated: 0.08, ablated: 0.11, change: 0.03, controlsMean: 0.081, controlsSd: 0.002, percentile: 97.5, zScore: 4.2 },
+      ],
+    })),
+  );
+  const forecasts = models.map((_, mi) => ({ task: task(mi, 1, 2), model: mi, dataset: 1, seed: null, heldOut: 24, period: 12, mase: 0.8 - 0.05 * mi, wql: 0.06, mae_median: 12.5 }));
+  const attributions = [{ task: task(2, 1, 3), model: 2, dataset: 1, target: 'expected', step: 0, total: 0.42, top: [{ component: 'cross:L1.H2', value: 0.31 }, { component: 'decoder:L0.ff', value: -0.12 }] }];
+  task(1, 2, 2, 'failed', 'AirPassengers.csv column "y": 10 numeric values; 24 are held out');
+  task(0, 2, 3, 'pending');
+  const counts = { pending: 1, running: 0, done: tasks.length - 2, failed: 1 };
+  const atlas: AtlasSummary = {
+    format: ATLAS_FORMAT,
+    name: 'sizes',
+    toolVersion: '0.1.0',
+    complete: false,
+    counts,
+    models: models.map((m) => ({ label: m.name, identity: `hub:amazon/${m.name}@main`, parameters: m.parameters, encoderLayers: SIZES[m.name].layers, decoderLayers: SIZES[m.name].layers, heads: SIZES[m.name].heads, dModel: SIZES[m.name].dModel })),
+    datasets: [{ label: 'reference protocol', kind: 'reference' }, { label: 'AirPassengers.csv', kind: 'csv', column: 'y' }, { label: 'ETTh1.csv', kind: 'csv', column: 'OT' }],
+    analyses: [{ type: 'mosaic' }, { type: 'ablate' }, { type: 'forecast' }, { type: 'attribute' }],
+    tasks,
+    induction,
+    ablations,
+    forecasts,
+    attributions,
+  };
+  return { atlas, mosaics };
 }

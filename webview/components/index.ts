@@ -16,3 +16,4 @@ export * from './head-grid';
 export * from './provenance';
 export * from './mosaic-view';
 export * from './ablation-report';
+export * from './atlas-view';

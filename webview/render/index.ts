@@ -20,3 +20,4 @@ export * from './series-overview';
 export * from './periodicity-strip';
 export * from './series-domain';
 export * from './figure-data';
+export * from './atlas';

@@ -382,6 +382,8 @@ export interface MosaicFigureOptions extends RenderTarget {
   marked?: readonly HeadRef[];
   /** Heading; default "Induction mosaic · <model name>". */
   title?: string;
+  /** Colour domain of every kind's heatmaps (default [0, 1]); figures set side by side share one. */
+  domain?: [number, number];
 }
 
 export function mosaicSubtitle(result: Pick<MosaicResult, 'protocol' | 'threshold'>): string {
@@ -396,7 +398,7 @@ export function renderMosaicFigureSvg(result: MosaicResult, options: MosaicFigur
   const width = options.width ?? 800;
   const pad = 20;
   const parts = kinds.map((kind) =>
-    renderMosaicHeatmaps(result[kind] as MosaicKind, { document: doc, kind, threshold: result.threshold, theme, width: width - 2 * pad, marked: options.marked }),
+    renderMosaicHeatmaps(result[kind] as MosaicKind, { document: doc, kind, threshold: result.threshold, theme, width: width - 2 * pad, marked: options.marked, domain: options.domain }),
   );
   const headerH = 58;
   const sectionTitleH = 30;
