@@ -10,12 +10,15 @@
  * (GNU time) go to bench/results/<date>.json and bench/results/README.md.
  *
  *   npm run bench                        # everything (about 20-30 minutes on 2 cores)
- *   npm run bench -- --only mosaic,lens  # a subset: mosaic, forecast, lens, hover, large, coldstart
+ *   npm run bench -- --only mosaic,lens  # a subset: mosaic, forecast, bolt, lens, hover, large, coldstart
+ *   npm run bench -- --only bolt --bolt-configs small,base
+ *       # Chronos-Bolt forecasts against ChronosBoltPipeline.predict (tools/.venv-families), random weights at
+ *       # the published bolt-small / bolt-base configs (tools/reference/bolt_reference.py --real --no-fixtures)
  *   npm run bench -- --runs 3 --configs small
  *   npm run bench -- --markdown bench/results/2026-11-27.json   # re-render bench/results/README.md
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +30,8 @@ const root = path.resolve(__dirname, '..');
 const work = path.join(root, 'bench', '.work');
 const ckDir = path.join(root, 'bench', 'checkpoints');
 const py = path.join(root, 'tools', '.venv', 'bin', 'python');
+/** chronos-forecasting 2.x (ChronosBoltPipeline): tools/setup-venv.sh --families */
+const pyFamilies = path.join(root, 'tools', '.venv-families', 'bin', 'python');
 const cli = path.join(root, 'dist', 'cli.js');
 
 const { values: opt } = parseArgs({
@@ -35,6 +40,7 @@ const { values: opt } = parseArgs({
     repeat: { type: 'string', default: '3' },
     configs: { type: 'string', default: 'small,base' },
     'forecast-configs': { type: 'string', default: 'mini,small' },
+    'bolt-configs': { type: 'string', default: 'small,base' },
     only: { type: 'string' },
     large: { type: 'boolean', default: false },
     markdown: { type: 'string' },
@@ -90,6 +96,18 @@ function ensureCheckpoint(size: string): string {
     console.error(`bench: generating a random-weight checkpoint at the chronos-t5-${size} config`);
     const r = spawnSync(py, ['tools/reference/make_checkpoints.py', '--real', size, '--out', ckDir], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) throw new Error('checkpoint generation failed (run tools/setup-venv.sh first)');
+  }
+  return dir;
+}
+
+/** A random-weight checkpoint at a published Chronos-Bolt config (bench/checkpoints/chronos-bolt-<size>-random). */
+function ensureBoltCheckpoint(size: string): string {
+  const dir = path.join(ckDir, `chronos-bolt-${size}-random`);
+  if (!existsSync(path.join(dir, 'model.safetensors'))) {
+    console.error(`bench: generating a random-weight checkpoint at the chronos-bolt-${size} config`);
+    // writes <out>/checkpoints/chronos-bolt-<size>-random, i.e. bench/checkpoints/...
+    const r = spawnSync(pyFamilies, ['tools/reference/bolt_reference.py', '--real', size, '--no-fixtures', '--out', path.dirname(ckDir)], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('Bolt checkpoint generation failed (run tools/setup-venv.sh --families first)');
   }
   return dir;
 }
@@ -205,6 +223,44 @@ async function main(): Promise<void> {
     results.forecast = out;
   }
 
+  if (want('bolt')) {
+    if (!existsSync(pyFamilies)) throw new Error('tools/.venv-families is missing: run tools/setup-venv.sh --families');
+    const out: Record<string, unknown> = {};
+    const csv = seriesCsv(work);
+    for (const size of opt['bolt-configs']!.split(',')) {
+      const model = ensureBoltCheckpoint(size);
+      const oursWhole = ['dist/cli.js', 'forecast', csv, '--column', 'value', '--model', model, '--prediction-length', '64', '--json', '--provider', 'cpu'];
+      const theirsWhole = ['bench/python/bolt_forecast_baseline.py', '--model', model, '--csv', csv, '--column', 'value', '--prediction-length', '64'];
+      // warm-up (fills our graph cache); then the first use of the model, with an empty graph cache
+      timed('node', oursWhole, env);
+      timed(pyFamilies, theirsWhole);
+      const cold = timed('node', [...oursWhole, '--cache-dir', path.join(work, `cold-bolt-${Date.now()}`)], env);
+      const w = { ours: [] as Timed[], theirs: [] as Timed[] };
+      const warm = { ours: [] as number[], theirs: [] as number[] };
+      const load: number[][] = [];
+      for (let i = 0; i < RUNS; i++) {
+        load.push(os.loadavg());
+        w.ours.push(timed('node', oursWhole, env));
+        w.theirs.push(timed(pyFamilies, theirsWhole));
+        const o = timed('node', [...tsx, 'bolt-forecast', '--model', model, '--csv', csv, '--column', 'value', '--repeat', String(REPEAT + 1), '--cache-dir', path.join(xdg, 'chronos-lens')], env);
+        const t = timed(pyFamilies, [...theirsWhole, '--repeat', String(REPEAT + 1)]);
+        warm.ours.push(stats((o.json.runs_s as number[]).slice(1)).median);
+        warm.theirs.push(stats((t.json.runs_s as number[]).slice(1)).median);
+        console.error(`bench: bolt forecast ${size} run ${i + 1}/${RUNS} (load ${os.loadavg()[0].toFixed(1)}): whole ${w.ours[i].wall_s}s vs ${w.theirs[i].wall_s}s, warm ${warm.ours[i].toFixed(3)}s vs ${warm.theirs[i].toFixed(3)}s, peak RSS ${w.ours[i].rss_mb.toFixed(0)} vs ${w.theirs[i].rss_mb.toFixed(0)} MB`);
+      }
+      const wo = stats(w.ours.map((x) => x.wall_s));
+      const wt = stats(w.theirs.map((x) => x.wall_s));
+      out[size] = {
+        whole: { ours: wo, theirs: wt, ratio: wo.median / wt.median, oursColdGraphCache_s: cold.wall_s },
+        warm: { ours: stats(warm.ours), theirs: stats(warm.theirs), ratio: stats(warm.ours).median / stats(warm.theirs).median },
+        peakRssMB: { ours: Math.max(...w.ours.map((x) => x.rss_mb)), theirs: Math.max(...w.theirs.map((x) => x.rss_mb)), oursColdGraphCache: cold.rss_mb },
+        weightsMB: statSync(path.join(model, 'model.safetensors')).size / 1e6,
+        loadAverage: load,
+      };
+    }
+    results.boltForecast = out;
+  }
+
   if (want('lens')) {
     const model = ensureCheckpoint('small');
     const csv = seriesCsv(work);
@@ -261,6 +317,7 @@ interface Figures {
   roofline?: Roofline;
   mosaic?: Record<string, { whole: Pair; warm: Pair; peakRssMB: { ours: number; theirs: number }; gflops: { mosaic: number; achieved: number; fractionOfPeak: number; fractionOfOrtGemm?: number; ortGemm?: number }; loadAverage?: number[] }>;
   forecast?: Record<string, { whole: Pair; warm: Pair; peakRssMB: { ours: number; theirs: number }; gflops?: { forecast: number; achieved: number; ortGemm: number; fractionOfOrtGemm: number }; loadAverage?: number[] }>;
+  boltForecast?: Record<string, { whole: Pair & { oursColdGraphCache_s: number }; warm: Pair; peakRssMB: { ours: number; theirs: number; oursColdGraphCache: number }; weightsMB: number; loadAverage: number[][] }>;
   lens?: { fetchMedian_ms: number; fetchP95_ms: number };
   seriesView?: { redraw?: { ms?: Stat }; fetch?: { ms?: Stat } };
   coldStart?: { firstEver_s: number; withGraphCache: Stat };
@@ -313,6 +370,14 @@ export function markdown(r: Figures, file: string, extras: string[] = []): strin
     lines.push(`| the same, warm | ${size} | ${span(v.warm.ours, 3)} | ${span(v.warm.theirs, 3)} | ${f2(v.warm.ratio, 3)} | (≤ 0.5) | ${verdict(v.warm.ratio <= 0.5)} |`);
     if (v.gflops) lines.push(`| warm forecast GFLOP/s (${f2(v.gflops.forecast, 1)} GFLOP estimated) | ${size} | ${f2(v.gflops.achieved, 1)} | ORT one-MatMul ${f2(v.gflops.ortGemm, 1)} | ${f2(v.gflops.fractionOfOrtGemm, 3)} of ORT GEMM | ≥ 0.85 | ${verdict(v.gflops.fractionOfOrtGemm >= 0.85)} |`);
     lines.push(`| peak RSS of the forecast process (MB) | ${size} | ${f2(v.peakRssMB.ours, 0)} | ${f2(v.peakRssMB.theirs, 0)} | ${f2(v.peakRssMB.ours / v.peakRssMB.theirs, 3)} | ≤ 1.0 | ${verdict(v.peakRssMB.ours <= v.peakRssMB.theirs)} |`);
+  }
+  for (const [size, v] of Object.entries(r.boltForecast ?? {})) {
+    const la = v.loadAverage.map((l) => l[0]);
+    const load = `load ${f2(Math.min(...la), 1)}–${f2(Math.max(...la), 1)}`;
+    lines.push(`| Chronos-Bolt forecast ctx 512, 64 steps, whole process (${load}) | bolt-${size} | ${span(v.whole.ours)} | ${span(v.whole.theirs)} | ${f2(v.whole.ratio, 3)} | ≤ 0.5 | ${verdict(v.whole.ratio <= 0.5)} |`);
+    lines.push(`| the same, first use (empty graph cache) | bolt-${size} | ${f2(v.whole.oursColdGraphCache_s)} | ${f2(v.whole.theirs.median)} | ${f2(v.whole.oursColdGraphCache_s / v.whole.theirs.median, 3)} | | |`);
+    lines.push(`| the same, warm | bolt-${size} | ${span(v.warm.ours, 3)} | ${span(v.warm.theirs, 3)} | ${f2(v.warm.ratio, 3)} | ≤ 0.5 | ${verdict(v.warm.ratio <= 0.5)} |`);
+    lines.push(`| peak RSS of the Bolt forecast process (MB; weights ${f2(v.weightsMB, 0)} MB) | bolt-${size} | ${f2(v.peakRssMB.ours, 0)} (first use ${f2(v.peakRssMB.oursColdGraphCache, 0)}) | ${f2(v.peakRssMB.theirs, 0)} | ${f2(v.peakRssMB.ours / v.peakRssMB.theirs, 3)} | ≤ 1.0 | ${verdict(v.peakRssMB.ours <= v.peakRssMB.theirs)} |`);
   }
   if (r.lens) lines.push(`| attention lens T = 512: host fetch of a new position, median (ms) | small | ${f2(r.lens.fetchMedian_ms)} (p95 ${f2(r.lens.fetchP95_ms)}) | – | – | ≤ 50 ms | ${verdict(r.lens.fetchMedian_ms <= 50)} |`);
   const sv = r.seriesView ?? {};

@@ -7,6 +7,9 @@ transformers 5.x, float32 on CPU, eager attention.
     tools/.venv-families/bin/python tools/reference/bolt_reference.py --real tiny --out /tmp/bolt-real
         # a random-weight checkpoint at a published Bolt size (tiny, mini, small, base) and its
         # fixtures, never committed; point the unit test at it with BOLT_FIXTURES=/tmp/bolt-real
+        # (--no-fixtures: the checkpoint alone, as bench/run.ts makes bench/checkpoints/chronos-bolt-*-random)
+    tools/.venv-families/bin/python tools/reference/bolt_reference.py --bundled
+        # only the fixtures of the bundled models/chronos-bolt-nano (the default run writes them too)
 
 Writes test/fixtures/bolt/checkpoints/<name>/ (small random-weight checkpoints) and, for each
 checkpoint (those plus ../shared/data/chronos-bolt-dummy-model, read in place) and each series case,
@@ -45,6 +48,8 @@ from _common import FIXTURES, log, rel_to_repo, save_arrays, setup_torch, versio
 BOLT_DIR = FIXTURES / "bolt"
 CKPT_DIR = BOLT_DIR / "checkpoints"
 DUMMY_BOLT = (_common.REPO_ROOT / ".." / "shared" / "data" / "chronos-bolt-dummy-model").resolve()
+# the bundled model, trained by tools/train/train_bolt_nano.py
+BUNDLED_BOLT = _common.REPO_ROOT / "models" / "chronos-bolt-nano"
 
 # The published Bolt sizes are T5-efficient encoder-decoders (tiny, mini, small, base); the chronos
 # block is the same for all four: context 2048, patches of 16, horizon 64, nine deciles, [REG].
@@ -317,8 +322,14 @@ def main() -> None:
     ap.add_argument("--real", help="comma-separated published sizes (tiny, mini, small, base): random weights at that size, not committed")
     ap.add_argument("--out", type=Path, help="output folder for --real (checkpoints and fixtures)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-fixtures", action="store_true", help="with --real: only the checkpoints (bench/run.ts uses them)")
+    ap.add_argument("--bundled", action="store_true",
+                    help="only the fixtures of the bundled models/chronos-bolt-nano (after tools/train/build_bolt_nano.sh)")
     args = ap.parse_args()
     setup_torch()
+    if args.bundled:
+        write_fixtures("chronos-bolt-nano", BUNDLED_BOLT, BOLT_DIR)
+        return
     if args.real:
         if not args.out:
             ap.error("--real needs --out")
@@ -329,13 +340,16 @@ def main() -> None:
                                                      prediction_length=64, quantiles=DECILES, use_reg_token=True))
             ck = args.out / "checkpoints" / f"chronos-bolt-{size}-random"
             make_checkpoint(ck, cfg, seed=args.seed)
-            write_fixtures(f"chronos-bolt-{size}-random", ck, args.out)
+            if not args.no_fixtures:
+                write_fixtures(f"chronos-bolt-{size}-random", ck, args.out)
         return
     for i, (name, cfg) in enumerate(SMALL_CHECKPOINTS.items()):
         make_checkpoint(CKPT_DIR / name, cfg, seed=100 + i)
     write_fixtures("chronos-bolt-dummy-model", DUMMY_BOLT, BOLT_DIR)
     for name in SMALL_CHECKPOINTS:
         write_fixtures(name, CKPT_DIR / name, BOLT_DIR)
+    if (BUNDLED_BOLT / "model.safetensors").exists():
+        write_fixtures("chronos-bolt-nano", BUNDLED_BOLT, BOLT_DIR)
     total = _common.file_size_summary(BOLT_DIR)
     if total >= 800_000:
         sys.exit(f"Bolt fixtures are {total} bytes: over their 800 kB budget")
