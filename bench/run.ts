@@ -100,6 +100,32 @@ function ensureCheckpoint(size: string): string {
   return dir;
 }
 
+interface Interleaved {
+  whole: { ours: Timed[]; theirs: Timed[] };
+  warm: { ours: number[]; theirs: number[] };
+  /** os.loadavg() before each round */
+  load: number[][];
+}
+
+/**
+ * RUNS rounds, ours and theirs interleaved: a whole process each, then an in-process run of REPEAT + 1 computations
+ * each (the first untimed: warm figures are the median of the rest). `theirsPy` is the Python that runs the baseline.
+ */
+function interleave(label: string, env: NodeJS.ProcessEnv, theirsPy: string, oursWhole: string[], theirsWhole: string[], oursWarm: string[]): Interleaved {
+  const r: Interleaved = { whole: { ours: [], theirs: [] }, warm: { ours: [], theirs: [] }, load: [] };
+  for (let i = 0; i < RUNS; i++) {
+    r.load.push(os.loadavg());
+    r.whole.ours.push(timed('node', oursWhole, env));
+    r.whole.theirs.push(timed(theirsPy, theirsWhole));
+    const o = timed('node', [...oursWarm, '--repeat', String(REPEAT + 1)], env);
+    const t = timed(theirsPy, [...theirsWhole, '--repeat', String(REPEAT + 1)]);
+    r.warm.ours.push(stats((o.json.runs_s as number[]).slice(1)).median);
+    r.warm.theirs.push(stats((t.json.runs_s as number[]).slice(1)).median);
+    console.error(`bench: ${label} run ${i + 1}/${RUNS} (load ${os.loadavg()[0].toFixed(1)}): whole ${r.whole.ours[i].wall_s}s vs ${r.whole.theirs[i].wall_s}s, warm ${r.warm.ours[i].toFixed(3)}s vs ${r.warm.theirs[i].toFixed(3)}s, peak RSS ${r.whole.ours[i].rss_mb.toFixed(0)} vs ${r.whole.theirs[i].rss_mb.toFixed(0)} MB`);
+  }
+  return r;
+}
+
 /** A random-weight checkpoint at a published Chronos-Bolt config (bench/checkpoints/chronos-bolt-<size>-random). */
 function ensureBoltCheckpoint(size: string): string {
   const dir = path.join(ckDir, `chronos-bolt-${size}-random`);
@@ -154,17 +180,7 @@ async function main(): Promise<void> {
       timed('node', oursWhole, env);
       timed(py, theirsWhole);
       const cold = timed('node', [...oursWhole, '--cache-dir', path.join(work, `cold-${Date.now()}`)], env);
-      const w = { ours: [] as Timed[], theirs: [] as Timed[] };
-      const warm = { ours: [] as number[], theirs: [] as number[] };
-      for (let i = 0; i < RUNS; i++) {
-        w.ours.push(timed('node', oursWhole, env));
-        w.theirs.push(timed(py, theirsWhole));
-        const o = timed('node', [...tsx, 'mosaic', '--model', model, '--tokens', tokens, '--repeat', String(REPEAT + 1), '--cache-dir', path.join(xdg, 'chronos-lens')], env);
-        const t = timed(py, [...theirsWhole, '--repeat', String(REPEAT + 1)]);
-        warm.ours.push(stats((o.json.runs_s as number[]).slice(1)).median);
-        warm.theirs.push(stats((t.json.runs_s as number[]).slice(1)).median);
-        console.error(`bench: mosaic ${size} run ${i + 1}/${RUNS}: whole ${w.ours[i].wall_s}s vs ${w.theirs[i].wall_s}s, warm ${warm.ours[i].toFixed(3)}s vs ${warm.theirs[i].toFixed(3)}s`);
-      }
+      const { whole: w, warm } = interleave(`mosaic ${size}`, env, py, oursWhole, theirsWhole, [...tsx, 'mosaic', '--model', model, '--tokens', tokens, '--cache-dir', path.join(xdg, 'chronos-lens')]);
       // FLOPs of the reference mosaic: encoder over B x Te tokens, cross K/V, 2 decoder positions, attention
       const B = 100, Te = 22, Td = 2;
       const d = cfg.d_model, inner = cfg.num_heads * cfg.d_kv, ff = cfg.d_ff, L = cfg.num_layers, Ld = cfg.num_decoder_layers ?? L;
@@ -195,17 +211,7 @@ async function main(): Promise<void> {
       const theirsWhole = ['bench/python/forecast_baseline.py', '--model', model, '--csv', csv, '--column', 'value', '--prediction-length', '64', '--samples', '20'];
       timed('node', oursWhole, env);
       timed(py, theirsWhole);
-      const w = { ours: [] as Timed[], theirs: [] as Timed[] };
-      const warm = { ours: [] as number[], theirs: [] as number[] };
-      for (let i = 0; i < RUNS; i++) {
-        w.ours.push(timed('node', oursWhole, env));
-        w.theirs.push(timed(py, theirsWhole));
-        const o = timed('node', [...tsx, 'forecast', '--model', model, '--csv', csv, '--column', 'value', '--repeat', String(REPEAT + 1), '--cache-dir', path.join(xdg, 'chronos-lens')], env);
-        const t = timed(py, [...theirsWhole, '--repeat', String(REPEAT + 1)]);
-        warm.ours.push(stats((o.json.runs_s as number[]).slice(1)).median);
-        warm.theirs.push(stats((t.json.runs_s as number[]).slice(1)).median);
-        console.error(`bench: forecast ${size} run ${i + 1}/${RUNS}: whole ${w.ours[i].wall_s}s vs ${w.theirs[i].wall_s}s, warm ${warm.ours[i].toFixed(3)}s vs ${warm.theirs[i].toFixed(3)}s`);
-      }
+      const { whole: w, warm } = interleave(`forecast ${size}`, env, py, oursWhole, theirsWhole, [...tsx, 'forecast', '--model', model, '--csv', csv, '--column', 'value', '--cache-dir', path.join(xdg, 'chronos-lens')]);
       const wo = stats(w.ours.map((x) => x.wall_s));
       const wt = stats(w.theirs.map((x) => x.wall_s));
       out[size] = {
@@ -235,19 +241,7 @@ async function main(): Promise<void> {
       timed('node', oursWhole, env);
       timed(pyFamilies, theirsWhole);
       const cold = timed('node', [...oursWhole, '--cache-dir', path.join(work, `cold-bolt-${Date.now()}`)], env);
-      const w = { ours: [] as Timed[], theirs: [] as Timed[] };
-      const warm = { ours: [] as number[], theirs: [] as number[] };
-      const load: number[][] = [];
-      for (let i = 0; i < RUNS; i++) {
-        load.push(os.loadavg());
-        w.ours.push(timed('node', oursWhole, env));
-        w.theirs.push(timed(pyFamilies, theirsWhole));
-        const o = timed('node', [...tsx, 'bolt-forecast', '--model', model, '--csv', csv, '--column', 'value', '--repeat', String(REPEAT + 1), '--cache-dir', path.join(xdg, 'chronos-lens')], env);
-        const t = timed(pyFamilies, [...theirsWhole, '--repeat', String(REPEAT + 1)]);
-        warm.ours.push(stats((o.json.runs_s as number[]).slice(1)).median);
-        warm.theirs.push(stats((t.json.runs_s as number[]).slice(1)).median);
-        console.error(`bench: bolt forecast ${size} run ${i + 1}/${RUNS} (load ${os.loadavg()[0].toFixed(1)}): whole ${w.ours[i].wall_s}s vs ${w.theirs[i].wall_s}s, warm ${warm.ours[i].toFixed(3)}s vs ${warm.theirs[i].toFixed(3)}s, peak RSS ${w.ours[i].rss_mb.toFixed(0)} vs ${w.theirs[i].rss_mb.toFixed(0)} MB`);
-      }
+      const { whole: w, warm, load } = interleave(`bolt forecast ${size}`, env, pyFamilies, oursWhole, theirsWhole, [...tsx, 'bolt-forecast', '--model', model, '--csv', csv, '--column', 'value', '--cache-dir', path.join(xdg, 'chronos-lens')]);
       const wo = stats(w.ours.map((x) => x.wall_s));
       const wt = stats(w.theirs.map((x) => x.wall_s));
       out[size] = {
@@ -331,7 +325,7 @@ const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
 function companions(dir: string): string[] {
   const names = readdirSync(dir).sort();
   const newest = (suffix: string) => names.filter((n) => n.endsWith(suffix)).pop();
-  return [newest('-roofline.md'), newest('-profile.md'), newest('-gpu.md')].filter((n): n is string => n !== undefined);
+  return [newest('-roofline.md'), newest('-profile.md'), newest('-gpu.md'), newest('-bolt.md')].filter((n): n is string => n !== undefined);
 }
 
 /** bench/results/README.md: the benchmark figures, each against its goal, from one results file. */
@@ -352,6 +346,12 @@ export function markdown(r: Figures, file: string, extras: string[] = []): strin
       : []),
     `Method: ${r.method}. Random-weight checkpoints at the real chronos-t5 configs (tools/reference/make_checkpoints.py). Baselines: the background article's mosaic pipeline (transformers \`generate\`, \`output_attentions=True\`, \`use_cache=False\`, fp32, CPU) and chronos-forecasting's \`ChronosPipeline.predict\` (fp32, CPU), both in the pinned tools/.venv. Times in seconds: median (min–max).`,
     '',
+    ...(r.boltForecast
+      ? [
+          'Chronos-Bolt: random-weight checkpoints at the published bolt-small / bolt-base configs (tools/reference/bolt_reference.py `--real SIZE --no-fixtures`); baseline chronos-forecasting\'s `ChronosBoltPipeline.predict_quantiles` (fp32, CPU, bench/python/bolt_forecast_baseline.py in tools/.venv-families); ours `dist/cli.js forecast` (whole process) and `bench/ours.ts bolt-forecast` (warm). The load average beside each row is the range over its rounds: on a shared machine the times are indicative only (torch suffers more from contention than ONNX Runtime does, which flatters the warm ratio); peak RSS does not depend on the load.',
+          '',
+        ]
+      : []),
     '| figure | config | ours | baseline | ratio | goal | |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
