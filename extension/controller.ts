@@ -19,7 +19,7 @@ import { gpuStorageDir, installGpuSupportCommand, provisionGpu, removeGpuSupport
 import { HubAccess, redactingLog } from './hub';
 import { withFormatExtension } from './lib/files';
 import { addHead, describeHeads, headId, KIND_NAMES } from './lib/heads';
-import { loadCsvSeries, mosaicSummary, ReferenceCache, runLogText, runMosaicJob, t5Model } from './lib/jobs';
+import { loadCsvSeries, mosaicSummary, ReferenceCache, runLogText, runMosaicJob } from './lib/jobs';
 import { ModelManager, type ModelState } from './lib/model-manager';
 import { resolveModel } from '../models/source';
 import { MosaicPanelStore, mosaicPanelId, restoreTarget, type StoredMosaicPanel } from './lib/panel-store';
@@ -395,7 +395,7 @@ export class Controller implements vscode.Disposable {
       }
       return this.models.use(
         async (model) => {
-          const r = await runMosaicJob(await t5Model(model, 'The induction mosaic'), settings, series, { ...c, cache: this.referenceCache });
+          const r = await runMosaicJob(model, settings, series, { ...c, cache: this.referenceCache });
           return { ...r, series };
         },
         { signal: c.signal, activity: `induction mosaic · ${target.name}`, onWaiting: () => c.onProgress({ message: 'waiting for the running analysis…' }) },
@@ -407,10 +407,21 @@ export class Controller implements vscode.Disposable {
     const csv = { uri, column: job.series?.column };
     const refPanel = this.#openMosaic(
       `reference:${ref.model.hash}`,
-      { result: ref, variant: 'reference', title: `${ref.model.name} · reference protocol (random tokens)`, csv },
-      { column: vscode.ViewColumn.Beside, preserveFocus: !!job.data },
+      { result: ref, variant: 'reference', title: `${ref.model.name} · reference protocol (random ${ref.protocol.patch ? 'patches' : 'tokens'})`, csv },
+      { column: vscode.ViewColumn.Beside, preserveFocus: !!job.data || !!job.subPatch },
     );
     const panels: MosaicCommandResult['panels'] = [describePanel(refPanel)];
+    if (job.subPatch) {
+      const g = job.subPatch.protocol.patch!;
+      this.log.info(runLogText(`mosaic (sub-patch protocol) · ${job.subPatch.model.name}: ${mosaicSummary(job.subPatch)}`, job.subPatch.manifest, { protocol: job.subPatch.protocol }));
+      const sub = this.#openMosaic(
+        `subpatch:${job.subPatch.model.hash}`,
+        { result: job.subPatch, variant: 'reference', title: `${job.subPatch.model.name} · sub-patch protocol (period ${g.period} values on patches of ${g.size})`, csv },
+        { column: vscode.ViewColumn.Beside, preserveFocus: !!job.data },
+      );
+      panels.push(describePanel(sub));
+    }
+    if (job.subPatchError) this.log.warn(`sub-patch mosaic did not run: ${job.subPatchError}`);
     if (job.data) {
       // Side by side with the reference, to compare which heads pass each test.
       const refColumn = refPanel.panel.viewColumn;

@@ -332,7 +332,10 @@ export function latestOf(p: MosaicPanel): LatestMosaic {
 }
 
 function panelTitle(s: MosaicPanelState): string {
-  return s.variant === 'data' && s.result.protocol.series ? `Mosaic · ${s.result.protocol.series.file}` : `Mosaic · ${s.result.model.name}`;
+  const p = s.result.protocol;
+  if (s.variant === 'data' && p.series) return `Mosaic · ${p.series.file}`;
+  // a patch protocol whose period is not whole patches: the sub-patch variant, beside the reference
+  return p.patch && p.patch.period % p.patch.size !== 0 ? `Mosaic · ${s.result.model.name} · period ${p.patch.period}` : `Mosaic · ${s.result.model.name}`;
 }
 
 function showMosaic(s: MosaicPanelState, ablationSet: HeadRef[]): ShowMosaicMessage {

@@ -10,6 +10,7 @@ import type { CsvSeries } from '../../core/csv';
 import { ChronosLensError, errorMessage, isCancelled } from '../../core/errors';
 import type { RunControl } from '../../core/progress';
 import type { AnyModel } from '../../models/load';
+import type { BoltModel } from '../../models/bolt/model';
 import type { ChronosModel } from '../../models/model';
 import { mosaicParameters, type MosaicSettings } from './settings';
 
@@ -76,6 +77,9 @@ export interface MosaicJobResult {
   data?: MosaicResult;
   /** Why the data-driven variant did not run (too few windows, …). */
   dataError?: string;
+  /** Chronos-Bolt: the sub-patch variant (random values with a period of one and a half patches), or why it did not run. */
+  subPatch?: MosaicResult;
+  subPatchError?: string;
 }
 
 /**
@@ -84,11 +88,13 @@ export interface MosaicJobResult {
  * the data-driven variant alone is reported in `dataError`; cancellation always rejects.
  */
 export async function runMosaicJob(
-  model: ChronosModel,
+  model: AnyModel,
   settings: MosaicSettings,
   series: CsvSeries | undefined,
   control: RunControl & { cache?: ReferenceCache; chunkMs?: number },
 ): Promise<MosaicJobResult> {
+  const { isBolt } = await import('../../models/load');
+  if (isBolt(model)) return runPatchMosaicJob(model, settings, series, control);
   const { runMosaic } = await import('../../analysis/mosaic');
   const { subProgress } = await import('../../core/progress');
   // Short ONNX runs: the runtime computes on the extension host's thread, so each chunk is a pause
@@ -114,6 +120,60 @@ export async function runMosaicJob(
         signal: control.signal,
         onProgress: onProgress && ((u) => onProgress({ ...u, message: `${series.file}: ${u.message ?? ''}`.trim() })),
       });
+    } catch (e) {
+      if (isCancelled(e)) throw e;
+      out.dataError = errorMessage(e);
+    }
+  }
+  control.onProgress?.({ fraction: 1 });
+  return out;
+}
+
+/**
+ * The Chronos-Bolt mosaics (docs/patch-mosaic.md) on the mosaic settings read in patches: the reference
+ * protocol (seqLen random patches, repeats, subExtension patches), the sub-patch variant (a period of one
+ * and a half patches, repeated to about the reference's context) and, with `series`, the data-driven
+ * variant (windows of seqLen patches). Kinds: cross and encoder (Bolt's decoder token sees only itself).
+ * The reference is cached as the T5 one; the two variants' failures are reported, not thrown.
+ */
+async function runPatchMosaicJob(model: BoltModel, settings: MosaicSettings, series: CsvSeries | undefined, control: RunControl & { cache?: ReferenceCache; chunkMs?: number }): Promise<MosaicJobResult> {
+  const { PATCH_MOSAIC_KINDS, runPatchMosaic } = await import('../../analysis/patch-mosaic');
+  const { subProgress } = await import('../../core/progress');
+  const kinds = settings.kinds.filter((k) => PATCH_MOSAIC_KINDS.includes(k));
+  if (kinds.length === 0) throw new ChronosLensError('BAD_INPUT', `${model.name} is a Chronos-Bolt model, which has cross and encoder mosaics only (its one decoder token attends to itself); add cross or encoder to chronosLens.mosaic.kinds`);
+  const P = model.config.bolt.inputPatchSize;
+  const params = { kinds, batch: settings.batch, patchesPerRepeat: settings.seqLen, repeats: settings.repeats, subExtension: settings.subExtension, seed: settings.seed, threshold: settings.threshold, chunkMs: control.chunkMs ?? CHUNK_MS };
+  const withData = !!series && settings.dataDriven;
+  const steps = withData ? 3 : 2;
+  const step = (i: number, label: string) => {
+    const onProgress = subProgress(control.onProgress, i / steps, (i + 1) / steps);
+    return { signal: control.signal, onProgress: onProgress && ((u: { fraction?: number; message?: string }) => onProgress({ ...u, message: `${label}: ${u.message ?? ''}`.trim() })) };
+  };
+  const key = control.cache ? control.cache.key(await model.hash(), settings) : undefined;
+  let reference = key ? control.cache!.get(key) : undefined;
+  const referenceCached = !!reference;
+  if (!reference) {
+    reference = await runPatchMosaic(model, { ...params, ...step(0, 'reference protocol') });
+    if (key) control.cache!.set(key, reference);
+  }
+  const out: MosaicJobResult = { reference, referenceCached };
+  const period = Math.round(1.5 * P);
+  try {
+    out.subPatch = await runPatchMosaic(model, {
+      ...params,
+      patchesPerRepeat: undefined,
+      period,
+      repeats: Math.max(3, Math.floor((settings.seqLen * P * settings.repeats) / period)),
+      subExtension: Math.min(settings.subExtension, Math.ceil(period / P) - 1),
+      ...step(1, 'sub-patch protocol'),
+    });
+  } catch (e) {
+    if (isCancelled(e)) throw e;
+    out.subPatchError = errorMessage(e);
+  }
+  if (withData && series) {
+    try {
+      out.data = await runPatchMosaic(model, { ...params, series: { values: series.values, file: series.file, column: series.column }, ...step(2, series.file) });
     } catch (e) {
       if (isCancelled(e)) throw e;
       out.dataError = errorMessage(e);

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { CancelledError } from '../../../core/errors';
 import { loadCsvSeries, mosaicSummary, numericColumns, ReferenceCache, runLogText, runMosaicJob } from '../../../extension/lib/jobs';
 import { DEFAULTS } from '../../../extension/lib/settings';
+import { BoltModel } from '../../../models/bolt/model';
 import { ChronosModel } from '../../../models/model';
 import { fixtures, sharedData, tempDir } from '../helpers';
 
@@ -99,4 +100,32 @@ test('cancel stops the job at the next chunk (the engine checks the signal betwe
   assert.equal(after, 0, 'no chunk ran after the abort');
   assert.ok(last < 0.1, `stopped at ${last}`);
   t.diagnostic(`stopped ${(performance.now() - abortedAt).toFixed(0)} ms after cancel`);
+});
+
+test('on a Chronos-Bolt model: the patch protocols (reference, sub-patch, data-driven) with the same settings, cross and encoder only', async () => {
+  const bolt = await BoltModel.load(path.join(sharedData, 'chronos-bolt-dummy-model'), { provider: 'cpu', threads: 1, cacheDir: null });
+  try {
+    const series = await loadCsvSeries({ kind: 'file', path: path.join(sharedData, 'AirPassengers.csv') });
+    const cache = new ReferenceCache();
+    const fractions: number[] = [];
+    const s = { ...settings, batch: 6, seqLen: 4 };
+    const r = await runMosaicJob(bolt, s, series, { cache, onProgress: (u) => u.fraction !== undefined && fractions.push(u.fraction) });
+    assert.deepEqual([r.reference.protocol.source, r.subPatch?.protocol.source, r.data?.protocol.source], ['random-patches', 'random-patches', 'series-patches']);
+    assert.equal(r.reference.protocol.patch!.period, 64);
+    assert.deepEqual([r.subPatch!.protocol.patch!.period, r.subPatch!.protocol.repeats], [24, 5]);
+    assert.equal(r.data!.protocol.series?.column, '#Passengers');
+    for (const m of [r.reference, r.subPatch!, r.data!]) {
+      assert.equal(m.decoder, undefined);
+      assert.equal(m.cross!.stderr.center.length, 4);
+      assert.equal(m.encoder!.counts.heads, 16);
+    }
+    assert.ok(fractions.every((f, i) => i === 0 || f >= fractions[i - 1]), `monotone progress ${fractions}`);
+    assert.equal(fractions.at(-1), 1);
+    assert.equal((await runMosaicJob(bolt, s, undefined, { cache })).referenceCached, true);
+    await assert.rejects(runMosaicJob(bolt, { ...s, kinds: ['decoder'] }, undefined, {}), /chronos-bolt-dummy-model is a Chronos-Bolt model, which has cross and encoder mosaics only/);
+    const long = await runMosaicJob(bolt, { ...settings, batch: 4 }, series, {});
+    assert.match(long.dataError ?? '', /0 window\(s\) of 160 consecutive observed values/);
+  } finally {
+    await bolt.dispose();
+  }
 });
