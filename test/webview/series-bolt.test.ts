@@ -102,6 +102,13 @@ describe('cl-series-view with a Chronos-Bolt model', { timeout: 180_000 }, () =>
       assert.equal(bars.length, drawn.length);
       assert.ok(Math.max(...bars) > 10, `bar widths ${bars.join(' ')}`);
       assert.match((await v.page.locator('cl-series-view .readout .position').textContent()) ?? '', new RegExp(`patch 5 of 7 · rows ${start + 53}–${start + 68}`));
+      // the exported SVG is the chart as shown: the bands and the query patch included
+      const svg = await v.page.evaluate(async () => {
+        const view = document.querySelector('cl-series-view') as HTMLElement & { exportFigure(f: string): Promise<{ content: { data: string } }> };
+        return (await view.exportFigure('svg')).content.data;
+      });
+      assert.equal((svg.match(/<rect class="band"/g) ?? []).length, drawn.length);
+      assert.match(svg, new RegExp(`<rect class="query-patch" data-position="4" data-first-row="${start + 52}" data-last-row="${start + 67}"`));
       // the head grid: sparklines over the patches
       assert.equal(await v.page.locator('cl-series-view cl-head-grid .spark').count(), LAYERS * HEADS);
       assert.equal(host.lensRequests.at(-1)?.sparkBins, 48);
@@ -126,6 +133,11 @@ describe('cl-series-view with a Chronos-Bolt model', { timeout: 180_000 }, () =>
       for (const b of drawn) assert.ok(Math.abs(b.weight - expected[b.position]) < 1e-5, `patch ${b.position}`);
       assert.equal(await v.page.locator('cl-series-view .cl-patch-bands rect.query-patch').count(), 0);
       assert.match((await v.page.locator('cl-series-view .readout').textContent()) ?? '', /attends most to patch \d \(rows \d+–\d+\)/);
+      const json = await v.page.evaluate(async () => {
+        const view = document.querySelector('cl-series-view') as HTMLElement & { exportFigure(f: string): Promise<{ content: { data: string } }> };
+        return (await view.exportFigure('json')).content.data;
+      });
+      assert.match(json, /forecast by chronos-bolt-mini \(quantile head\)/);
       await clean(v);
     } finally {
       host.stop();

@@ -32,8 +32,8 @@
  *   cl-export { format, suggestedName, content }   (the export bar; the page script saves it through the host)
  * Methods
  *   setHover(hover | undefined, pinned?), hover, domain, setDomain(d), lensCacheSize
- *   exportFigure(format): the chart as shown (SVG, PNG), a Plotly figure (JSON), the context window and the
- *   forecast (CSV)
+ *   exportFigure(format): the chart as shown (SVG, PNG; a Chronos-Bolt model's patch bands included), a Plotly
+ *   figure (JSON), the context window and the forecast (CSV)
  */
 import { LitElement, html, nothing } from 'lit';
 import type { ForecastResult, LayerHead, ModelSummary, MosaicResult, PeriodicityResult } from '../../analysis/types';
@@ -402,7 +402,10 @@ export class ClSeriesView extends LitElement {
     const lens = this._lens?.response;
     const w = this.#wanted();
     const highlights = lens && w && this._lens?.key === w.key ? { sameToken: lens.sameToken.map((q) => rowsOfPosition(s.context, q)[0]), nextToken: lens.nextToken.map((q) => rowsOfPosition(s.context, q)[0]) } : undefined;
-    const opts = { document: this.ownerDocument, theme: resolveTheme(this), width: this.#viewport.chartWidth(), height: CHART_HEIGHT, chart: { xDomain: this.#viewport.domain, hover: this._hover, highlights } };
+    const patches = s.context.patches;
+    const strip = lens && w && this._lens?.key === w.key ? this.#stripWeights(lens) : undefined;
+    const bands = patches && w ? { weights: strip?.weights ?? [], context: { ...s.context, patches }, query: w.kind === 'encoder' ? w.position : undefined, label: strip?.label } : undefined;
+    const opts = { document: this.ownerDocument, theme: resolveTheme(this), width: this.#viewport.chartWidth(), height: CHART_HEIGHT, chart: { xDomain: this.#viewport.domain, hover: this._hover, highlights }, bands };
     const suggestedName = seriesFileName(s, format);
     if (format === 'png') return { suggestedName, content: { encoding: 'base64', data: await svgToPngBase64(seriesExportText(fig, 'svg', opts), this.ownerDocument) } };
     return { suggestedName, content: { encoding: 'utf8', data: seriesExportText(fig, format, opts) } };

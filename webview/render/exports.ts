@@ -8,7 +8,8 @@ import { renderAblationFigureSvg } from './ablation';
 import { serializeSvg, type RenderTarget } from './dom';
 import { ablationCsv, ablationPlotlyFigure, mosaicCsv, mosaicPlotlyFigure, seriesCsv, seriesPlotlyFigure, slug, type SeriesFigure } from './figure-data';
 import { renderMosaicFigureSvg } from './mosaic';
-import { forecastFan, renderSeriesChart, type SeriesChartOptions } from './series-chart';
+import { renderPatchBands, type PatchBandsData } from './patch-bands';
+import { forecastFan, renderSeriesChart, seriesLayout, type SeriesChartOptions } from './series-chart';
 import type { ChartTheme } from './theme';
 
 export type TextFormat = 'svg' | 'json' | 'csv';
@@ -63,6 +64,8 @@ export interface SeriesExportOptions extends RenderTarget {
   height?: number;
   /** SVG: what the view shows (zoom, the hovered point and its highlights). */
   chart?: Pick<SeriesChartOptions, 'xDomain' | 'hover' | 'highlights'>;
+  /** SVG: the hovered patch's attention bands (Chronos-Bolt), drawn over the chart as on screen. */
+  bands?: PatchBandsData;
 }
 
 /** The series view's figure: SVG as on screen (concrete colours, background), JSON (Plotly) and CSV of the context window and the forecast. */
@@ -70,7 +73,14 @@ export function seriesExportText(f: SeriesFigure, format: TextFormat, opts: Seri
   switch (format) {
     case 'svg': {
       const data = { index: [...f.index], values: [...f.values], timestamps: f.timestamps ? [...f.timestamps] : undefined, context: f.context, ...(f.forecast ? { forecast: forecastFan(f.forecast, f.totalRows) } : {}) };
-      return serializeSvg(renderSeriesChart(data, { ...opts.chart, document: opts.document, theme: opts.theme, width: opts.width, height: opts.height, background: true, yLabel: f.column }));
+      const chartOpts = { ...opts.chart, document: opts.document, theme: opts.theme, width: opts.width, height: opts.height, background: true, yLabel: f.column };
+      const svg = renderSeriesChart(data, chartOpts);
+      if (opts.bands) {
+        // the bands' marks moved into the chart's own <svg>: one self-contained figure
+        const bands = renderPatchBands(opts.bands, seriesLayout(data, chartOpts), { document: opts.document, theme: opts.theme });
+        for (const c of [...bands.childNodes]) svg.appendChild(c);
+      }
+      return serializeSvg(svg);
     }
     case 'json':
       return `${JSON.stringify(seriesPlotlyFigure(f), null, 1)}\n`;

@@ -258,7 +258,7 @@ export function seriesPlotlyFigure(f: SeriesFigure): PlotlyFigure {
     return i >= 0 ? (f.timestamps as string[])[i] : row;
   };
   const layout: Record<string, unknown> = {
-    title: { text: `${f.file} · ${f.column}${fc ? ` – forecast by ${fc.model.name} (${fc.numSamples} samples)` : ''}` },
+    title: { text: `${f.file} · ${f.column}${fc ? ` – forecast by ${fc.model.name} (${fc.numSamples ? `${fc.numSamples} samples` : 'quantile head'})` : ''}` },
     xaxis: { title: { text: useTime ? 'time' : 'row' } },
     yaxis: { title: { text: f.column } },
     shapes: [{ type: 'rect', xref: 'x', yref: 'paper', x0: ctxX(f.context.start), x1: ctxX(f.context.end - 1), y0: 0, y1: 1, fillcolor: 'rgba(127,127,127,0.12)', line: { width: 0 }, layer: 'below' }],
