@@ -9,6 +9,7 @@
  */
 import { atlasMosaics, type Atlas } from '../analysis/sweep/merge';
 import type { AtlasSummary, MosaicResult } from '../analysis/types';
+import type { AtlasTableSpec } from '../webview/render/atlas/table-data';
 import type { ChartTheme } from '../webview/render/theme';
 import { LIGHT } from '../webview/render/theme';
 import { escapeHtml, htmlDocument } from '../core/html';
@@ -24,8 +25,9 @@ export interface AtlasRenderers<D = unknown> {
     atlas: AtlasSummary,
     mosaics: readonly { task: string; result: MosaicResult }[],
     o: { theme?: ChartTheme },
-  ): { id: string; title: string; note?: string; layout: 'chart' | 'table' | 'figures'; render?: (ctx: { document: D; width: number }) => { outerHTML: string }; empty?: string }[];
+  ): { id: string; title: string; note?: string; layout: 'chart' | 'table' | 'figures'; render?: (ctx: { document: D; width: number }) => { outerHTML: string }; table?: () => AtlasTableSpec; empty?: string }[];
   atlasHeadline(atlas: AtlasSummary): string;
+  atlasTableHtml(table: AtlasTableSpec): string;
 }
 let renderers: AtlasRenderers | undefined;
 function atlasRenderers(): AtlasRenderers {
@@ -52,7 +54,8 @@ const PAGE_WIDTH = 760;
 
 export function renderAtlasPage(atlas: Atlas): string {
   const r = atlasRenderers();
-  const doc = newDocument();
+  // The charts and mosaics are drawn in a DOM (a few thousand elements at most); made on first use.
+  let document: unknown;
   const out: string[] = [];
   out.push(`<h1>Sweep atlas · ${escapeHtml(atlas.name)}</h1>`);
   out.push(`<p class="muted">${escapeHtml(r.atlasHeadline(atlas))}. Every number links to its task's manifest.</p>`);
@@ -60,10 +63,9 @@ export function renderAtlasPage(atlas: Atlas): string {
     out.push(`<section id="atlas-${s.id}"><h2>${escapeHtml(s.title)}</h2>`);
     if (s.note) out.push(`<p class="note muted">${escapeHtml(s.note)}</p>`);
     if (!s.render) out.push(`<p class="muted">${escapeHtml(s.empty ?? '')}</p>`);
-    else {
-      const html = s.render({ document: doc, width: PAGE_WIDTH }).outerHTML;
-      out.push(s.layout === 'table' ? `<div class="scroll">${html}</div>` : html);
-    }
+    // Tables as text: thousands of rows are quick to write and slow to build in a Node DOM.
+    else if (s.table) out.push(`<div class="scroll">${r.atlasTableHtml(s.table())}</div>`);
+    else out.push(s.render({ document: (document ??= newDocument()), width: PAGE_WIDTH }).outerHTML);
     out.push('</section>');
   }
   const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";

@@ -11,6 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Atlas } from '../../analysis/sweep/merge';
 import { renderAtlasPage, type AtlasRenderers } from '../../cli/atlas-page';
 import { validateWebviewMessage } from '../../protocol';
+import { JSDOM } from 'jsdom';
+import { atlasTable } from '../../webview/render/atlas/common';
 import * as sectionsModule from '../../webview/render/atlas/sections';
 import { heatScale, normalizeColor } from '../../webview/render/colors';
 import { atlasFixture } from './fixtures';
@@ -51,6 +53,20 @@ async function assertClean(v: ViewPage): Promise<void> {
   assert.deepEqual(await v.violations(), []);
   assert.deepEqual(v.errors, []);
 }
+
+test('a table written as HTML text (the CLI page) is the table the panel builds as elements', () => {
+  const doc = new JSDOM('<!doctype html><html><body></body></html>').window.document;
+  const sections = sectionsModule.atlasSections(atlas, mosaics);
+  const tables = sections.filter((s) => s.table);
+  assert.deepEqual(tables.map((s) => s.id), ['counts', 'ablations', 'forecasts', 'attributions', 'unfinished']);
+  for (const s of tables) {
+    const spec = s.table!();
+    const div = doc.createElement('div');
+    div.innerHTML = sectionsModule.atlasTableHtml(spec);
+    assert.equal(div.innerHTML, atlasTable(doc, spec).outerHTML, s.id);
+    assert.ok(spec.rows.length > 0, s.id);
+  }
+});
 
 describe('cl-atlas-view in Chromium', { timeout: 180_000 }, () => {
   test('model-size axis, counts, mosaics at one scale, ablations per dataset; numbers are what the atlas says', async () => {

@@ -7,10 +7,9 @@
 import type { AtlasSummary } from '../../../analysis/types';
 import { resolveDocument, type RenderTarget } from '../dom';
 import { fmtMetric, fmtSigned, metricLabel } from '../format';
-import { atlasTable, modelOrder, seedText, taskById, taskLink, type Cell } from './common';
+import { atlasTable, tableSpec, type AtlasTableSpec, modelOrder, seedText, taskById, linkCell, type Cell } from './common';
 
-export function renderAtlasAblations(atlas: Pick<AtlasSummary, 'models' | 'datasets' | 'ablations' | 'tasks'>, options: RenderTarget = {}): HTMLTableElement {
-  const doc = resolveDocument(options);
+export function atlasAblationsTable(atlas: Pick<AtlasSummary, 'models' | 'datasets' | 'ablations' | 'tasks'>): AtlasTableSpec {
   const byId = taskById(atlas);
   const order = modelOrder(atlas);
   const rank = new Map(order.map((m, i) => [m, i]));
@@ -23,29 +22,24 @@ export function renderAtlasAblations(atlas: Pick<AtlasSummary, 'models' | 'datas
       const model = atlas.models[a.model].label;
       const data = atlas.datasets[d]?.label ?? '?';
       for (const m of a.metrics) {
-        const what = `${data}, ${model}, ${metricLabel(m.name)}`;
-        const num = (v: number | null, label: string, f: (x: number) => string = fmtMetric) => taskLink(doc, t, v === null ? '–' : f(v), `${what}, ${label}`);
+        const num = (v: number | null, f: (x: number) => string = fmtMetric) => linkCell(t, v === null ? '–' : f(v));
         rows.push([
           data,
           model,
           seedText(a.seed),
           `${a.method}: ${a.heads.join(', ')}`,
           metricLabel(m.name),
-          num(m.unablated, 'unablated'),
-          num(m.ablated, 'ablated'),
-          num(m.change, 'change', (x) => fmtSigned(x)),
-          taskLink(doc, t, `${m.controlsMean === null ? '–' : fmtMetric(m.controlsMean)} ± ${m.controlsSd === null ? '–' : fmtMetric(m.controlsSd)} (${a.controls})`, `${what}, controls mean and sd`),
-          num(m.percentile, 'percentile among the controls', (x) => x.toFixed(0)),
-          num(m.zScore, 'z-score against the controls', (x) => x.toFixed(2)),
+          num(m.unablated),
+          num(m.ablated),
+          num(m.change, (x) => fmtSigned(x)),
+          linkCell(t, `${m.controlsMean === null ? '–' : fmtMetric(m.controlsMean)} ± ${m.controlsSd === null ? '–' : fmtMetric(m.controlsSd)} (${a.controls})`),
+          num(m.percentile, (x) => x.toFixed(0)),
+          num(m.zScore, (x) => x.toFixed(2)),
         ]);
       }
     }
   }
-  return atlasTable(
-    doc,
-    'cl-atlas-ablations',
-    'Ablation effects per dataset, against random control head sets',
-    [
+  return tableSpec('cl-atlas-ablations', 'Ablation effects per dataset, against random control head sets', [
       { label: 'Dataset' },
       { label: 'Model' },
       { label: 'Seed', num: true },
@@ -60,4 +54,8 @@ export function renderAtlasAblations(atlas: Pick<AtlasSummary, 'models' | 'datas
     ],
     rows,
   );
+}
+
+export function renderAtlasAblations(atlas: Pick<AtlasSummary, 'models' | 'datasets' | 'ablations' | 'tasks'>, options: RenderTarget = {}): HTMLTableElement {
+  return atlasTable(resolveDocument(options), atlasAblationsTable(atlas));
 }

@@ -5,32 +5,30 @@
 import type { AtlasSummary } from '../../../analysis/types';
 import { resolveDocument, type RenderTarget } from '../dom';
 import { fmtMetric, fmtSigned } from '../format';
-import { atlasTable, joinNodes, modelOrder, taskById, taskLink, type Cell } from './common';
+import { atlasTable, tableSpec, type AtlasTableSpec, modelOrder, taskById, linkCell, type Cell } from './common';
 
-export function renderAtlasAttributions(atlas: Pick<AtlasSummary, 'models' | 'datasets' | 'attributions' | 'tasks'>, options: RenderTarget = {}): HTMLTableElement {
-  const doc = resolveDocument(options);
+export function atlasAttributionsTable(atlas: Pick<AtlasSummary, 'models' | 'datasets' | 'attributions' | 'tasks'>): AtlasTableSpec {
   const byId = taskById(atlas);
   const rows: Cell[][] = [];
   for (const mi of modelOrder(atlas)) {
     for (const x of atlas.attributions.filter((y) => y.model === mi)) {
       const t = byId.get(x.task);
-      const what = `${atlas.models[mi].label}, ${atlas.datasets[x.dataset]?.label ?? '?'}`;
-      const parts = x.top.map((c) => taskLink(doc, t, `${c.component} ${c.value === null ? '–' : fmtSigned(c.value)}`, `${what}, component ${c.component}`));
+      const parts = x.top.map((c) => linkCell(t, `${c.component} ${c.value === null ? '–' : fmtSigned(c.value)}`));
       rows.push([
         atlas.models[mi].label,
         atlas.datasets[x.dataset]?.label ?? '?',
         x.target,
         String(x.step),
-        taskLink(doc, t, x.total === null ? '–' : fmtMetric(x.total), `${what}, attributed total`),
-        { node: joinNodes(doc, parts), className: 'wrap' },
+        linkCell(t, x.total === null ? '–' : fmtMetric(x.total)),
+        { parts, className: 'wrap' },
       ]);
     }
   }
-  return atlasTable(
-    doc,
-    'cl-atlas-attributions',
-    'Direct attribution of a forecast step: the largest components',
-    [{ label: 'Model' }, { label: 'Dataset' }, { label: 'Target' }, { label: 'Step', num: true }, { label: 'Total', num: true }, { label: 'Largest components' }],
+  return tableSpec('cl-atlas-attributions', 'Direct attribution of a forecast step: the largest components', [{ label: 'Model' }, { label: 'Dataset' }, { label: 'Target' }, { label: 'Step', num: true }, { label: 'Total', num: true }, { label: 'Largest components' }],
     rows,
   );
+}
+
+export function renderAtlasAttributions(atlas: Pick<AtlasSummary, 'models' | 'datasets' | 'attributions' | 'tasks'>, options: RenderTarget = {}): HTMLTableElement {
+  return atlasTable(resolveDocument(options), atlasAttributionsTable(atlas));
 }

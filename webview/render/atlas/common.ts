@@ -5,32 +5,13 @@
  */
 import type { AtlasSummary, AtlasTask } from '../../../analysis/types';
 import { SVG_NS } from '../dom';
+import { TASK_LINK_CLASS, cellClass, cellParts, type AtlasTableSpec, type LinkCell } from './table-data';
 
-/** Class of every element that opens a task's manifest (the panel intercepts their clicks). */
-export const TASK_LINK_CLASS = 'cl-task-link';
+export * from './table-data';
+
 
 export function taskById(atlas: Pick<AtlasSummary, 'tasks'>): Map<string, AtlasTask> {
   return new Map(atlas.tasks.map((t) => [t.id, t]));
-}
-
-/**
- * A link to a task's manifest: `href` is the manifest's path relative to the atlas file (a static page
- * follows it), `data-task` the task id (the panel opens the manifest in an editor instead).
- */
-export function taskLink(doc: Document, task: AtlasTask | undefined, text: string, label?: string): HTMLElement {
-  if (!task) {
-    const span = doc.createElement('span');
-    span.textContent = text;
-    return span;
-  }
-  const a = doc.createElement('a');
-  a.className = TASK_LINK_CLASS;
-  a.href = task.manifest;
-  a.dataset.task = task.id;
-  a.title = `Task ${task.id}: open its manifest`;
-  if (label) a.setAttribute('aria-label', `${label}: ${text} (task ${task.id}, opens its manifest)`);
-  a.textContent = text;
-  return a;
 }
 
 /** The same link around SVG content (a chart's point). */
@@ -59,36 +40,53 @@ export function seedText(s: number | null): string {
   return s === null ? 'default' : String(s);
 }
 
-export type Cell = string | Node | { node: Node | string; num?: boolean; className?: string };
 
-/** A table: column headers (`num` right-aligns), then rows of cells; the first cell of a row is its header. */
-export function atlasTable(doc: Document, className: string, caption: string, columns: { label: string; num?: boolean }[], rows: Cell[][]): HTMLTableElement {
+
+/**
+ * A link to a task's manifest: `href` is the manifest's path relative to the atlas file (a static page
+ * follows it), `data-task` the task id (the panel opens the manifest in an editor instead).
+ */
+export function linkElement(doc: Document, l: LinkCell): Node {
+  if (!l.task) return doc.createTextNode(l.text);
+  const a = doc.createElement('a');
+  a.setAttribute('class', TASK_LINK_CLASS);
+  a.setAttribute('href', l.task.manifest);
+  a.setAttribute('data-task', l.task.id);
+  a.setAttribute('title', `task ${l.task.id}`);
+  a.textContent = l.text;
+  return a;
+}
+
+export function atlasTable(doc: Document, spec: AtlasTableSpec): HTMLTableElement {
   const table = doc.createElement('table');
-  table.className = `cl-atlas-table ${className}`;
+  table.setAttribute('class', `cl-atlas-table ${spec.className}`);
   const cap = doc.createElement('caption');
-  cap.textContent = caption;
+  cap.textContent = spec.caption;
   table.append(cap);
   const thead = doc.createElement('thead');
   const htr = doc.createElement('tr');
-  for (const c of columns) {
+  for (const c of spec.columns) {
     const th = doc.createElement('th');
-    th.scope = 'col';
+    th.setAttribute('scope', 'col');
     th.textContent = c.label;
-    if (c.num) th.className = 'num';
+    if (c.num) th.setAttribute('class', 'num');
     htr.append(th);
   }
   thead.append(htr);
   table.append(thead);
   const tbody = doc.createElement('tbody');
-  for (const row of rows) {
+  for (const row of spec.rows) {
     const tr = doc.createElement('tr');
     row.forEach((cell, i) => {
       const el = doc.createElement(i === 0 ? 'th' : 'td');
-      if (i === 0) (el as HTMLTableCellElement).scope = 'row';
-      const c = typeof cell === 'object' && cell !== null && 'node' in cell ? cell : { node: cell };
-      const cls = [columns[i]?.num || c.num ? 'num' : '', c.className ?? ''].filter(Boolean).join(' ');
-      if (cls) el.className = cls;
-      el.append(c.node);
+      if (i === 0) el.setAttribute('scope', 'row');
+      const c = cellParts(cell);
+      const cls = cellClass(spec, i, c.className);
+      if (cls) el.setAttribute('class', cls);
+      c.parts.forEach((p, j) => {
+        if (j && c.sep) el.append(c.sep);
+        el.append(typeof p === 'string' ? p : linkElement(doc, p));
+      });
       tr.append(el);
     });
     tbody.append(tr);
@@ -97,12 +95,4 @@ export function atlasTable(doc: Document, className: string, caption: string, co
   return table;
 }
 
-/** Several nodes (links and text) as one cell. */
-export function joinNodes(doc: Document, parts: (Node | string)[], sep = ', '): DocumentFragment {
-  const f = doc.createDocumentFragment();
-  parts.forEach((p, i) => {
-    if (i) f.append(sep);
-    f.append(p);
-  });
-  return f;
-}
+

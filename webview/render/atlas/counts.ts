@@ -5,10 +5,9 @@
 import { ATTENTION_KINDS, type AtlasSummary } from '../../../analysis/types';
 import { resolveDocument, type RenderTarget } from '../dom';
 import { KIND_SHORT, fmtPercent } from '../format';
-import { atlasTable, fmtParams, modelOrder, seedText, taskById, taskLink, type Cell } from './common';
+import { atlasTable, tableSpec, type AtlasTableSpec, fmtParams, modelOrder, seedText, taskById, linkCell, type Cell } from './common';
 
-export function renderAtlasCounts(atlas: Pick<AtlasSummary, 'models' | 'datasets' | 'induction' | 'tasks'>, options: RenderTarget = {}): HTMLTableElement {
-  const doc = resolveDocument(options);
+export function atlasCountsTable(atlas: Pick<AtlasSummary, 'models' | 'datasets' | 'induction' | 'tasks'>): AtlasTableSpec {
   const byId = taskById(atlas);
   const kinds = ATTENTION_KINDS.filter((k) => atlas.induction.some((r) => r.counts[k]));
   const columns = [
@@ -32,17 +31,20 @@ export function renderAtlasCounts(atlas: Pick<AtlasSummary, 'models' | 'datasets
       const cells: Cell[] = [m.label, fmtParams(m.parameters), data, seedText(r.seed), String(r.threshold)];
       for (const k of kinds) {
         const c = r.counts[k];
-        const what = `${m.label}, ${data}, ${KIND_SHORT[k].toLowerCase()} heads`;
         if (!c) cells.push('–', '–', '–');
         else
           cells.push(
-            taskLink(doc, t, String(c.center), `${what} scoring on the current token`),
-            taskLink(doc, t, String(c.right), `${what} scoring on the token to the right`),
-            taskLink(doc, t, `${c.total} / ${c.heads} (${fmtPercent(c.percent, 0)})`, `${what}, induction heads in all`),
+            linkCell(t, String(c.center)),
+            linkCell(t, String(c.right)),
+            linkCell(t, `${c.total} / ${c.heads} (${fmtPercent(c.percent, 0)})`),
           );
       }
       rows.push(cells);
     }
   }
-  return atlasTable(doc, 'cl-atlas-counts', 'Induction heads per model: center, right and total per attention kind', columns, rows);
+  return tableSpec('cl-atlas-counts', 'Induction heads per model: center, right and total per attention kind', columns, rows);
+}
+
+export function renderAtlasCounts(atlas: Pick<AtlasSummary, 'models' | 'datasets' | 'induction' | 'tasks'>, options: RenderTarget = {}): HTMLTableElement {
+  return atlasTable(resolveDocument(options), atlasCountsTable(atlas));
 }

@@ -7,7 +7,7 @@ import type { AtlasSummary, MosaicResult } from '../../../analysis/types';
 import { resolveDocument, type RenderTarget } from '../dom';
 import { renderMosaicFigureSvg } from '../mosaic';
 import { cssVarTheme, type ChartTheme } from '../theme';
-import { fmtParams, modelOrder, taskById, taskLink } from './common';
+import { fmtParams, linkCell, linkElement, modelOrder, taskById } from './common';
 
 /** The colour scale every mosaic of the atlas is drawn at. */
 export const ATLAS_MOSAIC_DOMAIN: [number, number] = [0, 1];
@@ -37,7 +37,7 @@ export function renderAtlasMosaics(atlas: Pick<AtlasSummary, 'models' | 'tasks'>
     const svg = renderMosaicFigureSvg(m.result, { document: doc, theme, width: options.width ?? 460, domain: ATLAS_MOSAIC_DOMAIN, title: model.label });
     fig.append(svg);
     const cap = doc.createElement('figcaption');
-    cap.append(taskLink(doc, t, `${model.label} (${fmtParams(model.parameters)} parameters)`, 'mosaic'));
+    cap.append(linkElement(doc, linkCell(t, `${model.label} (${fmtParams(model.parameters)} parameters)`)));
     fig.append(cap);
     div.append(fig);
   }

@@ -6,13 +6,14 @@
  */
 import type { AtlasSummary, MosaicResult } from '../../../analysis/types';
 import type { ChartTheme } from '../theme';
-import { renderAtlasAblations } from './ablations';
-import { renderAtlasAttributions } from './attributions';
-import { renderAtlasCounts } from './counts';
-import { renderAtlasForecasts } from './forecasts';
+import { atlasTable, type AtlasTableSpec } from './common';
+import { atlasAblationsTable } from './ablations';
+import { atlasAttributionsTable } from './attributions';
+import { atlasCountsTable } from './counts';
+import { atlasForecastsTable } from './forecasts';
 import { renderAtlasMosaics } from './mosaics';
 import { atlasSizePoints, renderAtlasSizeChart } from './size-chart';
-import { renderAtlasUnfinished } from './tasks';
+import { atlasUnfinishedTable } from './tasks';
 
 export interface AtlasSection {
   id: 'size' | 'counts' | 'mosaics' | 'ablations' | 'forecasts' | 'attributions' | 'unfinished';
@@ -23,12 +24,21 @@ export interface AtlasSection {
   layout: 'chart' | 'table' | 'figures';
   /** Undefined: nothing to show yet (`empty` says so). */
   render?: (ctx: { document: Document; width: number }) => Element;
+  /** A table section's table as data (render draws it): the CLI's page writes it as HTML text. */
+  table?: () => AtlasTableSpec;
   empty?: string;
 }
+
+export { atlasTableHtml } from './common';
 
 export interface AtlasSectionOptions {
   /** Concrete colours (exports, the static page); default the live theme's CSS variables. */
   theme?: ChartTheme;
+}
+
+/** A table section's two forms: the table as data, and drawn as elements. */
+function tableSection(table: (() => AtlasTableSpec) | undefined): Pick<AtlasSection, 'render' | 'table'> {
+  return table ? { table, render: ({ document }) => atlasTable(document, table()) } : {};
 }
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
@@ -57,7 +67,7 @@ export function atlasSections(atlas: AtlasSummary, mosaics: readonly { task: str
       title: 'Induction heads per model',
       note: 'Heads whose score on the current token (center) or on the token to its right reaches the threshold, as in the article’s table.',
       layout: 'table',
-      render: atlas.induction.length ? ({ document }) => renderAtlasCounts(atlas, { document }) : undefined,
+      ...tableSection(atlas.induction.length ? () => atlasCountsTable(atlas) : undefined),
       empty: 'No mosaic has finished yet.',
     },
     {
@@ -73,7 +83,7 @@ export function atlasSections(atlas: AtlasSummary, mosaics: readonly { task: str
       title: 'Ablation effects per dataset',
       note: 'The ablated heads against random control sets of the same size: change, the controls’ spread, and where the ablated value falls among them.',
       layout: 'table',
-      render: atlas.ablations.length ? ({ document }) => renderAtlasAblations(atlas, { document }) : undefined,
+      ...tableSection(atlas.ablations.length ? () => atlasAblationsTable(atlas) : undefined),
       empty: 'No ablation has finished yet.',
     },
   ];
@@ -82,7 +92,7 @@ export function atlasSections(atlas: AtlasSummary, mosaics: readonly { task: str
       id: 'forecasts',
       title: 'Forecast metrics',
       layout: 'table',
-      render: atlas.forecasts.length ? ({ document }) => renderAtlasForecasts(atlas, { document }) : undefined,
+      ...tableSection(atlas.forecasts.length ? () => atlasForecastsTable(atlas) : undefined),
       empty: 'No forecast metrics have finished yet.',
     });
   }
@@ -92,12 +102,12 @@ export function atlasSections(atlas: AtlasSummary, mosaics: readonly { task: str
       title: 'Direct attribution of a forecast step',
       note: 'The largest components of the attributed quantity; every component is in the task’s result.',
       layout: 'table',
-      render: atlas.attributions.length ? ({ document }) => renderAtlasAttributions(atlas, { document }) : undefined,
+      ...tableSection(atlas.attributions.length ? () => atlasAttributionsTable(atlas) : undefined),
       empty: 'No attribution has finished yet.',
     });
   }
   if (unfinished) {
-    sections.push({ id: 'unfinished', title: `Unfinished tasks (${unfinished})`, layout: 'table', render: ({ document }) => renderAtlasUnfinished(atlas, { document }) });
+    sections.push({ id: 'unfinished', title: `Unfinished tasks (${unfinished})`, layout: 'table', ...tableSection(() => atlasUnfinishedTable(atlas)) });
   }
   return sections;
 }
