@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { bundledModelDir } from '../models/source';
 
 let cachedRoot: string | undefined;
 
@@ -30,7 +31,7 @@ export function packageRoot(start: string = __dirname): string {
   }
 }
 
-/** The bundled model, the default of every command: models/chronos-t5-nano in the package. */
+/** The bundled model, the default of every command, in the package. */
 export function defaultModelDir(): string {
-  return path.join(packageRoot(), 'models', 'chronos-t5-nano');
+  return bundledModelDir(packageRoot());
 }

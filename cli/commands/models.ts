@@ -10,6 +10,7 @@ import { checkRepoId, checkRevision, dirSize, downloadModel, findHubToken, forma
 import { KNOWN_BOLT_MODELS } from '../../core/hub/known-models';
 import { defaultCacheDir } from '../../models/model';
 import { clearGraphCache } from '../../models/runtime/graph-cache';
+import { BUNDLED_MODEL_NAME } from '../../models/source';
 import { CliIO, bundledModelDir, parse, printJson } from '../common';
 import { downloadProgress } from '../model-source';
 
@@ -93,12 +94,12 @@ async function list(argv: string[], io: CliIO): Promise<number> {
     return { repoId: m.repoId, label: m.label, parameters: m.parameters, approxDownloadBytes: m.approxDownloadBytes, cached: !!c, path: c?.path };
   });
   const bundledPath = bundledModelDir();
-  const out = { bundled: { name: 'chronos-t5-nano', path: bundledPath, present: fs.existsSync(bundledPath) }, hubCache: hub.cacheDir, known, knownBolt, cached };
+  const out = { bundled: { name: BUNDLED_MODEL_NAME, path: bundledPath, present: fs.existsSync(bundledPath) }, hubCache: hub.cacheDir, known, knownBolt, cached };
   if (values.json) {
     printJson(io, out);
     return 0;
   }
-  const lines = ['Bundled', `  ${pad('chronos-t5-nano', 28)}${bundledPath}${out.bundled.present ? '' : '  (missing)'}`, '', `Amazon Chronos-T5 on the Hugging Face hub (cache: ${hub.cacheDir})`];
+  const lines = ['Bundled', `  ${pad(BUNDLED_MODEL_NAME, 28)}${bundledPath}${out.bundled.present ? '' : '  (missing)'}`, '', `Amazon Chronos-T5 on the Hugging Face hub (cache: ${hub.cacheDir})`];
   for (const k of known) {
     const params = KNOWN_MODELS.find((m) => m.repoId === k.repoId)!.parametersLabel;
     lines.push(`  ${pad(k.repoId, 28)}${pad(params, 6)}${pad(`~${formatBytes(k.approxDownloadBytes)}`, 10)}${k.cached ? `cached  ${k.path}` : 'not downloaded'}`);
