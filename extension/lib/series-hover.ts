@@ -24,7 +24,7 @@ export interface HoverFacts {
   uri: string;
   column: string;
   model: string;
-  /** Data row (0-based), its document line (0-based), its context position (0-based), the window's length. */
+  /** Data row (0-based), its document line (0-based), its context position (0-based), the window's length; shown 1-based, as the editor counts. */
   row: number;
   line: number;
   position: number;
@@ -65,7 +65,7 @@ export function escapeMarkdown(s: string): string {
 export function hoverMarkdown(f: HoverFacts): string {
   const lines: string[] = [];
   const p = f.patch;
-  const where = p ? `patch ${f.position + 1} of ${f.contextLength}` : `context position ${f.position} of ${f.contextLength}`;
+  const where = p ? `patch ${f.position + 1} of ${f.contextLength}` : `context position ${f.position + 1} of ${f.contextLength}`;
   lines.push(`**Chronos Lens** · ${escapeMarkdown(f.column)} · row ${f.row + 1} (line ${f.line + 1}) · ${where} · ${escapeMarkdown(f.model)}`);
   lines.push('');
   if (p) {
@@ -84,7 +84,7 @@ export function hoverMarkdown(f: HoverFacts): string {
         .map((t) =>
           p
             ? `[patch ${t.position + 1}](${commandUri(HOVER_COMMANDS.revealLine, { uri: f.uri, line: t.line })} "Reveal line ${t.line + 1}: patch ${t.position + 1} is rows ${t.row + 1}–${(t.lastRow ?? t.row) + 1}"): ${t.weight.toFixed(3)}`
-            : `[line ${t.line + 1}](${commandUri(HOVER_COMMANDS.revealLine, { uri: f.uri, line: t.line })} "Reveal line ${t.line + 1} (row ${t.row + 1}, position ${t.position})"): ${t.weight.toFixed(3)}`,
+            : `[line ${t.line + 1}](${commandUri(HOVER_COMMANDS.revealLine, { uri: f.uri, line: t.line })} "Reveal line ${t.line + 1} (row ${t.row + 1}, position ${t.position + 1})"): ${t.weight.toFixed(3)}`,
         )
         .join(' · ');
       lines.push(`| L${h.layer}.H${h.head} | ${h.weight.toFixed(3)} | ${targets} |`);

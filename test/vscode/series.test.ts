@@ -107,7 +107,7 @@ suite('Chronos Lens series view in VS Code', () => {
       if (/Token \*\*\d+\*\*/.test(md)) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    assert.match(md, /\*\*Chronos Lens\*\* · load · row 672 \(line 673\) · context position 511 of 512/);
+    assert.match(md, /\*\*Chronos Lens\*\* · load · row 672 \(line 673\) · context position 512 of 512/);
     assert.match(md, /Token \*\*\d+\*\* · bin value [-\d.e]+ \(bin centre [-\d.e]+ × scale [\d.e]+\) · cell [\d.]+/);
     const heads = md.match(/\| L\d+\.H\d+ \| \d\.\d{3} \|/g) ?? [];
     assert.equal(heads.length, 3, md);

@@ -88,10 +88,11 @@ export async function contrastProblems(page: Page, marks: MarkSpec[]): Promise<{
       let bg: RGBA;
       if (el instanceof SVGElement) {
         fg = parse(cs.fill);
-        // text drawn inside a cell sits on the cell's own fill
-        const cellFill = el.parentElement?.querySelector(':scope > rect');
+        // a mosaic's printed value sits on its cell's fill
         const svgRoot = el.closest('svg');
-        bg = cellFill && el.classList.contains('cell-value') ? over(parse(getComputedStyle(cellFill).fill), page) : svgRoot ? behind(svgRoot) : page;
+        const layer = el.getAttribute('data-layer');
+        const cellFill = el.classList.contains('cell-value') ? el.closest('.panel')?.querySelector(`.cell[data-layer="${layer}"][data-head="${el.getAttribute('data-head')}"] .cell-fill`) : null;
+        bg = cellFill ? over(parse(getComputedStyle(cellFill).fill), page) : svgRoot ? behind(svgRoot) : page;
       } else {
         fg = parse(cs.color);
         bg = behind(el);

@@ -399,6 +399,8 @@ export class WebviewHarness {
       '<head>',
       '<meta charset="UTF-8">',
       `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
+      // VS Code's webview documents have a title (the panel's: extension/lib/html.ts)
+      '<title>Chronos Lens</title>',
       '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
       `<script nonce="${nonce}">${fakeVsCodeScript(theme, opts.savedState)}</script>`,
       opts.initialState === undefined ? '' : `<script type="application/json" id="${INITIAL_STATE_ID}">${initialStateJson(opts.initialState)}</script>`,

@@ -102,15 +102,15 @@ describe('cl-mosaic-view in Chromium', { timeout: 120_000 }, () => {
       await tip.waitFor({ state: 'visible' });
       const text = (await tip.innerText()).replace(/\s+/g, ' ');
       assert.ok(text.includes('Layer 1 · Head 2'), text);
-      assert.ok(text.includes(`center: ${m.center[1][2].toFixed(3)} ± ${m.stderr.center[1][2].toFixed(3)}`), text);
-      assert.ok(text.includes(`right: ${m.right[1][2].toFixed(3)} ± ${m.stderr.right[1][2].toFixed(3)}`), text);
+      assert.ok(text.includes(`current token: ${m.center[1][2].toFixed(3)} ± ${m.stderr.center[1][2].toFixed(3)}`), text);
+      assert.ok(text.includes(`token to right: ${m.right[1][2].toFixed(3)} ± ${m.stderr.right[1][2].toFixed(3)}`), text);
       assert.ok(text.includes('in ablation set'), text);
       // another cell, on the right panel: its own side first
       await v.page.locator(cell('right', 3, 7)).hover();
       await v.page.waitForFunction(() => /Layer 3 · Head 7/.test(document.querySelector('cl-mosaic-view')?.shadowRoot?.querySelector('cl-tooltip')?.shadowRoot?.textContent ?? ''));
       const text2 = (await tip.innerText()).replace(/\s+/g, ' ');
-      assert.ok(text2.indexOf('right:') < text2.indexOf('center:'), text2);
-      assert.ok(text2.includes(`right: ${m.right[3][7].toFixed(3)} ± ${m.stderr.right[3][7].toFixed(3)}`), text2);
+      assert.ok(text2.indexOf('token to right:') < text2.indexOf('current token:'), text2);
+      assert.ok(text2.includes(`token to right: ${m.right[3][7].toFixed(3)} ± ${m.stderr.right[3][7].toFixed(3)}`), text2);
       await v.screenshot('mosaic-hover-light');
       await assertClean(v);
     } finally {

@@ -48,7 +48,7 @@ describe('render functions (jsdom)', () => {
     const stops = svg.querySelectorAll('[tabindex="0"]');
     assert.equal(stops.length, 1);
     assert.equal((stops[0] as SVGElement).dataset.side, 'right');
-    assert.match(stops[0].getAttribute('aria-label') ?? '', /^Layer 2, head 5, token to right \(right\): \d\.\d{3} ± \d\.\d{3}/);
+    assert.match(stops[0].getAttribute('aria-label') ?? '', /^Layer 2, head 5, token to right: \d\.\d{3} ± \d\.\d{3}/);
     assert.ok(serializeSvg(svg).includes('var(--cl-fg'), 'live colours are theme variables');
     matchSnapshot('mosaic-heatmaps-interactive.svg', serializeSvg(svg));
   });

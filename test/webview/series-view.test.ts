@@ -143,7 +143,7 @@ describe('cl-series-view in Chromium', { timeout: 180_000 }, () => {
       assert.equal(score, Math.max(enc.center[2][3], enc.right[2][3]).toFixed(3));
       const readout = (await v.page.locator('cl-series-view .readout').textContent()) ?? '';
       assert.match(readout, new RegExp(`Row ${row + 1}`));
-      assert.match(readout, /position 60 of 96 · token \d+/);
+      assert.match(readout, /position 61 of 96 · token \d+/);
       assert.match(readout, /L2\.H3 attends most to row \d+ \(0\.\d{3}\)/);
       assert.match((await v.page.locator('cl-series-view .side .note').textContent()) ?? '', /L2\.H3[\s\S]*Encoder: current token \d\.\d{3} ± \d\.\d{3}/);
       await assertClean(v);

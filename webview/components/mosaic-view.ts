@@ -500,7 +500,7 @@ export class ClMosaicView extends LitElement {
     const data = this.#data;
     const tabs = this.kinds.map((k) => ({ id: k, label: KIND_LABEL[k], badge: String(r[k]?.counts.total ?? 0) }));
     const menuCell = this._menuCell;
-    const menuLabel = menuCell ? `${headId(menuCell)} · ${KIND_LABEL[this.kind].toLowerCase()} · ${menuCell.side} ${fmtScoreSe(data?.[menuCell.side][menuCell.layer]?.[menuCell.head], data?.stderr[menuCell.side][menuCell.layer]?.[menuCell.head])}` : '';
+    const menuLabel = menuCell ? `${headId(menuCell)} · ${KIND_LABEL[this.kind].toLowerCase()} · ${SIDE_LABEL[menuCell.side].toLowerCase()} ${fmtScoreSe(data?.[menuCell.side][menuCell.layer]?.[menuCell.head], data?.stderr[menuCell.side][menuCell.layer]?.[menuCell.head])}` : '';
     return html`
       ${notice}
       <header>

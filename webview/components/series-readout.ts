@@ -65,7 +65,7 @@ export function readoutTemplate(st: ReadoutState) {
   const token = inContext && !patched && r?.kind === 'encoder' && r.position === pos ? r.tokens[pos] : undefined;
   const top = inContext && strip && r?.kind === 'encoder' && r.position === pos ? strongest(strip.weights, 3, pos) : [];
   const span = inContext ? rowsOfPosition(s.context, pos) : [row, row];
-  const where = patched ? `patch ${pos + 1} of ${positionCount(s.context)} · rows ${fmtRow(span[0])}–${fmtRow(span[1])}` : `position ${pos} of ${st.contextLength}`;
+  const where = patched ? `patch ${pos + 1} of ${positionCount(s.context)} · rows ${fmtRow(span[0])}–${fmtRow(span[1])}` : `position ${pos + 1} of ${st.contextLength}`;
   return html`${pin}<span><strong>Row ${fmtRow(row)}</strong>${t ? html` · ${t}` : nothing}</span>
     <span>value ${v === null ? 'missing' : v === undefined ? '–' : fmtMetric(v)}</span>
     ${inContext ? html`<span class="position">${where}${token !== undefined ? html` · token ${token}` : nothing}</span>` : html`<span class="muted">outside the context window (no attention)</span>`}

@@ -187,7 +187,7 @@ export function updateAttentionStrip(svgNode: SVGSVGElement, data: AttentionStri
     if (cellW >= 3 || data.context?.patches) {
       const t = tip ?? r.appendChild(doc.createElementNS(SVG_NS, 'title'));
       const [, last] = rowsOf(data, p);
-      t.textContent = last > row ? `patch ${p + 1} (rows ${row + 1}–${last + 1}): ${fmtScore(w)}` : `position ${p} (row ${row}): ${fmtScore(w)}`;
+      t.textContent = last > row ? `patch ${p + 1} (rows ${row + 1}–${last + 1}): ${fmtScore(w)}` : `position ${p + 1} (row ${row + 1}): ${fmtScore(w)}`;
     } else tip?.remove();
   });
   while (bars.length > k) bars[bars.length - 1].remove();

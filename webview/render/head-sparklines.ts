@@ -163,7 +163,7 @@ export function updateHeadSparklines(svgNode: SVGSVGElement, rows: readonly (rea
     const r = rows[l]?.[h] ?? [];
     let peak = 0;
     for (let k = 1; k < r.length; k++) if (r[k] > r[peak]) peak = k;
-    const label = `Layer ${l}, head ${h}${r.length ? `: peak at position ${peak} (${fmtScore(r[peak])})` : ''}${options.scores ? `, induction score ${fmtScore(options.scores[l]?.[h])}` : ''}`;
+    const label = `Layer ${l}, head ${h}${r.length ? `: peak at position ${peak + 1} (${fmtScore(r[peak])})` : ''}${options.scores ? `, induction score ${fmtScore(options.scores[l]?.[h])}` : ''}`;
     if (options.interactive) g.setAttribute('aria-label', label);
     else {
       let t = g.querySelector(':scope > title');

@@ -120,7 +120,7 @@ export function mosaicLayout(
 
 function cellLabel(side: MosaicSide, layer: number, head: number, v: number, se: number, threshold: number, marked: boolean): string {
   const above = v >= threshold ? ', at or above threshold' : '';
-  return `Layer ${layer}, head ${head}, ${SIDE_LABEL[side].toLowerCase()} (${side}): ${fmtScoreSe(v, se)}${above}${marked ? ', in ablation set' : ''}`;
+  return `Layer ${layer}, head ${head}, ${SIDE_LABEL[side].toLowerCase()}: ${fmtScoreSe(v, se)}${above}${marked ? ', in ablation set' : ''}`;
 }
 
 /** The two heatmaps (center | right) of one attention kind with their shared legend. */
@@ -150,7 +150,8 @@ export function renderMosaicHeatmaps(data: MosaicKind, options: MosaicHeatmapOpt
     drawAxes(panel, data.layers, data.heads, L, theme);
 
     const grid = panel.append('g').attr('class', 'cells');
-    if (options.interactive) grid.attr('role', 'grid').attr('aria-label', `${SIDE_LABEL[side]} (${side}) scores: ${data.layers} layers × ${data.heads} heads`);
+    const printed: { x: number; y: number; layer: number; head: number; v: number; fill: string }[] = [];
+    if (options.interactive) grid.attr('role', 'grid').attr('aria-label', `${SIDE_LABEL[side]} scores: ${data.layers} layers × ${data.heads} heads`);
     // Rows top to bottom are the highest layer to layer 0 (layer 0 at the bottom, as in the article's figures).
     for (let layer = data.layers - 1; layer >= 0; layer--) {
       const row = grid.append('g').attr('class', 'row').attr('data-layer', layer);
@@ -181,17 +182,26 @@ export function renderMosaicHeatmaps(data: MosaicKind, options: MosaicHeatmapOpt
         }
         const fill = color(v);
         styles(g.append('rect').attr('class', 'cell-fill').attr('width', fmtNum(L.cell - 1)).attr('height', fmtNum(L.cell - 1)), { fill });
-        if (L.showValues && Number.isFinite(v)) {
-          text(g, (L.cell - 1) / 2, (L.cell - 1) / 2, v.toFixed(2), theme, {
-            anchor: 'middle',
-            baseline: 'middle',
-            size: Math.max(9, Math.round(L.cell * 0.3)),
-            fill: contrastText(fill),
-            className: 'cell-value',
-          });
-        }
+        if (L.showValues && Number.isFinite(v)) printed.push({ x, y, layer, head, v, fill });
         if (v >= options.threshold) drawOutline(g, L.cell - 1, theme);
         if (isMarked) drawMark(g, L.cell - 1, theme);
+      }
+    }
+    // The printed values lie over the cells rather than inside them: a cell's name carries its value
+    // unrounded, and a focusable cell whose visible text were not part of its name would read one
+    // thing and show another.
+    if (printed.length) {
+      const vg = styles(panel.append('g').attr('class', 'values').attr('aria-hidden', 'true'), { 'pointer-events': 'none' });
+      for (const p of printed) {
+        text(vg, p.x + (L.cell - 1) / 2, p.y + (L.cell - 1) / 2, p.v.toFixed(2), theme, {
+          anchor: 'middle',
+          baseline: 'middle',
+          size: Math.max(9, Math.round(L.cell * 0.3)),
+          fill: contrastText(p.fill),
+          className: 'cell-value',
+        })
+          .attr('data-layer', p.layer)
+          .attr('data-head', p.head);
       }
     }
     panel.append('g').attr('class', 'overlay');
@@ -328,8 +338,8 @@ export function renderInductionSummaryTable(result: Pick<MosaicResult, 'cross' |
   const hr = doc.createElement('tr');
   for (const [h, cls] of [
     ['Attention', ''],
-    ['Center', 'num'],
-    ['Right', 'num'],
+    [SIDE_LABEL.center, 'num'],
+    [SIDE_LABEL.right, 'num'],
     ['Total', 'num'],
     ['Percent of heads', 'num'],
   ]) {
@@ -428,8 +438,8 @@ export function renderMosaicFigureSvg(result: MosaicResult, options: MosaicFigur
 }
 
 function drawSummarySvg(g: AnySel, result: MosaicResult, theme: ChartTheme): void {
-  const cols = [0, 190, 260, 330, 420];
-  const heads = ['Attention', 'Center', 'Right', 'Total', 'Percent'];
+  const cols = [0, 200, 310, 380, 470];
+  const heads = ['Attention', SIDE_LABEL.center, SIDE_LABEL.right, 'Total', 'Percent'];
   heads.forEach((h, i) => text(g, cols[i] + (i ? 50 : 0), 0, h, theme, { anchor: i ? 'end' : 'start', weight: 600, fill: theme.muted }));
   styles(g.append('line').attr('x1', 0).attr('x2', cols[4] + 50).attr('y1', 6).attr('y2', 6), { stroke: theme.grid });
   inductionSummary(result).forEach((r, j) => {
@@ -442,7 +452,7 @@ function drawSummarySvg(g: AnySel, result: MosaicResult, theme: ChartTheme): voi
 /** Tooltip text of a cell (both scores of the head, the hovered side first). */
 export function cellTooltip(data: MosaicKind, side: MosaicSide, layer: number, head: number): { title: string; lines: string[] } {
   const other: MosaicSide = side === 'center' ? 'right' : 'center';
-  const line = (s: MosaicSide) => `${s}: ${fmtScoreSe(data[s][layer]?.[head], data.stderr[s][layer]?.[head])}`;
+  const line = (s: MosaicSide) => `${SIDE_LABEL[s].toLowerCase()}: ${fmtScoreSe(data[s][layer]?.[head], data.stderr[s][layer]?.[head])}`;
   return { title: `Layer ${layer} · Head ${head}`, lines: [line(side), line(other)] };
 }
 

@@ -106,7 +106,7 @@ describe('series analyses', () => {
       heads: heads.map((h) => ({ ...h, targets: h.targets.map((t) => ({ ...t, row: start + t.position, line: scan.lines[start + t.position] })) })),
     });
     assert.match(md, new RegExp(`Token \\*\\*${lens.tokens[500]}\\*\\*`));
-    assert.match(md, new RegExp(`load · row ${start + 501} \\(line ${start + 502}\\) · context position 500 of 512`));
+    assert.match(md, new RegExp(`load · row ${start + 501} \\(line ${start + 502}\\) · context position 501 of 512`));
     assert.match(md, /\[line \d+\]\(command:/);
     assert.match(md, /\| L\d\.H\d \| 0\.\d{3} \|/);
     assert.equal((md.match(new RegExp(`command:${HOVER_COMMANDS.revealLine.replace(/\./g, '\\.')}`, 'g')) ?? []).length, 9);
