@@ -1,19 +1,23 @@
 /**
  * `chronos-lens ablate --heads ... --csv FILE` on a Chronos-Bolt model: zero or mean ablation of its
  * encoder / decoder / cross heads scored on the held-out end of a CSV column (MASE, WQL, MAE of the 0.5
- * level) against the unablated model and random control sets (analysis/bolt-ablation.ts). The
- * induction loss, --top rankings and report files are Chronos-T5 only so far.
+ * level) against the unablated model and random control sets (analysis/bolt-ablation.ts); --top K
+ * ranks the heads of a patch mosaic (docs/patch-mosaic.md). The induction loss and report files are
+ * Chronos-T5 only so far.
  */
 import * as path from 'node:path';
 import { readCsvFile } from '../../core/csv';
 import { ChronosLensError } from '../../core/errors';
 import { BoltAblationResult, boltHeadGrid, runBoltAblation } from '../../analysis/bolt-ablation';
 import { parseHeads } from '../../analysis/heads';
+import { HeadRef } from '../../analysis/types';
 import { BoltModel } from '../../models/bolt/model';
 import { CliIO, printJson, progressBar } from '../common';
 
 export interface BoltAblateArgs {
   heads?: string;
+  /** The heads of --top, ranked from a patch mosaic (instead of --heads). */
+  headRefs?: HeadRef[];
   method: 'zero' | 'mean';
   controls: number;
   controlSeed: number;
@@ -54,11 +58,11 @@ export function boltAblationText(model: string, file: string, column: string, r:
 
 export async function boltAblate(model: BoltModel, a: BoltAblateArgs, io: CliIO): Promise<number> {
   if (a.unsupported.length) {
-    throw new ChronosLensError('BAD_INPUT', `${a.unsupported.join(', ')}: not available for ${model.name}, a Chronos-Bolt model (it has no tokens for an induction loss and no sampling; --top and report files are Chronos-T5 only so far); leave ${a.unsupported.length > 1 ? 'them' : 'it'} out`);
+    throw new ChronosLensError('BAD_INPUT', `${a.unsupported.join(', ')}: not available for ${model.name}, a Chronos-Bolt model (it has no tokens for an induction loss and no sampling; report files are Chronos-T5 only so far; the mosaic flags go with --top); leave ${a.unsupported.length > 1 ? 'them' : 'it'} out`);
   }
-  if (a.heads === undefined) throw new ChronosLensError('BAD_INPUT', `give --heads for ${model.name} (a Chronos-Bolt model: --top ranks Chronos-T5 mosaics only so far)`);
   if (!a.csv) throw new ChronosLensError('BAD_INPUT', `give --csv FILE: ${model.name} is a Chronos-Bolt model, measured on the held-out end of a CSV column`);
-  const heads = parseHeads(a.heads, boltHeadGrid(model));
+  if (a.heads === undefined && !a.headRefs) throw new ChronosLensError('BAD_INPUT', `give --heads L.H,... or --top K for ${model.name}`);
+  const heads = a.headRefs ?? parseHeads(a.heads!, boltHeadGrid(model));
   const s = await readCsvFile(a.csv, { column: a.column, signal: io.signal });
   for (const w of s.warnings) io.stderr.write(`warning: ${w}\n`);
   const bar = progressBar(io, 'ablate');

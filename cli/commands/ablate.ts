@@ -21,6 +21,7 @@ import { wantsLayers } from './ablate-layers';
 import { ABLATE_DATA_OPTIONS, readInductionFlags, readSeriesFlags } from './ablate-data';
 import { boltAblate } from './ablate-bolt';
 import { isBolt } from '../../models/load';
+import { runPatchMosaic } from '../../analysis/patch-mosaic';
 import { promises as fsp } from 'node:fs';
 
 /** A saved mosaic result is a few kilobytes per layer; anything this big is not one. */
@@ -132,9 +133,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 'any' });
   if (isBolt(model)) {
     try {
-      const t5Only = ['top', 'kind', 'mosaic', 'batch', 'seq-len', 'repeats', 'sub-extension', 'vocab', 'token-seed', 'no-induction', 'samples', 'forecast-seed', 'out'] as const;
+      // the ranking flags shape the patch mosaic of --top; the rest are Chronos-T5's
+      const ranking = ['kind', 'mosaic', 'batch', 'seq-len', 'repeats', 'sub-extension', 'token-seed'] as const;
+      const t5Only = ['vocab', 'no-induction', 'samples', 'forecast-seed', 'out', ...(top === undefined ? ranking : [])] as const;
       const unsupported = t5Only.filter((k) => values[k] !== undefined).map((k) => `--${k}`);
-      return await boltAblate(model, { heads: values.heads, method, controls, controlSeed, csv: values.csv, column: values.column, heldOut: seriesFlags.heldOut, period: seriesFlags.period, json: values.json, unsupported }, io);
+      let headRefs;
+      if (top !== undefined && !unsupported.length && values.csv) {
+        const kinds = values.kind ? parseKinds(values.kind) : ['cross' as const];
+        if (saved?.model?.hash && saved.model.hash !== (await model.hash())) io.stderr.write(`warning: ${values.mosaic} was computed with another model (${saved.model.name}); ranking its heads anyway\n`);
+        const patches = { batch: induction.batch, patchesPerRepeat: induction.seqLen, repeats: induction.repeats, subExtension: induction.subExtension, seed: induction.seed };
+        headRefs = topHeads(saved ?? (await runPatchMosaic(model, { ...patches, kinds, signal: io.signal })), top, { kinds });
+      }
+      return await boltAblate(model, { heads: values.heads, headRefs, method, controls, controlSeed, csv: values.csv, column: values.column, heldOut: seriesFlags.heldOut, period: seriesFlags.period, json: values.json, unsupported }, io);
     } finally {
       await model.dispose();
     }

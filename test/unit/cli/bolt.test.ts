@@ -124,9 +124,20 @@ test('ablate on a Bolt model: heads scored on the held-out end of a CSV column; 
   const text = cli(['ablate', '--model', reduced, '--heads', 'L0.H0', '--csv', csv, '--controls', '2', '--no-cache', '--provider', 'cpu']);
   assert.match(text.stdout, /^bolt-reduced-random · zero ablation of cross:L0\.H0 · 2 control sets$/m);
   assert.match(text.stdout, /^mase\s+\d/m);
-  const t5Only = cli(['ablate', '--model', reduced, '--top', '3', '--no-cache']);
+  const t5Only = cli(['ablate', '--model', reduced, '--heads', 'L0.H0', '--batch', '4', '--csv', csv, '--no-cache']);
   assert.equal(t5Only.code, 2, t5Only.stderr);
-  assert.match(t5Only.stderr, /^chronos-lens: ablate: --top: not available for bolt-reduced-random, a Chronos-Bolt model/m);
+  assert.match(t5Only.stderr, /^chronos-lens: ablate: --batch: not available for bolt-reduced-random, a Chronos-Bolt model .*the mosaic flags go with --top/m);
+  // --top K: the K heads of a patch mosaic (the same ranking a saved mosaic gives)
+  const top = JSON.parse(cli(['ablate', '--model', reduced, '--top', '3', '--kind', 'cross,encoder', '--batch', '6', '--seq-len', '3', '--csv', csv, '--controls', '2', '--json', '--no-cache', '--provider', 'cpu']).stdout);
+  const m = JSON.parse(cli(['mosaic', '--model', reduced, '--batch', '6', '--seq-len', '3', '--json', '--no-cache', '--provider', 'cpu']).stdout);
+  const ranked = (['cross', 'encoder'] as const)
+    .flatMap((k) => m[k].center.flatMap((row: number[], l: number) => row.map((c, h) => ({ id: `${k}:L${l}.H${h}`, s: Math.max(c, m[k].right[l][h]) }))))
+    .sort((a: { s: number }, b: { s: number }) => b.s - a.s)
+    .slice(0, 3)
+    .map((x: { id: string }) => x.id)
+    .sort();
+  assert.deepEqual([...top.heads].sort(), ranked);
+  assert.equal(top.controls.length, 2);
   const noCsv = cli(['ablate', '--model', reduced, '--heads', 'L0.H0', '--no-cache']);
   assert.match(noCsv.stderr, /give --csv FILE: bolt-reduced-random is a Chronos-Bolt model/);
 });
