@@ -10,7 +10,8 @@ import type { AnyModel } from '../models/load';
 import type { AblationRunSummary } from '../protocol';
 import { runAblationJob, type AblationRequest } from './lib/ablation-job';
 import { describeHeads, formatHeadList, headId, HeadListError, KIND_NAMES, parseHeadList, rankHeads, sameHead, shapeOfModel, shapeOfMosaic, topHeads, type HeadShape } from './lib/heads';
-import { loadCsvSeries, numericColumns, runLogText, t5Model } from './lib/jobs';
+import { loadCsvSeries, runLogText, t5Model } from './lib/jobs';
+import { chooseColumn, type ColumnChoiceDeps } from './column-choice';
 import { restoreTarget } from './lib/panel-store';
 import type { ModelManager } from './lib/model-manager';
 import type { RunStore, StoredRun } from './lib/run-store';
@@ -33,7 +34,7 @@ interface Plan {
 type HeadsItem = vscode.QuickPickItem & { id: 'top' | 'list' | 'type' | 'set' | 'run'; runId?: string };
 
 /** What Run Ablation… needs from the extension (the Controller provides it). */
-export interface AblationDeps {
+export interface AblationDeps extends ColumnChoiceDeps {
   readonly log: vscode.LogOutputChannel;
   readonly jobs: JobRegistry;
   readonly models: Pick<ModelManager<AnyModel>, 'current' | 'use'>;
@@ -223,11 +224,9 @@ export class AblationController {
             if (!isCsvUri(uri)) throw new ChronosLensError('BAD_INPUT', `${uri.path} is not a .csv or .tsv file`);
           }
           plan.csv = { uri };
-          const cols = await numericColumns((await csvTargetFor(uri)).source).catch(() => [] as string[]);
-          if (cols.length > 1) {
-            const col = await pickOne({ title: TITLE, step: 3, totalSteps: TOTAL_STEPS, placeholder: `Column of ${vscode.workspace.asRelativePath(uri)}`, items: cols.map((label) => ({ label })) });
-            plan.csv.column = col.label;
-          }
+          const choice = await chooseColumn(this.c, uri, (await csvTargetFor(uri)).source, { ask: true, title: TITLE, step: 3, totalSteps: TOTAL_STEPS });
+          if (choice.dismissed) throw new FlowCancel();
+          plan.csv.column = choice.column;
           return 'controls';
         },
         controls: async () => {

@@ -14,6 +14,7 @@ import type { AnyModel } from '../models/load';
 import { EXPORT_FORMATS, type ExportFormat, type ExportResponse } from '../protocol';
 import { AblationController } from './ablation';
 import { openSweepAtlas, type AtlasPanel } from './atlas';
+import { chooseColumn } from './column-choice';
 import type { ExportablePanel } from './figure-export';
 import { gpuStorageDir, installGpuSupportCommand, provisionGpu, removeGpuSupportCommand } from './gpu';
 import { HubAccess, redactingLog } from './hub';
@@ -210,6 +211,11 @@ export class Controller implements vscode.Disposable {
     }
   }
 
+  /** The column the file's series view shows (or showed), for the column pickers' default. */
+  seriesColumn(uri: vscode.Uri): string | undefined {
+    return this.seriesViews.columnFor(uri);
+  }
+
   /** For `inspect.lastError()`: an error already shown in its own notification. */
   noteError(message: string): void {
     this.lastError = message;
@@ -375,17 +381,26 @@ export class Controller implements vscode.Disposable {
   }
 
   async computeInductionMosaic(arg?: unknown): Promise<MosaicCommandResult | undefined> {
-    const uri = await pickCsvUri(arg, 'Compute Induction Mosaic on…');
+    const named = arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) && typeof (arg as { uri?: unknown }).uri === 'string' ? vscode.Uri.parse((arg as { uri: string }).uri) : arg;
+    const uri = await pickCsvUri(named, 'Compute Induction Mosaic on…');
     if (!uri) return undefined;
     const target = await csvTargetFor(uri);
     const settings = this.#settings.mosaic;
+    let column: string | undefined;
+    if (settings.dataDriven) {
+      // asked unless a script named it: { uri, column }
+      const given = typeof (arg as { column?: unknown } | undefined)?.column === 'string' ? (arg as { column: string }).column : undefined;
+      const choice = given !== undefined ? { column: given } : await chooseColumn(this, uri, target.source, { ask: true, title: `Induction mosaic on ${target.name}` });
+      if (choice.dismissed) return undefined;
+      column = choice.column;
+    }
     let csvError: string | undefined;
     const job = await withCancellableProgress(`Chronos Lens: induction mosaic · ${target.name}`, this.jobs, async (c) => {
       let series: CsvSeries | undefined;
       if (settings.dataDriven) {
         c.onProgress({ message: `reading ${target.name}` });
         try {
-          series = await loadCsvSeries(target.source, { signal: c.signal });
+          series = await loadCsvSeries(target.source, { column, signal: c.signal });
         } catch (e) {
           // A file that cannot be read fails the command; a CSV without a usable numeric column only
           // skips the data-driven variant (the reference protocol does not depend on the data).

@@ -196,7 +196,7 @@ export class SeriesSession extends ViewPanel<'series'> {
       try {
         scan = await snap.scan(this.column);
       } catch (e) {
-        // A column that is gone (edited header): fall back to the first numeric one.
+        // A column that is gone (edited header): fall back to the default value column.
         if (this.column === undefined || isCancelled(e)) throw e;
         scan = await snap.scan(undefined);
       }

@@ -23,7 +23,7 @@ from its quantile head as ChronosBoltPipeline.predict_quantiles gives them (its 
 default; no sampling, so --samples, --seed, --temperature, --top-k, --top-p and --samples-out do not apply).
 
 Options:
-  --column NAME|INDEX       value column (default: the first numeric column)
+  --column NAME|INDEX       value column (default: the first numeric column that is not an index)
   --model DIR|OWNER/NAME    checkpoint folder, or a hub id from the Hugging Face cache (default: the bundled
                             chronos-t5-nano); --download fetches a hub id, --revision R picks its revision
   --prediction-length N     steps to forecast (default: the model's prediction_length)

@@ -26,7 +26,7 @@ row of context position I for every layer and head (or one), the top attended po
 positions holding the same token as I and the ones after them (what an induction head looks at).
 
 Options:
-  --column NAME|INDEX    value column (default: the first numeric column)
+  --column NAME|INDEX    value column (default: the first numeric column that is not an index)
   --position I           context position, 0-based (negative counts from the end: --position=-1 is the last)
   --step S               instead: the cross-attention of forecast step S (0-based), with the decoder
                          teacher-forced on the median forecast

@@ -10,7 +10,7 @@
  * - `./scan` (imported directly, to stay light): a long document's column streamed in time slices.
  */
 export { readCsvFile, parseCsvText, readCsvTable, parseCsvTable } from './read';
-export { selectSeries, findColumn, KIND_THRESHOLD, RAGGED_TOLERANCE } from './table';
+export { selectSeries, findColumn, defaultValueColumn, valueColumns, KIND_THRESHOLD, RAGGED_TOLERANCE } from './table';
 export { MISSING_MARKERS, invalidCellsMessage, isMissingMarker, parseNumberCell } from './cells';
 export { DELIMITERS, sniffDelimiter } from './sniff';
 export {

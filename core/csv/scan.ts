@@ -24,6 +24,7 @@
  */
 import { CancelledError, ChronosLensError } from '../errors';
 import { isMissingMarker, parseNumberCell } from './cells';
+import { defaultValueColumn } from './table';
 import { parseTimestamp } from './timestamps';
 import type { CsvColumn, CsvDelimiter } from './types';
 
@@ -116,7 +117,7 @@ const defaultYield = () => new Promise<void>((r) => setImmediate(r));
 export function layoutColumn(layout: CsvLayout, column: string | undefined): CsvColumn {
   const cols = layout.columns;
   if (column === undefined) {
-    const first = cols.find((c) => c.kind === 'numeric');
+    const first = defaultValueColumn(cols);
     if (!first) throw new ScanError(`${layout.file} has no numeric column (columns: ${cols.map((c) => `"${c.name}" (${c.kind})`).join(', ')}).`);
     return first;
   }

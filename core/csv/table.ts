@@ -26,9 +26,14 @@ interface Stats {
   example?: string;
   firstNonNum?: { text: string; line: number };
   firstNonTs?: { text: string; line: number };
+  /** Every value so far an integer, a constant non-zero step from the previous one (a row index, an epoch count). */
+  steady: boolean;
+  prev?: number;
+  step?: number;
 }
 
-const newStats = (): Stats => ({ observed: 0, missing: 0, num: 0, ts: 0, commaNums: 0, yearInts: 0 });
+const newStats = (): Stats => ({ observed: 0, missing: 0, num: 0, ts: 0, commaNums: 0, yearInts: 0, steady: true });
+const INTEGER = /^[-+]?\d+$/;
 
 export interface TableBuilderOptions {
   file: string;
@@ -147,7 +152,11 @@ export class TableBuilder {
       s.num++;
       if (this.decimalComma && text.includes(',')) s.commaNums++;
       if (text.length === 4 && isYearInt(text)) s.yearInts++;
-    } else if (s.firstNonNum === undefined) s.firstNonNum = { text, line };
+      if (s.steady) steadyNext(s, text);
+    } else {
+      s.steady = false;
+      if (s.firstNonNum === undefined) s.firstNonNum = { text, line };
+    }
     if (cls === CellClass.Timestamp) s.ts++;
     else if (s.firstNonTs === undefined) s.firstNonTs = { text, line };
   }
@@ -248,6 +257,10 @@ export class TableBuilder {
         c.kind = 'numeric';
         delete c.yearOnly;
       }
+    }
+    for (const [j, c] of columns.entries()) {
+      const s = this.stats[j];
+      if (c.kind === 'numeric' && s.steady && s.missing === 0 && s.num >= 3 && s.num === s.observed && hasHeader) c.indexLike = true;
     }
 
     // Kept rows in file order, padded to the column count.
@@ -359,11 +372,27 @@ export function findColumn(table: CsvTable, column: string | number): CsvColumn 
  * @throws ChronosLensError BAD_CSV when there is no numeric column, when the chosen column is not
  *   numeric, or when fewer than 3 of the kept values are observed; NOT_FOUND for an unknown column.
  */
+/**
+ * The column a series is read from when none is named: the first numeric column that is not an index
+ * (`indexLike`: integers in constant steps, such as a row number or an epoch count), else the first
+ * numeric one. The one rule for the series view, the mosaic, the ablation and the CLI.
+ */
+export function defaultValueColumn<C extends Pick<CsvColumn, 'kind' | 'indexLike'>>(columns: readonly C[]): C | undefined {
+  return columns.find((c) => c.kind === 'numeric' && !c.indexLike) ?? columns.find((c) => c.kind === 'numeric');
+}
+
+/** The numeric columns worth offering as values (index-like ones left out, unless there are only those). */
+export function valueColumns<C extends Pick<CsvColumn, 'kind' | 'indexLike'>>(columns: readonly C[]): C[] {
+  const numeric = columns.filter((c) => c.kind === 'numeric');
+  const values = numeric.filter((c) => !c.indexLike);
+  return values.length ? values : numeric;
+}
+
 export function selectSeries(table: CsvTable, column?: string | number): CsvSeries {
   const f = table.file;
   let col: CsvColumn;
   if (column === undefined) {
-    const first = table.columns.find((c) => c.kind === 'numeric');
+    const first = defaultValueColumn(table.columns);
     if (!first) {
       throw new ChronosLensError(
         'BAD_CSV',
@@ -447,3 +476,17 @@ function timeAxis(table: CsvTable, valueColumn: number): CsvTimeAxis | undefined
   return axis;
 }
 
+/** Follows a numeric cell in a column's `steady` check (see Stats). */
+function steadyNext(s: Stats, text: string): void {
+  if (!INTEGER.test(text)) {
+    s.steady = false;
+    return;
+  }
+  const v = Number(text);
+  if (s.prev !== undefined) {
+    const step = v - s.prev;
+    if (step === 0 || (s.step !== undefined && step !== s.step)) s.steady = false;
+    s.step = step;
+  }
+  s.prev = v;
+}

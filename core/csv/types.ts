@@ -40,6 +40,11 @@ export interface CsvColumn {
   example?: string;
   /** A timestamp column of bare 4-digit years (a column named like `year`, `date`, `period`). */
   yearOnly?: boolean;
+  /**
+   * A numeric column that reads as an index, not as values: integers in one constant non-zero step
+   * over every data row (0, 1, 2, … or an epoch count), no gaps. Not the default series (defaultValueColumn).
+   */
+  indexLike?: boolean;
 }
 
 /**

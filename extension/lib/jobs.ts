@@ -1,7 +1,7 @@
 /**
  * The analyses the extension runs, as vscode-free functions over a loaded model: the induction mosaic
  * job (the reference protocol, reused from a small cache when the model and parameters are the same,
- * plus the data-driven variant on a CSV's first numeric column), CSV loading (a file on disk, or the
+ * plus the data-driven variant on a column of a CSV), CSV loading and its column list (a file on disk, or the
  * unsaved text of an open editor), and the run log text. The analysis engine is imported lazily, so
  * loading this module never loads onnxruntime-node.
  */
@@ -33,11 +33,18 @@ export async function t5Model(model: AnyModel, what: string): Promise<ChronosMod
   return model;
 }
 
-/** Numeric column names of a CSV (for column pickers). */
-export async function numericColumns(src: CsvSource): Promise<string[]> {
+/**
+ * A CSV's columns for column pickers: every numeric one, those worth offering as values (index-like
+ * ones left out: core/csv's valueColumns) and the one read when none is named (defaultValueColumn).
+ */
+export async function csvColumns(src: CsvSource, signal?: AbortSignal): Promise<{ numeric: string[]; values: string[]; fallback?: string }> {
   const csv = await import('../../core/csv');
-  const table = src.kind === 'file' ? await csv.readCsvTable(src.path, { tailRows: 1, fileLabel: src.label }) : csv.parseCsvTable(src.text, { tailRows: 1, fileLabel: src.label });
-  return table.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
+  const table = src.kind === 'file' ? await csv.readCsvTable(src.path, { tailRows: 1, fileLabel: src.label, signal }) : csv.parseCsvTable(src.text, { tailRows: 1, fileLabel: src.label });
+  return {
+    numeric: table.columns.filter((c) => c.kind === 'numeric').map((c) => c.name),
+    values: csv.valueColumns(table.columns).map((c) => c.name),
+    fallback: csv.defaultValueColumn(table.columns)?.name,
+  };
 }
 
 /** Reference mosaics by model hash and protocol parameters (they do not depend on the CSV). */

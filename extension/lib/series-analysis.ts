@@ -208,7 +208,7 @@ export class DocumentSnapshot {
     return this.#layout;
   }
 
-  /** The scan of a numeric column (default: the first numeric one). */
+  /** The scan of a numeric column (default: core/csv's default value column, not an index). */
   async scan(column?: string): Promise<ColumnScan> {
     const layout = await this.layout();
     const name = layoutColumn(layout, column).name;

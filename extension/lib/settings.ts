@@ -26,7 +26,7 @@ export interface ModelSettings {
 export interface MosaicSettings extends InductionParams {
   kinds: AttentionKind[];
   threshold: number;
-  /** Also run the data-driven variant on the CSV's first numeric column. */
+  /** Also run the data-driven variant on a column of the CSV (asked for: extension/column-choice.ts). */
   dataDriven: boolean;
 }
 

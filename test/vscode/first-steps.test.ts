@@ -102,4 +102,38 @@ suite('Chronos Lens first steps: nothing stuck, nothing forgotten', () => {
     assert.match(api.inspect.lastError() ?? '', /^huge\.csv is 51 MB: the series view opens CSVs up to 50 MB \(VS Code gives extensions no larger document\)\. Compute Induction Mosaic and Run Ablation… read it from disk/);
     assert.equal(api.inspect.seriesViews().length, before, 'no view opened');
   });
+
+  test('the data-driven mosaic reads the column the series view shows (offered first in the QuickPick), never the index column', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await config().update('mosaic.batch', 24, vscode.ConfigurationTarget.Global);
+    await config().update('mosaic.dataDriven', true, vscode.ConfigurationTarget.Global);
+    try {
+      // an integer index first, then two value columns: HUFL would be the first numeric column after the index
+      const file = path.join(dir, 'indexed.csv');
+      writeFileSync(file, `hour,HUFL,OT\n${Array.from({ length: 300 }, (_, i) => `${i},${(5 + Math.sin(i / 3)).toFixed(3)},${(30 + 8 * Math.sin((2 * Math.PI * i) / 24)).toFixed(3)}`).join('\n')}\n`);
+      const uri = vscode.Uri.file(file);
+      await vscode.commands.executeCommand('vscode.openWith', uri, 'chronosLens.series');
+      const first = await until(() => api.inspect.seriesViews().find((s) => s.uri === uri.toString() && s.ready && s.column), 'the series view');
+      assert.equal(first.column, 'HUFL', 'the series view skips the index column too');
+      await vscode.commands.executeCommand('chronosLens.series.openAt', { uri: uri.toString(), column: 'OT' });
+      await until(() => api.inspect.seriesViews().find((s) => s.uri === uri.toString() && s.column === 'OT'), 'the view on OT');
+      let done = false;
+      const running = (vscode.commands.executeCommand('chronosLens.computeInductionMosaic', uri) as Thenable<MosaicCommandResult | undefined>).then((r) => {
+        done = true;
+        return r;
+      });
+      // the QuickPick asks for the column with the view's column active: Enter takes it
+      while (!done) {
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const r = await running;
+      assert.ok(r, `the mosaic ran (last error: ${api.inspect.lastError()})`);
+      const data = r.panels.find((p) => p.variant === 'data');
+      assert.ok(data, `a data-driven panel (${r.dataError ?? ''})`);
+      assert.ok(data.key.endsWith('#OT'), data.key);
+    } finally {
+      await config().update('mosaic.dataDriven', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
 });

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { CancelledError } from '../../../core/errors';
-import { loadCsvSeries, mosaicSummary, numericColumns, ReferenceCache, runLogText, runMosaicJob } from '../../../extension/lib/jobs';
+import { csvColumns, loadCsvSeries, mosaicSummary, ReferenceCache, runLogText, runMosaicJob } from '../../../extension/lib/jobs';
 import { DEFAULTS } from '../../../extension/lib/settings';
 import { BoltModel } from '../../../models/bolt/model';
 import { ChronosModel } from '../../../models/model';
@@ -30,7 +30,12 @@ test('CSV sources: a file on disk, or unsaved editor text', async () => {
   const t = await loadCsvSeries({ kind: 'text', text: 'date,a,b\n2020-01-01,1,x\n2020-01-02,2,y\n2020-01-03,3,z\n', label: 'Untitled-1' });
   assert.equal(t.file, 'Untitled-1');
   assert.deepEqual(Array.from(t.values), [1, 2, 3]);
-  assert.deepEqual(await numericColumns({ kind: 'file', path: path.join(sharedData, 'ETTh1.csv') }), ['HUFL', 'HULL', 'MUFL', 'MULL', 'LUFL', 'LULL', 'OT']);
+  const ett = await csvColumns({ kind: 'file', path: path.join(sharedData, 'ETTh1.csv') });
+  assert.deepEqual(ett.numeric, ['HUFL', 'HULL', 'MUFL', 'MULL', 'LUFL', 'LULL', 'OT']);
+  assert.deepEqual(ett.values, ett.numeric, 'no index-like column');
+  assert.equal(ett.fallback, 'HUFL');
+  const indexed = await csvColumns({ kind: 'text', text: `timestamp,OT\n${Array.from({ length: 30 }, (_, i) => `${i},${(i * 7) % 11}.5`).join('\n')}\n`, label: 'indexed.csv' });
+  assert.deepEqual([indexed.numeric, indexed.values, indexed.fallback], [['timestamp', 'OT'], ['OT'], 'OT'], 'an integer index column is not offered as values');
   await assert.rejects(loadCsvSeries({ kind: 'text', text: 'a,b\nx,y\n', label: 'bad.csv' }), /bad\.csv has no numeric column/);
 });
 
