@@ -2,14 +2,17 @@
  * `chronos-lens lens` on a Chronos-Bolt model: positions are patches. --position I is a patch (0-based,
  * negative from the end), its encoder self-attention over the patches; --step S is the decoder token's
  * cross-attention, the same for every step (one token predicts the whole horizon, no forecast needed).
+ * --periodicity scores the encoder heads at the period's lag in patches.
  */
 import * as path from 'node:path';
 import { readCsvFile } from '../../core/csv';
 import { ChronosLensError } from '../../core/errors';
 import { AttentionLens } from '../../analysis/lens';
+import { periodicity } from '../../analysis/periodicity';
 import { LensResult } from '../../analysis/types';
 import { BoltModel } from '../../models/bolt/model';
 import { CliIO, printJson } from '../common';
+import { periodicityText } from './periodicity-text';
 
 export interface BoltLensArgs {
   file: string;
@@ -20,13 +23,15 @@ export interface BoltLensArgs {
   head?: number;
   topK?: number;
   json?: boolean;
-  /** Flags that mean nothing here (sampling, periodicity), as given. */
+  periodicity?: boolean;
+  period?: number;
+  /** Flags that mean nothing here (sampling), as given. */
   unsupported: string[];
 }
 
 export async function boltLens(model: BoltModel, a: BoltLensArgs, io: CliIO): Promise<number> {
   if (a.unsupported.length) {
-    throw new ChronosLensError('BAD_INPUT', `${a.unsupported.join(', ')}: not available for ${model.name}, a Chronos-Bolt model (no sampled forecast; periodicity over patches is not implemented yet); leave ${a.unsupported.length > 1 ? 'them' : 'it'} out`);
+    throw new ChronosLensError('BAD_INPUT', `${a.unsupported.join(', ')}: not available for ${model.name}, a Chronos-Bolt model (its quantile head forecasts directly: nothing is sampled); leave ${a.unsupported.length > 1 ? 'them' : 'it'} out`);
   }
   const b = model.config.bolt;
   const s = await readCsvFile(a.file, { column: a.column, tailRows: b.contextLength, signal: io.signal });
@@ -47,8 +52,9 @@ export async function boltLens(model: BoltModel, a: BoltLensArgs, io: CliIO): Pr
     const [first, last] = lens.spanOf(p);
     return [Math.max(first, 0) + s.firstRow, last + s.firstRow];
   };
+  const per = a.periodicity ? periodicity(lens, s.values, { period: a.period, signal: io.signal }) : undefined;
   if (a.json) {
-    printJson(io, { file: path.resolve(a.file), column: s.column, family: model.family, patch: lens.patch, patches: Array.from({ length: P }, (_, p) => span(p)), lens: result });
+    printJson(io, { file: path.resolve(a.file), column: s.column, family: model.family, patch: lens.patch, patches: Array.from({ length: P }, (_, p) => span(p)), lens: result, ...(per ? { periodicity: per } : {}) });
     return 0;
   }
   const [r0, r1] = span(P - 1);
@@ -67,5 +73,6 @@ export async function boltLens(model: BoltModel, a: BoltLensArgs, io: CliIO): Pr
     }
   }
   io.stdout.write(out.join('\n') + '\n');
+  if (per) io.stdout.write(periodicityText(per));
   return 0;
 }

@@ -10,7 +10,8 @@ import { ChronosLensError } from '../../core/errors';
 import { forecast } from '../../analysis/forecast';
 import { AttentionLens, checkLensSize } from '../../analysis/lens';
 import { periodicity } from '../../analysis/periodicity';
-import { LensResult, PeriodicityResult } from '../../analysis/types';
+import { LensResult } from '../../analysis/types';
+import { periodicityText } from './periodicity-text';
 import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, progressBar } from '../common';
 import { defaultModelDir } from '../paths';
 import { isBolt } from '../../models/load';
@@ -58,19 +59,6 @@ function lensText(r: LensResult, values: ArrayLike<number>, offset: number, firs
   return out.join('\n') + '\n';
 }
 
-function periodicityText(p: PeriodicityResult): string {
-  const s = p.headScores;
-  const out = [
-    '',
-    `periods: ${p.periods.length ? p.periods.map((x) => `${x.period} (acf ${x.strength.toFixed(2)})`).join(', ') : 'none detected'}`,
-    `encoder heads at lags k*${s.period} (±1): attention mass / uniform head = ratio; spectrum at 1/${s.period}`,
-  ];
-  for (let l = 0; l < s.mass.length; l++) {
-    out.push(`L${l}  ${s.mass[l].map((m, h) => `H${h} ${m.toFixed(3)}/${s.uniform[l][h].toFixed(3)}=${s.ratio[l][h].toFixed(2)} sp ${p.spectrum![l][h].toFixed(2)}`).join('  ')}`);
-  }
-  return out.join('\n') + '\n';
-}
-
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return 'missing';
   const a = Math.abs(v);
@@ -112,8 +100,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 'any' });
   if (isBolt(model)) {
     try {
-      const unsupported = (['samples', 'seed', 'periodicity', 'period'] as const).filter((k) => values[k] !== undefined).map((k) => `--${k}`);
-      return await boltLens(model, { file, column: values.column, position, step, layer, head, topK, json: values.json, unsupported }, io);
+      const unsupported = (['samples', 'seed'] as const).filter((k) => values[k] !== undefined).map((k) => `--${k}`);
+      return await boltLens(model, { file, column: values.column, position, step, layer, head, topK, json: values.json, periodicity: !!values.periodicity, period, unsupported }, io);
     } finally {
       await model.dispose();
     }

@@ -103,9 +103,20 @@ test('lens on a Bolt model: patch rows, the decoder token cross row, and one lin
   assert.equal(c.code, 0, c.stderr);
   assert.match(c.stdout, /cross-attention of the decoder token \(forecast step 5: every step of the horizon reads the same\)/);
   assert.match(c.stdout, /^\s+8 \d\.\d{4}\s+rows 128\.\.143$/m);
-  const bad = cli(['lens', csv, '--model', bolt, '--position', '0', '--periodicity', '--no-cache']);
+  // periodicity over patches: a period of 48 values is 3 patches of 16, where the heads are scored
+  const per = cli(['lens', csv, '--model', bolt, '--position=-1', '--periodicity', '--period', '48', '--json', '--no-cache', '--provider', 'cpu']);
+  assert.equal(per.code, 0, per.stderr);
+  const pj = JSON.parse(per.stdout);
+  assert.equal(pj.periodicity.headScores.period, 48);
+  assert.equal(pj.periodicity.headScores.lag, 3);
+  assert.equal(pj.periodicity.headScores.ratio.length, 4);
+  for (const row of pj.periodicity.headScores.ratio) for (const r of row) assert.ok(Number.isFinite(r) && r >= 0, String(r));
+  const perText = cli(['lens', csv, '--model', bolt, '--position', '0', '--periodicity', '--period', '48', '--no-cache', '--provider', 'cpu']);
+  assert.equal(perText.code, 0, perText.stderr);
+  assert.match(perText.stdout, /encoder heads at lags k\*3 patches \(period 48 values, nearest patch\)/);
+  const bad = cli(['lens', csv, '--model', bolt, '--step', '0', '--samples', '5', '--no-cache']);
   assert.equal(bad.code, 2, bad.stderr);
-  assert.match(bad.stderr, /^chronos-lens: lens: --periodicity: not available for chronos-bolt-dummy-model, a Chronos-Bolt model/m);
+  assert.match(bad.stderr, /^chronos-lens: lens: --samples: not available for chronos-bolt-dummy-model, a Chronos-Bolt model/m);
   const far = cli(['lens', csv, '--model', bolt, '--step', '64', '--no-cache']);
   assert.match(far.stderr, /--step 64 is outside the model's horizon \(0\.\.63\)/);
 });
