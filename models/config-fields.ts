@@ -48,3 +48,14 @@ export function bool(obj: Json, key: string, file: string, fallback: boolean, pr
   if (typeof v !== 'boolean') fail(file, `field "${prefix}${key}" must be true or false, got ${describe(own(obj, key))}`);
   return v;
 }
+
+/** `<prefix>quantiles`: a non-empty, increasing array of levels in (0, 1), at most `max` of them. */
+export function quantileLevels(c: Json, file: string, prefix: string, max: number): number[] {
+  const q = own(c, 'quantiles');
+  if (!Array.isArray(q) || q.length === 0 || q.length > max) fail(file, `field "${prefix}quantiles" must be a non-empty array of quantile levels, got ${describe(q)}`);
+  for (const [i, v] of q.entries()) {
+    if (typeof v !== 'number' || !(v > 0 && v < 1)) fail(file, `field "${prefix}quantiles[${i}]" must be a number in (0, 1), got ${describe(v)}`);
+    if (i > 0 && !(v > (q[i - 1] as number))) fail(file, `field "${prefix}quantiles" must be increasing; ${v} follows ${q[i - 1]}`);
+  }
+  return q as number[];
+}

@@ -4,13 +4,15 @@
  * chronos-forecasting's `InstanceNorm` and `Patch` do, in float32.
  *
  *  - loc = mean of the observed values (0 when none), scale = their root-mean-square deviation from
- *    loc (1 when none, 1e-5 when 0); x -> (x - loc) / scale.
+ *    loc (1 when none, 1e-5 when 0); x -> (x - loc) / scale, then arcsinh when asked.
  *  - When the length is not a multiple of the patch size, the series is padded on the LEFT with
  *    missing values, so that the last patch ends at the last value; patches of `size` values every
  *    `stride` values.
  *  - Each patch becomes [values (missing ones as 0) ..., observed mask (0/1) ...], 2 x size numbers;
  *    a patch with no observed value is masked out of attention.
  */
+
+import { ChronosLensError } from '../core/errors';
 
 export interface InstanceNorm {
   loc: number;
@@ -72,8 +74,20 @@ export function patchLayout(length: number, size: number, stride: number): { cou
   return { count: patchCount(length, size, stride), first: -pad };
 }
 
-/** Normalises `values` with `norm` and cuts them into patches (see the file comment). */
-export function patchify(values: ArrayLike<number>, norm: InstanceNorm, size: number, stride: number): Patched {
+/** A value normalised with `norm` (x - loc) / scale, then arcsinh'd when `arcsinh` (Chronos-2's use_arcsinh), in float32. */
+export function normalise(v: number, norm: InstanceNorm, arcsinh = false): number {
+  const z = Math.fround(Math.fround(v - norm.loc) / norm.scale);
+  return arcsinh ? Math.fround(Math.asinh(z)) : z;
+}
+
+/** The inverse of normalise: sinh when `arcsinh`, then x scale + loc, in float32. */
+export function denormalise(z: number, norm: InstanceNorm, arcsinh = false): number {
+  const u = arcsinh ? Math.fround(Math.sinh(z)) : z;
+  return Math.fround(Math.fround(u * norm.scale) + norm.loc);
+}
+
+/** Normalises `values` with `norm` (and arcsinh, for Chronos-2) and cuts them into patches (see the file comment). */
+export function patchify(values: ArrayLike<number>, norm: InstanceNorm, size: number, stride: number, arcsinh = false): Patched {
   const len = values.length;
   const { count: patches, first } = patchLayout(len, size, stride);
   const pad = -first;
@@ -88,11 +102,37 @@ export function patchify(values: ArrayLike<number>, norm: InstanceNorm, size: nu
       const i = s0 + j;
       const v = i >= 0 ? Math.fround(values[i]) : NaN;
       if (!Number.isNaN(v)) {
-        data[row + j] = Math.fround(Math.fround(v - norm.loc) / norm.scale);
+        data[row + j] = normalise(v, norm, arcsinh);
         data[row + size + j] = 1;
         observed[p] = 1;
       }
     }
   }
   return { data, patches, observed, start };
+}
+
+/** One series as a patch-based encoder sees it. */
+export interface PatchedRow {
+  /** The values used: the last contextLength of the series, left-padded with NaN to the batch's longest. */
+  context: Float32Array;
+  norm: InstanceNorm;
+  patched: Patched;
+}
+
+/**
+ * The rows of a batch: each series' last `contextLength` values, left-padded with NaN to the longest
+ * (as the pipelines stack a list of series), normalised and patched. Refuses an empty batch or context.
+ */
+export function patchRows(series: ArrayLike<number>[], contextLength: number, size: number, stride: number, arcsinh = false): PatchedRow[] {
+  if (series.length === 0) throw new ChronosLensError('BAD_INPUT', 'no series given');
+  const lengths = series.map((s) => Math.min(s.length, contextLength));
+  const len = Math.max(...lengths);
+  if (len === 0) throw new ChronosLensError('BAD_INPUT', 'the context is empty');
+  return series.map((s, i) => {
+    const context = new Float32Array(len).fill(NaN);
+    const n = lengths[i];
+    for (let j = 0; j < n; j++) context[len - n + j] = s[s.length - n + j];
+    const norm = instanceNorm(context);
+    return { context, norm, patched: patchify(context, norm, size, stride, arcsinh) };
+  });
 }

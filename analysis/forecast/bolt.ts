@@ -16,7 +16,7 @@ import { ChronosLensError } from '../../core/errors';
 import { RunControl, throwIfAborted, yieldToEventLoop } from '../../core/progress';
 import { BoltModel } from '../../models/bolt/model';
 import { HeadAblation } from '../../models/model';
-import { Forecast, quantileLinear } from './forecast';
+import { Forecast, quantileHeadChecks, quantileLinear } from './forecast';
 
 export interface BoltForecastOptions extends RunControl {
   /** Steps to forecast; default: the model's prediction_length. */
@@ -43,20 +43,8 @@ export async function forecastBolt(model: BoltModel, context: ArrayLike<number>,
   const T = b.predictionLength;
   const horizon = opts.predictionLength ?? T;
   const levels = opts.quantileLevels ?? trained;
-  if (!Number.isInteger(horizon) || horizon < 1) throw new ChronosLensError('BAD_INPUT', `prediction length must be a positive integer, got ${horizon}`);
-  for (const q of levels) if (!(q >= 0 && q <= 1)) throw new ChronosLensError('BAD_INPUT', `quantile levels must be in [0, 1], got ${q}`);
   if (context.length === 0) throw new ChronosLensError('BAD_INPUT', 'the context is empty');
-  const warnings: string[] = [];
-  if (horizon > T) {
-    const msg = `We recommend keeping prediction length <= ${T}. The quality of longer predictions may degrade since the model is not optimized for it.`;
-    if (opts.limitPredictionLength) throw new ChronosLensError('BAD_INPUT', msg);
-    warnings.push(msg);
-  }
-  const lo = Math.min(...trained);
-  const hi = Math.max(...trained);
-  if (levels.some((q) => !trained.includes(q)) && levels.some((q) => q < lo || q > hi)) {
-    warnings.push(`quantile levels outside [${lo}, ${hi}], the range the model was trained on, are set to its lowest / highest level`);
-  }
+  const warnings = quantileHeadChecks(horizon, T, levels, trained, opts.limitPredictionLength);
 
   const ctl = opts.ablation;
   const C = b.contextLength;

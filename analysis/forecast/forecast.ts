@@ -48,6 +48,28 @@ export interface Forecast {
   seed: number;
 }
 
+/**
+ * The checks and warnings the quantile-head pipelines (Chronos-Bolt, Chronos-2) share: a positive
+ * integer horizon and levels in [0, 1]; past the model's own horizon the pipeline's warning (an error
+ * with `limit`), and a note when levels outside the trained range are clamped to its ends.
+ */
+export function quantileHeadChecks(horizon: number, modelHorizon: number, levels: number[], trained: number[], limit?: boolean): string[] {
+  if (!Number.isInteger(horizon) || horizon < 1) throw new ChronosLensError('BAD_INPUT', `prediction length must be a positive integer, got ${horizon}`);
+  for (const q of levels) if (!(q >= 0 && q <= 1)) throw new ChronosLensError('BAD_INPUT', `quantile levels must be in [0, 1], got ${q}`);
+  const warnings: string[] = [];
+  if (horizon > modelHorizon) {
+    const msg = `We recommend keeping prediction length <= ${modelHorizon}. The quality of longer predictions may degrade since the model is not optimized for it.`;
+    if (limit) throw new ChronosLensError('BAD_INPUT', msg);
+    warnings.push(msg);
+  }
+  const lo = Math.min(...trained);
+  const hi = Math.max(...trained);
+  if (levels.some((q) => !trained.includes(q)) && levels.some((q) => q < lo || q > hi)) {
+    warnings.push(`quantile levels outside [${lo}, ${hi}], the range the model was trained on, are set to its lowest / highest level`);
+  }
+  return warnings;
+}
+
 /** torch.quantile(values, q) with linear interpolation, values unsorted (copied). */
 export function quantileLinear(values: ArrayLike<number>, q: number): number {
   const v = Float64Array.from(values).sort();

@@ -5,7 +5,7 @@
  * field and what was expected.
  */
 import { CONFIG_LIMITS, FeedForwardProj, parseT5Stack, T5Config } from '../config';
-import { bool, describe, fail, int, Json, num, own } from '../config-fields';
+import { bool, describe, fail, int, Json, num, own, quantileLevels } from '../config-fields';
 
 export interface BoltChronosConfig {
   /** The model sees at most this many values (older ones are dropped). */
@@ -63,12 +63,6 @@ export function parseBoltConfig(raw: Json, file = 'config.json'): BoltModelConfi
     quantiles: [],
     useRegToken,
   };
-  const q = own(c, 'quantiles');
-  if (!Array.isArray(q) || q.length === 0 || q.length > LIMITS.quantiles) fail(file, `field "${p}quantiles" must be a non-empty array of quantile levels, got ${describe(q)}`);
-  for (const [i, v] of q.entries()) {
-    if (typeof v !== 'number' || !(v > 0 && v < 1)) fail(file, `field "${p}quantiles[${i}]" must be a number in (0, 1), got ${describe(v)}`);
-    if (i > 0 && !(v > (q[i - 1] as number))) fail(file, `field "${p}quantiles" must be increasing; ${v} follows ${q[i - 1]}`);
-  }
-  bolt.quantiles = q as number[];
+  bolt.quantiles = quantileLevels(c, file, p, LIMITS.quantiles);
   return { t5, bolt, regTokenId: 1 };
 }

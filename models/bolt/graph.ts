@@ -49,8 +49,11 @@ export interface BoltWeightSource extends T5WeightSource {
   config: BoltModelConfig;
 }
 
-/** x [.., in] -> [.., out] through a residual MLP block `prefix` (input_patch_embedding / output_patch_embedding). */
-function residualBlock(w: T5GraphWriter, x: Value, prefix: string): Value {
+/**
+ * x [.., in] -> [.., out] through a residual MLP block `prefix` (input_patch_embedding /
+ * output_patch_embedding): Chronos-Bolt's and Chronos-2's ResidualBlock (without its unused layer norm).
+ */
+export function residualBlock(w: T5GraphWriter, x: Value, prefix: string): Value {
   const g = w.g;
   const lin = (name: string) => g.add(g.matmul(x, w.linearT([`${prefix}.${name}.weight`], `${prefix}.${name}.T`)), w.raw(`${prefix}.${name}.bias`));
   const pre = lin('hidden_layer');

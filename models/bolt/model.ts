@@ -13,7 +13,7 @@ import { FloatTensor } from '../../core/tensor';
 import { Checkpoint, loadCheckpoint } from '../checkpoint';
 import { LoadOptions, LoadedModel, stackOutputs, withDefaultCacheDir } from '../loaded-model';
 import { HeadAblation } from '../model';
-import { InstanceNorm, Patched, instanceNorm, patchify } from '../patching';
+import { PatchedRow, denormalise, patchRows } from '../patching';
 import { AttentionKind } from '../t5/graph';
 import { BOLT_CHECKPOINT } from './checkpoint';
 import { BoltModelConfig } from './config';
@@ -23,12 +23,7 @@ import { BoltGraphSpec, BoltOutputs, boltSpecKey, buildBoltGraph } from './graph
 export const BOLT_BUILDER_VERSION = 'bolt-2';
 
 /** One series as the encoder sees it. */
-export interface BoltRow {
-  /** The values used: the last context_length of the series, left-padded with NaN to the batch's longest. */
-  context: Float32Array;
-  norm: InstanceNorm;
-  patched: Patched;
-}
+export type BoltRow = PatchedRow;
 
 export interface BoltForwardResult {
   rows: BoltRow[];
@@ -74,17 +69,7 @@ export class BoltModel extends LoadedModel<BoltModelConfig, BoltGraphSpec> {
    */
   prepare(series: ArrayLike<number>[]): BoltRow[] {
     const b = this.config.bolt;
-    if (series.length === 0) throw new ChronosLensError('BAD_INPUT', 'no series given');
-    const lengths = series.map((s) => Math.min(s.length, b.contextLength));
-    const len = Math.max(...lengths);
-    if (len === 0) throw new ChronosLensError('BAD_INPUT', 'the context is empty');
-    return series.map((s, i) => {
-      const context = new Float32Array(len).fill(NaN);
-      const n = lengths[i];
-      for (let j = 0; j < n; j++) context[len - n + j] = s[s.length - n + j];
-      const norm = instanceNorm(context);
-      return { context, norm, patched: patchify(context, norm, b.inputPatchSize, b.inputPatchStride) };
-    });
+    return patchRows(series, b.contextLength, b.inputPatchSize, b.inputPatchStride);
   }
 
   /** One forward pass over a batch of series (see prepare); `outputs` picks what comes back. */
@@ -116,7 +101,7 @@ export class BoltModel extends LoadedModel<BoltModelConfig, BoltGraphSpec> {
       const per = q.data.length / B;
       const out = new Float32Array(q.data.length);
       rows.forEach((row, i) => {
-        for (let j = 0; j < per; j++) out[i * per + j] = Math.fround(Math.fround(q.data[i * per + j] * row.norm.scale) + row.norm.loc);
+        for (let j = 0; j < per; j++) out[i * per + j] = denormalise(q.data[i * per + j], row.norm);
       });
       res.quantiles = { data: out, dims: q.dims };
     }
