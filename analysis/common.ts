@@ -6,7 +6,8 @@
 import { ChronosLensError } from '../core/errors';
 import { ProgressCallback, RunControl, throwIfAborted, yieldToEventLoop } from '../core/progress';
 import { BUILDER_VERSION, ChronosModel } from '../models/model';
-import { AnyModel, isBolt } from '../models/load';
+import { AnyModel, isBolt, isChronos2 } from '../models/load';
+import { chronos2Horizon } from '../models/chronos2/config';
 import { ortVersion } from '../models/runtime/ort';
 import { Manifest, ModelSummary } from './types';
 import pkg from '../package.json';
@@ -15,7 +16,7 @@ export const TOOL_VERSION: string = (pkg as { version?: string }).version ?? '0.
 
 export async function modelSummary(model: AnyModel): Promise<ModelSummary> {
   const t = model.config.t5;
-  const c = isBolt(model) ? model.config.bolt : model.config.chronos;
+  const c = isChronos2(model) ? chronos2Horizon(model.config) : isBolt(model) ? model.config.bolt : model.config.chronos;
   return {
     name: model.name,
     path: model.checkpoint.dir,

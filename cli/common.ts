@@ -11,7 +11,8 @@ import { ProgressCallback } from '../core/progress';
 import { TOOL_VERSION } from '../analysis/common';
 import { defaultModelDir } from './paths';
 import { ChronosModel } from '../models/model';
-import { AnyModel, loadModel } from '../models/load';
+import { AnyModel, checkpointFamily, loadModel } from '../models/load';
+import type { BoltModel } from '../models/bolt/model';
 import { PROVIDER_SETTINGS, ProviderSetting } from '../models/runtime/ort';
 import { provisionGpuRuntime, resolveModelDir } from './model-source';
 
@@ -105,9 +106,11 @@ export const FLAG_NAMES: Record<string, string> = {
  * `--provider cuda|auto`, ORT comes from the GPU package `models gpu --install` staged, when there is one.
  */
 export async function loadModelFromFlags(values: ModelFlagValues, io?: CliIO): Promise<ChronosModel>;
-/** With `{ families: 'any' }`: the model of the checkpoint's own family (Chronos-T5 or Chronos-Bolt). */
+/** With `{ families: 'any' }`: the model of the checkpoint's own family (Chronos-T5, Chronos-Bolt or Chronos-2). */
 export async function loadModelFromFlags(values: ModelFlagValues, io: CliIO | undefined, opts: { families: 'any' }): Promise<AnyModel>;
-export async function loadModelFromFlags(values: ModelFlagValues, io?: CliIO, opts?: { families: 'any' }): Promise<AnyModel> {
+/** With `{ families: 't5-bolt', command }`: Chronos-T5 or Chronos-Bolt; a Chronos-2 checkpoint is refused in one line naming the command. */
+export async function loadModelFromFlags(values: ModelFlagValues, io: CliIO | undefined, opts: { families: 't5-bolt'; command: string }): Promise<ChronosModel | BoltModel>;
+export async function loadModelFromFlags(values: ModelFlagValues, io?: CliIO, opts?: { families: 'any' } | { families: 't5-bolt'; command: string }): Promise<AnyModel> {
   const provider = (values.provider ?? 'auto') as ProviderSetting;
   if (!PROVIDER_SETTINGS.includes(provider)) throw new ChronosLensError('BAD_INPUT', `--provider must be one of ${PROVIDER_SETTINGS.join(', ')}, got ${shown(values.provider)}`);
   // before anything is resolved, downloaded or loaded: ORT aborts the process on an impossible thread count
@@ -115,7 +118,10 @@ export async function loadModelFromFlags(values: ModelFlagValues, io?: CliIO, op
   const dir = await resolveModelDir(values.model, bundledModelDir(), { revision: values.revision, download: values.download, io: io ?? { stdout: process.stdout, stderr: process.stderr } });
   await provisionGpuRuntime(provider);
   const options = { provider, threads, cacheDir: values['no-cache'] ? null : values['cache-dir'] };
-  return opts?.families === 'any' ? loadModel(dir, options) : ChronosModel.load(dir, options);
+  if (opts?.families === 't5-bolt' && (await checkpointFamily(dir)) === 'chronos-2') {
+    throw new ChronosLensError('UNSUPPORTED_MODEL', `${dir} is a Chronos-2 model; ${opts.command} opens Chronos-T5 and Chronos-Bolt models (Chronos-2 runs with forecast and info)`);
+  }
+  return opts ? loadModel(dir, options) : ChronosModel.load(dir, options);
 }
 
 type ModelFlagValues = { model?: string; revision?: string; download?: boolean; provider?: string; threads?: string; 'cache-dir'?: string; 'no-cache'?: boolean };

@@ -51,6 +51,7 @@ export const BOUNDS = {
   temperature: { min: 0.001, max: 1000, integer: false, label: 'temperature' },
   quantileLevel: { min: 0, max: 1, integer: false, label: 'quantile level' },
   quantileCount: { min: 1, max: 1000, integer: true, label: 'quantile levels' },
+  seriesColumns: { min: 1, max: 256, integer: true, label: 'series forecast together (targets and covariates)' },
   mosaicBatch: { min: 2, max: 100_000, integer: true, label: 'batch (sequences)' },
   inductionBatch: { min: 1, max: 100_000, integer: true, label: 'batch (sequences)' },
   seqLen: { min: 2, max: 100_000, integer: true, label: 'sequence length' },

@@ -4,19 +4,23 @@
  *  - Chronos-T5 (ChronosPipeline / T5ForConditionalGeneration): tokens, a sampled decoder;
  *  - Chronos-Bolt (ChronosBoltPipeline / ChronosBoltModelForForecasting): patches, one decoder token,
  *    a quantile head;
- * anything else (Chronos-2, causal Chronos, an unknown pipeline class) is refused by name.
+ *  - Chronos-2 (Chronos2Pipeline / Chronos2Model): an encoder over patches with time and group
+ *    attention, output patch tokens, a quantile head;
+ * anything else (causal Chronos, an unknown pipeline class or architecture) is refused by name.
  *
  * What a family provides and what is shared is described in DEVELOPING.md ("Model families").
  */
 import { ChronosLensError } from '../core/errors';
 
-export type ModelFamily = 'chronos-t5' | 'chronos-bolt';
+export type ModelFamily = 'chronos-t5' | 'chronos-bolt' | 'chronos-2';
 
 type Json = Record<string, unknown>;
 
 const T5_PIPELINES = ['ChronosPipeline'];
 const BOLT_PIPELINES = ['ChronosBoltPipeline'];
 const BOLT_ARCHITECTURES = ['ChronosBoltModelForForecasting'];
+const CHRONOS2_PIPELINES = ['Chronos2Pipeline'];
+const CHRONOS2_ARCHITECTURES = ['Chronos2Model'];
 
 /** config.json text as a JSON object, or a BAD_CONFIG error naming the file. */
 export function parseConfigJson(text: string, file: string): Json {
@@ -39,8 +43,9 @@ function shown(s: string): string {
 }
 
 /**
- * The family of a parsed config.json. Refuses (UNSUPPORTED_MODEL) Chronos-2, causal Chronos and any
- * pipeline class or model_type that is not one of ours, naming what it found.
+ * The family of a parsed config.json. Refuses (UNSUPPORTED_MODEL) causal Chronos, a Chronos-2
+ * architecture other than Chronos2Model, and any pipeline class or model_type that is not one of ours,
+ * naming what it found.
  */
 export function detectFamily(raw: Json, file = 'config.json'): ModelFamily {
   const archsRaw = own(raw, 'architectures');
@@ -50,10 +55,11 @@ export function detectFamily(raw: Json, file = 'config.json'): ModelFamily {
   const cc = own(raw, 'chronos_config');
   const modelType = own(raw, 'model_type');
   const refuse = (what: string): never => {
-    throw new ChronosLensError('UNSUPPORTED_MODEL', `${file}: not supported: ${what}. Chronos Lens runs Chronos-T5 (amazon/chronos-t5-*) and Chronos-Bolt (amazon/chronos-bolt-*) checkpoints.`);
+    throw new ChronosLensError('UNSUPPORTED_MODEL', `${file}: not supported: ${what}. Chronos Lens runs Chronos-T5 (amazon/chronos-t5-*), Chronos-Bolt (amazon/chronos-bolt-*) and Chronos-2 (amazon/chronos-2) checkpoints.`);
   };
   if (archs.some((a) => BOLT_ARCHITECTURES.includes(a)) || (pipeline !== undefined && BOLT_PIPELINES.includes(pipeline))) return 'chronos-bolt';
-  if (archs.some((a) => /Chronos2/i.test(a)) || (pipeline !== undefined && /Chronos2/i.test(pipeline))) return refuse(`Chronos-2 (${shown(archs[0] ?? pipeline ?? '')})`);
+  if (archs.some((a) => CHRONOS2_ARCHITECTURES.includes(a)) || (archs.length === 0 && pipeline !== undefined && CHRONOS2_PIPELINES.includes(pipeline))) return 'chronos-2';
+  if (archs.some((a) => /Chronos2/i.test(a)) || (pipeline !== undefined && /Chronos2/i.test(pipeline))) return refuse(`Chronos-2 ${archs.length ? `architecture ${shown(archs[0])}` : `pipeline ${shown(pipeline ?? '')}`} (only Chronos2Model is known)`);
   if (typeof cc === 'object' && cc !== null && own(cc as Json, 'model_type') === 'causal') return refuse(`causal Chronos (chronos_config.model_type "causal"${archs[0] ? `, ${shown(archs[0])}` : ''})`);
   if (pipeline !== undefined && !T5_PIPELINES.includes(pipeline)) return refuse(`chronos_pipeline_class ${shown(pipeline)}`);
   if (modelType !== undefined && modelType !== 't5') return refuse(`model_type ${shown(String(modelType))}`);

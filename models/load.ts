@@ -1,15 +1,16 @@
 /**
  * Opens a checkpoint folder as the model of its family (models/family.ts): Chronos-T5 as a
- * ChronosModel, Chronos-Bolt as a BoltModel. A folder whose config.json cannot be read or parsed goes
+ * ChronosModel, Chronos-Bolt as a BoltModel, Chronos-2 as a Chronos2Model. A folder whose config.json cannot be read or parsed goes
  * the Chronos-T5 way, whose loader reports the problem with the file and field.
  */
 import * as path from 'node:path';
 import { BoltModel } from './bolt/model';
+import { Chronos2Model } from './chronos2/model';
 import { ModelFamily, detectFamily, parseConfigJson } from './family';
 import { readRegularText } from './files';
 import { ChronosModel, LoadOptions } from './model';
 
-export type AnyModel = ChronosModel | BoltModel;
+export type AnyModel = ChronosModel | BoltModel | Chronos2Model;
 
 /** The family of the checkpoint in `dir`, or undefined when its config.json cannot be read as JSON. */
 export async function checkpointFamily(dir: string): Promise<ModelFamily | undefined> {
@@ -33,9 +34,16 @@ export async function checkpointFamily(dir: string): Promise<ModelFamily | undef
 }
 
 export async function loadModel(dir: string, options: LoadOptions = {}): Promise<AnyModel> {
-  return (await checkpointFamily(dir)) === 'chronos-bolt' ? BoltModel.load(dir, options) : ChronosModel.load(dir, options);
+  const family = await checkpointFamily(dir);
+  if (family === 'chronos-bolt') return BoltModel.load(dir, options);
+  if (family === 'chronos-2') return Chronos2Model.load(dir, options);
+  return ChronosModel.load(dir, options);
 }
 
 export function isBolt(model: AnyModel): model is BoltModel {
   return model instanceof BoltModel;
+}
+
+export function isChronos2(model: AnyModel): model is Chronos2Model {
+  return model instanceof Chronos2Model;
 }

@@ -4,7 +4,8 @@
  * `forecastJson` is that result as the CLI's `forecast --json` prints it (snake_case keys).
  */
 import { BOLT_BUILDER_VERSION } from '../../models/bolt/model';
-import { AnyModel, isBolt } from '../../models/load';
+import { CHRONOS2_BUILDER_VERSION } from '../../models/chronos2/model';
+import { AnyModel, isBolt, isChronos2 } from '../../models/load';
 import { makeManifest, modelSummary } from '../common';
 import { ForecastResult } from '../types';
 import { Forecast } from './forecast';
@@ -23,8 +24,8 @@ export interface ForecastResultOptions {
 }
 
 export async function forecastResult(model: AnyModel, f: Forecast, opts: ForecastResultOptions): Promise<ForecastResult> {
-  const bolt = isBolt(model);
-  // Bolt does not sample: its manifest records no seed, which is how forecastJson tells the families apart
+  const bolt = isBolt(model) || isChronos2(model);
+  // Bolt and Chronos-2 do not sample: their manifest records no seed, which is how forecastJson tells the families apart
   const seeds: Record<string, number> = bolt ? {} : { sampling: f.seed };
   const r: ForecastResult = {
     model: await modelSummary(model),
@@ -39,7 +40,7 @@ export async function forecastResult(model: AnyModel, f: Forecast, opts: Forecas
     mean: f.mean,
     median: f.median,
     warnings: [...(opts.warnings ?? []), ...f.warnings],
-    manifest: await makeManifest(model, 'forecast', seeds, opts.parameters ?? {}, bolt ? BOLT_BUILDER_VERSION : undefined),
+    manifest: await makeManifest(model, 'forecast', seeds, opts.parameters ?? {}, isChronos2(model) ? CHRONOS2_BUILDER_VERSION : bolt ? BOLT_BUILDER_VERSION : undefined),
   };
   if (opts.timestamps) r.timestamps = opts.timestamps;
   if (opts.samples) r.samples = f.samples.map((s) => Array.from(s));

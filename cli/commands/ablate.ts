@@ -130,7 +130,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       throw new ChronosLensError('BAD_INPUT', `--mosaic ${values.mosaic}: cannot read a mosaic result (${userMessage(e)})`);
     }
   }
-  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 'any' });
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 't5-bolt', command: 'ablate' });
   if (isBolt(model)) {
     try {
       // the ranking flags shape the patch mosaic of --top; the rest are Chronos-T5's

@@ -1,15 +1,20 @@
 /**
  * chronos-lens forecast FILE.csv [--column NAME] [--model DIR] [--prediction-length N] [--samples N]
  *   [--seed N] [--quantiles 0.1,0.5,0.9] [--temperature X] [--top-k N] [--top-p X] [--json]
+ *   Chronos-2: [--columns A,B] [--covariates X,Y] [--future-covariates FILE2.csv] [--no-group-attention]
  */
 import * as path from 'node:path';
-import { readCsvFile, nextTimestamps } from '../../core/csv';
+import { readCsvFile, readCsvTable, nextTimestamps, selectSeries } from '../../core/csv';
+import type { CsvSeries } from '../../core/csv';
 import { ChronosLensError } from '../../core/errors';
 import { BOUNDS } from '../../core/limits';
 import { forecast } from '../../analysis/forecast';
 import { forecastBolt } from '../../analysis/forecast/bolt';
+import { Chronos2Task, forecastChronos2 } from '../../analysis/forecast/chronos2';
+import { Forecast } from '../../analysis/forecast/forecast';
 import { forecastJson, forecastResult } from '../../analysis/forecast/result';
-import { isBolt } from '../../models/load';
+import { Chronos2Model } from '../../models/chronos2/model';
+import { isBolt, isChronos2 } from '../../models/load';
 import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar } from '../common';
 
 /** Sample values --samples-out prints at most: more would not fit in one JSON string. */
@@ -21,6 +26,9 @@ Forecasts the last values of a CSV column with a Chronos model, as chronos-forec
 ChronosPipeline.predict does (sample paths, quantiles, mean); a Chronos-Bolt model's quantiles come
 from its quantile head as ChronosBoltPipeline.predict_quantiles gives them (its own levels by
 default; no sampling, so --samples, --seed, --temperature, --top-k, --top-p and --samples-out do not apply).
+A Chronos-2 model forecasts as Chronos2Pipeline.predict_quantiles does (its own 21 levels by default, no
+sampling either): several target columns jointly (--columns), with covariates known over the context
+(--covariates) and, for those a second CSV has columns for, over the horizon (--future-covariates).
 
 Options:
   --column NAME|INDEX       value column (default: the first numeric column that is not an index)
@@ -32,6 +40,11 @@ Options:
   --quantiles LIST          quantile levels (default 0.1,0.2,...,0.9)
   --temperature X --top-k N --top-p X   sampling (default: the model's)
   --samples-out             include every sample path in the JSON
+  --columns A,B,...         Chronos-2: target columns forecast jointly (one group)
+  --covariates X,Y,...      Chronos-2: covariate columns of FILE.csv the targets may read from
+  --future-covariates F.csv Chronos-2: their values over the horizon (rows from the first forecast step on;
+                            a covariate with a column there is known-future, the others past-only)
+  --no-group-attention      Chronos-2: every series alone (no cross-series attention)
   --provider auto|cpu|cuda|dml|coreml|webgpu   execution provider (default auto)
   --threads N               intra-op threads, at most 4 per core (default, or 0: one per core)
   --json                    print one JSON object instead of a table
@@ -49,6 +62,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     'top-k': { type: 'string' },
     'top-p': { type: 'string' },
     'samples-out': { type: 'boolean' },
+    columns: { type: 'string' },
+    covariates: { type: 'string' },
+    'future-covariates': { type: 'string' },
+    'no-group-attention': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   if (values.help) {
@@ -68,6 +85,15 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const topP = floatFlag(values['top-p'], 'top-p', 'topP');
   const model = await loadModelFromFlags(values, io, { families: 'any' });
   try {
+    const c2Flags = (['columns', 'covariates', 'future-covariates', 'no-group-attention'] as const).filter((k) => values[k] !== undefined);
+    if (!isChronos2(model) && c2Flags.length) {
+      throw new ChronosLensError('BAD_INPUT', `${c2Flags.map((k) => `--${k}`).join(', ')}: only for Chronos-2 models; ${model.name} is a ${isBolt(model) ? 'Chronos-Bolt' : 'Chronos-T5'} model, which forecasts one column (--column) alone`);
+    }
+    if (isChronos2(model)) {
+      const given = (['samples', 'seed', 'temperature', 'top-k', 'top-p', 'samples-out'] as const).filter((k) => values[k] !== undefined);
+      if (given.length) throw new ChronosLensError('BAD_INPUT', `${given.map((k) => `--${k}`).join(', ')}: meaningless for ${model.name}, a Chronos-2 model: it predicts its quantiles directly, with no sample paths; leave ${given.length > 1 ? 'them' : 'it'} out`);
+      return await forecastWithChronos2(model, file, { ...values, levels, predictionLength }, io);
+    }
     if (isBolt(model)) {
       const given = (['samples', 'seed', 'temperature', 'top-k', 'top-p', 'samples-out'] as const).filter((k) => values[k] !== undefined);
       if (given.length) throw new ChronosLensError('BAD_INPUT', `${given.map((k) => `--${k}`).join(', ')}: meaningless for ${model.name}, a Chronos-Bolt model: it predicts its quantiles directly, with no sample paths; leave ${given.length > 1 ? 'them' : 'it'} out`);
@@ -96,13 +122,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     } finally {
       bar.done();
     }
-    let timestamps: string[] | undefined;
-    let timestampNote: string | undefined;
-    if (series.time?.kind === 'timestamp') {
-      const next = nextTimestamps(series.time.text, f.predictionLength, series.time.yearOnly);
-      if (next.ok) timestamps = next.timestamps;
-      else timestampNote = next.reason;
-    }
+    const { timestamps, timestampNote } = forecastTimestamps(series, f.predictionLength);
     for (const w of [...series.warnings, ...f.warnings]) io.stderr.write(`warning: ${w}\n`);
     if (values.json) {
       const result = await forecastResult(model, f, {
@@ -115,24 +135,137 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       });
       printJson(io, forecastJson(result));
     } else {
-      const lv = f.quantileLevels;
-      const head = ['step', ...(timestamps ? ['timestamp'] : []), ...lv.map((q) => `q${q}`), 'mean'];
-      const rows = Array.from({ length: f.predictionLength }, (_, s) => [
-        String(s + 1),
-        ...(timestamps ? [timestamps[s]] : []),
-        ...lv.map((_, j) => fmt(f.quantiles[j][s])),
-        fmt(f.mean[s]),
-      ]);
-      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-      const line = (cells: string[]) => cells.map((c, i) => (i === 0 || (timestamps && i === 1) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
       io.stdout.write(`${model.name} · ${series.column} · ${f.contextLengthUsed} context values · ${isBolt(model) ? 'quantile head' : `${f.numSamples} samples · seed ${seed}`}\n`);
-      io.stdout.write(line(head) + '\n' + rows.map(line).join('\n') + '\n');
-      if (timestampNote) io.stdout.write(`(no forecast timestamps: ${timestampNote})\n`);
+      printTable(io, f, timestamps, timestampNote);
     }
     return 0;
   } finally {
     await model.dispose();
   }
+}
+
+function forecastTimestamps(series: CsvSeries, steps: number): { timestamps?: string[]; timestampNote?: string } {
+  if (series.time?.kind !== 'timestamp') return {};
+  const next = nextTimestamps(series.time.text, steps, series.time.yearOnly);
+  return next.ok ? { timestamps: next.timestamps } : { timestampNote: next.reason };
+}
+
+function printTable(io: CliIO, f: Forecast, timestamps: string[] | undefined, timestampNote: string | undefined): void {
+  const lv = f.quantileLevels;
+  const head = ['step', ...(timestamps ? ['timestamp'] : []), ...lv.map((q) => `q${q}`), 'mean'];
+  const rows = Array.from({ length: f.predictionLength }, (_, s) => [
+    String(s + 1),
+    ...(timestamps ? [timestamps[s]] : []),
+    ...lv.map((_, j) => fmt(f.quantiles[j][s])),
+    fmt(f.mean[s]),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || (timestamps && i === 1) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  io.stdout.write(line(head) + '\n' + rows.map(line).join('\n') + '\n');
+  if (timestampNote) io.stdout.write(`(no forecast timestamps: ${timestampNote})\n`);
+}
+
+function list(v: string | undefined, flag: string): string[] {
+  if (v === undefined) return [];
+  const names = v.split(',').map((x) => x.trim());
+  if (names.some((x) => x === '')) throw new ChronosLensError('BAD_INPUT', `--${flag} takes column names separated by commas, got ${JSON.stringify(v)}`);
+  const dup = names.find((x, i) => names.indexOf(x) !== i);
+  if (dup !== undefined) throw new ChronosLensError('BAD_INPUT', `--${flag} names column "${dup}" twice`);
+  return names;
+}
+
+interface Chronos2Flags {
+  column?: string;
+  columns?: string;
+  covariates?: string;
+  'future-covariates'?: string;
+  'no-group-attention'?: boolean;
+  json?: boolean;
+  levels?: number[];
+  predictionLength?: number;
+}
+
+/**
+ * A Chronos-2 forecast: the targets (--columns, or --column, or the first numeric column) forecast
+ * jointly with their covariates; one target prints as every family's forecast does, several as
+ * { model, series: [...] } with one entry per target.
+ */
+async function forecastWithChronos2(model: Chronos2Model, file: string, v: Chronos2Flags, io: CliIO): Promise<number> {
+  if (v.column !== undefined && v.columns !== undefined) throw new ChronosLensError('BAD_INPUT', '--column and --columns: give one of them (--columns A,B forecasts several targets jointly)');
+  const x = model.config.chronos2;
+  const horizon = v.predictionLength ?? x.maxOutputPatches * x.patchSize;
+  const targetNames = v.columns !== undefined ? list(v.columns, 'columns') : [];
+  const covNames = list(v.covariates, 'covariates');
+  const both = covNames.find((c) => targetNames.includes(c) || c === v.column);
+  if (both !== undefined) throw new ChronosLensError('BAD_INPUT', `column "${both}" is both a target and a covariate; name it in one of --columns / --covariates`);
+  if (v['future-covariates'] !== undefined && covNames.length === 0) throw new ChronosLensError('BAD_INPUT', '--future-covariates needs --covariates: name the covariates (those with a column in the future file are known over the horizon)');
+  const table = await readCsvTable(file, { tailRows: x.contextLength, signal: io.signal });
+  const targets: CsvSeries[] = targetNames.length ? targetNames.map((c) => selectSeries(table, c)) : [selectSeries(table, v.column)];
+  const covs = covNames.map((c) => selectSeries(table, c));
+  const task: Chronos2Task = { targets: targets.map((s) => ({ name: s.column, values: s.values })), pastCovariates: [], futureCovariates: [] };
+  const warnings = [...table.warnings];
+  if (v['future-covariates'] !== undefined) {
+    const futFile = v['future-covariates'];
+    const ft = await readCsvTable(futFile, { signal: io.signal });
+    const names = new Set(ft.columns.map((c) => c.name));
+    if (!covs.some((c) => names.has(c.column))) throw new ChronosLensError('BAD_INPUT', `--future-covariates ${futFile}: none of the covariates (${covs.map((c) => c.column).join(', ')}) has a column there; its columns are ${ft.columns.map((c) => `"${c.name}"`).join(', ')}`);
+    for (const c of covs) {
+      if (!names.has(c.column)) {
+        task.pastCovariates!.push({ name: c.column, values: c.values });
+        continue;
+      }
+      const fs = selectSeries(ft, c.column);
+      if (fs.values.length < horizon) throw new ChronosLensError('BAD_INPUT', `--future-covariates ${futFile}: column "${c.column}" has ${fs.values.length} rows; a forecast of ${horizon} steps needs ${horizon} (add rows or lower --prediction-length)`);
+      task.futureCovariates!.push({ name: c.column, values: c.values, future: fs.values.subarray(0, horizon) });
+    }
+    warnings.push(...ft.warnings.map((w) => `${futFile}: ${w}`));
+  } else {
+    task.pastCovariates = covs.map((c) => ({ name: c.column, values: c.values }));
+  }
+  const bar = progressBar(io, 'forecast');
+  let fc;
+  try {
+    fc = await forecastChronos2(model, task, { predictionLength: v.predictionLength, quantileLevels: v.levels, groupAttention: v['no-group-attention'] ? false : true, signal: io.signal, onProgress: bar.onProgress });
+  } finally {
+    bar.done();
+  }
+  for (const w of [...warnings, ...fc.warnings]) io.stderr.write(`warning: ${w}\n`);
+  const parameters = {
+    file: path.resolve(file),
+    columns: targets.map((t) => t.column),
+    pastCovariates: (task.pastCovariates ?? []).map((c) => c.name),
+    futureCovariates: (task.futureCovariates ?? []).map((c) => c.name),
+    ...(v['future-covariates'] !== undefined ? { futureFile: path.resolve(v['future-covariates']) } : {}),
+    groupAttention: !v['no-group-attention'],
+    contextRows: table.rows.length,
+  };
+  const { timestamps, timestampNote } = forecastTimestamps(targets[0], horizon);
+  const results = await Promise.all(
+    fc.series.map((f, i) => forecastResult(model, f, { column: targets[i].column, file: path.resolve(file), warnings, timestamps, parameters: { ...parameters, column: targets[i].column } })),
+  );
+  if (v.json) {
+    if (results.length === 1) printJson(io, forecastJson(results[0]));
+    else {
+      const jsons = results.map(forecastJson);
+      const { model: m, file: fl, manifest, warnings: w } = jsons[0];
+      printJson(io, {
+        model: m,
+        file: fl,
+        past_covariates: parameters.pastCovariates,
+        future_covariates: parameters.futureCovariates,
+        series: jsons.map(({ model: _m, file: _f, manifest: _man, warnings: _w, ...rest }) => rest),
+        warnings: w,
+        manifest,
+      });
+    }
+    return 0;
+  }
+  const covText = [...parameters.pastCovariates.map((c) => `${c} (past)`), ...parameters.futureCovariates.map((c) => `${c} (past and future)`)];
+  fc.series.forEach((f, i) => {
+    io.stdout.write(`${i ? '\n' : ''}${model.name} · ${f.column}${fc.series.length > 1 ? ` (jointly with ${fc.series.filter((_, j) => j !== i).map((s) => s.column).join(', ')})` : ''}${covText.length ? ` · covariates ${covText.join(', ')}` : ''} · ${f.contextLengthUsed} context values · quantile head${v['no-group-attention'] ? ' · group attention off' : ''}\n`);
+    printTable(io, f, timestamps, timestampNote);
+  });
+  return 0;
 }
 
 function fmt(v: number): string {

@@ -1,6 +1,7 @@
 /** chronos-lens info [--model DIR]: what a checkpoint is, and where it would run. */
 import { BoltModel } from '../../models/bolt/model';
-import { isBolt } from '../../models/load';
+import { Chronos2Model } from '../../models/chronos2/model';
+import { isBolt, isChronos2 } from '../../models/load';
 import { availableProviders, ortVersion } from '../../models/runtime/ort';
 import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson } from '../common';
 
@@ -17,6 +18,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const model = await loadModelFromFlags(values, io, { families: 'any' });
   try {
     if (isBolt(model)) return await boltInfo(model, values.json === true, io);
+    if (isChronos2(model)) return await chronos2Info(model, values.json === true, io);
     const t = model.config.t5;
     const c = model.config.chronos;
     // Build the smallest graph so the provider actually used (and any fallback) is known.
@@ -54,23 +56,25 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
+/** What the patch-based families' descriptions start with. */
+async function familyInfo(model: BoltModel | Chronos2Model) {
+  return { name: model.name, family: model.family, path: model.checkpoint.dir, hash: await model.hash(), parameters: model.checkpoint.float32Bytes / 4, files: model.checkpoint.files };
+}
+
+function runtimeInfo(model: BoltModel | Chronos2Model) {
+  return { onnxruntime: ortVersion(), providers: availableProviders(), executionProvider: model.provider };
+}
+
 /** The same description for a Chronos-Bolt checkpoint: its patching, horizon and quantile levels instead of a vocabulary and sampling. */
 async function boltInfo(model: BoltModel, json: boolean, io: CliIO): Promise<number> {
   const t = model.config.t5;
   const b = model.config.bolt;
   await model.session({ kind: 'bolt-forward', outputs: { quantiles: true } });
   const info = {
-    name: model.name,
-    family: model.family,
-    path: model.checkpoint.dir,
-    hash: await model.hash(),
-    parameters: model.checkpoint.float32Bytes / 4,
-    files: model.checkpoint.files,
+    ...(await familyInfo(model)),
     t5: t,
     chronos: b,
-    onnxruntime: ortVersion(),
-    providers: availableProviders(),
-    executionProvider: model.provider,
+    ...runtimeInfo(model),
   };
   if (json) {
     printJson(io, info);
@@ -86,6 +90,38 @@ async function boltInfo(model: BoltModel, json: boolean, io: CliIO): Promise<num
       `  parameters    ${(info.parameters / 1e6).toFixed(2)} M`,
       `  layers        ${t.numLayers} encoder, ${t.numDecoderLayers} decoder; ${t.numHeads} heads; d_model ${t.dModel}, d_kv ${t.dKv}, d_ff ${t.dFf} (${t.feedForwardProj})`,
       `  context       ${b.contextLength} values (${Math.ceil(b.contextLength / b.inputPatchStride)} patches); prediction length ${b.predictionLength}; ${b.quantiles.length} quantile levels (${levels})`,
+      `  runtime       onnxruntime ${info.onnxruntime}; provider ${ep.used}${ep.fallbackReason ? ` (requested ${ep.requested}: ${ep.fallbackReason})` : ''}`,
+    ].join('\n') + '\n',
+  );
+  return 0;
+}
+
+/** A Chronos-2 checkpoint: an encoder with time and group attention, output patches and a quantile head. */
+async function chronos2Info(model: Chronos2Model, json: boolean, io: CliIO): Promise<number> {
+  const t = model.config.t5;
+  const x = model.config.chronos2;
+  await model.session({ kind: 'chronos2-forward', outputs: { quantiles: true } });
+  const info = {
+    ...(await familyInfo(model)),
+    encoder: { dModel: t.dModel, dKv: t.dKv, dFf: t.dFf, numLayers: t.numLayers, numHeads: t.numHeads, feedForwardProj: t.feedForwardProj, layerNormEpsilon: t.layerNormEpsilon, ropeTheta: model.config.ropeTheta },
+    chronos: x,
+    ...runtimeInfo(model),
+  };
+  if (json) {
+    printJson(io, info);
+    return 0;
+  }
+  const ep = model.provider!;
+  const q = x.quantiles;
+  const levels = q.length > 4 ? `${q[0]}, ${q[1]}, …, ${q[q.length - 1]}` : q.join(', ');
+  io.stdout.write(
+    [
+      `${info.name}  (${info.path})`,
+      `  family        Chronos-2: patches of ${x.patchSize} values with a time encoding${x.useArcsinh ? ' (arcsinh-scaled)' : ''}, a [REG] token, output-patch tokens; time and group attention; a quantile head`,
+      `  sha256        ${info.hash}`,
+      `  parameters    ${(info.parameters / 1e6).toFixed(2)} M`,
+      `  layers        ${t.numLayers} encoder blocks (time attention, group attention, feed-forward); ${t.numHeads} heads; d_model ${t.dModel}, d_kv ${t.dKv}, d_ff ${t.dFf} (${t.feedForwardProj}); RoPE theta ${model.config.ropeTheta}`,
+      `  context       ${x.contextLength} values (${Math.ceil(x.contextLength / x.patchSize)} patches); ${x.maxOutputPatches} output patches (${x.maxOutputPatches * x.patchSize} steps) per pass; ${q.length} quantile levels (${levels})`,
       `  runtime       onnxruntime ${info.onnxruntime}; provider ${ep.used}${ep.fallbackReason ? ` (requested ${ep.requested}: ${ep.fallbackReason})` : ''}`,
     ].join('\n') + '\n',
   );

@@ -97,7 +97,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const numSamples = intFlag(values.samples, 'samples', 'numSamples');
   const seed = intFlag(values.seed, 'seed', 'seed') ?? 0;
   const file = positionals[0];
-  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 'any' });
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 't5-bolt', command: 'lens' });
   if (isBolt(model)) {
     try {
       const unsupported = (['samples', 'seed'] as const).filter((k) => values[k] !== undefined).map((k) => `--${k}`);

@@ -151,7 +151,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     for (const w of s.warnings) io.stderr.write(`warning: ${w}\n`);
     series = { values: s.values, file: path.basename(values.csv), column: s.column };
   }
-  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 'any' });
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 't5-bolt', command: 'mosaic' });
   const bar = progressBar(io, 'mosaic');
   try {
     // --model may have named a hub id: its snapshot folder is known only now

@@ -519,7 +519,7 @@ export async function fuzzModelFiles(opts: FuzzOptions): Promise<FuzzReport> {
         const file = path.join(dir, 'model.safetensors');
         writeFileSync(file, m.bytes);
         files = [file, dir];
-        run = seed.t5 || seed.name.includes('bolt') ? async () => {
+        run = seed.t5 || seed.name.includes('bolt') || seed.name.includes('chronos2') ? async () => {
           const model = await loadModel(dir, { cacheDir: null, provider: 'cpu', threads: 1 });
           await readAll(model.checkpoint as Awaited<ReturnType<typeof loadCheckpoint>>);
           await model.dispose();

@@ -1,0 +1,105 @@
+/**
+ * The CLI with a Chronos-2 checkpoint, as a user runs it, in a real child process: several target
+ * columns forecast jointly with past-only and known-future covariates (JSON equal to the engine's
+ * forecast, which test/unit/models/chronos2.test.ts holds to the Python pipeline), one column in
+ * today's JSON shape, info, and the flags that do not apply refused in one line.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { forecastChronos2 } from '../../../analysis/forecast/chronos2';
+import { readCsvTable, selectSeries } from '../../../core/csv';
+import { Chronos2Model } from '../../../models/chronos2/model';
+import { repoRoot, sharedData, tempDir } from '../helpers';
+
+const c2 = path.join(sharedData, 'chronos2-dummy-model');
+const bolt = path.join(sharedData, 'chronos-bolt-dummy-model');
+const ett = path.join(sharedData, 'ETTh1.csv');
+
+function cli(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), ...args], { encoding: 'utf8', cwd: repoRoot, env: { ...process.env, XDG_CACHE_HOME: path.join(repoRoot, '.cache', 'test-xdg') } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const common = ['--model', c2, '--no-cache', '--provider', 'cpu'];
+
+test('forecast --columns --covariates --future-covariates: one entry per target, equal to the engine', async () => {
+  const dir = await tempDir();
+  try {
+    // the next 20 hours of LULL, known in advance
+    const future = path.join(dir, 'future.csv');
+    await fsp.writeFile(future, 'LULL\n' + Array.from({ length: 20 }, (_, i) => (1 + 0.01 * i).toFixed(2)).join('\n') + '\n');
+    const r = cli(['forecast', ett, ...common, '--columns', 'OT,HUFL', '--covariates', 'MULL,LULL', '--future-covariates', future, '--prediction-length', '20', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(j), ['model', 'file', 'past_covariates', 'future_covariates', 'series', 'warnings', 'manifest']);
+    assert.deepEqual(j.past_covariates, ['MULL']);
+    assert.deepEqual(j.future_covariates, ['LULL']);
+    assert.deepEqual(j.series.map((s: { column: string }) => s.column), ['OT', 'HUFL']);
+    assert.equal(j.manifest.seeds && Object.keys(j.manifest.seeds).length, 0);
+
+    const table = await readCsvTable(ett, { tailRows: 8192 });
+    const col = (c: string) => selectSeries(table, c).values;
+    const model = await Chronos2Model.load(c2, { cacheDir: null, provider: 'cpu' });
+    try {
+      const fc = await forecastChronos2(model, {
+        targets: [{ name: 'OT', values: col('OT') }, { name: 'HUFL', values: col('HUFL') }],
+        pastCovariates: [{ name: 'MULL', values: col('MULL') }],
+        futureCovariates: [{ name: 'LULL', values: col('LULL'), future: Array.from({ length: 20 }, (_, i) => Number((1 + 0.01 * i).toFixed(2))) }],
+      }, { predictionLength: 20 });
+      fc.series.forEach((f, i) => {
+        const s = j.series[i];
+        assert.equal(s.prediction_length, 20);
+        assert.equal(s.quantile_levels.length, 21);
+        assert.deepEqual(s.quantiles, f.quantiles.map((q) => q.map((v) => Math.fround(v))), `${f.column} quantiles`);
+        assert.deepEqual(s.mean, f.mean);
+        assert.equal(s.timestamps[0], '2018-06-26 20:00:00');
+      });
+    } finally {
+      await model.dispose();
+    }
+
+    const short = cli(['forecast', ett, ...common, '--columns', 'OT', '--covariates', 'LULL', '--future-covariates', future, '--prediction-length', '30']);
+    assert.equal(short.code, 2, short.stderr);
+    assert.match(short.stderr, /^chronos-lens: forecast: --future-covariates .*future\.csv: column "LULL" has 20 rows; a forecast of 30 steps needs 30 \(add rows or lower --prediction-length\)\n$/);
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('one column keeps the forecast JSON every family prints; group attention off changes a joint forecast', () => {
+  const r = cli(['forecast', ett, ...common, '--column', 'OT', '--prediction-length', '3', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  for (const k of ['model', 'file', 'column', 'context_length_used', 'prediction_length', 'num_samples', 'seed', 'quantile_levels', 'quantiles', 'mean', 'median', 'timestamps', 'warnings', 'manifest']) assert.ok(k in j, `missing ${k}`);
+  assert.equal(j.column, 'OT');
+  assert.equal(j.seed, null);
+  assert.deepEqual(j.mean, j.quantiles[10], 'the mean is the 0.5 level, as the pipeline reports it');
+  const joint = JSON.parse(cli(['forecast', ett, ...common, '--columns', 'OT,HUFL', '--prediction-length', '3', '--json']).stdout);
+  const alone = JSON.parse(cli(['forecast', ett, ...common, '--columns', 'OT,HUFL', '--prediction-length', '3', '--json', '--no-group-attention']).stdout);
+  assert.deepEqual(alone.series[0].quantiles, j.quantiles, 'without group attention OT is forecast as if alone');
+  assert.notDeepEqual(joint.series[0].quantiles, j.quantiles, 'with group attention HUFL changes the forecast of OT');
+});
+
+test('info on a Chronos-2 model; flags that do not apply are one clear line', () => {
+  const i = cli(['info', ...common, '--json']);
+  assert.equal(i.code, 0, i.stderr);
+  const j = JSON.parse(i.stdout);
+  assert.equal(j.family, 'chronos-2');
+  assert.equal(j.chronos.maxOutputPatches, 64);
+  assert.equal(j.encoder.numLayers, 2);
+  const oneLine = (args: string[], re: RegExp) => {
+    const r = cli(args);
+    assert.ok(r.code === 1 || r.code === 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, re);
+  };
+  oneLine(['forecast', ett, ...common, '--samples', '5'], /^chronos-lens: forecast: --samples: meaningless for chronos2-dummy-model, a Chronos-2 model/);
+  oneLine(['forecast', ett, '--model', bolt, '--no-cache', '--columns', 'OT,HUFL'], /^chronos-lens: forecast: --columns: only for Chronos-2 models; chronos-bolt-dummy-model is a Chronos-Bolt model/);
+  oneLine(['forecast', ett, ...common, '--column', 'OT', '--columns', 'OT,HUFL'], /--column and --columns: give one of them/);
+  oneLine(['forecast', ett, ...common, '--columns', 'OT', '--covariates', 'OT'], /column "OT" is both a target and a covariate/);
+  oneLine(['forecast', ett, ...common, '--columns', 'OT,nope'], /nope/);
+  oneLine(['lens', ett, ...common, '--position', '3'], /is a Chronos-2 model; lens opens Chronos-T5 and Chronos-Bolt models/);
+});
