@@ -195,8 +195,9 @@ export async function showModelInfo(c: ModelPickerDeps): Promise<ModelInfo> {
         ctl.onProgress({ message: `starting ${m.name}` });
         if (!m.provider) {
           // The provider is decided when the first session starts: start the smallest one.
-          const { isBolt } = await import('../models/load');
+          const { isBolt, isChronos2 } = await import('../models/load');
           if (isBolt(m)) await m.forward([[0]], { quantiles: true });
+          else if (isChronos2(m)) await m.forward({ rows: [[0]], outputPatches: 1 }, { quantiles: true });
           else {
             const eos = m.config.chronos.eosTokenId;
             await m.encode({ data: [eos], dims: [1, 1] }, { data: [1], dims: [1, 1] });

@@ -28,8 +28,9 @@ export async function loadCsvSeries(src: CsvSource, opts: { column?: string | nu
  * attention lens do): a Chronos-Bolt model is refused in one line naming the analysis and the way out.
  */
 export async function t5Model(model: AnyModel, what: string): Promise<ChronosModel> {
-  const { isBolt } = await import('../../models/load');
+  const { isBolt, isChronos2 } = await import('../../models/load');
   if (isBolt(model)) throw new ChronosLensError('UNSUPPORTED_MODEL', `${what} is not available in the editor for ${model.name}, a Chronos-Bolt model, yet; select a Chronos-T5 model (Chronos Lens: Select Model…) for it`);
+  if (isChronos2(model)) throw new ChronosLensError('UNSUPPORTED_MODEL', `${what} is not available in the editor for ${model.name}, a Chronos-2 model, yet; select a Chronos-T5 model (Chronos Lens: Select Model…) for it`);
   return model;
 }
 

@@ -19,7 +19,7 @@
  */
 import type { AttentionLens } from '../../analysis/lens';
 import type { ForecastResult, ModelSummary, PeriodicityResult } from '../../analysis/types';
-import { CancelledError, errorMessage } from '../../core/errors';
+import { CancelledError, ChronosLensError, errorMessage } from '../../core/errors';
 import type { AnyModel } from '../../models/load';
 import { csvLayout, layoutColumn, scanColumn, timeCells, type ColumnScan, type CsvLayout } from '../../core/csv/scan';
 
@@ -114,9 +114,11 @@ class Analysis implements ColumnAnalysis {
     try {
       const { AttentionLens } = await import('../../analysis/lens');
       const { modelSummary } = await import('../../analysis/common');
-      const { isBolt } = await import('../../models/load');
+      const { isBolt, isChronos2 } = await import('../../models/load');
       lens = await this.runner.use(
         async (model) => {
+          // Chronos-2 forecasts several columns jointly: the CLI runs it (forecast --columns); the series view does not yet
+          if (isChronos2(model)) throw new ChronosLensError('UNSUPPORTED_MODEL', `the series view does not run ${model.name}, a Chronos-2 model, yet; use chronos-lens forecast --columns, or select a Chronos-T5 or Chronos-Bolt model (Chronos Lens: Select Model…)`);
           const summary = await modelSummary(model);
           this.modelNow = summary;
           this.#model.resolve(summary);
@@ -153,11 +155,12 @@ class Analysis implements ColumnAnalysis {
     const { forecast } = await import('../../analysis/forecast');
     const { forecastBolt } = await import('../../analysis/forecast/bolt');
     const { forecastResult } = await import('../../analysis/forecast/result');
-    const { isBolt } = await import('../../models/load');
+    const { isBolt, isChronos2 } = await import('../../models/load');
     const { nextTimestamps } = await import('../../core/csv');
     return this.runner.use(
       async (model) => {
         let f;
+        if (isChronos2(model)) throw new ChronosLensError('UNSUPPORTED_MODEL', `the series view does not run ${model.name}, a Chronos-2 model, yet`);
         if (isBolt(model)) {
           // The quantile head's own levels over the model's horizon; the lens already has the cross-attention of its one decoder token.
           f = await forecastBolt(model, window, { signal });
