@@ -103,6 +103,7 @@ export async function runMosaicJob(
 ): Promise<MosaicJobResult> {
   const { isBolt } = await import('../../models/load');
   if (isBolt(model)) return runPatchMosaicJob(model, settings, series, control);
+  const t5 = await t5Model(model, 'the induction mosaic');
   const { runMosaic } = await import('../../analysis/mosaic');
   const { subProgress } = await import('../../core/progress');
   // Short ONNX runs: the runtime computes on the extension host's thread, so each chunk is a pause
@@ -110,19 +111,19 @@ export async function runMosaicJob(
   const params = { ...mosaicParameters(settings), chunkMs: control.chunkMs ?? CHUNK_MS };
   const withData = !!series && settings.dataDriven;
   const split = withData ? 0.5 : 1;
-  const key = control.cache ? control.cache.key(await model.hash(), settings) : undefined;
+  const key = control.cache ? control.cache.key(await t5.hash(), settings) : undefined;
   let reference = key ? control.cache!.get(key) : undefined;
   const referenceCached = !!reference;
   if (!reference) {
     const onProgress = subProgress(control.onProgress, 0, split);
-    reference = await runMosaic(model, { ...params, signal: control.signal, onProgress: onProgress && ((u) => onProgress({ ...u, message: `reference protocol: ${u.message ?? ''}`.trim() })) });
+    reference = await runMosaic(t5, { ...params, signal: control.signal, onProgress: onProgress && ((u) => onProgress({ ...u, message: `reference protocol: ${u.message ?? ''}`.trim() })) });
     if (key) control.cache!.set(key, reference);
   }
   const out: MosaicJobResult = { reference, referenceCached };
   if (withData && series) {
     const onProgress = subProgress(control.onProgress, split, 1);
     try {
-      out.data = await runMosaic(model, {
+      out.data = await runMosaic(t5, {
         ...params,
         series: { values: series.values, file: series.file, column: series.column },
         signal: control.signal,
