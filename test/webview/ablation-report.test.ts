@@ -47,6 +47,8 @@ describe('cl-ablation-report in Chromium', { timeout: 120_000 }, () => {
       const width = Number(await svg.getAttribute('width'));
       const layout = ablationLayout(result, { width });
       assert.equal(await v.page.locator('cl-ablation-report .metric').count(), result.metrics.length);
+      // MASE's period is named as MASE's: the series view shows the context window's, which may differ
+      assert.match(await v.page.evaluate(() => document.querySelector('cl-ablation-report')?.shadowRoot?.textContent ?? ''), /MASE's seasonal period 12 \(detected before the held-out points unless given\)/);
       const svgBox = await svg.boundingBox();
       assert.ok(svgBox);
       for (const row of layout.rows) {

@@ -171,7 +171,7 @@ export class ClAblationReport extends LitElement {
     const csv = r.data.csv;
     const dataLine = [
       r.data.inductionLoss ? 'induction loss on repeated random tokens' : '',
-      csv ? `${csv.file} · ${csv.column}, last ${csv.heldOut} points held out, seasonal period ${csv.period}` : '',
+      csv ? `${csv.file} · ${csv.column}, last ${csv.heldOut} points held out, MASE's seasonal period ${csv.period} (detected before the held-out points unless given)` : '',
     ]
       .filter(Boolean)
       .join('; ');

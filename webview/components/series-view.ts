@@ -485,7 +485,8 @@ export class ClSeriesView extends LitElement {
       `${s.totalRows.toLocaleString('en-US')} rows`,
       `context: last ${T.toLocaleString('en-US')}${patches ? ` in ${patches.count} patches of ${patches.size}` : ''}`,
       fc ? `forecast: ${fsteps} steps (${fc.numSamples ? `${fc.numSamples} samples` : `quantile head, ${fc.quantileLevels.length} levels`})` : m ? 'forecast: computing…' : null,
-      per ? `period ${per.headScores.period}` : per === null ? 'no dominant period' : null,
+      // the context window's period: the ablation report states MASE's own, found before its held-out points
+      per ? `period ${per.headScores.period} in the context` : per === null ? 'no dominant period' : null,
     ].filter(Boolean);
     return html`
       <header>
