@@ -29,6 +29,7 @@ const COMMAND_IDS = [
   'chronosLens.clearModelCache',
   'chronosLens.installGpuSupport',
   'chronosLens.removeGpuSupport',
+  'chronosLens.openSweepAtlas',
 ];
 
 let api: ChronosLensApi;
