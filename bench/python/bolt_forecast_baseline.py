@@ -5,33 +5,19 @@ Runs in tools/.venv-families (chronos-forecasting 2.x). Reads the context from a
 with timings, peak RSS and the 0.5 level (to sanity-check ours); compare with
 `npx tsx bench/ours.ts bolt-forecast` (same flags).
 """
-import argparse, csv, json, math, resource, time
+import time
 
-t_start = time.perf_counter()
+from forecast_common import parse_args, read_column, report
+
 import torch  # noqa: E402
 from chronos import BaseChronosPipeline  # noqa: E402
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--model", required=True)
-ap.add_argument("--csv", required=True)
-ap.add_argument("--column", required=True)
-ap.add_argument("--prediction-length", type=int, default=64)
-ap.add_argument("--repeat", type=int, default=1)
-ap.add_argument("--threads", type=int, default=0)
-a = ap.parse_args()
+a = parse_args()
 if a.threads:
     torch.set_num_threads(a.threads)
 t_import = time.perf_counter()
 pipe = BaseChronosPipeline.from_pretrained(a.model, device_map="cpu", dtype=torch.float32)
-rows = list(csv.DictReader(open(a.csv, newline="")))
-values = []
-for r in rows:
-    v = r[a.column].strip()
-    try:
-        values.append(float(v))
-    except ValueError:
-        values.append(math.nan)
-ctx = torch.tensor(values[-pipe.model_context_length:], dtype=torch.float32)
+ctx = torch.tensor(read_column(a.csv, a.column)[-pipe.model_context_length:], dtype=torch.float32)
 t_load = time.perf_counter()
 runs = []
 median = None
@@ -41,10 +27,4 @@ for i in range(max(1, a.repeat)):
         q, _mean = pipe.predict_quantiles(ctx, prediction_length=a.prediction_length, quantile_levels=pipe.quantiles)
     runs.append(time.perf_counter() - t0)
     median = q[0, :, pipe.quantiles.index(0.5)].tolist()
-print(json.dumps({
-    "impl": "chronos-forecasting", "torch": torch.__version__, "threads": torch.get_num_threads(),
-    "import_s": t_import - t_start, "load_s": t_load - t_import, "runs_s": runs,
-    "total_s": time.perf_counter() - t_start,
-    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "context_length": len(ctx), "median": median,
-}))
+report(torch, t_import, t_load, runs, len(ctx), median)
