@@ -329,4 +329,121 @@ export interface AtlasSummary {
   ablations: AtlasAblation[];
   forecasts: AtlasForecast[];
   attributions: AtlasAttribution[];
+
+// ---------------------------------------------------------------------------------------------
+// The causal analyses (analysis/causal/; definitions in docs/causal.md)
+
+export type AttributionTarget = 'logit' | 'logprob' | 'expected';
+
+export interface AttributionComponent {
+  /** e.g. "embedding", "decoder:L1.H2", "cross:L0.H3", "decoder:L1.ff", "logsumexp". */
+  component: string;
+  kind: 'embedding' | 'self_head' | 'cross_head' | 'ff' | 'constant';
+  layer: number | null;
+  head: number | null;
+  value: number;
+}
+
+export interface AttributionResult {
+  model: ModelSummary;
+  target: {
+    kind: AttributionTarget;
+    step: number;
+    /** The token whose logit / log-probability is attributed (expected: the median token, for reference). */
+    token: number;
+    /** Its value in series units (bin centre x scale). */
+    tokenValue: number;
+    /** The decoder inputs (start token, then the median path up to the step). */
+    decoderInputs: number[];
+    scale: number;
+    /** The frozen final-norm scale 1 / sqrt(mean(x^2) + eps). */
+    normScale: number;
+    /** The clean run's logit, log-probability and expected value (series units), for reference. */
+    logit: number;
+    logprob: number;
+    expectedValue: number;
+  };
+  /** The sum of the parts: the logit, log p, or scale * Cov_p(centre, logit) (see the module doc). */
+  total: number;
+  components: AttributionComponent[];
+  manifest: Manifest;
+}
+
+export interface LayerLensLayer {
+  layer: number;
+  /** [level][step], series units. */
+  quantiles: number[][];
+  mean: number[];
+  /** KL(final || this layer) per step, nats. */
+  klToFinal: number[];
+}
+
+export interface LayerLensResult {
+  model: ModelSummary;
+  steps: number;
+  quantileLevels: number[];
+  scale: number;
+  /** The median path the decoder was teacher-forced on (token ids), and its values. */
+  path: number[];
+  pathValues: number[];
+  layers: LayerLensLayer[];
+  manifest: Manifest;
+}
+
+export type PatchMapKind = 'heads' | 'headPos' | 'resid';
+
+/** The raw metric of every patched run (mean log-prob of the labels), per map. */
+export interface PatchRaw {
+  heads?: Partial<Record<AttentionKind, number[][]>>;
+  headPos?: Partial<Record<AttentionKind, number[][][]>>;
+  resid?: Partial<Record<'encoder' | 'decoder', number[][]>>;
+  /** One value per head set of the request. */
+  sets?: number[];
+}
+
+export interface PatchingResult {
+  model: ModelSummary;
+  /** What clean and corrupted are (e.g. repeated random tokens against a non-repeating control). */
+  description: string;
+  metric: 'mean log-prob of the labels';
+  pairs: number;
+  /** The metric averaged over pairs. */
+  clean: number;
+  corrupted: number;
+  /** (patched - corrupted) / (clean - corrupted) of the pair-averaged metrics, per map. */
+  restored: PatchRaw;
+  /** The pair-averaged metric of every patched run. */
+  raw: PatchRaw;
+  /** Labels of the head sets, in the order of restored.sets. */
+  sets?: { label: string; heads: HeadRef[]; control: boolean }[];
+  parameters: Record<string, unknown>;
+  manifest: Manifest;
+}
+
+export type LayerStack = 'encoder' | 'decoder';
+
+/** 'attention' is the self-attention in the encoder and both attentions in the decoder. */
+export type LayerPart = 'all' | 'attention' | 'self' | 'cross' | 'ff';
+
+export interface LayerRef {
+  stack: LayerStack;
+  layer: number;
+  part: LayerPart;
+}
+
+export interface LayerVariant {
+  label: string;
+  layers: LayerRef[];
+  /** Metric name -> value (induction_loss, induction_loss_control, mase, wql, mae_median). */
+  values: Record<string, number>;
+}
+
+export interface LayerAblationResult {
+  model: ModelSummary;
+  unablated: Record<string, number>;
+  /** One per layer set, in the order given (a sweep: encoder L0.., then decoder L0..). */
+  variants: LayerVariant[];
+  sweep: boolean;
+  data: { inductionLoss: boolean; csv?: { file: string; column: string; heldOut: number; period: number } };
+  manifest: Manifest;
 }

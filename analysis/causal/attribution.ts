@@ -20,44 +20,13 @@ import { ChronosLensError } from '../../core/errors';
 import { RunControl, throwIfAborted } from '../../core/progress';
 import { ChronosModel } from '../../models/model';
 import { checkInt, makeManifest, modelSummary } from '../common';
-import { Manifest, ModelSummary } from '../types';
+import { Manifest, ModelSummary, AttributionTarget, AttributionComponent, AttributionResult } from '../types';
+// The result types live with the other result types (the webviews read them); re-exported for this module's users.
+export type { AttributionTarget, AttributionComponent, AttributionResult } from '../types';
 import { SeriesContext, logSoftmax, medianPath, rowsOf, runCausal, seriesContext, valueDistribution } from './run';
 
-export type AttributionTarget = 'logit' | 'logprob' | 'expected';
 
-export interface AttributionComponent {
-  /** e.g. "embedding", "decoder:L1.H2", "cross:L0.H3", "decoder:L1.ff", "logsumexp". */
-  component: string;
-  kind: 'embedding' | 'self_head' | 'cross_head' | 'ff' | 'constant';
-  layer: number | null;
-  head: number | null;
-  value: number;
-}
 
-export interface AttributionResult {
-  model: ModelSummary;
-  target: {
-    kind: AttributionTarget;
-    step: number;
-    /** The token whose logit / log-probability is attributed (expected: the median token, for reference). */
-    token: number;
-    /** Its value in series units (bin centre x scale). */
-    tokenValue: number;
-    /** The decoder inputs (start token, then the median path up to the step). */
-    decoderInputs: number[];
-    scale: number;
-    /** The frozen final-norm scale 1 / sqrt(mean(x^2) + eps). */
-    normScale: number;
-    /** The clean run's logit, log-probability and expected value (series units), for reference. */
-    logit: number;
-    logprob: number;
-    expectedValue: number;
-  };
-  /** The sum of the parts: the logit, log p, or scale * Cov_p(centre, logit) (see the module doc). */
-  total: number;
-  components: AttributionComponent[];
-  manifest: Manifest;
-}
 
 export interface AttributionOptions extends RunControl {
   values: ArrayLike<number>;

@@ -32,17 +32,11 @@ export function checkLayerAblationSize(model: ChronosModel, opts: Pick<LayerAbla
   }
   ensureFits(`a layer ablation of ${variants - 1} variant${variants === 2 ? '' : 's'}`, sequential(...phases), lower);
 }
-import { Manifest, ModelSummary } from '../types';
+import { Manifest, ModelSummary, LayerStack, LayerPart, LayerRef, LayerVariant, LayerAblationResult } from '../types';
+// The result types live with the other result types (the webviews read them); re-exported for this module's users.
+export type { LayerStack, LayerPart, LayerRef, LayerVariant, LayerAblationResult } from '../types';
 
-export type LayerStack = 'encoder' | 'decoder';
-/** 'attention' is the self-attention in the encoder and both attentions in the decoder. */
-export type LayerPart = 'all' | 'attention' | 'self' | 'cross' | 'ff';
 
-export interface LayerRef {
-  stack: LayerStack;
-  layer: number;
-  part: LayerPart;
-}
 
 const STACKS: Record<string, LayerStack> = { encoder: 'encoder', enc: 'encoder', e: 'encoder', decoder: 'decoder', dec: 'decoder', d: 'decoder' };
 const PARTS: Record<string, LayerPart> = { all: 'all', layer: 'all', attention: 'attention', attn: 'attention', self: 'self', cross: 'cross', ff: 'ff', mlp: 'ff', ffn: 'ff' };
@@ -110,22 +104,7 @@ export function sweepSets(model: ChronosModel, stacks: LayerStack[], part: Layer
   return sets;
 }
 
-export interface LayerVariant {
-  label: string;
-  layers: LayerRef[];
-  /** Metric name -> value (induction_loss, induction_loss_control, mase, wql, mae_median). */
-  values: Record<string, number>;
-}
 
-export interface LayerAblationResult {
-  model: ModelSummary;
-  unablated: Record<string, number>;
-  /** One per layer set, in the order given (a sweep: encoder L0.., then decoder L0..). */
-  variants: LayerVariant[];
-  sweep: boolean;
-  data: { inductionLoss: boolean; csv?: { file: string; column: string; heldOut: number; period: number } };
-  manifest: Manifest;
-}
 
 export interface LayerAblationOptions extends RunControl {
   /** Layer sets; each is one variant. */

@@ -10,7 +10,9 @@
 import { RunControl, throwIfAborted } from '../../core/progress';
 import { ChronosModel } from '../../models/model';
 import { checkInt, makeManifest, modelSummary } from '../common';
-import { Manifest, ModelSummary } from '../types';
+import { Manifest, ModelSummary, LayerLensLayer, LayerLensResult } from '../types';
+// The result types live with the other result types (the webviews read them); re-exported for this module's users.
+export type { LayerLensLayer, LayerLensResult } from '../types';
 import { medianPath, quantileToken, rowsOf, runCausal, seriesContext, valueDistribution } from './run';
 import { ChronosLensError } from '../../core/errors';
 import { ensureFits, forwardRowNeed, together, typedNeed } from '../../core/limits';
@@ -18,26 +20,7 @@ import { ensureFits, forwardRowNeed, together, typedNeed } from '../../core/limi
 /** The forecast's default quantile levels. */
 export const LENS_QUANTILE_LEVELS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
-export interface LayerLensLayer {
-  layer: number;
-  /** [level][step], series units. */
-  quantiles: number[][];
-  mean: number[];
-  /** KL(final || this layer) per step, nats. */
-  klToFinal: number[];
-}
 
-export interface LayerLensResult {
-  model: ModelSummary;
-  steps: number;
-  quantileLevels: number[];
-  scale: number;
-  /** The median path the decoder was teacher-forced on (token ids), and its values. */
-  path: number[];
-  pathValues: number[];
-  layers: LayerLensLayer[];
-  manifest: Manifest;
-}
 
 export interface LayerLensOptions extends RunControl {
   values: ArrayLike<number>;

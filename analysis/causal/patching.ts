@@ -22,7 +22,9 @@ import { ChronosModel } from '../../models/model';
 import { ensureFits, forwardRowNeed, maxRowsFor } from '../../core/limits';
 import { PatchSite } from '../../models/t5/causal-graph';
 import { forEachChunk, makeManifest, modelSummary } from '../common';
-import { AttentionKind, HeadRef, Manifest, ModelSummary } from '../types';
+import { AttentionKind, HeadRef, Manifest, ModelSummary, PatchMapKind, PatchRaw, PatchingResult } from '../types';
+// The result types live with the other result types (the webviews read them); re-exported for this module's users.
+export type { PatchMapKind, PatchRaw, PatchingResult } from '../types';
 import { TokenRows, logSoftmax, rowsOf, runCausal } from './run';
 
 export interface PatchPair {
@@ -33,7 +35,6 @@ export interface PatchPair {
   labels: ArrayLike<number>;
 }
 
-export type PatchMapKind = 'heads' | 'headPos' | 'resid';
 
 export interface PatchRequest extends RunControl {
   maps?: PatchMapKind[];
@@ -54,14 +55,6 @@ export interface PatchMetrics {
   corrupted: number;
 }
 
-/** The raw metric of every patched run (mean log-prob of the labels), per map. */
-export interface PatchRaw {
-  heads?: Partial<Record<AttentionKind, number[][]>>;
-  headPos?: Partial<Record<AttentionKind, number[][][]>>;
-  resid?: Partial<Record<'encoder' | 'decoder', number[][]>>;
-  /** One value per head set of the request. */
-  sets?: number[];
-}
 
 interface Patch {
   site: PatchSite;
@@ -271,24 +264,6 @@ export function meanNested<T>(items: T[]): T {
   return f(items as unknown[]) as T;
 }
 
-export interface PatchingResult {
-  model: ModelSummary;
-  /** What clean and corrupted are (e.g. repeated random tokens against a non-repeating control). */
-  description: string;
-  metric: 'mean log-prob of the labels';
-  pairs: number;
-  /** The metric averaged over pairs. */
-  clean: number;
-  corrupted: number;
-  /** (patched - corrupted) / (clean - corrupted) of the pair-averaged metrics, per map. */
-  restored: PatchRaw;
-  /** The pair-averaged metric of every patched run. */
-  raw: PatchRaw;
-  /** Labels of the head sets, in the order of restored.sets. */
-  sets?: { label: string; heads: HeadRef[]; control: boolean }[];
-  parameters: Record<string, unknown>;
-  manifest: Manifest;
-}
 
 /** Patches every pair and averages: the restored fraction is taken of the pair-averaged metrics. */
 export async function runPatching(model: ChronosModel, pairs: PatchPair[], req: PatchRequest & { description: string; setLabels?: { label: string; control: boolean }[]; parameters?: Record<string, unknown>; seeds?: Record<string, number> }): Promise<PatchingResult> {

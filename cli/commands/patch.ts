@@ -3,9 +3,9 @@
  * position, per residual position, and for head sets against random control sets.
  */
 import { ChronosLensError } from '../../core/errors';
-import { inductionBatch } from '../../analysis/ablation';
-import { CORRUPTIONS, Corruption, corruptSeries, seriesPatchPair } from '../../analysis/causal/corrupt';
-import { PatchMapKind, PatchPair, PatchingResult, runPatching } from '../../analysis/causal/patching';
+import { CORRUPTIONS, Corruption } from '../../analysis/causal/corrupt';
+import { seriesPatchInputs, tokenPatchInputs } from '../../analysis/causal/patch-inputs';
+import { PatchMapKind, PatchingResult, runPatching } from '../../analysis/causal/patching';
 import { formatHead, headGrid, parseHeads, randomControlSets } from '../../analysis/heads';
 import { AttentionKind, HeadRef } from '../../analysis/types';
 import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar, vocabFlag } from '../common';
@@ -135,24 +135,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         setLabels.push({ label: c.map(formatHead).join('+'), control: true });
       }
     }
-    let pairs: PatchPair[];
-    let description: string;
-    const parameters: Record<string, unknown> = {};
-    const seeds: Record<string, number> = {};
-    if (series) {
-      if (steps > model.config.chronos.predictionLength) throw new ChronosLensError('BAD_INPUT', `--steps must be at most the model's prediction length (${model.config.chronos.predictionLength}), got ${steps}`);
-      const w = corruptSeries(model, series.values, end ?? series.values.length, { kind: corrupt, amount, seed: noiseSeed }, series.label);
-      pairs = [await seriesPatchPair(model, w.clean, w.corrupted, steps, series.label)];
-      description = `${series.label}: clean window against ${corrupt} (${Object.entries(w.detail).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`).join(', ')})`;
-      Object.assign(parameters, { file: series.file, column: series.column, end: end ?? series.values.length, corrupt, ...w.detail, steps });
-      if (corrupt === 'noise') seeds.noise = noiseSeed ?? 0;
-    } else {
-      const b = inductionBatch(model, { batch: pairsN, ...tokenOptions });
-      pairs = Array.from({ length: b.batch }, (_, i) => ({ clean: { ids: b.encoder[i] }, corrupted: { ids: b.encoder[b.batch + i] }, decoder: b.decoder[i], labels: b.labels[i] }));
-      description = 'repeated random tokens against a non-repeating control';
-      Object.assign(parameters, { seqLen: b.seqLen, repeats: b.repeats, subExtension: b.subExtension, vocab: b.vocab });
-      seeds.tokens = b.seed;
-    }
+    if (series && steps > model.config.chronos.predictionLength) throw new ChronosLensError('BAD_INPUT', `--steps must be at most the model's prediction length (${model.config.chronos.predictionLength}), got ${steps}`);
+    const inputs = series
+      ? await seriesPatchInputs(model, series, { corrupt, amount, noiseSeed, end, steps })
+      : tokenPatchInputs(model, { batch: pairsN, ...tokenOptions });
+    const { pairs, description, parameters, seeds } = inputs;
     if (sets.length) seeds.controls = controlSeed;
     const r = await runPatching(model, pairs, { maps, kinds, headSets: sets, setLabels, description, parameters, seeds, signal: io.signal, onProgress: bar.onProgress });
     bar.done();
