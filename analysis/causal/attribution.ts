@@ -25,9 +25,6 @@ import { Manifest, ModelSummary, AttributionTarget, AttributionComponent, Attrib
 export type { AttributionTarget, AttributionComponent, AttributionResult } from '../types';
 import { SeriesContext, logSoftmax, medianPath, rowsOf, runCausal, seriesContext, valueDistribution } from './run';
 
-
-
-
 export interface AttributionOptions extends RunControl {
   values: ArrayLike<number>;
   /** For messages and the manifest. */

@@ -36,8 +36,6 @@ import { Manifest, ModelSummary, LayerStack, LayerPart, LayerRef, LayerVariant, 
 // The result types live with the other result types (the webviews read them); re-exported for this module's users.
 export type { LayerStack, LayerPart, LayerRef, LayerVariant, LayerAblationResult } from '../types';
 
-
-
 const STACKS: Record<string, LayerStack> = { encoder: 'encoder', enc: 'encoder', e: 'encoder', decoder: 'decoder', dec: 'decoder', d: 'decoder' };
 const PARTS: Record<string, LayerPart> = { all: 'all', layer: 'all', attention: 'attention', attn: 'attention', self: 'self', cross: 'cross', ff: 'ff', mlp: 'ff', ffn: 'ff' };
 
@@ -103,8 +101,6 @@ export function sweepSets(model: ChronosModel, stacks: LayerStack[], part: Layer
   if (!sets.length) throw new ChronosLensError('BAD_INPUT', `nothing to sweep: no ${stacks.join(' or ')} layer has a ${part} block`);
   return sets;
 }
-
-
 
 export interface LayerAblationOptions extends RunControl {
   /** Layer sets; each is one variant. */

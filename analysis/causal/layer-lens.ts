@@ -20,8 +20,6 @@ import { ensureFits, forwardRowNeed, together, typedNeed } from '../../core/limi
 /** The forecast's default quantile levels. */
 export const LENS_QUANTILE_LEVELS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
-
-
 export interface LayerLensOptions extends RunControl {
   values: ArrayLike<number>;
   label: string;

@@ -35,7 +35,6 @@ export interface PatchPair {
   labels: ArrayLike<number>;
 }
 
-
 export interface PatchRequest extends RunControl {
   maps?: PatchMapKind[];
   /** Head kinds of the heads and headPos maps (default all three). */
@@ -54,7 +53,6 @@ export interface PatchMetrics {
   clean: number;
   corrupted: number;
 }
-
 
 interface Patch {
   site: PatchSite;
@@ -263,7 +261,6 @@ export function meanNested<T>(items: T[]): T {
   };
   return f(items as unknown[]) as T;
 }
-
 
 /** Patches every pair and averages: the restored fraction is taken of the pair-averaged metrics. */
 export async function runPatching(model: ChronosModel, pairs: PatchPair[], req: PatchRequest & { description: string; setLabels?: { label: string; control: boolean }[]; parameters?: Record<string, unknown>; seeds?: Record<string, number> }): Promise<PatchingResult> {
