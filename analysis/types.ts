@@ -329,6 +329,7 @@ export interface AtlasSummary {
   ablations: AtlasAblation[];
   forecasts: AtlasForecast[];
   attributions: AtlasAttribution[];
+}
 
 // ---------------------------------------------------------------------------------------------
 // The causal analyses (analysis/causal/; definitions in docs/causal.md)

@@ -17,8 +17,8 @@
 /** Bump when a message changes incompatibly; the webview announces the version it speaks in `ready`. */
 export const PROTOCOL_VERSION = 1;
 
-export type ViewId = 'mosaic' | 'ablation' | 'series' | 'atlas';
-export const VIEW_IDS: readonly ViewId[] = ['mosaic', 'ablation', 'series', 'atlas'];
+export type ViewId = 'mosaic' | 'ablation' | 'series' | 'atlas' | 'causal';
+export const VIEW_IDS: readonly ViewId[] = ['mosaic', 'ablation', 'series', 'atlas', 'causal'];
 
 export type ExportFormat = 'svg' | 'png' | 'json' | 'csv';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['svg', 'png', 'json', 'csv'];

@@ -5,6 +5,7 @@
  */
 import type { AblationHostMessage, AblationWebviewMessage, AblationWebviewMessages } from './ablation';
 import type { AtlasHostMessage, AtlasWebviewMessage, AtlasWebviewMessages } from './atlas';
+import type { CausalHostMessage, CausalWebviewMessage, CausalWebviewMessages } from './causal';
 import type { CommonWebviewMessages, ErrorResponse, MessageOf, OkResponse, RequestId, RequestNamesOf, ResponseErrorCode, ViewId } from './common';
 import type { MosaicHostMessage, MosaicWebviewMessage, MosaicWebviewMessages } from './mosaic';
 import type { SeriesHostMessage, SeriesWebviewMessage, SeriesWebviewMessages } from './series';
@@ -14,17 +15,26 @@ export * from './mosaic';
 export * from './ablation';
 export * from './series';
 export * from './atlas';
+export * from './causal';
 export * from './validate';
 
 /** Every message a webview may post. */
-export type WebviewMessage = MosaicWebviewMessage | AblationWebviewMessage | SeriesWebviewMessage | AtlasWebviewMessage;
+export type WebviewMessage = MosaicWebviewMessage | AblationWebviewMessage | SeriesWebviewMessage | AtlasWebviewMessage | CausalWebviewMessage;
 /** Every message the host may post to a webview. */
-export type HostMessage = MosaicHostMessage | AblationHostMessage | SeriesHostMessage | AtlasHostMessage;
+export type HostMessage = MosaicHostMessage | AblationHostMessage | SeriesHostMessage | AtlasHostMessage | CausalHostMessage;
 
-export type HostMessageOf<V extends ViewId> = V extends 'mosaic' ? MosaicHostMessage : V extends 'ablation' ? AblationHostMessage : V extends 'atlas' ? AtlasHostMessage : SeriesHostMessage;
+export type HostMessageOf<V extends ViewId> = V extends 'mosaic'
+  ? MosaicHostMessage
+  : V extends 'ablation'
+    ? AblationHostMessage
+    : V extends 'atlas'
+      ? AtlasHostMessage
+      : V extends 'causal'
+        ? CausalHostMessage
+        : SeriesHostMessage;
 
 /** Every webview -> host message by name: the views' tables together. */
-export type WebviewMessageTable = CommonWebviewMessages & MosaicWebviewMessages & AblationWebviewMessages & SeriesWebviewMessages & AtlasWebviewMessages;
+export type WebviewMessageTable = CommonWebviewMessages & MosaicWebviewMessages & AblationWebviewMessages & SeriesWebviewMessages & AtlasWebviewMessages & CausalWebviewMessages;
 
 /** The names of the webview -> host messages that expect a `response`. */
 export type RequestType = RequestNamesOf<WebviewMessageTable>;

@@ -9,6 +9,7 @@
 import { ATTENTION_KINDS as KINDS, type AttentionKind, type ModelSummary, type MosaicResult } from '../analysis/types';
 import type { AblationWebviewMessage, AblationWebviewMessages } from './ablation';
 import type { AtlasWebviewMessage, AtlasWebviewMessages } from './atlas';
+import type { CausalWebviewMessage, CausalWebviewMessages } from './causal';
 import { EXPORT_FORMATS, MAX_EXPORT_CHARS, PROTOCOL_VERSION, VIEW_IDS, type CommonWebviewMessages, type ExportFormat, type MessageOf, type Request, type ViewId } from './common';
 import type { RequestMessage, WebviewMessage } from './index';
 import type { MosaicWebviewMessage, MosaicWebviewMessages } from './mosaic';
@@ -56,7 +57,9 @@ export type WebviewMessageOf<V extends ViewId> = V extends 'mosaic'
     ? AblationWebviewMessage
     : V extends 'atlas'
       ? AtlasWebviewMessage
-      : SeriesWebviewMessage;
+      : V extends 'causal'
+        ? CausalWebviewMessage
+        : SeriesWebviewMessage;
 
 /** Thrown by parseWebviewMessage. */
 export class ProtocolError extends Error {
@@ -320,6 +323,8 @@ const ATLAS: Checkers<AtlasWebviewMessages> = {
   },
 };
 
+const CAUSAL: Checkers<CausalWebviewMessages> = {};
+
 const SERIES: Checkers<SeriesWebviewMessages> = {
   requestLens: {
     request: true,
@@ -390,6 +395,7 @@ const CHECKERS_BY_VIEW: Record<ViewId, Readonly<Record<string, AnyChecker>>> = {
   ablation: { ...ABLATION, ...COMMON },
   series: { ...SERIES, ...COMMON },
   atlas: { ...ATLAS, ...COMMON },
+  causal: { ...CAUSAL, ...COMMON },
 };
 const REQUEST_TYPES: ReadonlySet<string> = new Set(VIEW_IDS.flatMap((v) => Object.entries(CHECKERS_BY_VIEW[v]).filter(([, c]) => c.request).map(([t]) => t)));
 

@@ -20,7 +20,7 @@ import { ChronosLensError } from '../../core/errors';
 import { RunControl, throwIfAborted } from '../../core/progress';
 import { ChronosModel } from '../../models/model';
 import { checkInt, makeManifest, modelSummary } from '../common';
-import { Manifest, ModelSummary, AttributionTarget, AttributionComponent, AttributionResult } from '../types';
+import { AttributionTarget, AttributionComponent, AttributionResult } from '../types';
 // The result types live with the other result types (the webviews read them); re-exported for this module's users.
 export type { AttributionTarget, AttributionComponent, AttributionResult } from '../types';
 import { SeriesContext, logSoftmax, medianPath, rowsOf, runCausal, seriesContext, valueDistribution } from './run';

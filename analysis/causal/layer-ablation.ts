@@ -32,7 +32,7 @@ export function checkLayerAblationSize(model: ChronosModel, opts: Pick<LayerAbla
   }
   ensureFits(`a layer ablation of ${variants - 1} variant${variants === 2 ? '' : 's'}`, sequential(...phases), lower);
 }
-import { Manifest, ModelSummary, LayerStack, LayerPart, LayerRef, LayerVariant, LayerAblationResult } from '../types';
+import { LayerStack, LayerPart, LayerRef, LayerVariant, LayerAblationResult } from '../types';
 // The result types live with the other result types (the webviews read them); re-exported for this module's users.
 export type { LayerStack, LayerPart, LayerRef, LayerVariant, LayerAblationResult } from '../types';
 

@@ -10,7 +10,7 @@
 import { RunControl, throwIfAborted } from '../../core/progress';
 import { ChronosModel } from '../../models/model';
 import { checkInt, makeManifest, modelSummary } from '../common';
-import { Manifest, ModelSummary, LayerLensLayer, LayerLensResult } from '../types';
+import { LayerLensLayer, LayerLensResult } from '../types';
 // The result types live with the other result types (the webviews read them); re-exported for this module's users.
 export type { LayerLensLayer, LayerLensResult } from '../types';
 import { medianPath, quantileToken, rowsOf, runCausal, seriesContext, valueDistribution } from './run';

@@ -22,7 +22,7 @@ import { ChronosModel } from '../../models/model';
 import { ensureFits, forwardRowNeed, maxRowsFor } from '../../core/limits';
 import { PatchSite } from '../../models/t5/causal-graph';
 import { forEachChunk, makeManifest, modelSummary } from '../common';
-import { AttentionKind, HeadRef, Manifest, ModelSummary, PatchMapKind, PatchRaw, PatchingResult } from '../types';
+import { AttentionKind, HeadRef, PatchMapKind, PatchRaw, PatchingResult } from '../types';
 // The result types live with the other result types (the webviews read them); re-exported for this module's users.
 export type { PatchMapKind, PatchRaw, PatchingResult } from '../types';
 import { TokenRows, logSoftmax, rowsOf, runCausal } from './run';

@@ -18,6 +18,7 @@ export const VIEW_TAGS: Readonly<Record<ViewId, string>> = {
   ablation: 'cl-ablation-report',
   series: 'cl-series-view',
   atlas: 'cl-atlas-view',
+  causal: 'cl-causal-view',
 };
 
 /** 128 random bits, base64 (a valid CSP nonce). */

@@ -303,3 +303,22 @@ export function atlasFixture(): { atlas: AtlasSummary; mosaics: { task: string; 
   };
   return { atlas, mosaics };
 }
+
+/**
+ * A residual-stream run of the bundled chronos-t5-nano: real outputs of `chronos-lens attribute
+ * samples/periodic.csv --step 2`, `layer-lens --steps 12`, `patch samples/periodic.csv --steps 4` and
+ * `ablate --layer-sweep --batch 8` (test/fixtures/causal-view/), for the renderers' tests.
+ */
+export function causalRunFixture(): import('../../protocol').CausalRun {
+  const dir = path.resolve(__dirname, '../fixtures/causal-view');
+  const read = (f: string) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
+  return {
+    label: 'periodic.csv · value · step 2',
+    series: { file: 'periodic.csv', column: 'value' },
+    attribution: read('attribution.json'),
+    layerLens: read('layer-lens.json'),
+    patching: read('patching.json'),
+    layerAblation: read('layer-sweep.json'),
+    marked: [{ kind: 'cross', layer: 1, head: 2 }],
+  };
+}

@@ -81,6 +81,21 @@ export function textWidth(s: string, size: number): number {
   return w * size;
 }
 
+/** Words of `s` in lines no wider than `maxWidth` (by textWidth, an estimate: leave a margin for bold type); a single word wider than that keeps a line of its own. */
+export function wrapWords(s: string, maxWidth: number, size: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of s.split(/\s+/).filter(Boolean)) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && textWidth(next, size) > maxWidth) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 /** Serialises an SVG element to a standalone document string (XML declaration included). */
 export function serializeSvg(svg: SVGSVGElement): string {
   const win = svg.ownerDocument.defaultView as (Window & typeof globalThis) | null;

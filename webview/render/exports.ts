@@ -4,7 +4,10 @@
  * resvg in the CLI).
  */
 import type { AblationResult, AttentionKind, HeadRef, MosaicResult } from '../../analysis/types';
+import type { CausalFigure, CausalRun } from '../../protocol/causal';
 import { renderAblationFigureSvg } from './ablation';
+import { renderCausalFigureSvg } from './causal-figure';
+import { causalCsv, causalPlotlyFigure } from './causal-figure-data';
 import { serializeSvg, type RenderTarget } from './dom';
 import { ablationCsv, ablationPlotlyFigure, mosaicCsv, mosaicPlotlyFigure, seriesCsv, seriesPlotlyFigure, slug, type SeriesFigure } from './figure-data';
 import { renderMosaicFigureSvg } from './mosaic';
@@ -92,4 +95,27 @@ export function seriesExportText(f: SeriesFigure, format: TextFormat, opts: Seri
 /** "series-AirPassengers-Passengers.svg" */
 export function seriesFileName(f: Pick<SeriesFigure, 'file' | 'column'>, format: string): string {
   return `${slug(['series', f.file.replace(/\.[^.]*$/, ''), f.column].map(slug).join('-'))}.${format}`;
+}
+
+export interface CausalExportOptions extends RenderTarget {
+  theme: ChartTheme;
+  width?: number;
+}
+
+/** One figure of the residual-stream panel: SVG as drawn (concrete colours), Plotly JSON, CSV. */
+export function causalExportText(run: CausalRun, figure: CausalFigure, format: TextFormat, opts: CausalExportOptions): string {
+  switch (format) {
+    case 'svg':
+      return serializeSvg(renderCausalFigureSvg(run, figure, { document: opts.document, theme: opts.theme, width: opts.width }));
+    case 'json':
+      return `${JSON.stringify(causalPlotlyFigure(run, figure), null, 1)}\n`;
+    case 'csv':
+      return causalCsv(run, figure);
+  }
+}
+
+/** "patching-chronos-t5-nano.svg" */
+export function causalFileName(run: CausalRun, figure: CausalFigure, format: string): string {
+  const name = { attribution: 'attribution', layerLens: 'layer-lens', patching: 'patching', layerAblation: 'layer-ablation' }[figure];
+  return `${slug(`${name}-${run[figure]?.model.name ?? 'model'}`)}.${format}`;
 }

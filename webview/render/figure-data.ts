@@ -118,7 +118,7 @@ function csvField(v: string | number | boolean): string {
   const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
-function csvLine(fields: (string | number | boolean)[]): string {
+export function csvLine(fields: (string | number | boolean)[]): string {
   return fields.map(csvField).join(',');
 }
 
