@@ -11,14 +11,15 @@ import type { AblationRunSummary } from '../protocol';
 import { runAblationJob, type AblationRequest } from './lib/ablation-job';
 import { describeHeads, formatHeadList, headId, HeadListError, KIND_NAMES, parseHeadList, rankHeads, sameHead, shapeOfModel, shapeOfMosaic, topHeads, type HeadShape } from './lib/heads';
 import { loadCsvSeries, runLogText, t5Model } from './lib/jobs';
-import { chooseColumn, type ColumnChoiceDeps } from './column-choice';
+import type { ColumnChoiceDeps } from './column-choice';
 import { restoreTarget } from './lib/panel-store';
 import type { ModelManager } from './lib/model-manager';
 import type { RunStore, StoredRun } from './lib/run-store';
 import type { AblationData, AblationMethod, Settings } from './lib/settings';
-import { FlowCancel, inputText, pickMany, pickOne, runFlow } from './multistep';
+import { chooseCsvColumn, csvFromArgs } from './csv-choice';
+import { inputText, pickMany, pickOne, runFlow } from './multistep';
 import { AblationPanel, showRestoreFailure, type AblationPanelDeps, type LatestMosaic, type PanelDeps } from './panels';
-import { activeCsvUri, csvTargetFor, isCsvUri, withCancellableProgress, type JobRegistry } from './ui';
+import { activeCsvUri, csvTargetFor, withCancellableProgress, type JobRegistry } from './ui';
 
 const TITLE = 'Chronos Lens: Run Ablation';
 const TOTAL_STEPS = 4;
@@ -216,17 +217,7 @@ export class AblationController {
             plan.csv = undefined;
             return 'controls';
           }
-          let uri = csvUri;
-          if (pick.choose || !uri) {
-            const picked = await vscode.window.showOpenDialog({ title: 'CSV for the forecast metrics', canSelectMany: false, filters: { 'CSV / TSV': ['csv', 'tsv', 'CSV', 'TSV'] } });
-            uri = picked?.[0];
-            if (!uri) throw new FlowCancel();
-            if (!isCsvUri(uri)) throw new ChronosLensError('BAD_INPUT', `${uri.path} is not a .csv or .tsv file`);
-          }
-          plan.csv = { uri };
-          const choice = await chooseColumn(this.c, uri, (await csvTargetFor(uri)).source, { ask: true, title: TITLE, step: 3, totalSteps: TOTAL_STEPS });
-          if (choice.dismissed) throw new FlowCancel();
-          plan.csv.column = choice.column;
+          plan.csv = await chooseCsvColumn(this.c, { title: TITLE, step: 3, totalSteps: TOTAL_STEPS, uri: pick.choose ? undefined : csvUri, dialogTitle: 'CSV for the forecast metrics' });
           return 'controls';
         },
         controls: async () => {
@@ -260,14 +251,7 @@ export class AblationController {
     if (data !== 'inductionLoss' && data !== 'csv' && data !== 'both') throw bad('"data" must be "inductionLoss", "csv" or "both"');
     const controls = a.controls ?? s.controls;
     if (typeof controls !== 'number' || !Number.isInteger(controls) || controls < 0) throw bad('"controls" must be a whole number >= 0');
-    let csv: Plan['csv'];
-    if (data !== 'inductionLoss') {
-      const c = a.csv instanceof vscode.Uri ? a.csv : typeof a.csv === 'string' ? (/^[a-z][a-z0-9+.-]+:/i.test(a.csv) && !/^[a-z]:[\\/]/i.test(a.csv) ? vscode.Uri.parse(a.csv) : vscode.Uri.file(a.csv)) : activeCsvUri();
-      if (!c) throw bad(`data "${data}" needs "csv" (a path or URI) or an active CSV editor`);
-      if (!isCsvUri(c)) throw bad(`${c.path} is not a .csv or .tsv file`);
-      if (a.column !== undefined && typeof a.column !== 'string') throw bad('"column" must be a column name');
-      csv = { uri: c, column: a.column as string | undefined };
-    }
+    const csv = data !== 'inductionLoss' ? csvFromArgs(a, `data "${data}"`) : undefined;
     return { heads, method, data, csv, controls };
   }
 

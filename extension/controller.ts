@@ -15,6 +15,8 @@ import { EXPORT_FORMATS, type ExportFormat, type ExportResponse } from '../proto
 import { AblationController } from './ablation';
 import { openSweepAtlas, type AtlasPanel } from './atlas';
 import { chooseColumn } from './column-choice';
+import { CausalController } from './causal';
+import type { CausalPanel } from './causal-panel';
 import type { ExportablePanel } from './figure-export';
 import { gpuStorageDir, installGpuSupportCommand, provisionGpu, removeGpuSupportCommand } from './gpu';
 import { HubAccess, redactingLog } from './hub';
@@ -39,6 +41,9 @@ export const COMMANDS = {
   computeInductionMosaic: 'chronosLens.computeInductionMosaic',
   openSeriesView: 'chronosLens.openSeriesView',
   runAblation: 'chronosLens.runAblation',
+  attributeForecast: 'chronosLens.attributeForecast',
+  patchActivations: 'chronosLens.patchActivations',
+  ablateLayers: 'chronosLens.ablateLayers',
   selectModel: 'chronosLens.selectModel',
   showModelInfo: 'chronosLens.showModelInfo',
   exportCurrentFigure: 'chronosLens.exportCurrentFigure',
@@ -76,6 +81,9 @@ export class Controller implements vscode.Disposable {
   /** Atlas panels by the sweep folder or atlas file they show. */
   readonly atlasPanels = new Map<string, AtlasPanel>();
   readonly ablation: AblationController;
+  /** Attribute Forecast…, Patch Activations…, Ablate Layers… and their residual-stream panel. */
+  readonly causal: CausalController;
+  readonly causalPanels = new Set<CausalPanel>();
   /** The series views (the CSV custom editor, its hover, Open Series View). */
   readonly seriesViews: SeriesViews;
   /** Panels, most recently active last. */
@@ -143,9 +151,11 @@ export class Controller implements vscode.Disposable {
         this.#recent = this.#recent.filter((x) => x !== p);
         for (const [k, v] of this.mosaicPanels) if (v === (p as unknown)) this.mosaicPanels.delete(k);
         this.ablationPanels.delete(p as unknown as AblationPanel);
+        this.causalPanels.delete(p as unknown as CausalPanel);
       },
     };
     this.ablation = new AblationController(this);
+    this.causal = new CausalController(this);
     this.mosaicStore = new MosaicPanelStore(storage);
     context.subscriptions.push(
       vscode.window.registerWebviewPanelSerializer(MOSAIC_VIEW_TYPE, { deserializeWebviewPanel: (panel, state) => this.#restoreMosaic(panel, state) }),
@@ -369,6 +379,9 @@ export class Controller implements vscode.Disposable {
     reg(COMMANDS.computeInductionMosaic, 'Compute Induction Mosaic', (arg) => this.computeInductionMosaic(arg));
     reg(COMMANDS.openSeriesView, 'Open Series View', (arg) => this.openSeriesView(arg));
     reg(COMMANDS.runAblation, 'Run Ablation', (arg) => this.ablation.command(arg));
+    reg(COMMANDS.attributeForecast, 'Attribute Forecast', (arg) => this.causal.attribute(arg));
+    reg(COMMANDS.patchActivations, 'Patch Activations', (arg) => this.causal.patch(arg));
+    reg(COMMANDS.ablateLayers, 'Ablate Layers', (arg) => this.causal.ablateLayers(arg));
     reg(COMMANDS.selectModel, 'Select Model', (arg) => selectModel(this, arg));
     reg(COMMANDS.showModelInfo, 'Show Model Info', () => showModelInfo(this));
     reg(COMMANDS.exportCurrentFigure, 'Export Current Figure', (arg) => this.exportCurrentFigure(arg));
@@ -522,7 +535,7 @@ export class Controller implements vscode.Disposable {
 
   async dispose(): Promise<void> {
     this.jobs.cancelAll('Chronos Lens is shutting down.');
-    for (const p of [...this.mosaicPanels.values(), ...this.ablationPanels]) p.dispose();
+    for (const p of [...this.mosaicPanels.values(), ...this.ablationPanels, ...this.causalPanels]) p.dispose();
     await this.models.dispose();
   }
 }

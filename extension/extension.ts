@@ -5,12 +5,13 @@
  */
 import type * as vscode from 'vscode';
 import { ATTENTION_KINDS, type HeadRef } from '../analysis/types';
+import { CAUSAL_FIGURES } from '../protocol/causal';
 import { Controller } from './controller';
 import type { ModelState } from './lib/model-manager';
 import type { SeriesViewInfo } from './series-view';
 
 export interface PanelInfo {
-  view: 'mosaic' | 'ablation';
+  view: 'mosaic' | 'ablation' | 'causal';
   title: string;
   ready: boolean;
   readyCount: number;
@@ -26,6 +27,9 @@ export interface PanelInfo {
   kind?: string;
   /** Ablation panels. */
   runId?: string;
+  /** Residual-stream panels: the run's label and the figures it has. */
+  label?: string;
+  figures?: string[];
 }
 
 /** What `vscode.extensions.getExtension('chronos-lens.chronos-lens').exports` gives. */
@@ -87,6 +91,11 @@ export function activate(context: vscode.ExtensionContext): ChronosLensApi {
         for (const p of c.ablationPanels) {
           if (p.disposed) continue;
           out.push({ view: 'ablation', title: p.panel.title, ready: p.ready, readyCount: p.readyCount, posted: [...p.posted], active: p.panel.active, runId: p.run.id });
+        }
+        for (const p of c.causalPanels) {
+          if (p.disposed) continue;
+          const r = p.state.run;
+          out.push({ view: 'causal', title: p.panel.title, ready: p.ready, readyCount: p.readyCount, posted: [...p.posted], active: p.panel.active, label: r.label, figures: CAUSAL_FIGURES.filter((f) => r[f] !== undefined) });
         }
         return out;
       },

@@ -31,7 +31,7 @@ import type { StoredRun } from './lib/run-store';
 export const MOSAIC_VIEW_TYPE = 'chronosLens.mosaic';
 export const ABLATION_VIEW_TYPE = 'chronosLens.ablation';
 
-export type PanelView = 'mosaic' | 'ablation';
+export type PanelView = 'mosaic' | 'ablation' | 'causal';
 
 export interface PanelLog {
   info(m: string): void;

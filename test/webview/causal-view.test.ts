@@ -17,6 +17,7 @@ import { patchHeatmapLayout, renderPatchHeatmap } from '../../webview/render/pat
 import { LIGHT } from '../../webview/render/theme';
 import { causalRunFixture } from './fixtures';
 import { WebviewHarness, type ViewPage } from './harness';
+import { layoutProblems } from './layout-check';
 
 const run = causalRunFixture();
 const doc = new JSDOM('<!doctype html><html><body></body></html>').window.document;
@@ -198,31 +199,19 @@ describe('cl-causal-view in Chromium', { timeout: 120_000 }, () => {
     }
   });
 
-  test('no clipping from 320 px: every figure fits the viewport width', async () => {
-    for (const figure of ['attribution', 'layerLens', 'patching', 'layerAblation'] as const) {
-      const v = await open({ width: 320, figure });
-      try {
-        const overflow = await v.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-        assert.ok(overflow <= 0, `${figure}: the page scrolls ${overflow} px sideways at 320 px`);
-        const box = await v.page.locator('cl-causal-view cl-chart svg').first().boundingBox();
-        assert.ok(box && box.x >= 0 && box.x + box.width <= 320 + 0.5, `${figure}: chart ${JSON.stringify(box)}`);
-        // every label inside its own <svg> (an SVG clips what overflows it)
-        const outside = await v.page.evaluate(() => {
-          const chart = document.querySelector('cl-causal-view')!.shadowRoot!.querySelector('cl-chart')!;
-          const out: string[] = [];
-          for (const t of chart.shadowRoot!.querySelectorAll('text')) {
-            const svg = t.closest('svg')!.getBoundingClientRect();
-            const b = t.getBoundingClientRect();
-            if (b.width && (b.left < svg.left - 1 || b.right > svg.right + 1)) out.push(t.textContent ?? '');
-          }
-          return out;
-        });
-        assert.deepEqual(outside, [], `${figure}: labels cut off at 320 px`);
-        await v.screenshot(`causal-${figure}-320`);
-        await assertClean(v);
-      } finally {
-        await v.close();
+  for (const width of [320, 600, 1600]) {
+    test(`every figure lays out at ${width} px without clipping or overlap`, async () => {
+      for (const figure of ['attribution', 'layerLens', 'patching', 'layerAblation'] as const) {
+        const v = await open({ width, figure });
+        try {
+          const problems = await layoutProblems(v.page);
+          if (problems.length) await v.screenshot(`layout-causal-${figure}-${width}`);
+          assert.deepEqual(problems.map((p) => `${p.kind}: ${p.what}`), [], `${figure} at ${width} px`);
+          await assertClean(v);
+        } finally {
+          await v.close();
+        }
       }
-    }
-  });
+    });
+  }
 });
