@@ -26,12 +26,12 @@ import { ablationHeadline, renderAblationChart, renderAblationFigureSvg, renderA
 import { serializeSvg } from '../render/dom';
 import { ablationExportText, ablationFileName } from '../render/exports';
 import { resolveTheme } from '../render/resolve-theme';
-import './banner';
+import { exportFromView, noticeBanner } from './banner';
 import { ensureThemeCss, svgToPngBase64 } from './browser-export';
 import './chart';
 import type { ChartRenderer } from './chart';
 import './export-bar';
-import type { ExportDetail, Notice } from './types';
+import type { Notice } from './types';
 import './provenance';
 import { baseStyles, selectStyles } from './styles';
 
@@ -141,14 +141,8 @@ export class ClAblationReport extends LitElement {
     return { suggestedName, content: { encoding: 'utf8', data: ablationExportText(result, format, { document: this.ownerDocument, theme }) } };
   }
 
-  async #onExportClick(e: CustomEvent<{ format: ExportFormat }>): Promise<void> {
-    const format = e.detail.format;
-    try {
-      const { suggestedName, content } = await this.exportFigure(format);
-      this.dispatchEvent(new CustomEvent<ExportDetail>('cl-export', { detail: { format, suggestedName, content }, bubbles: true, composed: true }));
-    } catch (err) {
-      this.dispatchEvent(new CustomEvent('cl-error', { detail: { message: (err as Error).message }, bubbles: true, composed: true }));
-    }
+  #onExportClick(e: CustomEvent<{ format: ExportFormat }>): Promise<void> {
+    return exportFromView(this, e.detail.format);
   }
 
   #onRunChange(e: Event): void {
@@ -158,15 +152,7 @@ export class ClAblationReport extends LitElement {
 
   override render() {
     const r = this.result;
-    const notice = this.notice
-      ? html`<cl-banner
-          .kind=${this.notice.kind}
-          .message=${this.notice.message}
-          .detail=${this.notice.detail ?? ''}
-          ?dismissible=${this.notice.kind !== 'busy'}
-          @cl-dismiss=${() => this.dispatchEvent(new CustomEvent('cl-dismiss-notice', { bubbles: true, composed: true }))}
-        ></cl-banner>`
-      : null;
+    const notice = noticeBanner(this, this.notice);
     if (!r) return html`${notice}<div class="empty muted">No ablation run yet. Run “Chronos Lens: Run Ablation…” from the command palette.</div>`;
     const csv = r.data.csv;
     const dataLine = [

@@ -5,8 +5,10 @@
  * Properties: kind ('error' | 'busy' | 'info'), message, detail (optional cause), dismissible.
  * Events: `cl-dismiss` when the close button is pressed.
  */
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, type TemplateResult } from 'lit';
+import type { ExportContent, ExportFormat } from '../../protocol/common';
 import { baseStyles } from './styles';
+import type { ExportDetail, Notice } from './types';
 
 export class ClBanner extends LitElement {
   static override properties = {
@@ -104,5 +106,31 @@ if (!customElements.get('cl-banner')) customElements.define('cl-banner', ClBanne
 declare global {
   interface HTMLElementTagNameMap {
     'cl-banner': ClBanner;
+  }
+}
+
+/**
+ * A view's notice as a <cl-banner> (none: nothing); dismissing it asks the view's owner with a
+ * `cl-dismiss-notice` event from `view`.
+ */
+export function noticeBanner(view: HTMLElement, notice: Notice | undefined): TemplateResult | null {
+  return notice
+    ? html`<cl-banner
+        .kind=${notice.kind}
+        .message=${notice.message}
+        .detail=${notice.detail ?? ''}
+        ?dismissible=${notice.kind !== 'busy'}
+        @cl-dismiss=${() => view.dispatchEvent(new CustomEvent('cl-dismiss-notice', { bubbles: true, composed: true }))}
+      ></cl-banner>`
+    : null;
+}
+
+/** Exports a view's figure in `format` and hands it on as `cl-export` (or the failure as `cl-error`), from `view`. */
+export async function exportFromView(view: HTMLElement & { exportFigure(format: ExportFormat): Promise<{ suggestedName: string; content: ExportContent }> }, format: ExportFormat): Promise<void> {
+  try {
+    const { suggestedName, content } = await view.exportFigure(format);
+    view.dispatchEvent(new CustomEvent<ExportDetail>('cl-export', { detail: { format, suggestedName, content }, bubbles: true, composed: true }));
+  } catch (err) {
+    view.dispatchEvent(new CustomEvent('cl-error', { detail: { message: (err as Error).message }, bubbles: true, composed: true }));
   }
 }

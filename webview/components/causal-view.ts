@@ -27,7 +27,7 @@ import { serializeSvg } from '../render/dom';
 import { causalExportText, causalFileName } from '../render/exports';
 import { MARK_CLASS } from '../render/readout';
 import { resolveTheme } from '../render/resolve-theme';
-import './banner';
+import { exportFromView, noticeBanner } from './banner';
 import { ensureThemeCss, svgToPngBase64 } from './browser-export';
 import './chart';
 import type { ChartRenderer, ClChart } from './chart';
@@ -36,7 +36,7 @@ import './provenance';
 import { baseStyles } from './styles';
 import './tabs';
 import './tooltip';
-import type { ExportDetail, Notice } from './types';
+import type { Notice } from './types';
 
 export class ClCausalView extends LitElement {
   static override properties = {
@@ -166,14 +166,8 @@ export class ClCausalView extends LitElement {
     return { suggestedName, content: { encoding: 'utf8', data: causalExportText(run, figure, format, { document: this.ownerDocument, theme }) } };
   }
 
-  async #onExportClick(e: CustomEvent<{ format: ExportFormat }>): Promise<void> {
-    const format = e.detail.format;
-    try {
-      const { suggestedName, content } = await this.exportFigure(format);
-      this.dispatchEvent(new CustomEvent<ExportDetail>('cl-export', { detail: { format, suggestedName, content }, bubbles: true, composed: true }));
-    } catch (err) {
-      this.dispatchEvent(new CustomEvent('cl-error', { detail: { message: (err as Error).message }, bubbles: true, composed: true }));
-    }
+  #onExportClick(e: CustomEvent<{ format: ExportFormat }>): Promise<void> {
+    return exportFromView(this, e.detail.format);
   }
 
   #onTab(e: CustomEvent<{ id: string }>): void {
@@ -260,15 +254,7 @@ export class ClCausalView extends LitElement {
   }
 
   override render() {
-    const notice = this.notice
-      ? html`<cl-banner
-          .kind=${this.notice.kind}
-          .message=${this.notice.message}
-          .detail=${this.notice.detail ?? ''}
-          ?dismissible=${this.notice.kind !== 'busy'}
-          @cl-dismiss=${() => this.dispatchEvent(new CustomEvent('cl-dismiss-notice', { bubbles: true, composed: true }))}
-        ></cl-banner>`
-      : null;
+    const notice = noticeBanner(this, this.notice);
     const r = this.run;
     const figure = this.shownFigure;
     if (!r || !figure) return html`${notice}<div class="empty muted">No run yet. Run “Chronos Lens: Attribute Forecast…”, “Patch Activations…” or “Ablate Layers…” from the command palette.</div>`;
