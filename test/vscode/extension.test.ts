@@ -30,6 +30,9 @@ const COMMAND_IDS = [
   'chronosLens.installGpuSupport',
   'chronosLens.removeGpuSupport',
   'chronosLens.openSweepAtlas',
+  'chronosLens.attributeForecast',
+  'chronosLens.patchActivations',
+  'chronosLens.ablateLayers',
 ];
 
 let api: ChronosLensApi;
