@@ -29,8 +29,9 @@ import { ensureThemeCss, svgToPngBase64 } from './browser-export';
 import './chart';
 import type { ChartRenderer } from './chart';
 import './export-bar';
-import type { ExportDetail, Notice } from './types';
+import type { Notice } from './types';
 import { baseStyles } from './styles';
+import { exportFromView, noticeBanner } from './banner';
 
 /** The formats the atlas exports (its model-size chart); the merged tables come from `chronos-lens sweep merge`. */
 export const ATLAS_EXPORT_FORMATS: readonly ExportFormat[] = ['svg', 'png'];
@@ -226,27 +227,13 @@ export class ClAtlasView extends LitElement {
     return { suggestedName, content: { encoding: 'utf8', data: svg } };
   }
 
-  async #onExportClick(e: CustomEvent<{ format: ExportFormat }>): Promise<void> {
-    const format = e.detail.format;
-    try {
-      const { suggestedName, content } = await this.exportFigure(format);
-      this.dispatchEvent(new CustomEvent<ExportDetail>('cl-export', { detail: { format, suggestedName, content }, bubbles: true, composed: true }));
-    } catch (err) {
-      this.dispatchEvent(new CustomEvent('cl-error', { detail: { message: (err as Error).message }, bubbles: true, composed: true }));
-    }
+  #onExportClick(e: CustomEvent<{ format: ExportFormat }>): Promise<void> {
+    return exportFromView(this, e.detail.format);
   }
 
   override render() {
     const a = this.atlas;
-    const notice = this.notice
-      ? html`<cl-banner
-          .kind=${this.notice.kind}
-          .message=${this.notice.message}
-          .detail=${this.notice.detail ?? ''}
-          ?dismissible=${this.notice.kind !== 'busy'}
-          @cl-dismiss=${() => this.dispatchEvent(new CustomEvent('cl-dismiss-notice', { bubbles: true, composed: true }))}
-        ></cl-banner>`
-      : null;
+    const notice = noticeBanner(this, this.notice);
     if (!a) return html`${notice}<div class="empty muted">No atlas yet. Run “Chronos Lens: Open Sweep Atlas…” and pick a sweep folder or an atlas.json.</div>`;
     return html`
       ${notice}

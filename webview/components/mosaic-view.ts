@@ -42,8 +42,9 @@ import './export-bar';
 import './provenance';
 import { baseStyles } from './styles';
 import './tabs';
-import type { ExportDetail, HeadActionDetail, Notice } from './types';
+import type { HeadActionDetail, Notice } from './types';
 import './tooltip';
+import { exportFromView, noticeBanner } from './banner';
 
 export interface CellPos {
   side: MosaicSide;
@@ -470,29 +471,15 @@ export class ClMosaicView extends LitElement {
     return { suggestedName, content: { encoding: 'utf8', data: mosaicExportText(result, format, opts) } };
   }
 
-  async #onExportClick(e: CustomEvent<{ format: ExportFormat }>): Promise<void> {
-    const format = e.detail.format;
-    try {
-      const { suggestedName, content } = await this.exportFigure(format);
-      this.dispatchEvent(new CustomEvent<ExportDetail>('cl-export', { detail: { format, suggestedName, content }, bubbles: true, composed: true }));
-    } catch (err) {
-      this.dispatchEvent(new CustomEvent('cl-error', { detail: { message: (err as Error).message }, bubbles: true, composed: true }));
-    }
+  #onExportClick(e: CustomEvent<{ format: ExportFormat }>): Promise<void> {
+    return exportFromView(this, e.detail.format);
   }
 
   // ---- render ----------------------------------------------------------------------------
 
   override render() {
     const r = this.result;
-    const notice = this.notice
-      ? html`<cl-banner
-          .kind=${this.notice.kind}
-          .message=${this.notice.message}
-          .detail=${this.notice.detail ?? ''}
-          ?dismissible=${this.notice.kind !== 'busy'}
-          @cl-dismiss=${() => this.dispatchEvent(new CustomEvent('cl-dismiss-notice', { bubbles: true, composed: true }))}
-        ></cl-banner>`
-      : null;
+    const notice = noticeBanner(this, this.notice);
     if (!r) {
       return html`${notice}
         <div class="empty muted">No mosaic yet. Run “Chronos Lens: Compute Induction Mosaic” on a CSV file.</div>`;

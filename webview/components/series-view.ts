@@ -62,6 +62,7 @@ import type { ZoomAction } from './series-toolbar';
 import { seriesViewStyles } from './series-view-styles';
 import { baseStyles, selectStyles } from './styles';
 import type { ExportDetail, Notice } from './types';
+import { noticeBanner } from './banner';
 
 export { LENS_CACHE_SIZE, SPARK_BINS, type LensFetcher, type LensRequest } from '../controllers/lens-cache';
 export type { RangeFetcher } from '../controllers/viewport';
@@ -424,15 +425,7 @@ export class ClSeriesView extends LitElement {
 
   override render() {
 
-    const notice = this.notice
-      ? html`<cl-banner
-          .kind=${this.notice.kind}
-          .message=${this.notice.message}
-          .detail=${this.notice.detail ?? ''}
-          ?dismissible=${this.notice.kind !== 'busy'}
-          @cl-dismiss=${() => this.dispatchEvent(new CustomEvent('cl-dismiss-notice', { bubbles: true, composed: true }))}
-        ></cl-banner>`
-      : null;
+    const notice = noticeBanner(this, this.notice);
     const s = this.series;
     // Once the host has said why there is no series, "Reading…" would contradict it.
     if (!s) return html`${notice}${this.notice?.kind === 'error' ? nothing : html`<div class="empty muted">Reading the CSV…</div>`}`;
