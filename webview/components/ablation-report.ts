@@ -26,44 +26,33 @@ import { ablationHeadline, renderAblationChart, renderAblationFigureSvg, renderA
 import { serializeSvg } from '../render/dom';
 import { ablationExportText, ablationFileName } from '../render/exports';
 import { resolveTheme } from '../render/resolve-theme';
-import { exportFromView, noticeBanner } from './banner';
+import { exportFromView, NOTICE_EXPORT_PROPERTIES, noticeBanner } from './banner';
 import { ensureThemeCss, svgToPngBase64 } from './browser-export';
 import './chart';
 import type { ChartRenderer } from './chart';
 import './export-bar';
 import type { Notice } from './types';
 import './provenance';
-import { baseStyles, selectStyles } from './styles';
+import { baseStyles, selectStyles, viewFrameStyles } from './styles';
 
 export class ClAblationReport extends LitElement {
   static override properties = {
     result: { attribute: false },
     runs: { attribute: false },
     runId: { type: String },
-    exportFormats: { attribute: false },
-    exportStatus: { type: String },
-    exportBusy: { type: Boolean },
-    notice: { attribute: false },
+    ...NOTICE_EXPORT_PROPERTIES,
   };
 
   static override styles = [
     baseStyles,
+    viewFrameStyles,
     selectStyles,
     css`
       :host {
-        padding: 12px 16px 24px;
         max-width: 1100px;
       }
       header {
-        display: flex;
-        flex-wrap: wrap;
-        justify-content: space-between;
-        align-items: flex-start;
-        gap: 8px 24px;
         margin-bottom: 12px;
-      }
-      .subtitle {
-        margin-top: 2px;
       }
       cl-banner {
         margin-bottom: 10px;

@@ -30,8 +30,8 @@ import './chart';
 import type { ChartRenderer } from './chart';
 import './export-bar';
 import type { Notice } from './types';
-import { baseStyles } from './styles';
-import { exportFromView, noticeBanner } from './banner';
+import { baseStyles, viewFrameStyles } from './styles';
+import { exportFromView, NOTICE_EXPORT_PROPERTIES, noticeBanner } from './banner';
 
 /** The formats the atlas exports (its model-size chart); the merged tables come from `chronos-lens sweep merge`. */
 export const ATLAS_EXPORT_FORMATS: readonly ExportFormat[] = ['svg', 'png'];
@@ -41,26 +41,18 @@ export class ClAtlasView extends LitElement {
     atlas: { attribute: false },
     mosaics: { attribute: false },
     source: { type: String },
-    exportFormats: { attribute: false },
-    exportStatus: { type: String },
-    exportBusy: { type: Boolean },
-    notice: { attribute: false },
+    ...NOTICE_EXPORT_PROPERTIES,
   };
 
   static override styles = [
     baseStyles,
+    viewFrameStyles,
     css`
       :host {
-        padding: 12px 16px 24px;
         max-width: 1400px;
         min-width: 0;
       }
       header {
-        display: flex;
-        flex-wrap: wrap;
-        justify-content: space-between;
-        align-items: flex-start;
-        gap: 8px 24px;
         margin-bottom: 8px;
       }
       h1 {

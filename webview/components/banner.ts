@@ -134,3 +134,11 @@ export async function exportFromView(view: HTMLElement & { exportFigure(format: 
     view.dispatchEvent(new CustomEvent('cl-error', { detail: { message: (err as Error).message }, bubbles: true, composed: true }));
   }
 }
+
+/** The reactive properties of a view with an export bar and a notice (noticeBanner, exportFromView). */
+export const NOTICE_EXPORT_PROPERTIES = {
+  exportFormats: { attribute: false },
+  exportStatus: { type: String },
+  exportBusy: { type: Boolean },
+  notice: { attribute: false },
+} as const;

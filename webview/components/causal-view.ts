@@ -27,13 +27,13 @@ import { serializeSvg } from '../render/dom';
 import { causalExportText, causalFileName } from '../render/exports';
 import { MARK_CLASS } from '../render/readout';
 import { resolveTheme } from '../render/resolve-theme';
-import { exportFromView, noticeBanner } from './banner';
+import { exportFromView, NOTICE_EXPORT_PROPERTIES, noticeBanner } from './banner';
 import { ensureThemeCss, svgToPngBase64 } from './browser-export';
 import './chart';
 import type { ChartRenderer, ClChart } from './chart';
 import './export-bar';
 import './provenance';
-import { baseStyles } from './styles';
+import { baseStyles, viewFrameStyles } from './styles';
 import './tabs';
 import './tooltip';
 import type { Notice } from './types';
@@ -42,28 +42,20 @@ export class ClCausalView extends LitElement {
   static override properties = {
     run: { attribute: false },
     figure: { type: String },
-    exportFormats: { attribute: false },
-    exportStatus: { type: String },
-    exportBusy: { type: Boolean },
-    notice: { attribute: false },
+    ...NOTICE_EXPORT_PROPERTIES,
     _readout: { state: true },
     _tip: { state: true },
   };
 
   static override styles = [
     baseStyles,
+    viewFrameStyles,
     css`
       :host {
-        padding: 12px 16px 24px;
         max-width: 1100px;
         min-width: 0;
       }
       header {
-        display: flex;
-        flex-wrap: wrap;
-        justify-content: space-between;
-        align-items: flex-start;
-        gap: 8px 24px;
         margin-bottom: 8px;
       }
       h1,

@@ -40,11 +40,11 @@ import './banner';
 import { ensureThemeCss, svgToPngBase64 } from './browser-export';
 import './export-bar';
 import './provenance';
-import { baseStyles } from './styles';
+import { baseStyles, viewFrameStyles } from './styles';
 import './tabs';
 import type { HeadActionDetail, Notice } from './types';
 import './tooltip';
-import { exportFromView, noticeBanner } from './banner';
+import { exportFromView, NOTICE_EXPORT_PROPERTIES, noticeBanner } from './banner';
 
 export interface CellPos {
   side: MosaicSide;
@@ -64,10 +64,7 @@ export class ClMosaicView extends LitElement {
     kind: { type: String, reflect: true },
     ablationSet: { attribute: false },
     heading: { type: String },
-    exportFormats: { attribute: false },
-    exportStatus: { type: String },
-    exportBusy: { type: Boolean },
-    notice: { attribute: false },
+    ...NOTICE_EXPORT_PROPERTIES,
     _tip: { state: true },
     _menuCell: { state: true },
     _width: { state: true },
@@ -75,21 +72,13 @@ export class ClMosaicView extends LitElement {
 
   static override styles = [
     baseStyles,
+    viewFrameStyles,
     css`
       :host {
-        padding: 12px 16px 24px;
         max-width: 1200px;
       }
       header {
-        display: flex;
-        flex-wrap: wrap;
-        justify-content: space-between;
-        align-items: flex-start;
-        gap: 8px 24px;
         margin-bottom: 10px;
-      }
-      .subtitle {
-        margin-top: 2px;
       }
       cl-banner {
         margin-bottom: 10px;

@@ -163,3 +163,20 @@ export const selectStyles = css`
     opacity: 0.5;
   }
 `;
+
+/** A result view's frame: its padding, and the header with the title on the left and the actions on the right. */
+export const viewFrameStyles = css`
+  :host {
+    padding: 12px 16px 24px;
+  }
+  header {
+    display: flex;
+    flex-wrap: wrap;
+    justify-content: space-between;
+    align-items: flex-start;
+    gap: 8px 24px;
+  }
+  .subtitle {
+    margin-top: 2px;
+  }
+`;
