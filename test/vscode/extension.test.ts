@@ -21,6 +21,9 @@ const COMMAND_IDS = [
   'chronosLens.computeInductionMosaic',
   'chronosLens.openSeriesView',
   'chronosLens.runAblation',
+  'chronosLens.attributeForecast',
+  'chronosLens.ablateLayers',
+  'chronosLens.patchActivations',
   'chronosLens.selectModel',
   'chronosLens.showModelInfo',
   'chronosLens.exportCurrentFigure',
@@ -30,9 +33,6 @@ const COMMAND_IDS = [
   'chronosLens.installGpuSupport',
   'chronosLens.removeGpuSupport',
   'chronosLens.openSweepAtlas',
-  'chronosLens.attributeForecast',
-  'chronosLens.patchActivations',
-  'chronosLens.ablateLayers',
 ];
 
 let api: ChronosLensApi;
