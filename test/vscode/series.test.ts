@@ -1,5 +1,5 @@
 /**
- * The series view (issue 7) inside a real VS Code: the custom editor opens a sample CSV (its page
+ * The series view inside a real VS Code: the custom editor opens a sample CSV (its page
  * loads under the CSP, says ready, gets the series, then the attention, periodicity and forecast);
  * the CSV text editor's hover over a cell of the context window shows the token, the bin value, the
  * heads attending and the command links; Export Current Figure… writes the view's SVG, PNG, JSON and CSV;
