@@ -102,6 +102,15 @@ interface FlagCase {
 
 const MODEL_FLAGS = (cmd: string, base: () => string[]): FlagCase[] => [{ cmd, flag: 'threads', bound: 'threads', base }];
 
+/** One command's `flag=bound` cases sharing one base argument list (a table is easier to read than a literal each). */
+function group(cmd: string, base: () => string[], pairs: string): FlagCase[] {
+  return pairs.split(' ').map((pair) => {
+    const [flag, bound] = pair.split('=');
+    assert.ok(bound in BOUNDS, `flagCases: ${bound} is not a BOUNDS entry`);
+    return { cmd, flag, bound: bound as BoundName, base };
+  });
+}
+
 function flagCases(): FlagCase[] {
   const f = () => [csv];
   const l = () => [csv, '--position', '0'];
@@ -110,81 +119,43 @@ function flagCases(): FlagCase[] {
   const aCsv = () => ['--heads', 'L0.H0', '--csv', csv];
   const none = () => [];
   return [
-    { cmd: 'forecast', flag: 'prediction-length', bound: 'predictionLength', base: f },
-    { cmd: 'forecast', flag: 'samples', bound: 'numSamples', base: f },
-    { cmd: 'forecast', flag: 'seed', bound: 'seed', base: f },
-    { cmd: 'forecast', flag: 'top-k', bound: 'samplingTopK', base: f },
-    { cmd: 'forecast', flag: 'temperature', bound: 'temperature', base: f },
-    { cmd: 'forecast', flag: 'top-p', bound: 'topP', base: f },
-    { cmd: 'forecast', flag: 'quantiles', bound: 'quantileLevel', base: f },
+    ...group('forecast', f, 'prediction-length=predictionLength samples=numSamples seed=seed top-k=samplingTopK temperature=temperature top-p=topP quantiles=quantileLevel'),
     ...MODEL_FLAGS('forecast', f),
-    { cmd: 'mosaic', flag: 'batch', bound: 'mosaicBatch', base: none },
-    { cmd: 'mosaic', flag: 'seq-len', bound: 'seqLen', base: none },
-    { cmd: 'mosaic', flag: 'period', bound: 'mosaicPeriod', base: none },
-    { cmd: 'mosaic', flag: 'repeats', bound: 'repeats', base: none },
-    { cmd: 'mosaic', flag: 'sub-extension', bound: 'subExtension', base: () => ['--seq-len', '100000'] },
-    { cmd: 'mosaic', flag: 'seed', bound: 'seed', base: none },
-    { cmd: 'mosaic', flag: 'threshold', bound: 'threshold', base: none },
+    ...group('mosaic', none, 'batch=mosaicBatch seq-len=seqLen period=mosaicPeriod repeats=repeats seed=seed threshold=threshold'),
+    ...group('mosaic', () => ['--seq-len', '100000'], 'sub-extension=subExtension'),
     ...MODEL_FLAGS('mosaic', none),
-    { cmd: 'lens', flag: 'position', bound: 'position', base: () => [csv] },
-    { cmd: 'lens', flag: 'step', bound: 'step', base: () => [csv] },
-    { cmd: 'lens', flag: 'layer', bound: 'layer', base: l },
-    { cmd: 'lens', flag: 'head', bound: 'head', base: l },
-    { cmd: 'lens', flag: 'top', bound: 'lensTop', base: l },
-    { cmd: 'lens', flag: 'period', bound: 'lensPeriod', base: () => [csv, '--position', '0', '--periodicity'] },
-    { cmd: 'lens', flag: 'samples', bound: 'numSamples', base: lStep },
-    { cmd: 'lens', flag: 'seed', bound: 'seed', base: lStep },
+    ...group('lens', () => [csv], 'position=position step=step'),
+    ...group('lens', l, 'layer=layer head=head top=lensTop'),
+    ...group('lens', () => [csv, '--position', '0', '--periodicity'], 'period=lensPeriod'),
+    ...group('lens', lStep, 'samples=numSamples seed=seed'),
     ...MODEL_FLAGS('lens', l),
-    { cmd: 'ablate', flag: 'top', bound: 'topHeads', base: none },
-    { cmd: 'ablate', flag: 'controls', bound: 'controls', base: a },
-    { cmd: 'ablate', flag: 'seed', bound: 'seed', base: a },
-    { cmd: 'ablate', flag: 'batch', bound: 'inductionBatch', base: a },
-    { cmd: 'ablate', flag: 'seq-len', bound: 'seqLen', base: a },
-    { cmd: 'ablate', flag: 'repeats', bound: 'repeats', base: a },
-    { cmd: 'ablate', flag: 'sub-extension', bound: 'subExtension', base: () => ['--heads', 'L0.H0', '--seq-len', '100000'] },
-    { cmd: 'ablate', flag: 'token-seed', bound: 'seed', base: a },
-    { cmd: 'ablate', flag: 'held-out', bound: 'heldOut', base: aCsv },
-    { cmd: 'ablate', flag: 'period', bound: 'period', base: aCsv },
-    { cmd: 'ablate', flag: 'samples', bound: 'numSamples', base: aCsv },
-    { cmd: 'ablate', flag: 'forecast-seed', bound: 'seed', base: aCsv },
+    ...group('ablate', none, 'top=topHeads'),
+    ...group('ablate', a, 'controls=controls seed=seed batch=inductionBatch seq-len=seqLen repeats=repeats token-seed=seed'),
+    ...group('ablate', () => ['--heads', 'L0.H0', '--seq-len', '100000'], 'sub-extension=subExtension'),
+    ...group('ablate', aCsv, 'held-out=heldOut period=period samples=numSamples forecast-seed=seed'),
     ...MODEL_FLAGS('ablate', a),
     // ablate --layers reads the same data flags (cli/commands/ablate-data.ts)
-    { cmd: 'ablate', flag: 'batch', bound: 'inductionBatch', base: () => ['--layers', 'decoder:L0'] },
-    { cmd: 'ablate', flag: 'repeats', bound: 'repeats', base: () => ['--layers', 'decoder:L0'] },
-    { cmd: 'ablate', flag: 'token-seed', bound: 'seed', base: () => ['--layers', 'decoder:L0'] },
-    { cmd: 'ablate', flag: 'held-out', bound: 'heldOut', base: () => ['--layers', 'decoder:L0', '--csv', csv] },
-    { cmd: 'ablate', flag: 'forecast-seed', bound: 'seed', base: () => ['--layers', 'decoder:L0', '--csv', csv] },
+    ...group('ablate', () => ['--layers', 'decoder:L0'], 'batch=inductionBatch repeats=repeats token-seed=seed'),
+    ...group('ablate', () => ['--layers', 'decoder:L0', '--csv', csv], 'held-out=heldOut forecast-seed=seed'),
     ...MODEL_FLAGS('info', none),
-    { cmd: 'heads', flag: 'batch', bound: 'inductionBatch', base: () => ['--ablation-effects'] },
+    ...group('heads', () => ['--ablation-effects'], 'batch=inductionBatch'),
     ...MODEL_FLAGS('heads', none),
-    { cmd: 'attribute', flag: 'step', bound: 'step', base: f },
-    { cmd: 'attribute', flag: 'token', bound: 'tokenId', base: f },
-    { cmd: 'attribute', flag: 'top', bound: 'topParts', base: f },
+    ...group('attribute', f, 'step=step token=tokenId top=topParts'),
     ...MODEL_FLAGS('attribute', f),
-    { cmd: 'layer-lens', flag: 'steps', bound: 'forecastSteps', base: f },
-    { cmd: 'layer-lens', flag: 'levels', bound: 'lensLevel', base: f },
+    ...group('layer-lens', f, 'steps=forecastSteps levels=lensLevel'),
     ...MODEL_FLAGS('layer-lens', f),
-    { cmd: 'patch', flag: 'pairs', bound: 'patchPairs', base: none },
-    { cmd: 'patch', flag: 'seq-len', bound: 'seqLen', base: none },
-    { cmd: 'patch', flag: 'repeats', bound: 'repeats', base: none },
-    { cmd: 'patch', flag: 'sub-extension', bound: 'subExtension', base: () => ['--seq-len', '100000'] },
-    { cmd: 'patch', flag: 'token-seed', bound: 'seed', base: none },
-    { cmd: 'patch', flag: 'amount', bound: 'corruptAmount', base: f },
-    { cmd: 'patch', flag: 'amount', bound: 'noiseAmount', base: () => [csv, '--corrupt', 'noise'] },
-    { cmd: 'patch', flag: 'noise-seed', bound: 'seed', base: f },
-    { cmd: 'patch', flag: 'end', bound: 'windowEnd', base: f },
-    { cmd: 'patch', flag: 'steps', bound: 'forecastSteps', base: f },
-    { cmd: 'patch', flag: 'controls', bound: 'controls', base: () => ['--set', 'cross:L0.H0'] },
-    { cmd: 'patch', flag: 'seed', bound: 'seed', base: none },
+    ...group('patch', none, 'pairs=patchPairs seq-len=seqLen repeats=repeats token-seed=seed seed=seed'),
+    ...group('patch', () => ['--seq-len', '100000'], 'sub-extension=subExtension'),
+    ...group('patch', f, 'amount=corruptAmount'),
+    ...group('patch', () => [csv, '--corrupt', 'noise'], 'amount=noiseAmount'),
+    ...group('patch', f, 'noise-seed=seed end=windowEnd steps=forecastSteps'),
+    ...group('patch', () => ['--set', 'cross:L0.H0'], 'controls=controls'),
     ...MODEL_FLAGS('patch', none),
     // the sweep folder need not exist: flags are checked before the plan is read
-    { cmd: 'sweep', flag: 'shard', bound: 'shardIndex', base: () => ['run', sweepDir(), '--of', '10000'] },
-    { cmd: 'sweep', flag: 'of', bound: 'shardCount', base: () => ['run', sweepDir(), '--shard', '0'] },
+    ...group('sweep', () => ['run', sweepDir(), '--of', '10000'], 'shard=shardIndex'),
+    ...group('sweep', () => ['run', sweepDir(), '--shard', '0'], 'of=shardCount'),
     ...MODEL_FLAGS('sweep', () => ['run', sweepDir()]),
-    { cmd: 'sweep', flag: 'shards', bound: 'shardCount', base: () => ['submit', sweepDir(), '--engine', 'slurm'] },
-    { cmd: 'sweep', flag: 'cpus', bound: 'cpus', base: () => ['submit', sweepDir(), '--engine', 'slurm'] },
-    { cmd: 'sweep', flag: 'gpus', bound: 'gpus', base: () => ['submit', sweepDir(), '--engine', 'slurm'] },
-    { cmd: 'sweep', flag: 'max-parallel', bound: 'maxParallel', base: () => ['submit', sweepDir(), '--engine', 'slurm'] },
+    ...group('sweep', () => ['submit', sweepDir(), '--engine', 'slurm'], 'shards=shardCount cpus=cpus gpus=gpus max-parallel=maxParallel'),
   ];
 }
 
