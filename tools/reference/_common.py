@@ -160,5 +160,41 @@ def file_size_summary(root: Path) -> int:
     return total
 
 
+def check_fixture_budget(root: Path, limit: int, what: str) -> None:
+    """Fixtures are committed, so each family's folder has a size budget; exceeding it stops the script."""
+    total = file_size_summary(root)
+    if total >= limit:
+        sys.exit(f"{what} fixtures are {total} bytes: over their {limit:,} byte budget")
+
+
+def save_checkpoint(model, out: Path, config: Dict[str, Any]) -> None:
+    """save_pretrained, then keep only the weights and the config we chose (byte-stable): save_pretrained
+    writes transformers' own fields and side files too."""
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(out), safe_serialization=True)
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    for extra in out.iterdir():
+        if extra.name not in ("config.json", "model.safetensors"):
+            extra.unlink()
+
+
+def real_size_args(ap, sizes: Iterable[str]) -> None:
+    """--real/--out/--seed: random-weight checkpoints at published sizes, for benchmarks (not committed)."""
+    ap.add_argument("--real", help=f"comma-separated published sizes ({', '.join(sizes)}): random weights at that size, not committed")
+    ap.add_argument("--out", type=Path, help="output folder for --real (checkpoints and fixtures)")
+    ap.add_argument("--seed", type=int, default=0)
+
+
+def real_sizes(ap, args, sizes: Mapping[str, Any]) -> list:
+    """The sizes --real names, each checked; an unknown one or a missing --out stops with argparse's message."""
+    if not args.out:
+        ap.error("--real needs --out")
+    names = args.real.split(",")
+    for size in names:
+        if size not in sizes:
+            ap.error(f"unknown size {size!r}; one of {', '.join(sizes)}")
+    return names
+
+
 def log(*args: Any) -> None:
     print(*args, file=sys.stderr, flush=True)

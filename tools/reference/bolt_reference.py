@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
@@ -124,13 +123,7 @@ def make_checkpoint(out: Path, config: Dict[str, Any], seed: int) -> None:
                 p.mul_(4.0)
             if name.startswith("output_patch_embedding.") and name.endswith(".weight"):
                 p.mul_(0.1)
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(out), safe_serialization=True)
-    # save_pretrained writes transformers' own fields too; keep the file we chose, byte-stable.
-    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-    for extra in out.iterdir():
-        if extra.name not in ("config.json", "model.safetensors"):
-            extra.unlink()
+    _common.save_checkpoint(model, out, config)
 
 
 def load_pipeline(model_dir: Path):
@@ -319,9 +312,7 @@ def write_fixtures(name: str, model_dir: Path, out_dir: Path) -> List[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--real", help="comma-separated published sizes (tiny, mini, small, base): random weights at that size, not committed")
-    ap.add_argument("--out", type=Path, help="output folder for --real (checkpoints and fixtures)")
-    ap.add_argument("--seed", type=int, default=0)
+    _common.real_size_args(ap, REAL_SIZES)
     ap.add_argument("--no-fixtures", action="store_true", help="with --real: only the checkpoints (bench/run.ts uses them)")
     ap.add_argument("--bundled", action="store_true",
                     help="only the fixtures of the bundled models/chronos-bolt-nano (after tools/train/build_bolt_nano.sh)")
@@ -331,11 +322,7 @@ def main() -> None:
         write_fixtures("chronos-bolt-nano", BUNDLED_BOLT, BOLT_DIR)
         return
     if args.real:
-        if not args.out:
-            ap.error("--real needs --out")
-        for size in args.real.split(","):
-            if size not in REAL_SIZES:
-                ap.error(f"unknown size {size!r}; one of {', '.join(REAL_SIZES)}")
+        for size in _common.real_sizes(ap, args, REAL_SIZES):
             cfg = bolt_config(REAL_SIZES[size], dict(context_length=2048, input_patch_size=16, input_patch_stride=16,
                                                      prediction_length=64, quantiles=DECILES, use_reg_token=True))
             ck = args.out / "checkpoints" / f"chronos-bolt-{size}-random"
@@ -350,9 +337,7 @@ def main() -> None:
         write_fixtures(name, CKPT_DIR / name, BOLT_DIR)
     if (BUNDLED_BOLT / "model.safetensors").exists():
         write_fixtures("chronos-bolt-nano", BUNDLED_BOLT, BOLT_DIR)
-    total = _common.file_size_summary(BOLT_DIR)
-    if total >= 800_000:
-        sys.exit(f"Bolt fixtures are {total} bytes: over their 800 kB budget")
+    _common.check_fixture_budget(BOLT_DIR, 800_000, "Bolt")
 
 
 if __name__ == "__main__":

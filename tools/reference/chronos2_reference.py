@@ -114,12 +114,7 @@ def make_checkpoint(out: Path, config: Dict[str, Any], seed: int) -> None:
                 p.mul_(0.1)
             if name.endswith("self_attention.q.weight"):
                 p.mul_(0.05)
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(out), safe_serialization=True)
-    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-    for extra in out.iterdir():
-        if extra.name not in ("config.json", "model.safetensors"):
-            extra.unlink()
+    _common.save_checkpoint(model, out, config)
 
 
 def load_pipeline(model_dir: Path):
@@ -285,17 +280,11 @@ def write_fixtures(name: str, model_dir: Path, out_dir: Path, lora: Path | None 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--real", help="comma-separated published sizes (small, base): random weights at that size, not committed")
-    ap.add_argument("--out", type=Path, help="output folder for --real (checkpoints and fixtures)")
-    ap.add_argument("--seed", type=int, default=0)
+    _common.real_size_args(ap, REAL_SIZES)
     args = ap.parse_args()
     setup_torch()
     if args.real:
-        if not args.out:
-            ap.error("--real needs --out")
-        for size in args.real.split(","):
-            if size not in REAL_SIZES:
-                ap.error(f"unknown size {size!r}; one of {', '.join(REAL_SIZES)}")
+        for size in _common.real_sizes(ap, args, REAL_SIZES):
             ck = args.out / "checkpoints" / f"chronos-2-{size}-random"
             make_checkpoint(ck, c2_config(REAL_SIZES[size], dict(REAL_CHRONOS)), seed=args.seed)
             write_fixtures(f"chronos-2-{size}-random", ck, args.out)
@@ -305,9 +294,7 @@ def main() -> None:
     write_fixtures("chronos2-dummy-model", DUMMY, C2_DIR)
     for name in SMALL_CHECKPOINTS:
         write_fixtures(name, CKPT_DIR / name, C2_DIR)
-    total = _common.file_size_summary(C2_DIR)
-    if total >= 1_500_000:
-        sys.exit(f"Chronos-2 fixtures are {total} bytes: over their 1.5 MB budget")
+    _common.check_fixture_budget(C2_DIR, 1_500_000, "Chronos-2")
 
 
 if __name__ == "__main__":
