@@ -32,6 +32,7 @@ function allowed(target: string): RegExp[] {
     /^extension\.vsixmanifest$/,
     /^\[Content_Types\]\.xml$/,
     /^extension\/package\.json$/,
+    /^extension\/package\.nls\.json$/,
     /^extension\/readme\.md$/,
     /^extension\/changelog\.md$/,
     /^extension\/LICENSE\.txt$/,
@@ -56,6 +57,7 @@ function required(): string[] {
   const req = [
     'extension.vsixmanifest',
     'extension/package.json',
+    'extension/package.nls.json',
     'extension/readme.md',
     'extension/changelog.md',
     'extension/LICENSE.txt',

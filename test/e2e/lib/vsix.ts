@@ -33,7 +33,7 @@ function newestInput(): number {
     newest = Math.max(newest, st.mtimeMs);
     if (st.isDirectory() && depth > 0) for (const e of readdirSync(p)) visit(path.join(p, e), depth - 1);
   };
-  for (const f of ['package.json', '.vscodeignore', 'README.md', 'LICENSE', 'CHANGELOG.md', 'images/icon.png']) visit(path.join(repoRoot, f), 0);
+  for (const f of ['package.json', 'package.nls.json', '.vscodeignore', 'README.md', 'LICENSE', 'CHANGELOG.md', 'images/icon.png']) visit(path.join(repoRoot, f), 0);
   for (const d of ['dist', 'samples', 'models/chronos-t5-nano']) visit(path.join(repoRoot, d), 3);
   return newest;
 }
