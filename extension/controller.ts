@@ -356,6 +356,9 @@ export class Controller implements vscode.Disposable {
       ablateHead: async (panel, head) => {
         await this.ablation.runQuick([head], panel.state.csv?.uri);
       },
+      patchHead: async (_panel, head) => {
+        await this.causal.patchHead(head);
+      },
       showHeadOnSeries: async (panel, head) => {
         const csv = panel.state.csv?.uri;
         if (csv) {

@@ -246,6 +246,7 @@ export interface MosaicActions {
   showHeadOnSeries(panel: MosaicPanel, head: HeadRef): Promise<void>;
   ablateHead(panel: MosaicPanel, head: HeadRef): Promise<void>;
   addToAblationSet(panel: MosaicPanel, head: HeadRef): Promise<void>;
+  patchHead(panel: MosaicPanel, head: HeadRef): Promise<void>;
   ablationSet(): HeadRef[];
 }
 
@@ -315,6 +316,8 @@ export class MosaicPanel extends ViewPanel<'mosaic'> {
         return this.actions.ablateHead(this, m.head);
       case 'addToAblationSet':
         return this.actions.addToAblationSet(this, m.head);
+      case 'patchHead':
+        return this.actions.patchHead(this, m.head);
     }
   }
 }

@@ -318,6 +318,10 @@ export class SeriesSession extends ViewPanel<'series'> {
         if (line !== undefined) await revealLine(this.document.uri, line, this.panel.viewColumn);
         return;
       }
+      case 'attributeStep':
+        // The column on screen; the attribution reads the file as saved, like the palette command.
+        await this.views.controller.causal.attributeStep(this.document.uri, this.init?.series.column ?? this.column, m.step);
+        return;
     }
   }
 

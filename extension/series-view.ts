@@ -20,6 +20,7 @@ import { cellAtChar } from '../core/csv/scan';
 import { ChronosLensError, errorMessage, isCancelled } from '../core/errors';
 import type { AnyModel } from '../models/load';
 import type { HeadSelection } from '../protocol';
+import type { CausalController } from './causal';
 import type { ExportablePanel } from './figure-export';
 import { SeriesDocuments, type ModelRunner } from './lib/series-analysis';
 import { DEFAULT_CONTEXT_LENGTH } from './lib/series-data';
@@ -41,6 +42,8 @@ export interface SeriesViewDeps {
   latestMosaic(modelHash?: string): { result: MosaicResult } | undefined;
   /** Called after Compute Induction Mosaic has opened its panels. */
   onDidComputeMosaic(listener: () => void): vscode.Disposable;
+  /** "Attribute this step": the residual-stream panel for a forecast step of the column shown. */
+  readonly causal: Pick<CausalController, 'attributeStep'>;
 }
 
 /**

@@ -49,19 +49,28 @@ export interface AddToAblationSetMessage {
   type: 'addToAblationSet';
   head: HeadRef;
 }
+/**
+ * "Patch this head": the host runs activation patching on the repeated-token protocol (every head's map,
+ * and this head patched alone) and shows it in the residual-stream panel with the head outlined.
+ */
+export interface PatchHeadMessage {
+  type: 'patchHead';
+  head: HeadRef;
+}
 /** The user switched tabs; the host remembers it for "Export Current Figure…" and restore. */
 export interface KindChangedMessage {
   type: 'kindChanged';
   kind: AttentionKind;
 }
 
-export type MosaicCellAction = 'showHeadOnSeries' | 'ablateHead' | 'addToAblationSet';
+export type MosaicCellAction = 'showHeadOnSeries' | 'ablateHead' | 'addToAblationSet' | 'patchHead';
 
 /** The mosaic view's own webview -> host messages (see MessageTable). */
 export interface MosaicWebviewMessages {
   showHeadOnSeries: ShowHeadOnSeriesMessage;
   ablateHead: AblateHeadMessage;
   addToAblationSet: AddToAblationSetMessage;
+  patchHead: PatchHeadMessage;
   kindChanged: KindChangedMessage;
 }
 export type MosaicWebviewMessage = MessagesOf<MosaicWebviewMessages> | CommonWebviewMessage;

@@ -158,6 +158,16 @@ export interface RevealRowMessage {
   row: number;
 }
 
+/**
+ * "Attribute this step" (a forecast step's action menu): the host opens the residual-stream panel with
+ * the direct attribution of that step's median-token logit, on the column shown.
+ */
+export interface AttributeStepMessage {
+  type: 'attributeStep';
+  /** Forecast step, 0-based. */
+  step: number;
+}
+
 /** The series view's own webview -> host messages, requests with their results (see MessageTable). */
 export interface SeriesWebviewMessages {
   requestLens: Request<RequestLensMessage, LensResponse>;
@@ -165,5 +175,6 @@ export interface SeriesWebviewMessages {
   selectHead: SelectHeadMessage;
   selectColumn: SelectColumnMessage;
   revealRow: RevealRowMessage;
+  attributeStep: AttributeStepMessage;
 }
 export type SeriesWebviewMessage = MessagesOf<SeriesWebviewMessages> | CommonWebviewMessage;

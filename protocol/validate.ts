@@ -12,7 +12,7 @@ import type { AtlasWebviewMessage, AtlasWebviewMessages } from './atlas';
 import type { CausalWebviewMessage, CausalWebviewMessages } from './causal';
 import { EXPORT_FORMATS, MAX_EXPORT_CHARS, PROTOCOL_VERSION, VIEW_IDS, type CommonWebviewMessages, type ExportFormat, type MessageOf, type Request, type ViewId } from './common';
 import type { RequestMessage, WebviewMessage } from './index';
-import type { MosaicWebviewMessage, MosaicWebviewMessages } from './mosaic';
+import type { MosaicCellAction, MosaicWebviewMessage, MosaicWebviewMessages } from './mosaic';
 import type { SeriesPayload, SeriesWebviewMessage, SeriesWebviewMessages } from './series';
 
 export interface LayerHeadShape {
@@ -274,7 +274,7 @@ const COMMON: Checkers<CommonWebviewMessages> = {
   },
 };
 
-function headAction<T extends 'showHeadOnSeries' | 'ablateHead' | 'addToAblationSet'>(type: T) {
+function headAction<T extends MosaicCellAction>(type: T) {
   return {
     request: false as const,
     check: (o: Record<string, unknown>, ctx: ValidationContext) => {
@@ -288,6 +288,7 @@ const MOSAIC: Checkers<MosaicWebviewMessages> = {
   showHeadOnSeries: headAction('showHeadOnSeries'),
   ablateHead: headAction('ablateHead'),
   addToAblationSet: headAction('addToAblationSet'),
+  patchHead: headAction('patchHead'),
   kindChanged: {
     request: false,
     check: (o, ctx) => {
@@ -384,6 +385,13 @@ const SERIES: Checkers<SeriesWebviewMessages> = {
     check: (o, ctx) => {
       record(o, 'revealRow', ['type', 'row']);
       return { type: 'revealRow', row: int(o.row, 'revealRow.row', 0, ctx.series?.totalRows) };
+    },
+  },
+  attributeStep: {
+    request: false,
+    check: (o, ctx) => {
+      record(o, 'attributeStep', ['type', 'step']);
+      return { type: 'attributeStep', step: int(o.step, 'attributeStep.step', 0, ctx.series?.predictionLength) };
     },
   },
 };

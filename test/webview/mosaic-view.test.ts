@@ -164,6 +164,14 @@ describe('cl-mosaic-view in Chromium', { timeout: 120_000 }, () => {
       assert.equal(await v.page.locator('cl-mosaic-view cl-action-menu[open]').count(), 0);
       assert.deepEqual(await activeCell(v), { side: 'center', layer: 0, head: 7 });
       assert.equal((await v.posted()).filter((m) => m.type === 'ablateHead').length, 1);
+
+      // the last item, Patch this head, by keyboard alone
+      await v.page.keyboard.press('Enter');
+      await v.page.locator('cl-mosaic-view cl-action-menu[open] [role="menu"]').waitFor();
+      await v.page.keyboard.press('End');
+      assert.equal(await activeMenuItem(v), 'patchHead');
+      await v.page.keyboard.press('Enter');
+      assert.deepEqual(await v.waitForMessage('patchHead'), { type: 'patchHead', head: { kind: 'cross', layer: 0, head: 7 } });
       await assertClean(v);
     } finally {
       await v.close();
@@ -177,6 +185,7 @@ describe('cl-mosaic-view in Chromium', { timeout: 120_000 }, () => {
         { at: cell('right', 2, 3), item: 'Add to ablation set', type: 'addToAblationSet', head: { kind: 'cross', layer: 2, head: 3 } },
         { at: cell('center', 0, 6), item: 'Show this head on the series', type: 'showHeadOnSeries', head: { kind: 'cross', layer: 0, head: 6 } },
         { at: cell('center', 1, 2), item: 'Ablate this head', type: 'ablateHead', head: { kind: 'cross', layer: 1, head: 2 } },
+        { at: cell('right', 3, 5), item: 'Patch this head', type: 'patchHead', head: { kind: 'cross', layer: 3, head: 5 } },
       ];
       for (const c of cases) {
         await v.page.locator(c.at).click();

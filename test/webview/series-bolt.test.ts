@@ -138,6 +138,12 @@ describe('cl-series-view with a Chronos-Bolt model', { timeout: 180_000 }, () =>
         return (await view.exportFigure('json')).content.data;
       });
       assert.match(json, /forecast by chronos-bolt-mini \(quantile head\)/);
+      // the causal toolkit reads Chronos-T5 only: a Bolt forecast step has no action menu
+      await v.page.locator('cl-series-view .charts').focus();
+      await v.page.keyboard.press('Enter');
+      assert.equal(await v.page.evaluate(() => (document.querySelector('cl-series-view') as HTMLElement & { openStepMenu(s: number): boolean }).openStepMenu(3)), false);
+      assert.equal(await v.page.locator('cl-series-view cl-action-menu.step-menu[open]').count(), 0);
+      assert.equal((await v.posted()).filter((m) => m.type === 'attributeStep').length, 0);
       await clean(v);
     } finally {
       host.stop();

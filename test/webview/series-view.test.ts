@@ -218,6 +218,60 @@ describe('cl-series-view in Chromium', { timeout: 180_000 }, () => {
     }
   });
 
+  test('a forecast step\'s action menu (right-click, Enter, Shift+F10) → Attribute this step posts attributeStep; context points have none', async () => {
+    const { v, host } = await openSeries();
+    const menu = v.page.locator('cl-series-view cl-action-menu.step-menu[open] [role="menu"]');
+    const attributed = async () => (await v.posted()).filter((m) => m.type === 'attributeStep');
+    try {
+      // right-click on a forecast step: the menu, titled with the step as the readout numbers it
+      const p = await rowPoint(v, series.totalRows + 5);
+      await v.page.mouse.click(p.x, p.y, { button: 'right' });
+      await menu.waitFor();
+      assert.equal(await menu.getAttribute('aria-label'), 'Forecast step 6');
+      await v.page.locator('cl-series-view .cl-series-overlay .hover.pinned[data-kind="cross"]').waitFor();
+      await v.screenshot('series-step-menu');
+      await menu.locator('[role="menuitem"]', { hasText: 'Attribute this step' }).click();
+      assert.deepEqual(await v.waitForMessage('attributeStep'), { type: 'attributeStep', step: 5 });
+      assert.equal(await v.page.locator('cl-series-view cl-action-menu.step-menu[open]').count(), 0, 'menu closed');
+
+      // right-click on a context point: no menu, nothing posted
+      const q = await rowPoint(v, series.totalRows - 10);
+      await v.page.mouse.click(q.x, q.y, { button: 'right' });
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal(await v.page.locator('cl-series-view cl-action-menu.step-menu[open]').count(), 0);
+
+      // keyboard only: End (the last step), Enter opens the menu, Enter chooses; Escape closes without posting
+      const charts = v.page.locator('cl-series-view .charts');
+      await charts.focus();
+      await v.page.keyboard.press('End');
+      await v.page.locator('cl-series-view .cl-series-overlay .hover[data-kind="cross"]').waitFor();
+      await v.page.keyboard.press('Enter');
+      await menu.waitFor();
+      assert.equal(await menu.getAttribute('aria-label'), 'Forecast step 24');
+      await v.page.keyboard.press('ArrowLeft'); // stays with the menu: the hovered step does not move
+      await v.page.keyboard.press('Enter');
+      await waitFor(async () => (await attributed()).length === 2, 'the second attributeStep');
+      assert.deepEqual((await attributed())[1], { type: 'attributeStep', step: 23 });
+      assert.equal(await charts.evaluate((el) => el.matches(':focus-within') || (el.getRootNode() as ShadowRoot).activeElement === el), true, 'focus returns to the chart');
+      await v.page.keyboard.press('ArrowLeft');
+      await v.page.keyboard.press('Shift+F10');
+      await menu.waitFor();
+      assert.equal(await menu.getAttribute('aria-label'), 'Forecast step 23');
+      await v.page.keyboard.press('Escape');
+      assert.equal(await v.page.locator('cl-series-view cl-action-menu.step-menu[open]').count(), 0);
+      assert.equal((await attributed()).length, 2);
+      // on a context point Enter still reveals the row, with no menu
+      await v.page.keyboard.press('Home');
+      await v.page.keyboard.press('Enter');
+      assert.deepEqual(await v.waitForMessage('revealRow'), { type: 'revealRow', row: start });
+      assert.equal(await v.page.locator('cl-series-view cl-action-menu.step-menu[open]').count(), 0);
+      await assertClean(v);
+    } finally {
+      host.stop();
+      await v.close();
+    }
+  });
+
   test('max / mean over the heads: the strip shows the aggregate of the layer\'s rows', async () => {
     const { v, host } = await openSeries();
     try {

@@ -17,7 +17,7 @@
  *   notice: { kind: 'error' | 'busy' | 'info'; message: string; detail?: string } | undefined
  * Events (bubbling, composed)
  *   cl-kind-change  { kind }
- *   cl-head-action  { action: 'showHeadOnSeries' | 'ablateHead' | 'addToAblationSet', head: HeadRef }
+ *   cl-head-action  { action: 'showHeadOnSeries' | 'ablateHead' | 'addToAblationSet' | 'patchHead', head: HeadRef }
  *   cl-export       { format, suggestedName, content: ExportContent }
  *   cl-error        { message }   (an export failed in the page)
  *   cl-dismiss-notice
@@ -56,6 +56,7 @@ export const CELL_ACTIONS: readonly (MenuItem & { id: MosaicCellAction })[] = [
   { id: 'showHeadOnSeries', label: 'Show this head on the series' },
   { id: 'ablateHead', label: 'Ablate this head' },
   { id: 'addToAblationSet', label: 'Add to ablation set' },
+  { id: 'patchHead', label: 'Patch this head', hint: 'residual stream' },
 ];
 
 export class ClMosaicView extends LitElement {

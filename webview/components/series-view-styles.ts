@@ -38,6 +38,8 @@ export const seriesViewStyles = css`
     grid-template-columns: minmax(0, 1fr) 420px;
   }
   .charts {
+    /* the forecast steps' action menu is placed in it */
+    position: relative;
     min-width: 0;
     outline: none;
     border-radius: 2px;

@@ -28,10 +28,12 @@
  *   fetchRange: (start, end, points, signal) => Promise<SeriesRange>
  * Events (bubbling, composed)
  *   cl-select-head { selection }   cl-select-column { column }   cl-reveal-row { row }
+ *   cl-attribute-step { step }   (a forecast step's action menu: right-click, or Enter / Shift+F10 on it)
  *   cl-view-state { hover, pinned, domain }   cl-dismiss-notice
  *   cl-export { format, suggestedName, content }   (the export bar; the page script saves it through the host)
  * Methods
  *   setHover(hover | undefined, pinned?), hover, domain, setDomain(d), lensCacheSize
+ *   openStepMenu(step): the forecast step's action menu (false where the step has none)
  *   exportFigure(format): the chart as shown (SVG, PNG; a Chronos-Bolt model's patch bands included), a Plotly
  *   figure (JSON), the context window and the forecast (CSV)
  */
@@ -52,6 +54,8 @@ import type { SeriesHover, SeriesLayout } from '../render/series-chart';
 import { renderPatchBands } from '../render/patch-bands';
 import { aggregateHeads, clampDomain, lowerBound, mergePoints, positionOfRow, rowsOfPosition, type Domain, type Points } from '../render/series-domain';
 import { renderSeriesOverlay } from '../render/series-overlay';
+import './action-menu';
+import type { ClActionMenu, MenuItem } from './action-menu';
 import './banner';
 import { ensureThemeCss, svgToPngBase64 } from './browser-export';
 import './export-bar';
@@ -75,6 +79,9 @@ export interface SeriesViewState {
 
 const EXPORT_FORMATS: ExportFormat[] = ['svg', 'png', 'json', 'csv'];
 
+/** A forecast step's actions (its action menu). */
+export const STEP_ACTIONS: readonly MenuItem[] = [{ id: 'attributeStep', label: 'Attribute this step', hint: 'residual stream' }];
+
 export class ClSeriesView extends LitElement {
   static override properties = {
     series: { attribute: false },
@@ -91,6 +98,7 @@ export class ClSeriesView extends LitElement {
     _hover: { state: true },
     _pinned: { state: true },
     _lens: { state: true },
+    _stepMenu: { state: true },
   };
 
   static override styles = [baseStyles, selectStyles, seriesViewStyles];
@@ -110,6 +118,8 @@ export class ClSeriesView extends LitElement {
   declare _hover: SeriesHover | undefined;
   declare _pinned: boolean;
   declare _lens: { key: string; response: LensResponse } | undefined;
+  /** The forecast step whose action menu is open. */
+  declare _stepMenu: number | undefined;
 
   readonly #lenses = new LensCacheController(this, {
     fetcher: () => this.fetchLens,
@@ -146,6 +156,7 @@ export class ClSeriesView extends LitElement {
     zoomBy: (f) => this.#viewport.zoomBy(f),
     fitContext: () => this.#viewport.fitContext(),
     revealRow: (row) => this.#revealRow(row),
+    stepMenu: (step) => this.openStepMenu(step),
   });
   readonly #drawn = new SeriesLayersController(this);
   readonly #merged = new Memo<Points>();
@@ -170,6 +181,7 @@ export class ClSeriesView extends LitElement {
     this._hover = undefined;
     this._pinned = false;
     this._lens = undefined;
+    this._stepMenu = undefined;
   }
 
   override connectedCallback(): void {
@@ -391,6 +403,57 @@ export class ClSeriesView extends LitElement {
     return p.index[k] === row ? p.values[k] : undefined;
   }
 
+  /**
+   * Whether a forecast step has actions: the causal toolkit attributes Chronos-T5 forecasts (a model
+   * with no `family`), within the steps the model forecasts at once.
+   */
+  #stepHasActions(step: number): boolean {
+    const m = this.model;
+    return !!m && !m.family && !!this.forecast && step >= 0 && step < Math.min(this.#forecastSteps(), m.predictionLength);
+  }
+
+  /**
+   * Opens the forecast step's action menu, under the step (or at the pointer), with the step hovered and
+   * pinned; false where the step has no actions.
+   */
+  openStepMenu(step: number, at?: { clientX: number; clientY: number }): boolean {
+    if (!this.#stepHasActions(step)) return false;
+    this.setHover({ kind: 'cross', step }, true);
+    this._stepMenu = step;
+    void this.updateComplete.then(() => {
+      const charts = this.renderRoot.querySelector<HTMLElement>('.charts');
+      const svg = this.renderRoot.querySelector<SVGSVGElement>('.stage svg');
+      const layout = this.#drawn.chartLayout;
+      const menu = this.renderRoot.querySelector<ClActionMenu>('cl-action-menu.step-menu');
+      if (!charts || !svg || !layout || !menu || !this.series) return;
+      const c = charts.getBoundingClientRect();
+      const r = svg.getBoundingClientRect();
+      const k = r.width / (layout.width || r.width || 1);
+      const x = at ? at.clientX - c.left : r.left - c.left + layout.x(this.series.totalRows + step) * k;
+      const y = at ? at.clientY - c.top : r.top - c.top + layout.margin.top * k + 8;
+      void menu.show(Math.max(0, x - 12), y);
+    });
+    return true;
+  }
+
+  #onContextMenu(e: MouseEvent): void {
+    const h = this.#viewport.hitAt(e);
+    if (h?.kind !== 'cross' || !this.#stepHasActions(h.step)) return;
+    e.preventDefault();
+    this.openStepMenu(h.step, e);
+  }
+
+  #onStepMenuSelect(e: CustomEvent<{ id: string }>): void {
+    const step = this._stepMenu;
+    if (step === undefined || e.detail.id !== 'attributeStep') return;
+    this.dispatchEvent(new CustomEvent('cl-attribute-step', { detail: { step }, bubbles: true, composed: true }));
+  }
+
+  #onStepMenuClose(e: CustomEvent<{ reason: string }>): void {
+    this._stepMenu = undefined;
+    if (e.detail.reason !== 'outside' && e.detail.reason !== 'tab') this.renderRoot.querySelector<HTMLElement>('.charts')?.focus({ preventScroll: true });
+  }
+
   // ---- export ----------------------------------------------------------------------------
 
   /** The figure in a format: the chart as shown (zoom, forecast fan, the hovered point), in the current theme's colours. */
@@ -510,7 +573,10 @@ export class ClSeriesView extends LitElement {
           role="application"
           aria-roledescription="series chart"
           aria-label=${`${s.column}: ${s.totalRows} rows. Arrow keys move the hovered point, up and down change the head, Page Up and Page Down the layer, M the mode, plus and minus zoom.`}
-          @keydown=${(e: KeyboardEvent) => this.#keys.onKey(e)}
+          @keydown=${(e: KeyboardEvent) => {
+            // keys the open step menu leaves alone stay with the menu
+            if (this._stepMenu === undefined) this.#keys.onKey(e);
+          }}
         >
           <div
             class=${this.#viewport.dragging ? 'stage dragging' : 'stage'}
@@ -519,6 +585,7 @@ export class ClSeriesView extends LitElement {
             @pointerup=${(e: PointerEvent) => this.#viewport.onPointerUp(e)}
             @pointercancel=${() => this.#viewport.onPointerCancel()}
             @wheel=${(e: WheelEvent) => this.#viewport.onWheel(e)}
+            @contextmenu=${(e: MouseEvent) => this.#onContextMenu(e)}
           >
             ${base.svg}${bands}${overlay}
           </div>
@@ -537,6 +604,13 @@ export class ClSeriesView extends LitElement {
               ? this.#drawn.periodicity(per, base.layout, sel.mode === 'head' ? { layer: sel.layer, head: sel.head } : undefined)
               : html`<span class="muted">${!m ? '' : per === null ? 'Periodicity: no period stands out in the context window.' : 'Periodicity: computing…'}</span>`}
           </div>
+          <cl-action-menu
+            class="step-menu"
+            .items=${STEP_ACTIONS}
+            .label=${this._stepMenu !== undefined ? `Forecast step ${this._stepMenu + 1}` : ''}
+            @cl-menu-select=${(e: CustomEvent<{ id: string }>) => this.#onStepMenuSelect(e)}
+            @cl-menu-close=${(e: CustomEvent<{ reason: string }>) => this.#onStepMenuClose(e)}
+          ></cl-action-menu>
           <div class="readout" aria-live="polite">${readoutTemplate({
             series: s,
             forecast: this.forecast,
@@ -569,7 +643,7 @@ export class ClSeriesView extends LitElement {
       </div>
       <p class="hint muted">
         <kbd>←</kbd> <kbd>→</kbd> move the point (<kbd>Shift</kbd> ×10) · <kbd>↑</kbd> <kbd>↓</kbd> head · <kbd>PgUp</kbd> <kbd>PgDn</kbd> layer · <kbd>M</kbd> head / max / mean ·
-        <kbd>+</kbd> <kbd>−</kbd> <kbd>0</kbd> zoom · click pins the point · wheel zooms, drag pans · <kbd>Enter</kbd> reveals the row in the editor
+        <kbd>+</kbd> <kbd>−</kbd> <kbd>0</kbd> zoom · click pins the point · wheel zooms, drag pans · <kbd>Enter</kbd> reveals the row in the editor${this.#stepHasActions(0) ? html`, or on a forecast step (or right-click it) opens its actions` : nothing}
       </p>
     `;
   }

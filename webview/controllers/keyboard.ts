@@ -2,7 +2,8 @@
  * The series view's keys, on its focusable chart: ← → move the hovered point (Shift: ×10) through the
  * displayed points and on into the forecast steps, Home / End jump to the first context point and the
  * last step, ↑ ↓ change the head, Page Up / Page Down the layer, M cycles head / max / mean, + − 0 zoom,
- * Escape releases the pin and then the hover, Enter reveals the row in the CSV's editor.
+ * Escape releases the pin and then the hover, Enter reveals the row in the CSV's editor; on a forecast
+ * step Enter, Space, Shift+F10 or the context-menu key open the step's action menu.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { HeadSelection, SeriesPayload } from '../../protocol/series';
@@ -27,6 +28,8 @@ export interface KeyboardOptions {
   zoomBy(factor: number): void;
   fitContext(): void;
   revealRow(row: number): void;
+  /** Opens the action menu of a forecast step (returns false where the step has no actions). */
+  stepMenu(step: number): boolean;
 }
 
 export class SeriesKeyboardController implements ReactiveController {
@@ -134,7 +137,13 @@ export class SeriesKeyboardController implements ReactiveController {
       case ' ': {
         const h = o.hover();
         if (h?.kind === 'encoder') o.revealRow(h.row);
-        else return;
+        else if (!h || !o.stepMenu(h.step)) return;
+        break;
+      }
+      case 'F10':
+      case 'ContextMenu': {
+        const h = o.hover();
+        if ((e.key === 'F10' && !e.shiftKey) || h?.kind !== 'cross' || !o.stepMenu(h.step)) return;
         break;
       }
       default:

@@ -228,6 +228,14 @@ export class ViewportController implements ReactiveController {
     return (e.clientX - r.left) * (layoutWidth / (r.width || layoutWidth));
   }
 
+  /** The point or forecast step under a pointer event on the stage (for its context menu). */
+  hitAt(e: { clientX: number; currentTarget: EventTarget | null }): SeriesHover | undefined {
+    const svg = (e.currentTarget as HTMLElement | null)?.querySelector('svg');
+    const layout = this.opts.layout();
+    if (!svg || !layout) return undefined;
+    return layout.hit(this.#px(e, svg, layout.width));
+  }
+
   #hoverAtPx(px: number): void {
     const layout = this.opts.layout();
     if (!layout || this.opts.pinned()) return;

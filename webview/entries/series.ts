@@ -70,6 +70,7 @@ wireChrome(host, view);
 view.addEventListener('cl-select-head', (e) => host.post({ type: 'selectHead', selection: (e as CustomEvent<{ selection: InitSeriesMessage['selection'] & object }>).detail.selection }));
 view.addEventListener('cl-select-column', (e) => host.post({ type: 'selectColumn', column: (e as CustomEvent<{ column: string }>).detail.column }));
 view.addEventListener('cl-reveal-row', (e) => host.post({ type: 'revealRow', row: (e as CustomEvent<{ row: number }>).detail.row }));
+view.addEventListener('cl-attribute-step', (e) => host.post({ type: 'attributeStep', step: (e as CustomEvent<{ step: number }>).detail.step }));
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
 view.addEventListener('cl-view-state', (e) => {
   const detail = (e as CustomEvent<SeriesViewState>).detail;

@@ -34,7 +34,7 @@ const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwA
 
 describe('protocol: mosaic view messages', () => {
   test('accepts each cell action with a head inside the mosaic', () => {
-    for (const type of ['showHeadOnSeries', 'ablateHead', 'addToAblationSet'] as const) {
+    for (const type of ['showHeadOnSeries', 'ablateHead', 'addToAblationSet', 'patchHead'] as const) {
       const r = validateWebviewMessage('mosaic', { type, head: { kind: 'cross', layer: 5, head: 7 } }, mosaicCtx);
       assert.deepEqual(r, { ok: true, message: { type, head: { kind: 'cross', layer: 5, head: 7 } } });
     }
@@ -178,6 +178,15 @@ describe('protocol: series view messages', () => {
     expectError(validateWebviewMessage('series', { type: 'requestLens', requestId: 'q', kind: 'encoder', position: 0 }, noModel), 'nothing to index');
     assert.ok(validateWebviewMessage('series', { type: 'requestRange', requestId: 'z', start: 0, end: 10, points: 5 }, noModel).ok);
     assert.ok(validateWebviewMessage('series', { type: 'revealRow', row: 9 }, noModel).ok);
+    expectError(validateWebviewMessage('series', { type: 'attributeStep', step: 0 }, noModel), 'attributeStep.step: expected an integer, but there is nothing to index (size 0)');
+  });
+
+  test('attributeStep: a forecast step of the model', () => {
+    assert.deepEqual(validateWebviewMessage('series', { type: 'attributeStep', step: 63 }, ctx), { ok: true, message: { type: 'attributeStep', step: 63 } });
+    expectError(validateWebviewMessage('series', { type: 'attributeStep', step: 64 }, ctx), 'attributeStep.step: expected an integer in 0..63, got 64');
+    expectError(validateWebviewMessage('series', { type: 'attributeStep', step: 1.5 }, ctx), 'attributeStep.step');
+    expectError(validateWebviewMessage('series', { type: 'attributeStep', step: 2, target: 'logit' }, ctx), 'unexpected field "target"');
+    expectError(validateWebviewMessage('mosaic', { type: 'attributeStep', step: 2 }), 'belongs to the series view');
   });
 
   test('selectHead, selectColumn, revealRow', () => {
