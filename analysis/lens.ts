@@ -17,8 +17,10 @@ import { RunControl, throwIfAborted } from '../core/progress';
 import { FloatTensor } from '../core/tensor';
 import { ChronosModel } from '../models/model';
 import { BoltModel } from '../models/bolt/model';
+import { Chronos2Model } from '../models/chronos2/model';
 import { ensureFits, forwardRowNeed } from '../core/limits';
-import { LensResult } from './types';
+import { Chronos2Task, lastValues, taskRows } from './forecast/chronos2';
+import { GroupLensResult, LensResult } from './types';
 
 export const DEFAULT_TOP_K = 5;
 
@@ -85,8 +87,11 @@ export function sameTokenPositions(tokens: ArrayLike<number>, mask: ArrayLike<nu
 export class AttentionLens {
   /** Forecast steps with cross rows (0 when no forecast was given). */
   private crossSteps = 0;
+  /** Per decoder layer [1, heads, queries, keys]. */
   private cross?: FloatTensor[];
   private crossTokens?: Int32Array;
+  /** The cross query that predicts each forecast step (an index along `cross`'s queries). */
+  private crossQuery?: Int32Array;
 
   private constructor(
     readonly modelName: string,
@@ -130,17 +135,61 @@ export class AttentionLens {
     const used = Math.min(values.length, b.contextLength);
     const offset = values.length - used + row.patched.start[0];
     const lens = new AttentionLens(model.name, t.numLayers, t.numDecoderLayers, t.numHeads, P, Int32Array.from({ length: P }, (_, p) => p), row.patched.observed.slice(), row.norm.scale, offset, r.encoderAttentions!, { size: b.inputPatchSize, stride: b.inputPatchStride });
-    // One query for every step: repeat it over the horizon so that step queries read as for T5.
+    // One query for every step: each step of the horizon reads the decoder token's row.
     const T = b.predictionLength;
-    const te = r.encLen;
-    const cross = r.crossAttentions!.map((a) => {
-      const out = new Float32Array(t.numHeads * T * te);
-      for (let h = 0; h < t.numHeads; h++) for (let s = 0; s < T; s++) out.set(a.data.subarray(h * te, (h + 1) * te), (h * T + s) * te);
-      return { data: out, dims: [1, t.numHeads, T, te] };
-    });
-    lens.setCross(cross, new Int32Array(T).fill(-1));
+    lens.setCross(r.crossAttentions!, new Int32Array(T).fill(-1), new Int32Array(T));
     opts.onProgress?.({ fraction: 1, message: 'attention lens' });
     return lens;
+  }
+
+  /**
+   * The lens of a Chronos-2 model over one task (targets and covariates, forecast jointly): one forward
+   * pass as the forecast's first (its output patches for the horizon, known future values on them), with
+   * every time and group attention. Each row gets an AttentionLens over its time attention: positions
+   * are context patches, [REG] and the output-patch tokens are left out of the keys as EOS is, and a
+   * forecast step reads the time attention of the output-patch token that predicts it. The group
+   * attention is answered by the Chronos2Lens.
+   */
+  static async computeChronos2(model: Chronos2Model, task: Chronos2Task, opts: Chronos2LensOptions = {}): Promise<Chronos2Lens> {
+    throwIfAborted(opts.signal);
+    const x = model.config.chronos2;
+    const t = model.config.t5;
+    const P = x.patchSize;
+    const mop = opts.maxOutputPatches ?? x.maxOutputPatches;
+    if (!Number.isInteger(mop) || mop < 1) throw new ChronosLensError('BAD_INPUT', `max output patches must be a positive integer, got ${mop}`);
+    const horizon = opts.predictionLength ?? mop * P;
+    if (!Number.isInteger(horizon) || horizon < 1) throw new ChronosLensError('BAD_INPUT', `the horizon must be a positive integer, got ${horizon}`);
+    if (task.targets.length === 0) throw new ChronosLensError('BAD_INPUT', 'no target series given');
+    const rows = taskRows(task, horizon);
+    const n = rows.length;
+    const contexts = rows.map((r) => lastValues(r.values, x.contextLength));
+    const longest = Math.max(...rows.map((r) => r.values.length));
+    if (longest === 0) throw new ChronosLensError('BAD_INPUT', 'the context is empty');
+    const Po = Math.min(Math.ceil(horizon / P), mop);
+    const tokens = Math.ceil(Math.min(longest, x.contextLength) / P) + (x.useRegToken ? 1 : 0) + Po;
+    // every layer's time attention (rows x heads x tokens^2) and group attention (tokens x heads x rows^2), plus the forward's own work
+    const held = 4 * t.numLayers * t.numHeads * (n * tokens * tokens + tokens * n * n);
+    ensureFits(`the Chronos-2 attention lens of ${n} series over ${tokens} tokens`, { bytes: 2 * held + 4 * n * tokens * 8 * Math.max(t.dModel, t.dFf), heapBytes: 0, flops: 2 * n * tokens * t.numLayers * (4 * t.dModel * t.dModel + 2 * t.dModel * t.dFf + 2 * tokens * t.dModel) }, ['the number of columns', 'the prediction length']);
+    opts.onProgress?.({ fraction: 0, message: 'attention lens' });
+    const future = rows.map((r) => (r.future ? Float32Array.from(Array.prototype.slice.call(r.future, 0, Math.min(horizon, Po * P)) as number[]) : undefined));
+    const r = await model.forward({ rows: contexts, groupIds: rows.map((_, i) => (opts.groupAttention === false ? i : 0)), future, outputPatches: Po }, { timeAttentions: true, groupAttentions: true });
+    throwIfAborted(opts.signal);
+    if (!r.rows.some((row) => row.patched.observed.some((o) => o === 1))) throw new ChronosLensError('BAD_INPUT', 'the context has no observed values');
+    const Pc = r.contextPatches;
+    const T = r.tokens;
+    // every row ends where the longest does (the pipeline aligns a task's rows at their last value)
+    const used = Math.min(longest, x.contextLength);
+    const offset = longest - used + r.rows[0].patched.start[0];
+    const steps = Po * P;
+    const query = Int32Array.from({ length: steps }, (_, s) => r.firstOutputToken + Math.floor(s / P));
+    const lenses = r.rows.map((row, i) => {
+      const time = r.timeAttentions!.map((a) => ({ data: a.data.subarray(i * t.numHeads * T * T, (i + 1) * t.numHeads * T * T), dims: [1, t.numHeads, T, T] }));
+      const lens = new AttentionLens(model.name, t.numLayers, t.numLayers, t.numHeads, Pc, Int32Array.from({ length: Pc }, (_, p) => p), row.patched.observed.slice(), row.norm.scale, offset, time, { size: P, stride: P });
+      lens.setCross(time, new Int32Array(steps).fill(-1), query);
+      return lens;
+    });
+    opts.onProgress?.({ fraction: 1, message: 'attention lens' });
+    return new Chronos2Lens(model.name, t.numLayers, t.numHeads, rows.map((row) => ({ name: row.name, role: row.role })), lenses, r.groupAttentions!, Pc, r.firstOutputToken, steps, P);
   }
 
   /** Runs the encoder (and, with a forecast, the teacher-forced decoder) once for a series. */
@@ -210,9 +259,11 @@ export class AttentionLens {
     this.setCross(r.crossAttentions!, decTokens);
   }
 
-  private setCross(cross: FloatTensor[], tokens: Int32Array): void {
+  /** `query[s]`: the query of `cross` that predicts step s (default: query s). */
+  private setCross(cross: FloatTensor[], tokens: Int32Array, query: Int32Array = Int32Array.from(tokens, (_, s) => s)): void {
     this.cross = cross;
     this.crossTokens = tokens;
+    this.crossQuery = query;
     this.crossSteps = tokens.length;
   }
 
@@ -220,7 +271,7 @@ export class AttentionLens {
     return this.crossSteps;
   }
 
-  /** Bytes of attention held. */
+  /** Bytes of attention held (a view shared with another lens counts in each). */
   get bytes(): number {
     return [...this.enc, ...(this.cross ?? [])].reduce((a, x) => a + x.data.byteLength, 0);
   }
@@ -247,8 +298,8 @@ export class AttentionLens {
     this.checkLayer(layer, this.decoderLayers, 'decoder');
     this.checkHead(head);
     this.checkStep(step);
-    const te = this.cross![layer].dims[3];
-    const base = (head * this.crossSteps + step) * te;
+    const [, , queries, te] = this.cross![layer].dims;
+    const base = (head * queries + this.crossQuery![step]) * te;
     return this.cross![layer].data.subarray(base, base + this.contextLength);
   }
 
@@ -323,6 +374,129 @@ export class AttentionLens {
     if (this.crossSteps === 0) throw new ChronosLensError('BAD_INPUT', 'no forecast: cross-attention rows need the lens computed with a forecast');
     if (!Number.isInteger(s) || s < 0 || s >= this.crossSteps) throw new ChronosLensError('BAD_INPUT', `forecast step ${s} is outside 0..${this.crossSteps - 1}`);
   }
+}
+
+export interface Chronos2LensOptions extends RunControl {
+  /** The horizon: the output patches are the forecast's first pass's (default: max_output_patches x patch). */
+  predictionLength?: number;
+  /** The pipeline's max_output_patches option (default: the model's). */
+  maxOutputPatches?: number;
+  /** false: every row its own group (as `forecast --no-group-attention`). */
+  groupAttention?: boolean;
+}
+
+/**
+ * A Chronos-2 lens: the time attention of every row of a task (one AttentionLens each, positions =
+ * context patches) and the group attention between the rows at each token index. Hover queries are
+ * answered from memory.
+ */
+export class Chronos2Lens {
+  constructor(
+    readonly modelName: string,
+    readonly layers: number,
+    readonly heads: number,
+    /** The rows the model saw, in its order (targets, past-only covariates, known-future covariates). */
+    readonly series: GroupLensResult['series'],
+    private readonly time: AttentionLens[],
+    /** Per layer [tokens, heads, rows, rows]. */
+    private readonly group: FloatTensor[],
+    /** Context patches (every row has the same). */
+    readonly contextPatches: number,
+    /** Token index of the first output patch. */
+    readonly firstOutputToken: number,
+    /** Forecast steps the output-patch tokens predict in this pass. */
+    readonly forecastSteps: number,
+    readonly patchSize: number,
+  ) {}
+
+  /** The time-attention lens of row `i` (in the model's row order). */
+  timeLens(i: number): AttentionLens {
+    if (!Number.isInteger(i) || i < 0 || i >= this.series.length) throw new ChronosLensError('BAD_INPUT', `series ${i} does not exist (the task has ${this.series.length}, numbered from 0)`);
+    return this.time[i];
+  }
+
+  /** Row index of the series named `name`. */
+  indexOf(name: string): number {
+    const i = this.series.findIndex((s) => s.name === name);
+    if (i < 0) throw new ChronosLensError('BAD_INPUT', `"${name}" is not one of the task's series (${this.series.map((s) => s.name).join(', ')})`);
+    return i;
+  }
+
+  /** Index in the (longest) input series of context patch 0's first value (negative: left padding). */
+  get offset(): number {
+    return this.time[0].offset;
+  }
+
+  /** The context patch holding input index `i`; -1 outside the context. */
+  positionAt(i: number): number {
+    return this.time[0].positionAt(i);
+  }
+
+  /** Input indices [first, last] of context patch `p`. */
+  spanOf(p: number): [number, number] {
+    return this.time[0].spanOf(p);
+  }
+
+  get bytes(): number {
+    return this.group.reduce((a, x) => a + x.data.byteLength, 0) + this.time.reduce((a, l) => a + l.encoderAttention(0).data.byteLength * this.layers, 0);
+  }
+
+  /**
+   * Group attention at context patch `position`: per layer and head, the rows x rows matrix (entry
+   * [i][j]: how much series i reads from series j). With `lines`, also each series' share of attention
+   * on the other series at every context patch (for `q.layer`, or every layer).
+   */
+  groupAt(position: number, q: GroupQuery = {}): GroupLensResult {
+    if (!Number.isInteger(position) || position < 0 || position >= this.contextPatches) throw new ChronosLensError('BAD_INPUT', `patch ${position} is outside the context (0..${this.contextPatches - 1})`);
+    return this.groupResult('context', position, position, q);
+  }
+
+  /** Group attention at the output-patch token that predicts forecast step `step`. */
+  groupAtStep(step: number, q: GroupQuery = {}): GroupLensResult {
+    if (!Number.isInteger(step) || step < 0 || step >= this.forecastSteps) throw new ChronosLensError('BAD_INPUT', `forecast step ${step} is outside 0..${this.forecastSteps - 1} (past it the pipeline rolls the forecast out with new contexts)`);
+    return this.groupResult('forecast', step, this.firstOutputToken + Math.floor(step / this.patchSize), q);
+  }
+
+  private groupResult(at: 'context' | 'forecast', position: number, token: number, q: GroupQuery): GroupLensResult {
+    const L = this.layers;
+    const H = this.heads;
+    const n = this.series.length;
+    if (q.layer !== undefined && !(Number.isInteger(q.layer) && q.layer >= 0 && q.layer < L)) throw new ChronosLensError('BAD_INPUT', `layer ${q.layer} does not exist (the model has ${L}, numbered from 0)`);
+    if (q.decimals !== undefined && !(Number.isInteger(q.decimals) && q.decimals >= 0 && q.decimals <= 15)) throw new ChronosLensError('BAD_INPUT', `decimals must be an integer in [0, 15], got ${q.decimals}`);
+    const scale = q.decimals === undefined ? 0 : 10 ** q.decimals;
+    const round = (v: number) => (scale ? Math.round(v * scale) / scale : v);
+    const on = (l: number) => q.layer === undefined || q.layer === l;
+    const matrices = this.group.map((a, l) => {
+      if (!on(l)) return [];
+      return Array.from({ length: H }, (_, h) => Array.from({ length: n }, (_, i) => Array.from(a.data.subarray(((token * H + h) * n + i) * n, ((token * H + h) * n + i + 1) * n), round)));
+    });
+    const out: GroupLensResult = { kind: 'group', at, position, token, layers: L, heads: H, series: this.series.map((s) => ({ ...s })), matrices };
+    if (q.lines) {
+      out.lines = this.group.map((a, l) => {
+        if (!on(l)) return [];
+        return Array.from({ length: H }, (_, h) =>
+          Array.from({ length: n }, (_, i) =>
+            Array.from({ length: this.contextPatches }, (_, p) => {
+              const base = ((p * H + h) * n + i) * n;
+              let other = 0;
+              for (let j = 0; j < n; j++) if (j !== i) other += a.data[base + j];
+              return round(other);
+            }),
+          ),
+        );
+      });
+    }
+    return out;
+  }
+}
+
+export interface GroupQuery {
+  /** Only this layer's matrices (and lines) are filled (the others are empty arrays). */
+  layer?: number;
+  /** Round to this many decimals (as RowQuery.decimals). */
+  decimals?: number;
+  /** Also each series' share of attention on the others at every context patch. */
+  lines?: boolean;
 }
 
 /** The encoder attention of every layer for `te` tokens, and the cross rows of `steps` forecast steps, must fit. */

@@ -177,6 +177,30 @@ export interface LensResult {
   top: { position: number; weight: number }[][][];
 }
 
+/**
+ * Chronos-2's group attention at one token index (a context patch, or the output-patch token of a
+ * forecast step): across the series of one task, which series reads which.
+ */
+export interface GroupLensResult {
+  kind: 'group';
+  at: 'context' | 'forecast';
+  /** The context patch (at: 'context') or the forecast step (at: 'forecast'). */
+  position: number;
+  /** The token index read: the patch itself, or the output-patch token that predicts the step. */
+  token: number;
+  layers: number;
+  heads: number;
+  /** The rows the model saw, in its order: targets, past-only covariates, known-future covariates. */
+  series: { name: string; role: 'target' | 'past-covariate' | 'future-covariate' }[];
+  /** [layer][head][i][j]: how much series i reads from series j (a row sums to 1). */
+  matrices: number[][][][];
+  /**
+   * [layer][head][i][patch]: the share of series i's group attention on the other series at every
+   * context patch (1 - what it reads from itself), when asked for.
+   */
+  lines?: number[][][][];
+}
+
 export interface PeriodicityResult {
   /** Dominant periods, strongest first. */
   periods: { period: number; strength: number }[];

@@ -119,7 +119,7 @@ export async function loadModelFromFlags(values: ModelFlagValues, io?: CliIO, op
   await provisionGpuRuntime(provider);
   const options = { provider, threads, cacheDir: values['no-cache'] ? null : values['cache-dir'] };
   if (opts?.families === 't5-bolt' && (await checkpointFamily(dir)) === 'chronos-2') {
-    throw new ChronosLensError('UNSUPPORTED_MODEL', `${dir} is a Chronos-2 model; ${opts.command} opens Chronos-T5 and Chronos-Bolt models (Chronos-2 runs with forecast and info)`);
+    throw new ChronosLensError('UNSUPPORTED_MODEL', `${dir} is a Chronos-2 model; ${opts.command} opens Chronos-T5 and Chronos-Bolt models (Chronos-2 runs with forecast, info and lens)`);
   }
   return opts ? loadModel(dir, options) : ChronosModel.load(dir, options);
 }

@@ -114,7 +114,38 @@ export function weightedQuantile(query: number[], weights: number[], samples: Ar
   return interpolateQuantiles(query, cum, order.map((i) => samples[i]));
 }
 
-function lastValues(s: ArrayLike<number>, n: number): Float32Array {
+/** One row of a task as the model sees it, in the pipeline's order (see taskRows). */
+export interface Chronos2TaskRow {
+  name: string;
+  role: 'target' | 'past-covariate' | 'future-covariate';
+  values: ArrayLike<number>;
+  /** Known-future covariates: their values over the horizon. */
+  future?: ArrayLike<number>;
+}
+
+/**
+ * The rows of a task in the pipeline's order: targets as given, then past-only covariates, then
+ * known-future covariates, each kind of covariate sorted by name. A known-future covariate must
+ * cover the horizon.
+ */
+export function taskRows(task: Chronos2Task, horizon: number): Chronos2TaskRow[] {
+  const byName = <T extends Chronos2Series>(a: T[] | undefined) => [...(a ?? [])].sort((p, q) => (p.name < q.name ? -1 : p.name > q.name ? 1 : 0));
+  const past = byName(task.pastCovariates);
+  const known = byName(task.futureCovariates);
+  for (const r of known) {
+    if (r.future.length < horizon) throw new ChronosLensError('BAD_INPUT', `future covariate "${r.name}" has ${r.future.length} future values; the horizon needs ${horizon}`);
+  }
+  const rows: Chronos2TaskRow[] = [
+    ...task.targets.map((s) => ({ name: s.name, role: 'target' as const, values: s.values })),
+    ...past.map((s) => ({ name: s.name, role: 'past-covariate' as const, values: s.values })),
+    ...known.map((s) => ({ name: s.name, role: 'future-covariate' as const, values: s.values, future: s.future })),
+  ];
+  checkBound('seriesColumns', rows.length, 'targets and covariates');
+  return rows;
+}
+
+/** The last `n` values of a series, float32 (a Chronos-2 row's context). */
+export function lastValues(s: ArrayLike<number>, n: number): Float32Array {
   return Float32Array.from(Array.prototype.slice.call(s, Math.max(0, s.length - n)) as number[]);
 }
 
@@ -132,20 +163,8 @@ export async function forecastChronos2(model: Chronos2Model, task: Chronos2Task,
   if (task.targets.length === 0) throw new ChronosLensError('BAD_INPUT', 'no target series given');
   const warnings = quantileHeadChecks(horizon, modelHorizon, levels, trained, opts.limitPredictionLength);
 
-  // rows in the pipeline's order, each with its known future (NaN where unknown)
-  const byName = <T extends Chronos2Series>(a: T[] | undefined) => [...(a ?? [])].sort((p, q) => (p.name < q.name ? -1 : p.name > q.name ? 1 : 0));
-  const past = byName(task.pastCovariates);
-  const known = byName(task.futureCovariates);
-  const rows = [
-    ...task.targets.map((s) => ({ name: s.name, role: 'target' as const, values: s.values, future: undefined as ArrayLike<number> | undefined })),
-    ...past.map((s) => ({ name: s.name, role: 'past-covariate' as const, values: s.values, future: undefined })),
-    ...known.map((s) => ({ name: s.name, role: 'future-covariate' as const, values: s.values, future: s.future })),
-  ];
-  for (const r of known) {
-    if (r.future.length < horizon) throw new ChronosLensError('BAD_INPUT', `future covariate "${r.name}" has ${r.future.length} future values; the horizon needs ${horizon}`);
-  }
+  const rows = taskRows(task, horizon);
   const n = rows.length;
-  checkBound('seriesColumns', n, 'targets and covariates');
   // the largest forward pass: every row copied once per unrolled level, tokens over the context and the
   // output patches, its time attention (tokens^2 per head) and hidden states (several d_model per token)
   {

@@ -4,17 +4,18 @@
  *   Chronos-2: [--columns A,B] [--covariates X,Y] [--future-covariates FILE2.csv] [--no-group-attention]
  */
 import * as path from 'node:path';
-import { readCsvFile, readCsvTable, nextTimestamps, selectSeries } from '../../core/csv';
+import { readCsvFile, nextTimestamps } from '../../core/csv';
 import type { CsvSeries } from '../../core/csv';
 import { ChronosLensError } from '../../core/errors';
 import { BOUNDS } from '../../core/limits';
 import { forecast } from '../../analysis/forecast';
 import { forecastBolt } from '../../analysis/forecast/bolt';
-import { Chronos2Task, forecastChronos2 } from '../../analysis/forecast/chronos2';
+import { forecastChronos2 } from '../../analysis/forecast/chronos2';
 import { Forecast } from '../../analysis/forecast/forecast';
 import { forecastJson, forecastResult } from '../../analysis/forecast/result';
 import { Chronos2Model } from '../../models/chronos2/model';
 import { isBolt, isChronos2 } from '../../models/load';
+import { Chronos2TaskFlags, chronos2TaskFromFlags } from './chronos2-task';
 import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar } from '../common';
 
 /** Sample values --samples-out prints at most: more would not fit in one JSON string. */
@@ -165,20 +166,7 @@ function printTable(io: CliIO, f: Forecast, timestamps: string[] | undefined, ti
   if (timestampNote) io.stdout.write(`(no forecast timestamps: ${timestampNote})\n`);
 }
 
-function list(v: string | undefined, flag: string): string[] {
-  if (v === undefined) return [];
-  const names = v.split(',').map((x) => x.trim());
-  if (names.some((x) => x === '')) throw new ChronosLensError('BAD_INPUT', `--${flag} takes column names separated by commas, got ${JSON.stringify(v)}`);
-  const dup = names.find((x, i) => names.indexOf(x) !== i);
-  if (dup !== undefined) throw new ChronosLensError('BAD_INPUT', `--${flag} names column "${dup}" twice`);
-  return names;
-}
-
-interface Chronos2Flags {
-  column?: string;
-  columns?: string;
-  covariates?: string;
-  'future-covariates'?: string;
+interface Chronos2Flags extends Chronos2TaskFlags {
   'no-group-attention'?: boolean;
   json?: boolean;
   levels?: number[];
@@ -191,37 +179,9 @@ interface Chronos2Flags {
  * { model, series: [...] } with one entry per target.
  */
 async function forecastWithChronos2(model: Chronos2Model, file: string, v: Chronos2Flags, io: CliIO): Promise<number> {
-  if (v.column !== undefined && v.columns !== undefined) throw new ChronosLensError('BAD_INPUT', '--column and --columns: give one of them (--columns A,B forecasts several targets jointly)');
   const x = model.config.chronos2;
   const horizon = v.predictionLength ?? x.maxOutputPatches * x.patchSize;
-  const targetNames = v.columns !== undefined ? list(v.columns, 'columns') : [];
-  const covNames = list(v.covariates, 'covariates');
-  const both = covNames.find((c) => targetNames.includes(c) || c === v.column);
-  if (both !== undefined) throw new ChronosLensError('BAD_INPUT', `column "${both}" is both a target and a covariate; name it in one of --columns / --covariates`);
-  if (v['future-covariates'] !== undefined && covNames.length === 0) throw new ChronosLensError('BAD_INPUT', '--future-covariates needs --covariates: name the covariates (those with a column in the future file are known over the horizon)');
-  const table = await readCsvTable(file, { tailRows: x.contextLength, signal: io.signal });
-  const targets: CsvSeries[] = targetNames.length ? targetNames.map((c) => selectSeries(table, c)) : [selectSeries(table, v.column)];
-  const covs = covNames.map((c) => selectSeries(table, c));
-  const task: Chronos2Task = { targets: targets.map((s) => ({ name: s.column, values: s.values })), pastCovariates: [], futureCovariates: [] };
-  const warnings = [...table.warnings];
-  if (v['future-covariates'] !== undefined) {
-    const futFile = v['future-covariates'];
-    const ft = await readCsvTable(futFile, { signal: io.signal });
-    const names = new Set(ft.columns.map((c) => c.name));
-    if (!covs.some((c) => names.has(c.column))) throw new ChronosLensError('BAD_INPUT', `--future-covariates ${futFile}: none of the covariates (${covs.map((c) => c.column).join(', ')}) has a column there; its columns are ${ft.columns.map((c) => `"${c.name}"`).join(', ')}`);
-    for (const c of covs) {
-      if (!names.has(c.column)) {
-        task.pastCovariates!.push({ name: c.column, values: c.values });
-        continue;
-      }
-      const fs = selectSeries(ft, c.column);
-      if (fs.values.length < horizon) throw new ChronosLensError('BAD_INPUT', `--future-covariates ${futFile}: column "${c.column}" has ${fs.values.length} rows; a forecast of ${horizon} steps needs ${horizon} (add rows or lower --prediction-length)`);
-      task.futureCovariates!.push({ name: c.column, values: c.values, future: fs.values.subarray(0, horizon) });
-    }
-    warnings.push(...ft.warnings.map((w) => `${futFile}: ${w}`));
-  } else {
-    task.pastCovariates = covs.map((c) => ({ name: c.column, values: c.values }));
-  }
+  const { task, table, targets, warnings } = await chronos2TaskFromFlags(file, v, horizon, x.contextLength, io);
   const bar = progressBar(io, 'forecast');
   let fc;
   try {

@@ -14,8 +14,9 @@ import { LensResult } from '../../analysis/types';
 import { periodicityText } from './periodicity-text';
 import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, progressBar } from '../common';
 import { defaultModelDir } from '../paths';
-import { isBolt } from '../../models/load';
+import { isBolt, isChronos2 } from '../../models/load';
 import { boltLens } from './lens-bolt';
+import { chronos2Lens } from './lens-chronos2';
 
 /** The lens names the forecast length by the step it asks for. */
 export const flags: Record<string, string> = { predictionLength: '--step' };
@@ -37,7 +38,17 @@ Options:
   --period P             the period for --periodicity (default: the strongest detected)
   --samples N --seed N   forecast sampling for --step (default: the model's num_samples, seed 0)
   --model DIR            Chronos checkpoint folder (default: the bundled chronos-t5-nano)
+
+Chronos-2 (positions are context patches; one forward pass over the targets and covariates, the
+forecast's first): each series' time attention, and the group attention at the patch (or at the
+output-patch token of --step S): per layer and head, how much each series reads from each other.
+  --columns A,B,...      target columns, read jointly (default: --column, or the first numeric column)
+  --covariates X,Y,...   covariate columns of FILE.csv
+  --future-covariates F.csv  their values over the horizon (as for forecast)
+  --prediction-length N  the horizon whose first forward pass is read (default: the model's)
+  --no-group-attention   every series alone
   --json                 print {file, column, contextStart, lens, periodicity?} as JSON
+                         (Chronos-2: {file, family, patch, patches, forecastSteps, series: [{name, role, lens}], group})
   --provider, --threads, --cache-dir, --no-cache, --debug   see chronos-lens --help`;
 
 /** `values`: the kept rows; `offset`: kept index of context position 0; `firstRow`: data-row index of the first kept row. */
@@ -78,6 +89,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     period: { type: 'string' },
     samples: { type: 'string' },
     seed: { type: 'string' },
+    columns: { type: 'string' },
+    covariates: { type: 'string' },
+    'future-covariates': { type: 'string' },
+    'no-group-attention': { type: 'boolean' },
+    'prediction-length': { type: 'string' },
     json: { type: 'boolean' },
   });
   if (values.help) {
@@ -96,8 +112,22 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   for (const f of ['samples', 'seed'] as const) if (values[f] !== undefined && step === undefined) throw new ChronosLensError('BAD_INPUT', `--${f} goes with --step (the forecast it teacher-forces the decoder with)`);
   const numSamples = intFlag(values.samples, 'samples', 'numSamples');
   const seed = intFlag(values.seed, 'seed', 'seed') ?? 0;
+  const predictionLength = intFlag(values['prediction-length'], 'prediction-length', 'predictionLength');
   const file = positionals[0];
-  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 't5-bolt', command: 'lens' });
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 'any' });
+  const c2Flags = (['columns', 'covariates', 'future-covariates', 'no-group-attention', 'prediction-length'] as const).filter((k) => values[k] !== undefined);
+  if (!isChronos2(model) && c2Flags.length) {
+    await model.dispose();
+    throw new ChronosLensError('BAD_INPUT', `${c2Flags.map((k) => `--${k}`).join(', ')}: only for Chronos-2 models; ${model.name} is a ${isBolt(model) ? 'Chronos-Bolt' : 'Chronos-T5'} model, whose lens reads one column (--column)`);
+  }
+  if (isChronos2(model)) {
+    try {
+      const unsupported = (['samples', 'seed', 'periodicity', 'period'] as const).filter((k) => values[k] !== undefined).map((k) => `--${k}`);
+      return await chronos2Lens(model, { file, column: values.column, columns: values.columns, covariates: values.covariates, 'future-covariates': values['future-covariates'], groupAttention: !values['no-group-attention'], predictionLength, position, step, layer, head, topK, json: values.json, unsupported }, io);
+    } finally {
+      await model.dispose();
+    }
+  }
   if (isBolt(model)) {
     try {
       const unsupported = (['samples', 'seed'] as const).filter((k) => values[k] !== undefined).map((k) => `--${k}`);

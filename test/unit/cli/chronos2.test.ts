@@ -101,5 +101,46 @@ test('info on a Chronos-2 model; flags that do not apply are one clear line', ()
   oneLine(['forecast', ett, ...common, '--column', 'OT', '--columns', 'OT,HUFL'], /--column and --columns: give one of them/);
   oneLine(['forecast', ett, ...common, '--columns', 'OT', '--covariates', 'OT'], /column "OT" is both a target and a covariate/);
   oneLine(['forecast', ett, ...common, '--columns', 'OT,nope'], /nope/);
-  oneLine(['lens', ett, ...common, '--position', '3'], /is a Chronos-2 model; lens opens Chronos-T5 and Chronos-Bolt models/);
+  oneLine(['lens', ett, ...common, '--position', '3', '--periodicity'], /^chronos-lens: lens: --periodicity: not available for chronos2-dummy-model, a Chronos-2 model/);
+  oneLine(['lens', ett, '--model', bolt, '--no-cache', '--position', '3', '--columns', 'OT,HUFL'], /^chronos-lens: lens: --columns: only for Chronos-2 models; chronos-bolt-dummy-model is a Chronos-Bolt model/);
+  oneLine(['lens', ett, ...common, '--columns', 'OT', '--step', '40', '--prediction-length', '20'], /--step 40 is outside the first forward pass \(0\.\.31\)/);
+});
+
+test('lens --columns --covariates on a Chronos-2 model: each series\' time attention and the group attention, equal to the engine', async () => {
+  const r = cli(['lens', ett, ...common, '--columns', 'OT,HUFL', '--covariates', 'MULL', '--prediction-length', '20', '--position=-1', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(j), ['file', 'family', 'patch', 'patches', 'forecastSteps', 'groupAttention', 'series', 'group']);
+  assert.equal(j.family, 'chronos-2');
+  assert.deepEqual(j.series.map((s: { name: string; role: string }) => `${s.name}:${s.role}`), ['OT:target', 'HUFL:target', 'MULL:past-covariate']);
+  assert.equal(j.patches.length, 512);
+  assert.equal(j.forecastSteps, 32);
+  // the last patch ends at ETTh1's last data row
+  const table = await readCsvTable(ett, { tailRows: 8192 });
+  assert.equal(j.patches[511][1], table.firstRow + table.rows.length - 1);
+  const step = cli(['lens', ett, ...common, '--columns', 'OT,HUFL', '--covariates', 'MULL', '--prediction-length', '20', '--step', '17', '--layer', '1', '--json']);
+  assert.equal(step.code, 0, step.stderr);
+  const js = JSON.parse(step.stdout);
+
+  const col = (c: string) => selectSeries(table, c).values;
+  const model = await Chronos2Model.load(c2, { cacheDir: null, provider: 'cpu' });
+  try {
+    const { AttentionLens } = await import('../../../analysis/lens');
+    const lens = await AttentionLens.computeChronos2(model, { targets: [{ name: 'OT', values: col('OT') }, { name: 'HUFL', values: col('HUFL') }], pastCovariates: [{ name: 'MULL', values: col('MULL') }] }, { predictionLength: 20 });
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(j.series[i].lens.rows, lens.timeLens(i).rowsAt(511).rows, `time attention of ${j.series[i].name}`);
+      assert.deepEqual(js.series[i].lens.rows, lens.timeLens(i).crossAt(17, { layer: 1 }).rows, `step 17 of ${js.series[i].name}`);
+    }
+    assert.deepEqual(j.group, lens.groupAt(511));
+    assert.deepEqual(js.group, lens.groupAtStep(17, { layer: 1 }));
+    assert.equal(js.group.token, 512 + 1 + 1);
+    // each group row is a distribution over the three series
+    for (const m of j.group.matrices.flat()) for (const row of m) assert.ok(Math.abs(row.reduce((a: number, b: number) => a + b, 0) - 1) < 1e-5);
+  } finally {
+    await model.dispose();
+  }
+  const text = cli(['lens', ett, ...common, '--columns', 'OT,HUFL', '--covariates', 'MULL', '--prediction-length', '20', '--position', '3', '--layer', '0', '--head', '2']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /OT \(target\), HUFL \(target\), MULL \(past-covariate\) · 512 patches of 16 values/);
+  assert.match(text.stdout, /group attention at token 3 \(row reads column\):\n  L0\.H2 /);
 });
