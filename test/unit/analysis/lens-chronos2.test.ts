@@ -14,7 +14,8 @@ import * as path from 'node:path';
 import { AttentionLens } from '../../../analysis/lens';
 import { ChronosLensError } from '../../../core/errors';
 import { Chronos2Model } from '../../../models/chronos2/model';
-import { FixtureArray, fixtures, loadFixture, repoRoot } from '../helpers';
+import { FixtureArray, fixtures, loadFixture } from '../helpers';
+import { fixtureModel, fixtureTask } from '../models/chronos2-fixtures';
 
 const FIXTURE_DIR = path.join(fixtures, 'chronos2');
 const ATTN = 1e-5;
@@ -34,18 +35,9 @@ test('the Chronos-2 lens equals the eager time and group attentions on every fix
     for (const file of files) {
       await t.test(path.basename(file, '.json'), async () => {
         const { meta, arrays } = await loadFixture(file);
-        const dir = path.resolve(repoRoot, String(meta.checkpoint));
-        let model = models.get(dir);
-        if (!model) {
-          model = await Chronos2Model.load(dir, { cacheDir: null, provider: 'cpu', threads: 1 });
-          models.set(dir, model);
-        }
+        const model = await fixtureModel(models, meta);
         const targets = Number(meta.targets);
-        const task = {
-          targets: Array.from({ length: targets }, (_, i) => ({ name: `t${i}`, values: floats(arrays.get(`target.${i}`), `target.${i}`) })),
-          pastCovariates: (meta.past_only as string[]).map((name) => ({ name, values: floats(arrays.get(`past.${name}`), name) })),
-          futureCovariates: (meta.known_future as string[]).map((name) => ({ name, values: floats(arrays.get(`past.${name}`), name), future: floats(arrays.get(`future.${name}`), name) })),
-        };
+        const task = fixtureTask(meta, arrays);
         const horizon = (meta.horizons as number[])[1];
         const lens = await AttentionLens.computeChronos2(model, task, { predictionLength: horizon, maxOutputPatches: Number(meta.max_output_patches) });
         const L = model.config.t5.numLayers;

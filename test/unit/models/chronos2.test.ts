@@ -16,7 +16,8 @@ import { forecastChronos2 } from '../../../analysis/forecast/chronos2';
 import { ChronosLensError } from '../../../core/errors';
 import { parseChronos2Config } from '../../../models/chronos2/config';
 import { Chronos2Model } from '../../../models/chronos2/model';
-import { FixtureArray, fixtures, loadFixture, maxAbsDiff, repoRoot, sharedData } from '../helpers';
+import { FixtureArray, fixtures, loadFixture, maxAbsDiff, sharedData } from '../helpers';
+import { fixtureModel, fixtureTask } from './chronos2-fixtures';
 
 const FIXTURE_DIR = process.env.CHRONOS2_FIXTURES ? path.resolve(process.env.CHRONOS2_FIXTURES) : path.join(fixtures, 'chronos2');
 /** Forecasts and quantile heads: max abs error relative to the series' largest magnitude. */
@@ -44,12 +45,7 @@ test('Chronos-2 matches chronos-forecasting on every fixture', async (t) => {
     for (const file of files) {
       await t.test(path.basename(file, '.json'), async () => {
         const { meta, arrays } = await loadFixture(file);
-        const dir = path.resolve(repoRoot, String(meta.checkpoint));
-        let model = models.get(dir);
-        if (!model) {
-          model = await Chronos2Model.load(dir, { cacheDir: null, provider: 'cpu', threads: 1 });
-          models.set(dir, model);
-        }
+        const model = await fixtureModel(models, meta);
         assert.deepEqual(model.config.chronos2.quantiles, meta.quantile_levels);
         const scale = Number(meta.series_scale);
 
@@ -90,11 +86,7 @@ test('Chronos-2 matches chronos-forecasting on every fixture', async (t) => {
 
         // the pipeline's forecasts
         const targets = Number(meta.targets);
-        const task = {
-          targets: Array.from({ length: targets }, (_, i) => ({ name: `t${i}`, values: floats(arrays.get(`target.${i}`), `target.${i}`) })),
-          pastCovariates: (meta.past_only as string[]).map((name) => ({ name, values: floats(arrays.get(`past.${name}`), name) })),
-          futureCovariates: (meta.known_future as string[]).map((name) => ({ name, values: floats(arrays.get(`past.${name}`), name), future: floats(arrays.get(`future.${name}`), name) })),
-        };
+        const task = fixtureTask(meta, arrays);
         for (const h of meta.horizons as number[]) {
           const fc = await forecastChronos2(model, task, { predictionLength: h, maxOutputPatches: Number(meta.max_output_patches) });
           const q = floats(arrays.get(`forecast.${h}.quantiles`), 'quantiles'); // [targets, h, Q]

@@ -1,0 +1,34 @@
+/**
+ * Reading tools/reference/chronos2_reference.py's fixtures: the checkpoint a fixture names (loaded once
+ * per test and kept in `models`) and the task it describes, as forecastChronos2 and the lens take it.
+ */
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { Chronos2Task } from '../../../analysis/forecast/chronos2';
+import { Chronos2Model } from '../../../models/chronos2/model';
+import { FixtureArray, repoRoot } from '../helpers';
+
+export async function fixtureModel(models: Map<string, Chronos2Model>, meta: Record<string, unknown>): Promise<Chronos2Model> {
+  const dir = path.resolve(repoRoot, String(meta.checkpoint));
+  let model = models.get(dir);
+  if (!model) {
+    model = await Chronos2Model.load(dir, { cacheDir: null, provider: 'cpu', threads: 1 });
+    models.set(dir, model);
+  }
+  return model;
+}
+
+function floats(arrays: Map<string, FixtureArray>, name: string): Float32Array {
+  const a = arrays.get(name);
+  assert.ok(a, `fixture array ${name} missing`);
+  return a.data as Float32Array;
+}
+
+/** The fixture's task: targets t0, t1, ..., its past-only and its known-future covariates. */
+export function fixtureTask(meta: Record<string, unknown>, arrays: Map<string, FixtureArray>): Required<Chronos2Task> {
+  return {
+    targets: Array.from({ length: Number(meta.targets) }, (_, i) => ({ name: `t${i}`, values: floats(arrays, `target.${i}`) })),
+    pastCovariates: (meta.past_only as string[]).map((name) => ({ name, values: floats(arrays, `past.${name}`) })),
+    futureCovariates: (meta.known_future as string[]).map((name) => ({ name, values: floats(arrays, `past.${name}`), future: floats(arrays, `future.${name}`) })),
+  };
+}
