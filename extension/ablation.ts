@@ -21,7 +21,7 @@ import { inputText, pickMany, pickOne, runFlow } from './multistep';
 import { AblationPanel, showRestoreFailure, type AblationPanelDeps, type LatestMosaic, type PanelDeps } from './panels';
 import { activeCsvUri, csvTargetFor, withCancellableProgress, type JobRegistry } from './ui';
 
-const TITLE = 'Chronos Lens: Run Ablation';
+const TITLE = vscode.l10n.t('Chronos Lens: Run Ablation');
 const TOTAL_STEPS = 4;
 
 interface Plan {
@@ -57,7 +57,7 @@ export class AblationController {
     const latest = this.c.latestMosaic();
     if (latest) return shapeOfMosaic(latest.result);
     const m = this.c.models.current;
-    const cfg = m ? m.config : await this.c.models.use(async (model) => model.config, { activity: 'reading the model' });
+    const cfg = m ? m.config : await this.c.models.use(async (model) => model.config, { activity: vscode.l10n.t('reading the model') });
     return shapeOfModel({ encoderLayers: cfg.t5.numLayers, decoderLayers: cfg.t5.numDecoderLayers, heads: cfg.t5.numHeads });
   }
 
@@ -83,26 +83,26 @@ export class AblationController {
           const items: HeadsItem[] = [];
           if (latest) {
             const r = latest.result;
-            items.push({ id: 'top', label: '$(list-ordered) Top-k heads of the latest mosaic', description: `${KIND_NAMES[latest.kind]} · ${r.model.name}${r.protocol.series ? ` · ${r.protocol.series.file}` : ''}` });
+            items.push({ id: 'top', label: vscode.l10n.t('$(list-ordered) Top-k heads of the latest mosaic'), description: `${KIND_NAMES[latest.kind]} · ${r.model.name}${r.protocol.series ? ` · ${r.protocol.series.file}` : ''}` });
           }
-          items.push({ id: 'list', label: '$(checklist) Pick heads from a list…' }, { id: 'type', label: '$(edit) Type heads…', description: 'e.g. L3.H5, L4.H1 (enc:L0.H1 for encoder heads)' });
+          items.push({ id: 'list', label: vscode.l10n.t('$(checklist) Pick heads from a list…') }, { id: 'type', label: vscode.l10n.t('$(edit) Type heads…'), description: vscode.l10n.t('e.g. L3.H5, L4.H1 (enc:L0.H1 for encoder heads)') });
           if (set.length) {
             items.push({
               id: 'set',
-              label: '$(bookmark) The ablation set',
+              label: vscode.l10n.t('$(bookmark) The ablation set'),
               description: describeHeads(set),
-              buttons: [{ iconPath: new vscode.ThemeIcon('clear-all'), tooltip: 'Clear the ablation set' }],
+              buttons: [{ iconPath: new vscode.ThemeIcon('clear-all'), tooltip: vscode.l10n.t('Clear the ablation set') }],
             });
           }
           if (runs.length) {
-            items.push({ id: 'run', label: 'Earlier runs', kind: vscode.QuickPickItemKind.Separator });
+            items.push({ id: 'run', label: vscode.l10n.t('Earlier runs'), kind: vscode.QuickPickItemKind.Separator });
             for (const r of runs.slice(0, 30)) items.push({ id: 'run', runId: r.id, label: `$(history) ${r.label}`, description: new Date(r.createdAt).toLocaleString() });
           }
           const pick = await pickOne<HeadsItem>({
             title: TITLE,
             step: 1,
             totalSteps: TOTAL_STEPS,
-            placeholder: 'Which heads to ablate (or reopen an earlier run)',
+            placeholder: vscode.l10n.t('Which heads to ablate (or reopen an earlier run)'),
             items,
             onItemButton: (item, _b, qp) => {
               if (item.id !== 'set') return;
@@ -133,7 +133,7 @@ export class AblationController {
             title: TITLE,
             step: 1,
             totalSteps: TOTAL_STEPS,
-            prompt: `How many of the ${total} ${KIND_NAMES[kind]} heads, ranked by max(center, right) in the latest mosaic?`,
+            prompt: vscode.l10n.t('How many of the {0} {1} heads, ranked by max(center, right) in the latest mosaic?', total, KIND_NAMES[kind]),
             value: String(Math.min(s.topK, total)),
             validate: (t) => (/^\s*\d+\s*$/.test(t) && Number(t) >= 1 && Number(t) <= total ? undefined : `A whole number from 1 to ${total}.`),
           });
@@ -154,7 +154,7 @@ export class AblationController {
             for (const h of order) {
               items.push({
                 label: headId(h),
-                description: Number.isFinite(h.score) ? `center ${h.center.toFixed(3)} · right ${h.right.toFixed(3)}` : undefined,
+                description: Number.isFinite(h.score) ? vscode.l10n.t('center {0} · right {1}', h.center.toFixed(3), h.right.toFixed(3)) : undefined,
                 head: { kind, layer: h.layer, head: h.head },
               });
             }
@@ -164,7 +164,7 @@ export class AblationController {
             title: TITLE,
             step: 1,
             totalSteps: TOTAL_STEPS,
-            placeholder: scores ? 'Heads, highest induction score first (Space toggles, Enter accepts)' : 'Heads (Space toggles, Enter accepts)',
+            placeholder: scores ? vscode.l10n.t('Heads, highest induction score first (Space toggles, Enter accepts)') : vscode.l10n.t('Heads (Space toggles, Enter accepts)'),
             items,
             selected: items.filter((i) => i.head && preset.some((h) => sameHead(h, i.head!))),
           });
@@ -177,8 +177,8 @@ export class AblationController {
             title: TITLE,
             step: 1,
             totalSteps: TOTAL_STEPS,
-            prompt: 'Heads to ablate, zero-based: L<layer>.H<head>, comma-separated; cross-attention unless prefixed enc: or dec:',
-            placeholder: 'L3.H5, L4.H1, enc:L0.H2',
+            prompt: vscode.l10n.t('Heads to ablate, zero-based: L<layer>.H<head>, comma-separated; cross-attention unless prefixed enc: or dec:'),
+            placeholder: vscode.l10n.t('L3.H5, L4.H1, enc:L0.H2'),
             value: plan.heads ? formatHeadList(plan.heads) : '',
             validate: (t) => {
               try {
@@ -195,10 +195,10 @@ export class AblationController {
         method: async () => {
           type Item = vscode.QuickPickItem & { method: AblationMethod };
           const items: Item[] = [
-            { method: 'zero', label: 'Zero ablation', description: "replace each head's output with zeros" },
-            { method: 'mean', label: 'Mean ablation', description: "replace each head's output with its mean over a reference batch" },
+            { method: 'zero', label: vscode.l10n.t('Zero ablation'), description: vscode.l10n.t('replace each head\'s output with zeros') },
+            { method: 'mean', label: vscode.l10n.t('Mean ablation'), description: vscode.l10n.t('replace each head\'s output with its mean over a reference batch') },
           ];
-          const pick = await pickOne<Item>({ title: TITLE, step: 2, totalSteps: TOTAL_STEPS, placeholder: `Ablate ${describeHeads(plan.heads ?? [])} how?`, items, active: items.find((i) => i.method === plan.method) });
+          const pick = await pickOne<Item>({ title: TITLE, step: 2, totalSteps: TOTAL_STEPS, placeholder: vscode.l10n.t('Ablate {0} how?', describeHeads(plan.heads ?? [])), items, active: items.find((i) => i.method === plan.method) });
           plan.method = pick.method;
           return 'data';
         },
@@ -207,17 +207,17 @@ export class AblationController {
           const name = csvUri ? vscode.workspace.asRelativePath(csvUri) : undefined;
           type Item = vscode.QuickPickItem & { data: AblationData; choose?: boolean };
           const items: Item[] = [
-            { data: 'inductionLoss', label: 'Induction loss', description: 'repeated random tokens, with a non-repeating control' },
-            { data: 'csv', label: name ? `Forecast metrics on ${name}` : 'Forecast metrics on a CSV column…', description: 'MASE, WQL, MAE of the median on the held-out tail', choose: !name },
-            { data: 'both', label: name ? `Both (induction loss and ${name})` : 'Both (induction loss and a CSV column…)', choose: !name },
+            { data: 'inductionLoss', label: vscode.l10n.t('Induction loss'), description: vscode.l10n.t('repeated random tokens, with a non-repeating control') },
+            { data: 'csv', label: name ? vscode.l10n.t('Forecast metrics on {0}', name) : vscode.l10n.t('Forecast metrics on a CSV column…'), description: vscode.l10n.t('MASE, WQL, MAE of the median on the held-out tail'), choose: !name },
+            { data: 'both', label: name ? vscode.l10n.t('Both (induction loss and {0})', name) : vscode.l10n.t('Both (induction loss and a CSV column…)'), choose: !name },
           ];
-          const pick = await pickOne<Item>({ title: TITLE, step: 3, totalSteps: TOTAL_STEPS, placeholder: 'Measure the effect on…', items, active: items.find((i) => i.data === plan.data) });
+          const pick = await pickOne<Item>({ title: TITLE, step: 3, totalSteps: TOTAL_STEPS, placeholder: vscode.l10n.t('Measure the effect on…'), items, active: items.find((i) => i.data === plan.data) });
           plan.data = pick.data;
           if (pick.data === 'inductionLoss') {
             plan.csv = undefined;
             return 'controls';
           }
-          plan.csv = await chooseCsvColumn(this.c, { title: TITLE, step: 3, totalSteps: TOTAL_STEPS, uri: pick.choose ? undefined : csvUri, dialogTitle: 'CSV for the forecast metrics' });
+          plan.csv = await chooseCsvColumn(this.c, { title: TITLE, step: 3, totalSteps: TOTAL_STEPS, uri: pick.choose ? undefined : csvUri, dialogTitle: vscode.l10n.t('CSV for the forecast metrics') });
           return 'controls';
         },
         controls: async () => {
@@ -225,7 +225,7 @@ export class AblationController {
             title: TITLE,
             step: 4,
             totalSteps: TOTAL_STEPS,
-            prompt: `Random control sets of ${plan.heads?.length ?? 0} head(s) each, to compare the ablated set with (0 for none)`,
+            prompt: vscode.l10n.t('Random control sets of {0} head(s) each, to compare the ablated set with (0 for none)', plan.heads?.length ?? 0),
             value: String(plan.controls ?? s.controls),
             validate: (t) => (/^\s*\d+\s*$/.test(t) && Number(t) <= 10000 ? undefined : 'A whole number from 0 to 10000.'),
           });
@@ -243,14 +243,14 @@ export class AblationController {
   async #planFromArgs(a: Record<string, unknown>): Promise<Plan> {
     const s = this.c.settings.ablation;
     const bad = (what: string) => new ChronosLensError('BAD_INPUT', what);
-    if (typeof a.heads !== 'string') throw bad('"heads" must be a head list such as "L3.H5, L4.H1"');
+    if (typeof a.heads !== 'string') throw bad(vscode.l10n.t('"heads" must be a head list such as "L3.H5, L4.H1"'));
     const heads = parseHeadList(a.heads, { shape: await this.#shape() });
     const method = a.method ?? s.method;
-    if (method !== 'zero' && method !== 'mean') throw bad('"method" must be "zero" or "mean"');
+    if (method !== 'zero' && method !== 'mean') throw bad(vscode.l10n.t('"method" must be "zero" or "mean"'));
     const data = a.data ?? s.data;
-    if (data !== 'inductionLoss' && data !== 'csv' && data !== 'both') throw bad('"data" must be "inductionLoss", "csv" or "both"');
+    if (data !== 'inductionLoss' && data !== 'csv' && data !== 'both') throw bad(vscode.l10n.t('"data" must be "inductionLoss", "csv" or "both"'));
     const controls = a.controls ?? s.controls;
-    if (typeof controls !== 'number' || !Number.isInteger(controls) || controls < 0) throw bad('"controls" must be a whole number >= 0');
+    if (typeof controls !== 'number' || !Number.isInteger(controls) || controls < 0) throw bad(vscode.l10n.t('"controls" must be a whole number >= 0'));
     const csv = data !== 'inductionLoss' ? csvFromArgs(a, `data "${data}"`) : undefined;
     return { heads, method, data, csv, controls };
   }
@@ -263,26 +263,26 @@ export class AblationController {
     try {
       return await this.run({ heads, method: s.method, data, csv: data === 'inductionLoss' ? undefined : csv ? { uri: csv } : undefined, controls: s.controls });
     } catch (e) {
-      this.c.report('Ablation', e);
+      this.c.report(vscode.l10n.t('Ablation'), e);
       return undefined;
     }
   }
 
   async run(plan: Plan): Promise<StoredRun> {
-    if (plan.heads.length === 0) throw new ChronosLensError('BAD_INPUT', 'no heads selected');
+    if (plan.heads.length === 0) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('no heads selected'));
     const s = this.c.settings.ablation;
-    const label = `${plan.method} ablation · ${describeHeads(plan.heads)}`;
-    const result = await withCancellableProgress(`Chronos Lens: ${label}`, this.c.jobs, async (ctl) => {
+    const label = plan.method === 'mean' ? vscode.l10n.t('mean ablation · {0}', describeHeads(plan.heads)) : vscode.l10n.t('zero ablation · {0}', describeHeads(plan.heads));
+    const result = await withCancellableProgress(vscode.l10n.t('Chronos Lens: {0}', label), this.c.jobs, async (ctl) => {
       let series: CsvSeries | undefined;
       if (plan.csv && plan.data !== 'inductionLoss') {
-        ctl.onProgress({ message: `reading ${vscode.workspace.asRelativePath(plan.csv.uri)}` });
+        ctl.onProgress({ message: vscode.l10n.t('reading {0}', vscode.workspace.asRelativePath(plan.csv.uri)) });
         series = await loadCsvSeries((await csvTargetFor(plan.csv.uri)).source, { column: plan.csv.column, signal: ctl.signal });
       }
       const req: AblationRequest = { heads: plan.heads, method: plan.method, data: plan.data, controls: plan.controls, seed: s.seed, series, heldOut: s.heldOut };
       return this.c.models.use(async (model) => runAblationJob(await t5Model(model, 'Ablation'), req, ctl), {
         signal: ctl.signal,
         activity: label,
-        onWaiting: () => ctl.onProgress({ message: 'waiting for the running analysis…' }),
+        onWaiting: () => ctl.onProgress({ message: vscode.l10n.t('waiting for the running analysis…') }),
       });
     });
     const run = await this.c.runs.save(result, { source: plan.csv?.uri.scheme === 'file' ? plan.csv.uri.fsPath : plan.csv?.uri.toString() });

@@ -55,14 +55,14 @@ export class AtlasPanel extends ViewPanel<'atlas'> {
     if (m.type !== 'openManifest') return;
     const { manifestFile } = await import('../analysis/sweep/merge');
     const file = manifestFile(this.#opened, m.task);
-    if (!file) throw new ChronosLensError('NOT_FOUND', `The atlas names no manifest for task ${m.task}.`);
+    if (!file) throw new ChronosLensError('NOT_FOUND', vscode.l10n.t('The atlas names no manifest for task {0}.', m.task));
     try {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
       await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: false });
     } catch (e) {
       const msg = `Cannot open the manifest of task ${m.task} (${file}): ${(e as Error).message}`;
       this.deps.log.error(msg);
-      this.post({ type: 'error', message: `The manifest of task ${m.task} could not be opened.`, detail: `${file}: ${(e as Error).message}` });
+      this.post({ type: 'error', message: vscode.l10n.t('The manifest of task {0} could not be opened.', m.task), detail: `${file}: ${(e as Error).message}` });
     }
   }
 }
@@ -77,18 +77,18 @@ export async function pickAtlasTarget(arg: unknown): Promise<string | undefined>
   if (typeof arg === 'string' && arg) return path.resolve(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '.', arg);
   const kind = await vscode.window.showQuickPick(
     [
-      { label: '$(folder) Sweep folder…', description: 'merge its tasks’ results now', id: 'folder' as const },
-      { label: '$(json) Atlas file…', description: 'an atlas.json from “chronos-lens sweep merge”', id: 'file' as const },
+      { label: vscode.l10n.t('$(folder) Sweep folder…'), description: vscode.l10n.t('merge its tasks’ results now'), id: 'folder' as const },
+      { label: vscode.l10n.t('$(json) Atlas file…'), description: vscode.l10n.t('an atlas.json from “chronos-lens sweep merge”'), id: 'file' as const },
     ],
-    { title: 'Chronos Lens: Open Sweep Atlas', placeHolder: 'What to open' },
+    { title: vscode.l10n.t('Chronos Lens: Open Sweep Atlas'), placeHolder: vscode.l10n.t('What to open') },
   );
   if (!kind) return undefined;
   const picked = await vscode.window.showOpenDialog({
-    title: kind.id === 'folder' ? 'Open the atlas of a sweep folder' : 'Open an atlas file',
+    title: kind.id === 'folder' ? vscode.l10n.t('Open the atlas of a sweep folder') : vscode.l10n.t('Open an atlas file'),
     canSelectMany: false,
     canSelectFiles: kind.id === 'file',
     canSelectFolders: kind.id === 'folder',
-    openLabel: 'Open Atlas',
+    openLabel: vscode.l10n.t('Open Atlas'),
     filters: kind.id === 'file' ? { 'Atlas (JSON)': ['json'] } : undefined,
     defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
   });
@@ -107,7 +107,7 @@ export async function openSweepAtlas(c: AtlasDeps, arg?: unknown): Promise<Atlas
   const target = await pickAtlasTarget(arg);
   if (!target) return undefined;
   const { openAtlas, atlasView } = await import('../analysis/sweep/merge');
-  const opened = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Chronos Lens: reading the atlas of ${path.basename(target)}` }, () => openAtlas(target));
+  const opened = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Chronos Lens: reading the atlas of {0}', path.basename(target)) }, () => openAtlas(target));
   const view = atlasView(opened.atlas);
   const show: ShowAtlasMessage = { type: 'showAtlas', atlas: view.atlas, mosaics: view.mosaics, source: path.basename(opened.source) };
   const a = opened.atlas;

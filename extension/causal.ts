@@ -44,18 +44,18 @@ interface ModelShape {
 type Args = Record<string, unknown>;
 
 /** The command each figure comes from, for the one-line refusal of a model the editor cannot run it on. */
-const WHAT: Record<CausalFigure, string> = { attribution: 'Attribute Forecast', layerLens: 'Attribute Forecast', patching: 'Patch Activations', layerAblation: 'Ablate Layers' };
+const WHAT: Record<CausalFigure, string> = { attribution: vscode.l10n.t('Attribute Forecast'), layerLens: vscode.l10n.t('Attribute Forecast'), patching: vscode.l10n.t('Patch Activations'), layerAblation: vscode.l10n.t('Ablate Layers') };
 
 const isArgs = (arg: unknown): arg is Args => !!arg && typeof arg === 'object' && !(arg instanceof vscode.Uri);
 const bad = (what: string) => new ChronosLensError('BAD_INPUT', what);
 
 function wholeNumber(v: unknown, name: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw bad(`"${name}" must be a whole number from ${min} to ${max}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw bad(vscode.l10n.t('"{0}" must be a whole number from {1} to {2}', name, min, max));
   return v;
 }
 
 function oneOfArg<T extends string>(v: unknown, name: string, allowed: readonly T[]): T {
-  if (typeof v !== 'string' || !allowed.includes(v as T)) throw bad(`"${name}" must be one of ${allowed.join(', ')}`);
+  if (typeof v !== 'string' || !allowed.includes(v as T)) throw bad(vscode.l10n.t('"{0}" must be one of {1}', name, allowed.join(', ')));
   return v as T;
 }
 
@@ -65,7 +65,7 @@ export class CausalController {
   /** The selected model's shape; a Chronos-Bolt model is refused here, before any question, in one line. */
   async #shape(what: string): Promise<ModelShape> {
     const m = this.c.models.current;
-    const t5 = m ? await t5Model(m, what) : await this.c.models.use(async (model) => t5Model(model, what), { activity: 'reading the model' });
+    const t5 = m ? await t5Model(m, what) : await this.c.models.use(async (model) => t5Model(model, what), { activity: vscode.l10n.t('reading the model') });
     const cfg = t5.config;
     return { name: t5.name, predictionLength: cfg.chronos.predictionLength, layers: { encoder: cfg.t5.numLayers, decoder: cfg.t5.numDecoderLayers } };
   }
@@ -73,7 +73,7 @@ export class CausalController {
   /** A Uri argument (explorer, editor title) or the active CSV editor: the file, with no question asked. */
   #givenCsv(arg: unknown): vscode.Uri | undefined {
     if (arg instanceof vscode.Uri) {
-      if (!isCsvUri(arg)) throw bad(`${arg.path} is not a .csv or .tsv file`);
+      if (!isCsvUri(arg)) throw bad(vscode.l10n.t('{0} is not a .csv or .tsv file', arg.path));
       return arg;
     }
     return activeCsvUri();
@@ -86,7 +86,7 @@ export class CausalController {
    * `{ csv, column?, step?, target? }`. Returns the run it showed.
    */
   async attribute(arg?: unknown): Promise<CausalRun | undefined> {
-    const title = 'Chronos Lens: Attribute Forecast';
+    const title = vscode.l10n.t('Chronos Lens: Attribute Forecast');
     if (isArgs(arg)) {
       const csv = csvFromArgs(arg, 'Attribute Forecast');
       const shape = await this.#shape('Attribute Forecast');
@@ -101,7 +101,7 @@ export class CausalController {
     const ok = await runFlow(
       {
         csv: async () => {
-          csv = await chooseCsvColumn(this.c, { title, step: 1, totalSteps: 3, uri: given, dialogTitle: 'CSV to forecast and attribute' });
+          csv = await chooseCsvColumn(this.c, { title, step: 1, totalSteps: 3, uri: given, dialogTitle: vscode.l10n.t('CSV to forecast and attribute') });
           return 'step';
         },
         step: async () => {
@@ -110,7 +110,7 @@ export class CausalController {
             title,
             step: 2,
             totalSteps: 3,
-            prompt: `Forecast step to attribute, 0-based (0 is the first forecast point; the model forecasts ${pl} at once)`,
+            prompt: vscode.l10n.t('Forecast step to attribute, 0-based (0 is the first forecast point; the model forecasts {0} at once)', pl),
             value: String(step),
             validate: (t) => (/^\s*\d+\s*$/.test(t) && Number(t) < pl ? undefined : `A whole number from 0 to ${pl - 1}.`),
           });
@@ -120,11 +120,11 @@ export class CausalController {
         target: async () => {
           type Item = vscode.QuickPickItem & { target: AttributionTarget };
           const items: Item[] = [
-            { target: 'logit', label: 'Logit of the median token', description: 'the parts sum to the logit exactly' },
-            { target: 'logprob', label: 'Log-probability of the median token', description: 'the logit parts plus the frozen normaliser' },
-            { target: 'expected', label: 'Expected value (series units)', description: 'linearised with the probabilities frozen' },
+            { target: 'logit', label: vscode.l10n.t('Logit of the median token'), description: vscode.l10n.t('the parts sum to the logit exactly') },
+            { target: 'logprob', label: vscode.l10n.t('Log-probability of the median token'), description: vscode.l10n.t('the logit parts plus the frozen normaliser') },
+            { target: 'expected', label: vscode.l10n.t('Expected value (series units)'), description: vscode.l10n.t('linearised with the probabilities frozen') },
           ];
-          target = (await pickOne<Item>({ title, step: 3, totalSteps: 3, placeholder: `Attribute what at step ${step}?`, items, active: items.find((i) => i.target === target) })).target;
+          target = (await pickOne<Item>({ title, step: 3, totalSteps: 3, placeholder: vscode.l10n.t('Attribute what at step {0}?', step), items, active: items.find((i) => i.target === target) })).target;
           return undefined;
         },
       },
@@ -139,14 +139,14 @@ export class CausalController {
     try {
       return await this.runAttribution({ uri, column }, step, 'logit');
     } catch (e) {
-      this.c.report('Attribute this step', e);
+      this.c.report(vscode.l10n.t('Attribute this step'), e);
       return undefined;
     }
   }
 
   async runAttribution(csv: CsvChoice, step: number, target: AttributionTarget): Promise<CausalRun> {
     const name = vscode.workspace.asRelativePath(csv.uri);
-    return this.#run(`attribution · ${name} · step ${step}`, csv, 'attribution', async (model, ctl, series) => runAttributionJob(model, { series: series!, step, target }, ctl));
+    return this.#run(vscode.l10n.t('attribution · {0} · step {1}', name, step), csv, 'attribution', async (model, ctl, series) => runAttributionJob(model, { series: series!, step, target }, ctl));
   }
 
   // --- Patch Activations… -------------------------------------------------------------------
@@ -156,7 +156,7 @@ export class CausalController {
    * pairs?, maps?, heads? }` (no csv: the repeated-token protocol; heads: "cross:L1.H2, …").
    */
   async patch(arg?: unknown): Promise<CausalRun | undefined> {
-    const title = 'Chronos Lens: Patch Activations';
+    const title = vscode.l10n.t('Chronos Lens: Patch Activations');
     if (isArgs(arg)) {
       const csv = arg.csv !== undefined ? csvFromArgs(arg, 'Patch Activations') : undefined;
       const corrupt = arg.corrupt === undefined ? 'shift' : oneOfArg(arg.corrupt, 'corrupt', SERIES_CORRUPTIONS);
@@ -164,14 +164,14 @@ export class CausalController {
       const pairs = arg.pairs === undefined ? 20 : wholeNumber(arg.pairs, 'pairs', 1, 1000);
       let maps: PatchMapKind[] = ['heads', 'resid'];
       if (arg.maps !== undefined) {
-        if (!Array.isArray(arg.maps)) throw bad(`"maps" must be a list of ${PATCH_MAPS.join(', ')}`);
+        if (!Array.isArray(arg.maps)) throw bad(vscode.l10n.t('"maps" must be a list of {0}', PATCH_MAPS.join(', ')));
         maps = arg.maps.map((m) => oneOfArg(m, 'maps[]', PATCH_MAPS));
       }
       let heads: HeadRef[] | undefined;
       if (arg.heads !== undefined) {
-        if (typeof arg.heads !== 'string') throw bad('"heads" must be a head list such as "cross:L1.H2, enc:L0.H1"');
+        if (typeof arg.heads !== 'string') throw bad(vscode.l10n.t('"heads" must be a head list such as "cross:L1.H2, enc:L0.H1"'));
         const { parseHeads, headGrid } = await import('../analysis/heads');
-        const cfg = (await this.c.models.use(async (m) => t5Model(m, 'Patch Activations'), { activity: 'reading the model' })).config;
+        const cfg = (await this.c.models.use(async (m) => t5Model(m, WHAT.patching), { activity: vscode.l10n.t('reading the model') })).config;
         heads = parseHeads(arg.heads, headGrid(cfg));
       }
       return this.runPatch({ csv, corrupt, steps, pairs, maps, heads });
@@ -184,38 +184,38 @@ export class CausalController {
           type Item = vscode.QuickPickItem & { id: 'tokens' | 'csv' | 'choose' };
           const name = given ? vscode.workspace.asRelativePath(given) : undefined;
           const items: Item[] = [
-            { id: 'tokens', label: 'Repeated random tokens', description: 'clean: a repeated sequence; corrupted: the same prefix before fresh tokens (induction)' },
-            ...(name ? [{ id: 'csv' as const, label: `A window of ${name}`, description: 'clean: the last context window; corrupted: a corruption of it' }] : []),
-            { id: 'choose', label: 'A window of a CSV column…' },
+            { id: 'tokens', label: vscode.l10n.t('Repeated random tokens'), description: vscode.l10n.t('clean: a repeated sequence; corrupted: the same prefix before fresh tokens (induction)') },
+            ...(name ? [{ id: 'csv' as const, label: vscode.l10n.t('A window of {0}', name), description: vscode.l10n.t('clean: the last context window; corrupted: a corruption of it') }] : []),
+            { id: 'choose', label: vscode.l10n.t('A window of a CSV column…') },
           ];
-          const pick = await pickOne<Item>({ title, step: 1, totalSteps: 3, placeholder: 'Clean and corrupted inputs', items });
+          const pick = await pickOne<Item>({ title, step: 1, totalSteps: 3, placeholder: vscode.l10n.t('Clean and corrupted inputs'), items });
           if (pick.id === 'tokens') {
             plan.csv = undefined;
             return 'maps';
           }
-          plan.csv = await chooseCsvColumn(this.c, { title, step: 1, totalSteps: 3, uri: pick.id === 'csv' ? given : undefined, dialogTitle: 'CSV to patch' });
+          plan.csv = await chooseCsvColumn(this.c, { title, step: 1, totalSteps: 3, uri: pick.id === 'csv' ? given : undefined, dialogTitle: vscode.l10n.t('CSV to patch') });
           return 'corrupt';
         },
         corrupt: async () => {
           type Item = vscode.QuickPickItem & { corrupt: SeriesCorruption };
           const items: Item[] = [
-            { corrupt: 'shift', label: 'Shifted phase', description: 'the window ending half a period earlier' },
-            { corrupt: 'noise', label: 'Added noise', description: 'Gaussian, half the window’s standard deviation (seeded)' },
-            { corrupt: 'spike', label: 'Removed spike', description: 'the point farthest from the median replaced by its neighbours’ mean' },
-            { corrupt: 'swap', label: 'Swapped repeat', description: 'the last two periods swapped' },
+            { corrupt: 'shift', label: vscode.l10n.t('Shifted phase'), description: vscode.l10n.t('the window ending half a period earlier') },
+            { corrupt: 'noise', label: vscode.l10n.t('Added noise'), description: vscode.l10n.t('Gaussian, half the window’s standard deviation (seeded)') },
+            { corrupt: 'spike', label: vscode.l10n.t('Removed spike'), description: vscode.l10n.t('the point farthest from the median replaced by its neighbours’ mean') },
+            { corrupt: 'swap', label: vscode.l10n.t('Swapped repeat'), description: vscode.l10n.t('the last two periods swapped') },
           ];
-          plan.corrupt = (await pickOne<Item>({ title, step: 2, totalSteps: 3, placeholder: 'Corrupted input', items, active: items.find((i) => i.corrupt === plan.corrupt) })).corrupt;
+          plan.corrupt = (await pickOne<Item>({ title, step: 2, totalSteps: 3, placeholder: vscode.l10n.t('Corrupted input'), items, active: items.find((i) => i.corrupt === plan.corrupt) })).corrupt;
           return 'maps';
         },
         maps: async () => {
           type Item = vscode.QuickPickItem & { map: PatchMapKind };
           const items: Item[] = [
-            { map: 'heads', label: 'Layer × head', description: 'each head’s output at every position' },
-            { map: 'resid', label: 'Layer × position', description: 'the residual stream entering each layer, one position at a time' },
-            { map: 'headPos', label: 'Head × position', description: 'each head at each position (the most runs)' },
+            { map: 'heads', label: vscode.l10n.t('Layer × head'), description: vscode.l10n.t('each head’s output at every position') },
+            { map: 'resid', label: vscode.l10n.t('Layer × position'), description: vscode.l10n.t('the residual stream entering each layer, one position at a time') },
+            { map: 'headPos', label: vscode.l10n.t('Head × position'), description: vscode.l10n.t('each head at each position (the most runs)') },
           ];
-          const picked = await pickMany<Item>({ title, step: 3, totalSteps: 3, placeholder: 'Heat maps to compute (Space toggles, Enter accepts)', items, selected: items.filter((i) => plan.maps.includes(i.map)) });
-          if (!picked.length) throw bad('choose at least one heat map to patch');
+          const picked = await pickMany<Item>({ title, step: 3, totalSteps: 3, placeholder: vscode.l10n.t('Heat maps to compute (Space toggles, Enter accepts)'), items, selected: items.filter((i) => plan.maps.includes(i.map)) });
+          if (!picked.length) throw bad(vscode.l10n.t('choose at least one heat map to patch'));
           plan.maps = picked.map((i) => i.map);
           return undefined;
         },
@@ -231,14 +231,14 @@ export class CausalController {
     try {
       return await this.runPatch({ corrupt: 'shift', steps: 8, pairs: 20, maps: ['heads'], heads: [head] });
     } catch (e) {
-      this.c.report('Patch this head', e);
+      this.c.report(vscode.l10n.t('Patch this head'), e);
       return undefined;
     }
   }
 
   async runPatch(p: { csv?: CsvChoice; corrupt: SeriesCorruption; steps: number; pairs: number; maps: PatchMapKind[]; heads?: HeadRef[] }): Promise<CausalRun> {
-    const what = p.csv ? `${vscode.workspace.asRelativePath(p.csv.uri)} · ${p.corrupt}` : 'repeated tokens';
-    return this.#run(`patching · ${what}`, p.csv, 'patching', async (model, ctl, series) => runPatchJob(model, { series, corrupt: p.corrupt, steps: p.steps, pairs: p.pairs, maps: p.maps, heads: p.heads }, ctl));
+    const what = p.csv ? vscode.l10n.t('patching · {0} · {1}', vscode.workspace.asRelativePath(p.csv.uri), p.corrupt) : vscode.l10n.t('patching · repeated tokens');
+    return this.#run(what, p.csv, 'patching', async (model, ctl, series) => runPatchJob(model, { series, corrupt: p.corrupt, steps: p.steps, pairs: p.pairs, maps: p.maps, heads: p.heads }, ctl));
   }
 
   // --- Ablate Layers… -----------------------------------------------------------------------
@@ -249,7 +249,7 @@ export class CausalController {
    * "both", csv?, column? }` (default: a sweep of whole layers on the induction loss).
    */
   async ablateLayers(arg?: unknown): Promise<CausalRun | undefined> {
-    const title = 'Chronos Lens: Ablate Layers';
+    const title = vscode.l10n.t('Chronos Lens: Ablate Layers');
     const PARTS: readonly LayerPart[] = ['all', 'attention', 'self', 'cross', 'ff'];
     const DATA = ['inductionLoss', 'csv', 'both'] as const;
     type Data = (typeof DATA)[number];
@@ -257,7 +257,7 @@ export class CausalController {
       let sets: LayerRef[][] | undefined;
       let sweep: LayerPart | undefined;
       if (arg.layers !== undefined) {
-        if (typeof arg.layers !== 'string') throw bad('"layers" must be a layer set such as "encoder:L0, decoder:L1.ff"');
+        if (typeof arg.layers !== 'string') throw bad(vscode.l10n.t('"layers" must be a layer set such as "encoder:L0, decoder:L1.ff"'));
         const { parseLayers } = await import('../analysis/causal/layer-ablation');
         sets = [parseLayers(arg.layers, (await this.#shape('Ablate Layers')).layers)];
       } else sweep = arg.sweep === undefined ? 'all' : oneOfArg(arg.sweep, 'sweep', PARTS);
@@ -273,13 +273,13 @@ export class CausalController {
         layers: async () => {
           type Item = vscode.QuickPickItem & { sweep?: LayerPart };
           const items: Item[] = [
-            { sweep: 'all', label: 'Sweep: each layer in turn', description: 'skip one whole layer at a time (the residual passes through)' },
-            { sweep: 'attention', label: 'Sweep: each layer’s attention' },
-            { sweep: 'cross', label: 'Sweep: each decoder layer’s cross-attention' },
-            { sweep: 'ff', label: 'Sweep: each layer’s feed-forward block' },
-            { label: '$(edit) Type a layer set…', description: 'e.g. encoder:L0, decoder:L1.ff' },
+            { sweep: 'all', label: vscode.l10n.t('Sweep: each layer in turn'), description: vscode.l10n.t('skip one whole layer at a time (the residual passes through)') },
+            { sweep: 'attention', label: vscode.l10n.t('Sweep: each layer’s attention') },
+            { sweep: 'cross', label: vscode.l10n.t('Sweep: each decoder layer’s cross-attention') },
+            { sweep: 'ff', label: vscode.l10n.t('Sweep: each layer’s feed-forward block') },
+            { label: vscode.l10n.t('$(edit) Type a layer set…'), description: vscode.l10n.t('e.g. encoder:L0, decoder:L1.ff') },
           ];
-          const pick = await pickOne<Item>({ title, step: 1, totalSteps: 2, placeholder: 'Which layers to skip', items });
+          const pick = await pickOne<Item>({ title, step: 1, totalSteps: 2, placeholder: vscode.l10n.t('Which layers to skip'), items });
           if (pick.sweep) {
             plan.sweep = pick.sweep;
             plan.sets = undefined;
@@ -294,8 +294,8 @@ export class CausalController {
             title,
             step: 1,
             totalSteps: 2,
-            prompt: `Layers to skip together, zero-based: <stack>:L<layer>[.attention|.self|.cross|.ff] (encoder has ${counts.encoder}, decoder ${counts.decoder})`,
-            placeholder: 'encoder:L0, decoder:L1.ff',
+            prompt: vscode.l10n.t('Layers to skip together, zero-based: <stack>:L<layer>[.attention|.self|.cross|.ff] (encoder has {0}, decoder {1})', counts.encoder, counts.decoder),
+            placeholder: vscode.l10n.t('encoder:L0, decoder:L1.ff'),
             validate: (t) => {
               try {
                 parseLayers(t, counts);
@@ -313,13 +313,13 @@ export class CausalController {
           const name = given ? vscode.workspace.asRelativePath(given) : undefined;
           type Item = vscode.QuickPickItem & { data: Data; choose?: boolean };
           const items: Item[] = [
-            { data: 'inductionLoss', label: 'Induction loss', description: 'repeated random tokens, with a non-repeating control' },
-            { data: 'csv', label: name ? `Forecast metrics on ${name}` : 'Forecast metrics on a CSV column…', description: 'MASE, WQL, MAE of the median on the held-out tail', choose: !name },
-            { data: 'both', label: name ? `Both (induction loss and ${name})` : 'Both (induction loss and a CSV column…)', choose: !name },
+            { data: 'inductionLoss', label: vscode.l10n.t('Induction loss'), description: vscode.l10n.t('repeated random tokens, with a non-repeating control') },
+            { data: 'csv', label: name ? vscode.l10n.t('Forecast metrics on {0}', name) : vscode.l10n.t('Forecast metrics on a CSV column…'), description: vscode.l10n.t('MASE, WQL, MAE of the median on the held-out tail'), choose: !name },
+            { data: 'both', label: name ? vscode.l10n.t('Both (induction loss and {0})', name) : vscode.l10n.t('Both (induction loss and a CSV column…)'), choose: !name },
           ];
-          const pick = await pickOne<Item>({ title, step: 2, totalSteps: 2, placeholder: 'Measure the effect on…', items });
+          const pick = await pickOne<Item>({ title, step: 2, totalSteps: 2, placeholder: vscode.l10n.t('Measure the effect on…'), items });
           plan.inductionLoss = pick.data !== 'csv';
-          plan.csv = pick.data === 'inductionLoss' ? undefined : await chooseCsvColumn(this.c, { title, step: 2, totalSteps: 2, uri: pick.choose ? undefined : given, dialogTitle: 'CSV for the forecast metrics' });
+          plan.csv = pick.data === 'inductionLoss' ? undefined : await chooseCsvColumn(this.c, { title, step: 2, totalSteps: 2, uri: pick.choose ? undefined : given, dialogTitle: vscode.l10n.t('CSV for the forecast metrics') });
           return undefined;
         },
       },
@@ -331,7 +331,7 @@ export class CausalController {
 
   async runLayers(p: { sets?: LayerRef[][]; sweep?: LayerPart; stacks: LayerStack[]; inductionLoss: boolean; csv?: CsvChoice }): Promise<CausalRun> {
     const s = this.c.settings.ablation;
-    const what = p.sweep !== undefined ? `layer sweep (${p.sweep})` : 'layer ablation';
+    const what = p.sweep !== undefined ? vscode.l10n.t('layer sweep ({0})', p.sweep) : vscode.l10n.t('layer ablation');
     return this.#run(what, p.csv, 'layerAblation', async (model, ctl, series) =>
       runLayerAblationJob(model, { sets: p.sets, sweep: p.sweep, stacks: p.stacks, inductionLoss: p.inductionLoss, series, heldOut: s.heldOut, seed: s.seed }, ctl),
     );
@@ -340,13 +340,13 @@ export class CausalController {
   // --- shared -------------------------------------------------------------------------------
 
   async #run(label: string, csv: CsvChoice | undefined, figure: CausalFigure, job: (model: ChronosModel, ctl: { signal: AbortSignal; onProgress: (u: { fraction?: number; message?: string }) => void }, series: CsvSeries | undefined) => Promise<CausalRun>): Promise<CausalRun> {
-    const run = await withCancellableProgress(`Chronos Lens: ${label}`, this.c.jobs, async (ctl) => {
+    const run = await withCancellableProgress(vscode.l10n.t('Chronos Lens: {0}', label), this.c.jobs, async (ctl) => {
       let series: CsvSeries | undefined;
       if (csv) {
-        ctl.onProgress({ message: `reading ${vscode.workspace.asRelativePath(csv.uri)}` });
+        ctl.onProgress({ message: vscode.l10n.t('reading {0}', vscode.workspace.asRelativePath(csv.uri)) });
         series = await loadCsvSeries((await csvTargetFor(csv.uri)).source, { column: csv.column, signal: ctl.signal });
       }
-      return this.c.models.use(async (model) => job(await t5Model(model, WHAT[figure]), ctl, series), { signal: ctl.signal, activity: label, onWaiting: () => ctl.onProgress({ message: 'waiting for the running analysis…' }) });
+      return this.c.models.use(async (model) => job(await t5Model(model, WHAT[figure]), ctl, series), { signal: ctl.signal, activity: label, onWaiting: () => ctl.onProgress({ message: vscode.l10n.t('waiting for the running analysis…') }) });
     });
     this.#logRun(run);
     this.#show({ run, figure, csv: csv?.uri });

@@ -57,13 +57,13 @@ export async function chooseColumn(deps: ColumnChoiceDeps, uri: vscode.Uri, sour
   if (!o.ask || offered.length === 1) return { column: def };
   const items = offered.map((label) => ({
     label,
-    description: label === last ? 'last used for this file' : label === shown ? 'shown in the series view' : undefined,
+    description: label === last ? vscode.l10n.t('last used for this file') : label === shown ? vscode.l10n.t('shown in the series view') : undefined,
   }));
   const pick = await pickOne({
     title: o.title,
     step: o.step ?? 1,
     totalSteps: o.totalSteps ?? 1,
-    placeholder: `Column of ${path.basename(uri.path)}`,
+    placeholder: vscode.l10n.t('Column of {0}', path.basename(uri.path)),
     items,
     active: items.find((i) => i.label === def),
   }).catch((e: unknown) => {

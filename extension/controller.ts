@@ -168,7 +168,7 @@ export class Controller implements vscode.Disposable {
         this.#settings = r.settings;
         for (const p of r.problems) {
           this.log.warn(p);
-          void vscode.window.showWarningMessage(`Chronos Lens: ${p}`);
+          void vscode.window.showWarningMessage(vscode.l10n.t('Chronos Lens: {0}', p));
         }
         if (this.models.configure(r.settings)) this.log.info(`model settings: ${r.settings.model} · ${r.settings.provider}${r.settings.threads ? ` · ${r.settings.threads} threads` : ''}`);
         void this.#reportRestricted();
@@ -214,7 +214,7 @@ export class Controller implements vscode.Disposable {
       this.#restrictedReported.add(key);
       const msg = restrictedModeMessage(ignored, this.#settings.model);
       this.log.warn(msg);
-      void vscode.window.showWarningMessage(`Chronos Lens: ${msg}`, 'Manage Workspace Trust').then(
+      void vscode.window.showWarningMessage(vscode.l10n.t('Chronos Lens: {0}', msg), vscode.l10n.t('Manage Workspace Trust')).then(
         (choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'),
         () => undefined,
       );
@@ -366,7 +366,7 @@ export class Controller implements vscode.Disposable {
           return;
         }
         const which = `${headId(head)} (${KIND_NAMES[head.kind]})`;
-        void vscode.window.showInformationMessage(`Chronos Lens: This mosaic is not tied to a CSV, so there is no series to show ${which} on.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Chronos Lens: This mosaic is not tied to a CSV, so there is no series to show {0} on.', which));
       },
     };
   }
@@ -379,26 +379,26 @@ export class Controller implements vscode.Disposable {
         redactError(e, this.redactor);
         if (!isCancelled(e)) this.lastError = errorMessage(e);
       });
-    reg(COMMANDS.computeInductionMosaic, 'Compute Induction Mosaic', (arg) => this.computeInductionMosaic(arg));
-    reg(COMMANDS.openSeriesView, 'Open Series View', (arg) => this.openSeriesView(arg));
-    reg(COMMANDS.runAblation, 'Run Ablation', (arg) => this.ablation.command(arg));
-    reg(COMMANDS.attributeForecast, 'Attribute Forecast', (arg) => this.causal.attribute(arg));
-    reg(COMMANDS.patchActivations, 'Patch Activations', (arg) => this.causal.patch(arg));
-    reg(COMMANDS.ablateLayers, 'Ablate Layers', (arg) => this.causal.ablateLayers(arg));
-    reg(COMMANDS.selectModel, 'Select Model', (arg) => selectModel(this, arg));
-    reg(COMMANDS.showModelInfo, 'Show Model Info', () => showModelInfo(this));
-    reg(COMMANDS.exportCurrentFigure, 'Export Current Figure', (arg) => this.exportCurrentFigure(arg));
-    reg(COMMANDS.setHuggingFaceToken, 'Set Hugging Face Token', (arg) => this.hub.setToken(arg));
-    reg(COMMANDS.clearHuggingFaceToken, 'Clear Hugging Face Token', () => this.hub.clearToken());
-    reg(COMMANDS.clearModelCache, 'Clear Model Cache', (arg) => clearModelCache(this, arg));
-    reg(COMMANDS.installGpuSupport, 'Install GPU Support', () => installGpuSupportCommand(this));
-    reg(COMMANDS.removeGpuSupport, 'Remove GPU Support', (arg) => removeGpuSupportCommand(this, arg));
-    reg(COMMANDS.openSweepAtlas, 'Open Sweep Atlas', (arg) => openSweepAtlas(this, arg));
+    reg(COMMANDS.computeInductionMosaic, vscode.l10n.t('Compute Induction Mosaic'), (arg) => this.computeInductionMosaic(arg));
+    reg(COMMANDS.openSeriesView, vscode.l10n.t('Open Series View'), (arg) => this.openSeriesView(arg));
+    reg(COMMANDS.runAblation, vscode.l10n.t('Run Ablation'), (arg) => this.ablation.command(arg));
+    reg(COMMANDS.attributeForecast, vscode.l10n.t('Attribute Forecast'), (arg) => this.causal.attribute(arg));
+    reg(COMMANDS.patchActivations, vscode.l10n.t('Patch Activations'), (arg) => this.causal.patch(arg));
+    reg(COMMANDS.ablateLayers, vscode.l10n.t('Ablate Layers'), (arg) => this.causal.ablateLayers(arg));
+    reg(COMMANDS.selectModel, vscode.l10n.t('Select Model'), (arg) => selectModel(this, arg));
+    reg(COMMANDS.showModelInfo, vscode.l10n.t('Show Model Info'), () => showModelInfo(this));
+    reg(COMMANDS.exportCurrentFigure, vscode.l10n.t('Export Current Figure'), (arg) => this.exportCurrentFigure(arg));
+    reg(COMMANDS.setHuggingFaceToken, vscode.l10n.t('Set Hugging Face Token'), (arg) => this.hub.setToken(arg));
+    reg(COMMANDS.clearHuggingFaceToken, vscode.l10n.t('Clear Hugging Face Token'), () => this.hub.clearToken());
+    reg(COMMANDS.clearModelCache, vscode.l10n.t('Clear Model Cache'), (arg) => clearModelCache(this, arg));
+    reg(COMMANDS.installGpuSupport, vscode.l10n.t('Install GPU Support'), () => installGpuSupportCommand(this));
+    reg(COMMANDS.removeGpuSupport, vscode.l10n.t('Remove GPU Support'), (arg) => removeGpuSupportCommand(this, arg));
+    reg(COMMANDS.openSweepAtlas, vscode.l10n.t('Open Sweep Atlas'), (arg) => openSweepAtlas(this, arg));
   }
 
   async computeInductionMosaic(arg?: unknown): Promise<MosaicCommandResult | undefined> {
     const named = arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) && typeof (arg as { uri?: unknown }).uri === 'string' ? vscode.Uri.parse((arg as { uri: string }).uri) : arg;
-    const uri = await pickCsvUri(named, 'Compute Induction Mosaic on…');
+    const uri = await pickCsvUri(named, vscode.l10n.t('Compute Induction Mosaic on…'));
     if (!uri) return undefined;
     const target = await csvTargetFor(uri);
     const settings = this.#settings.mosaic;
@@ -406,15 +406,15 @@ export class Controller implements vscode.Disposable {
     if (settings.dataDriven) {
       // asked unless a script named it: { uri, column }
       const given = typeof (arg as { column?: unknown } | undefined)?.column === 'string' ? (arg as { column: string }).column : undefined;
-      const choice = given !== undefined ? { column: given } : await chooseColumn(this, uri, target.source, { ask: true, title: `Induction mosaic on ${target.name}` });
+      const choice = given !== undefined ? { column: given } : await chooseColumn(this, uri, target.source, { ask: true, title: vscode.l10n.t('Induction mosaic on {0}', target.name) });
       if (choice.dismissed) return undefined;
       column = choice.column;
     }
     let csvError: string | undefined;
-    const job = await withCancellableProgress(`Chronos Lens: induction mosaic · ${target.name}`, this.jobs, async (c) => {
+    const job = await withCancellableProgress(vscode.l10n.t('Chronos Lens: induction mosaic · {0}', target.name), this.jobs, async (c) => {
       let series: CsvSeries | undefined;
       if (settings.dataDriven) {
-        c.onProgress({ message: `reading ${target.name}` });
+        c.onProgress({ message: vscode.l10n.t('reading {0}', target.name) });
         try {
           series = await loadCsvSeries(target.source, { column, signal: c.signal });
         } catch (e) {
@@ -429,7 +429,7 @@ export class Controller implements vscode.Disposable {
           const r = await runMosaicJob(model, settings, series, { ...c, cache: this.referenceCache });
           return { ...r, series };
         },
-        { signal: c.signal, activity: `induction mosaic · ${target.name}`, onWaiting: () => c.onProgress({ message: 'waiting for the running analysis…' }) },
+        { signal: c.signal, activity: vscode.l10n.t('induction mosaic · {0}', target.name), onWaiting: () => c.onProgress({ message: vscode.l10n.t('waiting for the running analysis…') }) },
       );
     });
     const ref = job.reference;
@@ -438,7 +438,7 @@ export class Controller implements vscode.Disposable {
     const csv = { uri, column: job.series?.column };
     const refPanel = this.#openMosaic(
       `reference:${ref.model.hash}`,
-      { result: ref, variant: 'reference', title: `${ref.model.name} · reference protocol (random ${ref.protocol.patch ? 'patches' : 'tokens'})`, csv },
+      { result: ref, variant: 'reference', title: ref.protocol.patch ? vscode.l10n.t('{0} · reference protocol (random patches)', ref.model.name) : vscode.l10n.t('{0} · reference protocol (random tokens)', ref.model.name), csv },
       { column: vscode.ViewColumn.Beside, preserveFocus: !!job.data || !!job.subPatch },
     );
     const panels: MosaicCommandResult['panels'] = [describePanel(refPanel)];
@@ -447,7 +447,7 @@ export class Controller implements vscode.Disposable {
       this.log.info(runLogText(`mosaic (sub-patch protocol) · ${job.subPatch.model.name}: ${mosaicSummary(job.subPatch)}`, job.subPatch.manifest, { protocol: job.subPatch.protocol }));
       const sub = this.#openMosaic(
         `subpatch:${job.subPatch.model.hash}`,
-        { result: job.subPatch, variant: 'reference', title: `${job.subPatch.model.name} · sub-patch protocol (period ${g.period} values on patches of ${g.size})`, csv },
+        { result: job.subPatch, variant: 'reference', title: vscode.l10n.t('{0} · sub-patch protocol (period {1} values on patches of {2})', job.subPatch.model.name, g.period, g.size), csv },
         { column: vscode.ViewColumn.Beside, preserveFocus: !!job.data },
       );
       panels.push(describePanel(sub));
@@ -459,7 +459,7 @@ export class Controller implements vscode.Disposable {
       const column = refColumn !== undefined && refColumn < vscode.ViewColumn.Nine ? ((refColumn + 1) as vscode.ViewColumn) : vscode.ViewColumn.Beside;
       const dataPanel = this.#openMosaic(
         `data:${uri.toString()}#${job.series?.column ?? ''}`,
-        { result: job.data, variant: 'data', title: `${job.data.model.name} · ${target.name} · ${job.series?.column ?? ''} (data-driven)`, csv },
+        { result: job.data, variant: 'data', title: vscode.l10n.t('{0} · {1} · {2} (data-driven)', job.data.model.name, target.name, job.series?.column ?? ''), csv },
         { column, preserveFocus: false },
       );
       panels.push(describePanel(dataPanel));
@@ -474,13 +474,13 @@ export class Controller implements vscode.Disposable {
     const dataError = csvError ?? job.dataError;
     if (settings.dataDriven && dataError) {
       this.log.warn(`data-driven mosaic on ${target.name} did not run: ${dataError}`);
-      void vscode.window.showWarningMessage(`Chronos Lens: the data-driven mosaic on ${target.name} did not run: ${dataError}`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Chronos Lens: the data-driven mosaic on {0} did not run: {1}', target.name, dataError));
     }
     return { csv: uri.toString(), panels, referenceCached: job.referenceCached, dataError };
   }
 
   async openSeriesView(arg?: unknown): Promise<void> {
-    const uri = await pickCsvUri(arg, 'Open Series View on…');
+    const uri = await pickCsvUri(arg, vscode.l10n.t('Open Series View on…'));
     if (!uri) return;
     return this.seriesViews.open(uri);
   }
@@ -499,7 +499,7 @@ export class Controller implements vscode.Disposable {
     // the series view in the active tab, else the active (or most recently active) mosaic or ablation panel
     const panel: ExportablePanel | undefined = this.seriesViews.activeView() ?? this.currentPanel();
     if (!panel) {
-      void vscode.window.showInformationMessage('Chronos Lens: no figure is open. Open a series view, compute an induction mosaic or run an ablation first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Chronos Lens: no figure is open. Open a series view, compute an induction mosaic or run an ablation first.'));
       return undefined;
     }
     const isFormat = (v: unknown): v is ExportFormat => typeof v === 'string' && (EXPORT_FORMATS as readonly string[]).includes(v);
@@ -508,18 +508,18 @@ export class Controller implements vscode.Disposable {
     if (isFormat(arg)) format = arg;
     else if (arg && typeof arg === 'object' && !(arg instanceof vscode.Uri)) {
       const a = arg as { format?: unknown; path?: unknown };
-      if (!isFormat(a.format)) throw new ChronosLensError('BAD_INPUT', `"format" must be one of ${EXPORT_FORMATS.join(', ')}`);
+      if (!isFormat(a.format)) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('"format" must be one of {0}', EXPORT_FORMATS.join(', ')));
       format = a.format;
       if (a.path !== undefined) {
-        if (typeof a.path !== 'string' || !path.isAbsolute(a.path)) throw new ChronosLensError('BAD_INPUT', '"path" must be an absolute file path');
+        if (typeof a.path !== 'string' || !path.isAbsolute(a.path)) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('"path" must be an absolute file path'));
         target = vscode.Uri.file(withFormatExtension(a.path, format));
       }
     }
     if (!format) {
-      const labels: Record<ExportFormat, string> = { svg: 'SVG image', png: 'PNG image', json: 'JSON (Plotly-compatible figure)', csv: 'CSV table' };
+      const labels: Record<ExportFormat, string> = { svg: vscode.l10n.t('SVG image'), png: vscode.l10n.t('PNG image'), json: vscode.l10n.t('JSON (Plotly-compatible figure)'), csv: vscode.l10n.t('CSV table') };
       const pick = await vscode.window.showQuickPick(
         EXPORT_FORMATS.map((f) => ({ label: f.toUpperCase(), description: labels[f], format: f })),
-        { title: `Export ${panel.panel.title}`, placeHolder: 'Format' },
+        { title: vscode.l10n.t('Export {0}', panel.panel.title), placeHolder: vscode.l10n.t('Format') },
       );
       if (!pick) return undefined;
       format = pick.format;

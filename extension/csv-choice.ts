@@ -31,7 +31,7 @@ export async function chooseCsvColumn(deps: ColumnChoiceDeps, o: CsvChoiceStep):
     const picked = await vscode.window.showOpenDialog({ title: o.dialogTitle, canSelectMany: false, filters: { 'CSV / TSV': ['csv', 'tsv', 'CSV', 'TSV'] } });
     uri = picked?.[0];
     if (!uri) throw new FlowCancel();
-    if (!isCsvUri(uri)) throw new ChronosLensError('BAD_INPUT', `${uri.path} is not a .csv or .tsv file`);
+    if (!isCsvUri(uri)) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('{0} is not a .csv or .tsv file', uri.path));
   }
   const choice = await chooseColumn(deps, uri, (await csvTargetFor(uri)).source, { ask: true, title: o.title, step: o.step, totalSteps: o.totalSteps });
   if (choice.dismissed) throw new FlowCancel();
@@ -44,8 +44,8 @@ export async function chooseCsvColumn(deps: ColumnChoiceDeps, o: CsvChoiceStep):
  */
 export function csvFromArgs(a: { csv?: unknown; column?: unknown }, need: string): CsvChoice {
   const c = a.csv instanceof vscode.Uri ? a.csv : typeof a.csv === 'string' ? (/^[a-z][a-z0-9+.-]+:/i.test(a.csv) && !/^[a-z]:[\\/]/i.test(a.csv) ? vscode.Uri.parse(a.csv) : vscode.Uri.file(a.csv)) : activeCsvUri();
-  if (!c) throw new ChronosLensError('BAD_INPUT', `${need} needs "csv" (a path or URI) or an active CSV editor`);
-  if (!isCsvUri(c)) throw new ChronosLensError('BAD_INPUT', `${c.path} is not a .csv or .tsv file`);
-  if (a.column !== undefined && typeof a.column !== 'string') throw new ChronosLensError('BAD_INPUT', '"column" must be a column name');
+  if (!c) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('{0} needs "csv" (a path or URI) or an active CSV editor', need));
+  if (!isCsvUri(c)) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('{0} is not a .csv or .tsv file', c.path));
+  if (a.column !== undefined && typeof a.column !== 'string') throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('"column" must be a column name'));
   return { uri: c, column: a.column as string | undefined };
 }

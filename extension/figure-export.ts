@@ -82,7 +82,7 @@ export class FigureExports {
       const timer = setTimeout(() => {
         const i = this.#waiters.indexOf(w);
         if (i >= 0) this.#waiters.splice(i, 1);
-        reject(new ChronosLensError('RUNTIME', `the ${this.o.view} view did not produce the ${format.toUpperCase()} figure within ${EXPORT_PAGE_TIMEOUT_MS / 1000} s`));
+        reject(new ChronosLensError('RUNTIME', vscode.l10n.t('the {0} view did not produce the {1} figure within {2} s', this.o.view, format.toUpperCase(), EXPORT_PAGE_TIMEOUT_MS / 1000)));
       }, EXPORT_PAGE_TIMEOUT_MS);
       this.#waiters.push(w);
     });
@@ -98,7 +98,7 @@ export class FigureExports {
   async #save(m: ExportMessage, ctx: RequestContext, given?: vscode.Uri): Promise<ExportResponse> {
     const folder = this.o.folder();
     const defaultUri = folder ? vscode.Uri.joinPath(folder, m.suggestedName) : undefined;
-    const target = given ?? (await vscode.window.showSaveDialog({ defaultUri, filters: FORMAT_FILTERS[m.format], title: `Export ${m.format.toUpperCase()}`, saveLabel: 'Export' }));
+    const target = given ?? (await vscode.window.showSaveDialog({ defaultUri, filters: FORMAT_FILTERS[m.format], title: vscode.l10n.t('Export {0}', m.format.toUpperCase()), saveLabel: vscode.l10n.t('Export') }));
     if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new CancelledError();
     if (!target) return { saved: false };
     const bytes = exportBytes(m.content);

@@ -95,10 +95,10 @@ export async function installGpuSupportCommand(host: GpuHost): Promise<GpuInstal
   const storageDir = gpuStorageDir(host.context);
   const status = await gpu.gpuSupportStatus(storageDir);
   if (!status.supported) {
-    throw new ChronosLensError('RUNTIME', `ONNX Runtime has no CUDA provider package for ${status.platform}-${status.arch}: ${status.unsupportedReason ?? 'unsupported'}`);
+    throw new ChronosLensError('RUNTIME', vscode.l10n.t('ONNX Runtime has no CUDA provider package for {0}-{1}: {2}', status.platform, status.arch, status.unsupportedReason ?? vscode.l10n.t('unsupported')));
   }
   const net = host.hub.network();
-  const r = await withCancellableProgress(`Chronos Lens: installing GPU support (${status.package?.id ?? 'CUDA provider'} ${status.ortVersion})`, host.jobs, (c) =>
+  const r = await withCancellableProgress(vscode.l10n.t('Chronos Lens: installing GPU support ({0} {1})', status.package?.id ?? vscode.l10n.t('CUDA provider'), status.ortVersion), host.jobs, (c) =>
     gpu.installGpuSupport({ storageDir, ...net, env: process.env, signal: c.signal, onProgress: (p) => c.onProgress({ fraction: p.fraction, message: p.message }) }),
   );
   const cuda = await gpu.checkCudaRuntime();
@@ -110,23 +110,25 @@ export async function installGpuSupportCommand(host: GpuHost): Promise<GpuInstal
   );
   const missing = cuda.libraries.filter((l) => !l.found).map((l) => l.library);
   if (missing.length) host.log.warn(`the CUDA provider will not start until these are on the library path: ${missing.join(', ')} (docs/gpu.md)`);
-  const parts = [r.alreadyInstalled ? 'GPU support is already installed.' : 'GPU support installed.'];
+  const reload = vscode.l10n.t('Reload Window');
+  const useAuto = vscode.l10n.t('Use auto');
+  const parts = [r.alreadyInstalled ? vscode.l10n.t('GPU support is already installed.') : vscode.l10n.t('GPU support installed.')];
   const buttons: string[] = [];
   if (reloadNeeded) {
-    parts.push('ONNX Runtime is already running in this window: reload it to use CUDA.');
-    buttons.push('Reload Window');
+    parts.push(vscode.l10n.t('ONNX Runtime is already running in this window: reload it to use CUDA.'));
+    buttons.push(reload);
   } else if (host.settings.provider === 'cpu') {
-    parts.push('The execution provider setting is "cpu".');
-    buttons.push('Use auto');
+    parts.push(vscode.l10n.t('The execution provider setting is "cpu".'));
+    buttons.push(useAuto);
   } else {
-    parts.push('The next model load uses it.');
+    parts.push(vscode.l10n.t('The next model load uses it.'));
   }
-  if (missing.length) parts.push(`CUDA will fall back to the CPU until these libraries are installed: ${missing.join(', ')}.`);
-  const text = `Chronos Lens: ${parts.join(' ')}`;
+  if (missing.length) parts.push(vscode.l10n.t('CUDA will fall back to the CPU until these libraries are installed: {0}.', missing.join(', ')));
+  const text = vscode.l10n.t('Chronos Lens: {0}', parts.join(' '));
   void (missing.length ? vscode.window.showWarningMessage(text, ...buttons) : vscode.window.showInformationMessage(text, ...buttons)).then(
     async (choice) => {
-      if (choice === 'Reload Window') await vscode.commands.executeCommand('workbench.action.reloadWindow');
-      else if (choice === 'Use auto') await vscode.workspace.getConfiguration('chronosLens').update('executionProvider', 'auto', vscode.ConfigurationTarget.Global);
+      if (choice === reload) await vscode.commands.executeCommand('workbench.action.reloadWindow');
+      else if (choice === useAuto) await vscode.workspace.getConfiguration('chronosLens').update('executionProvider', 'auto', vscode.ConfigurationTarget.Global);
     },
     () => undefined,
   );
@@ -141,27 +143,31 @@ export async function removeGpuSupportCommand(host: GpuHost, arg?: unknown): Pro
   const storageDir = gpuStorageDir(host.context);
   const status = await gpu.gpuSupportStatus(storageDir);
   if (status.sizeBytes === 0 && !status.installed) {
-    void vscode.window.showInformationMessage('Chronos Lens: GPU support is not installed.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Chronos Lens: GPU support is not installed.'));
     return { removed: [], freedBytes: 0, reloadNeeded: false };
   }
   const confirm = !(arg && typeof arg === 'object' && (arg as { confirm?: unknown }).confirm === false);
   if (confirm) {
+    const remove = vscode.l10n.t('Remove');
     const ok = await vscode.window.showWarningMessage(
-      `Remove Chronos Lens GPU support (${formatBytes(status.sizeBytes)} in ${storageDir})?`,
-      { modal: true, detail: 'Models then run on the CPU (or DirectML / CoreML where the platform has them). Install GPU Support brings it back.' },
-      'Remove',
+      vscode.l10n.t('Remove Chronos Lens GPU support ({0} in {1})?', formatBytes(status.sizeBytes), storageDir),
+      { modal: true, detail: vscode.l10n.t('Models then run on the CPU (or DirectML / CoreML where the platform has them). Install GPU Support brings it back.') },
+      remove,
     );
-    if (ok !== 'Remove') return undefined;
+    if (ok !== remove) return undefined;
   }
   const inUse = ort.ortLoaded() && !!ort.ortPackageOverride() && ort.ortPackageOverride()!.startsWith(storageDir);
   const r = await gpu.removeGpuSupport(storageDir);
   host.log.info(`GPU support removed: ${r.removed.join(', ') || 'nothing'} (${formatBytes(r.freedBytes)})`);
+  const reload = vscode.l10n.t('Reload Window');
   void vscode.window.showInformationMessage(
-    `Chronos Lens: GPU support removed (${formatBytes(r.freedBytes)} freed).${inUse ? ' This window still runs the removed copy of ONNX Runtime: reload it.' : ''}`,
-    ...(inUse ? ['Reload Window'] : []),
+    inUse
+      ? vscode.l10n.t('Chronos Lens: GPU support removed ({0} freed). This window still runs the removed copy of ONNX Runtime: reload it.', formatBytes(r.freedBytes))
+      : vscode.l10n.t('Chronos Lens: GPU support removed ({0} freed).', formatBytes(r.freedBytes)),
+    ...(inUse ? [reload] : []),
   ).then(
     async (choice) => {
-      if (choice === 'Reload Window') await vscode.commands.executeCommand('workbench.action.reloadWindow');
+      if (choice === reload) await vscode.commands.executeCommand('workbench.action.reloadWindow');
     },
     () => undefined,
   );

@@ -69,9 +69,9 @@ export class HubAccess {
       value = arg.trim();
     } else {
       value = await vscode.window.showInputBox({
-        title: 'Chronos Lens: Hugging Face Token',
-        prompt: 'A Hugging Face access token (read) for gated or private models. It is kept in VS Code\'s secret storage, never in settings or logs.',
-        placeHolder: 'hf_…',
+        title: vscode.l10n.t('Chronos Lens: Hugging Face Token'),
+        prompt: vscode.l10n.t('A Hugging Face access token (read) for gated or private models. It is kept in VS Code\'s secret storage, never in settings or logs.'),
+        placeHolder: vscode.l10n.t('hf_…'),
         password: true,
         ignoreFocusOut: true,
         validateInput: (v) => tokenProblem(v),
@@ -82,7 +82,7 @@ export class HubAccess {
     this.host.redactor.add(value);
     await this.host.context.secrets.store(TOKEN_SECRET_KEY, value);
     this.host.log.info('Hugging Face token saved in VS Code\'s secret storage');
-    void vscode.window.showInformationMessage('Chronos Lens: Hugging Face token saved in VS Code\'s secret storage; downloads send it to the hub.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Chronos Lens: Hugging Face token saved in VS Code\'s secret storage; downloads send it to the hub.'));
     return true;
   }
 
@@ -91,8 +91,9 @@ export class HubAccess {
     await this.host.context.secrets.delete(TOKEN_SECRET_KEY);
     this.host.log.info(had ? 'Hugging Face token removed from VS Code\'s secret storage' : 'no Hugging Face token was stored');
     const { findHubToken } = await import('../core/hub');
-    const env = findHubToken(process.env) ? ' A token from HF_TOKEN or the huggingface-cli login file is still used.' : '';
-    void vscode.window.showInformationMessage(`Chronos Lens: ${had ? 'Hugging Face token removed' : 'no Hugging Face token was stored'}.${env}`);
+    const removed = had ? vscode.l10n.t('Chronos Lens: Hugging Face token removed.') : vscode.l10n.t('Chronos Lens: no Hugging Face token was stored.');
+    const env = findHubToken(process.env) ? vscode.l10n.t('A token from HF_TOKEN or the huggingface-cli login file is still used.') : '';
+    void vscode.window.showInformationMessage(env ? `${removed} ${env}` : removed);
     return !!had;
   }
 
@@ -117,7 +118,7 @@ export class HubAccess {
     this.host.log.info(`downloading ${repoId}@${revision} from ${settings.endpoint} into ${settings.cacheDir}; ${describeNetwork(net)}; ${token ? `token from ${source}` : 'no token'}`);
     const size = o.approxBytes ? ` (~${hub.formatBytes(o.approxBytes)})` : '';
     try {
-      const r = await withCancellableProgress(`Chronos Lens: downloading ${repoId}${size}`, this.host.jobs, (c) =>
+      const r = await withCancellableProgress(vscode.l10n.t('Chronos Lens: downloading {0}{1}', repoId, size), this.host.jobs, (c) =>
         hub.downloadModel(repoId, {
           revision,
           env: process.env,
@@ -142,7 +143,7 @@ export class HubAccess {
       this.host.noteError(view.message);
       const actions = view.actions.filter((a) => a !== 'retry' || !!o.again);
       const labels = actions.map((a) => HUB_ACTION_LABELS[a]);
-      void vscode.window.showErrorMessage(`Chronos Lens: ${view.message}`, ...labels).then(
+      void vscode.window.showErrorMessage(vscode.l10n.t('Chronos Lens: {0}', view.message), ...labels).then(
         async (choice) => {
           const action = actions[labels.indexOf(choice ?? '')] as HubAction | undefined;
           if (action === 'retry') await o.again?.();

@@ -36,24 +36,32 @@ export async function clearModelCache(host: ModelCacheHost, arg?: unknown): Prom
   const root = graphCacheRoot(host.context);
   const size = await modelCacheSize(root);
   if (size.files === 0) {
-    const others = size.others ? ` (${size.others} other ${size.others === 1 ? 'item' : 'items'} there that Chronos Lens did not write ${size.others === 1 ? 'is' : 'are'} left alone)` : '';
-    void vscode.window.showInformationMessage(`Chronos Lens: the model cache is empty (${size.dir})${others}.`);
+    const message =
+      size.others === 0
+        ? vscode.l10n.t('Chronos Lens: the model cache is empty ({0}).', size.dir)
+        : size.others === 1
+          ? vscode.l10n.t('Chronos Lens: the model cache is empty ({0}) (1 other item there that Chronos Lens did not write is left alone).', size.dir)
+          : vscode.l10n.t('Chronos Lens: the model cache is empty ({0}) ({1} other items there that Chronos Lens did not write are left alone).', size.dir, size.others);
+    void vscode.window.showInformationMessage(message);
     return { dir: size.dir, bytes: 0, files: 0, cleared: false, kept: size.others };
   }
   const confirm = !(arg && typeof arg === 'object' && (arg as { confirm?: unknown }).confirm === false);
   if (confirm) {
+    const clear = vscode.l10n.t('Clear');
     const ok = await vscode.window.showWarningMessage(
-      `Clear the Chronos Lens model cache (${formatBytes(size.bytes)})?`,
+      vscode.l10n.t('Clear the Chronos Lens model cache ({0})?', formatBytes(size.bytes)),
       {
         modal: true,
-        detail: `${size.files} files of built ONNX graphs in ${size.dir}; they are rebuilt the next time a model needs them. The Hugging Face cache and GPU support are kept${size.others ? `, and so are ${size.others} other items in that folder that Chronos Lens did not write` : ''}.`,
+        detail: size.others
+          ? vscode.l10n.t('{0} files of built ONNX graphs in {1}; they are rebuilt the next time a model needs them. The Hugging Face cache and GPU support are kept, and so are {2} other items in that folder that Chronos Lens did not write.', size.files, size.dir, size.others)
+          : vscode.l10n.t('{0} files of built ONNX graphs in {1}; they are rebuilt the next time a model needs them. The Hugging Face cache and GPU support are kept.', size.files, size.dir),
       },
-      'Clear',
+      clear,
     );
-    if (ok !== 'Clear') return undefined;
+    if (ok !== clear) return undefined;
   }
   if (!(await host.models.unload())) {
-    throw new ChronosLensError('RUNTIME', 'a model is in use: wait for the running analysis to finish (or cancel it), then clear the cache');
+    throw new ChronosLensError('RUNTIME', vscode.l10n.t('a model is in use: wait for the running analysis to finish (or cancel it), then clear the cache'));
   }
   const r = await clearModelCacheAt(root, (m) => host.log.warn(m));
   host.log.info(`model cache cleared: ${formatBytes(r.bytes)} in ${r.files} files (${r.dir})${r.kept ? `; ${r.kept} other items left alone` : ''}`);

@@ -73,7 +73,7 @@ async function checkModelValue(c: ModelPickerDeps, value: string): Promise<strin
   }
   const { inspectCheckpointFolder } = await import('../core/hub');
   const info = await inspectCheckpointFolder(r.dir);
-  if (!info.isChronos) throw new ChronosLensError('BAD_CHECKPOINT', info.problem ?? `${r.dir} is not a Chronos checkpoint`);
+  if (!info.isChronos) throw new ChronosLensError('BAD_CHECKPOINT', info.problem ?? vscode.l10n.t('{0} is not a Chronos checkpoint', r.dir));
   return value;
 }
 
@@ -102,8 +102,8 @@ export async function selectModel(c: ModelPickerDeps, arg?: unknown): Promise<st
       e.kind === 'separator' ? { label: e.label, kind: vscode.QuickPickItemKind.Separator } : { label: e.label, description: e.description, detail: e.detail, entry: e },
     );
   const qp = vscode.window.createQuickPick<ModelItem>();
-  qp.title = 'Chronos Lens: Select Model';
-  qp.placeholder = 'The Chronos checkpoint to analyse (Amazon\'s models are downloaded into the Hugging Face cache)';
+  qp.title = vscode.l10n.t('Chronos Lens: Select Model');
+  qp.placeholder = vscode.l10n.t('The Chronos checkpoint to analyse (Amazon\'s models are downloaded into the Hugging Face cache)');
   qp.matchOnDescription = true;
   qp.matchOnDetail = true;
   qp.items = toItems(buildModelPickEntries(inputs));
@@ -145,18 +145,18 @@ export async function selectModel(c: ModelPickerDeps, arg?: unknown): Promise<st
       const r = await c.hub.download(repoId, { approxBytes: picked.downloadBytes, again: () => vscode.commands.executeCommand('chronosLens.selectModel', repoId) });
       if (!r) return undefined;
       void vscode.window.showInformationMessage(
-        r.bytesDownloaded ? `Chronos Lens: ${repoId} downloaded (${hub.formatBytes(r.bytesDownloaded)}) into the Hugging Face cache and selected.` : `Chronos Lens: ${repoId} selected (already in the Hugging Face cache).`,
+        r.bytesDownloaded ? vscode.l10n.t('Chronos Lens: {0} downloaded ({1}) into the Hugging Face cache and selected.', repoId, hub.formatBytes(r.bytesDownloaded)) : vscode.l10n.t('Chronos Lens: {0} selected (already in the Hugging Face cache).', repoId),
       );
     }
     value = repoId;
   }
   if (picked.action === 'folder') {
-    const dirs = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, title: 'Chronos checkpoint folder', openLabel: 'Use this checkpoint' });
+    const dirs = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, title: vscode.l10n.t('Chronos checkpoint folder'), openLabel: vscode.l10n.t('Use this checkpoint') });
     const dir = dirs?.[0];
     if (!dir) return undefined;
-    if (dir.scheme !== 'file') throw new ChronosLensError('BAD_INPUT', `${dir.toString()} is not on this machine's file system`);
+    if (dir.scheme !== 'file') throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('{0} is not on this machine\'s file system', dir.toString()));
     const info = await hub.inspectCheckpointFolder(dir.fsPath);
-    if (!info.isChronos) throw new ChronosLensError('BAD_CHECKPOINT', info.problem ?? `${dir.fsPath} is not a Chronos checkpoint`);
+    if (!info.isChronos) throw new ChronosLensError('BAD_CHECKPOINT', info.problem ?? vscode.l10n.t('{0} is not a Chronos checkpoint', dir.fsPath));
     value = dir.fsPath;
   }
   if (value === undefined) return undefined;
@@ -189,10 +189,10 @@ export interface ModelInfo extends ModelSummary {
 }
 
 export async function showModelInfo(c: ModelPickerDeps): Promise<ModelInfo> {
-  const info = await withCancellableProgress('Chronos Lens: model info', c.jobs, (ctl) =>
+  const info = await withCancellableProgress(vscode.l10n.t('Chronos Lens: model info'), c.jobs, (ctl) =>
     c.models.use(
       async (m, resolved) => {
-        ctl.onProgress({ message: `starting ${m.name}` });
+        ctl.onProgress({ message: vscode.l10n.t('starting {0}', m.name) });
         if (!m.provider) {
           // The provider is decided when the first session starts: start the smallest one.
           const { isBolt, isChronos2 } = await import('../models/load');
@@ -239,23 +239,36 @@ export async function showModelInfo(c: ModelPickerDeps): Promise<ModelInfo> {
         c.log.info(`GPU\n${describeGpu(g)}`);
         return out;
       },
-      { signal: ctl.signal, activity: 'model info' },
+      { signal: ctl.signal, activity: vscode.l10n.t('model info') },
     ),
   );
   c.log.info(`model info\n${JSON.stringify(info, null, 2)}`);
-  const provider = `${info.provider.used}${info.provider.requested !== info.provider.used ? ` (requested ${info.provider.requested})` : ''}`;
-  const text =
-    `Chronos Lens: ${info.name}${info.family === 'chronos-bolt' ? ` (Chronos-Bolt, patches of ${info.patch?.size})` : ''} — encoder ${info.encoderLayers} / decoder ${info.decoderLayers} layers × ${info.heads} heads, d_model ${info.dModel}, ` +
-    `context ${info.contextLength}, horizon ${info.predictionLength}; running on ${provider}${info.provider.fallbackReason ? ` — ${info.provider.fallbackReason}` : ''}.`;
+  const provider = info.provider.requested !== info.provider.used ? vscode.l10n.t('{0} (requested {1})', info.provider.used, info.provider.requested) : info.provider.used;
+  const name = info.family === 'chronos-bolt' ? vscode.l10n.t('{0} (Chronos-Bolt, patches of {1})', info.name, info.patch?.size ?? '?') : info.name;
+  const running = info.provider.fallbackReason ? `${provider} — ${info.provider.fallbackReason}` : provider;
+  const text = vscode.l10n.t(
+    'Chronos Lens: {0} — encoder {1} / decoder {2} layers × {3} heads, d_model {4}, context {5}, horizon {6}; running on {7}.',
+    name,
+    info.encoderLayers,
+    info.decoderLayers,
+    info.heads,
+    info.dModel,
+    info.contextLength,
+    info.predictionLength,
+    running,
+  );
   // After a fallback from CUDA without the provider package: offer to install it.
   const wantedCuda = info.provider.requested === 'cuda' || (info.provider.requested === 'auto' && process.platform === 'linux');
   const offerGpu = info.provider.used === 'cpu' && wantedCuda && info.gpu.supported && !info.gpu.installed;
-  const buttons = ['Show Details', 'Select Model…', ...(offerGpu ? ['Install GPU Support'] : [])];
+  const details = vscode.l10n.t('Show Details');
+  const select = vscode.l10n.t('Select Model…');
+  const install = vscode.l10n.t('Install GPU Support');
+  const buttons = [details, select, ...(offerGpu ? [install] : [])];
   void vscode.window.showInformationMessage(text, ...buttons).then(
     (choice) => {
-      if (choice === 'Show Details') c.log.show(true);
-      else if (choice === 'Select Model…') void vscode.commands.executeCommand('chronosLens.selectModel');
-      else if (choice === 'Install GPU Support') void vscode.commands.executeCommand('chronosLens.installGpuSupport');
+      if (choice === details) c.log.show(true);
+      else if (choice === select) void vscode.commands.executeCommand('chronosLens.selectModel');
+      else if (choice === install) void vscode.commands.executeCommand('chronosLens.installGpuSupport');
     },
     () => undefined,
   );

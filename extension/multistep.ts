@@ -96,7 +96,7 @@ export function pickMany<T extends vscode.QuickPickItem>(o: PickManyOptions<T>):
   return runStep<T[], vscode.QuickPick<T>>(qp, o, (done, resolve) => [
     qp.onDidAccept(() => {
       if (qp.selectedItems.length === 0) {
-        qp.placeholder = 'Select at least one (Space toggles, Enter accepts).';
+        qp.placeholder = vscode.l10n.t('Select at least one (Space toggles, Enter accepts).');
         return;
       }
       const sel = [...qp.selectedItems];

@@ -100,7 +100,7 @@ export class SeriesSession extends ViewPanel<'series'> {
     const deps: PanelDeps = { extensionUri: c.context.extensionUri, log: c.log, onActive: () => {}, onDispose: () => {} };
     super(deps, 'series', {
       viewType: SERIES_VIEW_TYPE,
-      title: `Series · ${path.basename(document.uri.path)}`,
+      title: vscode.l10n.t('Series · {0}', path.basename(document.uri.path)),
       column: vscode.ViewColumn.Active,
       preserveFocus: false,
       given: { panel, keepTitle: true },
@@ -121,7 +121,7 @@ export class SeriesSession extends ViewPanel<'series'> {
   }
 
   protected override shown(): void {
-    if (this.analysis?.lensNow && !this.init?.forecast) this.post({ type: 'busy', busy: true, message: 'Forecasting…' });
+    if (this.analysis?.lensNow && !this.init?.forecast) this.post({ type: 'busy', busy: true, message: vscode.l10n.t('Forecasting…') });
   }
 
   protected validationContext(): ValidationContext {
@@ -162,7 +162,7 @@ export class SeriesSession extends ViewPanel<'series'> {
       if (isCancelled(e) || this.disposed) return;
       this.views.controller.log.error(`series view of ${path.basename(this.document.uri.path)}: ${errorMessage(e)}`);
       this.post({ type: 'busy', busy: false });
-      this.post({ type: 'error', message: `The series view failed: ${errorMessage(e)}` });
+      this.post({ type: 'error', message: vscode.l10n.t('The series view failed: {0}', errorMessage(e)) });
     }
   }
 
@@ -186,7 +186,7 @@ export class SeriesSession extends ViewPanel<'series'> {
       },
       file,
     );
-    const slow = setTimeout(() => this.post({ type: 'busy', busy: true, message: `Reading ${file}…` }), 150);
+    const slow = setTimeout(() => this.post({ type: 'busy', busy: true, message: vscode.l10n.t('Reading {0}…', file) }), 150);
     let layout: CsvLayout;
     let scan: ColumnScan;
     let t1 = 0;
@@ -204,13 +204,13 @@ export class SeriesSession extends ViewPanel<'series'> {
       clearTimeout(slow);
       if (seq !== this.#seq || isCancelled(e)) return;
       this.post({ type: 'busy', busy: false });
-      this.post({ type: 'error', message: `${file} cannot be shown as a series: ${errorMessage(e)}` });
+      this.post({ type: 'error', message: vscode.l10n.t('{0} cannot be shown as a series: {1}', file, errorMessage(e)) });
       c.log.warn(`series view of ${file}: ${errorMessage(e)}`);
       return;
     }
     clearTimeout(slow);
     if (seq !== this.#seq || this.disposed) return;
-    if (textMs) c.log.info(`series view: ${file} v${doc.version} · ${scan.column}: ${scan.totalRows} rows (text ${textMs} ms, layout ${t1 - t0 - textMs} ms, scan ${Date.now() - t1} ms)`);
+    if (textMs) c.log.debug(`series view: ${file} v${doc.version} · ${scan.column}: ${scan.totalRows} rows (text ${textMs} ms, layout ${t1 - t0 - textMs} ms, scan ${Date.now() - t1} ms)`);
     this.snap = snap;
     this.layout = layout;
     this.scan = scan;
@@ -251,7 +251,7 @@ export class SeriesSession extends ViewPanel<'series'> {
     const current = () => seq === this.#seq && !this.disposed && this.analysis === a;
     if (this.#delivered?.analysis !== a) this.#delivered = { analysis: a };
     const delivered = this.#delivered;
-    if (!a.lensNow) this.post({ type: 'busy', busy: true, message: a.modelNow ? 'Computing attention…' : 'Loading the model and computing attention…' });
+    if (!a.lensNow) this.post({ type: 'busy', busy: true, message: a.modelNow ? vscode.l10n.t('Computing attention…') : vscode.l10n.t('Loading the model and computing attention…') });
     a.model.then(
       async (summary) => {
         this.views.rememberSummary(a.modelKey, summary);
@@ -263,13 +263,13 @@ export class SeriesSession extends ViewPanel<'series'> {
       (e: unknown) => {
         if (!current() || isCancelled(e)) return;
         this.post({ type: 'busy', busy: false });
-        this.post({ type: 'error', message: `The attention of ${file} could not be computed: ${errorMessage(e)}`, detail: 'Choose a model with “Chronos Lens: Select Model…”.' });
+        this.post({ type: 'error', message: vscode.l10n.t('The attention of {0} could not be computed: {1}', file, errorMessage(e)), detail: vscode.l10n.t('Choose a model with “Chronos Lens: Select Model…”.') });
         this.views.controller.log.error(`series view of ${file}: ${errorMessage(e)}`);
       },
     );
     a.lens.then(
       () => {
-        if (current()) this.post({ type: 'busy', busy: true, message: 'Forecasting…' });
+        if (current()) this.post({ type: 'busy', busy: true, message: vscode.l10n.t('Forecasting…') });
       },
       () => undefined,
     );
@@ -294,7 +294,7 @@ export class SeriesSession extends ViewPanel<'series'> {
         if (!current() || isCancelled(e)) return;
         this.post({ type: 'busy', busy: false });
         if (a.lensNow) {
-          this.post({ type: 'error', message: `The forecast of ${file} failed: ${errorMessage(e)}` });
+          this.post({ type: 'error', message: vscode.l10n.t('The forecast of {0} failed: {1}', file, errorMessage(e)) });
           this.views.controller.log.error(`series view forecast of ${file}: ${errorMessage(e)}`);
         }
       },
@@ -330,11 +330,11 @@ export class SeriesSession extends ViewPanel<'series'> {
       const snap = this.snap;
       const layout = this.layout;
       const scan = this.scan;
-      if (!snap || !layout || !scan) throw new ChronosLensError('BAD_INPUT', 'the series is not loaded');
+      if (!snap || !layout || !scan) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('the series is not loaded'));
       return seriesRange({ text: snap.text, layout, scan }, m.start, m.end, m.points);
     }
     const a = this.analysis;
-    if (!a) throw new ChronosLensError('BAD_INPUT', 'no attention: the series is not loaded');
+    if (!a) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('no attention: the series is not loaded'));
     const lens = await abortable(a.lens, ctx.signal);
     if (m.kind === 'cross') await abortable(a.forecast, ctx.signal);
     if (ctx.signal.aborted || a.aborted) throw new CancelledError();

@@ -65,7 +65,7 @@ export async function checkSeriesViewSize(uri: vscode.Uri): Promise<void> {
   const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
   throw new ChronosLensError(
     'BAD_INPUT',
-    `${path.basename(uri.path)} is ${mb(size)}: the series view opens CSVs up to ${mb(SERIES_VIEW_MAX_BYTES)} (VS Code gives extensions no larger document). Compute Induction Mosaic and Run Ablation… read it from disk; for the series view, keep its last rows in a smaller file.`,
+    vscode.l10n.t('{0} is {1}: the series view opens CSVs up to {2} (VS Code gives extensions no larger document). Compute Induction Mosaic and Run Ablation… read it from disk; for the series view, keep its last rows in a smaller file.', path.basename(uri.path), mb(size), mb(SERIES_VIEW_MAX_BYTES)),
   );
 }
 
@@ -198,15 +198,15 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
 
   async #revealCommand(arg: unknown): Promise<void> {
     const a = arg as { uri?: unknown; line?: unknown } | undefined;
-    if (!a || typeof a.uri !== 'string' || !Number.isInteger(a.line) || (a.line as number) < 0) throw new ChronosLensError('BAD_INPUT', 'expected { uri, line }');
+    if (!a || typeof a.uri !== 'string' || !Number.isInteger(a.line) || (a.line as number) < 0) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('expected { uri, line }'));
     await revealLine(vscode.Uri.parse(a.uri), a.line as number);
   }
 
   async #openAtCommand(arg: unknown): Promise<void> {
     const a = arg as { uri?: unknown; column?: unknown; row?: unknown; head?: unknown } | undefined;
-    if (!a || typeof a.uri !== 'string') throw new ChronosLensError('BAD_INPUT', 'expected { uri, column?, row?, head? }');
+    if (!a || typeof a.uri !== 'string') throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('expected { uri, column?, row?, head? }'));
     const uri = vscode.Uri.parse(a.uri);
-    if (!isCsvUri(uri)) throw new ChronosLensError('BAD_INPUT', `${path.basename(uri.path)} is not a .csv or .tsv file`);
+    if (!isCsvUri(uri)) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('{0} is not a .csv or .tsv file', path.basename(uri.path)));
     const h = a.head;
     const head = isHeadRef(h) ? { kind: h.kind, layer: h.layer, head: h.head } : undefined;
     await this.open(uri, { column: typeof a.column === 'string' ? a.column : undefined, row: Number.isInteger(a.row) ? (a.row as number) : undefined, head });

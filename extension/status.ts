@@ -7,7 +7,7 @@ export class ModelStatusBar implements vscode.Disposable {
 
   constructor(command: string) {
     this.item = vscode.window.createStatusBarItem('chronosLens.model', vscode.StatusBarAlignment.Right, 100);
-    this.item.name = 'Chronos Lens Model';
+    this.item.name = vscode.l10n.t('Chronos Lens Model');
     this.item.command = command;
   }
 
@@ -16,22 +16,32 @@ export class ModelStatusBar implements vscode.Disposable {
     const explicitFallback = !!s.used && s.provider !== 'auto' && s.used !== s.provider;
     const icon = s.busy ? '$(loading~spin)' : s.error ? '$(error)' : explicitFallback ? '$(warning)' : '$(pulse)';
     // After a fallback the text says so; the tooltip says why.
-    this.item.text = `${icon} ${s.label}${s.family ? ` (${s.family.replace(/^Chronos-/, '')})` : ''} · ${provider}${s.used && s.fallbackReason ? ' (fallback)' : ''}${s.queued ? ` (+${s.queued})` : ''}`;
+    const family = s.family ? ` (${s.family.replace(/^Chronos-/, '')})` : '';
+    const shownProvider = s.used && s.fallbackReason ? vscode.l10n.t('{0} (fallback)', provider) : provider;
+    this.item.text = `${icon} ${s.label}${family} · ${shownProvider}${s.queued ? ` (+${s.queued})` : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown('**Chronos Lens**\n\n');
-    md.appendMarkdown(`Model: \`${s.label}\`${s.resolved ? ` (${s.resolved.kind})` : ''}${s.family ? ` · ${s.family}` : ''}\n\n`);
-    if (s.resolved) md.appendMarkdown(`Folder: \`${s.resolved.dir}\`\n\n`);
-    else if (s.setting) md.appendMarkdown(`Setting: \`${s.setting}\`${s.loaded ? '' : ' (loads on first use)'}\n\n`);
-    md.appendMarkdown(`Execution provider: ${s.used ? `**${s.used}**${s.provider !== s.used ? ` (requested ${s.provider})` : ''}` : `${s.provider} (decided on first run)`}\n\n`);
+    md.appendMarkdown(`**${vscode.l10n.t('Chronos Lens')}**\n\n`);
+    md.appendMarkdown(`${vscode.l10n.t('Model: {0}', `\`${s.label}\``)}${s.resolved ? ` (${s.resolved.kind})` : ''}${s.family ? ` · ${s.family}` : ''}\n\n`);
+    if (s.resolved) md.appendMarkdown(`${vscode.l10n.t('Folder: {0}', `\`${s.resolved.dir}\``)}\n\n`);
+    else if (s.setting) md.appendMarkdown(`${s.loaded ? vscode.l10n.t('Setting: {0}', `\`${s.setting}\``) : vscode.l10n.t('Setting: {0} (loads on first use)', `\`${s.setting}\``)}\n\n`);
+    const ep = s.used
+      ? s.provider !== s.used
+        ? vscode.l10n.t('Execution provider: {0} (requested {1})', `**${s.used}**`, s.provider)
+        : vscode.l10n.t('Execution provider: {0}', `**${s.used}**`)
+      : vscode.l10n.t('Execution provider: {0} (decided on first run)', s.provider);
+    md.appendMarkdown(`${ep}\n\n`);
     if (s.fallbackReason) {
       md.isTrusted = { enabledCommands: ['chronosLens.showModelInfo', 'chronosLens.installGpuSupport'] };
-      md.appendMarkdown(`Not on the GPU: `);
+      md.appendMarkdown(`${vscode.l10n.t('Not on the GPU:')} `);
       md.appendText(s.fallbackReason);
-      md.appendMarkdown('\n\n[Show Model Info](command:chronosLens.showModelInfo) · [Install GPU Support](command:chronosLens.installGpuSupport)\n\n');
+      md.appendMarkdown(`\n\n[${vscode.l10n.t('Show Model Info')}](command:chronosLens.showModelInfo) · [${vscode.l10n.t('Install GPU Support')}](command:chronosLens.installGpuSupport)\n\n`);
     }
     if (s.error) md.appendMarkdown(`$(error) ${s.error}\n\n`);
-    if (s.busy) md.appendMarkdown(`$(loading~spin) ${s.activity ?? 'running'}${s.queued ? `; ${s.queued} waiting` : ''}\n\n`);
-    md.appendMarkdown('Click to select a model.');
+    if (s.busy) {
+      const activity = s.activity ?? vscode.l10n.t('running');
+      md.appendMarkdown(`$(loading~spin) ${s.queued ? vscode.l10n.t('{0}; {1} waiting', activity, s.queued) : activity}\n\n`);
+    }
+    md.appendMarkdown(vscode.l10n.t('Click to select a model.'));
     this.item.tooltip = md;
     this.item.backgroundColor = s.error ? new vscode.ThemeColor('statusBarItem.errorBackground') : explicitFallback ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();

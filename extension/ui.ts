@@ -79,7 +79,7 @@ export function reportError(log: ErrorSink, what: string, e: unknown): void {
   const msg = errorMessage(e);
   const detail = e instanceof ChronosLensError && e.cause instanceof Error && e.cause.message !== msg ? ` (${e.cause.message})` : '';
   log.error(`${what} failed: ${msg}${detail}${e instanceof Error && e.stack && !(e instanceof ChronosLensError) ? `\n${e.stack}` : ''}`);
-  void vscode.window.showErrorMessage(`Chronos Lens: ${what} failed: ${msg}`, 'Show Log').then(
+  void vscode.window.showErrorMessage(vscode.l10n.t('Chronos Lens: {0} failed: {1}', what, msg), vscode.l10n.t('Show Log')).then(
     (choice) => {
       if (choice) log.show(true);
     },
@@ -147,7 +147,7 @@ export function activeCsvUri(): vscode.Uri | undefined {
 /** The URI a command was invoked on (explorer / editor title), else the active CSV, else ask. */
 export async function pickCsvUri(arg: unknown, title: string): Promise<vscode.Uri | undefined> {
   if (arg instanceof vscode.Uri) {
-    if (!isCsvUri(arg)) throw new ChronosLensError('BAD_INPUT', `${path.basename(arg.path)} is not a .csv or .tsv file`);
+    if (!isCsvUri(arg)) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('{0} is not a .csv or .tsv file', path.basename(arg.path)));
     return arg;
   }
   const active = activeCsvUri();
@@ -155,7 +155,7 @@ export async function pickCsvUri(arg: unknown, title: string): Promise<vscode.Ur
   const picked = await vscode.window.showOpenDialog({
     title,
     canSelectMany: false,
-    openLabel: 'Use this CSV',
+    openLabel: vscode.l10n.t('Use this CSV'),
     filters: { 'CSV / TSV': ['csv', 'tsv', 'CSV', 'TSV'] },
     defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
   });
