@@ -16,7 +16,7 @@ import { ChronosLensError } from '../../core/errors';
 import { RunControl, throwIfAborted, yieldToEventLoop } from '../../core/progress';
 import { BoltModel } from '../../models/bolt/model';
 import { HeadAblation } from '../../models/model';
-import { Forecast, quantileHeadChecks, quantileLinear } from './forecast';
+import { Forecast, quantileHeadChecks, quantileHeadForecast, quantileLinear } from './forecast';
 
 export interface BoltForecastOptions extends RunControl {
   /** Steps to forecast; default: the model's prediction_length. */
@@ -28,12 +28,10 @@ export interface BoltForecastOptions extends RunControl {
   ablation?: HeadAblation;
 }
 
-/** Values of `levels` from the model's quantiles at one step (predict_quantiles' rule). */
-function levelsAt(values: ArrayLike<number>, trained: number[], levels: number[]): number[] {
-  const idx = levels.map((q) => trained.indexOf(q));
-  if (idx.every((i) => i >= 0)) return idx.map((i) => values[i]);
+/** Levels between the model's, as predict_quantiles interpolates them: the lowest and highest repeated at the ends. */
+function interpolateBolt(query: number[], _trained: number[], values: ArrayLike<number>): number[] {
   const aug = [values[0], ...Array.from(values), values[values.length - 1]];
-  return levels.map((q) => Math.fround(quantileLinear(aug, q)));
+  return query.map((q) => Math.fround(quantileLinear(aug, q)));
 }
 
 export async function forecastBolt(model: BoltModel, context: ArrayLike<number>, opts: BoltForecastOptions = {}): Promise<Forecast> {
@@ -79,26 +77,5 @@ export async function forecastBolt(model: BoltModel, context: ArrayLike<number>,
     opts.onProgress?.({ fraction: (k + 1) / blocks, message: `block ${k + 1} of ${blocks}` });
   }
 
-  const quantiles = levels.map(() => new Array<number>(horizon));
-  const mean = new Array<number>(horizon);
-  const step = new Float32Array(Q);
-  const mid = trained.indexOf(0.5);
-  for (let s = 0; s < horizon; s++) {
-    for (let q = 0; q < Q; q++) step[q] = paths[q][s];
-    levelsAt(step, trained, levels).forEach((v, j) => (quantiles[j][s] = v));
-    mean[s] = mid >= 0 ? step[mid] : levelsAt(step, trained, [0.5])[0];
-  }
-  return {
-    samples: [],
-    quantileLevels: levels,
-    quantiles,
-    mean,
-    median: mean.slice(),
-    predictionLength: horizon,
-    numSamples: 0,
-    contextLengthUsed: first.length,
-    scale,
-    warnings,
-    seed: 0,
-  };
+  return quantileHeadForecast(paths, trained, levels, horizon, interpolateBolt, { contextLengthUsed: first.length, scale, warnings });
 }

@@ -22,7 +22,7 @@ import { ChronosLensError } from '../../core/errors';
 import { checkBound, ensureFits } from '../../core/limits';
 import { RunControl, throwIfAborted, yieldToEventLoop } from '../../core/progress';
 import { Chronos2Ablation, Chronos2Model } from '../../models/chronos2/model';
-import { Forecast, quantileHeadChecks } from './forecast';
+import { Forecast, quantileHeadChecks, quantileHeadForecast } from './forecast';
 
 export interface Chronos2Series {
   name: string;
@@ -249,33 +249,9 @@ export async function forecastChronos2(model: Chronos2Model, task: Chronos2Task,
     futures = copyFutures;
   }
 
-  const mid = trained.indexOf(0.5);
-  const series = task.targets.map((t, i) => {
-    const quantiles = levels.map(() => new Array<number>(horizon));
-    const mean = new Array<number>(horizon);
-    const step = new Array<number>(Q);
-    const idx = levels.map((q) => trained.indexOf(q));
-    for (let s = 0; s < horizon; s++) {
-      for (let q = 0; q < Q; q++) step[q] = paths[i][q][s];
-      const vals = idx.every((j) => j >= 0) ? idx.map((j) => step[j]) : interpolateQuantiles(levels, trained, step);
-      vals.forEach((v, j) => (quantiles[j][s] = v));
-      mean[s] = mid >= 0 ? step[mid] : interpolateQuantiles([0.5], trained, step)[0];
-    }
-    const fc: Forecast & { column: string } = {
-      column: t.name,
-      samples: [],
-      quantileLevels: levels,
-      quantiles,
-      mean,
-      median: mean.slice(),
-      predictionLength: horizon,
-      numSamples: 0,
-      contextLengthUsed,
-      scale: r0.rows[i].norm.scale,
-      warnings,
-      seed: 0,
-    };
-    return fc;
-  });
+  const series = task.targets.map((t, i) => ({
+    column: t.name,
+    ...quantileHeadForecast(paths[i], trained, levels, horizon, interpolateQuantiles, { contextLengthUsed, scale: r0.rows[i].norm.scale, warnings }),
+  }));
   return { series, rows: rows.map((r) => ({ name: r.name, role: r.role })), warnings };
 }

@@ -70,6 +70,48 @@ export function quantileHeadChecks(horizon: number, modelHorizon: number, levels
   return warnings;
 }
 
+/**
+ * A quantile head's Forecast (Chronos-Bolt, Chronos-2): `paths[level][step]` at the model's `trained` levels, in
+ * series units, read at the asked `levels`: off the trained ones where every level is one of them, else through
+ * the family pipeline's own `interpolate`; the 0.5 level is the mean and the median (both pipelines return the
+ * median as the mean). No sample paths, no seed.
+ */
+export function quantileHeadForecast(
+  paths: ArrayLike<ArrayLike<number>>,
+  trained: number[],
+  levels: number[],
+  horizon: number,
+  interpolate: (query: number[], trained: number[], values: ArrayLike<number>) => number[],
+  meta: Pick<Forecast, 'contextLengthUsed' | 'scale' | 'warnings'>,
+): Forecast {
+  const Q = trained.length;
+  const quantiles = levels.map(() => new Array<number>(horizon));
+  const mean = new Array<number>(horizon);
+  const step = new Array<number>(Q);
+  const idx = levels.map((q) => trained.indexOf(q));
+  const exact = idx.every((j) => j >= 0);
+  const mid = trained.indexOf(0.5);
+  for (let s = 0; s < horizon; s++) {
+    for (let q = 0; q < Q; q++) step[q] = paths[q][s];
+    const vals = exact ? idx.map((j) => step[j]) : interpolate(levels, trained, step);
+    vals.forEach((v, j) => (quantiles[j][s] = v));
+    mean[s] = mid >= 0 ? step[mid] : interpolate([0.5], trained, step)[0];
+  }
+  return {
+    samples: [],
+    quantileLevels: levels,
+    quantiles,
+    mean,
+    median: mean.slice(),
+    predictionLength: horizon,
+    numSamples: 0,
+    contextLengthUsed: meta.contextLengthUsed,
+    scale: meta.scale,
+    warnings: meta.warnings,
+    seed: 0,
+  };
+}
+
 /** torch.quantile(values, q) with linear interpolation, values unsorted (copied). */
 export function quantileLinear(values: ArrayLike<number>, q: number): number {
   const v = Float64Array.from(values).sort();
