@@ -8,7 +8,7 @@
  * Both bubble and cross shadow roots.
  */
 import { LitElement, css, html } from 'lit';
-import { baseStyles } from './styles';
+import { OVERLAY_PROPERTIES, baseStyles, overlayHostStyles } from './styles';
 
 export interface MenuItem {
   id: string;
@@ -23,22 +23,14 @@ export class ClActionMenu extends LitElement {
   static override properties = {
     items: { attribute: false },
     label: { type: String },
-    x: { type: Number },
-    y: { type: Number },
-    open: { type: Boolean, reflect: true },
+    ...OVERLAY_PROPERTIES,
   };
   static override styles = [
     baseStyles,
+    overlayHostStyles,
     css`
       :host {
-        position: absolute;
-        left: 0;
-        top: 0;
         z-index: 30;
-        display: none;
-      }
-      :host([open]) {
-        display: block;
       }
       [role='menu'] {
         position: absolute;

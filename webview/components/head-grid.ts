@@ -14,7 +14,7 @@ import { LitElement, css, html } from 'lit';
 import type { LayerHead } from '../../analysis/types';
 import { ThemeController } from '../controllers/theme';
 import { drawHeadSparklines, headSparklinesSize, renderHeadSparklines, updateHeadSparklines } from '../render/head-sparklines';
-import { baseStyles } from './styles';
+import { baseStyles, fillLayer } from './styles';
 
 export class ClHeadGrid extends LitElement {
   static override properties = {
@@ -47,12 +47,7 @@ export class ClHeadGrid extends LitElement {
         width: fit-content;
       }
       canvas {
-        position: absolute;
-        left: 0;
-        top: 0;
-        width: 100%;
-        height: 100%;
-        pointer-events: none;
+        ${fillLayer}
       }
     `,
   ];

@@ -1,19 +1,15 @@
 /** The styles of <cl-series-view> (the toolbar has its own, in series-toolbar.ts). */
 import { css } from 'lit';
+import { fillLayer, viewFrameStyles } from './styles';
 
 export const seriesViewStyles = css`
+  ${viewFrameStyles}
   :host {
-    padding: 12px 16px 20px;
+    padding-bottom: 20px;
   }
   header {
-    display: flex;
-    flex-wrap: wrap;
     align-items: flex-end;
-    justify-content: space-between;
     gap: 6px 24px;
-  }
-  .subtitle {
-    margin-top: 2px;
   }
   .warnings {
     margin-top: 2px;
@@ -68,12 +64,7 @@ export const seriesViewStyles = css`
   }
   .stage .cl-series-overlay,
   .stage .cl-patch-bands {
-    position: absolute;
-    left: 0;
-    top: 0;
-    width: 100%;
-    height: 100%;
-    pointer-events: none;
+    ${fillLayer}
   }
   /* hovers redraw inside these boxes only */
   .stage,
@@ -89,12 +80,7 @@ export const seriesViewStyles = css`
   }
   /* the bars' canvas under the strip's SVG, scaled with it */
   .strip canvas {
-    position: absolute;
-    left: 0;
-    top: 0;
-    width: 100%;
-    height: 100%;
-    pointer-events: none;
+    ${fillLayer}
   }
   .strip svg {
     position: relative;

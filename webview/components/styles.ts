@@ -139,14 +139,38 @@ export const baseStyles = css`
   }
 `;
 
-/** Floating widgets (tooltip, menu): VS Code's hover / menu colours. */
-export const floatingStyles = css`
-  .floating {
+/**
+ * A widget laid over its offset parent at (x, y) (tooltip, action menu), hidden until `open`; each sets its own
+ * z-index so that a menu stays above a tooltip.
+ */
+export const overlayHostStyles = css`
+  :host {
     position: absolute;
-    z-index: 10;
-    box-shadow: 0 2px 8px var(--vscode-widget-shadow, rgba(0, 0, 0, 0.24));
-    border-radius: 4px;
+    left: 0;
+    top: 0;
+    display: none;
   }
+  :host([open]) {
+    display: block;
+  }
+`;
+
+/** The reactive properties of an overlay (see overlayHostStyles). */
+export const OVERLAY_PROPERTIES = {
+  x: { type: Number },
+  y: { type: Number },
+  open: { type: Boolean, reflect: true },
+} as const;
+
+/** The declarations of a layer that covers its positioned parent and lets the pointer through (a canvas or
+ * overlay drawn over or under an SVG); interpolated into a rule: `.strip canvas { ${fillLayer} }`. */
+export const fillLayer = css`
+  position: absolute;
+  left: 0;
+  top: 0;
+  width: 100%;
+  height: 100%;
+  pointer-events: none;
 `;
 
 /** Drop-downs in VS Code's dropdown colours. */

@@ -5,29 +5,21 @@
  * Properties: heading (string), lines (string[]), x, y (px), open (boolean).
  */
 import { LitElement, css, html } from 'lit';
-import { baseStyles } from './styles';
+import { OVERLAY_PROPERTIES, baseStyles, overlayHostStyles } from './styles';
 
 export class ClTooltip extends LitElement {
   static override properties = {
     heading: { type: String },
     lines: { attribute: false },
-    x: { type: Number },
-    y: { type: Number },
-    open: { type: Boolean, reflect: true },
+    ...OVERLAY_PROPERTIES,
   };
   static override styles = [
     baseStyles,
+    overlayHostStyles,
     css`
       :host {
-        position: absolute;
-        left: 0;
-        top: 0;
         z-index: 20;
         pointer-events: none;
-        display: none;
-      }
-      :host([open]) {
-        display: block;
       }
       .card {
         position: absolute;
