@@ -11,6 +11,7 @@ import { mosaicLayout, renderInductionSummaryTable, renderMosaicHeatmaps } from 
 import { renderAttentionStrip, updateAttentionStrip } from '../../webview/render/attention-strip';
 import { renderHeadSparklines, updateHeadSparklines } from '../../webview/render/head-sparklines';
 import { forecastFan, renderSeriesChart, seriesLayout } from '../../webview/render/series-chart';
+import { renderSeriesOverlay } from '../../webview/render/series-overlay';
 import { DARK, HIGH_CONTRAST, LIGHT, cssVarTheme } from '../../webview/render/theme';
 import { ablationFixture, forecastFixture, lensFixture, mosaicFixture, seriesFixture } from './fixtures';
 import { matchSnapshot } from './snapshot';
@@ -95,15 +96,17 @@ describe('render functions (jsdom)', () => {
       width: 760,
       height: 280,
       yLabel: '#Passengers',
-      hover: { kind: 'encoder' as const, row: s.context.start + 80 },
-      highlights: { sameToken: lens.sameToken.map((p) => p + s.context.start), nextToken: lens.nextToken.map((p) => p + s.context.start) },
     };
+    const hover = { kind: 'encoder' as const, row: s.context.start + 80 };
+    const highlights = { sameToken: lens.sameToken.map((p) => p + s.context.start), nextToken: lens.nextToken.map((p) => p + s.context.start) };
     const svg = renderSeriesChart(data, opts);
+    // the hover and highlights are the overlay's, drawn on the chart's layout (the export composes the two)
+    const overlay = renderSeriesOverlay(data, seriesLayout(data, opts), { document: doc, theme: LIGHT, hover, highlights });
     assert.ok(svg.querySelector('.forecast .band-10-90'));
     assert.ok(svg.querySelector('.forecast .band-20-80'));
     assert.ok(svg.querySelector('.forecast .median'));
     assert.equal(svg.querySelector('.context-window')?.getAttribute('data-start'), String(s.context.start));
-    assert.equal(svg.querySelectorAll('.highlights .same-token').length, lens.sameToken.length);
+    assert.equal(overlay.querySelectorAll('.highlights .same-token').length, lens.sameToken.length);
     const labels = [...svg.querySelectorAll('.tick-x')].map((t) => t.textContent);
     assert.ok(labels.includes('1950') && labels.includes('1960'), labels.join(' '));
     // hit testing maps pixels back to rows and forecast steps

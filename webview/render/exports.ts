@@ -13,6 +13,7 @@ import { ablationCsv, ablationPlotlyFigure, mosaicCsv, mosaicPlotlyFigure, serie
 import { renderMosaicFigureSvg } from './mosaic';
 import { renderPatchBands, type PatchBandsData } from './patch-bands';
 import { forecastFan, renderSeriesChart, seriesLayout, type SeriesChartOptions } from './series-chart';
+import { renderSeriesOverlay, type SeriesOverlayOptions } from './series-overlay';
 import type { ChartTheme } from './theme';
 
 export type TextFormat = 'svg' | 'json' | 'csv';
@@ -66,7 +67,7 @@ export interface SeriesExportOptions extends RenderTarget {
   width?: number;
   height?: number;
   /** SVG: what the view shows (zoom, the hovered point and its highlights). */
-  chart?: Pick<SeriesChartOptions, 'xDomain' | 'hover' | 'highlights'>;
+  chart?: Pick<SeriesChartOptions, 'xDomain'> & Pick<SeriesOverlayOptions, 'hover' | 'highlights'>;
   /** SVG: the hovered patch's attention bands (Chronos-Bolt), drawn over the chart as on screen. */
   bands?: PatchBandsData;
 }
@@ -78,11 +79,14 @@ export function seriesExportText(f: SeriesFigure, format: TextFormat, opts: Seri
       const data = { index: [...f.index], values: [...f.values], timestamps: f.timestamps ? [...f.timestamps] : undefined, context: f.context, ...(f.forecast ? { forecast: forecastFan(f.forecast, f.totalRows) } : {}) };
       const chartOpts = { ...opts.chart, document: opts.document, theme: opts.theme, width: opts.width, height: opts.height, background: true, yLabel: f.column };
       const svg = renderSeriesChart(data, chartOpts);
-      if (opts.bands) {
-        // the bands' marks moved into the chart's own <svg>: one self-contained figure
-        const bands = renderPatchBands(opts.bands, seriesLayout(data, chartOpts), { document: opts.document, theme: opts.theme });
-        for (const c of [...bands.childNodes]) svg.appendChild(c);
-      }
+      // the layers the view draws over the chart (bands, then hover and highlights), moved into the chart's
+      // own <svg>: one self-contained figure, drawn by the same marks as on screen
+      const layout = seriesLayout(data, chartOpts);
+      const layers = [
+        opts.bands && renderPatchBands(opts.bands, layout, { document: opts.document, theme: opts.theme }),
+        (opts.chart?.hover || opts.chart?.highlights) && renderSeriesOverlay(data, layout, { document: opts.document, theme: opts.theme, hover: opts.chart.hover, highlights: opts.chart.highlights }),
+      ];
+      for (const layer of layers) if (layer) for (const c of [...layer.childNodes]) svg.appendChild(c);
       return serializeSvg(svg);
     }
     case 'json':

@@ -9,6 +9,7 @@ import { area, line, scaleLinear, scaleUtc, ticks as d3ticks, type ScaleLinear }
 import type { ForecastResult } from '../../analysis/types';
 import { createSvg, fmtNum, resolveDocument, styles, text, textWidth, type AnySel, type RenderTarget } from './dom';
 import { fmtMetric } from './format';
+import { lowerBound } from './series-domain';
 import { cssVarTheme, type ChartTheme } from './theme';
 
 export interface ForecastFan {
@@ -46,9 +47,6 @@ export interface SeriesChartOptions extends RenderTarget {
   xAxis?: 'auto' | 'index' | 'time';
   /** Visible rows [from, to] (zoom); default everything incl. the forecast. */
   xDomain?: [number, number];
-  hover?: SeriesHover;
-  /** Rows to highlight: earlier copies of the hovered token and the rows right after them. */
-  highlights?: { sameToken?: readonly number[]; nextToken?: readonly number[] };
   /** y-axis label (the column name). */
   yLabel?: string;
 }
@@ -121,7 +119,7 @@ export function seriesLayout(data: SeriesChartData, opts: Omit<SeriesChartOption
       if (k >= 0 && k < fTimes.length) return fTimes[k];
     }
     // nearest displayed point, then extrapolate with the local step
-    let i = bisectRows(data.index, row);
+    let i = lowerBound(data.index, row);
     i = Math.min(Math.max(i, 0), data.index.length - 1);
     const j = i > 0 ? i - 1 : Math.min(1, data.index.length - 1);
     const step = i !== j ? (times[i] - times[j]) / (data.index[i] - data.index[j]) : 0;
@@ -181,19 +179,8 @@ function spacedTicks(ticks: { row: number; label: string }[], x: (row: number) =
   return out;
 }
 
-function bisectRows(index: number[], row: number): number {
-  let lo = 0;
-  let hi = index.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (index[mid] < row) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 function nearest(index: number[], row: number): number {
-  const i = bisectRows(index, row);
+  const i = lowerBound(index, row);
   if (i <= 0) return 0;
   if (i >= index.length) return index.length - 1;
   return row - index[i - 1] <= index[i] - row ? i - 1 : i;
@@ -252,37 +239,6 @@ export function renderSeriesChart(data: SeriesChartData, options: SeriesChartOpt
     .y(([, v]) => Math.round(y(v as number) * 100) / 100)(pts);
   styles(svg.append('path').attr('class', 'series-line').attr('d', path ?? ''), { fill: 'none', stroke: theme.accent, 'stroke-width': 1.5, 'stroke-linejoin': 'round' });
 
-  // induction highlights
-  const valueAt = (row: number): number | null => {
-    const i = bisectRows(data.index, row);
-    return data.index[i] === row ? data.values[i] : null;
-  };
-  const hl = svg.append('g').attr('class', 'highlights');
-  for (const [rows, cls, colour] of [
-    [options.highlights?.sameToken, 'same-token', theme.sameToken],
-    [options.highlights?.nextToken, 'next-token', theme.nextToken],
-  ] as const) {
-    for (const r of rows ?? []) {
-      const v = valueAt(r);
-      if (v === null || !inX(r)) continue;
-      styles(hl.append('circle').attr('class', cls).attr('data-row', r).attr('cx', fmtNum(x(r))).attr('cy', fmtNum(y(v))).attr('r', 4), { fill: theme.background, stroke: colour, 'stroke-width': 2 });
-    }
-  }
-
-  // hover
-  if (options.hover) {
-    const h = options.hover;
-    const row = h.kind === 'encoder' ? h.row : (data.forecast?.start ?? 0) + h.step;
-    const g = svg.append('g').attr('class', 'hover').attr('data-kind', h.kind).attr('data-row', row);
-    styles(g.append('line').attr('x1', fmtNum(x(row))).attr('x2', fmtNum(x(row))).attr('y1', fmtNum(plotTop)).attr('y2', fmtNum(plotBottom)), { stroke: theme.marked, 'stroke-width': 1 });
-    let v: number | null = null;
-    if (h.kind === 'encoder') v = valueAt(row);
-    else if (data.forecast) {
-      const mi = levelIndex(data.forecast.levels, 0.5);
-      v = mi >= 0 ? (data.forecast.quantiles[mi]?.[h.step] ?? null) : null;
-    }
-    if (v !== null && Number.isFinite(v)) styles(g.append('circle').attr('cx', fmtNum(x(row))).attr('cy', fmtNum(y(v))).attr('r', 4.5), { fill: theme.marked, stroke: theme.background, 'stroke-width': 1.5 });
-  }
   return svg.node() as SVGSVGElement;
 }
 
