@@ -81,20 +81,30 @@ export function randomTokenBatch(opts: InductionShape & { vocab?: [number, numbe
   checkInt('vocab start', vocab[0], 0);
   checkInt('vocab end', vocab[1], vocab[0]);
   const rng = new Rng(seed);
-  const enc: number[][] = [];
-  const dec: number[][] = [];
-  for (let b = 0; b < sh.batch; b++) {
-    const s = Array.from({ length: sh.seqLen }, () => rng.intInclusive(vocab[0], vocab[1]));
-    const r = inductionRows(s, sh.repeats, sh.subExtension, sh.eosTokenId, sh.decoderStartTokenId);
-    enc.push(r.enc);
-    dec.push(r.dec);
-  }
+  const sequences = Array.from({ length: sh.batch }, () => Array.from({ length: sh.seqLen }, () => rng.intInclusive(vocab[0], vocab[1])));
+  return repeatedBatch(sequences, sh, { vocab: [vocab[0], vocab[1]], seed, source: 'random-tokens' });
+}
+
+/** The batch file of `sequences`, each repeated as the protocol says (inductionRows); `about` says where they came from. */
+function repeatedBatch(sequences: number[][], sh: Required<InductionShape>, about: Pick<TokenProtocol, 'vocab' | 'seed' | 'source' | 'series'>): TokenBatch {
+  const rows = sequences.map((s) => inductionRows(s, sh.repeats, sh.subExtension, sh.eosTokenId, sh.decoderStartTokenId));
   return {
     format: TOKEN_BATCH_FORMAT,
     version: 1,
-    protocol: { batch: sh.batch, seqLen: sh.seqLen, repeats: sh.repeats, subExtension: sh.subExtension, vocab: [vocab[0], vocab[1]], seed, eosTokenId: sh.eosTokenId, decoderStartTokenId: sh.decoderStartTokenId, source: 'random-tokens' },
-    encoder_input_ids: enc,
-    decoder_input_ids: dec,
+    protocol: {
+      batch: sequences.length,
+      seqLen: sh.seqLen,
+      repeats: sh.repeats,
+      subExtension: sh.subExtension,
+      vocab: about.vocab,
+      seed: about.seed,
+      eosTokenId: sh.eosTokenId,
+      decoderStartTokenId: sh.decoderStartTokenId,
+      source: about.source,
+      ...(about.series ? { series: about.series } : {}),
+    },
+    encoder_input_ids: rows.map((r) => r.enc),
+    decoder_input_ids: rows.map((r) => r.dec),
   };
 }
 
@@ -137,41 +147,18 @@ export function seriesTokenBatch(tokenizer: MeanScaleUniformBins, values: ArrayL
   const scale = opts.scale ?? tokenizer.scaleOf(values);
   if (!(scale > 0)) throw new ChronosLensError('BAD_INPUT', `scale must be > 0, got ${scale}`);
   const picked = pickWindows(values, sh.seqLen, sh.batch, seed, label, '--seq-len');
-  const n = picked.length;
-  const enc: number[][] = [];
-  const dec: number[][] = [];
   let lo = Infinity;
   let hi = -Infinity;
-  for (const st of picked) {
-    const s: number[] = [];
-    for (let j = 0; j < sh.seqLen; j++) {
+  const sequences = picked.map((st) =>
+    Array.from({ length: sh.seqLen }, (_, j) => {
       const id = tokenizer.tokenOf(values[st + j], scale);
-      s.push(id);
       lo = Math.min(lo, id);
       hi = Math.max(hi, id);
-    }
-    const r = inductionRows(s, sh.repeats, sh.subExtension, sh.eosTokenId, sh.decoderStartTokenId);
-    enc.push(r.enc);
-    dec.push(r.dec);
-  }
-  return {
-    format: TOKEN_BATCH_FORMAT,
-    version: 1,
-    protocol: {
-      batch: n,
-      seqLen: sh.seqLen,
-      repeats: sh.repeats,
-      subExtension: sh.subExtension,
-      vocab: [lo, hi],
-      seed,
-      eosTokenId: sh.eosTokenId,
-      decoderStartTokenId: sh.decoderStartTokenId,
-      source: 'series',
-      series: { file: opts.file ?? '', column: opts.column ?? '', scale, windows: n, starts: picked },
-    },
-    encoder_input_ids: enc,
-    decoder_input_ids: dec,
-  };
+      return id;
+    }),
+  );
+  const series = { file: opts.file ?? '', column: opts.column ?? '', scale, windows: picked.length, starts: picked };
+  return repeatedBatch(sequences, sh, { vocab: [lo, hi], seed, source: 'series', series });
 }
 
 /** A batch file's problem, in one line naming the file. */
