@@ -247,11 +247,7 @@ describe('cl-atlas-view in Chromium', { timeout: 180_000 }, () => {
     };
     const html = renderAtlasPage(full);
     assert.doesNotMatch(html, /<script/);
-    const context = await h.browser.newContext({ viewport: { width: 320, height: 900 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    const { context, page, errors } = await h.standalonePage({ width: 320, height: 900 });
     try {
       await page.goto(h.serve(html));
       assert.deepEqual(await page.locator('section h2').allInnerTexts(), [

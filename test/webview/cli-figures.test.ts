@@ -160,12 +160,8 @@ describe('cli/figures: self-contained HTML in Chromium', { timeout: 120_000 }, (
     assert.match(csp, /^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+';/);
     assert.ok(!/\b(src|href)="https?:/.test(html), 'no remote content');
     assert.equal((html.match(/<script>/g) ?? []).length, 1, 'one inline script');
-    const context = await h.browser.newContext({ viewport: { width: 1100, height: 900 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
+    const { context, page, errors } = await h.standalonePage();
     const requests: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('request', (r) => requests.push(r.url()));
     try {
       const url = h.serve(html);
@@ -190,11 +186,7 @@ describe('cli/figures: self-contained HTML in Chromium', { timeout: 120_000 }, (
   test('ablation page renders; a dark theme is applied through the body class', async () => {
     const html = renderAblationFigure(ablation, 'html', { bundlePath, theme: 'dark' });
     assert.ok(html.includes('<body class="vscode-dark">'));
-    const context = await h.browser.newContext();
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    const { context, page, errors } = await h.standalonePage();
     try {
       await page.goto(h.serve(html));
       await page.locator('cl-ablation-report .metric').first().waitFor();

@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { lensFixture } from './fixtures';
-import { WebviewHarness, type ViewPage } from './harness';
+import { WebviewHarness } from './harness';
 
-const EXTRA = { components: 'test/webview/pages/components-page.ts' };
 let h: WebviewHarness;
 before(async () => {
   h = await WebviewHarness.launch();
@@ -17,15 +16,9 @@ after(async () => {
   await h?.close();
 });
 
-async function openComponents(): Promise<ViewPage> {
-  const v = await h.open({ entry: 'components', extraEntries: EXTRA });
-  await v.page.waitForFunction(() => 'customElements' in window && !!customElements.get('cl-head-grid') && '__components' in window);
-  return v;
-}
-
 describe('shared components in Chromium', { timeout: 120_000 }, () => {
   test('cl-head-grid: a sparkline per layer × head; click and keyboard select a head', async () => {
-    const v = await openComponents();
+    const v = await h.openComponents();
     try {
       const lens = lensFixture(60);
       await v.page.evaluate((rows) => {
@@ -58,7 +51,7 @@ describe('shared components in Chromium', { timeout: 120_000 }, () => {
   });
 
   test('cl-chart re-renders its renderer at the new width when resized', async () => {
-    const v = await openComponents();
+    const v = await h.openComponents();
     try {
       await v.page.evaluate(() => {
         const c = document.createElement('cl-chart') as HTMLElement & { renderer: (ctx: { document: Document; width: number }) => Element };
@@ -82,7 +75,7 @@ describe('shared components in Chromium', { timeout: 120_000 }, () => {
   });
 
   test('HostConnection: requests resolve with their response, reject on error responses, post cancel when aborted', async () => {
-    const v = await openComponents();
+    const v = await h.openComponents();
     try {
       const out = await v.page.evaluate(async () => {
         type Conn = {

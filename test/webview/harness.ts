@@ -385,6 +385,26 @@ export class WebviewHarness {
     return `${this.origin}${p}`;
   }
 
+  /**
+   * A page of its own for a standalone document (a CLI-written figure), with every page error and console error
+   * collected in `errors`; close `context` when done.
+   */
+  async standalonePage(viewport = { width: 1100, height: 900 }): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+    const context = await this.browser.newContext({ viewport });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    return { context, page, errors };
+  }
+
+  /** The test page of the shared components (test/webview/pages/components-page.ts), once its elements are defined. */
+  async openComponents(): Promise<ViewPage> {
+    const v = await this.open({ entry: 'components', extraEntries: { components: 'test/webview/pages/components-page.ts' } });
+    await v.page.waitForFunction(() => 'customElements' in window && !!customElements.get('cl-head-grid') && '__components' in window);
+    return v;
+  }
+
   /** Opens a webview page for a bundle, the way VS Code would host it. */
   async open(opts: OpenOptions): Promise<ViewPage> {
     const dir = await buildWebviewBundles(opts.extraEntries, opts.sourceRoot);

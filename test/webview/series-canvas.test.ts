@@ -8,9 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { lensFixture, seriesFixture } from './fixtures';
-import { WebviewHarness, type ViewPage } from './harness';
+import { WebviewHarness } from './harness';
 
-const EXTRA = { components: 'test/webview/pages/components-page.ts' };
 let h: WebviewHarness;
 before(async () => {
   h = await WebviewHarness.launch();
@@ -18,12 +17,6 @@ before(async () => {
 after(async () => {
   await h?.close();
 });
-
-async function openComponents(): Promise<ViewPage> {
-  const v = await h.open({ entry: 'components', extraEntries: EXTRA });
-  await v.page.waitForFunction(() => '__components' in window);
-  return v;
-}
 
 interface Bar {
   p: string | null;
@@ -37,7 +30,7 @@ interface Bar {
 
 describe('series view canvases in Chromium', { timeout: 120_000 }, () => {
   test('attention strip: the canvas paints the bars the SVG form draws; the SVG keeps their positions and weights', async () => {
-    const v = await openComponents();
+    const v = await h.openComponents();
     try {
       const s = seriesFixture();
       const position = 60;
@@ -106,7 +99,7 @@ describe('series view canvases in Chromium', { timeout: 120_000 }, () => {
   });
 
   test('head sparklines: the SVG keeps every cell and label; the canvas paints each sparkline in its cell and the marker', async () => {
-    const v = await openComponents();
+    const v = await h.openComponents();
     try {
       const rows = lensFixture(70).rows.map((layer) => layer.map((row) => row.slice(0, 48)));
       rows[1][2] = []; // a head without a row: an empty cell
