@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       out.top_center = [...best, 'center'];
       out.top_right = [...bestR, 'right'];
     }
-    out.graph = model.timings.map((t) => ({ spec: t.spec, buildMs: Math.round(t.buildMs), sessionMs: Math.round(t.sessionMs), fromCache: t.fromCache }));
+    out.graph = model.timings.map((t) => ({ spec: t.spec, buildMs: Math.round(t.buildMs), sessionMs: Math.round(t.sessionMs), fromCache: t.fromCache, optimized: t.optimized }));
   } else if (cmd === 'forecast') {
     const s = await readCsvFile(a.csv!, { column: a.column, tailRows: model.config.chronos.contextLength });
     for (let i = 0; i < repeat; i++) {
@@ -122,7 +122,7 @@ async function boltForecast(dir: string, csv: string, column: string, prediction
     runs.push((performance.now() - t0) / 1000);
     median = f.mean;
   }
-  const graph = model.timings.map((t) => ({ spec: t.spec, buildMs: Math.round(t.buildMs), sessionMs: Math.round(t.sessionMs), fromCache: t.fromCache }));
+  const graph = model.timings.map((t) => ({ spec: t.spec, buildMs: Math.round(t.buildMs), sessionMs: Math.round(t.sessionMs), fromCache: t.fromCache, optimized: t.optimized }));
   await model.dispose();
   console.log(JSON.stringify({ impl: 'chronos-lens', import_s: tImport / 1000, load_s: (tLoad - tImport) / 1000, runs_s: runs, total_s: performance.now() / 1000, peak_rss_mb: process.resourceUsage().maxRSS / 1024, context_length: Math.min(s.values.length, model.config.bolt.contextLength), median, graph }));
 }

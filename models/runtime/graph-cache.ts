@@ -6,6 +6,16 @@
  *   (model.onnx, and model.onnx.data for graphs with external weights). An entry is verified on every
  *   load; a flipped byte, a truncation or a missing file discards the entry and the graph is rebuilt,
  *   with one warning. A bad entry never becomes a permanent failure.
+ * - Cheap re-checks: hashing the weights on every load costs seconds for a base-size model (a second
+ *   per few hundred MB), so after an entry has been written or fully verified its files' identity (size,
+ *   inode, modification and change times, to the nanosecond) is kept in `stamp.json`; a load whose files
+ *   all still match it skips the hash. Any write to a file, or its replacement, changes its change time
+ *   (which no program can set back), so such a file is hashed again and a damaged one is caught as before.
+ * - Optimised graphs: next to a graph, ONNX Runtime's own optimised, weight-packed version of it for this
+ *   machine's CPU (`cpu-<key>/`, keyed by ORT version, platform and CPU features; see ort.ts
+ *   OptimizedGraphFiles). ORT writes it, so it has no hash to check against: it is trusted only while
+ *   every file matches the stamp taken right after it was written, and any other state (a file touched,
+ *   missing or added, no stamp) discards it with one warning, to be written again.
  * - Atomic writes: an entry is written into a temporary folder next to its final place and renamed
  *   into place only when complete; the temporary folder is removed on any failure (and one that a
  *   killed process left behind is removed when the cache is next opened, a day later).
@@ -23,6 +33,7 @@ import { ChronosLensError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/files';
 import { dirSize } from '../../core/hub/dirsize';
 import { oneLine, openRegularFile, readRegularText } from '../files';
+import { OPTIMIZED_DATA, OPTIMIZED_MODEL } from './ort';
 
 export const CACHE_MARKER = '.chronos-lens-cache';
 export const GRAPHS_DIR = 'graphs';
@@ -32,6 +43,12 @@ const MARKER_VERSION = 1;
 const MANIFEST = 'manifest.json';
 const INFO = 'info.json';
 const MANIFEST_FORMAT = 'chronos-lens-graph';
+const STAMP = 'stamp.json';
+const STAMP_FORMAT = 'chronos-lens-file-stamps';
+
+/** An optimised graph's folder inside an entry: `cpu-` and 16 hex digits of its key. */
+const OPTIMIZED_NAME = /^cpu-[0-9a-f]{16}$/;
+const OPTIMIZED_LEFTOVER = /^cpu-[0-9a-f]{16}\.tmp-[0-9a-z-]+$/;
 
 /** An entry folder: 24 hex digits of the checkpoint hash, a dash, 16 of the variant. */
 export const ENTRY_NAME = /^[0-9a-f]{24}-[0-9a-f]{16}$/;
@@ -81,6 +98,50 @@ async function sha256File(file: string): Promise<{ size: number; sha256: string 
   } finally {
     await fh.close();
   }
+}
+
+type FileStamp = { size: string; ino: string; mtimeNs: string; ctimeNs: string };
+
+/** The identity of a regular file (undefined: missing, or not a regular file). */
+async function fileStamp(file: string): Promise<FileStamp | undefined> {
+  const st = await fsp.lstat(file, { bigint: true }).catch(() => undefined);
+  if (!st?.isFile()) return undefined;
+  return { size: String(st.size), ino: String(st.ino), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
+}
+
+async function takeStamps(dir: string, files: string[]): Promise<Record<string, FileStamp>> {
+  const out: Record<string, FileStamp> = {};
+  for (const f of files) {
+    const st = await fileStamp(path.join(dir, f));
+    if (!st) throw new ChronosLensError('IO', `${f} vanished while being stamped`);
+    out[f] = st;
+  }
+  return out;
+}
+
+/** Whether `files` in `dir` are, each, exactly the files stamped in its stamp.json (and nothing else is stamped). */
+async function stampsMatch(dir: string, files: string[]): Promise<boolean> {
+  let stamp: { format?: unknown; files?: Record<string, FileStamp> };
+  try {
+    stamp = JSON.parse(await readRegularText(path.join(dir, STAMP), { maxBytes: 1 << 16, code: 'IO' }));
+  } catch {
+    return false;
+  }
+  if (stamp?.format !== STAMP_FORMAT || typeof stamp.files !== 'object' || stamp.files === null) return false;
+  const stamped = Object.keys(stamp.files).sort();
+  if (stamped.join('/') !== [...files].sort().join('/')) return false;
+  for (const f of files) {
+    const want = stamp.files[f];
+    const got = await fileStamp(path.join(dir, f));
+    if (!got || !want || got.size !== want.size || got.ino !== want.ino || got.mtimeNs !== want.mtimeNs || got.ctimeNs !== want.ctimeNs) return false;
+  }
+  return true;
+}
+
+async function writeStamps(dir: string, files: string[], atomic: boolean): Promise<void> {
+  const text = JSON.stringify({ format: STAMP_FORMAT, version: 1, files: await takeStamps(dir, files) }, null, 1);
+  if (atomic) await writeFileAtomic(path.join(dir, STAMP), text);
+  else await fsp.writeFile(path.join(dir, STAMP), text, { flag: 'wx' });
 }
 
 function suffix(): string {
@@ -166,6 +227,7 @@ export class GraphCache {
     if (manifest?.format !== MANIFEST_FORMAT || typeof files !== 'object' || files === null || Array.isArray(files)) throw new ChronosLensError('IO', 'unreadable manifest');
     const entries = Object.entries(files as Record<string, unknown>);
     if (!entries.some(([n]) => n === 'model.onnx')) throw new ChronosLensError('IO', 'manifest without model.onnx');
+    if (external && entries.every(([n]) => FILE_NAME.test(n)) && (await stampsMatch(dir, entries.map(([n]) => n)))) return { path: path.join(dir, 'model.onnx') };
     let bytes: Uint8Array | undefined;
     for (const [fname, meta] of entries) {
       const m = meta as Partial<ManifestFile> | null;
@@ -183,7 +245,87 @@ export class GraphCache {
         if (got.sha256 !== m.sha256) throw new ChronosLensError('IO', `${fname}: sha256 mismatch`);
       }
     }
+    // Verified in full: stamp the files, so the next load need not hash them again (best effort).
+    if (external) await writeStamps(dir, entries.map(([n]) => n), true).catch(() => undefined);
     return external ? { path: path.join(dir, 'model.onnx') } : { bytes };
+  }
+
+  /** The optimised graph folder `cpu-<key>` of entry `name`. */
+  optimizedDir(name: string, key: string): string {
+    const d = `cpu-${key}`;
+    if (!OPTIMIZED_NAME.test(d)) throw new ChronosLensError('RUNTIME', `internal: bad optimised graph key ${oneLine(key)}`);
+    return path.join(this.entryDir(name), d);
+  }
+
+  /**
+   * The model.onnx of entry `name`'s optimised graph for `key`, when there is one whose files are exactly
+   * those stamped when it was written; one in any other state is discarded with one warning.
+   */
+  async loadOptimized(name: string, key: string): Promise<string | undefined> {
+    const dir = this.optimizedDir(name, key);
+    let listed: string[];
+    try {
+      listed = (await fsp.readdir(dir)).filter((f) => f !== STAMP);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      listed = [];
+    }
+    if (listed.includes(OPTIMIZED_MODEL) && listed.every((f) => f === OPTIMIZED_MODEL || f === OPTIMIZED_DATA) && (await stampsMatch(dir, listed))) {
+      return path.join(dir, OPTIMIZED_MODEL);
+    }
+    await this.discardOptimized(dir, 'was changed or is incomplete since it was written');
+    return undefined;
+  }
+
+  /** Removes an optimised graph folder (moved aside first, so a concurrent reader never sees half of it) and warns once. */
+  async discardOptimized(dir: string, reason: string): Promise<void> {
+    this.warn(`the optimised graph ${dir} ${reason}; writing it again`);
+    const aside = `${dir}.tmp-${suffix()}`;
+    try {
+      await fsp.rename(dir, aside);
+      await fsp.rm(aside, { recursive: true, force: true });
+    } catch {
+      await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * An empty temporary folder for ONNX Runtime to write entry `name`'s optimised graph into (see
+   * commitOptimized), or undefined when the entry's folder cannot be written (the session then just runs).
+   * Optimised graphs for other keys (another CPU, an older layout) and leftovers of killed writers are removed.
+   */
+  async prepareOptimized(name: string, key: string): Promise<string | undefined> {
+    const final = this.optimizedDir(name, key);
+    const entry = path.dirname(final);
+    try {
+      for (const e of await fsp.readdir(entry)) {
+        const p = path.join(entry, e);
+        if (OPTIMIZED_NAME.test(e) && p !== final) await fsp.rm(p, { recursive: true, force: true });
+        else if (OPTIMIZED_LEFTOVER.test(e) && Date.now() - (await fsp.lstat(p)).mtimeMs > STALE_MS) await fsp.rm(p, { recursive: true, force: true });
+      }
+      const tmp = `${final}.tmp-${suffix()}`;
+      await fsp.mkdir(tmp);
+      return tmp;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Stamps what ONNX Runtime wrote into `tmp` and renames it into place as entry `name`'s optimised graph
+   * for `key`; on any failure (or when `saved` is false: nothing complete was written) `tmp` is removed.
+   */
+  async commitOptimized(name: string, key: string, tmp: string, saved: boolean): Promise<void> {
+    try {
+      if (!saved) throw new Error('nothing to keep');
+      const files = (await fsp.readdir(tmp)).filter((f) => f === OPTIMIZED_MODEL || f === OPTIMIZED_DATA);
+      if (!files.includes(OPTIMIZED_MODEL)) throw new Error('no model.onnx');
+      await writeStamps(tmp, files, false);
+      await fsp.rename(tmp, this.optimizedDir(name, key));
+    } catch {
+      // Another process put its copy in place first, the disk is full, ...: this session runs anyway.
+      await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 
   /** Removes entry `name` (moved aside first, so a concurrent reader never sees half of it) and warns once. */
@@ -219,6 +361,7 @@ export class GraphCache {
         files['model.onnx'] = { size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
       } else {
         for (const f of (await fsp.readdir(tmp)).sort()) files[f] = await sha256File(path.join(tmp, f));
+        await writeStamps(tmp, Object.keys(files), false);
       }
       await fsp.writeFile(path.join(tmp, INFO), JSON.stringify(info, null, 1), { flag: 'wx' });
       // The manifest last: an entry without one is never trusted.

@@ -5,12 +5,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChronosLensError } from '../../core/errors';
-import { createSession, Feed, OrtSession, useOrtPackage } from './ort';
+import { createSession, Feed, OrtSession, SessionSource, useOrtPackage } from './ort';
 
 interface CreateMsg {
   type: 'create';
   id: number;
-  source: { bytes?: Uint8Array; path?: string };
+  source: SessionSource;
   cfg: Parameters<typeof createSession>[1];
 }
 interface RunMsg {
@@ -46,7 +46,7 @@ port.on('message', (msg: Msg) => {
         const s = await createSession(msg.source, msg.cfg);
         const session = nextSession++;
         sessions.set(session, s);
-        port.postMessage({ id: msg.id, ok: true, result: { session, inputNames: [...s.inputNames], outputNames: [...s.outputNames], provider: s.provider } });
+        port.postMessage({ id: msg.id, ok: true, result: { session, inputNames: [...s.inputNames], outputNames: [...s.outputNames], provider: s.provider, optimized: s.optimized } });
       } else if (msg.type === 'run') {
         const s = sessions.get(msg.session);
         if (!s) throw new ChronosLensError('RUNTIME', 'the session was released');

@@ -14,6 +14,8 @@
  * the environment is created, so it is set before the library is loaded, here and before the session
  * worker starts. Chronos Lens sends no telemetry of its own.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
@@ -106,10 +108,40 @@ export interface ProviderChoice {
 export type Feed = FloatTensor | IntTensor;
 export type Fetched = Record<string, FloatTensor>;
 
+/**
+ * A graph ONNX Runtime has already optimised for this machine's CPU (cached next to the graph it was made
+ * from, models/runtime/sessions.ts), and where to write one. Creating a CPU session from a plain graph runs
+ * the graph optimisers and then pre-packs every MatMul weight into MLAS's blocked layout, a copy of all the
+ * weights made in memory each time (most of a cached base-size model's session creation); written out with
+ * `session.save_external_prepacked_constant_initializers`, the packed weights live in the optimised graph's
+ * external data file, which ONNX Runtime maps instead of reading, so later sessions skip both steps.
+ * Used only when the session runs on the CPU provider: the packed layout is the CPU kernels' own.
+ */
+export interface OptimizedGraphFiles {
+  /** model.onnx of an optimised graph to open as it is (graph optimisations off). */
+  load?: string;
+  /** An existing empty folder to write the optimised graph into (model.onnx, model.onnx.data) when `load` is not used. */
+  saveDir?: string;
+}
+
+/** What happened to the optimised graph of a CPU session (absent: none was asked for, or a GPU provider runs). */
+export interface OptimizedGraphOutcome {
+  used: 'loaded' | 'saved' | 'none';
+  /** Why `load` was not used (ONNX Runtime refused it), or why nothing could be saved. */
+  problem?: string;
+}
+
+export interface SessionSource {
+  bytes?: Uint8Array;
+  path?: string;
+  optimized?: OptimizedGraphFiles;
+}
+
 export interface OrtSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly provider: ProviderChoice;
+  readonly optimized?: OptimizedGraphOutcome;
   /** Runs the graph. Float outputs only (every graph we build has float outputs). */
   run(feeds: Record<string, Feed>): Promise<Fetched>;
   release(): Promise<void>;
@@ -173,11 +205,47 @@ function firstLine(s: string): string {
   return l.length > 300 ? l.slice(0, 300) + '…' : l;
 }
 
-function sessionOptions(provider: ProviderName, threads: number): Ort.InferenceSession.SessionOptions {
+/**
+ * What an optimised, weight-packed CPU graph depends on besides the graph itself: the ONNX Runtime version
+ * (its optimisers and packed layouts), the platform, and the CPU's model and instruction-set flags (MLAS
+ * packs for the kernels it picks at run time: AVX-512 and AVX2 layouts differ). 16 hex digits.
+ */
+export function optimizedGraphKey(): string {
+  let flags = '';
+  if (process.platform === 'linux') {
+    try {
+      flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? '';
+    } catch {
+      // no /proc: the model name alone
+    }
+  }
+  const cpu = `${os.cpus()[0]?.model ?? 'unknown'}|${flags}`;
+  return createHash('sha256').update(`prepacked-1|${ortVersion()}|${process.platform}|${process.arch}|${cpu}`).digest('hex').slice(0, 16);
+}
+
+/** The optimised graph's file names (ORT writes the external data next to model.onnx). */
+export const OPTIMIZED_MODEL = 'model.onnx';
+export const OPTIMIZED_DATA = 'model.onnx.data';
+
+function sessionOptions(provider: ProviderName, threads: number, optimized?: 'load' | { saveDir: string }): Ort.InferenceSession.SessionOptions {
   const eps: Ort.InferenceSession.ExecutionProviderConfig[] = provider === 'cpu' ? ['cpu'] : [provider, 'cpu'];
+  const session: Record<string, unknown> = { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } };
+  let optimizedModelFilePath: string | undefined;
+  if (optimized && optimized !== 'load') {
+    optimizedModelFilePath = path.join(optimized.saveDir, OPTIMIZED_MODEL);
+    // Weights (and their packed copies) of 1 MiB and more go to the data file, where ORT aligns them so that
+    // they can be mapped. Not lower: in ORT 1.30 a session opened from a graph whose smaller external
+    // weights were packed crashes the process on its first run (chronos-t5-nano's 16 KiB weights with a
+    // 4 KiB threshold), and with tiny ones external (a Split's sizes) shape inference refuses the graph.
+    session.optimized_model_external_initializers_file_name = OPTIMIZED_DATA;
+    session.optimized_model_external_initializers_min_size_in_bytes = String(1 << 20);
+    session.save_external_prepacked_constant_initializers = '1';
+  }
   return {
     executionProviders: eps,
-    graphOptimizationLevel: 'all',
+    // An optimised graph is already optimised (and its packed weights are used as they are).
+    graphOptimizationLevel: optimized === 'load' ? 'disabled' : 'all',
+    ...(optimizedModelFilePath ? { optimizedModelFilePath } : {}),
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
@@ -186,7 +254,7 @@ function sessionOptions(provider: ProviderName, threads: number): Ort.InferenceS
     // Fatal only: a failing session or run comes back as an exception, which the adapters report as
     // one line; ORT's own error lines on stderr would be a second, raw copy of it.
     logSeverityLevel: 4,
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    extra: { session },
   };
 }
 
@@ -201,6 +269,7 @@ class NodeOrtSession implements OrtSession {
   constructor(
     private readonly s: Ort.InferenceSession,
     readonly provider: ProviderChoice,
+    readonly optimized?: OptimizedGraphOutcome,
   ) {}
 
   get inputNames(): readonly string[] {
@@ -267,14 +336,37 @@ export function resolveThreads(threads: number | undefined): number {
  * Creates a session from serialised model bytes or a model.onnx path (needed for external data).
  * Falls back to CPU when a GPU provider cannot start, recording the reason in `provider`.
  */
-export async function createSession(source: { bytes?: Uint8Array; path?: string }, cfg: SessionConfig = {}): Promise<OrtSession> {
+export async function createSession(source: SessionSource, cfg: SessionConfig = {}): Promise<OrtSession> {
   const requested = cfg.provider ?? 'auto';
   const threads = resolveThreads(cfg.threads);
-  const open = (p: ProviderName) => {
-    const opts = sessionOptions(p, threads);
+  const open = (p: ProviderName, optimized?: { saveDir: string }) => {
+    const opts = sessionOptions(p, threads, optimized);
     if (source.path) return ort().InferenceSession.create(source.path, opts);
     if (source.bytes) return ort().InferenceSession.create(source.bytes, opts);
     throw new ChronosLensError('RUNTIME', 'createSession needs model bytes or a path');
+  };
+  /** The CPU session: from the optimised graph when there is one ONNX Runtime accepts, else from the graph (saving the optimised one). */
+  const openCpu = async (): Promise<{ s: Ort.InferenceSession; optimized?: OptimizedGraphOutcome }> => {
+    const want = source.optimized;
+    if (!want) return { s: await open('cpu') };
+    let problem: string | undefined;
+    if (want.load) {
+      try {
+        return { s: await ort().InferenceSession.create(want.load, sessionOptions('cpu', threads, 'load')), optimized: { used: 'loaded' } };
+      } catch (e) {
+        problem = `ONNX Runtime refused the optimised graph (${firstLine(e instanceof Error ? e.message : String(e))})`;
+      }
+    }
+    if (want.saveDir) {
+      try {
+        return { s: await open('cpu', { saveDir: want.saveDir }), optimized: { used: 'saved', problem } };
+      } catch (e) {
+        // A graph that does not load at all fails again below, with the usual message; one that only could
+        // not be written (a full disk) runs without the optimised copy.
+        problem ??= `the optimised graph could not be written (${firstLine(e instanceof Error ? e.message : String(e))})`;
+      }
+    }
+    return { s: await open('cpu'), optimized: { used: 'none', problem } };
   };
   let gpu: ProviderName | undefined;
   if (requested === 'auto') gpu = platformGpuProvider();
@@ -299,8 +391,8 @@ export async function createSession(source: { bytes?: Uint8Array; path?: string 
     }
   }
   try {
-    const s = await open('cpu');
-    return new NodeOrtSession(s, { requested, used: 'cpu', fallbackReason: requested === 'cpu' ? undefined : fallbackReason });
+    const { s, optimized } = await openCpu();
+    return new NodeOrtSession(s, { requested, used: 'cpu', fallbackReason: requested === 'cpu' ? undefined : fallbackReason }, optimized);
   } catch (e) {
     throw new ChronosLensError('RUNTIME', `ONNX Runtime could not load the model: ${firstLine(e instanceof Error ? e.message : String(e))}`, { cause: e });
   }

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { ChronosLensError } from '../../core/errors';
 import { GraphBuilder } from '../onnx/builder';
 import { GraphCache, Warn } from './graph-cache';
-import { OrtSession, ProviderChoice, SessionConfig, createSession as createInlineSession, ortVersion } from './ort';
+import { OrtSession, ProviderChoice, SessionConfig, createSession as createInlineSession, optimizedGraphKey, ortVersion } from './ort';
 import { createWorkerSession } from './worker-session';
 
 /**
@@ -36,6 +36,8 @@ export interface GraphTiming {
   buildMs: number;
   sessionMs: number;
   fromCache: boolean;
+  /** The CPU session came from ONNX Runtime's cached optimised graph ('loaded'), or wrote it ('saved'). */
+  optimized?: 'loaded' | 'saved';
 }
 
 export interface GraphSource<S> {
@@ -103,10 +105,28 @@ export class ModelSessions<S> {
     const large = this.src.float32Bytes > EXTERNAL_DATA_THRESHOLD;
     const version = this.src.builderVersion;
     const t0 = performance.now();
+    let optimized: { cache: GraphCache; entry: string; key: string } | undefined;
     const finish = async (source: { bytes?: Uint8Array; path?: string }, buildMs: number, fromCache: boolean) => {
       const t1 = performance.now();
-      const s = await open(source, cfg);
-      this.timings.push({ spec: key, buildMs, sessionMs: performance.now() - t1, fromCache });
+      // With a disk cache, a CPU session opens the optimised graph stored with this one, or writes it.
+      const opt = optimized;
+      let load: string | undefined;
+      let saveDir: string | undefined;
+      if (opt) {
+        load = await opt.cache.loadOptimized(opt.entry, opt.key);
+        if (!load) saveDir = await opt.cache.prepareOptimized(opt.entry, opt.key);
+      }
+      let s: OrtSession;
+      try {
+        s = await open({ ...source, optimized: load || saveDir ? { load, saveDir } : undefined }, cfg);
+      } catch (e) {
+        if (opt && saveDir) await opt.cache.commitOptimized(opt.entry, opt.key, saveDir, false);
+        throw e;
+      }
+      if (opt && s.optimized?.problem && load) await opt.cache.discardOptimized(path.dirname(load), s.optimized.problem);
+      if (opt && saveDir) await opt.cache.commitOptimized(opt.entry, opt.key, saveDir, s.optimized?.used === 'saved');
+      const used = s.optimized?.used;
+      this.timings.push({ spec: key, buildMs, sessionMs: performance.now() - t1, fromCache, ...(used === 'loaded' || used === 'saved' ? { optimized: used } : {}) });
       this.lastProvider = s.provider;
       return s;
     };
@@ -115,6 +135,7 @@ export class ModelSessions<S> {
       const hash = await this.hash();
       const variant = createHash('sha256').update(`${key}|${version}|${ortVersion()}`).digest('hex').slice(0, 16);
       const entry = `${hash.slice(0, 24)}-${variant}`;
+      optimized = { cache, entry, key: optimizedGraphKey() };
       const hit = await cache.load(entry, { external: large });
       if (hit) {
         try {

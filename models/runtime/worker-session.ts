@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ChronosLensError, ErrorCode } from '../../core/errors';
-import { Feed, Fetched, OrtSession, ProviderChoice, SessionConfig, disableOrtTelemetry, ortPackageOverride, resolveThreads, setOrtLoadedInWorker } from './ort';
+import { Feed, Fetched, OptimizedGraphOutcome, OrtSession, ProviderChoice, SessionConfig, SessionSource, disableOrtTelemetry, ortPackageOverride, resolveThreads, setOrtLoadedInWorker } from './ort';
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -96,6 +96,7 @@ class WorkerOrtSession implements OrtSession {
     readonly inputNames: readonly string[],
     readonly outputNames: readonly string[],
     readonly provider: ProviderChoice,
+    readonly optimized?: OptimizedGraphOutcome,
   ) {}
 
   async run(feeds: Record<string, Feed>): Promise<Fetched> {
@@ -118,12 +119,12 @@ class WorkerOrtSession implements OrtSession {
 }
 
 /** Creates a session in the worker thread (same contract as createSession). */
-export async function createWorkerSession(source: { bytes?: Uint8Array; path?: string }, cfg: SessionConfig = {}): Promise<OrtSession> {
+export async function createWorkerSession(source: SessionSource, cfg: SessionConfig = {}): Promise<OrtSession> {
   resolveThreads(cfg.threads); // refused here already, before a worker starts
-  const r = await call<{ session: number; inputNames: string[]; outputNames: string[]; provider: ProviderChoice }>({ type: 'create', source, cfg });
+  const r = await call<{ session: number; inputNames: string[]; outputNames: string[]; provider: ProviderChoice; optimized?: OptimizedGraphOutcome }>({ type: 'create', source, cfg });
   liveSessions++;
   setOrtLoadedInWorker(true);
-  return new WorkerOrtSession(r.session, r.inputNames, r.outputNames, r.provider);
+  return new WorkerOrtSession(r.session, r.inputNames, r.outputNames, r.provider, r.optimized);
 }
 
 /** Stops the worker (e.g. when an extension deactivates); sessions still open fail from then on. */
