@@ -144,6 +144,17 @@ async function writeStamps(dir: string, files: string[], atomic: boolean): Promi
   else await fsp.writeFile(path.join(dir, STAMP), text, { flag: 'wx' });
 }
 
+/** Removes a folder, renamed aside first (`<dir>.<tag>-<suffix>`, a leftover pattern) so no reader sees half of it. */
+async function removeAside(dir: string, tag: 'tmp' | 'bad'): Promise<void> {
+  const aside = `${dir}.${tag}-${suffix()}`;
+  try {
+    await fsp.rename(dir, aside);
+    await fsp.rm(aside, { recursive: true, force: true });
+  } catch {
+    await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 function suffix(): string {
   return `${process.pid}-${randomBytes(4).toString('hex')}`;
 }
@@ -280,13 +291,7 @@ export class GraphCache {
   /** Removes an optimised graph folder (moved aside first, so a concurrent reader never sees half of it) and warns once. */
   async discardOptimized(dir: string, reason: string): Promise<void> {
     this.warn(`the optimised graph ${dir} ${reason}; writing it again`);
-    const aside = `${dir}.tmp-${suffix()}`;
-    try {
-      await fsp.rename(dir, aside);
-      await fsp.rm(aside, { recursive: true, force: true });
-    } catch {
-      await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    }
+    await removeAside(dir, 'tmp');
   }
 
   /**
@@ -332,13 +337,7 @@ export class GraphCache {
   async discard(name: string, reason: string): Promise<void> {
     const dir = this.entryDir(name);
     this.warn(`the cached graph ${dir} ${reason}; rebuilding it`);
-    const aside = `${dir}.bad-${suffix()}`;
-    try {
-      await fsp.rename(dir, aside);
-      await fsp.rm(aside, { recursive: true, force: true });
-    } catch {
-      await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    }
+    await removeAside(dir, 'bad');
   }
 
   /**
