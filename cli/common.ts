@@ -12,6 +12,7 @@ import { TOOL_VERSION } from '../analysis/common';
 import { defaultModelDir } from './paths';
 import { ChronosModel } from '../models/model';
 import { AnyModel, checkpointFamily, loadModel } from '../models/load';
+import { ADAPTER_CONFIG, isAdapterFolder } from '../models/lora';
 import type { BoltModel } from '../models/bolt/model';
 import { PROVIDER_SETTINGS, ProviderSetting } from '../models/runtime/ort';
 import { provisionGpuRuntime, resolveModelDir } from './model-source';
@@ -35,6 +36,7 @@ export function toolVersion(): string {
 export const MODEL_OPTIONS = {
   model: { type: 'string' },
   revision: { type: 'string' },
+  base: { type: 'string' },
   download: { type: 'boolean' },
   provider: { type: 'string' },
   threads: { type: 'string' },
@@ -116,15 +118,22 @@ export async function loadModelFromFlags(values: ModelFlagValues, io?: CliIO, op
   // before anything is resolved, downloaded or loaded: ORT aborts the process on an impossible thread count
   const threads = intFlag(values.threads, 'threads', 'threads');
   const dir = await resolveModelDir(values.model, bundledModelDir(), { revision: values.revision, download: values.download, io: io ?? { stdout: process.stdout, stderr: process.stderr } });
+  const adapter = await isAdapterFolder(dir);
+  if (values.base !== undefined && !adapter) throw new ChronosLensError('BAD_INPUT', `--base names the base model of a LoRA adapter, but --model ${dir} is not an adapter folder (no ${ADAPTER_CONFIG}, or its own config.json)`);
+  // the base of a LoRA adapter: a folder or a cached repo id, as --model (never downloaded on its own)
+  const base = values.base !== undefined ? await resolveModelDir(values.base, bundledModelDir()) : undefined;
   await provisionGpuRuntime(provider);
-  const options = { provider, threads, cacheDir: values['no-cache'] ? null : values['cache-dir'] };
+  const options = { provider, threads, cacheDir: values['no-cache'] ? null : values['cache-dir'], base };
+  if (adapter && opts?.families !== 'any') {
+    throw new ChronosLensError('UNSUPPORTED_MODEL', `${dir} is a LoRA adapter (merged into Chronos-2 models); ${opts?.command ?? 'this command'} does not open Chronos-2 models`);
+  }
   if (opts?.families === 't5-bolt' && (await checkpointFamily(dir)) === 'chronos-2') {
     throw new ChronosLensError('UNSUPPORTED_MODEL', `${dir} is a Chronos-2 model; ${opts.command} opens Chronos-T5 and Chronos-Bolt models (Chronos-2 runs with forecast, info and lens)`);
   }
   return opts ? loadModel(dir, options) : ChronosModel.load(dir, options);
 }
 
-type ModelFlagValues = { model?: string; revision?: string; download?: boolean; provider?: string; threads?: string; 'cache-dir'?: string; 'no-cache'?: boolean };
+type ModelFlagValues = { model?: string; revision?: string; base?: string; download?: boolean; provider?: string; threads?: string; 'cache-dir'?: string; 'no-cache'?: boolean };
 
 /** A one-line progress bar on stderr when it is a terminal; silent otherwise. */
 export function progressBar(io: CliIO, label: string): { onProgress: ProgressCallback; done: () => void } {

@@ -81,6 +81,8 @@ export interface Checkpoint<C = ModelConfig> {
   read(name: string): Promise<Float32Array>;
   /** Total bytes of weight data, as float32. */
   float32Bytes: number;
+  /** A LoRA adapter merged into the weights (models/lora.ts): its folder and how many layers it adapts. */
+  adapter?: { dir: string; modules: number };
 }
 
 function displayName(dir: string): string {

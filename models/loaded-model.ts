@@ -10,8 +10,17 @@ import { OrtSession, ProviderChoice, SessionConfig } from './runtime/ort';
 import { defaultCacheDir } from './runtime/graph-cache';
 import { GraphSource, GraphTiming, ModelSessions } from './runtime/sessions';
 import type { AttentionKind } from './t5/graph';
+import type { LoraAdapter } from './lora';
 
 export interface LoadOptions extends SessionConfig {
+  /**
+   * When the folder loaded is a LoRA adapter (models/lora.ts): its base checkpoint's folder. Default:
+   * the adapter's base_model_name_or_path, as a folder (absolute, or relative to the adapter's folder)
+   * or a repo id in the Hugging Face cache.
+   */
+  base?: string;
+  /** A LoRA adapter merged into the weights as they are read (loadModel sets it for an adapter folder). */
+  adapter?: LoraAdapter;
   /** Where built graphs and checkpoint hashes are cached; null disables the disk cache. */
   cacheDir?: string | null;
   /**

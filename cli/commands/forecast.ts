@@ -34,7 +34,9 @@ sampling either): several target columns jointly (--columns), with covariates kn
 Options:
   --column NAME|INDEX       value column (default: the first numeric column that is not an index)
   --model DIR|OWNER/NAME    checkpoint folder, or a hub id from the Hugging Face cache (default: the bundled
-                            chronos-t5-nano); --download fetches a hub id, --revision R picks its revision
+                            chronos-t5-nano); --download fetches a hub id, --revision R picks its revision;
+                            or a LoRA adapter folder of a Chronos-2 model (adapter_config.json), merged at load
+  --base DIR|OWNER/NAME     the base model of a LoRA adapter (default: its base_model_name_or_path)
   --prediction-length N     steps to forecast (default: the model's prediction_length)
   --samples N               sample paths (default: the model's num_samples, 20)
   --seed N                  random seed (default 0)

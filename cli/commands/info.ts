@@ -5,9 +5,12 @@ import { isBolt, isChronos2 } from '../../models/load';
 import { availableProviders, ortVersion } from '../../models/runtime/ort';
 import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson } from '../common';
 
-export const usage = `chronos-lens info [--model DIR|OWNER/NAME [--download] [--revision R]] [--provider P] [--json]
+export const usage = `chronos-lens info [--model DIR|OWNER/NAME [--download] [--revision R]] [--base DIR|OWNER/NAME] [--provider P] [--json]
 
-Shows a checkpoint's configuration, size and content hash, and the execution providers available.`;
+Shows a checkpoint's configuration, size and content hash, and the execution providers available.
+--model may be a PEFT LoRA adapter folder of a Chronos-2 model (adapter_config.json and
+adapter_model.safetensors): it is merged into its base, --base or else the adapter's base_model_name_or_path
+(a folder, absolute or relative to the adapter's, or a repo id in the Hugging Face cache).`;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values } = parse(argv, { ...MODEL_OPTIONS, json: { type: 'boolean' } }, false);
@@ -58,7 +61,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
 
 /** What the patch-based families' descriptions start with. */
 async function familyInfo(model: BoltModel | Chronos2Model) {
-  return { name: model.name, family: model.family, path: model.checkpoint.dir, hash: await model.hash(), parameters: model.checkpoint.float32Bytes / 4, files: model.checkpoint.files };
+  const a = model.checkpoint.adapter;
+  return { name: model.name, family: model.family, path: model.checkpoint.dir, ...(a ? { adapter: { path: a.dir, modules: a.modules } } : {}), hash: await model.hash(), parameters: model.checkpoint.float32Bytes / 4, files: model.checkpoint.files };
 }
 
 function runtimeInfo(model: BoltModel | Chronos2Model) {
@@ -118,6 +122,7 @@ async function chronos2Info(model: Chronos2Model, json: boolean, io: CliIO): Pro
     [
       `${info.name}  (${info.path})`,
       `  family        Chronos-2: patches of ${x.patchSize} values with a time encoding${x.useArcsinh ? ' (arcsinh-scaled)' : ''}, a [REG] token, output-patch tokens; time and group attention; a quantile head`,
+      ...(info.adapter ? [`  LoRA adapter  ${info.adapter.path}: ${info.adapter.modules} linear layers adapted, merged into the weights`] : []),
       `  sha256        ${info.hash}`,
       `  parameters    ${(info.parameters / 1e6).toFixed(2)} M`,
       `  layers        ${t.numLayers} encoder blocks (time attention, group attention, feed-forward); ${t.numHeads} heads; d_model ${t.dModel}, d_kv ${t.dKv}, d_ff ${t.dFf} (${t.feedForwardProj}); RoPE theta ${model.config.ropeTheta}`,

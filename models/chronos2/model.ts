@@ -15,6 +15,7 @@ import { ChronosLensError } from '../../core/errors';
 import { FloatTensor } from '../../core/tensor';
 import { Checkpoint, loadCheckpoint } from '../checkpoint';
 import { LoadOptions, LoadedModel, withDefaultCacheDir } from '../loaded-model';
+import { mergeLora } from '../lora';
 import { PatchedRow, denormalise, normalise, patchRows } from '../patching';
 import { CHRONOS2_CHECKPOINT } from './checkpoint';
 import { Chronos2ModelConfig } from './config';
@@ -128,9 +129,10 @@ export class Chronos2Model extends LoadedModel<Chronos2ModelConfig, Chronos2Grap
     this.noAblation = this.newAblation();
   }
 
+  /** Opens a Chronos-2 checkpoint folder; with `options.adapter`, that LoRA adapter merged into its weights. */
   static async load(dir: string, options: LoadOptions = {}): Promise<Chronos2Model> {
     const ck = await loadCheckpoint(dir, CHRONOS2_CHECKPOINT);
-    return new Chronos2Model(ck, withDefaultCacheDir(options));
+    return new Chronos2Model(options.adapter ? mergeLora(ck, options.adapter) : ck, withDefaultCacheDir(options));
   }
 
   /** An ablation of this model's shape (every head and sublayer kept). */

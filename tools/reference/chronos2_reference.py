@@ -11,7 +11,8 @@ transformers 5.x, float32 on CPU, eager attention.
 Writes test/fixtures/chronos2/checkpoints/<name>/ (small random-weight checkpoints) and, for each
 checkpoint (those plus ../shared/data/chronos2-dummy-model, read in place; and the dummy with the
 ../shared/data/chronos2-dummy-lora adapter merged, as the pipeline loads it) and each task case,
-test/fixtures/chronos2/<checkpoint>.<case>.json + .safetensors:
+test/fixtures/chronos2/<checkpoint>.<case>.json + .safetensors (<checkpoint>+lora.<case> with a LoRA
+adapter: meta.lora names it; test/fixtures/chronos2/adapters/ holds a synthetic one, see SYNTH_LORA):
   - meta: the task (target rows, past-only and known-future covariate rows, in the pipeline's row
     order: targets, past-only covariates, known-future covariates), horizons, pipeline options;
   - rows [n, L] (NaN = missing), future [n, F] (NaN where unknown), group_ids [n]: one forward batch
@@ -42,6 +43,7 @@ from _common import FIXTURES, log, rel_to_repo, save_arrays, setup_torch, versio
 
 C2_DIR = FIXTURES / "chronos2"
 CKPT_DIR = C2_DIR / "checkpoints"
+ADAPTER_DIR = C2_DIR / "adapters"
 SHARED = (_common.REPO_ROOT / ".." / "shared" / "data").resolve()
 DUMMY = SHARED / "chronos2-dummy-model"
 DUMMY_LORA = SHARED / "chronos2-dummy-lora"
@@ -117,12 +119,58 @@ def make_checkpoint(out: Path, config: Dict[str, Any], seed: int) -> None:
     _common.save_checkpoint(model, out, config)
 
 
-def load_pipeline(model_dir: Path):
+def load_pipeline(model_dir: Path, lora: Path | None = None):
+    """The pipeline on `model_dir`; with `lora`, that PEFT adapter loaded into its model (PEFT's own,
+    unmerged LoRA layers: W x + s B A x). The pipeline's from_pretrained on the adapter folder would look
+    its base up on the hub, so the base is loaded first and the adapter put on it, as PEFT documents."""
     from chronos import Chronos2Pipeline
 
     pipe = Chronos2Pipeline.from_pretrained(str(model_dir), device_map="cpu", dtype=torch.float32, attn_implementation="eager")
+    if lora is not None:
+        from peft import PeftModel
+
+        # injects the LoRA layers into pipe.model in place; the pipeline keeps calling pipe.model
+        PeftModel.from_pretrained(pipe.model, str(lora), is_trainable=False)
     pipe.model.eval()
     return pipe
+
+
+# A LoRA adapter on chronos2-reduced-random that exercises what the loader reads from adapter_config.json:
+# q/k/v/o of both attentions, the feed-forward's wi and both residual MLPs' layers, a rank_pattern (regular
+# expression keys, as PEFT matches them), an alpha_pattern and use_rslora. Its B factors are random
+# (PEFT initialises them to zero), so the adapted forecasts differ from the base's.
+SYNTH_LORA = dict(
+    r=4,
+    lora_alpha=6,
+    use_rslora=True,
+    target_modules=["self_attention.q", "self_attention.k", "self_attention.v", "self_attention.o", "mlp.wi",
+                    "input_patch_embedding.hidden_layer", "output_patch_embedding.output_layer"],
+    rank_pattern={r"layer\.1\.self_attention\.[qv]": 2, "encoder.block.0.layer.2.mlp.wi": 3},
+    alpha_pattern={"output_patch_embedding.output_layer": 2.5},
+)
+
+
+def make_lora(base_dir: Path, out: Path, seed: int) -> None:
+    from peft import LoraConfig, get_peft_model
+
+    pipe = load_pipeline(base_dir)
+    torch.manual_seed(seed)
+    peft_model = get_peft_model(pipe.model, LoraConfig(**SYNTH_LORA, lora_dropout=0.0, bias="none"))
+    with torch.no_grad():
+        for name, p in peft_model.named_parameters():
+            if ".lora_B." in name:
+                # small on queries and keys: as for the base's queries, large unscaled scores would make
+                # float32 itself (against float64) drift past the attention bound
+                p.normal_(0.0, 0.02 if (".self_attention.q." in name or ".self_attention.k." in name) else 0.15)
+    out.mkdir(parents=True, exist_ok=True)
+    peft_model.save_pretrained(str(out), safe_serialization=True)
+    cfg = json.loads((out / "adapter_config.json").read_text())
+    cfg["base_model_name_or_path"] = "../../checkpoints/chronos2-reduced-random"
+    cfg["target_modules"] = sorted(cfg["target_modules"])  # PEFT writes a set, in hash order
+    (out / "adapter_config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    for extra in out.iterdir():
+        if extra.name not in ("adapter_config.json", "adapter_model.safetensors"):
+            extra.unlink()
 
 
 def task_cases(cc: Dict[str, Any], horizon: int) -> List[Dict[str, Any]]:
@@ -205,8 +253,8 @@ def horizons(cc: Dict[str, Any], max_output_patches: int) -> List[int]:
     return [p - 3, 2 * p + 5, max_output_patches * p + p + 3]
 
 
-def write_fixtures(name: str, model_dir: Path, out_dir: Path, lora: Path | None = None) -> List[str]:
-    pipe = load_pipeline(lora or model_dir)
+def write_fixtures(name: str, model_dir: Path, out_dir: Path, lora: Path | None = None, cases: List[str] | None = None) -> List[str]:
+    pipe = load_pipeline(model_dir, lora)
     model = pipe.model
     cc = json.loads((model_dir / "config.json").read_text())["chronos_config"]
     levels = list(pipe.quantiles)
@@ -217,6 +265,8 @@ def write_fixtures(name: str, model_dir: Path, out_dir: Path, lora: Path | None 
     written = []
     for task in task_cases(cc, max(hs)):
         case = task["case"]
+        if cases is not None and case not in cases:
+            continue
         meta: Dict[str, Any] = {
             "checkpoint": rel_to_repo(model_dir),
             "case": case,
@@ -281,6 +331,7 @@ def write_fixtures(name: str, model_dir: Path, out_dir: Path, lora: Path | None 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     _common.real_size_args(ap, REAL_SIZES)
+    ap.add_argument("--lora-only", action="store_true", help="write only the LoRA adapter and its fixtures (the checkpoints exist)")
     args = ap.parse_args()
     setup_torch()
     if args.real:
@@ -289,11 +340,18 @@ def main() -> None:
             make_checkpoint(ck, c2_config(REAL_SIZES[size], dict(REAL_CHRONOS)), seed=args.seed)
             write_fixtures(f"chronos-2-{size}-random", ck, args.out)
         return
-    for i, (name, cfg) in enumerate(SMALL_CHECKPOINTS.items()):
-        make_checkpoint(CKPT_DIR / name, cfg, seed=200 + i)
-    write_fixtures("chronos2-dummy-model", DUMMY, C2_DIR)
-    for name in SMALL_CHECKPOINTS:
-        write_fixtures(name, CKPT_DIR / name, C2_DIR)
+    if not args.lora_only:
+        for i, (name, cfg) in enumerate(SMALL_CHECKPOINTS.items()):
+            make_checkpoint(CKPT_DIR / name, cfg, seed=200 + i)
+        write_fixtures("chronos2-dummy-model", DUMMY, C2_DIR)
+        for name in SMALL_CHECKPOINTS:
+            write_fixtures(name, CKPT_DIR / name, C2_DIR)
+    # LoRA: the shared dummy adapter (its B factors are tiny: a check of reading and merging it) and the
+    # synthetic one above (large enough that the base model is far off)
+    write_fixtures("chronos2-dummy-model+lora", DUMMY, C2_DIR, lora=DUMMY_LORA, cases=["univariate"])
+    synth = ADAPTER_DIR / "chronos2-reduced-random-lora"
+    make_lora(CKPT_DIR / "chronos2-reduced-random", synth, seed=300)
+    write_fixtures("chronos2-reduced-random+lora", CKPT_DIR / "chronos2-reduced-random", C2_DIR, lora=synth, cases=["univariate", "multivariate"])
     _common.check_fixture_budget(C2_DIR, 1_500_000, "Chronos-2")
 
 

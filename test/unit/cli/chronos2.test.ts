@@ -2,7 +2,7 @@
  * The CLI with a Chronos-2 checkpoint, as a user runs it, in a real child process: several target
  * columns forecast jointly with past-only and known-future covariates (JSON equal to the engine's
  * forecast, which test/unit/models/chronos2.test.ts holds to the Python pipeline), one column in
- * today's JSON shape, info, and the flags that do not apply refused in one line.
+ * today's JSON shape, info, a LoRA adapter as --model, and the flags that do not apply refused in one line.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { forecastChronos2 } from '../../../analysis/forecast/chronos2';
 import { readCsvTable, selectSeries } from '../../../core/csv';
 import { Chronos2Model } from '../../../models/chronos2/model';
+import { isChronos2, loadModel } from '../../../models/load';
 import { repoRoot, sharedData, tempDir } from '../helpers';
 
 const c2 = path.join(sharedData, 'chronos2-dummy-model');
@@ -143,4 +144,37 @@ test('lens --columns --covariates on a Chronos-2 model: each series\' time atten
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /OT \(target\), HUFL \(target\), MULL \(past-covariate\) · 512 patches of 16 values/);
   assert.match(text.stdout, /group attention at token 3 \(row reads column\):\n  L0\.H2 /);
+});
+
+test('a LoRA adapter as --model with --base: the adapted forecast is the engine\'s; a base that cannot be found is one line', async () => {
+  const adapter = path.join(repoRoot, 'test', 'fixtures', 'chronos2', 'adapters', 'chronos2-reduced-random-lora');
+  const base = path.join(repoRoot, 'test', 'fixtures', 'chronos2', 'checkpoints', 'chronos2-reduced-random');
+  const args = ['forecast', ett, '--columns', 'OT,HUFL', '--prediction-length', '5', '--json', '--no-cache', '--provider', 'cpu'];
+  const named = cli([...args, '--model', adapter, '--base', base]);
+  assert.equal(named.code, 0, named.stderr);
+  const j = JSON.parse(named.stdout);
+  assert.equal(j.model.name, 'chronos2-reduced-random-lora (LoRA on chronos2-reduced-random)');
+  assert.equal(j.model.path, base);
+  const table = await readCsvTable(ett, { tailRows: 8192 });
+  // the engine finds the base from base_model_name_or_path (relative to the adapter folder)
+  const model = await loadModel(adapter, { cacheDir: null, provider: 'cpu' });
+  try {
+    assert.ok(isChronos2(model));
+    const fc = await forecastChronos2(model, { targets: ['OT', 'HUFL'].map((c) => ({ name: c, values: selectSeries(table, c).values })), pastCovariates: [], futureCovariates: [] }, { predictionLength: 5 });
+    fc.series.forEach((f, i) => assert.deepEqual(j.series[i].quantiles, f.quantiles.map((q) => q.map((v) => Math.fround(v)))));
+  } finally {
+    await model.dispose();
+  }
+  const dummyLora = path.join(sharedData, 'chronos2-dummy-lora');
+  const one = (a: string[], re: RegExp) => {
+    const r = cli(a);
+    assert.equal(r.code === 0, false, r.stdout);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, re);
+  };
+  const info = JSON.parse(cli(['info', '--model', dummyLora, '--base', c2, '--no-cache', '--json']).stdout);
+  assert.deepEqual(info.adapter, { path: dummyLora, modules: 17 });
+  one(['info', '--model', dummyLora, '--no-cache'], /^chronos-lens: info: .*chronos2-dummy-lora\/adapter_config\.json: base_model_name_or_path "test\/dummy-chronos2-model" is neither a folder nor a repo in the Hugging Face cache; give the base checkpoint folder explicitly \(the CLI's --base\)$/m);
+  one(['info', '--model', c2, '--base', c2, '--no-cache'], /^chronos-lens: info: --base names the base model of a LoRA adapter, but --model .* is not an adapter folder/);
+  one(['lens', ett, '--model', dummyLora, '--base', c2, '--no-cache', '--position', '3'], /is a LoRA adapter \(merged into Chronos-2 models\); lens does not open Chronos-2 models/);
 });

@@ -6,14 +6,24 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Chronos2Task } from '../../../analysis/forecast/chronos2';
 import { Chronos2Model } from '../../../models/chronos2/model';
+import { isChronos2, loadModel } from '../../../models/load';
 import { FixtureArray, repoRoot } from '../helpers';
 
+/** The fixture's model; for a LoRA fixture (meta.lora), the adapter folder opened with its base named explicitly. */
 export async function fixtureModel(models: Map<string, Chronos2Model>, meta: Record<string, unknown>): Promise<Chronos2Model> {
   const dir = path.resolve(repoRoot, String(meta.checkpoint));
-  let model = models.get(dir);
+  const lora = meta.lora === undefined ? undefined : path.resolve(repoRoot, String(meta.lora));
+  let model = models.get(lora ?? dir);
   if (!model) {
-    model = await Chronos2Model.load(dir, { cacheDir: null, provider: 'cpu', threads: 1 });
-    models.set(dir, model);
+    const opts = { cacheDir: null, provider: 'cpu' as const, threads: 1 };
+    if (lora) {
+      const m = await loadModel(lora, { ...opts, base: dir });
+      assert.ok(isChronos2(m), `${lora} did not open as a Chronos-2 model`);
+      model = m;
+    } else {
+      model = await Chronos2Model.load(dir, opts);
+    }
+    models.set(lora ?? dir, model);
   }
   return model;
 }
