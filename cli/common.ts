@@ -125,7 +125,7 @@ export async function loadModelFromFlags(values: ModelFlagValues, io?: CliIO, op
   await provisionGpuRuntime(provider);
   const options = { provider, threads, cacheDir: values['no-cache'] ? null : values['cache-dir'], base };
   if (adapter && opts?.families !== 'any') {
-    throw new ChronosLensError('UNSUPPORTED_MODEL', `${dir} is a LoRA adapter (merged into Chronos-2 models); ${opts?.command ?? 'this command'} does not open Chronos-2 models`);
+    throw new ChronosLensError('UNSUPPORTED_MODEL', `${dir} is a LoRA adapter, merged into Chronos-2 models; ${opts?.command ?? 'this command'} does not open Chronos-2 models`);
   }
   if (opts?.families === 't5-bolt' && (await checkpointFamily(dir)) === 'chronos-2') {
     throw new ChronosLensError('UNSUPPORTED_MODEL', `${dir} is a Chronos-2 model; ${opts.command} opens Chronos-T5 and Chronos-Bolt models (Chronos-2 runs with forecast, info and lens)`);

@@ -176,5 +176,5 @@ test('a LoRA adapter as --model with --base: the adapted forecast is the engine\
   assert.deepEqual(info.adapter, { path: dummyLora, modules: 17 });
   one(['info', '--model', dummyLora, '--no-cache'], /^chronos-lens: info: .*chronos2-dummy-lora\/adapter_config\.json: base_model_name_or_path "test\/dummy-chronos2-model" is neither a folder nor a repo in the Hugging Face cache; give the base checkpoint folder explicitly \(the CLI's --base\)$/m);
   one(['info', '--model', c2, '--base', c2, '--no-cache'], /^chronos-lens: info: --base names the base model of a LoRA adapter, but --model .* is not an adapter folder/);
-  one(['lens', ett, '--model', dummyLora, '--base', c2, '--no-cache', '--position', '3'], /is a LoRA adapter \(merged into Chronos-2 models\); lens does not open Chronos-2 models/);
+  one(['attribute', ett, '--model', dummyLora, '--base', c2, '--no-cache'], /^chronos-lens: attribute: .*chronos2-dummy-lora is a LoRA adapter, merged into Chronos-2 models; this command does not open Chronos-2 models$/m);
 });
