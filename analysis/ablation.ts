@@ -16,11 +16,15 @@ import { RunControl, throwIfAborted } from '../core/progress';
 import { Rng } from '../core/rng';
 import { DEFAULT_QUANTILE_LEVELS, forecast, quantileLinear } from './forecast';
 import { ChronosModel, HeadAblation } from '../models/model';
+import { BoltModel } from '../models/bolt/model';
+import { isBolt } from '../models/load';
+import { forecastBolt } from './forecast/bolt';
+import { CopyBatch, copyLoss } from './copy-loss';
 import { BOUNDS, ModelDims, Need, ensureFits, forecastNeed, forwardRowNeed, maxRowsFor, repeated, sequential, together, tokenRowsNeed, typedNeed } from '../core/limits';
 import { checkInt, forEachChunk, makeManifest, modelSummary } from './common';
 import { formatHead, headGrid, headKey, randomControlSets, checkHead } from './heads';
 import { detectPeriods } from './periodicity';
-import { percentileOf, zScoreOf } from './stats';
+import { mae, mase, percentileOf, seasonalScale, wql, zScoreOf } from './stats';
 import { PROTOCOL_DEFAULTS } from './tokens';
 import { AblationMethod, AblationResult, AttentionKind, HeadRef, InductionParams, MetricSummary } from './types';
 
@@ -177,53 +181,8 @@ export function buildAblation(model: ChronosModel, heads: HeadRef[], method: Abl
 
 // ---- forecast metrics --------------------------------------------------------------------------------
 
-/** Seasonal-naive scale: mean |y_t - y_{t-m}| over observed pairs of the in-sample series. */
-export function seasonalScale(insample: ArrayLike<number>, period: number): number {
-  let s = 0;
-  let n = 0;
-  for (let t = period; t < insample.length; t++) {
-    const d = insample[t] - insample[t - period];
-    if (Number.isFinite(d)) {
-      s += Math.abs(d);
-      n++;
-    }
-  }
-  return n ? s / n : NaN;
-}
-
-/** MASE of a point forecast (observed targets only). */
-export function mase(actual: ArrayLike<number>, pointForecast: ArrayLike<number>, insample: ArrayLike<number>, period: number): number {
-  return mae(actual, pointForecast) / seasonalScale(insample, period);
-}
-
-export function mae(actual: ArrayLike<number>, pointForecast: ArrayLike<number>): number {
-  let e = 0;
-  let n = 0;
-  for (let t = 0; t < actual.length; t++) {
-    if (!Number.isFinite(actual[t])) continue;
-    e += Math.abs(actual[t] - pointForecast[t]);
-    n++;
-  }
-  return e / n;
-}
-
-/** Weighted quantile loss: mean over levels of 2 * sum_t pinball_q(y_t, yhat_q,t) / sum_t |y_t| (observed targets). */
-export function wql(actual: ArrayLike<number>, quantiles: ArrayLike<number>[], levels: number[]): number {
-  let denom = 0;
-  for (let t = 0; t < actual.length; t++) if (Number.isFinite(actual[t])) denom += Math.abs(actual[t]);
-  let total = 0;
-  levels.forEach((q, j) => {
-    let loss = 0;
-    for (let t = 0; t < actual.length; t++) {
-      const y = actual[t];
-      if (!Number.isFinite(y)) continue;
-      const d = y - quantiles[j][t];
-      loss += d >= 0 ? q * d : (q - 1) * d;
-    }
-    total += (2 * loss) / denom;
-  });
-  return total / levels.length;
-}
+// The forecast metrics live in stats.ts (the copy loss uses WQL too); re-exported for this module's users.
+export { seasonalScale, mase, mae, wql } from './stats';
 
 export interface SeriesEvalOptions {
   values: ArrayLike<number>;
@@ -249,25 +208,46 @@ export interface PreparedSeries {
   seed: number;
 }
 
-export function prepareSeries(model: ChronosModel, s: SeriesEvalOptions): PreparedSeries {
+/** The prediction and context lengths a series is evaluated with, in either family. */
+function horizonOf(model: ChronosModel | BoltModel): { predictionLength: number; contextLength: number } {
+  return isBolt(model) ? model.config.bolt : model.config.chronos;
+}
+
+export function prepareSeries(model: ChronosModel | BoltModel, s: SeriesEvalOptions): PreparedSeries {
   const n = s.values.length;
-  const H = checkInt('held-out points', s.heldOut ?? model.config.chronos.predictionLength, 1, 100000);
+  const H = checkInt('held-out points', s.heldOut ?? horizonOf(model).predictionLength, 1, 100000);
   const label = `${s.file}${s.column ? ` column "${s.column}"` : ''}`;
   if (n - H < 2) throw new ChronosLensError('BAD_INPUT', `${label} has ${n} values; holding out ${H} leaves too little context (use a smaller --held-out)`);
   const context = Float64Array.from({ length: n - H }, (_, i) => s.values[i]);
   const actual = Float64Array.from({ length: H }, (_, i) => s.values[n - H + i]);
   if (!actual.some((v) => Number.isFinite(v))) throw new ChronosLensError('BAD_INPUT', `${label}: the ${H} held-out values are all missing`);
-  const tail = context.subarray(Math.max(0, context.length - model.config.chronos.contextLength));
+  const tail = context.subarray(Math.max(0, context.length - horizonOf(model).contextLength));
   const period = s.period ?? detectPeriods(tail)[0]?.period ?? 1;
   checkInt('period', period, 1, 100000);
   if (!(seasonalScale(context, period) > 0)) throw new ChronosLensError('BAD_INPUT', `${label}: the in-sample seasonal differences at period ${period} are all 0 (or missing), so MASE is undefined`);
-  return { context, actual, heldOut: H, period, levels: s.quantileLevels ?? DEFAULT_QUANTILE_LEVELS, numSamples: s.numSamples, seed: s.seed ?? 0 };
+  // A Bolt model is scored on its own quantile levels (it predicts no others).
+  const levels = isBolt(model) ? model.config.bolt.quantiles : (s.quantileLevels ?? DEFAULT_QUANTILE_LEVELS);
+  return { context, actual, heldOut: H, period, levels, numSamples: s.numSamples, seed: s.seed ?? 0 };
 }
 
-export async function seriesMetrics(model: ChronosModel, p: PreparedSeries, ablation: HeadAblation | undefined, ctl: RunControl): Promise<{ mase: number; wql: number; mae_median: number }> {
-  const f = await forecast(model, p.context, { predictionLength: p.heldOut, numSamples: p.numSamples, seed: p.seed, quantileLevels: p.levels, ablation, signal: ctl.signal, onProgress: ctl.onProgress });
-  const median = Array.from({ length: p.heldOut }, (_, t) => quantileLinear(f.samples.map((x) => x[t]), 0.5));
-  return { mase: mase(p.actual, median, p.context, p.period), wql: wql(p.actual, f.quantiles, p.levels), mae_median: mae(p.actual, median) };
+/**
+ * MASE / WQL / MAE of the median forecast of the held-out points: Chronos-T5's sampled forecast (the
+ * median of the samples), Chronos-Bolt's 0.5 level (rolled out past prediction_length as the pipeline does).
+ */
+export async function seriesMetrics(model: ChronosModel | BoltModel, p: PreparedSeries, ablation: HeadAblation | undefined, ctl: RunControl): Promise<{ mase: number; wql: number; mae_median: number }> {
+  let median: ArrayLike<number>;
+  let quantiles: ArrayLike<number>[];
+  if (isBolt(model)) {
+    const f = await forecastBolt(model, p.context, { predictionLength: p.heldOut, ablation, signal: ctl.signal, onProgress: ctl.onProgress });
+    const mid = p.levels.indexOf(0.5);
+    median = mid >= 0 ? f.quantiles[mid] : f.mean;
+    quantiles = f.quantiles;
+  } else {
+    const f = await forecast(model, p.context, { predictionLength: p.heldOut, numSamples: p.numSamples, seed: p.seed, quantileLevels: p.levels, ablation, signal: ctl.signal, onProgress: ctl.onProgress });
+    median = Array.from({ length: p.heldOut }, (_, t) => quantileLinear(f.samples.map((x) => x[t]), 0.5));
+    quantiles = f.quantiles;
+  }
+  return { mase: mase(p.actual, median, p.context, p.period), wql: wql(p.actual, quantiles, p.levels), mae_median: mae(p.actual, median) };
 }
 
 // ---- the experiment ------------------------------------------------------------------------------------
@@ -278,14 +258,16 @@ export async function seriesMetrics(model: ChronosModel, p: PreparedSeries, abla
  * spread over `variants` runs after `extraSteps` units of other work. Head and layer ablations share it.
  */
 export function ablationMeter(
-  model: ChronosModel,
+  model: ChronosModel | BoltModel,
   ctl: RunControl,
-  data: { induction?: InductionBatch; series?: PreparedSeries; file?: { file: string; column: string } },
+  data: { induction?: InductionBatch; copy?: CopyBatch; series?: PreparedSeries; file?: { file: string; column: string } },
   variants: number,
   extraSteps = 0,
 ) {
-  const { induction, series } = data;
-  const total = extraSteps + variants * ((induction ? 1 : 0) + (series ? 4 : 0));
+  const { induction, copy, series } = data;
+  if (induction && isBolt(model)) throw new ChronosLensError('BAD_INPUT', `${model.name} is a Chronos-Bolt model: it has no tokens for an induction loss (its copy loss is the analogue)`);
+  if (copy && !isBolt(model)) throw new ChronosLensError('BAD_INPUT', `the copy loss is Chronos-Bolt's; ${model.name} is measured by the induction loss`);
+  const total = extraSteps + variants * ((induction ? 1 : 0) + (copy ? 1 : 0) + (series ? 4 : 0));
   let done = 0;
   const sub = (weight: number, message: string): RunControl => ({
     signal: ctl.signal,
@@ -293,10 +275,16 @@ export function ablationMeter(
   });
   const evaluate = async (ab: HeadAblation | undefined, label: string): Promise<Record<string, number>> => {
     const v: Record<string, number> = {};
-    if (induction) {
+    if (induction && !isBolt(model)) {
       const r = await inductionLoss(model, induction, ab, sub(1, `${label}: induction loss`));
       v.induction_loss = r.repeated;
       v.induction_loss_control = r.control;
+      done += 1;
+    }
+    if (copy && isBolt(model)) {
+      const r = await copyLoss(model, copy, ab, sub(1, `${label}: copy loss`));
+      v.copy_loss = r.repeated;
+      v.copy_loss_control = r.control;
       done += 1;
     }
     if (series) {
@@ -314,9 +302,17 @@ export function ablationMeter(
       seeds.tokens = induction.seed;
       parameters.induction = { batch: induction.batch, seqLen: induction.seqLen, repeats: induction.repeats, subExtension: induction.subExtension, vocab: induction.vocab };
     }
+    if (copy) {
+      seeds.patches = copy.protocol.seed;
+      const p = copy.protocol;
+      parameters.copyLoss = { batch: p.batch, patchSize: p.patchSize, period: p.period, repeats: p.repeats, subExtension: p.subExtension, horizon: copy.horizon };
+    }
     if (series) {
-      seeds.forecast = series.seed;
-      parameters.series = { file: data.file?.file, column: data.file?.column, heldOut: series.heldOut, period: series.period, numSamples: series.numSamples ?? model.config.chronos.numSamples, quantileLevels: series.levels };
+      if (isBolt(model)) parameters.series = { file: data.file?.file, column: data.file?.column, heldOut: series.heldOut, period: series.period, quantileLevels: series.levels };
+      else {
+        seeds.forecast = series.seed;
+        parameters.series = { file: data.file?.file, column: data.file?.column, heldOut: series.heldOut, period: series.period, numSamples: series.numSamples ?? model.config.chronos.numSamples, quantileLevels: series.levels };
+      }
     }
     return { seeds, parameters };
   };

@@ -1,10 +1,11 @@
 /**
- * Head ablation on a Chronos-Bolt model, measured on a series with its last H points held out: the
+ * Head ablation on a Chronos-Bolt model, measured by the copy loss on repeated random patches
+ * (analysis/copy-loss.ts, with its control) and/or on a series with its last H points held out: the
  * forecast of the held-out points (analysis/forecast/bolt.ts, rolled out past prediction_length as
  * the pipeline does) scored by MASE (seasonal naive scale at the detected or given period) of the 0.5
  * level, WQL over the model's levels and MAE of the 0.5 level; for the unablated model, the ablated
  * set and seeded random control sets of the same size and kind mix (percentile with ties counted
- * half, z-score), as analysis/ablation.ts does for Chronos-T5.
+ * half, z-score), through analysis/ablation.ts's meter as for Chronos-T5.
  *  - zero: the heads' outputs are 0;
  *  - mean: each head's output is replaced by its mean over the context run unablated (encoder: over
  *    the observed patches and [REG]; decoder and cross: the one decoder token).
@@ -12,20 +13,16 @@
  */
 import { ChronosLensError } from '../core/errors';
 import { RunControl, throwIfAborted } from '../core/progress';
-import { forecastBolt } from './forecast/bolt';
 import { BoltModel } from '../models/bolt/model';
 import { HeadAblation } from '../models/model';
-import { mae, mase, seasonalScale, wql } from './ablation';
+import { ablationMeter, prepareSeries } from './ablation';
+import { CopyLossOptions, copyBatch } from './copy-loss';
 import { HeadGrid, checkHead, formatHead, randomControlSets } from './heads';
-import { detectPeriods } from './periodicity';
 import { percentileOf, zScoreOf } from './stats';
 import { AttentionKind, HeadRef } from './types';
 
-export interface BoltSeriesMetrics {
-  mase: number;
-  wql: number;
-  mae_median: number;
-}
+/** Metric name -> value: copy_loss, copy_loss_control (with the copy loss); mase, wql, mae_median (with a series). */
+export type BoltMetrics = Record<string, number>;
 
 export interface BoltAblationOptions extends RunControl {
   heads: HeadRef[];
@@ -33,7 +30,13 @@ export interface BoltAblationOptions extends RunControl {
   /** Random control sets (default 10). */
   controls?: number;
   controlSeed?: number;
-  values: ArrayLike<number>;
+  /** The copy loss on repeated random patches, with this batch shape. */
+  copyLoss?: CopyLossOptions;
+  /** A series scored on its held-out end. */
+  values?: ArrayLike<number>;
+  /** Names the series in messages and the manifest. */
+  file?: string;
+  column?: string;
   /** Points held out at the end (default: the model's prediction_length). */
   heldOut?: number;
   /** MASE's seasonal period (default: the strongest detected in the context, else 1). */
@@ -43,14 +46,17 @@ export interface BoltAblationOptions extends RunControl {
 export interface BoltAblationResult {
   heads: string[];
   method: 'zero' | 'mean';
-  heldOut: number;
-  period: number;
-  unablated: BoltSeriesMetrics;
-  ablated: BoltSeriesMetrics;
-  controls: { heads: string[]; metrics: BoltSeriesMetrics }[];
+  /** With a series: its held-out points and MASE's period. */
+  heldOut?: number;
+  period?: number;
+  /** With the copy loss: its batch. */
+  copyLoss?: { batch: number; period: number; repeats: number; subExtension: number; horizon: number };
+  unablated: BoltMetrics;
+  ablated: BoltMetrics;
+  controls: { heads: string[]; metrics: BoltMetrics }[];
   /** Per metric: where the ablated set's value falls among the controls'. */
-  percentile: BoltSeriesMetrics;
-  z: BoltSeriesMetrics;
+  percentile: BoltMetrics;
+  z: BoltMetrics;
 }
 
 export function boltHeadGrid(model: BoltModel): HeadGrid {
@@ -90,23 +96,18 @@ export async function runBoltAblation(model: BoltModel, o: BoltAblationOptions):
   const grid = boltHeadGrid(model);
   if (o.heads.length === 0) throw new ChronosLensError('BAD_INPUT', 'no heads to ablate');
   for (const h of o.heads) checkHead(h, grid);
-  const n = o.values.length;
-  const H = o.heldOut ?? model.config.bolt.predictionLength;
-  if (!Number.isInteger(H) || H < 1) throw new ChronosLensError('BAD_INPUT', `held-out points must be a positive integer, got ${H}`);
-  if (n - H < 2) throw new ChronosLensError('BAD_INPUT', `the series has ${n} values; holding out ${H} leaves too little context`);
-  const context = Float64Array.from({ length: n - H }, (_, i) => o.values[i]);
-  const actual = Float64Array.from({ length: H }, (_, i) => o.values[n - H + i]);
-  if (!actual.some((v) => Number.isFinite(v))) throw new ChronosLensError('BAD_INPUT', `the ${H} held-out values are all missing`);
-  const tail = context.subarray(Math.max(0, context.length - model.config.bolt.contextLength));
-  const period = o.period ?? detectPeriods(tail)[0]?.period ?? 1;
-  if (!(seasonalScale(context, period) > 0)) throw new ChronosLensError('BAD_INPUT', `the in-sample seasonal differences at period ${period} are all 0 (or missing), so MASE is undefined`);
+  if (!o.copyLoss && !o.values) throw new ChronosLensError('BAD_INPUT', 'nothing to measure: ask for the copy loss or give a series');
+  const series = o.values ? prepareSeries(model, { values: o.values, file: o.file ?? 'the series', column: o.column ?? '', heldOut: o.heldOut, period: o.period }) : undefined;
+  const copy = o.copyLoss ? copyBatch(model, o.copyLoss) : undefined;
   const controlSets = randomControlSets(grid, o.heads, o.controls ?? 10, o.controlSeed ?? 0);
   const kinds = [...new Set([...o.heads, ...controlSets.flat()].map((h) => h.kind))];
-  const means = method === 'mean' ? await meanHeadOutputs(model, tail, kinds) : undefined;
+  // the mean over the context the ablation is measured on: the series' (else the first repeating context)
+  const reference = series ? series.context.subarray(Math.max(0, series.context.length - model.config.bolt.contextLength)) : copy!.contexts[0];
+  const means = method === 'mean' ? await meanHeadOutputs(model, reference, kinds) : undefined;
 
-  const levels = model.config.bolt.quantiles;
-  const mid = levels.indexOf(0.5);
-  const metrics = async (heads: HeadRef[] | undefined): Promise<BoltSeriesMetrics> => {
+  const total = 2 + controlSets.length;
+  const meter = ablationMeter(model, { signal: o.signal }, { copy, series }, total);
+  const metrics = async (heads: HeadRef[] | undefined, label: string): Promise<BoltMetrics> => {
     throwIfAborted(o.signal);
     let ab: HeadAblation | undefined;
     if (heads) {
@@ -116,21 +117,21 @@ export async function runBoltAblation(model: BoltModel, o: BoltAblationOptions):
         else ab.zero(h.kind, h.layer, h.head);
       }
     }
-    const f = await forecastBolt(model, context, { predictionLength: H, ablation: ab, signal: o.signal });
-    const median = mid >= 0 ? f.quantiles[mid] : f.mean;
-    return { mase: mase(actual, median, context, period), wql: wql(actual, f.quantiles, levels), mae_median: mae(actual, median) };
+    return meter.evaluate(ab, label);
   };
-  const total = 2 + controlSets.length;
-  const unablated = await metrics(undefined);
+  const unablated = await metrics(undefined, 'unablated');
   o.onProgress?.({ fraction: 1 / total, message: 'unablated' });
-  const ablated = await metrics(o.heads);
+  const ablated = await metrics(o.heads, 'ablated');
   o.onProgress?.({ fraction: 2 / total, message: 'ablated' });
   const controls: BoltAblationResult['controls'] = [];
   for (const set of controlSets) {
-    controls.push({ heads: set.map(formatHead), metrics: await metrics(set) });
+    controls.push({ heads: set.map(formatHead), metrics: await metrics(set, `control ${controls.length + 1}`) });
     o.onProgress?.({ fraction: (2 + controls.length) / total, message: `control ${controls.length} of ${controlSets.length}` });
   }
-  const keys = ['mase', 'wql', 'mae_median'] as const;
-  const pick = (f: (v: number, c: number[]) => number) => Object.fromEntries(keys.map((k) => [k, f(ablated[k], controls.map((c) => c.metrics[k]))])) as unknown as BoltSeriesMetrics;
-  return { heads: o.heads.map(formatHead), method, heldOut: H, period, unablated, ablated, controls, percentile: pick(percentileOf), z: pick(zScoreOf) };
+  const keys = Object.keys(unablated);
+  const pick = (f: (v: number, c: number[]) => number): BoltMetrics => Object.fromEntries(keys.map((k) => [k, f(ablated[k], controls.map((c) => c.metrics[k]))]));
+  const r: BoltAblationResult = { heads: o.heads.map(formatHead), method, unablated, ablated, controls, percentile: pick(percentileOf), z: pick(zScoreOf) };
+  if (series) Object.assign(r, { heldOut: series.heldOut, period: series.period });
+  if (copy) r.copyLoss = { batch: copy.protocol.batch, period: copy.protocol.period, repeats: copy.protocol.repeats, subExtension: copy.protocol.subExtension, horizon: copy.horizon };
+  return r;
 }

@@ -37,7 +37,7 @@ export interface PatchMosaicOptions extends RunControl, PatchShape {
 }
 
 /** Refuses a Bolt model whose patches overlap or leave gaps: the protocol needs patches that tile the context. */
-function tilingPatch(model: BoltModel): number {
+export function tilingPatch(model: BoltModel): number {
   const b = model.config.bolt;
   if (b.inputPatchStride !== b.inputPatchSize) {
     throw new ChronosLensError('BAD_INPUT', `${model.name} cuts patches of ${b.inputPatchSize} values every ${b.inputPatchStride}; the patch mosaic needs patches that tile the context (stride = size)`);

@@ -59,3 +59,53 @@ export function zScoreOf(value: number, controls: ArrayLike<number>): number {
   if (!(s > 0)) return value === m ? 0 : NaN;
   return (value - m) / s;
 }
+
+// ---- forecast metrics --------------------------------------------------------------------------------
+
+/** Seasonal-naive scale: mean |y_t - y_{t-m}| over observed pairs of the in-sample series. */
+export function seasonalScale(insample: ArrayLike<number>, period: number): number {
+  let s = 0;
+  let n = 0;
+  for (let t = period; t < insample.length; t++) {
+    const d = insample[t] - insample[t - period];
+    if (Number.isFinite(d)) {
+      s += Math.abs(d);
+      n++;
+    }
+  }
+  return n ? s / n : NaN;
+}
+
+/** MASE of a point forecast (observed targets only). */
+export function mase(actual: ArrayLike<number>, pointForecast: ArrayLike<number>, insample: ArrayLike<number>, period: number): number {
+  return mae(actual, pointForecast) / seasonalScale(insample, period);
+}
+
+export function mae(actual: ArrayLike<number>, pointForecast: ArrayLike<number>): number {
+  let e = 0;
+  let n = 0;
+  for (let t = 0; t < actual.length; t++) {
+    if (!Number.isFinite(actual[t])) continue;
+    e += Math.abs(actual[t] - pointForecast[t]);
+    n++;
+  }
+  return e / n;
+}
+
+/** Weighted quantile loss: mean over levels of 2 * sum_t pinball_q(y_t, yhat_q,t) / sum_t |y_t| (observed targets). */
+export function wql(actual: ArrayLike<number>, quantiles: ArrayLike<number>[], levels: number[]): number {
+  let denom = 0;
+  for (let t = 0; t < actual.length; t++) if (Number.isFinite(actual[t])) denom += Math.abs(actual[t]);
+  let total = 0;
+  levels.forEach((q, j) => {
+    let loss = 0;
+    for (let t = 0; t < actual.length; t++) {
+      const y = actual[t];
+      if (!Number.isFinite(y)) continue;
+      const d = y - quantiles[j][t];
+      loss += d >= 0 ? q * d : (q - 1) * d;
+    }
+    total += (2 * loss) / denom;
+  });
+  return total / levels.length;
+}

@@ -459,7 +459,7 @@ export interface LayerRef {
 export interface LayerVariant {
   label: string;
   layers: LayerRef[];
-  /** Metric name -> value (induction_loss, induction_loss_control, mase, wql, mae_median). */
+  /** Metric name -> value (induction_loss, induction_loss_control or copy_loss, copy_loss_control; mase, wql, mae_median). */
   values: Record<string, number>;
 }
 
@@ -469,6 +469,11 @@ export interface LayerAblationResult {
   /** One per layer set, in the order given (a sweep: encoder L0.., then decoder L0..). */
   variants: LayerVariant[];
   sweep: boolean;
-  data: { inductionLoss: boolean; csv?: { file: string; column: string; heldOut: number; period: number } };
+  data: {
+    inductionLoss: boolean;
+    /** Chronos-Bolt: the copy loss's batch (values per repeat, repeats, sub-extension patches, values scored). */
+    copyLoss?: { batch: number; period: number; repeats: number; subExtension: number; horizon: number };
+    csv?: { file: string; column: string; heldOut: number; period: number };
+  };
   manifest: Manifest;
 }

@@ -1,21 +1,36 @@
 /**
  * Layer ablation: skip whole encoder / decoder layers, or only their attention or feed-forward block
  * (the residual stream passes through unchanged: x_out = x_in for the skipped sublayer), alone or in
- * sets, and measure what the head-ablation experiment measures (the induction loss on repeated random
- * tokens with its non-repeating control; MASE / WQL / MAE of the median on held-out points of a series)
- * against the unablated model. A sweep ablates each layer (or each layer's given block) in turn.
- * Every variant's forecast uses the same sampling seed (common random numbers).
+ * sets, and measure what the head-ablation experiment measures (Chronos-T5: the induction loss on
+ * repeated random tokens with its non-repeating control; Chronos-Bolt: the copy loss on repeated random
+ * patches with its control, analysis/copy-loss.ts; either: MASE / WQL / MAE of the median on held-out
+ * points of a series) against the unablated model. A sweep ablates each layer (or each layer's given
+ * block) in turn. Every T5 variant's forecast uses the same sampling seed (common random numbers); Bolt
+ * has no sampling. Both families skip through the same graph inputs (HeadAblation.skipLayer).
  */
 import { ChronosLensError } from '../../core/errors';
 import { RunControl } from '../../core/progress';
 import { ChronosModel, HeadAblation } from '../../models/model';
+import { BoltModel, BOLT_BUILDER_VERSION } from '../../models/bolt/model';
+import { isBolt } from '../../models/load';
 import { BOUNDS, Need, ensureFits, forecastNeed, repeated, sequential } from '../../core/limits';
 import { InductionLossOptions, SeriesEvalOptions, ablationMeter, inductionBatch, inductionNeed, inductionShape, prepareSeries } from '../ablation';
+import { CopyLossOptions, copyBatch, copyLossNeed } from '../copy-loss';
 import { checkInt } from '../common';
 import { makeManifest, modelSummary } from '../common';
 
+/** A model whose layers can be skipped: Chronos-T5 or Chronos-Bolt (the same T5 stacks). */
+export type LayeredModel = ChronosModel | BoltModel;
+
 /** Refuses, before anything runs, a layer ablation whose variants would not fit in memory or time. */
-export function checkLayerAblationSize(model: ChronosModel, opts: Pick<LayerAblationOptions, 'induction' | 'series'>, variants: number): void {
+export function checkLayerAblationSize(model: LayeredModel, opts: Pick<LayerAblationOptions, 'induction' | 'copyLoss' | 'series'>, variants: number): void {
+  if (isBolt(model)) {
+    const phases: Need[] = [];
+    if (opts.copyLoss) phases.push(repeated(copyLossNeed(model, opts.copyLoss), variants));
+    if (opts.series) checkInt('held-out points', opts.series.heldOut ?? model.config.bolt.predictionLength, BOUNDS.heldOut.min, BOUNDS.heldOut.max);
+    if (phases.length) ensureFits(`a layer ablation of ${variants - 1} variant${variants === 2 ? '' : 's'}`, sequential(...phases), ['batch', 'period', 'repeats']);
+    return;
+  }
   const t = model.config.t5;
   const cc = model.config.chronos;
   const phases: Need[] = [];
@@ -76,12 +91,12 @@ export function parseLayers(spec: string, layers: Record<LayerStack, number>): L
   return out;
 }
 
-export function layerCounts(model: ChronosModel): Record<LayerStack, number> {
+export function layerCounts(model: LayeredModel): Record<LayerStack, number> {
   return { encoder: model.config.t5.numLayers, decoder: model.config.t5.numDecoderLayers };
 }
 
 /** The intervention that skips every layer block of a set. */
-export function layerAblation(model: ChronosModel, set: LayerRef[]): HeadAblation {
+export function layerAblation(model: LayeredModel, set: LayerRef[]): HeadAblation {
   const ab = model.newAblation();
   for (const r of set) {
     checkLayer(r, layerCounts(model));
@@ -91,7 +106,7 @@ export function layerAblation(model: ChronosModel, set: LayerRef[]): HeadAblatio
 }
 
 /** Every layer of the given stacks in turn, each with `part` skipped (for the encoder, 'cross' is not offered). */
-export function sweepSets(model: ChronosModel, stacks: LayerStack[], part: LayerPart = 'all'): LayerRef[][] {
+export function sweepSets(model: LayeredModel, stacks: LayerStack[], part: LayerPart = 'all'): LayerRef[][] {
   const n = layerCounts(model);
   const sets: LayerRef[][] = [];
   for (const stack of stacks) {
@@ -106,19 +121,26 @@ export interface LayerAblationOptions extends RunControl {
   /** Layer sets; each is one variant. */
   sets: LayerRef[][];
   sweep?: boolean;
+  /** Chronos-T5: the induction loss (default on). */
   induction?: InductionLossOptions | false;
+  /** Chronos-Bolt: the copy loss on repeated random patches (off unless given). */
+  copyLoss?: CopyLossOptions;
   series?: SeriesEvalOptions;
 }
 
-export async function runLayerAblation(model: ChronosModel, opts: LayerAblationOptions): Promise<LayerAblationResult> {
+export async function runLayerAblation(model: LayeredModel, opts: LayerAblationOptions): Promise<LayerAblationResult> {
   if (!opts.sets.length || opts.sets.some((s) => !s.length)) throw new ChronosLensError('BAD_INPUT', 'no layers to ablate');
   const counts = layerCounts(model);
   for (const set of opts.sets) for (const r of set) checkLayer(r, counts);
+  const bolt = isBolt(model);
+  if (bolt && opts.induction) throw new ChronosLensError('BAD_INPUT', `${model.name} is a Chronos-Bolt model: it has no tokens for an induction loss (measure the copy loss instead)`);
+  if (!bolt && opts.copyLoss) throw new ChronosLensError('BAD_INPUT', `the copy loss is Chronos-Bolt's; ${model.name} is measured by the induction loss`);
   checkLayerAblationSize(model, opts, opts.sets.length + 1);
-  const induction = opts.induction === false ? undefined : inductionBatch(model, opts.induction ?? {});
+  const induction = bolt || opts.induction === false ? undefined : inductionBatch(model, opts.induction ?? {});
+  const copy = bolt && opts.copyLoss ? copyBatch(model, opts.copyLoss) : undefined;
   const series = opts.series ? prepareSeries(model, opts.series) : undefined;
-  if (!induction && !series) throw new ChronosLensError('BAD_INPUT', 'nothing to measure: enable the induction loss or give a series');
-  const { evaluate, manifestData } = ablationMeter(model, opts, { induction, series, file: opts.series }, opts.sets.length + 1);
+  if (!induction && !copy && !series) throw new ChronosLensError('BAD_INPUT', bolt ? 'nothing to measure: ask for the copy loss or give a series' : 'nothing to measure: enable the induction loss or give a series');
+  const { evaluate, manifestData } = ablationMeter(model, opts, { induction, copy, series, file: opts.series }, opts.sets.length + 1);
   const unablated = await evaluate(undefined, 'unablated');
   const variants: LayerVariant[] = [];
   for (const set of opts.sets) {
@@ -134,8 +156,9 @@ export async function runLayerAblation(model: ChronosModel, opts: LayerAblationO
     variants,
     sweep: !!opts.sweep,
     data: { inductionLoss: !!induction },
-    manifest: await makeManifest(model, 'ablate --layers', seeds, parameters),
+    manifest: await makeManifest(model, 'ablate --layers', seeds, parameters, bolt ? BOLT_BUILDER_VERSION : undefined),
   };
+  if (copy) result.data.copyLoss = { batch: copy.protocol.batch, period: copy.protocol.period, repeats: copy.protocol.repeats, subExtension: copy.protocol.subExtension, horizon: copy.horizon };
   if (series) result.data.csv = { file: opts.series!.file, column: opts.series!.column, heldOut: series.heldOut, period: series.period };
   return result;
 }

@@ -5,6 +5,7 @@
  */
 import { ChronosLensError } from '../../core/errors';
 import { PROTOCOL_DEFAULTS } from '../../analysis/tokens';
+import type { CopyLossOptions } from '../../analysis/copy-loss';
 import { intFlag, vocabFlag } from '../common';
 
 export const ABLATE_DATA_OPTIONS = {
@@ -15,6 +16,8 @@ export const ABLATE_DATA_OPTIONS = {
   vocab: { type: 'string' },
   'token-seed': { type: 'string' },
   'no-induction': { type: 'boolean' },
+  'copy-loss': { type: 'boolean' },
+  'copy-period': { type: 'string' },
   csv: { type: 'string' },
   column: { type: 'string' },
   'held-out': { type: 'string' },
@@ -43,6 +46,19 @@ export function readInductionFlags(values: DataValues) {
   return induction;
 }
 
+/**
+ * Chronos-Bolt's copy loss (--copy-loss): the patch protocol's batch from the induction flags (--seq-len
+ * counts patches per repeat) or --copy-period V values per repeat (the sub-patch variant); undefined
+ * without --copy-loss.
+ */
+export function readCopyFlags(values: DataValues, induction: ReturnType<typeof readInductionFlags>): CopyLossOptions | undefined {
+  if (values['copy-period'] !== undefined && !values['copy-loss']) throw new ChronosLensError('BAD_INPUT', '--copy-period goes with --copy-loss');
+  if (!values['copy-loss']) return undefined;
+  const period = intFlag(values['copy-period'], 'copy-period', 'mosaicPeriod');
+  if (period !== undefined && induction.seqLen !== undefined) throw new ChronosLensError('BAD_INPUT', 'give --seq-len (patches per repeat) or --copy-period (values per repeat), not both');
+  return { batch: induction.batch, patchesPerRepeat: induction.seqLen, period, repeats: induction.repeats, subExtension: induction.subExtension, seed: induction.seed };
+}
+
 /** The forecast-metric settings, which need --csv; and --no-induction, which needs something else to measure. */
 export function readSeriesFlags(values: DataValues) {
   if (values['no-induction'] && !values.csv) throw new ChronosLensError('BAD_INPUT', '--no-induction leaves nothing to measure without --csv');
@@ -53,4 +69,9 @@ export function readSeriesFlags(values: DataValues) {
     numSamples: intFlag(values.samples, 'samples', 'numSamples'),
     seed: intFlag(values['forecast-seed'], 'forecast-seed', 'seed'),
   };
+}
+
+/** The text report's line that says what the copy loss was measured on. */
+export function copyLossLine(c: { batch: number; period: number; repeats: number; subExtension: number; horizon: number } | undefined): string {
+  return c ? `copy loss: ${c.batch} contexts of ${c.period} values repeated ${c.repeats} times (+${c.subExtension} patches), the next ${c.horizon} values scored` : '';
 }

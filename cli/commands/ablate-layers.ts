@@ -1,7 +1,8 @@
 /**
  * chronos-lens ablate --layers / --layer-sweep: skip whole layers or their attention / feed-forward
- * blocks (the residual passes through) and measure the induction loss and, with --csv, forecast errors,
- * against the unablated model. `ablate` hands its arguments here when either flag is present.
+ * blocks (the residual passes through) and measure the induction loss (Chronos-T5) or the copy loss
+ * (Chronos-Bolt, --copy-loss) and, with --csv, forecast errors, against the unablated model. `ablate`
+ * hands its arguments here when either flag is present.
  */
 import * as path from 'node:path';
 import { readCsvFile } from '../../core/csv';
@@ -9,14 +10,16 @@ import { ChronosLensError } from '../../core/errors';
 import { LayerAblationResult, LayerPart, LayerStack, layerCounts, parseLayers, runLayerAblation, sweepSets } from '../../analysis/causal/layer-ablation';
 import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson, progressBar } from '../common';
 import { defaultModelDir } from '../paths';
-import { ABLATE_DATA_OPTIONS, readInductionFlags, readSeriesFlags } from './ablate-data';
+import { ABLATE_DATA_OPTIONS, copyLossLine, readCopyFlags, readInductionFlags, readSeriesFlags } from './ablate-data';
+import { isBolt } from '../../models/load';
 import { fmt, writeJsonOut } from './causal-common';
 
 export const usage = `chronos-lens ablate (--layers SET [--layers SET ...] | --layer-sweep [BLOCK]) [options]
 
 Layer ablation: skip whole encoder / decoder layers, or one block of them (the residual stream passes
-through unchanged), and measure the induction loss (and its non-repeating control) and, with --csv,
-MASE / WQL / MAE of the median on held-out points, against the unablated model.
+through unchanged), and measure the induction loss (and its non-repeating control; Chronos-T5) or the
+copy loss (and its control; Chronos-Bolt, with --copy-loss) and, with --csv, MASE / WQL / MAE of the
+median on held-out points, against the unablated model.
 
   --layers SET           a set skipped together: <stack>:L<layer>[.<block>], comma-separated, e.g.
                          encoder:L0,decoder:L1.ff; stack encoder|decoder (enc, dec); block all (default),
@@ -25,9 +28,13 @@ MASE / WQL / MAE of the median on held-out points, against the unablated model.
   --stack encoder|decoder|both   the stacks the sweep covers (default both)
   --batch N --seq-len N --repeats N --sub-extension N --vocab A:B --token-seed N   the induction batch
   --no-induction         skip the induction loss (needs --csv)
+  --copy-loss            Chronos-Bolt: the copy loss on repeated random patches (docs/patch-mosaic.md);
+                         --batch --seq-len (patches per repeat) --repeats --sub-extension --token-seed
+                         shape it, or --copy-period V values per repeat
   --csv FILE --column NAME  --held-out N --period P --samples N --forecast-seed N   forecast metrics
+                         (a Bolt model has no sampling: --samples and --forecast-seed are T5's)
   --json                 print the result as JSON;  --out FILE.json  write it
-  --model DIR            Chronos checkpoint folder (default: the bundled chronos-t5-nano)`;
+  --model DIR            Chronos-T5 or Chronos-Bolt checkpoint (default: the bundled chronos-t5-nano)`;
 
 /** True when `ablate` should hand its arguments to this command. */
 export function wantsLayers(argv: string[]): boolean {
@@ -41,6 +48,7 @@ export function layerAblationText(r: LayerAblationResult): string {
   const csv = r.data.csv;
   return [
     `${r.model.name} · layer ablation${r.sweep ? ' sweep' : ''} · ${r.variants.length} variant${r.variants.length === 1 ? '' : 's'}`,
+    copyLossLine(r.data.copyLoss),
     csv ? `forecast metrics on ${csv.file} column "${csv.column}": last ${csv.heldOut} points held out, MASE period ${csv.period}` : '',
     ...rows.map((x) => x.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ')),
   ].filter(Boolean).join('\n') + '\n';
@@ -70,9 +78,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (!['encoder', 'decoder', 'both'].includes(stack)) throw new ChronosLensError('BAD_INPUT', `--stack must be encoder, decoder or both, got ${JSON.stringify(stack.slice(0, 40))}`);
   const seriesFlags = readSeriesFlags(values);
   const induction = readInductionFlags(values);
-  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
+  const copy = readCopyFlags(values, induction);
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 't5-bolt', command: 'ablate --layers' });
   const bar = progressBar(io, 'ablate');
   try {
+    const bolt = isBolt(model);
+    if (copy && !bolt) throw new ChronosLensError('BAD_INPUT', `--copy-loss: ${model.name} is a Chronos-T5 model, measured by the induction loss (on by default); the copy loss is Chronos-Bolt's`);
+    if (bolt) {
+      const batchFlags = copy ? [] : (['batch', 'seq-len', 'repeats', 'sub-extension', 'token-seed'] as const);
+      const unsupported = (['vocab', 'no-induction', 'samples', 'forecast-seed', ...batchFlags] as const).filter((k) => values[k] !== undefined).map((k) => `--${k}`);
+      if (unsupported.length) throw new ChronosLensError('BAD_INPUT', `${unsupported.join(', ')}: not available for ${model.name}, a Chronos-Bolt model (no tokens for an induction loss, no sampling; the batch flags go with --copy-loss); leave ${unsupported.length > 1 ? 'them' : 'it'} out`);
+      if (!copy && !values.csv) throw new ChronosLensError('BAD_INPUT', `give --copy-loss and / or --csv FILE: ${model.name} is a Chronos-Bolt model, measured by the copy loss on repeated random patches or on the held-out end of a CSV column`);
+    }
     const counts = layerCounts(model);
     const stacks: LayerStack[] = stack === 'both' ? ['encoder', 'decoder'] : [stack as LayerStack];
     const sets = sweep !== undefined ? sweepSets(model, stacks, sweep as LayerPart) : values.layers!.map((s) => parseLayers(s, counts));
@@ -82,7 +99,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       for (const w of s.warnings) io.stderr.write(`warning: ${w}\n`);
       series = { values: s.values, file: path.basename(values.csv), column: s.column, ...seriesFlags };
     }
-    const r = await runLayerAblation(model, { sets, sweep: sweep !== undefined, induction: values['no-induction'] ? false : induction, series, signal: io.signal, onProgress: bar.onProgress });
+    const r = await runLayerAblation(model, { sets, sweep: sweep !== undefined, induction: bolt || values['no-induction'] ? false : induction, copyLoss: copy, series, signal: io.signal, onProgress: bar.onProgress });
     bar.done();
     await writeJsonOut(values.out, r);
     if (values.json) printJson(io, r);

@@ -18,7 +18,7 @@ import { shown } from '../../core/limits';
 import { defaultModelDir } from '../paths';
 import { parseKinds } from './mosaic';
 import { wantsLayers } from './ablate-layers';
-import { ABLATE_DATA_OPTIONS, readInductionFlags, readSeriesFlags } from './ablate-data';
+import { ABLATE_DATA_OPTIONS, readCopyFlags, readInductionFlags, readSeriesFlags } from './ablate-data';
 import { boltAblate } from './ablate-bolt';
 import { isBolt } from '../../models/load';
 import { runPatchMosaic } from '../../analysis/patch-mosaic';
@@ -48,6 +48,9 @@ Options:
   --batch N --seq-len N --repeats N --sub-extension N --vocab A:B --token-seed N
                          the induction-loss batch (defaults: the mosaic protocol's, token seed ${PROTOCOL_DEFAULTS.seed})
   --no-induction         skip the induction loss (needs --csv)
+  --copy-loss            Chronos-Bolt: the copy loss (quantile loss of the forecast of the next repeat of
+                         repeated random patches, and its control); the batch flags above shape it, with
+                         --seq-len in patches per repeat, or --copy-period V values per repeat
   --csv FILE --column NAME   forecast metrics on this column
   --held-out N           points held out at the end (default: the model's prediction length)
   --period P             MASE's seasonal period (default: detected, else 1)
@@ -114,6 +117,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (method !== 'zero' && method !== 'mean') throw new ChronosLensError('BAD_INPUT', `--method must be zero or mean, got ${shown(values.method)}`);
   const seriesFlags = readSeriesFlags(values);
   const induction = readInductionFlags(values);
+  const copy = readCopyFlags(values, induction);
   const controls = intFlag(values.controls, 'controls', 'controls') ?? 10;
   const controlSeed = intFlag(values.seed, 'seed', 'seed') ?? 0;
   if (values.out) outKind(values.out);
@@ -133,21 +137,26 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 't5-bolt', command: 'ablate' });
   if (isBolt(model)) {
     try {
-      // the ranking flags shape the patch mosaic of --top; the rest are Chronos-T5's
-      const ranking = ['kind', 'mosaic', 'batch', 'seq-len', 'repeats', 'sub-extension', 'token-seed'] as const;
-      const t5Only = ['vocab', 'no-induction', 'samples', 'forecast-seed', 'out', ...(top === undefined ? ranking : [])] as const;
+      // the batch flags shape the patch mosaic of --top and the copy loss; the rest are Chronos-T5's
+      const batchFlags = ['batch', 'seq-len', 'repeats', 'sub-extension', 'token-seed'] as const;
+      const ranking = ['kind', 'mosaic'] as const;
+      const t5Only = ['vocab', 'no-induction', 'samples', 'forecast-seed', 'out', ...(top === undefined ? ranking : []), ...(top === undefined && !copy ? batchFlags : [])] as const;
       const unsupported = t5Only.filter((k) => values[k] !== undefined).map((k) => `--${k}`);
       let headRefs;
-      if (top !== undefined && !unsupported.length && values.csv) {
+      if (top !== undefined && !unsupported.length && (values.csv || copy)) {
         const kinds = values.kind ? parseKinds(values.kind) : ['cross' as const];
         if (saved?.model?.hash && saved.model.hash !== (await model.hash())) io.stderr.write(`warning: ${values.mosaic} was computed with another model (${saved.model.name}); ranking its heads anyway\n`);
         const patches = { batch: induction.batch, patchesPerRepeat: induction.seqLen, repeats: induction.repeats, subExtension: induction.subExtension, seed: induction.seed };
         headRefs = topHeads(saved ?? (await runPatchMosaic(model, { ...patches, kinds, signal: io.signal })), top, { kinds });
       }
-      return await boltAblate(model, { heads: values.heads, headRefs, method, controls, controlSeed, csv: values.csv, column: values.column, heldOut: seriesFlags.heldOut, period: seriesFlags.period, json: values.json, unsupported }, io);
+      return await boltAblate(model, { heads: values.heads, headRefs, method, controls, controlSeed, copyLoss: copy, csv: values.csv, column: values.column, heldOut: seriesFlags.heldOut, period: seriesFlags.period, json: values.json, unsupported }, io);
     } finally {
       await model.dispose();
     }
+  }
+  if (copy) {
+    await model.dispose();
+    throw new ChronosLensError('BAD_INPUT', `--copy-loss: ${model.name} is a Chronos-T5 model, measured by the induction loss (on by default); the copy loss is Chronos-Bolt's`);
   }
   const bar = progressBar(io, 'ablate');
   try {

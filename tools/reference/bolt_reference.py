@@ -185,6 +185,22 @@ def internals(model, context: torch.Tensor) -> Dict[str, torch.Tensor]:
     return out
 
 
+def zero_heads(heads: List[int], dkv: int):
+    """A forward pre-hook on an attention's output projection that zeroes the listed heads' slices of its input."""
+    def hook(_module, args):
+        (x,) = args
+        x = x.clone()
+        for h in heads:
+            x[..., h * dkv:(h + 1) * dkv] = 0
+        return (x,)
+    return hook
+
+
+def passthrough(_module, args, out):
+    """A forward hook that makes a T5 sublayer return its input hidden states (and the position bias it passes on)."""
+    return (args[0],) + tuple(out[1:]) if isinstance(out, tuple) else args[0]
+
+
 def ablation_for(model) -> Dict[str, List[List[int]]]:
     """A fixed set of heads of every kind: (layer, head) pairs."""
     c = model.config
@@ -200,15 +216,6 @@ def ablated_preds(model, context: torch.Tensor, ablation: Dict[str, List[List[in
     dkv = model.config.d_kv
     hooks = []
 
-    def zero_heads(heads: List[int]):
-        def hook(_module, args):
-            (x,) = args
-            x = x.clone()
-            for h in heads:
-                x[..., h * dkv:(h + 1) * dkv] = 0
-            return (x,)
-        return hook
-
     where = {"encoder": lambda l: model.encoder.block[l].layer[0].SelfAttention.o,
              "decoder": lambda l: model.decoder.block[l].layer[0].SelfAttention.o,
              "cross": lambda l: model.decoder.block[l].layer[1].EncDecAttention.o}
@@ -217,7 +224,7 @@ def ablated_preds(model, context: torch.Tensor, ablation: Dict[str, List[List[in
         for l, h in pairs:
             by_layer.setdefault(l, []).append(h)
         for l, heads in by_layer.items():
-            hooks.append(where[kind](l).register_forward_pre_hook(zero_heads(heads)))
+            hooks.append(where[kind](l).register_forward_pre_hook(zero_heads(heads, dkv)))
     try:
         out = model(context=context)
         hidden, loc_scale, embeds, attn_mask = model.encode(context=context)
@@ -240,9 +247,6 @@ def layer_skips_for(model) -> Dict[str, List[List[Any]]]:
 def skipped_preds(model, context: torch.Tensor, skips: Dict[str, List[List[Any]]]) -> torch.Tensor:
     """Normalised quantile predictions with the listed sublayers skipped: a forward hook on each
     sublayer module returns its input hidden states (and keeps the position bias it passes on)."""
-    def passthrough(_module, args, out):
-        return (args[0],) + tuple(out[1:]) if isinstance(out, tuple) else args[0]
-
     parts = {"encoder": {"attention": [0], "ff": [1], "all": [0, 1]},
              "decoder": {"self": [0], "cross": [1], "ff": [2], "all": [0, 1, 2]}}
     hooks = []

@@ -137,7 +137,7 @@ test('ablate on a Bolt model: heads scored on the held-out end of a CSV column; 
   assert.match(text.stdout, /^mase\s+\d/m);
   const t5Only = cli(['ablate', '--model', reduced, '--heads', 'L0.H0', '--batch', '4', '--csv', csv, '--no-cache']);
   assert.equal(t5Only.code, 2, t5Only.stderr);
-  assert.match(t5Only.stderr, /^chronos-lens: ablate: --batch: not available for bolt-reduced-random, a Chronos-Bolt model .*the mosaic flags go with --top/m);
+  assert.match(t5Only.stderr, /^chronos-lens: ablate: --batch: not available for bolt-reduced-random, a Chronos-Bolt model .*the batch flags go with --top or --copy-loss/m);
   // --top K: the K heads of a patch mosaic (the same ranking a saved mosaic gives)
   const top = JSON.parse(cli(['ablate', '--model', reduced, '--top', '3', '--kind', 'cross,encoder', '--batch', '6', '--seq-len', '3', '--csv', csv, '--controls', '2', '--json', '--no-cache', '--provider', 'cpu']).stdout);
   const m = JSON.parse(cli(['mosaic', '--model', reduced, '--batch', '6', '--seq-len', '3', '--json', '--no-cache', '--provider', 'cpu']).stdout);
@@ -150,7 +150,33 @@ test('ablate on a Bolt model: heads scored on the held-out end of a CSV column; 
   assert.deepEqual([...top.heads].sort(), ranked);
   assert.equal(top.controls.length, 2);
   const noCsv = cli(['ablate', '--model', reduced, '--heads', 'L0.H0', '--no-cache']);
-  assert.match(noCsv.stderr, /give --csv FILE: bolt-reduced-random is a Chronos-Bolt model/);
+  assert.match(noCsv.stderr, /give --copy-loss and \/ or --csv FILE: bolt-reduced-random is a Chronos-Bolt model/);
+  // the copy loss alone, its batch shaped by the batch flags
+  const copy = JSON.parse(cli(['ablate', '--model', reduced, '--heads', 'encoder:L0.H1', '--copy-loss', '--batch', '4', '--seq-len', '3', '--controls', '2', '--json', '--no-cache', '--provider', 'cpu']).stdout);
+  assert.deepEqual(Object.keys(copy.unablated), ['copy_loss', 'copy_loss_control']);
+  assert.deepEqual(copy.copyLoss, { batch: 4, period: 48, repeats: 2, subExtension: 1, horizon: 24 });
+  assert.equal(copy.file, undefined);
+});
+
+test('ablate --layers / --layer-sweep on a Bolt model: copy loss and forecast metrics per variant; T5-only flags are one line', () => {
+  const reduced = path.join(repoRoot, 'test', 'fixtures', 'bolt', 'checkpoints', 'bolt-reduced-random');
+  const sweep = cli(['ablate', '--model', reduced, '--layer-sweep', 'ff', '--copy-loss', '--batch', '4', '--seq-len', '3', '--csv', csv, '--json', '--no-cache', '--provider', 'cpu']);
+  assert.equal(sweep.code, 0, sweep.stderr);
+  const j = JSON.parse(sweep.stdout);
+  assert.deepEqual(j.variants.map((v: { label: string }) => v.label), ['encoder:L0.ff', 'encoder:L1.ff', 'decoder:L0.ff', 'decoder:L1.ff']);
+  assert.deepEqual(Object.keys(j.unablated), ['copy_loss', 'copy_loss_control', 'mase', 'wql', 'mae_median']);
+  assert.equal(j.model.family, 'chronos-bolt');
+  const text = cli(['ablate', '--model', reduced, '--layers', 'encoder:L0,decoder:L1.cross', '--copy-loss', '--copy-period', '24', '--repeats', '3', '--batch', '3', '--no-cache', '--provider', 'cpu']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^copy loss: 3 contexts of 24 values repeated 3 times \(\+1 patches\), the next 24 values scored$/m);
+  assert.match(text.stdout, /^encoder:L0 \+ decoder:L1\.cross\s+\d/m);
+  const t5Only = cli(['ablate', '--model', reduced, '--layers', 'encoder:L0', '--samples', '4', '--csv', csv, '--no-cache']);
+  assert.equal(t5Only.code, 2);
+  assert.match(t5Only.stderr, /^chronos-lens: ablate: --samples: not available for bolt-reduced-random, a Chronos-Bolt model/m);
+  const nothing = cli(['ablate', '--model', reduced, '--layers', 'encoder:L0', '--no-cache']);
+  assert.match(nothing.stderr, /give --copy-loss and \/ or --csv FILE/);
+  const t5 = cli(['ablate', '--layers', 'encoder:L0', '--copy-loss', '--no-cache']);
+  assert.match(t5.stderr, /^chronos-lens: ablate: --copy-loss: chronos-t5-nano is a Chronos-T5 model, measured by the induction loss/m);
 });
 
 test('mosaic on a Bolt model: the patch protocol (reference, sub-patch, data-driven), its batch saved and rerun, the T5 exports; token-only flags are one line', async () => {

@@ -136,6 +136,7 @@ function flagCases(): FlagCase[] {
     ...MODEL_FLAGS('ablate', a),
     // ablate --layers reads the same data flags (cli/commands/ablate-data.ts)
     ...group('ablate', () => ['--layers', 'decoder:L0'], 'batch=inductionBatch repeats=repeats token-seed=seed'),
+    ...group('ablate', () => ['--layers', 'decoder:L0', '--copy-loss'], 'copy-period=mosaicPeriod'),
     ...group('ablate', () => ['--layers', 'decoder:L0', '--csv', csv], 'held-out=heldOut forecast-seed=seed'),
     ...MODEL_FLAGS('info', none),
     ...group('heads', () => ['--ablation-effects'], 'batch=inductionBatch'),
