@@ -32,17 +32,25 @@ export function toolVersion(): string {
   return TOOL_VERSION;
 }
 
+/**
+ * parseArgs options that take a value, by name. Values stay strings here: numbers are read and bounded by
+ * intFlag / floatFlag, so every numeric flag is checked in one place.
+ */
+export function strings<const K extends string>(...names: K[]): { [N in K]: { type: 'string' } } {
+  return Object.fromEntries(names.map((n) => [n, { type: 'string' }])) as { [N in K]: { type: 'string' } };
+}
+
+/** parseArgs on/off options, by name. */
+export function flags<const K extends string>(...names: K[]): { [N in K]: { type: 'boolean' } } {
+  return Object.fromEntries(names.map((n) => [n, { type: 'boolean' }])) as { [N in K]: { type: 'boolean' } };
+}
+
 /** Options every model-using command accepts. */
 export const MODEL_OPTIONS = {
-  model: { type: 'string' },
-  revision: { type: 'string' },
-  base: { type: 'string' },
+  ...strings('model', 'revision', 'base'),
   download: { type: 'boolean' },
-  provider: { type: 'string' },
-  threads: { type: 'string' },
-  'cache-dir': { type: 'string' },
-  'no-cache': { type: 'boolean' },
-  debug: { type: 'boolean' },
+  ...strings('provider', 'threads', 'cache-dir'),
+  ...flags('no-cache', 'debug'),
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 

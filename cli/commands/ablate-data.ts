@@ -6,24 +6,12 @@
 import { ChronosLensError } from '../../core/errors';
 import { PROTOCOL_DEFAULTS } from '../../analysis/tokens';
 import type { CopyLossOptions } from '../../analysis/copy-loss';
-import { intFlag, vocabFlag } from '../common';
+import { flags, intFlag, strings, vocabFlag } from '../common';
 
 export const ABLATE_DATA_OPTIONS = {
-  batch: { type: 'string' },
-  'seq-len': { type: 'string' },
-  repeats: { type: 'string' },
-  'sub-extension': { type: 'string' },
-  vocab: { type: 'string' },
-  'token-seed': { type: 'string' },
-  'no-induction': { type: 'boolean' },
-  'copy-loss': { type: 'boolean' },
-  'copy-period': { type: 'string' },
-  csv: { type: 'string' },
-  column: { type: 'string' },
-  'held-out': { type: 'string' },
-  period: { type: 'string' },
-  samples: { type: 'string' },
-  'forecast-seed': { type: 'string' },
+  ...strings('batch', 'seq-len', 'repeats', 'sub-extension', 'vocab', 'token-seed'),
+  ...flags('no-induction', 'copy-loss'),
+  ...strings('copy-period', 'csv', 'column', 'held-out', 'period', 'samples', 'forecast-seed'),
   json: { type: 'boolean' },
   out: { type: 'string' },
 } as const;

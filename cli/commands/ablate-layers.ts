@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { readCsvFile } from '../../core/csv';
 import { ChronosLensError } from '../../core/errors';
 import { LayerAblationResult, LayerPart, LayerStack, layerCounts, parseLayers, runLayerAblation, sweepSets } from '../../analysis/causal/layer-ablation';
-import { CliIO, MODEL_OPTIONS, loadModelFromFlags, parse, printJson, progressBar } from '../common';
+import { CliIO, loadModelFromFlags, MODEL_OPTIONS, parse, printJson, progressBar, strings } from '../common';
 import { defaultModelDir } from '../paths';
 import { ABLATE_DATA_OPTIONS, copyLossLine, readCopyFlags, readInductionFlags, readSeriesFlags } from './ablate-data';
 import { isBolt } from '../../models/load';
@@ -60,8 +60,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(args, {
     ...MODEL_OPTIONS,
     layers: { type: 'string', multiple: true },
-    'layer-sweep': { type: 'string' },
-    stack: { type: 'string' },
+    ...strings('layer-sweep', 'stack'),
     ...ABLATE_DATA_OPTIONS,
   });
   if (values.help) {

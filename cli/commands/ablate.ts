@@ -11,7 +11,7 @@ import { formatHead, headGrid, parseHeads, topHeads } from '../../analysis/heads
 import { runMosaic } from '../../analysis/mosaic';
 import { PROTOCOL_DEFAULTS } from '../../analysis/tokens';
 import { AblationResult, MosaicResult } from '../../analysis/types';
-import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, progressBar, protectedModelDirs } from '../common';
+import { CliIO, intFlag, loadModelFromFlags, MODEL_OPTIONS, parse, printJson, progressBar, protectedModelDirs, strings } from '../common';
 import { outKind, renderAblationFigure, writeResultOut } from '../figures';
 import { checkOutputPath } from '../../core/files';
 import { shown } from '../../core/limits';
@@ -96,13 +96,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (wantsLayers(argv)) return (await import('./ablate-layers')).run(argv, io);
   const { values, positionals } = parse(argv, {
     ...MODEL_OPTIONS,
-    heads: { type: 'string' },
-    top: { type: 'string' },
-    kind: { type: 'string' },
-    mosaic: { type: 'string' },
-    method: { type: 'string' },
-    controls: { type: 'string' },
-    seed: { type: 'string' },
+    ...strings('heads', 'top', 'kind', 'mosaic', 'method', 'controls', 'seed'),
     ...ABLATE_DATA_OPTIONS,
   });
   if (values.help) {

@@ -16,7 +16,7 @@ import { forecastJson, forecastResult } from '../../analysis/forecast/result';
 import { Chronos2Model } from '../../models/chronos2/model';
 import { isBolt, isChronos2 } from '../../models/load';
 import { Chronos2TaskFlags, chronos2TaskFromFlags } from './chronos2-task';
-import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar } from '../common';
+import { CliIO, flags, floatFlag, intFlag, loadModelFromFlags, MODEL_OPTIONS, parse, printJson, progressBar, strings } from '../common';
 
 /** Sample values --samples-out prints at most: more would not fit in one JSON string. */
 const MAX_PRINTED_SAMPLES = 5_000_000;
@@ -56,20 +56,10 @@ Options:
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(argv, {
     ...MODEL_OPTIONS,
-    column: { type: 'string' },
-    'prediction-length': { type: 'string' },
-    samples: { type: 'string' },
-    seed: { type: 'string' },
-    quantiles: { type: 'string' },
-    temperature: { type: 'string' },
-    'top-k': { type: 'string' },
-    'top-p': { type: 'string' },
+    ...strings('column', 'prediction-length', 'samples', 'seed', 'quantiles', 'temperature', 'top-k', 'top-p'),
     'samples-out': { type: 'boolean' },
-    columns: { type: 'string' },
-    covariates: { type: 'string' },
-    'future-covariates': { type: 'string' },
-    'no-group-attention': { type: 'boolean' },
-    json: { type: 'boolean' },
+    ...strings('columns', 'covariates', 'future-covariates'),
+    ...flags('no-group-attention', 'json'),
   });
   if (values.help) {
     io.stdout.write(usage + '\n');

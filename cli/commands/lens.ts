@@ -12,7 +12,7 @@ import { AttentionLens, checkLensSize } from '../../analysis/lens';
 import { periodicity } from '../../analysis/periodicity';
 import { LensResult } from '../../analysis/types';
 import { periodicityText } from './periodicity-text';
-import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson, progressBar } from '../common';
+import { CliIO, intFlag, loadModelFromFlags, MODEL_OPTIONS, parse, printJson, progressBar, strings } from '../common';
 import { defaultModelDir } from '../paths';
 import { isBolt, isChronos2 } from '../../models/load';
 import { boltLens } from './lens-bolt';
@@ -79,19 +79,9 @@ function fmt(v: number): string {
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(argv, {
     ...MODEL_OPTIONS,
-    column: { type: 'string' },
-    position: { type: 'string' },
-    step: { type: 'string' },
-    layer: { type: 'string' },
-    head: { type: 'string' },
-    top: { type: 'string' },
+    ...strings('column', 'position', 'step', 'layer', 'head', 'top'),
     periodicity: { type: 'boolean' },
-    period: { type: 'string' },
-    samples: { type: 'string' },
-    seed: { type: 'string' },
-    columns: { type: 'string' },
-    covariates: { type: 'string' },
-    'future-covariates': { type: 'string' },
+    ...strings('period', 'samples', 'seed', 'columns', 'covariates', 'future-covariates'),
     'no-group-attention': { type: 'boolean' },
     'prediction-length': { type: 'string' },
     json: { type: 'boolean' },

@@ -13,7 +13,7 @@ import { PATCH_PROTOCOL_DEFAULTS, readPatchBatch, writePatchBatch } from '../../
 import { ATTENTION_KINDS, AttentionKind, MosaicKind, MosaicResult } from '../../analysis/types';
 import { isBolt } from '../../models/load';
 import { mosaicSource } from '../../webview/render/format';
-import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar, protectedModelDirs, vocabFlag } from '../common';
+import { CliIO, floatFlag, intFlag, loadModelFromFlags, MODEL_OPTIONS, parse, printJson, progressBar, protectedModelDirs, strings, vocabFlag } from '../common';
 import { outKind, renderMosaicFigure, writeResultOut } from '../figures';
 import { checkOutputPath } from '../../core/files';
 import { defaultModelDir } from '../paths';
@@ -97,19 +97,8 @@ export function writeMosaicOut(file: string, result: MosaicResult): Promise<void
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(argv, {
     ...MODEL_OPTIONS,
-    kind: { type: 'string' },
-    batch: { type: 'string' },
-    'seq-len': { type: 'string' },
-    period: { type: 'string' },
-    repeats: { type: 'string' },
-    'sub-extension': { type: 'string' },
-    vocab: { type: 'string' },
-    seed: { type: 'string' },
-    tokens: { type: 'string' },
-    'save-tokens': { type: 'string' },
-    csv: { type: 'string' },
-    column: { type: 'string' },
-    threshold: { type: 'string' },
+    ...strings('kind', 'batch', 'seq-len', 'period', 'repeats', 'sub-extension', 'vocab', 'seed', 'tokens'),
+    ...strings('save-tokens', 'csv', 'column', 'threshold'),
     json: { type: 'boolean' },
     out: { type: 'string' },
   });

@@ -8,7 +8,7 @@ import { seriesPatchInputs, tokenPatchInputs } from '../../analysis/causal/patch
 import { PatchMapKind, PatchingResult, runPatching } from '../../analysis/causal/patching';
 import { formatHead, headGrid, parseHeads, randomControlSets } from '../../analysis/heads';
 import { AttentionKind, HeadRef } from '../../analysis/types';
-import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson, progressBar, vocabFlag } from '../common';
+import { CliIO, floatFlag, intFlag, loadModelFromFlags, MODEL_OPTIONS, parse, printJson, progressBar, strings, vocabFlag } from '../common';
 import { defaultModelDir } from '../paths';
 import { fmt, readSeries, writeJsonOut } from './causal-common';
 
@@ -70,23 +70,10 @@ export function patchText(r: PatchingResult): string {
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(argv, {
     ...MODEL_OPTIONS,
-    column: { type: 'string' },
-    pairs: { type: 'string' },
-    'seq-len': { type: 'string' },
-    repeats: { type: 'string' },
-    'sub-extension': { type: 'string' },
-    vocab: { type: 'string' },
-    'token-seed': { type: 'string' },
-    corrupt: { type: 'string' },
-    amount: { type: 'string' },
-    'noise-seed': { type: 'string' },
-    end: { type: 'string' },
-    steps: { type: 'string' },
-    maps: { type: 'string' },
-    kinds: { type: 'string' },
+    ...strings('column', 'pairs', 'seq-len', 'repeats', 'sub-extension', 'vocab', 'token-seed', 'corrupt', 'amount'),
+    ...strings('noise-seed', 'end', 'steps', 'maps', 'kinds'),
     set: { type: 'string', multiple: true },
-    controls: { type: 'string' },
-    seed: { type: 'string' },
+    ...strings('controls', 'seed'),
     json: { type: 'boolean' },
     out: { type: 'string' },
   });

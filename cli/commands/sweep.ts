@@ -14,7 +14,7 @@ import { atlasCsv, atlasJson, buildAtlas, sweepStatus } from '../../analysis/swe
 import { PlannedModel, SweepPlan, planSweep, readPlan } from '../../analysis/sweep/plan';
 import { runningTask, markInterruptedSync, resolveShard, runShard, shardTasks } from '../../analysis/sweep/run';
 import { SpecError } from '../../analysis/sweep/spec';
-import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson } from '../common';
+import { CliIO, intFlag, loadModelFromFlags, MODEL_OPTIONS, parse, printJson, strings } from '../common';
 import { renderAtlasPage } from '../atlas-page';
 import { resolveModelDir } from '../model-source';
 import { defaultModelDir } from '../paths';
@@ -87,8 +87,7 @@ async function plan(argv: string[], io: CliIO): Promise<number> {
 
 async function runCmd(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(argv, {
-    shard: { type: 'string' },
-    of: { type: 'string' },
+    ...strings('shard', 'of'),
     force: { type: 'boolean' },
     provider: MODEL_OPTIONS.provider,
     threads: MODEL_OPTIONS.threads,
@@ -197,19 +196,8 @@ async function submit(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(argv, {
     engine: { type: 'string' },
     now: { type: 'boolean' },
-    shards: { type: 'string' },
-    gpus: { type: 'string' },
-    cpus: { type: 'string' },
-    provider: { type: 'string' },
-    partition: { type: 'string' },
-    time: { type: 'string' },
-    'max-parallel': { type: 'string' },
-    image: { type: 'string' },
-    namespace: { type: 'string' },
-    'sweep-claim': { type: 'string' },
-    'cache-claim': { type: 'string' },
-    address: { type: 'string' },
-    cli: { type: 'string' },
+    ...strings('shards', 'gpus', 'cpus', 'provider', 'partition', 'time', 'max-parallel', 'image', 'namespace'),
+    ...strings('sweep-claim', 'cache-claim', 'address', 'cli'),
     'no-download': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
     debug: { type: 'boolean' },
