@@ -1,7 +1,8 @@
 /** Shared start-up code of the webview entries (webview/entries/*). */
-import type { BusyMessage, ErrorMessage, ExportContent, ExportFormat, RequestExportMessage, ViewId } from '../protocol';
+import type { BusyMessage, CommonHostMessage, ErrorMessage, ExportContent, ExportFormat, HostMessageOf, RequestExportMessage, ViewId } from '../protocol';
 import type { Notice, ExportDetail } from './components/types';
 import { HostConnection, HostRequestError } from './host';
+import { readInitialState } from './initial-state';
 
 /** What every view component exposes for banners, the export bar and the host's export requests. */
 export interface ViewChrome {
@@ -72,4 +73,38 @@ export function wireChrome<V extends ViewId>(host: HostConnection<V>, el: HTMLEl
   el.addEventListener('cl-dismiss-notice', () => {
     el.notice = undefined;
   });
+}
+
+/** The one message a result page is drawn from (showAblation, showAtlas, showCausal). */
+export type ShowOf<V extends ViewId> = Exclude<HostMessageOf<V>, CommonHostMessage>;
+
+/**
+ * Starts a page that shows one result at a time (the ablation report, the atlas, the residual-stream panel): drawn
+ * from the initial state, else from the state saved when it was last shown, then from each `show` message of the
+ * host (saved in turn, so a hidden page comes back as it was); busy, error and export messages go through
+ * applyChrome. `wire` adds the view's own events before the page tells the host it is ready.
+ */
+export function startResultPage<V extends 'ablation' | 'atlas' | 'causal', K extends keyof HTMLElementTagNameMap>(opts: {
+  view: V;
+  tag: K;
+  api: VsCodeWebviewApi<{ show?: ShowOf<V> }>;
+  show: (el: HTMLElementTagNameMap[K] & ViewChrome, m: ShowOf<V>) => void;
+  wire?: (el: HTMLElementTagNameMap[K] & ViewChrome, host: HostConnection<V>) => void;
+}): void {
+  const { api } = opts;
+  const host = new HostConnection(opts.view, api);
+  const el = mountView(document, opts.tag) as HTMLElementTagNameMap[K] & ViewChrome;
+  const apply = (m: HostMessageOf<V>): void => {
+    if (applyChrome(el, m) || m.type === 'response') return;
+    const show = m as ShowOf<V>;
+    opts.show(el, show);
+    if (el.notice?.kind === 'busy') el.notice = undefined;
+    api.setState({ show });
+  };
+  wireChrome(host, el);
+  opts.wire?.(el, host);
+  host.onMessage(apply);
+  const initial = readInitialState<ShowOf<V>>(document) ?? api.getState()?.show;
+  if (initial) apply(initial);
+  host.ready();
 }
