@@ -125,7 +125,7 @@ function flagCases(): FlagCase[] {
     ...group('mosaic', () => ['--seq-len', '100000'], 'sub-extension=subExtension'),
     ...MODEL_FLAGS('mosaic', none),
     ...group('lens', () => [csv], 'position=position step=step'),
-    ...group('lens', l, 'layer=layer head=head top=lensTop'),
+    ...group('lens', l, 'layer=layer head=head top=lensTop prediction-length=predictionLength'),
     ...group('lens', () => [csv, '--position', '0', '--periodicity'], 'period=lensPeriod'),
     ...group('lens', lStep, 'samples=numSamples seed=seed'),
     ...MODEL_FLAGS('lens', l),
