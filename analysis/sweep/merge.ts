@@ -9,6 +9,7 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChronosLensError } from '../../core/errors';
+import { processAlive } from '../../core/hub/lock';
 import { formatBytes, MAX_ATLAS_FILE_BYTES } from '../../core/limits';
 import type { AttributionResult } from '../causal/attribution';
 import {
@@ -52,14 +53,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
   return out;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function readJson<T>(file: string): Promise<T | undefined> {
   try {
@@ -81,7 +74,7 @@ export async function sweepStatus(dir: string, plan?: SweepPlan): Promise<SweepS
   const tasks = await mapLimit(plan.tasks, 64, async (task): Promise<TaskView> => {
     const status = await readJson<TaskStatus>(path.join(taskDir(dir, task.id), 'status.json'));
     if (!status) return { task, state: 'pending' };
-    const stale = status.state === 'running' && status.host === host && !pidAlive(status.pid);
+    const stale = status.state === 'running' && status.host === host && !processAlive(status.pid);
     return { task, state: status.state, status, stale: stale || undefined };
   });
   const counts: Record<TaskState, number> = { pending: 0, running: 0, done: 0, failed: 0 };

@@ -30,7 +30,8 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process of this machine is alive (one we may not signal still counts). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
