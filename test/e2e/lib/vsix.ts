@@ -58,71 +58,75 @@ export function ensureVsix(target = hostTarget()): string {
   return out;
 }
 
-/** Every entry of a zip file (its central directory). */
-export function listZip(file: string): Promise<VsixEntry[]> {
+/**
+ * Walks a zip's entries one at a time (yauzl's lazy mode): `visit` handles each and calls `next()` when done with
+ * it, or `fail(err)`; resolves after the last entry.
+ */
+function walkZip(file: string, visit: (e: yauzl.Entry, zip: yauzl.ZipFile, next: () => void, fail: (err: Error) => void) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, zip) => {
       if (err || !zip) return reject(err ?? new Error(`cannot open ${file}`));
-      const entries: VsixEntry[] = [];
-      zip.on('entry', (e: yauzl.Entry) => {
-        entries.push({ name: e.fileName, size: e.uncompressedSize, compressedSize: e.compressedSize });
-        zip.readEntry();
-      });
-      zip.on('end', () => resolve(entries));
+      zip.on('entry', (e: yauzl.Entry) => visit(e, zip, () => zip.readEntry(), reject));
+      zip.on('end', () => resolve());
       zip.on('error', reject);
       zip.readEntry();
     });
   });
 }
 
-/** The text of one zip entry. */
-export function readZipText(file: string, entryName: string): Promise<string> {
+/** An entry's bytes. */
+function readEntry(zip: yauzl.ZipFile, e: yauzl.Entry): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, zip) => {
-      if (err || !zip) return reject(err ?? new Error(`cannot open ${file}`));
-      let found = false;
-      zip.on('entry', (e: yauzl.Entry) => {
-        if (e.fileName !== entryName) return zip.readEntry();
-        found = true;
-        zip.openReadStream(e, (err2, stream) => {
-          if (err2 || !stream) return reject(err2 ?? new Error(`cannot read ${entryName}`));
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => { zip.close(); resolve(Buffer.concat(chunks).toString('utf8')); });
-          stream.on('error', reject);
-        });
-      });
-      zip.on('end', () => { if (!found) reject(new Error(`${entryName} is not in ${file}`)); });
-      zip.on('error', reject);
-      zip.readEntry();
+    zip.openReadStream(e, (err, stream) => {
+      if (err || !stream) return reject(err ?? new Error(`cannot read ${e.fileName}`));
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => resolve(Buffer.concat(chunks)));
+      stream.on('error', reject);
     });
   });
+}
+
+/** Every entry of a zip file (its central directory). */
+export async function listZip(file: string): Promise<VsixEntry[]> {
+  const entries: VsixEntry[] = [];
+  await walkZip(file, (e, _zip, next) => {
+    entries.push({ name: e.fileName, size: e.uncompressedSize, compressedSize: e.compressedSize });
+    next();
+  });
+  return entries;
+}
+
+/** The text of one zip entry. */
+export async function readZipText(file: string, entryName: string): Promise<string> {
+  let text: string | undefined;
+  await walkZip(file, (e, zip, next, fail) => {
+    if (e.fileName !== entryName) return next();
+    readEntry(zip, e).then((b) => {
+      text = b.toString('utf8');
+      next();
+    }, fail);
+  });
+  if (text === undefined) throw new Error(`${entryName} is not in ${file}`);
+  return text;
 }
 
 /** Extracts every entry of a zip file below `dir` (entries that would escape it are refused). */
 export function extractZip(file: string, dir: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, zip) => {
-      if (err || !zip) return reject(err ?? new Error(`cannot open ${file}`));
-      zip.on('entry', (e: yauzl.Entry) => {
-        const target = path.resolve(dir, e.fileName);
-        if (!target.startsWith(path.resolve(dir) + path.sep)) return reject(new Error(`zip entry escapes the folder: ${e.fileName}`));
-        if (e.fileName.endsWith('/')) {
-          mkdirSync(target, { recursive: true });
-          return zip.readEntry();
-        }
-        mkdirSync(path.dirname(target), { recursive: true });
-        zip.openReadStream(e, (err2, stream) => {
-          if (err2 || !stream) return reject(err2 ?? new Error(`cannot read ${e.fileName}`));
-          const out = createWriteStream(target);
-          stream.pipe(out);
-          out.on('finish', () => zip.readEntry());
-          out.on('error', reject);
-        });
-      });
-      zip.on('end', () => resolve());
-      zip.on('error', reject);
-      zip.readEntry();
+  return walkZip(file, (e, zip, next, fail) => {
+    const target = path.resolve(dir, e.fileName);
+    if (!target.startsWith(path.resolve(dir) + path.sep)) return fail(new Error(`zip entry escapes the folder: ${e.fileName}`));
+    if (e.fileName.endsWith('/')) {
+      mkdirSync(target, { recursive: true });
+      return next();
+    }
+    mkdirSync(path.dirname(target), { recursive: true });
+    zip.openReadStream(e, (err, stream) => {
+      if (err || !stream) return fail(err ?? new Error(`cannot read ${e.fileName}`));
+      const out = createWriteStream(target);
+      stream.pipe(out);
+      out.on('finish', next);
+      out.on('error', fail);
     });
   });
 }
