@@ -14,6 +14,16 @@ export async function tempDir(prefix = 'chronos-lens-test-'): Promise<string> {
   return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
+/** Runs `fn` with a fresh temporary folder, removed afterwards whatever `fn` does. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>, prefix?: string): Promise<T> {
+  const dir = await tempDir(prefix);
+  try {
+    return await fn(dir);
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}
+
 export interface FixtureArray {
   dtype: string;
   shape: number[];

@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../../cli/main';
-import { fixtures, sharedData, tempDir } from '../helpers';
+import { fixtures, sharedData, withTempDir } from '../helpers';
 
 const air = path.join(sharedData, 'AirPassengers.csv');
 const common = ['--no-cache', '--provider', 'cpu', '--threads', '1'];
@@ -69,8 +69,7 @@ test('attribute --json: {target, total, components} whose parts sum to the logit
 
 test('layer-lens --json: per-layer quantiles as the reference; --out writes the same JSON', async () => {
   const e = (await ref()).lens;
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const out = path.join(dir, 'lens.json');
     const r = await cli(['layer-lens', air, ...common, '--steps', String(e.steps), '--levels', e.levels.join(','), '--json', '--out', out]);
     assert.equal(r.code, 0, r.err);
@@ -81,9 +80,7 @@ test('layer-lens --json: per-layer quantiles as the reference; --out writes the 
     const bad = await cli(['layer-lens', air, ...common, '--steps', '65']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /steps must be an integer in \[1, 64\]/);
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('patch: the top induction heads restore more of the copy loss than random head sets; series corruptions', async () => {

@@ -13,7 +13,7 @@ import { run as ablate } from '../../../cli/commands/ablate';
 import { defaultModelDir, packageRoot } from '../../../cli/paths';
 import { readTokenBatch } from '../../../analysis/tokens';
 import { AblationResult, LensResult, MosaicResult, PeriodicityResult } from '../../../analysis/types';
-import { bundledModel, fixtures, repoRoot, sharedData, tempDir } from '../helpers';
+import { bundledModel, fixtures, repoRoot, sharedData, tempDir, withTempDir } from '../helpers';
 
 const relu = path.join(fixtures, 'checkpoints', 't5-relu-v4096-f32');
 const tokensFile = path.join(fixtures, 'mosaic', 'tokens-rrt-b100-sl10-r2-seed1911.json');
@@ -44,8 +44,7 @@ test('mosaic --tokens --json reproduces the transformers reference; --out and --
     res[k]!.right.forEach((row, l) => row.forEach((v, h) => assert.ok(Math.abs(v - ref[k].right[l][h]) < 1e-4)));
   }
   assert.deepEqual(Object.keys(res).sort(), ['cross', 'decoder', 'encoder', 'heads', 'layers', 'manifest', 'model', 'protocol', 'threshold']);
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const out = path.join(dir, 'm.json');
     const saved = path.join(dir, 't.json');
     const r2 = await cli(mosaic, [...common, '--kind', 'cross', '--batch', '12', '--seed', '3', '--threshold', '0.04', '--save-tokens', saved, '--out', out]);
@@ -66,9 +65,7 @@ test('mosaic --tokens --json reproduces the transformers reference; --out and --
     assert.equal(r4.code, 0, r4.err);
     assert.ok((await fsp.readFile(path.join(dir, 'm.csv'), 'utf8')).length > 0);
     assert.deepEqual((await fsp.readdir(dir)).sort(), ['m.csv', 'm.json', 't.json'], 'no temp files left');
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('mosaic --csv: the data-driven variant', async () => {

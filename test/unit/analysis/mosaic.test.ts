@@ -11,7 +11,7 @@ import { ChronosModel } from '../../../models/model';
 import { countHeads, runMosaic, withThreshold } from '../../../analysis/mosaic';
 import { parseTokenBatch, randomTokenBatch, readTokenBatch, seriesTokenBatch, writeTokenBatch } from '../../../analysis/tokens';
 import { ATTENTION_KINDS, MosaicResult } from '../../../analysis/types';
-import { bundledModel, fixtures, repoRoot, tempDir } from '../helpers';
+import { bundledModel, fixtures, repoRoot, withTempDir } from '../helpers';
 
 const TOL = 1e-4;
 const mosaicDir = path.join(fixtures, 'mosaic');
@@ -116,15 +116,12 @@ test('random token batches follow the protocol, are seeded, and round-trip throu
   assert.equal(other.encoder_input_ids[0].length, 4 * 3 + 0 + 1);
   assert.deepEqual(other.decoder_input_ids[0], [0, other.encoder_input_ids[0][0]]);
 
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const f = path.join(dir, 'batch.json');
     await writeTokenBatch(f, a);
     assert.deepEqual(await readTokenBatch(f), a);
     assert.deepEqual((await fsp.readdir(dir)).sort(), ['batch.json'], 'no temp file left behind');
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('token batch files are validated with messages naming the problem', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot, sharedData, tempDir } from '../helpers';
+import { repoRoot, sharedData, withTempDir } from '../helpers';
 
 const bolt = path.join(sharedData, 'chronos-bolt-dummy-model');
 const csv = path.join(sharedData, 'AirPassengers.csv');
@@ -72,8 +72,7 @@ test('info describes a Bolt checkpoint: family, patching, horizon, quantile leve
 });
 
 test('models list offers the four Bolt sizes with their parameter counts and download sizes', async () => {
-  const hubCache = await tempDir();
-  try {
+  await withTempDir(async (hubCache) => {
     const r = cli(['models', 'list', '--json'], { HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '1' });
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout) as { knownBolt: { repoId: string; parameters: number; approxDownloadBytes: number; cached: boolean }[] };
@@ -83,9 +82,7 @@ test('models list offers the four Bolt sizes with their parameter counts and dow
     const text = cli(['models', 'list'], { HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '1' });
     assert.match(text.stdout, /Amazon Chronos-Bolt on the Hugging Face hub/);
     assert.match(text.stdout, /amazon\/chronos-bolt-base\s+205M\s+~\S+ MB\s+not downloaded/);
-  } finally {
-    await fsp.rm(hubCache, { recursive: true, force: true });
-  }
+  });
 });
 
 test('lens on a Bolt model: patch rows, the decoder token cross row, and one line for flags that do not apply', () => {
@@ -180,8 +177,7 @@ test('ablate --layers / --layer-sweep on a Bolt model: copy loss and forecast me
 });
 
 test('mosaic on a Bolt model: the patch protocol (reference, sub-patch, data-driven), its batch saved and rerun, the T5 exports; token-only flags are one line', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const batch = path.join(dir, 'batch.json');
     const out = path.join(dir, 'm.json');
     const common = ['--model', bolt, '--no-cache', '--provider', 'cpu', '--threads', '1'];
@@ -223,7 +219,5 @@ test('mosaic on a Bolt model: the patch protocol (reference, sub-patch, data-dri
       assert.match(e.stderr, re);
       assert.equal(e.stderr.trim().split('\n').length, 1, e.stderr);
     }
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -13,7 +13,7 @@ import { forecastChronos2 } from '../../../analysis/forecast/chronos2';
 import { readCsvTable, selectSeries } from '../../../core/csv';
 import { Chronos2Model } from '../../../models/chronos2/model';
 import { isChronos2, loadModel } from '../../../models/load';
-import { repoRoot, sharedData, tempDir } from '../helpers';
+import { repoRoot, sharedData, withTempDir } from '../helpers';
 
 const c2 = path.join(sharedData, 'chronos2-dummy-model');
 const bolt = path.join(sharedData, 'chronos-bolt-dummy-model');
@@ -27,8 +27,7 @@ function cli(args: string[]): { code: number; stdout: string; stderr: string } {
 const common = ['--model', c2, '--no-cache', '--provider', 'cpu'];
 
 test('forecast --columns --covariates --future-covariates: one entry per target, equal to the engine', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     // the next 20 hours of LULL, known in advance
     const future = path.join(dir, 'future.csv');
     await fsp.writeFile(future, 'LULL\n' + Array.from({ length: 20 }, (_, i) => (1 + 0.01 * i).toFixed(2)).join('\n') + '\n');
@@ -65,9 +64,7 @@ test('forecast --columns --covariates --future-covariates: one entry per target,
     const short = cli(['forecast', ett, ...common, '--columns', 'OT', '--covariates', 'LULL', '--future-covariates', future, '--prediction-length', '30']);
     assert.equal(short.code, 2, short.stderr);
     assert.match(short.stderr, /^chronos-lens: forecast: --future-covariates .*future\.csv: column "LULL" has 20 rows; a forecast of 30 steps needs 30 \(add rows or lower --prediction-length\)\n$/);
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('one column keeps the forecast JSON every family prints; group attention off changes a joint forecast', () => {

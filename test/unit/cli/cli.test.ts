@@ -2,9 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { fixtures, repoRoot, sharedData, tempDir } from '../helpers';
+import { fixtures, repoRoot, sharedData, withTempDir } from '../helpers';
 
 const model = path.join(fixtures, 'checkpoints', 't5-relu-v4096-f32');
 
@@ -44,8 +43,7 @@ test('forecast picks columns by name and index; the table output is readable', (
 });
 
 test('errors are one line on stderr with a non-zero exit code and no stack trace', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const cases: [string[], RegExp, number][] = [
       [['forecast', path.join(sharedData, 'AirPassengers.csv'), '--model', model, '--column', 'nope'], /has no column "nope"\. Its columns are: "Month" \(timestamp\), "#Passengers" \(numeric\)/, 1],
       [['forecast', path.join(dir, 'missing.csv'), '--model', model], /missing\.csv/, 1],
@@ -64,9 +62,7 @@ test('errors are one line on stderr with a non-zero exit code and no stack trace
     }
     const dbg = cli(['forecast', path.join(dir, 'missing.csv'), '--model', model, '--debug']);
     assert.match(dbg.stderr, /\n\s+at /, '--debug prints the stack');
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('info reports the checkpoint and the provider actually used', () => {

@@ -11,7 +11,7 @@ import { ChronosLensError, userMessage } from '../../../core/errors';
 import { checkOutputPath, writeFileAtomic } from '../../../core/files';
 import { BOUNDS, MAX_THREADS, ResourceLimitError, ensureFits, forecastNeed, forwardRowNeed, memoryBudget, parseIntegerText, parseNumberText, parseSize } from '../../../core/limits';
 import { readSettings } from '../../../extension/lib/settings';
-import { tempDir } from '../helpers';
+import { withTempDir } from '../helpers';
 
 const small = { vocabSize: 4096, dModel: 64, dKv: 16, dFf: 256, numLayers: 2, numDecoderLayers: 2, numHeads: 4 };
 
@@ -79,8 +79,7 @@ test('the memory budget honours CHRONOS_LENS_MEMORY_LIMIT and refuses a malforme
 });
 
 test('userMessage: errno, URL and allocation errors become one line naming the path and what to do', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const e1 = await fsp.readFile(dir).catch((e: unknown) => e);
     assert.equal(userMessage(e1), 'a file read failed: is a folder where a file was expected; give a file (EISDIR)');
     const e1b = await fsp.open(dir, 'w').catch((e: unknown) => e);
@@ -105,14 +104,11 @@ test('userMessage: errno, URL and allocation errors become one line naming the p
     }
     assert.match(userMessage(e5), /^the request is too large to hold in memory \(Invalid typed array length: -1\); use smaller sizes/);
     assert.equal(userMessage(new Error('two\nlines\x1b[31m red')), 'two lines red');
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('checkOutputPath refuses inputs (path, symlink, hard link), model folders, folders and collisions', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const input = path.join(dir, 'in.csv');
     await fsp.writeFile(input, 'a\n1\n');
     await fsp.symlink(input, path.join(dir, 'sym.csv'));
@@ -131,14 +127,11 @@ test('checkOutputPath refuses inputs (path, symlink, hard link), model folders, 
     await assert.rejects(checkOutputPath(dir, g), /is a folder; give a file name/);
     await assert.rejects(checkOutputPath(path.join(dir, 'o.json'), { ...g, otherOutputs: [{ name: '--save-tokens', file: path.join(dir, 'o.json') }] }), /is also given to --save-tokens/);
     await checkOutputPath(path.join(dir, 'result.json'), g);
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('writeFileAtomic: a failed write leaves nothing behind and says why in one line', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     await fsp.writeFile(path.join(dir, 'file'), 'x');
     await fsp.mkdir(path.join(dir, 'folder'));
     await assert.rejects(writeFileAtomic(path.join(dir, 'file', 'out.json'), '{}'), /^Error: cannot write .*out\.json: a part of the path is a file, not a folder$|cannot write .*: a part of the path is a file, not a folder/);
@@ -154,9 +147,7 @@ test('writeFileAtomic: a failed write leaves nothing behind and says why in one 
     assert.deepEqual(await fsp.readdir(path.join(dir, 'folder')), []);
     await writeFileAtomic(path.join(dir, 'ok.json'), '{}');
     assert.equal(await fsp.readFile(path.join(dir, 'ok.json'), 'utf8'), '{}');
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('the extension settings use the same bounds: out of range falls back to the default with a sentence', () => {

@@ -8,7 +8,7 @@ import { expectedTensors, loadCheckpoint } from '../../../models/checkpoint';
 import { parseModelConfig } from '../../../models/config';
 import { SafetensorsFile, toFloat32 } from '../../../models/safetensors';
 import { Rng } from '../../../core/rng';
-import { fixtures, sharedData, tempDir } from '../helpers';
+import { fixtures, sharedData, withTempDir } from '../helpers';
 
 const dummy = path.join(sharedData, 'chronos-dummy-model');
 const ckDir = (name: string) => path.join(fixtures, 'checkpoints', name);
@@ -75,8 +75,7 @@ test('config errors name the file, the field and what was expected', async () =>
 });
 
 test('missing tensors, wrong shapes, pickle-only folders and missing files get specific errors', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     // pickle only
     const pk = path.join(dir, 'pickle');
     await fsp.mkdir(pk);
@@ -105,9 +104,7 @@ test('missing tensors, wrong shapes, pickle-only folders and missing files get s
     await copyDir(ckDir('t5-gated-untied-sharded'), sh);
     await fsp.rm(path.join(sh, 'model-00002-of-00002.safetensors'));
     await rejectsWith(loadCheckpoint(sh), 'BAD_CHECKPOINT', /names shard model-00002-of-00002\.safetensors, which is missing/);
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('F16 and BF16 convert exactly to float32', () => {
@@ -127,8 +124,7 @@ function header(obj: unknown): Buffer {
 }
 
 test('safetensors header validation: offsets, overlaps, sizes, dtypes, length bound', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const write = async (name: string, buf: Buffer) => {
       const p = path.join(dir, name);
       await fsp.writeFile(p, buf);
@@ -153,14 +149,11 @@ test('safetensors header validation: offsets, overlaps, sizes, dtypes, length bo
       await rejectsWith(SafetensorsFile.open(p), 'BAD_CHECKPOINT', re);
       await assert.rejects(SafetensorsFile.open(p), new RegExp(`${name}\\.safetensors`));
     }
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('fuzz: flipped and truncated bytes of a real checkpoint never crash, only ChronosLensError', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const src = await fsp.readFile(path.join(ckDir('t5-relu-tied-f32'), 'model.safetensors'));
     const headerLen = Number(src.readBigUInt64LE(0));
     const rng = new Rng(20261127);
@@ -196,7 +189,5 @@ test('fuzz: flipped and truncated bytes of a real checkpoint never crash, only C
     }
     assert.ok(rejected > 100, `only ${rejected} of 160 mutations were rejected`);
     assert.ok(accepted + rejected === 160);
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });

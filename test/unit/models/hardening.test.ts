@@ -17,7 +17,7 @@ import { ChronosModel } from '../../../models/model';
 import { CACHE_MARKER, clearGraphCache } from '../../../models/runtime/graph-cache';
 import { createSession, maxThreads, resolveThreads } from '../../../models/runtime/ort';
 import { SafetensorsFile } from '../../../models/safetensors';
-import { fixtures, maxAbsDiff, repoRoot, sharedData, tempDir } from '../helpers';
+import { fixtures, maxAbsDiff, repoRoot, sharedData, withTempDir } from '../helpers';
 
 const ckDir = (name: string) => path.join(fixtures, 'checkpoints', name);
 const relu = ckDir('t5-relu-tied-f32');
@@ -65,8 +65,7 @@ async function treeDigest(dir: string): Promise<string> {
 }
 
 test('an overlap hidden behind a zero-size tensor is refused', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const p = path.join(dir, 'hidden.safetensors');
     // a [0,16) and b [8,24) overlap; the empty z at 8 sorts between them and used to break the comparison.
     const hdr = { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, z: { dtype: 'F32', shape: [0], data_offsets: [8, 8] }, b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] } };
@@ -76,14 +75,11 @@ test('an overlap hidden behind a zero-size tensor is refused', async () => {
     const ok = { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, z: { dtype: 'F32', shape: [0, 3], data_offsets: [8, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [16, 24] } };
     await fsp.writeFile(p, Buffer.concat([header(ok), Buffer.alloc(24)]));
     assert.equal((await SafetensorsFile.open(p)).tensors.size, 3);
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('NaN and infinite weights (F32, F16, BF16) are refused, naming the file and the tensor', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const cases: [string, number[]][] = [
       ['t5-relu-tied-f32', [0x00, 0x00, 0xc0, 0x7f]], // F32 NaN
       ['t5-relu-untied-f16', [0x00, 0x7c]], // F16 +inf
@@ -106,9 +102,7 @@ test('NaN and infinite weights (F32, F16, BF16) are refused, naming the file and
       await m.dispose();
       assert.deepEqual(await fsp.readdir(path.join(cacheDir, 'graphs')), []);
     }
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('absurd config.json values are refused before anything is allocated, naming config.json and the field', async () => {
@@ -135,35 +129,28 @@ test('absurd config.json values are refused before anything is allocated, naming
   for (const [cfg, re] of cases) assert.throws(() => parseModelConfig(JSON.stringify(cfg), 'x/config.json'), oneLineError(/BAD_CONFIG|UNSUPPORTED_MODEL/, re));
   assert.ok(CONFIG_LIMITS.num_layers >= 24 && CONFIG_LIMITS.d_model >= 1024 && CONFIG_LIMITS.vocab_size >= 32128);
   // Through the loader, on a real checkpoint folder: the same one line, before any tensor is read.
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     await copyDir(dummy, dir);
     await fsp.writeFile(path.join(dir, 'config.json'), JSON.stringify({ ...base, num_layers: 1e8 }));
     await assert.rejects(loadCheckpoint(dir), oneLineError('BAD_CONFIG', /config\.json: field "num_layers" is 100000000/));
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('values nested deeper than JSON.stringify can print are refused in one bounded line', async () => {
   const deep = '['.repeat(100_000) + ']'.repeat(100_000);
   assert.throws(() => parseModelConfig(`{"model_type": ${deep}}`, 'x/config.json'), oneLineError('UNSUPPORTED_MODEL', /x\/config\.json: not supported yet: model_type "\[…deeply nested array…\]"/));
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const p = path.join(dir, 'deep.safetensors');
     const json = Buffer.from(`{"a": {"dtype": "F32", "shape": ${deep}, "data_offsets": [0, 4]}}`);
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(BigInt(json.length));
     await fsp.writeFile(p, Buffer.concat([len, json, Buffer.alloc(4)]));
     await assert.rejects(SafetensorsFile.open(p), oneLineError('BAD_CHECKPOINT', /deep\.safetensors: tensor "a" has an invalid shape \[…deeply nested array…\]/));
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('config.json, weights and index that are FIFOs, folders or devices are refused at once, never read', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const fifo = (p: string) => assert.equal(spawnSync('mkfifo', [p]).status, 0, 'mkfifo failed');
     const ck = path.join(dir, 'ck');
     await copyDir(relu, ck);
@@ -190,14 +177,11 @@ test('config.json, weights and index that are FIFOs, folders or devices are refu
     await fsp.rm(path.join(sh, 'model.safetensors.index.json'));
     fifo(path.join(sh, 'model.safetensors.index.json'));
     await assert.rejects(loadCheckpoint(sh), oneLineError('BAD_CHECKPOINT', /model\.safetensors\.index\.json is a named pipe/));
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a sharded index may name only .safetensors files of its own folder', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const sh = path.join(dir, 'sharded');
     await copyDir(ckDir('t5-gated-untied-sharded'), sh);
     const indexFile = path.join(sh, 'model.safetensors.index.json');
@@ -209,14 +193,11 @@ test('a sharded index may name only .safetensors files of its own folder', async
       if (bad.startsWith('x')) await assert.rejects(p, oneLineError('BAD_CHECKPOINT', /names shard x+…, which is missing/));
       else await assert.rejects(p, oneLineError('BAD_CHECKPOINT', /weight_map\[".*"\] must be a \.safetensors shard file name in the same folder/));
     }
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a cached graph with a flipped byte or cut short is rebuilt, with one warning, and gives the original numbers', async () => {
-  const cacheDir = await tempDir();
-  try {
+  await withTempDir(async (cacheDir) => {
     const warnings: string[] = [];
     const load = () => ChronosModel.load(relu, { cacheDir, provider: 'cpu', threads: 1, onWarning: (m) => warnings.push(m) });
     const m1 = await load();
@@ -272,14 +253,11 @@ test('a cached graph with a flipped byte or cut short is rebuilt, with one warni
     await m4.forward(inputs, { logits: true });
     await m4.dispose();
     assert.deepEqual((await fsp.readdir(path.join(cacheDir, 'graphs'))).sort(), [entry, path.basename(fresh)]);
-  } finally {
-    await fsp.rm(cacheDir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a cache path that is a file, or below a file, gives one warning and the model runs without the cache', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const file = path.join(dir, 'not-a-folder');
     await fsp.writeFile(file, 'user data\n');
     for (const cacheDir of [file, path.join(file, 'below')]) {
@@ -294,14 +272,11 @@ test('a cache path that is a file, or below a file, gives one warning and the mo
       assert.equal(await fsp.readFile(file, 'utf8'), 'user data\n');
     }
     assert.deepEqual(await fsp.readdir(dir), ['not-a-folder']);
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('clearing deletes only our own entries, and only in a folder with the marker; any other folder survives byte for byte', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     // A user's folder that looks a lot like a cache, without the marker.
     const user = path.join(dir, 'user');
     await fsp.mkdir(path.join(user, 'graphs', '0123456789abcdef01234567-0123456789abcdef'), { recursive: true });
@@ -336,9 +311,7 @@ test('clearing deletes only our own entries, and only in a folder with the marke
     assert.deepEqual(await fsp.readdir(path.join(cache, 'graphs')), ['my-own-stuff']);
     // A missing folder is nothing to clear.
     assert.equal((await clearGraphCache(path.join(dir, 'nope'))).files, 0);
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('thread counts beyond 4 x the logical cores are refused before ONNX Runtime sees them', async () => {
@@ -355,8 +328,7 @@ test('thread counts beyond 4 x the logical cores are refused before ONNX Runtime
 });
 
 test('ONNX Runtime writes nothing under $HOME (no telemetry store), in the thread and in the session worker', async () => {
-  const home = await tempDir('chronos-lens-home-');
-  try {
+  await withTempDir(async (home) => {
     const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
     delete env.XDG_CACHE_HOME;
     delete env.ORT_DISABLE_TELEMETRY;
@@ -372,7 +344,5 @@ test('ONNX Runtime writes nothing under $HOME (no telemetry store), in the threa
     assert.equal(w.status, 0, w.stderr);
     const found = spawnSync('find', [home, '-mindepth', '1'], { encoding: 'utf8' }).stdout.trim();
     assert.equal(found, '', `written under HOME: ${found}`);
-  } finally {
-    await fsp.rm(home, { recursive: true, force: true });
-  }
+  }, 'chronos-lens-home-');
 });

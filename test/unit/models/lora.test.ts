@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { ChronosLensError } from '../../../core/errors';
 import { loadModel, isChronos2 } from '../../../models/load';
 import { readLoraAdapter } from '../../../models/lora';
-import { fixtures, loadFixture, maxAbsDiff, sharedData, tempDir } from '../helpers';
+import { fixtures, loadFixture, maxAbsDiff, sharedData, withTempDir } from '../helpers';
 
 const C2 = path.join(fixtures, 'chronos2');
 const BASE = path.join(C2, 'checkpoints', 'chronos2-reduced-random');
@@ -58,8 +58,7 @@ test('the adapted model is not its base: the PEFT forecasts differ from the base
 });
 
 test('adapters the merge cannot represent, and bases that cannot be found, are one line naming the file', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const cfgText = await fsp.readFile(path.join(ADAPTER, 'adapter_config.json'), 'utf8');
     const cfg = JSON.parse(cfgText) as Record<string, unknown>;
     const weights = await fsp.readFile(path.join(ADAPTER, 'adapter_model.safetensors'));
@@ -86,7 +85,5 @@ test('adapters the merge cannot represent, and bases that cannot be found, are o
     await assert.rejects(loadModel(path.join(sharedData, 'chronos2-dummy-lora'), { ...OPTS, base: BASE }), /adapter_model\.safetensors: encoder\.block\.0\.layer\.0\.self_attention\.k: lora_B·lora_A is \[16, 6\], but the base weight is \[32, 32\]/);
     // a base given for a folder that is no adapter
     await assert.rejects(loadModel(BASE, { ...OPTS, base: BASE }), /a base model was given, but .*chronos2-reduced-random is not a LoRA adapter folder/);
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -10,7 +10,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { ChronosModel } from '../../../models/model';
 import { GraphCache } from '../../../models/runtime/graph-cache';
-import { bundledModel, maxAbsDiff, tempDir } from '../helpers';
+import { bundledModel, maxAbsDiff, withTempDir } from '../helpers';
 
 const inputs = {
   inputIds: { data: [5, 7, 9, 11, 3, 1, 0, 0, 4, 6, 8, 1], dims: [2, 6] as [number, number] },
@@ -26,8 +26,7 @@ async function optimizedDir(cacheDir: string): Promise<string> {
 }
 
 test('a CPU session writes the optimised graph once, later ones load it, and every way of damaging it is caught, rebuilt and gives the same numbers', async () => {
-  const cacheDir = await tempDir();
-  try {
+  await withTempDir(async (cacheDir) => {
     const warnings: string[] = [];
     const run = async (sessionHost: 'inline' | 'worker' = 'inline') => {
       const m = await ChronosModel.load(bundledModel, { cacheDir, provider: 'cpu', threads: 1, sessionHost, onWarning: (w) => warnings.push(w) });
@@ -109,14 +108,11 @@ test('a CPU session writes the optimised graph once, later ones load it, and eve
     const [entry] = await fsp.readdir(path.join(cacheDir, 'graphs'));
     assert.deepEqual((await fsp.readdir(path.join(cacheDir, 'graphs'))), [entry]);
     assert.deepEqual((await fsp.readdir(path.join(cacheDir, 'graphs', entry))).filter((f) => f.startsWith('cpu-')), [path.basename(path.dirname(onnx))]);
-  } finally {
-    await fsp.rm(cacheDir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a cached external-data graph skips its hash only while its files are unchanged: a byte written in place, even with the times set back, is caught', async () => {
-  const root = await tempDir();
-  try {
+  await withTempDir(async (root) => {
     const warnings: string[] = [];
     const cache = (await GraphCache.open(root, (w) => warnings.push(w)))!;
     const name = '0123456789abcdef01234567-0123456789abcdef';
@@ -153,7 +149,5 @@ test('a cached external-data graph skips its hash only while its files are uncha
     assert.notEqual(await fsp.readFile(path.join(dir, 'stamp.json'), 'utf8'), stampBefore);
     assert.ok(await cache.load(name, { external: true }));
     assert.equal(warnings.length, 1);
-  } finally {
-    await fsp.rm(root, { recursive: true, force: true });
-  }
+  });
 });

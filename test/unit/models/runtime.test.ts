@@ -11,7 +11,7 @@ import { loadCheckpoint } from '../../../models/checkpoint';
 import { ChronosModel } from '../../../models/model';
 import { buildT5Graph } from '../../../models/t5/graph';
 import { availableProviders, createSession, explainProviderFailure, platformGpuProvider } from '../../../models/runtime/ort';
-import { fixtures, maxAbsDiff, tempDir } from '../helpers';
+import { fixtures, maxAbsDiff, withTempDir } from '../helpers';
 
 const relu = path.join(fixtures, 'checkpoints', 't5-relu-tied-f32');
 
@@ -62,8 +62,7 @@ test('provider failures are explained in words a user can act on', () => {
 });
 
 test('graphs written with ONNX external data give the same results as embedded ones', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const ck = await loadCheckpoint(relu);
     const spec = { kind: 'forward' as const, outputs: { logits: true, crossAttentions: true } };
     const embedded = await buildT5Graph(ck, spec).build();
@@ -88,14 +87,11 @@ test('graphs written with ONNX external data give the same results as embedded o
     assert.equal(maxAbsDiff(ra['cross_attn.0'].data, rb['cross_attn.0'].data), 0);
     await a.release();
     await b.release();
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('built graphs are cached on disk by checkpoint hash + variant and reused', async () => {
-  const cacheDir = await tempDir();
-  try {
+  await withTempDir(async (cacheDir) => {
     const m1 = await ChronosModel.load(relu, { cacheDir, provider: 'cpu', threads: 1 });
     const r1 = await m1.forward(inputs, { logits: true });
     assert.equal(m1.timings[0].fromCache, false);
@@ -113,9 +109,7 @@ test('built graphs are cached on disk by checkpoint hash + variant and reused', 
     const info = JSON.parse(await fsp.readFile(path.join(cacheDir, 'graphs', graphs[0], 'info.json'), 'utf8'));
     assert.equal(info.spec, 'forward[logits]');
     await m2.dispose();
-  } finally {
-    await fsp.rm(cacheDir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('pruned variants: cross-attention-only graphs skip the LM head, and sessions are released', async () => {
