@@ -160,6 +160,17 @@ def file_size_summary(root: Path) -> int:
     return total
 
 
+def write_case(out_dir: Path, base: str, meta: Dict[str, Any], arrays: Mapping[str, torch.Tensor | np.ndarray]) -> str:
+    """One fixture case: `<base>.safetensors` with the arrays, `<base>.json` with the metadata (naming the
+    arrays file, its arrays and the library versions). Returns `base`."""
+    meta["arrays_file"] = f"{base}.safetensors"
+    meta["arrays"] = save_arrays(out_dir / meta["arrays_file"], arrays)
+    meta["versions"] = versions()
+    write_json(out_dir / f"{base}.json", meta)
+    log(f"  {base}: {len(arrays)} arrays")
+    return base
+
+
 def check_fixture_budget(root: Path, limit: int, what: str) -> None:
     """Fixtures are committed, so each family's folder has a size budget; exceeding it stops the script."""
     total = file_size_summary(root)

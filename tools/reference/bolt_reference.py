@@ -42,7 +42,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
-from _common import FIXTURES, log, rel_to_repo, save_arrays, setup_torch, versions, write_json  # noqa: E402
+from _common import FIXTURES, rel_to_repo, setup_torch  # noqa: E402
 
 BOLT_DIR = FIXTURES / "bolt"
 CKPT_DIR = BOLT_DIR / "checkpoints"
@@ -304,13 +304,7 @@ def write_fixtures(name: str, model_dir: Path, out_dir: Path) -> List[str]:
                 q, mean = pipe.predict_quantiles(context, prediction_length=h, quantile_levels=levels)
             arrays[f"forecast.{h}.quantiles"] = q
             arrays[f"forecast.{h}.mean"] = mean
-        base = f"{name}.{case}"
-        meta["arrays_file"] = f"{base}.safetensors"
-        meta["arrays"] = save_arrays(out_dir / meta["arrays_file"], arrays)
-        meta["versions"] = versions()
-        write_json(out_dir / f"{base}.json", meta)
-        written.append(base)
-        log(f"  {base}: {len(arrays)} arrays")
+        written.append(_common.write_case(out_dir, f"{name}.{case}", meta, arrays))
     return written
 
 

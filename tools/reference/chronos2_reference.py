@@ -39,7 +39,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
-from _common import FIXTURES, log, rel_to_repo, save_arrays, setup_torch, versions, write_json  # noqa: E402
+from _common import FIXTURES, rel_to_repo, setup_torch  # noqa: E402
 
 C2_DIR = FIXTURES / "chronos2"
 CKPT_DIR = C2_DIR / "checkpoints"
@@ -318,13 +318,7 @@ def write_fixtures(name: str, model_dir: Path, out_dir: Path, lora: Path | None 
                 q, mean = pipe.predict_quantiles([pipeline_input(task, h)], prediction_length=h, quantile_levels=levels, max_output_patches=mop)
             arrays[f"forecast.{h}.quantiles"] = q[0]
             arrays[f"forecast.{h}.mean"] = mean[0]
-        base = f"{name}.{case}"
-        meta["arrays_file"] = f"{base}.safetensors"
-        meta["arrays"] = save_arrays(out_dir / meta["arrays_file"], arrays)
-        meta["versions"] = versions()
-        write_json(out_dir / f"{base}.json", meta)
-        written.append(base)
-        log(f"  {base}: {len(arrays)} arrays")
+        written.append(_common.write_case(out_dir, f"{name}.{case}", meta, arrays))
     return written
 
 
