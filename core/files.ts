@@ -7,7 +7,7 @@
  * request's inputs (the same file by path, through a symbolic link or as a hard link) nor lie inside a
  * model folder, since replacing either would destroy what the result was computed from.
  */
-import { promises as fsp, Stats } from 'node:fs';
+import { constants as fsConstants, promises as fsp, Stats } from 'node:fs';
 import * as path from 'node:path';
 import { ChronosLensError, userMessage } from './errors';
 
@@ -18,6 +18,24 @@ function tempName(abs: string): string {
   const base = path.basename(abs);
   const short = base.length > 160 ? base.slice(0, 160) : base;
   return path.join(path.dirname(abs), `.${short}.${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}.tmp`);
+}
+
+/** Why a file-system call failed, in words a user can act on. */
+function ioReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC'
+    ? 'no space left on the device'
+    : code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code === 'ENOENT'
+        ? 'the folder does not exist'
+        : code === 'EISDIR'
+          ? 'it is a folder; give a file name'
+          : code === 'ENOTDIR'
+            ? 'a part of the path is a file, not a folder'
+            : code === 'EROFS'
+              ? 'the file system is read-only'
+              : userMessage(e);
 }
 
 export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: { mkdir?: boolean } = {}): Promise<void> {
@@ -35,22 +53,43 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   } catch (e) {
     // 'wx' failing with EEXIST means the name belonged to someone else: never remove what we did not create
     if (created || (e as NodeJS.ErrnoException).code !== 'EEXIST') await fsp.rm(tmp, { force: true }).catch(() => undefined);
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOSPC'
-        ? 'no space left on the device'
-        : code === 'EACCES' || code === 'EPERM'
-          ? 'permission denied'
-          : code === 'ENOENT'
-            ? 'the folder does not exist'
-            : code === 'EISDIR'
-              ? 'it is a folder; give a file name'
-              : code === 'ENOTDIR'
-                ? 'a part of the path is a file, not a folder'
-                : code === 'EROFS'
-                  ? 'the file system is read-only'
-                  : userMessage(e);
-    throw new ChronosLensError('IO', `cannot write ${abs}: ${why}`, { cause: e });
+    throw new ChronosLensError('IO', `cannot write ${abs}: ${ioReason(e)}`, { cause: e });
+  }
+}
+
+/**
+ * Copies `files` into a new folder `<parent>/<name>` (`<name>-2`, `-3`, … when the name is taken), so
+ * nothing that exists is ever overwritten or added to: the copy is made in a hidden temporary folder
+ * beside it and renamed into place once complete. Returns the folder and the copied files' paths.
+ */
+export async function copyIntoNewFolder(files: string[], parent: string, name: string): Promise<{ folder: string; files: string[] }> {
+  const dir = path.resolve(parent);
+  const st = await fsp.stat(dir).catch((e: unknown) => {
+    throw new ChronosLensError((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'IO', `cannot copy into ${dir}: ${ioReason(e)}`, { cause: e });
+  });
+  if (!st.isDirectory()) throw new ChronosLensError('BAD_INPUT', `cannot copy into ${dir}: it is a file, not a folder`);
+  let tmp: string | undefined;
+  try {
+    tmp = await fsp.mkdtemp(path.join(dir, `.${name}-`));
+    for (const f of files) {
+      await fsp.copyFile(f, path.join(tmp, path.basename(f)), fsConstants.COPYFILE_EXCL).catch((e: unknown) => {
+        throw new ChronosLensError('IO', `cannot copy ${f} into ${dir}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : ioReason(e)}`, { cause: e });
+      });
+    }
+    for (let i = 1; i <= 1000; i++) {
+      const folder = path.join(dir, i === 1 ? name : `${name}-${i}`);
+      // rename() would replace an empty folder of that name: never take a name that exists in any form
+      if (await fsp.lstat(folder).then(() => true, () => false)) continue;
+      await fsp.rename(tmp, folder);
+      tmp = undefined;
+      return { folder, files: files.map((f) => path.join(folder, path.basename(f))) };
+    }
+    throw new ChronosLensError('IO', `cannot copy into ${dir}: ${name} … ${name}-1000 all exist; pick another folder`);
+  } catch (e) {
+    if (e instanceof ChronosLensError) throw e;
+    throw new ChronosLensError('IO', `cannot copy into ${dir}: ${ioReason(e)}`, { cause: e });
+  } finally {
+    if (tmp) await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

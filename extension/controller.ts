@@ -33,6 +33,7 @@ import { ignoredWorkspaceSettings, restrictedModeMessage, trustAwareGetter, type
 import { clearModelCache, graphCacheRoot } from './model-cache';
 import { selectModel, showModelInfo } from './model-picker';
 import { ABLATION_VIEW_TYPE, AblationPanel, latestOf, MOSAIC_VIEW_TYPE, MosaicPanel, type LatestMosaic, showRestoreFailure, type MosaicActions, type MosaicPanelState, type PanelDeps, type PanelView, type ViewPanel } from './panels';
+import { openSamplesCommand } from './samples';
 import { SeriesViews } from './series-view';
 import { ModelStatusBar } from './status';
 import { csvTargetFor, JobRegistry, pickCsvUri, registerCommand, reportError, withCancellableProgress } from './ui';
@@ -53,6 +54,7 @@ export const COMMANDS = {
   installGpuSupport: 'chronosLens.installGpuSupport',
   removeGpuSupport: 'chronosLens.removeGpuSupport',
   openSweepAtlas: 'chronosLens.openSweepAtlas',
+  openSamples: 'chronosLens.openSamples',
 } as const;
 
 const ABLATION_SET_KEY = 'chronosLens.ablationSet';
@@ -394,6 +396,7 @@ export class Controller implements vscode.Disposable {
     reg(COMMANDS.installGpuSupport, vscode.l10n.t('Install GPU Support'), () => installGpuSupportCommand(this));
     reg(COMMANDS.removeGpuSupport, vscode.l10n.t('Remove GPU Support'), (arg) => removeGpuSupportCommand(this, arg));
     reg(COMMANDS.openSweepAtlas, vscode.l10n.t('Open Sweep Atlas'), (arg) => openSweepAtlas(this, arg));
+    reg(COMMANDS.openSamples, vscode.l10n.t('Open Sample CSVs'), (arg) => openSamplesCommand(this, arg));
   }
 
   async computeInductionMosaic(arg?: unknown): Promise<MosaicCommandResult | undefined> {

@@ -144,13 +144,26 @@ export function activeCsvUri(): vscode.Uri | undefined {
   return undefined;
 }
 
-/** The URI a command was invoked on (explorer / editor title), else the active CSV, else ask. */
+/**
+ * The one CSV the visible editor groups show (as text or in a series view), when the active editor is
+ * not a CSV: a button on a page beside it (the walkthrough) means that file. Undefined when none or several.
+ */
+export function shownCsvUri(): vscode.Uri | undefined {
+  const shown = new Map<string, vscode.Uri>();
+  for (const g of vscode.window.tabGroups.all) {
+    const input: unknown = g.activeTab?.input;
+    if ((input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom) && isCsvUri(input.uri)) shown.set(input.uri.toString(), input.uri);
+  }
+  return shown.size === 1 ? [...shown.values()][0] : undefined;
+}
+
+/** The URI a command was invoked on (explorer / editor title), else the active CSV, else the one shown, else ask. */
 export async function pickCsvUri(arg: unknown, title: string): Promise<vscode.Uri | undefined> {
   if (arg instanceof vscode.Uri) {
     if (!isCsvUri(arg)) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('{0} is not a .csv or .tsv file', path.basename(arg.path)));
     return arg;
   }
-  const active = activeCsvUri();
+  const active = activeCsvUri() ?? shownCsvUri();
   if (active) return active;
   const picked = await vscode.window.showOpenDialog({
     title,

@@ -10,8 +10,8 @@
 // than the repository root: the root holds .tools/ (code-server), tools/.venv and every npm dependency,
 // which vsce would walk file by file (tens of thousands of files) only for .vscodeignore to drop them. The
 // staging folder holds:
-//   - the files .vscodeignore allows (dist/, models/chronos-t5-nano/, samples/, docs, icon, package.json,
-//     package.nls.json);
+//   - the files .vscodeignore allows (dist/, models/chronos-t5-nano/, samples/, the walkthrough's media/ and
+//     docs/images/, docs, icon, package.json, package.nls.json);
 //   - node_modules/onnxruntime-node with only the target's bin/ folder, and onnxruntime-common;
 //   - package.json with `dependencies` narrowed to onnxruntime-node, the one package the bundles load at
 //     run time (the rest is bundled), and onnxruntime-node's package.json without its install-script-only
@@ -95,7 +95,7 @@ export function stage(target, outDir = join(root, 'out', 'vsix')) {
   // A fresh folder per run: several people (and test runs) package in this checkout at once.
   mkdirSync(outDir, { recursive: true });
   const dir = mkdtempSync(join(outDir, `stage-${target}-`));
-  for (const f of ['dist', 'models/chronos-t5-nano', 'samples', 'images', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.nls.json', '.vscodeignore']) {
+  for (const f of ['dist', 'models/chronos-t5-nano', 'samples', 'images', 'media', 'docs/images', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.nls.json', '.vscodeignore']) {
     stageTree(join(root, f), join(dir, f));
   }
   // package.json files are written fresh (never hard links: they differ from the repository's).

@@ -1,13 +1,14 @@
 /**
  * What users do, in a real VS Code (code-server) with the extension installed from the VSIX, driven from
- * headless Chromium: the extension is listed, activates from the command palette, right-click a CSV →
+ * headless Chromium: the extension is listed, its Getting Started walkthrough clicked through (every step's
+ * button, every step completed), it activates from the command palette, right-click a CSV →
  * Compute Induction Mosaic (cells = layers × heads, the top head equals the CLI's for the same seed), Run
  * Ablation… from the palette, both kinds of panel back after Developer: Reload Window, the Series View and the
  * CSV hover. One VS Code for the whole file; the
  * tests run in order and each leaves a screenshot in test-results/e2e/user-flows/.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
@@ -72,6 +73,56 @@ describe('user flows in VS Code (code-server)', { skip: e2eSkipReason() }, () =>
     const listed = vs.server.listExtensions();
     assert.ok(listed.includes(`${publisher}.${EXT_NAME}@${version}`), `not listed: ${listed.join(', ')}`);
     await vs.wb.screenshot('workbench');
+  });
+
+  vs.test('Welcome: Open Walkthrough… → Get Started with Chronos Lens: each step\'s button runs and completes its step', { timeout: 300_000 }, async () => {
+    const wb = vs.wb;
+    const page = wb.page;
+    await wb.runCommand('Welcome: Open Walkthrough...');
+    // Filtered to the one row and taken with Enter: a click can land on the row's hover.
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('Chronos Lens');
+    assert.ok(await wb.quickPickRow('Get Started with Chronos Lens', 30_000), `not listed: ${(await wb.quickPickLabels()).join(' | ')}`);
+    await input.press('Enter');
+    const stepOf = (id: string) => page.locator(`button.getting-started-step[data-step-id$="#${id}"]`);
+    await stepOf('openSamples').waitFor({ timeout: 60_000 });
+    await wb.screenshot('walkthrough');
+    /** Expands the step, checks it is not done yet, clicks its button, runs `then`, and waits for its check mark. */
+    const walk = async (id: string, button: string, then: () => Promise<void>) => {
+      const step = stepOf(id);
+      await step.click();
+      assert.equal(await step.getAttribute('aria-checked'), 'false', `${id} is done before its button was clicked`);
+      await step.locator('.button-container .monaco-button', { hasText: button }).click({ timeout: 30_000 });
+      await then();
+      await page.locator(`button.getting-started-step[data-step-id$="#${id}"][aria-checked="true"]`).waitFor({ timeout: 30_000 });
+    };
+    await walk('openSamples', 'Open Sample CSVs', async () => {
+      await wb.pick(`Copy into ${path.basename(vs.server.workspace)}`);
+      const copied = path.join(vs.server.workspace, 'chronos-lens-samples', 'periodic.csv');
+      for (let i = 0; i < 100 && !existsSync(copied); i++) await new Promise((r) => setTimeout(r, 200));
+      assert.ok(existsSync(copied), `${copied} was not copied`);
+    });
+    // The copy's periodic.csv is open beside the walkthrough: the series view and the mosaic run on it.
+    await walk('seriesView', 'Open Series View', async () => {
+      await wb.findWebview(/rows · context: last \d+/, { timeoutMs: 120_000 });
+    });
+    await walk('mosaic', 'Compute Induction Mosaic', async () => {
+      // the data-driven panel opens last, in front of the reference one
+      await (await wb.findWebview(/periodic\.csv.*data-driven/, { timeoutMs: 240_000 })).locator('g.cell[data-side="center"]').first().waitFor({ timeout: 60_000 });
+    });
+    await walk('ablation', 'Run Ablation…', async () => {
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: /Run Ablation \(1\/4\)/ }).waitFor({ timeout: 60_000 });
+      await wb.escape(1);
+    });
+    await walk('selectModel', 'Select Model…', async () => {
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'chronos-t5-' }).first().waitFor({ timeout: 60_000 });
+      await wb.escape(1);
+      await page.locator('.quick-input-widget input').waitFor({ state: 'hidden', timeout: 10_000 });
+    });
+    await wb.screenshot('walkthrough-done');
+    // What the later flows expect: no editors open, the copy's folder collapsed, the workspace's own CSVs at the top.
+    await wb.runCommand('View: Close All Editors');
+    await wb.runCommand('Collapse Folders in Explorer');
   });
 
   vs.test('Show Model Info from the command palette activates the extension and names the model', async () => {

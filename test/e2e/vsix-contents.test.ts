@@ -46,6 +46,8 @@ function allowed(target: string): RegExp[] {
     /^extension\/node_modules\/onnxruntime-common\/dist\/cjs\/([\w-]+\.js|package\.json)$/,
     /^extension\/models\/chronos-t5-nano\/[\w.-]+\.(json|safetensors|md)$/,
     /^extension\/samples\/([\w-]+\.csv|README\.md)$/,
+    /^extension\/media\/walkthrough\/[\w-]+\.md$/,
+    /^extension\/docs\/images\/[\w-]+\.png$/,
   ];
 }
 
@@ -73,6 +75,10 @@ function required(): string[] {
     for (const f of readdirSync(entries)) if (f.endsWith('.ts')) req.push(`extension/dist/webview/${f.replace(/\.ts$/, '.js')}`);
   }
   for (const f of readdirSync(path.join(repoRoot, 'samples'))) if (f.endsWith('.csv')) req.push(`extension/samples/${f}`);
+  // The walkthrough's media (and the README's screenshots, shown on the extension's page).
+  for (const w of (manifest.contributes?.walkthroughs ?? []) as { steps: { media: { markdown?: string; image?: string } }[] }[]) {
+    for (const s of w.steps) for (const m of [s.media.markdown, s.media.image]) if (m) req.push(path.posix.join('extension', m));
+  }
   if (bundledModelPresent()) {
     for (const f of readdirSync(bundledModelDir)) if (/\.(json|safetensors|md)$/.test(f)) req.push(`extension/models/chronos-t5-nano/${f}`);
   }

@@ -33,6 +33,7 @@ const COMMAND_IDS = [
   'chronosLens.installGpuSupport',
   'chronosLens.removeGpuSupport',
   'chronosLens.openSweepAtlas',
+  'chronosLens.openSamples',
 ];
 
 let api: ChronosLensApi;

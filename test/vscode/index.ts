@@ -15,6 +15,7 @@ export async function run(): Promise<void> {
   await import('./models.test');
   await import('./series.test');
   await import('./first-steps.test');
+  await import('./walkthrough.test');
   await new Promise<void>((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} in-host test(s) failed`)) : resolve()));
   });
