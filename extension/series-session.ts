@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { ForecastResult, HeadRef, ModelSummary, PeriodicityResult } from '../analysis/types';
 import type { ColumnScan, CsvLayout } from '../core/csv/scan';
 import { CancelledError, ChronosLensError, errorMessage, isCancelled } from '../core/errors';
+import { BUNDLED_MODEL_NOTE, isBundledDir } from '../models/source';
 import { seriesValidationContext, type HeadSelection, type InitSeriesMessage, type RequestMessage, type ValidationContext } from '../protocol';
 import type { NotificationOf, RequestContext } from './lib/router';
 import type { ColumnAnalysis, DocumentSnapshot } from './lib/series-analysis';
@@ -232,7 +233,10 @@ export class SeriesSession extends ViewPanel<'series'> {
     if (seq !== this.#seq || this.disposed) return;
     const m: InitSeriesMessage = { type: 'initSeries', series, selection: this.selection };
     // The model only when the lens will match it (its context window is the one drawn).
-    if (model && analysis.modelNow) m.model = model;
+    if (model && analysis.modelNow) {
+      m.model = model;
+      if (isBundledDir(model.path, this.views.controller.context.extensionUri.fsPath)) m.modelNote = BUNDLED_MODEL_NOTE;
+    }
     const mosaic = this.views.latestMosaic(m.model?.hash);
     if (mosaic) m.mosaic = mosaic;
     const done = this.#delivered?.analysis === analysis ? this.#delivered : undefined;
@@ -321,6 +325,9 @@ export class SeriesSession extends ViewPanel<'series'> {
       case 'attributeStep':
         // The column on screen; the attribution reads the file as saved, like the palette command.
         await this.views.controller.causal.attributeStep(this.document.uri, this.init?.series.column ?? this.column, m.step);
+        return;
+      case 'selectModel':
+        await vscode.commands.executeCommand('chronosLens.selectModel');
         return;
     }
   }

@@ -1,6 +1,12 @@
 /** The status-bar item: model · execution provider · busy spinner; click → Select Model…. */
 import * as vscode from 'vscode';
 import type { ModelState } from './lib/model-manager';
+import { BUNDLED_MODEL_NOTE, isBundled } from '../models/source';
+
+/** The bundled toy model is the one loaded, or (before a load) the one the setting names. */
+export function isToyModel(s: Pick<ModelState, 'resolved' | 'setting'>): boolean {
+  return s.resolved ? s.resolved.kind === 'bundled' : isBundled(s.setting);
+}
 
 export class ModelStatusBar implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
@@ -22,6 +28,8 @@ export class ModelStatusBar implements vscode.Disposable {
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${vscode.l10n.t('Chronos Lens')}**\n\n`);
     md.appendMarkdown(`${vscode.l10n.t('Model: {0}', `\`${s.label}\``)}${s.resolved ? ` (${s.resolved.kind})` : ''}${s.family ? ` · ${s.family}` : ''}\n\n`);
+    const links = ['chronosLens.selectModel'];
+    if (isToyModel(s)) md.appendMarkdown(`$(info) ${vscode.l10n.t('{0}. [Select Model…](command:chronosLens.selectModel) downloads one of Amazon\'s.', BUNDLED_MODEL_NOTE)}\n\n`);
     if (s.resolved) md.appendMarkdown(`${vscode.l10n.t('Folder: {0}', `\`${s.resolved.dir}\``)}\n\n`);
     else if (s.setting) md.appendMarkdown(`${s.loaded ? vscode.l10n.t('Setting: {0}', `\`${s.setting}\``) : vscode.l10n.t('Setting: {0} (loads on first use)', `\`${s.setting}\``)}\n\n`);
     const ep = s.used
@@ -31,7 +39,7 @@ export class ModelStatusBar implements vscode.Disposable {
       : vscode.l10n.t('Execution provider: {0} (decided on first run)', s.provider);
     md.appendMarkdown(`${ep}\n\n`);
     if (s.fallbackReason) {
-      md.isTrusted = { enabledCommands: ['chronosLens.showModelInfo', 'chronosLens.installGpuSupport'] };
+      links.push('chronosLens.showModelInfo', 'chronosLens.installGpuSupport');
       md.appendMarkdown(`${vscode.l10n.t('Not on the GPU:')} `);
       md.appendText(s.fallbackReason);
       md.appendMarkdown(`\n\n[${vscode.l10n.t('Show Model Info')}](command:chronosLens.showModelInfo) · [${vscode.l10n.t('Install GPU Support')}](command:chronosLens.installGpuSupport)\n\n`);
@@ -42,6 +50,7 @@ export class ModelStatusBar implements vscode.Disposable {
       md.appendMarkdown(`$(loading~spin) ${s.queued ? vscode.l10n.t('{0}; {1} waiting', activity, s.queued) : activity}\n\n`);
     }
     md.appendMarkdown(vscode.l10n.t('Click to select a model.'));
+    md.isTrusted = { enabledCommands: links };
     this.item.tooltip = md;
     this.item.backgroundColor = s.error ? new vscode.ThemeColor('statusBarItem.errorBackground') : explicitFallback ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();

@@ -16,6 +16,11 @@ import { ChronosLensError } from '../core/errors';
 import { isValidRepoId, revisionProblem } from '../core/hub/names';
 
 export const BUNDLED_MODEL_NAME = 'chronos-t5-nano';
+/**
+ * What the bundled model is, said wherever it is named (status bar, Select Model…, the series view):
+ * its forecasts look like a real model's and must not be taken for Amazon's.
+ */
+export const BUNDLED_MODEL_NOTE = `${BUNDLED_MODEL_NAME} is a toy model, trained here on synthetic series so that it has induction heads; its forecasts are not Amazon's`;
 /** The spec that names the bundled model. */
 export const BUNDLED_SPEC = 'bundled';
 
@@ -47,6 +52,11 @@ export interface ResolveEnv {
 
 export function bundledModelDir(root: string): string {
   return path.join(root, 'models', BUNDLED_MODEL_NAME);
+}
+
+/** `dir` is the bundled model's folder under `root` (a result's ModelSummary.path says where it came from). */
+export function isBundledDir(dir: string, root: string): boolean {
+  return path.resolve(dir) === path.resolve(bundledModelDir(root));
 }
 
 export function isBundled(spec: string): boolean {

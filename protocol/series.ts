@@ -58,6 +58,8 @@ export interface InitSeriesMessage {
    * when it cannot load: the host then also posts an `error`), so the series shows at once.
    */
   model?: ModelSummary;
+  /** Said beside the model's name: what the model is when its forecasts are not a real one's (the bundled toy). */
+  modelNote?: string;
   /** The forecast from the last context point; absent while it is being computed (see setForecast). */
   forecast?: ForecastResult;
   /** The latest mosaic for this model, for the selected head's induction scores. */
@@ -168,6 +170,11 @@ export interface AttributeStepMessage {
   step: number;
 }
 
+/** The model note's link: run Select Model…. */
+export interface SelectModelMessage {
+  type: 'selectModel';
+}
+
 /** The series view's own webview -> host messages, requests with their results (see MessageTable). */
 export interface SeriesWebviewMessages {
   requestLens: Request<RequestLensMessage, LensResponse>;
@@ -176,5 +183,6 @@ export interface SeriesWebviewMessages {
   selectColumn: SelectColumnMessage;
   revealRow: RevealRowMessage;
   attributeStep: AttributeStepMessage;
+  selectModel: SelectModelMessage;
 }
 export type SeriesWebviewMessage = MessagesOf<SeriesWebviewMessages> | CommonWebviewMessage;

@@ -394,6 +394,13 @@ const SERIES: Checkers<SeriesWebviewMessages> = {
       return { type: 'attributeStep', step: int(o.step, 'attributeStep.step', 0, ctx.series?.predictionLength) };
     },
   },
+  selectModel: {
+    request: false,
+    check: (o) => {
+      record(o, 'selectModel', ['type']);
+      return { type: 'selectModel' };
+    },
+  },
 };
 
 type AnyChecker = { request: boolean; check(o: Record<string, unknown>, ctx: ValidationContext, view: ViewId): unknown };

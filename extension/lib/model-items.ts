@@ -7,7 +7,7 @@
  */
 import { formatBytes } from '../../core/hub/dirsize';
 import type { KnownModel } from '../../core/hub/known-models';
-import { isBundled } from '../../models/source';
+import { BUNDLED_MODEL_NOTE, isBundled } from '../../models/source';
 
 /** What the picker needs of a cached snapshot (core/hub CachedCheckpoint has it). */
 export interface CachedEntry {
@@ -75,8 +75,9 @@ export function buildModelPickEntries(i: ModelPickInputs): ModelPickEntry[] {
   out.push({
     kind: 'item',
     label: `$(package) ${i.bundledName}`,
-    description: `bundled${mark(isBundled(cur))}`,
-    detail: i.bundledDir,
+    description: `bundled · toy model${mark(isBundled(cur))}`,
+    // the caveat where the choice is made, with Amazon's models listed right below
+    detail: `${BUNDLED_MODEL_NOTE}: pick one of Amazon's below · ${i.bundledDir}`,
     value: 'bundled',
     current: isBundled(cur),
   });

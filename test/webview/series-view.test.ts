@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ModelSummary, PeriodicityResult } from '../../analysis/types';
 import { PROTOCOL_VERSION, seriesValidationContext, validateWebviewMessage, type InitSeriesMessage, type SeriesPayload, type SeriesRange } from '../../protocol';
+import { BUNDLED_MODEL_NOTE } from '../../models/source';
 import { forecastFixture, lensFixture, modelSummary, mosaicFixture, seriesFixture } from './fixtures';
 import { WebviewHarness, type ThemeKind, type ViewPage } from './harness';
 import { FakeSeriesHost } from './series-host';
@@ -519,6 +520,29 @@ describe('cl-series-view in Chromium', { timeout: 180_000 }, () => {
       assert.equal(await v.page.locator('cl-series-view .warnings').textContent(), warning);
       await v.send({ ...init, series: { ...series } });
       await v.page.waitForFunction(() => !document.querySelector('cl-series-view')?.shadowRoot?.querySelector('.warnings'));
+      await assertClean(v);
+    } finally {
+      host.stop();
+      await v.close();
+    }
+  });
+
+  test('the bundled toy model: its note under the title, whose link (mouse or keyboard) asks the host for Select Model…', async () => {
+    const note = BUNDLED_MODEL_NOTE;
+    const { v, host } = await openSeries({ initialState: { ...init, modelNote: note } });
+    try {
+      const shown = v.page.locator('cl-series-view .model-note');
+      assert.equal(await shown.textContent(), `${note}. Select Model… picks one of Amazon's.`);
+      assert.equal(await shown.getAttribute('role'), 'note');
+      await shown.locator('button.link').click();
+      assert.deepEqual(await v.waitForMessage('selectModel'), { type: 'selectModel' });
+      await v.clearPosted();
+      await shown.locator('button.link').focus();
+      await v.page.keyboard.press('Enter');
+      assert.deepEqual(await v.waitForMessage('selectModel'), { type: 'selectModel' }, 'Enter on the link');
+      // another model: no note
+      await v.send({ ...init });
+      await v.page.waitForFunction(() => !document.querySelector('cl-series-view')?.shadowRoot?.querySelector('.model-note'));
       await assertClean(v);
     } finally {
       host.stop();

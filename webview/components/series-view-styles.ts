@@ -11,9 +11,26 @@ export const seriesViewStyles = css`
     align-items: flex-end;
     gap: 6px 24px;
   }
-  .warnings {
+  .warnings,
+  .model-note {
     margin-top: 2px;
     overflow-wrap: anywhere;
+  }
+  button.link {
+    padding: 0;
+    border: none;
+    background: none;
+    color: var(--vscode-textLink-foreground);
+    font: inherit;
+    text-decoration: underline;
+    cursor: pointer;
+  }
+  button.link:hover {
+    color: var(--vscode-textLink-activeForeground);
+  }
+  button.link:focus-visible {
+    outline: 1px solid var(--vscode-focusBorder);
+    outline-offset: 1px;
   }
   cl-banner {
     margin: 8px 0 0;

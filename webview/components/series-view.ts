@@ -27,7 +27,7 @@
  *   fetchLens: (request, signal) => Promise<LensResponse>   (set by the page script)
  *   fetchRange: (start, end, points, signal) => Promise<SeriesRange>
  * Events (bubbling, composed)
- *   cl-select-head { selection }   cl-select-column { column }   cl-reveal-row { row }
+ *   cl-select-head { selection }   cl-select-column { column }   cl-reveal-row { row }   cl-select-model
  *   cl-attribute-step { step }   (a forecast step's action menu: right-click, or Enter / Shift+F10 on it)
  *   cl-view-state { hover, pinned, domain }   cl-dismiss-notice
  *   cl-export { format, suggestedName, content }   (the export bar; the page script saves it through the host)
@@ -86,6 +86,7 @@ export class ClSeriesView extends LitElement {
   static override properties = {
     series: { attribute: false },
     model: { attribute: false },
+    modelNote: { attribute: false },
     forecast: { attribute: false },
     mosaic: { attribute: false },
     periodicity: { attribute: false },
@@ -105,6 +106,8 @@ export class ClSeriesView extends LitElement {
 
   declare series: SeriesPayload | undefined;
   declare model: ModelSummary | undefined;
+  /** What the model is when its forecasts are not a real one's (the bundled toy), with a link to Select Model…. */
+  declare modelNote: string | undefined;
   declare forecast: ForecastResult | undefined;
   declare mosaic: MosaicResult | undefined;
   declare periodicity: PeriodicityResult | null | undefined;
@@ -549,6 +552,9 @@ export class ClSeriesView extends LitElement {
         <div>
           <h1>${s.file} · ${s.column}</h1>
           <div class="subtitle muted">${subtitle.join(' · ')}</div>
+          ${m && this.modelNote
+            ? html`<div class="model-note muted" role="note">${this.modelNote}. <button type="button" class="link" @click=${() => this.dispatchEvent(new CustomEvent('cl-select-model', { bubbles: true, composed: true }))}>Select Model…</button> picks one of Amazon's.</div>`
+            : nothing}
           ${s.warnings?.length ? html`<div class="warnings muted" role="status">${s.warnings.map((w) => html`<div>${w}</div>`)}</div>` : nothing}
         </div>
         <cl-export-bar .formats=${EXPORT_FORMATS} .status=${this.exportStatus} ?busy=${this.exportBusy} @cl-export-click=${(e: CustomEvent<{ format: ExportFormat }>) => void this.#onExportClick(e.detail.format)}></cl-export-bar>

@@ -30,6 +30,7 @@ view.fetchRange = (start, end, points, signal) => host.request<'requestRange'>({
 function init(m: InitSeriesMessage): void {
   const id = `${m.series.file}\u0000${m.series.column}`;
   view.model = m.model;
+  view.modelNote = m.modelNote;
   view.forecast = m.forecast;
   view.mosaic = m.mosaic;
   view.periodicity = m.periodicity;
@@ -69,6 +70,7 @@ function apply(m: SeriesHostMessage): void {
 wireChrome(host, view);
 view.addEventListener('cl-select-head', (e) => host.post({ type: 'selectHead', selection: (e as CustomEvent<{ selection: InitSeriesMessage['selection'] & object }>).detail.selection }));
 view.addEventListener('cl-select-column', (e) => host.post({ type: 'selectColumn', column: (e as CustomEvent<{ column: string }>).detail.column }));
+view.addEventListener('cl-select-model', () => host.post({ type: 'selectModel' }));
 view.addEventListener('cl-reveal-row', (e) => host.post({ type: 'revealRow', row: (e as CustomEvent<{ row: number }>).detail.row }));
 view.addEventListener('cl-attribute-step', (e) => host.post({ type: 'attributeStep', step: (e as CustomEvent<{ step: number }>).detail.step }));
 let saveTimer: ReturnType<typeof setTimeout> | undefined;

@@ -53,7 +53,9 @@ describe('Select Model… entries', () => {
   it('before the cache scan: bundled, the five Amazon T5 and four Bolt models with sizes (download), the folder picker', () => {
     const e = buildModelPickEntries({ ...base, current: 'bundled', cacheDir });
     assert.equal(e[0].value, 'bundled');
-    assert.match(e[0].description ?? '', /bundled · current/);
+    assert.match(e[0].description ?? '', /bundled · toy model · current/);
+    // the caveat where the model is chosen, and the folder it runs from
+    assert.match(e[0].detail ?? '', /^chronos-t5-nano is a toy model, trained here on synthetic series .*its forecasts are not Amazon's: pick one of Amazon's below · \/ext\/models\/chronos-t5-nano$/);
     const amazon = items(e).filter((x) => x.repoId);
     assert.deepEqual(amazon.map((x) => x.repoId), [
       'amazon/chronos-t5-tiny',
