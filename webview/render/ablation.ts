@@ -5,7 +5,7 @@
  */
 import { scaleLinear, type ScaleLinear } from 'd3';
 import type { AblationResult, MetricSummary } from '../../analysis/types';
-import { createSvg, fmtNum, makeStackable, resolveDocument, styles, text, textWidth, title, type AnySel, type RenderTarget } from './dom';
+import { type AnySel, createSvg, fmtNum, type LabelledRowsFrame, makeStackable, type RenderTarget, resolveDocument, styles, text, textWidth, title } from './dom';
 import { KIND_SHORT, fmtMetric, fmtPercent, fmtSigned, headId, metricLabel } from './format';
 import { controlStats, type ControlStats } from './stats';
 import { cssVarTheme, type ChartTheme } from './theme';
@@ -26,14 +26,8 @@ export interface AblationRowLayout {
   stats: ControlStats;
 }
 
-export interface AblationLayout {
-  width: number;
-  height: number;
+export interface AblationLayout extends LabelledRowsFrame {
   top: number;
-  labelWidth: number;
-  plotLeft: number;
-  plotRight: number;
-  rowHeight: number;
   /** A narrow chart: each metric's label, change and statistics above its plot, the plot full width. */
   stacked: boolean;
   /** Where the key's items go (rows of [x, y] from the chart's top left). */

@@ -6,7 +6,7 @@
  */
 import { scaleLinear, type ScaleLinear } from 'd3';
 import type { AttributionComponent, AttributionResult } from '../../analysis/types';
-import { createSvg, fmtNum, resolveDocument, styles, text, textWidth, type RenderTarget } from './dom';
+import { createSvg, fmtNum, type LabelledRowsFrame, type RenderTarget, resolveDocument, styles, text, textWidth } from './dom';
 import { fmtMetric, fmtSigned } from './format';
 import { readoutMark } from './readout';
 import { cssVarTheme, type ChartTheme } from './theme';
@@ -29,13 +29,7 @@ export interface AttributionRow {
   y: number;
 }
 
-export interface AttributionLayout {
-  width: number;
-  height: number;
-  labelWidth: number;
-  plotLeft: number;
-  plotRight: number;
-  rowHeight: number;
+export interface AttributionLayout extends LabelledRowsFrame {
   x: ScaleLinear<number, number>;
   rows: AttributionRow[];
 }

@@ -10,6 +10,16 @@ export interface RenderTarget {
   document?: Document;
 }
 
+/** The frame of a plot of labelled rows (ablation metrics, attribution bars, layer sweeps): labels end at labelWidth, the plot runs from plotLeft to plotRight. */
+export interface LabelledRowsFrame {
+  width: number;
+  height: number;
+  labelWidth: number;
+  plotLeft: number;
+  plotRight: number;
+  rowHeight: number;
+}
+
 export function resolveDocument(opts: RenderTarget): Document {
   const doc = opts.document ?? (globalThis as { document?: Document }).document;
   if (!doc) throw new Error('Chronos Lens render functions need a document: pass { document } (e.g. from jsdom) outside a browser.');

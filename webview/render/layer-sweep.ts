@@ -5,7 +5,7 @@
  */
 import { scaleLinear, type ScaleLinear } from 'd3';
 import type { LayerAblationResult } from '../../analysis/types';
-import { createSvg, fmtNum, resolveDocument, styles, text, textWidth, wrapWords, type RenderTarget } from './dom';
+import { createSvg, fmtNum, type LabelledRowsFrame, type RenderTarget, resolveDocument, styles, text, textWidth, wrapWords } from './dom';
 import { fmtMetric, fmtSigned, metricLabel } from './format';
 import { readoutMark } from './readout';
 import { cssVarTheme, type ChartTheme } from './theme';
@@ -27,13 +27,7 @@ export interface LayerSweepBlock {
   x: ScaleLinear<number, number>;
 }
 
-export interface LayerSweepLayout {
-  width: number;
-  height: number;
-  labelWidth: number;
-  plotLeft: number;
-  plotRight: number;
-  rowHeight: number;
+export interface LayerSweepLayout extends LabelledRowsFrame {
   blocks: LayerSweepBlock[];
 }
 
