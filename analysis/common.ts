@@ -8,6 +8,8 @@ import { ProgressCallback, RunControl, throwIfAborted, yieldToEventLoop } from '
 import { BUILDER_VERSION, ChronosModel } from '../models/model';
 import { AnyModel, isBolt, isChronos2 } from '../models/load';
 import { chronos2Horizon } from '../models/chronos2/config';
+import { BOLT_BUILDER_VERSION } from '../models/bolt/model';
+import { CHRONOS2_BUILDER_VERSION } from '../models/chronos2/model';
 import { ortVersion } from '../models/runtime/ort';
 import { Manifest, ModelSummary } from './types';
 import pkg from '../package.json';
@@ -34,6 +36,11 @@ export async function modelSummary(model: AnyModel): Promise<ModelSummary> {
 
 /** What a manifest reads off a model: any family's model has these. */
 export type ManifestModel = Pick<ChronosModel, 'name' | 'hash' | 'provider'>;
+
+/** The graph builder version of a model's family (what a manifest records). */
+export function builderVersion(model: AnyModel): string {
+  return isChronos2(model) ? CHRONOS2_BUILDER_VERSION : isBolt(model) ? BOLT_BUILDER_VERSION : BUILDER_VERSION;
+}
 
 export async function makeManifest(
   model: ManifestModel,

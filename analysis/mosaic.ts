@@ -15,11 +15,10 @@
  */
 import { ChronosLensError } from '../core/errors';
 import { RunControl } from '../core/progress';
-import { BUILDER_VERSION, ChronosModel } from '../models/model';
-import { BOLT_BUILDER_VERSION } from '../models/bolt/model';
-import { AnyModel, isBolt } from '../models/load';
+import { ChronosModel } from '../models/model';
+import { AnyModel, isChronos2 } from '../models/load';
 import { BOUNDS, ModelDims, NO_NEED, Need, ensureFits, forwardRowNeed, maxRowsFor, together, tokenRowsNeed, typedNeed } from '../core/limits';
-import { checkInt, forEachChunk, makeManifest, modelSummary, stepProgress } from './common';
+import { builderVersion, checkInt, forEachChunk, makeManifest, modelSummary, stepProgress } from './common';
 import { meanStderr } from './stats';
 import { PROTOCOL_DEFAULTS, TokenBatch, centerIndex, randomTokenBatch, seriesTokenBatch } from './tokens';
 import { ATTENTION_KINDS, AttentionKind, HeadCounts, LayerHead, InductionParams, MosaicKind, MosaicProtocol, MosaicResult } from './types';
@@ -263,9 +262,10 @@ export async function mosaicResult(
     model: await modelSummary(model),
     protocol,
     threshold: o.threshold,
-    layers: model.config.t5.numDecoderLayers,
+    // Chronos-2 has no decoder: its forecast-token kind ("cross") reads the encoder's layers
+    layers: isChronos2(model) ? model.config.t5.numLayers : model.config.t5.numDecoderLayers,
     heads: model.config.t5.numHeads,
-    manifest: await makeManifest(model, 'mosaic', o.seeds, { kinds: o.kinds, threshold: o.threshold, ...protocol }, isBolt(model) ? BOLT_BUILDER_VERSION : BUILDER_VERSION),
+    manifest: await makeManifest(model, 'mosaic', o.seeds, { kinds: o.kinds, threshold: o.threshold, ...protocol }, builderVersion(model)),
   };
   for (const k of ATTENTION_KINDS) {
     const s = samples[k];

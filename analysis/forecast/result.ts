@@ -3,10 +3,8 @@
  * (T5 sampling in ./forecast, Chronos-Bolt quantile head in ./bolt) into one ForecastResult, and
  * `forecastJson` is that result as the CLI's `forecast --json` prints it (snake_case keys).
  */
-import { BOLT_BUILDER_VERSION } from '../../models/bolt/model';
-import { CHRONOS2_BUILDER_VERSION } from '../../models/chronos2/model';
 import { AnyModel, isBolt, isChronos2 } from '../../models/load';
-import { makeManifest, modelSummary } from '../common';
+import { builderVersion, makeManifest, modelSummary } from '../common';
 import { ForecastResult } from '../types';
 import { Forecast } from './forecast';
 
@@ -40,7 +38,7 @@ export async function forecastResult(model: AnyModel, f: Forecast, opts: Forecas
     mean: f.mean,
     median: f.median,
     warnings: [...(opts.warnings ?? []), ...f.warnings],
-    manifest: await makeManifest(model, 'forecast', seeds, opts.parameters ?? {}, isChronos2(model) ? CHRONOS2_BUILDER_VERSION : bolt ? BOLT_BUILDER_VERSION : undefined),
+    manifest: await makeManifest(model, 'forecast', seeds, opts.parameters ?? {}, builderVersion(model)),
   };
   if (opts.timestamps) r.timestamps = opts.timestamps;
   if (opts.samples) r.samples = f.samples.map((s) => Array.from(s));

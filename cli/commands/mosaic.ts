@@ -1,7 +1,7 @@
 /**
  * chronos-lens mosaic: induction mosaics (cross, encoder and decoder attention) on the background
  * article's repeated-random-tokens protocol, on a saved token batch, or on windows of a CSV column;
- * on a Chronos-Bolt model, the patch protocol (analysis/patch-mosaic.ts, docs/patch-mosaic.md).
+ * on a Chronos-Bolt or Chronos-2 model, the patch protocol (analysis/patch-mosaic.ts, docs/patch-mosaic.md).
  */
 import * as path from 'node:path';
 import { readCsvFile } from '../../core/csv';
@@ -11,7 +11,7 @@ import { PROTOCOL_DEFAULTS, readTokenBatch, writeTokenBatch } from '../../analys
 import { PATCH_MOSAIC_KINDS, patchMosaicBatch, runPatchMosaic } from '../../analysis/patch-mosaic';
 import { PATCH_PROTOCOL_DEFAULTS, readPatchBatch, writePatchBatch } from '../../analysis/patch-batch';
 import { ATTENTION_KINDS, AttentionKind, MosaicKind, MosaicResult } from '../../analysis/types';
-import { isBolt } from '../../models/load';
+import { isBolt, isChronos2 } from '../../models/load';
 import { mosaicSource } from '../../webview/render/format';
 import { CliIO, floatFlag, intFlag, loadModelFromFlags, MODEL_OPTIONS, parse, printJson, progressBar, protectedModelDirs, strings, vocabFlag } from '../common';
 import { outKind, renderMosaicFigure, writeResultOut } from '../figures';
@@ -24,12 +24,15 @@ Induction mosaics: for every head, the attention to the latest earlier copy of t
 ("center") and to the token after it ("right"), averaged over a batch of repeated random tokens
 (the background article's protocol), with standard errors and the heads above a threshold.
 
-On a Chronos-Bolt model the protocol runs on patches (docs/patch-mosaic.md): --seq-len random
+On a Chronos-Bolt or Chronos-2 model the protocol runs on patches (docs/patch-mosaic.md): --seq-len random
 patches of iid normal values (default ${PATCH_PROTOCOL_DEFAULTS.patchesPerRepeat}) or --period values, repeated, then --sub-extension
-patches; kinds cross and encoder; --tokens / --save-tokens read and write a patch batch.
+patches; kinds cross and encoder; --tokens / --save-tokens read and write a patch batch. On Chronos-2,
+encoder is the time self-attention among the context patches and cross the first output-patch token's
+time attention (the forecast token; each context forecast alone).
 
 Options:
-  --model DIR            Chronos checkpoint folder (default: the bundled chronos-t5-nano)
+  --model DIR            Chronos checkpoint folder (default: the bundled chronos-t5-nano), or a Chronos-2
+                         LoRA adapter folder (--base DIR: its base model)
   --kind KIND            cross | encoder | decoder | all (default all)
   --batch N              sequences (default ${PROTOCOL_DEFAULTS.batch})
   --seq-len N            random tokens per sequence (default ${PROTOCOL_DEFAULTS.seqLen})
@@ -40,7 +43,7 @@ Options:
   --tokens FILE          run on a saved token batch (chronos-lens-token-batch JSON) instead
   --save-tokens FILE     save the token batch used (to rerun it here or in another implementation)
   --csv FILE --column NAME   data-driven variant: windows of a CSV column instead of random ids
-  --period N             Chronos-Bolt only: values per repeat, when not a whole number of patches
+  --period N             Chronos-Bolt and Chronos-2: values per repeat, when not a whole number of patches
                          (the sub-patch variant; excludes --seq-len)
   --threshold X          count heads with a score >= X (default ${DEFAULT_THRESHOLD})
   --json                 print the result as JSON
@@ -56,6 +59,8 @@ export function parseKinds(v: string | undefined): AttentionKind[] {
 }
 
 const KIND_TITLE: Record<AttentionKind, string> = { cross: 'cross-attention (decoder layers)', encoder: 'encoder self-attention', decoder: 'decoder self-attention' };
+/** Chronos-2 has no decoder: its kinds are read off the time attention of its encoder layers. */
+const CHRONOS2_KIND_TITLE: Record<AttentionKind, string> = { ...KIND_TITLE, cross: "forecast token's time attention (first output patch)", encoder: 'time self-attention among the context patches' };
 
 function grid(m: MosaicKind, threshold: number): string {
   const cell = (v: number) => `${v.toFixed(3)}${v >= threshold ? '*' : ' '}`;
@@ -67,7 +72,7 @@ function grid(m: MosaicKind, threshold: number): string {
   return lines.join('\n');
 }
 
-export function mosaicText(r: MosaicResult): string {
+export function mosaicText(r: MosaicResult, titles: Record<AttentionKind, string> = KIND_TITLE): string {
   const p = r.protocol;
   const src = p.patch
     ? `${mosaicSource(p)} · batch ${p.batch} · repeats ${p.repeats} · sub-extension ${p.subExtension} patches · ${p.patch.contextLength} values`
@@ -79,7 +84,7 @@ export function mosaicText(r: MosaicResult): string {
   for (const k of ATTENTION_KINDS) {
     const m = r[k];
     if (!m) continue;
-    out.push(`${KIND_TITLE[k]} (* = score >= ${r.threshold})`, grid(m, r.threshold), '');
+    out.push(`${titles[k]} (* = score >= ${r.threshold})`, grid(m, r.threshold), '');
   }
   out.push(`induction heads (score >= ${r.threshold}): center / right / total (percent of heads)`);
   for (const k of ATTENTION_KINDS) {
@@ -140,7 +145,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     for (const w of s.warnings) io.stderr.write(`warning: ${w}\n`);
     series = { values: s.values, file: path.basename(values.csv), column: s.column };
   }
-  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 't5-bolt', command: 'mosaic' });
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 'any' });
   const bar = progressBar(io, 'mosaic');
   try {
     // --model may have named a hub id: its snapshot folder is known only now
@@ -148,8 +153,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (values.out) await checkOutputPath(values.out, { name: '--out', ...resolved });
     if (values['save-tokens']) await checkOutputPath(values['save-tokens'], { name: '--save-tokens', ...resolved });
     let result: MosaicResult;
-    if (isBolt(model)) {
-      if (shape.vocab) throw new ChronosLensError('BAD_INPUT', `--vocab: ${model.name} is a Chronos-Bolt model, which reads values, not token ids; leave it out`);
+    if (isBolt(model) || isChronos2(model)) {
+      if (shape.vocab) throw new ChronosLensError('BAD_INPUT', `--vocab: ${model.name} is a ${isBolt(model) ? 'Chronos-Bolt' : 'Chronos-2'} model, which reads values, not token ids; leave it out`);
       const kinds = values.kind === undefined || values.kind === 'all' ? [...PATCH_MOSAIC_KINDS] : parseKinds(values.kind);
       const batchData = values.tokens ? await readPatchBatch(values.tokens) : undefined;
       const opts = { ...shape, patchesPerRepeat: shape.seqLen, period, kinds, threshold, batchData, batchFile: values.tokens, series, signal: io.signal, onProgress: bar.onProgress };
@@ -167,7 +172,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     bar.done();
     if (values.out) await writeMosaicOut(values.out, result);
     if (values.json) printJson(io, result);
-    else io.stdout.write(mosaicText(result));
+    else io.stdout.write(mosaicText(result, isChronos2(model) ? CHRONOS2_KIND_TITLE : KIND_TITLE));
     return 0;
   } finally {
     bar.done();

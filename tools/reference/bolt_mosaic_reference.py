@@ -138,6 +138,30 @@ def compute(model_dir: Path, batch: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+def write_mosaic_fixtures(cases: List[Tuple[str, Path, Dict[str, Any]]], out_dir: Path, compute_fn) -> None:
+    """Per case: a batch made from the definition, and the reference mosaic `compute_fn` computes on it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for case, model_dir, spec in cases:
+        P = json.loads((model_dir / "config.json").read_text())["chronos_config"]["input_patch_size"]
+        batch = make_batch(spec, P)
+        batch_file = out_dir / f"{case}.batch.json"
+        write_json(batch_file, batch)
+        ref = compute_fn(model_dir, batch)
+        ref["batch"] = rel_to_repo(batch_file)
+        write_json(out_dir / f"{case}.mosaic.json", ref)
+        log(f"{case}: encoder {ref['encoder']['counts']}, cross {ref['cross']['counts']}")
+
+
+def mosaic_on_batch(a: argparse.Namespace, compute_fn) -> None:
+    """--model DIR --batch FILE --out FILE: the reference mosaic of any model on any saved patch batch."""
+    batch = json.loads(a.batch.read_text())
+    if batch.get("format") != BATCH_FORMAT:
+        raise SystemExit(f"{a.batch}: not a {BATCH_FORMAT} file")
+    ref = compute_fn(a.model, batch)
+    ref["batch"] = str(a.batch)
+    write_json(a.out, ref)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fixtures", action="store_true")
@@ -147,24 +171,11 @@ def main() -> None:
     a = ap.parse_args()
     setup_torch()
     if a.fixtures:
-        for case, model_dir, spec in CASES:
-            P = json.loads((model_dir / "config.json").read_text())["chronos_config"]["input_patch_size"]
-            batch = make_batch(spec, P)
-            batch_file = OUT_DIR / f"{case}.batch.json"
-            write_json(batch_file, batch)
-            ref = compute(model_dir, batch)
-            ref["batch"] = rel_to_repo(batch_file)
-            write_json(OUT_DIR / f"{case}.mosaic.json", ref)
-            log(f"{case}: encoder {ref['encoder']['counts']}, cross {ref['cross']['counts']}")
+        write_mosaic_fixtures(CASES, OUT_DIR, compute)
         return
     if not (a.model and a.batch and a.out):
         ap.error("give --fixtures, or --model, --batch and --out")
-    batch = json.loads(a.batch.read_text())
-    if batch.get("format") != BATCH_FORMAT:
-        raise SystemExit(f"{a.batch}: not a {BATCH_FORMAT} file")
-    ref = compute(a.model, batch)
-    ref["batch"] = str(a.batch)
-    write_json(a.out, ref)
+    mosaic_on_batch(a, compute)
 
 
 if __name__ == "__main__":

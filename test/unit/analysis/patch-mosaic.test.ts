@@ -1,14 +1,15 @@
 /**
- * Patch induction mosaics (Chronos-Bolt) against the Python reference (tools/reference/
+ * Patch induction mosaics (Chronos-Bolt and Chronos-2) against the Python references (tools/reference/
  * bolt_mosaic_reference.py: chronos-forecasting's ChronosBoltModelForForecasting, transformers' eager
- * attentions, on batches the script made from the protocol's definition), and the protocol's batches:
+ * attentions; chronos2_analysis_reference.py: Chronos2Model's eager time attentions; on batches the
+ * scripts made from the protocol's definition), and the protocol's batches:
  * generation, geometry, save / load round trip, validation.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { BoltModel } from '../../../models/bolt/model';
+import { isBolt, isChronos2, loadModel } from '../../../models/load';
 import { runPatchMosaic } from '../../../analysis/patch-mosaic';
 import { parsePatchBatch, patchGeometry, randomPatchBatch, readPatchBatch, seriesPatchBatch, writePatchBatch } from '../../../analysis/patch-batch';
 import { withThreshold } from '../../../analysis/mosaic';
@@ -29,17 +30,19 @@ function compare(name: string, m: MosaicKind, r: RefKind): number {
   return d;
 }
 
-test('patch mosaics equal the chronos-forecasting reference on the same batches (aligned, sub-patch, short period, data-driven; with and without [REG])', async (t) => {
+/** Every reference mosaic in `dir` against ours on the same batch; returns the variants seen. */
+async function checkReferences(t: TestContext, dir: string, minFiles: number): Promise<string[]> {
   const files = (await fsp.readdir(dir)).filter((f) => f.endsWith('.mosaic.json')).sort();
-  assert.ok(files.length >= 6, `expected the reference mosaics in ${dir}`);
+  assert.ok(files.length >= minFiles, `expected the reference mosaics in ${dir}`);
   const sources = new Set<string>();
   for (const f of files) {
     await t.test(f, async (st) => {
       const ref = JSON.parse(await fsp.readFile(path.join(dir, f), 'utf8')) as Ref;
       const batch = await readPatchBatch(path.join(repoRoot, ref.batch));
       sources.add(`${batch.protocol.source}:${batch.protocol.period % batch.protocol.patchSize === 0 ? 'aligned' : 'sub-patch'}`);
-      const model = await BoltModel.load(path.resolve(repoRoot, ref.model), { cacheDir: null, provider: 'cpu', threads: 1 });
+      const model = await loadModel(path.resolve(repoRoot, ref.model), { cacheDir: null, provider: 'cpu', threads: 1 });
       try {
+        assert.ok(isBolt(model) || isChronos2(model));
         const res = await runPatchMosaic(model, { batchData: batch, batchFile: ref.batch });
         assert.deepEqual(res.protocol.patch, ref.geometry);
         assert.equal(res.decoder, undefined);
@@ -48,7 +51,8 @@ test('patch mosaics equal the chronos-forecasting reference on the same batches 
         assert.equal(res.protocol.source, batch.protocol.source);
         assert.equal(res.protocol.seqLen, batch.protocol.period);
         assert.equal(res.protocol.tokensFile, ref.batch);
-        assert.equal(res.layers, model.config.t5.numDecoderLayers);
+        // Bolt's cross kind is its decoder's; Chronos-2's forecast token reads every encoder layer
+        assert.equal(res.layers, isChronos2(model) ? model.config.t5.numLayers : model.config.t5.numDecoderLayers);
         assert.equal(res.manifest.model.hash, await model.hash());
         // the counts at another threshold are recomputed as for T5
         const low = withThreshold(res, 0);
@@ -58,7 +62,15 @@ test('patch mosaics equal the chronos-forecasting reference on the same batches 
       }
     });
   }
-  assert.deepEqual([...sources].sort(), ['random-patches:aligned', 'random-patches:sub-patch', 'series-patches:aligned']);
+  return [...sources].sort();
+}
+
+test('patch mosaics equal the chronos-forecasting reference on the same batches (aligned, sub-patch, short period, data-driven; with and without [REG])', async (t) => {
+  assert.deepEqual(await checkReferences(t, dir, 6), ['random-patches:aligned', 'random-patches:sub-patch', 'series-patches:aligned']);
+});
+
+test('Chronos-2 patch mosaics (time attention among context patches; the forecast token) equal Chronos2Model\'s eager attentions', async (t) => {
+  assert.deepEqual(await checkReferences(t, path.join(fixtures, 'chronos2-analysis'), 5), ['random-patches:aligned', 'random-patches:sub-patch', 'series-patches:aligned']);
 });
 
 test('the geometry: aligned periods are the T5 protocol on patches; sub-patch spans straddle two patches; short periods shift by whole periods', () => {

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { forecastChronos2 } from '../../../analysis/forecast/chronos2';
+import { runPatchMosaic } from '../../../analysis/patch-mosaic';
 import { readCsvTable, selectSeries } from '../../../core/csv';
 import { Chronos2Model } from '../../../models/chronos2/model';
 import { isChronos2, loadModel } from '../../../models/load';
@@ -174,4 +175,24 @@ test('a LoRA adapter as --model with --base: the adapted forecast is the engine\
   one(['info', '--model', dummyLora, '--no-cache'], /^chronos-lens: info: .*chronos2-dummy-lora\/adapter_config\.json: base_model_name_or_path "test\/dummy-chronos2-model" is neither a folder nor a repo in the Hugging Face cache; give the base checkpoint folder explicitly \(the CLI's --base\)$/m);
   one(['info', '--model', c2, '--base', c2, '--no-cache'], /^chronos-lens: info: --base names the base model of a LoRA adapter, but --model .* is not an adapter folder/);
   one(['attribute', ett, '--model', dummyLora, '--base', c2, '--no-cache'], /^chronos-lens: attribute: .*chronos2-dummy-lora is a LoRA adapter, merged into Chronos-2 models; this command does not open Chronos-2 models$/m);
+});
+
+test('mosaic on a Chronos-2 model: the patch protocol on its time attention, as runPatchMosaic computes it', async () => {
+  const reduced = path.join(repoRoot, 'test', 'fixtures', 'chronos2', 'checkpoints', 'chronos2-reduced-random');
+  const r = cli(['mosaic', '--model', reduced, '--no-cache', '--provider', 'cpu', '--batch', '4', '--period', '24', '--repeats', '3', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  const model = await loadModel(reduced, { cacheDir: null, provider: 'cpu' });
+  try {
+    assert.ok(isChronos2(model));
+    const res = await runPatchMosaic(model, { batch: 4, period: 24, repeats: 3 });
+    assert.equal(j.layers, 2);
+    assert.deepEqual([j.cross.center, j.encoder.right], [res.cross!.center, res.encoder!.right]);
+  } finally {
+    await model.dispose();
+  }
+  const text = cli(['mosaic', '--model', reduced, '--no-cache', '--batch', '4', '--period', '24', '--repeats', '3']);
+  assert.match(text.stdout, /forecast token's time attention \(first output patch\)/);
+  const bad = cli(['mosaic', '--model', reduced, '--no-cache', '--batch', '4', '--period', '24', '--repeats', '3', '--kind', 'decoder']);
+  assert.match(bad.stderr, /^chronos-lens: mosaic: mosaic kind "decoder" is not available for chronos2-reduced-random, a Chronos-2 model/);
 });
