@@ -31,6 +31,7 @@ export async function modelSummary(model: AnyModel): Promise<ModelSummary> {
     contextLength: c.contextLength,
     predictionLength: c.predictionLength,
     ...(isBolt(model) ? { family: 'chronos-bolt' as const, patch: { size: model.config.bolt.inputPatchSize, stride: model.config.bolt.inputPatchStride } } : {}),
+    ...(isChronos2(model) ? { family: 'chronos-2' as const, patch: { size: model.config.chronos2.patchSize, stride: model.config.chronos2.patchSize } } : {}),
   };
 }
 

@@ -21,10 +21,10 @@ export interface ModelSummary {
   contextLength: number;
   predictionLength: number;
   /**
-   * Chronos-Bolt only (absent: Chronos-T5, whose positions are single values): the family, and how its
-   * encoder positions cut the context into patches of `size` values every `stride`.
+   * Chronos-Bolt and Chronos-2 only (absent: Chronos-T5, whose positions are single values): the family,
+   * and how its encoder positions cut the context into patches of `size` values every `stride`.
    */
-  family?: 'chronos-bolt';
+  family?: 'chronos-bolt' | 'chronos-2';
   patch?: { size: number; stride: number };
 }
 

@@ -12,7 +12,9 @@ import { CancelledError, ChronosLensError, errorMessage, isCancelled } from '../
 import { BUNDLED_MODEL_NOTE, isBundledDir } from '../models/source';
 import { seriesValidationContext, type HeadSelection, type InitSeriesMessage, type RequestMessage, type ValidationContext } from '../protocol';
 import type { NotificationOf, RequestContext } from './lib/router';
-import type { ColumnAnalysis, DocumentSnapshot } from './lib/series-analysis';
+import { taskFor, type ColumnAnalysis, type DocumentSnapshot } from './lib/series-analysis';
+import type { SeriesTask } from '../protocol/series';
+import { pickTask, rememberTask, rememberedTask, taskWithin } from './task-choice';
 import { DEFAULT_CONTEXT_LENGTH, seriesPayload, seriesRange } from './lib/series-data';
 import { lensResponse } from './lib/series-lens';
 import { ViewPanel, type PanelDeps } from './panels';
@@ -217,11 +219,30 @@ export class SeriesSession extends ViewPanel<'series'> {
     this.scan = scan;
     this.column = scan.column;
     this.views.rememberColumn(doc.uri, scan.column);
-    const analysis = snap.analysis(scan, this.views.runner);
+    const analysis = snap.analysis(scan, this.views.runner, this.#chosenTask(layout));
     this.analysis = analysis;
     const summary = analysis.modelNow ?? this.views.summaryFor(analysis.modelKey);
     await this.#postInit(seq, summary, analysis);
     this.#follow(seq, analysis);
+  }
+
+  /** The Chronos-2 task remembered for the file, within its numeric columns now. */
+  #chosenTask(layout: CsvLayout): SeriesTask | undefined {
+    return taskWithin(rememberedTask(this.views.controller.context.workspaceState, this.document.uri), layout.numeric);
+  }
+
+  /** Asks for the Chronos-2 targets and covariates, remembers them for the file and shows the first target. */
+  async #chooseTask(): Promise<void> {
+    const layout = this.layout;
+    const column = this.column;
+    if (!layout || !column) return;
+    const columns = layout.numeric;
+    const current = this.analysis?.task ?? taskFor(column, this.#chosenTask(layout));
+    const picked = await pickTask(this.document.uri, columns, current);
+    if (!picked || this.disposed) return;
+    await rememberTask(this.views.controller.context.workspaceState, this.document.uri, picked);
+    if (!picked.targets.includes(column)) this.column = picked.targets[0];
+    await this.refresh();
   }
 
   async #postInit(seq: number, model: ModelSummary | undefined, analysis: ColumnAnalysis): Promise<void> {
@@ -231,6 +252,7 @@ export class SeriesSession extends ViewPanel<'series'> {
     if (!snap || !layout || !scan) return;
     const series = await seriesPayload({ text: snap.text, layout, scan }, model?.contextLength ?? DEFAULT_CONTEXT_LENGTH, model?.patch);
     if (seq !== this.#seq || this.disposed) return;
+    if (analysis.task) series.task = analysis.task;
     const m: InitSeriesMessage = { type: 'initSeries', series, selection: this.selection };
     // The model only when the lens will match it (its context window is the one drawn).
     if (model && analysis.modelNow) {
@@ -317,6 +339,9 @@ export class SeriesSession extends ViewPanel<'series'> {
         this.column = m.column;
         await this.refresh();
         return;
+      case 'chooseTask':
+        await this.#chooseTask();
+        return;
       case 'revealRow': {
         const line = this.scan?.lines[m.row];
         if (line !== undefined) await revealLine(this.document.uri, line, this.panel.viewColumn);
@@ -345,7 +370,7 @@ export class SeriesSession extends ViewPanel<'series'> {
     const lens = await abortable(a.lens, ctx.signal);
     if (m.kind === 'cross') await abortable(a.forecast, ctx.signal);
     if (ctx.signal.aborted || a.aborted) throw new CancelledError();
-    return lensResponse(lens, m);
+    return lensResponse(lens, m, a.chronos2Now);
   }
 
   info(): SeriesViewInfo {

@@ -279,7 +279,7 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
       }),
     }));
     const model = this.controller.models.current;
-    const patched = summary.family === 'chronos-bolt';
+    const patched = !!summary.patch;
     const binCenter = observed && model && 'tokenizer' in model ? model.tokenizer.centerOf(lens.tokens[pos]) : undefined;
     const [first, last] = rowsOf(pos);
     const md = hoverMarkdown({

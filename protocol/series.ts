@@ -2,7 +2,7 @@
  * The series view: a CSV column with its forecast; hovering a point asks the host for that
  * position's attention rows (the attention lens). The host sends only what the view shows.
  */
-import type { ForecastResult, LensResult, ModelSummary, MosaicResult, PeriodicityResult } from '../analysis/types';
+import type { ForecastResult, GroupLensResult, LensResult, ModelSummary, MosaicResult, PeriodicityResult } from '../analysis/types';
 import type { CommonHostMessage, CommonWebviewMessage, MessagesOf, Request, RequestId } from './common';
 
 /** The column as displayed (possibly downsampled; the host keeps the full data). */
@@ -27,6 +27,17 @@ export interface SeriesPayload {
   context: { start: number; end: number; patches?: PatchLayout };
   /** What the reading did that the user should know (e.g. text cells of the column read as gaps). */
   warnings?: string[];
+  /**
+   * Chronos-2: the series forecast together with `column` (its fellow targets) and the covariates they
+   * read, as the user chose them for this file; absent for the other families.
+   */
+  task?: SeriesTask;
+}
+
+/** A Chronos-2 task over a CSV's columns: the targets (the shown column among them) and the covariates. */
+export interface SeriesTask {
+  targets: string[];
+  covariates: string[];
 }
 
 /**
@@ -117,6 +128,10 @@ export interface RequestLensMessage {
   layer?: number;
   /** Also send every head's row max-pooled to this many bins (`sparklines`), for the head grid. */
   sparkBins?: number;
+  /** Chronos-2: also the group attention at the query's token, for `layer` (`group`). */
+  group?: boolean;
+  /** Chronos-2: with `group`, also each series' share on the others over the context (`group.lines`, for `layer`). */
+  groupLines?: boolean;
 }
 export interface LensResponse extends LensResult {
   /**
@@ -124,6 +139,8 @@ export interface LensResponse extends LensResult {
    * (every layer, also when `layer` restricts `rows`), when the request asked for them.
    */
   sparklines?: number[][][];
+  /** Chronos-2, when asked: the group attention at the query's token (matrices and lines of `layer` only). */
+  group?: GroupLensResult;
 }
 
 /**
@@ -159,6 +176,10 @@ export interface RevealRowMessage {
   type: 'revealRow';
   row: number;
 }
+/** Chronos-2: let the user choose the targets and covariates forecast with the shown column (the host asks). */
+export interface ChooseTaskMessage {
+  type: 'chooseTask';
+}
 
 /**
  * "Attribute this step" (a forecast step's action menu): the host opens the residual-stream panel with
@@ -182,6 +203,7 @@ export interface SeriesWebviewMessages {
   selectHead: SelectHeadMessage;
   selectColumn: SelectColumnMessage;
   revealRow: RevealRowMessage;
+  chooseTask: ChooseTaskMessage;
   attributeStep: AttributeStepMessage;
   selectModel: SelectModelMessage;
 }

@@ -94,7 +94,8 @@ export function seriesValidationContext(series: SeriesPayload, model: ModelSumma
       contextLength: model ? (series.context.patches?.count ?? series.context.end - series.context.start) : 0,
       predictionLength: model ? model.predictionLength : 0,
       encoderLayers: model ? model.encoderLayers : 0,
-      decoderLayers: model ? model.decoderLayers : 0,
+      // Chronos-2 has no decoder: a forecast step reads its output-patch token's time attention, in the encoder's layers
+      decoderLayers: model ? (model.family === 'chronos-2' ? model.encoderLayers : model.decoderLayers) : 0,
       heads: model ? model.heads : 0,
       totalRows: series.totalRows,
     },
@@ -149,6 +150,11 @@ function int(v: unknown, path: string, min: number, maxExclusive?: number): numb
     if (maxExclusive !== undefined && maxExclusive <= min) fail(path, `an integer, but there is nothing to index (size ${maxExclusive})`, v);
     fail(path, `an integer ${range}`, v);
   }
+  return v;
+}
+
+function bool(v: unknown, path: string): boolean {
+  if (typeof v !== 'boolean') fail(path, 'true or false', v);
   return v;
 }
 
@@ -331,7 +337,7 @@ const SERIES: Checkers<SeriesWebviewMessages> = {
     request: true,
     check: (o, ctx) => {
       const s = ctx.series ?? {};
-      record(o, 'requestLens', ['type', 'requestId', 'kind', 'position', 'layer', 'sparkBins']);
+      record(o, 'requestLens', ['type', 'requestId', 'kind', 'position', 'layer', 'sparkBins', 'group', 'groupLines']);
       const id = requestId(o.requestId, 'requestLens.requestId');
       const kind = oneOf(o.kind, 'requestLens.kind', ['encoder', 'cross'] as const);
       const limit = kind === 'encoder' ? s.contextLength : s.predictionLength;
@@ -339,6 +345,8 @@ const SERIES: Checkers<SeriesWebviewMessages> = {
       const m: MessageOf<SeriesWebviewMessages['requestLens']> = { type: 'requestLens', requestId: id, kind, position };
       if (o.layer !== undefined) m.layer = int(o.layer, 'requestLens.layer', 0, kind === 'encoder' ? s.encoderLayers : s.decoderLayers);
       if (o.sparkBins !== undefined) m.sparkBins = int(o.sparkBins, 'requestLens.sparkBins', 1, MAX_SPARK_BINS + 1);
+      if (o.group !== undefined) m.group = bool(o.group, 'requestLens.group');
+      if (o.groupLines !== undefined) m.groupLines = bool(o.groupLines, 'requestLens.groupLines');
       return m;
     },
   },
@@ -385,6 +393,13 @@ const SERIES: Checkers<SeriesWebviewMessages> = {
     check: (o, ctx) => {
       record(o, 'revealRow', ['type', 'row']);
       return { type: 'revealRow', row: int(o.row, 'revealRow.row', 0, ctx.series?.totalRows) };
+    },
+  },
+  chooseTask: {
+    request: false,
+    check: (o) => {
+      record(o, 'chooseTask', ['type']);
+      return { type: 'chooseTask' };
     },
   },
   attributeStep: {

@@ -12,12 +12,18 @@
  *    heads, then the forecast and its cross-attention. Chronos-T5: sampled (analysis/forecast, 10–90 %
  *    quantiles), the decoder then teacher-forced with the forecast's median. Chronos-Bolt: the model's
  *    own quantile levels from its head (analysis/forecast/bolt.ts); its lens positions are patches and
- *    its one decoder token's cross-attention comes with the lens. Each result is a promise of its own,
- *    so the view can show each one as soon as it is ready.
+ *    its one decoder token's cross-attention comes with the lens. Chronos-2: the column forecast jointly
+ *    with the task chosen for the file (its fellow targets and covariates, `SeriesTask`) over
+ *    CHRONOS2_VIEW_STEPS steps (analysis/forecast/chronos2.ts); the lens is the column's row of the
+ *    task's Chronos2Lens (time attention over patches, a forecast step reading its output-patch token),
+ *    and the group attention is answered from `chronos2Now`. Each result is a promise of its own, so
+ *    the view can show each one as soon as it is ready.
  *
  * vscode-free. The engine is imported lazily (activation never loads it).
  */
-import type { AttentionLens } from '../../analysis/lens';
+import type { AttentionLens, Chronos2Lens } from '../../analysis/lens';
+import type { Chronos2Task } from '../../analysis/forecast/chronos2';
+import type { SeriesTask } from '../../protocol/series';
 import type { ForecastResult, ModelSummary, PeriodicityResult } from '../../analysis/types';
 import { CancelledError, ChronosLensError, errorMessage } from '../../core/errors';
 import type { AnyModel } from '../../models/load';
@@ -33,6 +39,19 @@ export interface ModelRunner {
 /** Seed of the view's forecast (the CLI's default). */
 export const FORECAST_SEED = 0;
 
+/** Chronos-2's forecast horizon in the view (within max_output_patches x patch: no roll-out), in steps. */
+export const CHRONOS2_VIEW_STEPS = 64;
+
+/** The task a Chronos-2 model reads for `column`: the chosen one when it has the column as a target, else the column alone with the chosen covariates. */
+export function taskFor(column: string, chosen: SeriesTask | undefined): SeriesTask {
+  if (chosen?.targets.includes(column)) return { targets: chosen.targets, covariates: chosen.covariates.filter((c) => !chosen.targets.includes(c)) };
+  return { targets: [column], covariates: (chosen?.covariates ?? []).filter((c) => c !== column) };
+}
+
+export function taskKey(t: SeriesTask | undefined): string {
+  return t ? `${t.targets.join('\u0001')}\u0000${t.covariates.join('\u0001')}` : '';
+}
+
 export interface ColumnAnalysis {
   readonly column: string;
   readonly modelKey: string;
@@ -46,6 +65,12 @@ export interface ColumnAnalysis {
   readonly forecast: Promise<ForecastResult>;
   /** The lens once computed (for synchronous hovers), else undefined. */
   readonly lensNow: AttentionLens | undefined;
+  /** Chronos-2: the task's lens (group attention included), once computed. */
+  readonly chronos2Now: Chronos2Lens | undefined;
+  /** Chronos-2: the task read (absent for the other families, and until the model has loaded). */
+  readonly task: SeriesTask | undefined;
+  /** The task the user chose for the file when this analysis started (its identity with column and model). */
+  readonly chosenKey: string;
   readonly modelNow: ModelSummary | undefined;
   readonly aborted: boolean;
   abort(): void;
@@ -69,11 +94,15 @@ class Analysis implements ColumnAnalysis {
   readonly #periodicity = deferred<PeriodicityResult | undefined>();
   readonly #forecast = deferred<ForecastResult>();
   lensNow: AttentionLens | undefined;
+  chronos2Now: Chronos2Lens | undefined;
+  task: SeriesTask | undefined;
   modelNow: ModelSummary | undefined;
+  #c2task: Chronos2Task | undefined;
 
   constructor(
     readonly column: string,
     readonly modelKey: string,
+    private readonly chosen: SeriesTask | undefined,
     private readonly snap: DocumentSnapshot,
     private readonly scan: ColumnScan,
     private readonly runner: ModelRunner,
@@ -97,6 +126,19 @@ class Analysis implements ColumnAnalysis {
   get aborted(): boolean {
     return this.#ac.signal.aborted;
   }
+  get chosenKey(): string {
+    return taskKey(this.chosen);
+  }
+
+  /** The columns of the task, each its last `n` values (scans of the same document: the same rows). */
+  async #chronos2Task(n: number): Promise<Chronos2Task> {
+    const task = taskFor(this.column, this.chosen);
+    const window = async (c: string) => {
+      const s = c === this.column ? this.scan : await this.snap.scan(c);
+      return { name: s.column, values: s.values.subarray(Math.max(0, s.totalRows - n)) };
+    };
+    return { targets: await Promise.all(task.targets.map(window)), pastCovariates: await Promise.all(task.covariates.map(window)) };
+  }
 
   abort(): void {
     if (!this.#ac.signal.aborted) this.#ac.abort(new CancelledError());
@@ -117,12 +159,19 @@ class Analysis implements ColumnAnalysis {
       const { isBolt, isChronos2 } = await import('../../models/load');
       lens = await this.runner.use(
         async (model) => {
-          // Chronos-2 forecasts several columns jointly: the CLI runs it (forecast --columns); the series view does not yet
-          if (isChronos2(model)) throw new ChronosLensError('UNSUPPORTED_MODEL', `the series view does not run ${model.name}, a Chronos-2 model, yet; use chronos-lens forecast --columns, or select a Chronos-T5 or Chronos-Bolt model (Chronos Lens: Select Model…)`);
           const summary = await modelSummary(model);
+          if (isChronos2(model)) this.task = taskFor(this.column, this.chosen);
           this.modelNow = summary;
           this.#model.resolve(summary);
           window = this.scan.values.subarray(Math.max(0, this.scan.totalRows - summary.contextLength));
+          if (isChronos2(model)) {
+            const c2 = await this.#chronos2Task(summary.contextLength);
+            this.#c2task = c2;
+            const x = model.config.chronos2;
+            const c2lens = await AttentionLens.computeChronos2(model, c2, { predictionLength: Math.min(CHRONOS2_VIEW_STEPS, x.maxOutputPatches * x.patchSize), signal });
+            this.chronos2Now = c2lens;
+            return c2lens.timeLens(c2lens.indexOf(this.column));
+          }
           return isBolt(model) ? AttentionLens.computeBolt(model, window, { signal }) : AttentionLens.compute(model, window, { signal });
         },
         // the hovers wait on it: not behind a long job (an ablation, a mosaic)
@@ -154,14 +203,21 @@ class Analysis implements ColumnAnalysis {
   async #runForecast(lens: AttentionLens, window: Float64Array, signal: AbortSignal): Promise<ForecastResult> {
     const { forecast } = await import('../../analysis/forecast');
     const { forecastBolt } = await import('../../analysis/forecast/bolt');
+    const { forecastChronos2 } = await import('../../analysis/forecast/chronos2');
     const { forecastResult } = await import('../../analysis/forecast/result');
     const { isBolt, isChronos2 } = await import('../../models/load');
     const { nextTimestamps } = await import('../../core/csv');
     return this.runner.use(
       async (model) => {
         let f;
-        if (isChronos2(model)) throw new ChronosLensError('UNSUPPORTED_MODEL', `the series view does not run ${model.name}, a Chronos-2 model, yet`);
-        if (isBolt(model)) {
+        if (isChronos2(model)) {
+          // the joint forecast over the lens' horizon; this column's fan
+          const x = model.config.chronos2;
+          const task = this.#c2task;
+          if (!task) throw new ChronosLensError('BAD_INPUT', 'the Chronos-2 task is not read yet');
+          const fc = await forecastChronos2(model, task, { predictionLength: Math.min(CHRONOS2_VIEW_STEPS, x.maxOutputPatches * x.patchSize), signal });
+          f = fc.series[task.targets.findIndex((t) => t.name === this.column)];
+        } else if (isBolt(model)) {
           // The quantile head's own levels over the model's horizon; the lens already has the cross-attention of its one decoder token.
           f = await forecastBolt(model, window, { signal });
         } else {
@@ -169,7 +225,8 @@ class Analysis implements ColumnAnalysis {
           f = await forecast(model, window, { predictionLength: cc.predictionLength, numSamples: cc.numSamples, seed: FORECAST_SEED, signal });
           await lens.setForecast(model, { values: f.median }, { signal });
         }
-        const r = await forecastResult(model, f, { column: this.column, parameters: { file: this.snap.file, column: this.column, contextRows: window.length } });
+        const task = this.task ? { columns: this.task.targets, pastCovariates: this.task.covariates } : {};
+        const r = await forecastResult(model, f, { column: this.column, parameters: { file: this.snap.file, column: this.column, contextRows: window.length, ...task } });
         const layout = await this.snap.layout();
         if (layout.time?.kind === 'timestamp') {
           const tail = Array.from({ length: window.length }, (_, k) => this.scan.totalRows - window.length + k);
@@ -229,13 +286,17 @@ export class DocumentSnapshot {
     return this.#analyses.find((a) => a.column === column && a.modelKey === modelKey && !a.aborted);
   }
 
-  /** The analysis of a scanned column with the runner's current model, started on first request. */
-  analysis(scan: ColumnScan, runner: ModelRunner): ColumnAnalysis {
+  /**
+   * The analysis of a scanned column with the runner's current model, started on first request;
+   * `chosen`: the Chronos-2 task chosen for the file (read only by a Chronos-2 model).
+   */
+  analysis(scan: ColumnScan, runner: ModelRunner, chosen?: SeriesTask): ColumnAnalysis {
     if (this.disposed) throw new CancelledError();
     const key = runner.key();
-    // Another model: the old analyses are of no further use.
+    const ck = taskKey(chosen);
+    // Another model, or another task chosen: the old analyses are of no further use.
     for (const a of this.#analyses.splice(0)) {
-      if (a.modelKey === key && !a.aborted) this.#analyses.push(a);
+      if (a.modelKey === key && a.chosenKey === ck && !a.aborted) this.#analyses.push(a);
       else a.abort();
     }
     const i = this.#analyses.findIndex((a) => a.column === scan.column);
@@ -244,7 +305,7 @@ export class DocumentSnapshot {
       this.#analyses.push(a);
       return a;
     }
-    const a = new Analysis(scan.column, key, this, scan, runner, this.log);
+    const a = new Analysis(scan.column, key, chosen, this, scan, runner, this.log);
     this.#analyses.push(a);
     while (this.#analyses.length > MAX_ANALYSES) this.#analyses.shift()?.abort();
     return a;

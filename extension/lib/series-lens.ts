@@ -5,7 +5,7 @@
  * tensors. And the text editor hover's facts: the heads that attend most strongly from a cell and
  * the rows they attend to. vscode-free; the lens is only used through the interface below.
  */
-import type { LensResult } from '../../analysis/types';
+import type { GroupLensResult, LensResult } from '../../analysis/types';
 import type { LensResponse, RequestLensMessage } from '../../protocol';
 
 /** What this module needs of an AttentionLens (analysis/lens.ts). */
@@ -22,6 +22,12 @@ export interface LensSource {
   crossAt(step: number, q?: { layer?: number; head?: number; topK?: number; decimals?: number }): LensResult;
   encoderRow(layer: number, head: number, position: number): ArrayLike<number>;
   crossRow(layer: number, head: number, step: number): ArrayLike<number>;
+}
+
+/** What this module needs of a Chronos2Lens (analysis/lens.ts): the group attention. */
+export interface GroupSource {
+  groupAt(position: number, q?: { layer?: number; decimals?: number; lines?: boolean }): GroupLensResult;
+  groupAtStep(step: number, q?: { layer?: number; decimals?: number; lines?: boolean }): GroupLensResult;
 }
 
 /** Decimals of the row weights sent to the page (plenty for drawing; several times smaller JSON). */
@@ -48,9 +54,10 @@ export function maxPool(row: ArrayLike<number>, bins: number, decimals = ROW_DEC
 
 /**
  * The response to a requestLens: rows of `layer` (default 0; all heads), top-k for that layer, the
- * same-token positions, and with `sparkBins` every layer's heads max-pooled.
+ * same-token positions, and with `sparkBins` every layer's heads max-pooled; with `group` (a Chronos-2
+ * lens) the group attention at the query's token for that layer (and its lines with `groupLines`).
  */
-export function lensResponse(lens: LensSource, req: Pick<RequestLensMessage, 'kind' | 'position' | 'layer' | 'sparkBins'>): LensResponse {
+export function lensResponse(lens: LensSource, req: Pick<RequestLensMessage, 'kind' | 'position' | 'layer' | 'sparkBins' | 'group' | 'groupLines'>, group?: GroupSource): LensResponse {
   const layer = req.layer ?? 0;
   const r: LensResponse =
     req.kind === 'encoder' ? lens.rowsAt(req.position, { layer, decimals: ROW_DECIMALS }) : lens.crossAt(req.position, { layer, decimals: ROW_DECIMALS });
@@ -60,6 +67,10 @@ export function lensResponse(lens: LensSource, req: Pick<RequestLensMessage, 'ki
     r.sparklines = Array.from({ length: layers }, (_, l) =>
       Array.from({ length: lens.heads }, (_, h) => maxPool(req.kind === 'encoder' ? lens.encoderRow(l, h, req.position) : lens.crossRow(l, h, req.position), bins)),
     );
+  }
+  if (req.group && group) {
+    const q = { layer, decimals: ROW_DECIMALS, lines: !!req.groupLines };
+    r.group = req.kind === 'encoder' ? group.groupAt(req.position, q) : group.groupAtStep(req.position, q);
   }
   return r;
 }

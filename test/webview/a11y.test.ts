@@ -7,21 +7,11 @@
  * the point's reading.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ablationFixture, mosaicFixture, seriesInitFixture } from './fixtures';
-import { ROOT, WebviewHarness, type ThemeKind, type ViewPage } from './harness';
+import { axeViolations } from './axe';
+import { WebviewHarness, type ThemeKind, type ViewPage } from './harness';
 import { FakeSeriesHost } from './series-host';
-
-const AXE = readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
 
 let h: WebviewHarness;
 before(async () => {
@@ -30,19 +20,6 @@ before(async () => {
 after(async () => {
   await h?.close();
 });
-
-/** axe-core's serious and critical violations in the page (injected through the debugger protocol: the page's CSP allows no inline script). */
-async function axeViolations(v: ViewPage): Promise<string[]> {
-  await v.page.evaluate(AXE);
-  const violations = await v.page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
-    return r.violations;
-  });
-  return violations
-    .filter((x) => x.impact === 'serious' || x.impact === 'critical')
-    .map((x) => `${x.impact} ${x.id}: ${x.help} — ${x.nodes.length} nodes, e.g. ${JSON.stringify(x.nodes[0]?.target)} ${x.nodes[0]?.failureSummary ?? ''}`);
-}
 
 async function openSeries(theme: ThemeKind): Promise<{ v: ViewPage; host: FakeSeriesHost }> {
   const v = await h.open({ entry: 'series', theme, viewport: { width: 1280, height: 900 }, initialState: seriesInitFixture() });

@@ -5,7 +5,7 @@
  */
 import type { LensResult } from '../../analysis/types';
 import { maxPool } from '../../extension/lib/series-lens';
-import type { LensResponse, SeriesRange } from '../../protocol';
+import type { LensResponse, RequestLensMessage, SeriesRange } from '../../protocol';
 import { lensFixture } from './fixtures';
 import type { ViewPage } from './harness';
 
@@ -35,7 +35,7 @@ export class FakeSeriesHost {
   #timer: ReturnType<typeof setInterval> | undefined;
   #busy = false;
   /** requestLens messages answered, in order. */
-  readonly lensRequests: { kind: string; position: number; layer?: number; sparkBins?: number }[] = [];
+  readonly lensRequests: { kind: string; position: number; layer?: number; sparkBins?: number; group?: boolean; groupLines?: boolean }[] = [];
   readonly rangeRequests: { start: number; end: number; points: number }[] = [];
 
   constructor(
@@ -46,6 +46,8 @@ export class FakeSeriesHost {
     private readonly delayMs = 0,
     /** The full lens of a query (default: the induction-like fixture). */
     private readonly lens?: (kind: 'encoder' | 'cross', position: number) => LensResult,
+    /** The whole answer to a request instead (e.g. the real host's lensResponse over a real model's lens). */
+    private readonly answer?: (q: RequestLensMessage) => LensResponse,
   ) {}
 
   start(): this {
@@ -71,9 +73,9 @@ export class FakeSeriesHost {
         if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
         let result: unknown;
         if (m.type === 'requestLens') {
-          const q = m as { kind: 'encoder' | 'cross'; position: number; layer?: number; sparkBins?: number };
-          this.lensRequests.push({ kind: q.kind, position: q.position, layer: q.layer, sparkBins: q.sparkBins });
-          result = lensAnswer(q.kind, q.position, q.layer, q.sparkBins, this.shape, this.lens?.(q.kind, q.position));
+          const q = m as unknown as RequestLensMessage;
+          this.lensRequests.push({ kind: q.kind, position: q.position, layer: q.layer, sparkBins: q.sparkBins, group: q.group, groupLines: q.groupLines });
+          result = this.answer ? this.answer(q) : lensAnswer(q.kind, q.position, q.layer, q.sparkBins, this.shape, this.lens?.(q.kind, q.position));
         } else {
           const q = m as { start: number; end: number; points: number };
           this.rangeRequests.push({ start: q.start, end: q.end, points: q.points });

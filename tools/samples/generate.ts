@@ -79,6 +79,35 @@ function hourly(): Sample {
   };
 }
 
+/**
+ * Two weeks of hourly building data in three related columns: occupancy (people in the building), the
+ * electric load that follows it two hours later, and the outdoor temperature the load also rises with;
+ * for forecasting several series together with covariates (Chronos-2).
+ */
+function building(): Sample {
+  const rng = new Rng(2024);
+  const start = Date.UTC(2024, 2, 4); // a Monday
+  const n = 14 * 24;
+  const occupancy: number[] = [];
+  const rows: string[] = [];
+  for (let h = 0; h < n; h++) {
+    const hourOfDay = h % 24;
+    const weekend = Math.floor(h / 24) % 7 >= 5;
+    const open = hourOfDay >= 8 && hourOfDay < 18 && !weekend;
+    occupancy.push(Math.max(0, (open ? 120 : 8) + 10 * rng.normal()));
+  }
+  for (let h = 0; h < n; h++) {
+    const temperature = 12 + 6 * Math.sin((2 * Math.PI * (h % 24 - 9)) / 24) + 0.8 * rng.normal();
+    const load = 30 + 0.35 * occupancy[Math.max(0, h - 2)] + 1.2 * temperature + 2 * rng.normal();
+    rows.push(`${isoDateTime(start + h * HOUR)},${load.toFixed(2)},${occupancy[h].toFixed(1)},${temperature.toFixed(2)}`);
+  }
+  return {
+    file: 'building.csv',
+    description: `Two weeks of hourly building data from 2024-03-04 00:00:00 (${n} rows): occupancy, the electric load that follows it two hours later and rises with the outdoor temperature, and the temperature; related series and covariates for Chronos-2.`,
+    content: csv('timestamp,load,occupancy,temperature', rows),
+  };
+}
+
 /** Twenty years of monthly sales: a growing trend with multiplicative yearly seasonality. */
 function monthly(): Sample {
   const rng = new Rng(1995);
@@ -136,7 +165,7 @@ function gaps(): Sample {
 }
 
 export function generateSamples(): Sample[] {
-  return [periodic(), motif(), hourly(), monthly(), randomWalk(), gaps()];
+  return [periodic(), motif(), hourly(), monthly(), randomWalk(), gaps(), building()];
 }
 
 export function readme(samples: Sample[]): string {

@@ -114,6 +114,46 @@ export const seriesViewStyles = css`
   .periodic {
     margin-top: 10px;
   }
+  .group {
+    min-width: 0;
+  }
+  .group h3 {
+    font-size: 0.92em;
+    font-weight: 600;
+    margin: 8px 0 2px;
+  }
+  .group .note {
+    margin: 2px 0 6px;
+    font-size: 0.92em;
+  }
+  .group-matrices {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 8px 14px;
+  }
+  .group-matrices.stale,
+  .group-lines.stale {
+    opacity: 0.6;
+  }
+  .group-matrices svg,
+  .group-lines svg {
+    display: block;
+    max-width: 100%;
+    height: auto;
+  }
+  button.task {
+    font: inherit;
+    color: var(--vscode-button-secondaryForeground, inherit);
+    background: var(--vscode-button-secondaryBackground, transparent);
+    border: 1px solid var(--vscode-button-border, var(--cl-grid, #8888));
+    border-radius: 2px;
+    padding: 2px 8px;
+    cursor: pointer;
+  }
+  button.task:focus-visible {
+    outline: 1px solid var(--vscode-focusBorder, var(--cl-accent, #005fb8));
+    outline-offset: 2px;
+  }
   .periodic .pcell {
     cursor: pointer;
   }

@@ -5,7 +5,11 @@
  * layer and head or the max / mean over the layer's heads, with the earlier copies of its token and
  * the points right after them ringed; hover a forecast step for its cross-attention. Beside it the
  * layers × heads sparklines of the hovered point's attention (click selects a head) with the
- * selected head's induction scores from the latest mosaic, and the periodicity strip.
+ * selected head's induction scores from the latest mosaic, and the periodicity strip. With a Chronos-2
+ * model, positions are patches (bands, as for Chronos-Bolt) and the group-attention lens follows the
+ * hover: per head of the selected layer, the series × series matrix at the hovered patch (or the
+ * forecast step's output token), and a lane per series with its share of attention on the other series
+ * over the whole context (render/group-matrix.ts, render/group-lines.ts).
  *
  * Drawing is layered so that a hover redraws little: the chart is rendered once per data / size /
  * zoom (render/series-chart.ts) and the hover rule, point and highlights go in an overlay on top
@@ -28,6 +32,7 @@
  *   fetchRange: (start, end, points, signal) => Promise<SeriesRange>
  * Events (bubbling, composed)
  *   cl-select-head { selection }   cl-select-column { column }   cl-reveal-row { row }   cl-select-model
+ *   cl-choose-task   (Chronos-2: the host asks for the targets and covariates forecast together)
  *   cl-attribute-step { step }   (a forecast step's action menu: right-click, or Enter / Shift+F10 on it)
  *   cl-view-state { hover, pinned, domain }   cl-dismiss-notice
  *   cl-export { format, suggestedName, content }   (the export bar; the page script saves it through the host)
@@ -52,6 +57,8 @@ import { headId } from '../render/format';
 import { resolveTheme } from '../render/resolve-theme';
 import type { SeriesHover, SeriesLayout } from '../render/series-chart';
 import { renderPatchBands } from '../render/patch-bands';
+import { renderGroupMatrix } from '../render/group-matrix';
+import { renderGroupLines } from '../render/group-lines';
 import { aggregateHeads, clampDomain, lowerBound, mergePoints, positionOfRow, rowsOfPosition, type Domain, type Points } from '../render/series-domain';
 import { renderSeriesOverlay } from '../render/series-overlay';
 import './action-menu';
@@ -100,6 +107,7 @@ export class ClSeriesView extends LitElement {
     _pinned: { state: true },
     _lens: { state: true },
     _stepMenu: { state: true },
+    _groupLines: { state: true },
   };
 
   static override styles = [baseStyles, selectStyles, seriesViewStyles];
@@ -123,10 +131,15 @@ export class ClSeriesView extends LitElement {
   declare _lens: { key: string; response: LensResponse } | undefined;
   /** The forecast step whose action menu is open. */
   declare _stepMenu: number | undefined;
+  /** Chronos-2: each series' share on the others over the context, per head of `layer` (they do not depend on the hover). */
+  declare _groupLines: { layer: number; lines: number[][][]; series: string[] } | undefined;
 
   readonly #lenses = new LensCacheController(this, {
     fetcher: () => this.fetchLens,
     answered: (key, response) => {
+      const lines = response.group?.lines;
+      const layer = Number(key.split(':')[2]);
+      if (lines?.[layer]?.length) this._groupLines = { layer, lines: lines[layer], series: response.group!.series.map((s) => s.name) };
       if (this.#wanted()?.key === key) this._lens = { key, response };
     },
     failed: (err) => {
@@ -185,6 +198,7 @@ export class ClSeriesView extends LitElement {
     this._pinned = false;
     this._lens = undefined;
     this._stepMenu = undefined;
+    this._groupLines = undefined;
   }
 
   override connectedCallback(): void {
@@ -263,7 +277,8 @@ export class ClSeriesView extends LitElement {
   #layers(kind: 'encoder' | 'cross'): number {
     const m = this.model;
     if (!m) return 0;
-    return kind === 'encoder' ? m.encoderLayers : m.decoderLayers;
+    // Chronos-2 has no decoder: a forecast step reads its output-patch token's time attention, in the encoder's layers
+    return kind === 'encoder' || m.family === 'chronos-2' ? m.encoderLayers : m.decoderLayers;
   }
 
   /** The lens answer the hover needs: kind, position, layer and its cache key. */
@@ -284,7 +299,8 @@ export class ClSeriesView extends LitElement {
       position = h.step;
     }
     const layer = Math.min(this.selection.layer, Math.max(0, this.#layers(kind) - 1));
-    return { kind, position, layer, sparkBins: SPARK_BINS, key: lensKey(kind, position, layer) };
+    const group = this.model.family === 'chronos-2' ? { group: true, ...(this._groupLines?.layer === layer ? {} : { groupLines: true }) } : {};
+    return { kind, position, layer, sparkBins: SPARK_BINS, ...group, key: lensKey(kind, position, layer) };
   }
 
   /** The first message's points with the detail rows of a zoomed range merged in. */
@@ -305,6 +321,7 @@ export class ClSeriesView extends LitElement {
       // New data (a document version, another column): answers from before are stale.
       this.#lenses.clear();
       this._lens = undefined;
+      this._groupLines = undefined;
       const restored = this.#restored;
       this.#restored = undefined;
       this.#viewport.resetFor(this.series, sameData, restored?.domain);
@@ -328,6 +345,7 @@ export class ClSeriesView extends LitElement {
     if (changed.has('forecast') || changed.has('model')) {
       // cross rows follow the forecast; layer counts follow the model
       this.#lenses.drop((k) => changed.has('model') || k.startsWith('cross:'));
+      if (changed.has('model')) this._groupLines = undefined;
       if (this._lens && (changed.has('model') || this._lens.key.startsWith('cross:'))) this._lens = undefined;
       // the fan arrived: make room for it when the view ended at the last row
       if (changed.has('forecast') && this.series && this.forecast && !changed.get('forecast')) this.#viewport.makeRoomForForecast(this.series.totalRows);
@@ -363,6 +381,46 @@ export class ClSeriesView extends LitElement {
   #gridScores(kind: 'encoder' | 'cross'): LayerHead | undefined {
     const k = mosaicKindOf(this.mosaic, this.model, kind);
     return k?.center.map((row, l) => row.map((c, h) => Math.max(c, k.right[l]?.[h] ?? 0)));
+  }
+
+  /**
+   * Chronos-2's group-attention lens: per head of the selected layer, the series × series matrix at the
+   * hovered patch or forecast step, and each series' share on the others over the context.
+   */
+  #groupSection(shown: LensResponse | undefined, fresh: boolean, layout: SeriesLayout) {
+    const s = this.series!;
+    const patches = s.context.patches;
+    const sel = this.selection;
+    const g = shown?.group;
+    const layer = g ? Math.min(sel.layer, g.layers - 1) : sel.layer;
+    const matrices = g?.matrices[layer] ?? [];
+    const names = g?.series.map((x) => x.name) ?? [];
+    const where = g ? (g.at === 'context' ? `patch ${g.position + 1}` : `forecast step ${g.position + 1} (its output-patch token)`) : undefined;
+    const gl = this._groupLines;
+    let lines: number[][] | undefined;
+    let linesLabel = '';
+    if (gl && gl.layer === layer && gl.lines.length) {
+      if (sel.mode === 'head') {
+        const h = Math.min(sel.head, gl.lines.length - 1);
+        lines = gl.lines[h];
+        linesLabel = headId({ layer, head: h });
+      } else {
+        lines = gl.series.map((_, i) => aggregateHeads(gl.lines.map((perHead) => perHead[i]), sel.mode as 'max' | 'mean'));
+        linesLabel = `${sel.mode} L${layer}`;
+      }
+    }
+    const query = this.#wanted();
+    return html`<section class="group" aria-label="Group attention">
+      <h2>Group attention${where ? html` · ${where} · L${layer}` : nothing}</h2>
+      <p class="note muted">${g ? 'Per head: how much each series (row) reads from each series (column) at this token.' : 'Hover a patch or a forecast step: per head, which series reads which.'}</p>
+      <div class=${fresh ? 'group-matrices' : 'group-matrices stale'}>
+        ${matrices.map((m, h) => renderGroupMatrix({ series: names, matrix: m, label: headId({ layer, head: h }), selected: sel.mode === 'head' && sel.head === h }, { document: this.ownerDocument }))}
+      </div>
+      ${lines && patches && gl
+        ? html`<h3>Share on the other series over the context · ${linesLabel}</h3>
+            <div class="group-lines">${renderGroupLines({ series: gl.series, lines, context: { ...s.context, patches }, query: query?.kind === 'encoder' ? query.position : undefined, label: linesLabel }, layout, { document: this.ownerDocument })}</div>`
+        : nothing}
+    </section>`;
   }
 
   // ---- interaction ---------------------------------------------------------------------------
@@ -540,7 +598,10 @@ export class ClSeriesView extends LitElement {
     const marker = shown && shown.kind === 'encoder' && fresh ? Math.floor((shown.position * (sparkRows[0]?.[0]?.length ?? SPARK_BINS)) / Math.max(1, shown.contextLength)) : undefined;
     const fc = this.forecast;
     const subtitle = [
-      m ? `${m.name}${m.family === 'chronos-bolt' ? ' (Chronos-Bolt)' : ''}` : 'loading the model…',
+      m ? `${m.name}${m.family === 'chronos-bolt' ? ' (Chronos-Bolt)' : m.family === 'chronos-2' ? ' (Chronos-2)' : ''}` : 'loading the model…',
+      s.task && (s.task.targets.length > 1 || s.task.covariates.length)
+        ? [s.task.targets.length > 1 ? `jointly with ${s.task.targets.filter((t) => t !== s.column).join(', ')}` : '', s.task.covariates.length ? `covariates ${s.task.covariates.join(', ')}` : ''].filter(Boolean).join(' · ')
+        : null,
       `${s.totalRows.toLocaleString('en-US')} rows`,
       `context: last ${T.toLocaleString('en-US')}${patches ? ` in ${patches.count} patches of ${patches.size}` : ''}`,
       fc ? `forecast: ${fsteps} steps (${fc.numSamples ? `${fc.numSamples} samples` : `quantile head, ${fc.quantileLevels.length} levels`})` : m ? 'forecast: computing…' : null,
@@ -558,6 +619,9 @@ export class ClSeriesView extends LitElement {
           ${s.warnings?.length ? html`<div class="warnings muted" role="status">${s.warnings.map((w) => html`<div>${w}</div>`)}</div>` : nothing}
         </div>
         <cl-export-bar .formats=${EXPORT_FORMATS} .status=${this.exportStatus} ?busy=${this.exportBusy} @cl-export-click=${(e: CustomEvent<{ format: ExportFormat }>) => void this.#onExportClick(e.detail.format)}></cl-export-bar>
+        ${m?.family === 'chronos-2'
+          ? html`<button class="task" title="Choose the columns forecast together with this one, and the covariates they read" @click=${() => this.dispatchEvent(new CustomEvent('cl-choose-task', { bubbles: true, composed: true }))}>Targets &amp; covariates…</button>`
+          : nothing}
         <label class="field">Column
           <select aria-label="Column" .value=${s.column} @change=${(e: Event) => this.dispatchEvent(new CustomEvent('cl-select-column', { detail: { column: (e.target as HTMLSelectElement).value }, bubbles: true, composed: true }))}>
             ${s.columns.map((c) => html`<option value=${c} ?selected=${c === s.column}>${c}</option>`)}
@@ -631,7 +695,7 @@ export class ClSeriesView extends LitElement {
           })}</div>
         </div>
         <aside class="side" aria-label="Heads">
-          <h2>${kind === 'cross' ? 'Cross-attention' : 'Encoder self-attention'} per head</h2>
+          <h2>${kind === 'cross' ? (m?.family === 'chronos-2' ? 'Output-token time attention' : 'Cross-attention') : m?.family === 'chronos-2' ? 'Time attention' : 'Encoder self-attention'} per head</h2>
           ${sparkRows.length
             ? html`<cl-head-grid
                 .rows=${sparkRows}
@@ -646,6 +710,7 @@ export class ClSeriesView extends LitElement {
             : html`<p class="note muted">${m ? 'Hover a context point or a forecast step.' : 'The heads appear once the model has loaded.'}</p>`}
           ${m ? inductionNoteTemplate(sel, this.mosaic, m, kind) : nothing}
         </aside>
+        ${m?.family === 'chronos-2' ? this.#groupSection(shown, fresh, base.layout) : nothing}
       </div>
       <p class="hint muted">
         <kbd>←</kbd> <kbd>→</kbd> move the point (<kbd>Shift</kbd> ×10) · <kbd>↑</kbd> <kbd>↓</kbd> head · <kbd>PgUp</kbd> <kbd>PgDn</kbd> layer · <kbd>M</kbd> head / max / mean ·

@@ -12,6 +12,9 @@ export interface LensRequest {
   position: number;
   layer: number;
   sparkBins: number;
+  /** Chronos-2: also the group attention at the query's token (and, with groupLines, each series' line over the context). */
+  group?: boolean;
+  groupLines?: boolean;
 }
 export type LensFetcher = (req: LensRequest, signal: AbortSignal) => Promise<LensResponse>;
 /** A request with its cache key. */

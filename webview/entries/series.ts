@@ -24,7 +24,8 @@ const view = mountView(document, 'cl-series-view');
 let state: SeriesPageState = api.getState() ?? {};
 let restored = false;
 
-view.fetchLens = (req, signal) => host.request<'requestLens'>({ type: 'requestLens', kind: req.kind, position: req.position, layer: req.layer, sparkBins: req.sparkBins }, { signal });
+view.fetchLens = (req, signal) =>
+  host.request<'requestLens'>({ type: 'requestLens', kind: req.kind, position: req.position, layer: req.layer, sparkBins: req.sparkBins, ...(req.group ? { group: true } : {}), ...(req.groupLines ? { groupLines: true } : {}) }, { signal });
 view.fetchRange = (start, end, points, signal) => host.request<'requestRange'>({ type: 'requestRange', start, end, points }, { signal });
 
 function init(m: InitSeriesMessage): void {
@@ -71,6 +72,7 @@ wireChrome(host, view);
 view.addEventListener('cl-select-head', (e) => host.post({ type: 'selectHead', selection: (e as CustomEvent<{ selection: InitSeriesMessage['selection'] & object }>).detail.selection }));
 view.addEventListener('cl-select-column', (e) => host.post({ type: 'selectColumn', column: (e as CustomEvent<{ column: string }>).detail.column }));
 view.addEventListener('cl-select-model', () => host.post({ type: 'selectModel' }));
+view.addEventListener('cl-choose-task', () => host.post({ type: 'chooseTask' }));
 view.addEventListener('cl-reveal-row', (e) => host.post({ type: 'revealRow', row: (e as CustomEvent<{ row: number }>).detail.row }));
 view.addEventListener('cl-attribute-step', (e) => host.post({ type: 'attributeStep', step: (e as CustomEvent<{ step: number }>).detail.step }));
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
