@@ -5,6 +5,7 @@
  * Initializers may be given lazily, so that a multi-gigabyte checkpoint can be streamed into ONNX
  * external data without holding every weight in memory at once.
  */
+import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
@@ -64,6 +65,8 @@ export interface BuiltModel {
   /** Total bytes of the initializers kept after pruning. */
   weightBytes: number;
   nodeCount: number;
+  /** With external data: size and sha256 of each file written (hashed as it was written, so a cache need not read it back). */
+  files?: Record<string, { size: number; sha256: string }>;
 }
 
 export class GraphBuilder {
@@ -266,8 +269,9 @@ export class GraphBuilder {
       await fsp.mkdir(ext.dir, { recursive: true });
       weightsHandle = await fsp.open(path.join(ext.dir, weightsFile), 'w');
     }
+    const weightsHash = createHash('sha256');
+    let offset = 0;
     try {
-      let offset = 0;
       for (const init of inits) {
         weightBytes += init.byteLength;
         const data = await init.load();
@@ -277,9 +281,11 @@ export class GraphBuilder {
           const pad = (64 - (offset % 64)) % 64; // align for mmap-friendly loading
           if (pad) {
             await weightsHandle.write(new Uint8Array(pad), 0, pad, offset);
+            weightsHash.update(new Uint8Array(pad));
             offset += pad;
           }
           await weightsHandle.write(bytes, 0, bytes.byteLength, offset);
+          weightsHash.update(bytes);
           tensorProtos.push({
             name: init.name,
             dims: init.dims,
@@ -327,6 +333,10 @@ export class GraphBuilder {
       const p = path.join(ext.dir, 'model.onnx');
       await fsp.writeFile(p, bytes);
       result.path = p;
+      result.files = {
+        'model.onnx': { size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') },
+        [weightsFile]: { size: offset, sha256: weightsHash.digest('hex') },
+      };
     } else {
       result.bytes = bytes;
     }

@@ -347,19 +347,24 @@ export class GraphCache {
    * is removed, one warning is given, and embedded bytes are still returned; a graph with external data
    * cannot live without its folder, so that failure is an error.
    */
-  async store(name: string, build: (tmpDir: string) => Promise<{ bytes?: Uint8Array }>, info: Record<string, unknown>): Promise<CachedGraph> {
+  async store(name: string, build: (tmpDir: string) => Promise<{ bytes?: Uint8Array; files?: Record<string, ManifestFile> }>, info: Record<string, unknown>): Promise<CachedGraph> {
     const dir = this.entryDir(name);
     const tmp = `${dir}.tmp-${suffix()}`;
     let bytes: Uint8Array | undefined;
     try {
       await fsp.mkdir(tmp);
-      ({ bytes } = await build(tmp));
+      const built = await build(tmp);
+      bytes = built.bytes;
       const files: Record<string, ManifestFile> = {};
       if (bytes) {
         await fsp.writeFile(path.join(tmp, 'model.onnx'), bytes, { flag: 'wx' });
         files['model.onnx'] = { size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
       } else {
-        for (const f of (await fsp.readdir(tmp)).sort()) files[f] = await sha256File(path.join(tmp, f));
+        // Hashes the builder took while writing are used where the file is still that size; others are read back.
+        for (const f of (await fsp.readdir(tmp)).sort()) {
+          const known = built.files?.[f];
+          files[f] = known && (await fsp.lstat(path.join(tmp, f))).size === known.size ? known : await sha256File(path.join(tmp, f));
+        }
         await writeStamps(tmp, Object.keys(files), false);
       }
       await fsp.writeFile(path.join(tmp, INFO), JSON.stringify(info, null, 1), { flag: 'wx' });

@@ -150,7 +150,7 @@ export class ModelSessions<S> {
       const info = { model: this.src.name, checkpoint: this.src.dir, spec: key, builder: version, ort: ortVersion(), created: new Date().toISOString() };
       const stored = await cache.store(entry, async (tmp) => {
         const built = await this.src.build(spec).build({ externalData: large ? { dir: tmp } : undefined, producerVersion: version });
-        return { bytes: built.bytes };
+        return { bytes: built.bytes, files: built.files };
       }, info);
       return finish(stored, performance.now() - tb, false);
     }

@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { ChronosLensError } from '../../../core/errors';
@@ -73,6 +74,11 @@ test('graphs written with ONNX external data give the same results as embedded o
     const dataSize = (await fsp.stat(path.join(dir, 'model.onnx.data'))).size;
     const modelSize = (await fsp.stat(path.join(dir, 'model.onnx'))).size;
     assert.ok(dataSize > modelSize * 2, `weights should live in the data file (${dataSize} vs ${modelSize})`);
+    // The sizes and hashes the builder took while writing (the graph cache's manifest) are those of the files.
+    for (const f of files) {
+      const bytes = await fsp.readFile(path.join(dir, f));
+      assert.deepEqual(external.files?.[f], { size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') }, f);
+    }
     const feeds = {
       input_ids: { data: BigInt64Array.from(inputs.inputIds.data.map(BigInt)), dims: [2, 6] },
       attention_mask: { data: BigInt64Array.from(inputs.attentionMask.data.map(BigInt)), dims: [2, 6] },
