@@ -25,8 +25,10 @@ import { parseArgs } from 'node:util';
 import { randomTokenBatch, writeTokenBatch } from '../analysis/tokens';
 import { forecastFlops } from './roofline';
 import { seriesCsv } from './series-csv';
+import { Timed, stats, timed as timedIn } from './timing';
 
 const root = path.resolve(__dirname, '..');
+const timed = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Timed => timedIn(root, cmd, args, env);
 const work = path.join(root, 'bench', '.work');
 const ckDir = path.join(root, 'bench', 'checkpoints');
 const py = path.join(root, 'tools', '.venv', 'bin', 'python');
@@ -50,36 +52,6 @@ const RUNS = Number(opt.runs);
 const REPEAT = Number(opt.repeat);
 const only = opt.only ? new Set(opt.only.split(',')) : undefined;
 const want = (name: string) => !only || only.has(name);
-
-interface Timed {
-  wall_s: number;
-  rss_mb: number;
-  json: Record<string, unknown>;
-}
-
-/** Runs a command under GNU time; returns wall seconds, peak RSS and the last JSON line of stdout. */
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Timed {
-  const r = spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M', cmd, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
-  const m = /__TIME__ ([\d.]+) (\d+)/.exec(r.stderr ?? '');
-  if (r.status !== 0 || !m) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${(r.stderr ?? '').slice(-3000)}`);
-  const lines = (r.stdout ?? '').trim().split('\n');
-  let json: Record<string, unknown> = {};
-  for (let i = lines.length - 1; i >= 0; i--) {
-    try {
-      json = JSON.parse(lines.slice(i).join('\n'));
-      break;
-    } catch {
-      // keep looking for the JSON block
-    }
-  }
-  return { wall_s: Number(m[1]), rss_mb: Number(m[2]) / 1024, json };
-}
-
-function stats(xs: number[]): { median: number; min: number; max: number; n: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  return { median: mid, min: s[0], max: s[s.length - 1], n: s.length };
-}
 
 /** [score, layer, head] of the largest cell. */
 function topOf(m: number[][]): number[] {
@@ -321,11 +293,11 @@ const f2 = (x: number | undefined, d = 2): string => (x === undefined || !Number
 const span = (s: Stat | undefined, d = 2): string => (s ? `${f2(s.median, d)} (${f2(s.min, d)}–${f2(s.max, d)})` : '–');
 const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
 
-/** The newest of each companion report in bench/results (written by bench/compute-roofline.ts and by hand from bench/python/profile_graph.py). */
+/** The newest of each companion report in bench/results (written by bench/compute-roofline.ts, bench/startup.ts and by hand from bench/python/profile_graph.py). */
 function companions(dir: string): string[] {
   const names = readdirSync(dir).sort();
   const newest = (suffix: string) => names.filter((n) => n.endsWith(suffix)).pop();
-  return [newest('-roofline.md'), newest('-profile.md'), newest('-gpu.md'), newest('-bolt.md')].filter((n): n is string => n !== undefined);
+  return [newest('-startup.md'), newest('-roofline.md'), newest('-profile.md'), newest('-gpu.md'), newest('-bolt.md')].filter((n): n is string => n !== undefined);
 }
 
 /** bench/results/README.md: the benchmark figures, each against its goal, from one results file. */
