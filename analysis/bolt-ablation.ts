@@ -12,14 +12,17 @@
  * Bolt has no sampling, so variants differ only by their heads.
  */
 import { ChronosLensError } from '../core/errors';
+import { BOUNDS } from '../core/limits';
 import { RunControl, throwIfAborted } from '../core/progress';
-import { BoltModel } from '../models/bolt/model';
+import { BOLT_BUILDER_VERSION, BoltModel } from '../models/bolt/model';
 import { HeadAblation } from '../models/model';
 import { ablationMeter, prepareSeries } from './ablation';
+import { checkInt, makeManifest, modelSummary } from './common';
 import { CopyLossOptions, copyBatch } from './copy-loss';
+import { PATCH_PROTOCOL_DEFAULTS } from './patch-batch';
 import { HeadGrid, checkHead, formatHead, randomControlSets } from './heads';
 import { percentileOf, zScoreOf } from './stats';
-import { AttentionKind, HeadRef } from './types';
+import { AblationResult, AttentionKind, CopyLossSummary, HeadRef, MetricSummary } from './types';
 
 /** Metric name -> value: copy_loss, copy_loss_control (with the copy loss); mase, wql, mae_median (with a series). */
 export type BoltMetrics = Record<string, number>;
@@ -50,7 +53,7 @@ export interface BoltAblationResult {
   heldOut?: number;
   period?: number;
   /** With the copy loss: its batch. */
-  copyLoss?: { batch: number; period: number; repeats: number; subExtension: number; horizon: number };
+  copyLoss?: CopyLossSummary;
   unablated: BoltMetrics;
   ablated: BoltMetrics;
   controls: { heads: string[]; metrics: BoltMetrics }[];
@@ -92,14 +95,48 @@ async function meanHeadOutputs(model: BoltModel, context: ArrayLike<number>, kin
 }
 
 export async function runBoltAblation(model: BoltModel, o: BoltAblationOptions): Promise<BoltAblationResult> {
+  return (await boltAblation(model, o)).result;
+}
+
+/**
+ * The same run in the shape of a Chronos-T5 ablation (the editor's report panel and run store): the copy
+ * loss stands where T5 has the induction loss, and the control sets are kept as head references.
+ */
+export async function runBoltAblationReport(model: BoltModel, o: BoltAblationOptions): Promise<AblationResult> {
+  const { result: r, controlSets } = await boltAblation(model, o);
+  const metrics: MetricSummary[] = Object.keys(r.unablated).map((name) => ({ name, unablated: r.unablated[name], ablated: r.ablated[name], controls: r.controls.map((c) => c.metrics[name]), percentile: r.percentile[name], zScore: r.z[name] }));
+  const controlSeed = o.controlSeed ?? 0;
+  const csv = r.heldOut !== undefined ? { file: o.file ?? 'the series', column: o.column ?? '', heldOut: r.heldOut, period: r.period! } : undefined;
+  const seeds: Record<string, number> = { controls: controlSeed };
+  if (o.copyLoss) seeds.patches = o.copyLoss.seed ?? PATCH_PROTOCOL_DEFAULTS.seed;
+  const parameters: Record<string, unknown> = { heads: r.heads, method: r.method, controls: controlSets.length };
+  if (r.copyLoss) parameters.copyLoss = r.copyLoss;
+  if (csv) parameters.series = { ...csv, quantileLevels: model.config.bolt.quantiles };
+  const result: AblationResult = {
+    model: await modelSummary(model),
+    heads: o.heads,
+    method: r.method,
+    controlSets,
+    metrics,
+    data: { inductionLoss: false },
+    manifest: await makeManifest(model, 'ablate', seeds, parameters, BOLT_BUILDER_VERSION),
+  };
+  if (r.copyLoss) result.data.copyLoss = r.copyLoss;
+  if (csv) result.data.csv = csv;
+  return result;
+}
+
+async function boltAblation(model: BoltModel, o: BoltAblationOptions): Promise<{ result: BoltAblationResult; controlSets: HeadRef[][] }> {
   const method = o.method ?? 'zero';
+  if (method !== 'zero' && method !== 'mean') throw new ChronosLensError('BAD_INPUT', `unknown ablation method "${method}" (expected zero or mean)`);
   const grid = boltHeadGrid(model);
   if (o.heads.length === 0) throw new ChronosLensError('BAD_INPUT', 'no heads to ablate');
   for (const h of o.heads) checkHead(h, grid);
   if (!o.copyLoss && !o.values) throw new ChronosLensError('BAD_INPUT', 'nothing to measure: ask for the copy loss or give a series');
   const series = o.values ? prepareSeries(model, { values: o.values, file: o.file ?? 'the series', column: o.column ?? '', heldOut: o.heldOut, period: o.period }) : undefined;
   const copy = o.copyLoss ? copyBatch(model, o.copyLoss) : undefined;
-  const controlSets = randomControlSets(grid, o.heads, o.controls ?? 10, o.controlSeed ?? 0);
+  const nControls = checkInt('controls', o.controls ?? 10, BOUNDS.controls.min, BOUNDS.controls.max);
+  const controlSets = randomControlSets(grid, o.heads, nControls, o.controlSeed ?? 0);
   const kinds = [...new Set([...o.heads, ...controlSets.flat()].map((h) => h.kind))];
   // the mean over the context the ablation is measured on: the series' (else the first repeating context)
   const reference = series ? series.context.subarray(Math.max(0, series.context.length - model.config.bolt.contextLength)) : copy!.contexts[0];
@@ -133,5 +170,5 @@ export async function runBoltAblation(model: BoltModel, o: BoltAblationOptions):
   const r: BoltAblationResult = { heads: o.heads.map(formatHead), method, unablated, ablated, controls, percentile: pick(percentileOf), z: pick(zScoreOf) };
   if (series) Object.assign(r, { heldOut: series.heldOut, period: series.period });
   if (copy) r.copyLoss = { batch: copy.protocol.batch, period: copy.protocol.period, repeats: copy.protocol.repeats, subExtension: copy.protocol.subExtension, horizon: copy.horizon };
-  return r;
+  return { result: r, controlSets };
 }

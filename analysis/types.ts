@@ -232,6 +232,15 @@ export interface MetricSummary {
 /** Zero ablation replaces a head's output by 0; mean ablation by its mean output on a reference batch. */
 export type AblationMethod = 'zero' | 'mean';
 
+/** Chronos-Bolt: the copy loss's batch (values per repeat, repeats, sub-extension patches, values scored). */
+export interface CopyLossSummary {
+  batch: number;
+  period: number;
+  repeats: number;
+  subExtension: number;
+  horizon: number;
+}
+
 export interface AblationResult {
   model: ModelSummary;
   heads: HeadRef[];
@@ -241,7 +250,8 @@ export interface AblationResult {
   metrics: MetricSummary[];
   /** Mean-ablation replacement statistics, stored for reproducibility. */
   meanReference?: { batch: number; seed: number };
-  data: { inductionLoss: boolean; csv?: { file: string; column: string; heldOut: number; period: number } };
+  /** inductionLoss: Chronos-T5's; a Chronos-Bolt run has the copy loss instead. */
+  data: { inductionLoss: boolean; copyLoss?: CopyLossSummary; csv?: { file: string; column: string; heldOut: number; period: number } };
   manifest: Manifest;
 }
 
@@ -471,8 +481,7 @@ export interface LayerAblationResult {
   sweep: boolean;
   data: {
     inductionLoss: boolean;
-    /** Chronos-Bolt: the copy loss's batch (values per repeat, repeats, sub-extension patches, values scored). */
-    copyLoss?: { batch: number; period: number; repeats: number; subExtension: number; horizon: number };
+    copyLoss?: CopyLossSummary;
     csv?: { file: string; column: string; heldOut: number; period: number };
   };
   manifest: Manifest;

@@ -10,7 +10,7 @@ import type { AnyModel } from '../models/load';
 import type { AblationRunSummary } from '../protocol';
 import { runAblationJob, type AblationRequest } from './lib/ablation-job';
 import { describeHeads, formatHeadList, headId, HeadListError, KIND_NAMES, parseHeadList, rankHeads, sameHead, shapeOfModel, shapeOfMosaic, topHeads, type HeadShape } from './lib/heads';
-import { loadCsvSeries, runLogText, t5Model } from './lib/jobs';
+import { loadCsvSeries, runLogText } from './lib/jobs';
 import type { ColumnChoiceDeps } from './column-choice';
 import { restoreTarget } from './lib/panel-store';
 import type { ModelManager } from './lib/model-manager';
@@ -52,6 +52,13 @@ export interface AblationDeps extends ColumnChoiceDeps {
 
 export class AblationController {
   constructor(private readonly c: AblationDeps) {}
+
+  /** A Chronos-Bolt model reads patches: the data step offers its copy loss where Chronos-T5 has the induction loss. */
+  async #isBolt(): Promise<boolean> {
+    const { isBolt } = await import('../models/load');
+    const m = this.c.models.current;
+    return m ? isBolt(m) : this.c.models.use(async (model) => isBolt(model), { activity: vscode.l10n.t('reading the model') });
+  }
 
   async #shape(): Promise<HeadShape> {
     const latest = this.c.latestMosaic();
@@ -206,10 +213,16 @@ export class AblationController {
           const csvUri = activeCsvUri() ?? latest?.csv?.uri;
           const name = csvUri ? vscode.workspace.asRelativePath(csvUri) : undefined;
           type Item = vscode.QuickPickItem & { data: AblationData; choose?: boolean };
+          // a Chronos-Bolt model reads patches: its copy loss on repeated random patches stands for the induction loss
+          const bolt = await this.#isBolt();
           const items: Item[] = [
-            { data: 'inductionLoss', label: vscode.l10n.t('Induction loss'), description: vscode.l10n.t('repeated random tokens, with a non-repeating control') },
+            bolt
+              ? { data: 'inductionLoss', label: vscode.l10n.t('Copy loss'), description: vscode.l10n.t('repeated random patches, with a non-repeating control') }
+              : { data: 'inductionLoss', label: vscode.l10n.t('Induction loss'), description: vscode.l10n.t('repeated random tokens, with a non-repeating control') },
             { data: 'csv', label: name ? vscode.l10n.t('Forecast metrics on {0}', name) : vscode.l10n.t('Forecast metrics on a CSV column…'), description: vscode.l10n.t('MASE, WQL, MAE of the median on the held-out tail'), choose: !name },
-            { data: 'both', label: name ? vscode.l10n.t('Both (induction loss and {0})', name) : vscode.l10n.t('Both (induction loss and a CSV column…)'), choose: !name },
+            bolt
+              ? { data: 'both', label: name ? vscode.l10n.t('Both (copy loss and {0})', name) : vscode.l10n.t('Both (copy loss and a CSV column…)'), choose: !name }
+              : { data: 'both', label: name ? vscode.l10n.t('Both (induction loss and {0})', name) : vscode.l10n.t('Both (induction loss and a CSV column…)'), choose: !name },
           ];
           const pick = await pickOne<Item>({ title: TITLE, step: 3, totalSteps: TOTAL_STEPS, placeholder: vscode.l10n.t('Measure the effect on…'), items, active: items.find((i) => i.data === plan.data) });
           plan.data = pick.data;
@@ -279,7 +292,7 @@ export class AblationController {
         series = await loadCsvSeries((await csvTargetFor(plan.csv.uri)).source, { column: plan.csv.column, signal: ctl.signal });
       }
       const req: AblationRequest = { heads: plan.heads, method: plan.method, data: plan.data, controls: plan.controls, seed: s.seed, series, heldOut: s.heldOut };
-      return this.c.models.use(async (model) => runAblationJob(await t5Model(model, 'Ablation'), req, ctl), {
+      return this.c.models.use(async (model) => runAblationJob(model, req, ctl), {
         signal: ctl.signal,
         activity: label,
         onWaiting: () => ctl.onProgress({ message: vscode.l10n.t('waiting for the running analysis…') }),

@@ -6,6 +6,7 @@
 import { ChronosLensError } from '../../core/errors';
 import { PROTOCOL_DEFAULTS } from '../../analysis/tokens';
 import type { CopyLossOptions } from '../../analysis/copy-loss';
+import type { CopyLossSummary } from '../../analysis/types';
 import { flags, intFlag, strings, vocabFlag } from '../common';
 
 export const ABLATE_DATA_OPTIONS = {
@@ -60,6 +61,6 @@ export function readSeriesFlags(values: DataValues) {
 }
 
 /** The text report's line that says what the copy loss was measured on. */
-export function copyLossLine(c: { batch: number; period: number; repeats: number; subExtension: number; horizon: number } | undefined): string {
+export function copyLossLine(c: CopyLossSummary | undefined): string {
   return c ? `copy loss: ${c.batch} contexts of ${c.period} values repeated ${c.repeats} times (+${c.subExtension} patches), the next ${c.horizon} values scored` : '';
 }

@@ -7,7 +7,8 @@ import type { AblationResult, HeadRef } from '../../analysis/types';
 import type { CsvSeries } from '../../core/csv';
 import { ChronosLensError } from '../../core/errors';
 import type { RunControl } from '../../core/progress';
-import type { ChronosModel } from '../../models/model';
+import type { AnyModel } from '../../models/load';
+import { t5Model } from './jobs';
 import type { AblationData, AblationMethod } from './settings';
 
 export interface AblationRequest {
@@ -29,18 +30,22 @@ export function checkAblationRequest(r: AblationRequest): void {
   if (!Number.isInteger(r.controls) || r.controls < 0) throw new ChronosLensError('BAD_INPUT', `the number of control sets must be a whole number >= 0, got ${r.controls}`);
 }
 
-export async function runAblationJob(model: ChronosModel, req: AblationRequest, control: RunControl): Promise<AblationResult> {
+export async function runAblationJob(anyModel: AnyModel, req: AblationRequest, control: RunControl): Promise<AblationResult> {
   checkAblationRequest(req);
+  const { isBolt } = await import('../../models/load');
+  const s = req.data !== 'inductionLoss' ? req.series : undefined;
+  const heldOut = req.heldOut > 0 ? req.heldOut : undefined;
+  const common = { heads: req.heads, method: req.method, controls: req.controls, controlSeed: req.seed, signal: control.signal, onProgress: control.onProgress };
+  if (isBolt(anyModel)) {
+    // Bolt reads patches, not tokens: its copy loss on repeated random patches stands for the induction loss
+    const { runBoltAblationReport } = await import('../../analysis/bolt-ablation');
+    return runBoltAblationReport(anyModel, { ...common, copyLoss: req.data === 'csv' ? undefined : {}, values: s?.values, file: s?.file, column: s?.column, heldOut });
+  }
+  const model = await t5Model(anyModel, 'Ablation');
   const { runAblation } = await import('../../analysis/ablation');
-  const withCsv = req.data !== 'inductionLoss' && req.series;
   return runAblation(model, {
-    heads: req.heads,
-    method: req.method,
-    controls: req.controls,
-    controlSeed: req.seed,
+    ...common,
     induction: req.data === 'csv' ? false : {},
-    series: withCsv ? { values: req.series!.values, file: req.series!.file, column: req.series!.column, heldOut: req.heldOut > 0 ? req.heldOut : undefined } : undefined,
-    signal: control.signal,
-    onProgress: control.onProgress,
+    series: s ? { values: s.values, file: s.file, column: s.column, heldOut } : undefined,
   });
 }

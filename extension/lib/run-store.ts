@@ -27,7 +27,7 @@ export interface StoredRun {
 
 /** "zero · cross L3.H5, L4.H1 · 20 controls" */
 export function runLabel(r: AblationResult): string {
-  const data = [r.data.inductionLoss ? 'induction loss' : '', r.data.csv ? `${r.data.csv.file} ${r.data.csv.column}` : ''].filter(Boolean).join(' + ');
+  const data = [r.data.inductionLoss ? 'induction loss' : '', r.data.copyLoss ? 'copy loss' : '', r.data.csv ? `${r.data.csv.file} ${r.data.csv.column}` : ''].filter(Boolean).join(' + ');
   return `${r.method} · ${describeHeads(r.heads, 4)} · ${r.controlSets.length} control${r.controlSets.length === 1 ? '' : 's'}${data ? ` · ${data}` : ''}`;
 }
 

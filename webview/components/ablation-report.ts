@@ -144,9 +144,12 @@ export class ClAblationReport extends LitElement {
     const notice = noticeBanner(this, this.notice);
     if (!r) return html`${notice}<div class="empty muted">No ablation run yet. Run “Chronos Lens: Run Ablation…” from the command palette.</div>`;
     const csv = r.data.csv;
+    // a Chronos-Bolt run forecasts quantiles from patches: no sampling, no tokens, and its mean ablation needs no reference batch
+    const patch = r.model.patch;
     const dataLine = [
       r.data.inductionLoss ? 'induction loss on repeated random tokens' : '',
-      csv ? `${csv.file} · ${csv.column}, last ${csv.heldOut} points held out, MASE's seasonal period ${csv.period} (detected before the held-out points unless given)` : '',
+      r.data.copyLoss ? `copy loss on ${r.data.copyLoss.batch} contexts of ${r.data.copyLoss.period} random values repeated ${r.data.copyLoss.repeats} times (+${r.data.copyLoss.subExtension} patches), the next ${r.data.copyLoss.horizon} values scored` : '',
+      csv ? `${csv.file} · ${csv.column}, last ${csv.heldOut} points held out${patch ? ` (the model's 0.5 quantile level as the median, from patches of ${patch.size})` : ''}, MASE's seasonal period ${csv.period} (detected before the held-out points unless given)` : '',
     ]
       .filter(Boolean)
       .join('; ');
@@ -175,7 +178,11 @@ export class ClAblationReport extends LitElement {
       <cl-provenance
         .manifest=${r.manifest}
         .model=${r.model}
-        .extra=${r.meanReference ? [['Mean reference', `batch ${r.meanReference.batch}, seed ${r.meanReference.seed}`] as [string, string]] : []}
+        .extra=${r.meanReference
+          ? [['Mean reference', `batch ${r.meanReference.batch}, seed ${r.meanReference.seed}`] as [string, string]]
+          : patch && r.method === 'mean'
+            ? [['Mean reference', "each head's mean output on the series' context (else the first copy-loss context), unablated (encoder: over its patches and [REG]; decoder and cross: the one decoder token)"] as [string, string]]
+            : []}
       ></cl-provenance>
     `;
   }

@@ -49,6 +49,8 @@ export function metricLabel(name: string): string {
   const known: Record<string, string> = {
     induction_loss: 'Induction loss (repeated tokens)',
     induction_loss_control: 'Loss on non-repeating control',
+    copy_loss: 'Copy loss (repeated patches)',
+    copy_loss_control: 'Copy loss on non-repeating control',
     mase: 'MASE',
     wql: 'WQL',
     mae_median: 'MAE of the median',

@@ -57,3 +57,40 @@ test('cancel rejects the run', async () => {
   const p = runAblationJob(model, { ...base, controls: 50 }, { signal: ac.signal, onProgress: () => ac.abort() });
   await assert.rejects(p, CancelledError);
 });
+
+test('Chronos-Bolt: the same report, its copy loss where Chronos-T5 has the induction loss', async () => {
+  const { BoltModel } = await import('../../../models/bolt/model');
+  const { runBoltAblation } = await import('../../../analysis/bolt-ablation');
+  const { formatHead } = await import('../../../analysis/heads');
+  const bolt = await BoltModel.load(path.join(fixtures, 'bolt', 'checkpoints', 'bolt-reduced-random'), { cacheDir: null, provider: 'cpu', threads: 1 });
+  try {
+    const series = await loadCsvSeries({ kind: 'file', path: path.join(sharedData, 'AirPassengers.csv') });
+    const heads = [{ kind: 'encoder' as const, layer: 0, head: 1 }, { kind: 'cross' as const, layer: 1, head: 2 }];
+    const req: AblationRequest = { ...base, heads, method: 'mean', data: 'both', controls: 3, seed: 5, series, heldOut: 12 };
+    const r = await runAblationJob(bolt, req, {});
+    const direct = await runBoltAblation(bolt, { heads, method: 'mean', controls: 3, controlSeed: 5, copyLoss: {}, values: series.values, heldOut: 12 });
+    assert.deepEqual(r.metrics.map((m) => m.name), ['copy_loss', 'copy_loss_control', 'mase', 'wql', 'mae_median']);
+    for (const m of r.metrics) {
+      assert.equal(m.unablated, direct.unablated[m.name], m.name);
+      assert.equal(m.ablated, direct.ablated[m.name], m.name);
+      assert.deepEqual(m.controls, direct.controls.map((c) => c.metrics[m.name]));
+      assert.equal(m.percentile, direct.percentile[m.name]);
+    }
+    // the control sets are the ones measured, as head references
+    assert.deepEqual(r.controlSets.map((s) => s.map(formatHead)), direct.controls.map((c) => c.heads));
+    assert.deepEqual(r.data, { inductionLoss: false, copyLoss: direct.copyLoss, csv: { file: 'AirPassengers.csv', column: '#Passengers', heldOut: 12, period: direct.period } });
+    assert.equal(r.model.family, 'chronos-bolt');
+    assert.equal(r.manifest.command, 'ablate');
+    assert.equal(r.manifest.seeds.controls, 5);
+    const store = new RunStore(await tempDir());
+    const run = await store.save(r);
+    assert.match(run.label, /copy loss \+ AirPassengers\.csv/);
+    assert.deepEqual((await store.load(run.id)).result.metrics, JSON.parse(JSON.stringify(r.metrics)));
+    // the CSV alone: the forecast metrics only
+    const csvOnly = await runAblationJob(bolt, { ...req, method: 'zero', data: 'csv', controls: 1 }, {});
+    assert.deepEqual(csvOnly.metrics.map((m) => m.name), ['mase', 'wql', 'mae_median']);
+    assert.equal(csvOnly.data.copyLoss, undefined);
+  } finally {
+    await bolt.dispose();
+  }
+});
