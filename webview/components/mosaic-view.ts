@@ -31,7 +31,7 @@ import type { ExportContent, ExportFormat } from '../../protocol/common';
 import { ATTENTION_KINDS, type MosaicCellAction } from '../../protocol/mosaic';
 import { serializeSvg } from '../render/dom';
 import { mosaicExportText, mosaicFileName } from '../render/exports';
-import { KIND_LABEL, KIND_SHORT, SIDE_LABEL, fmtScoreSe, headId, type MosaicSide } from '../render/format';
+import { KIND_LABEL, KIND_SHORT, SIDE_LABELS, fmtScoreSe, headId, mosaicUnit, type MosaicSide } from '../render/format';
 import { cellTooltip, mosaicSubtitle, renderInductionSummaryTable, renderMosaicFigureSvg, renderMosaicHeatmaps } from '../render/mosaic';
 import { resolveTheme } from '../render/resolve-theme';
 import './action-menu';
@@ -230,6 +230,7 @@ export class ClMosaicView extends LitElement {
         marked: this.ablationSet,
         interactive: true,
         focusCell: this.#focus,
+        unit: mosaicUnit(this.result.protocol),
       });
       this.#svgKey = key;
     }
@@ -240,7 +241,7 @@ export class ClMosaicView extends LitElement {
     if (!this.result) return undefined;
     const key = [this.result, this.kind];
     if (!this.#table || key.some((k, i) => k !== this.#tableKey[i])) {
-      this.#table = renderInductionSummaryTable(this.result, { document: this.ownerDocument, threshold: this.result.threshold });
+      this.#table = renderInductionSummaryTable(this.result, { document: this.ownerDocument, threshold: this.result.threshold, unit: mosaicUnit(this.result.protocol) });
       this.#table.querySelector(`tr[data-kind="${this.kind}"]`)?.classList.add('current');
       this.#tableKey = key;
     }
@@ -295,7 +296,7 @@ export class ClMosaicView extends LitElement {
     const data = this.#data;
     const a = this.#anchor(p);
     if (!data || !a) return;
-    const t = cellTooltip(data, p.side, p.layer, p.head);
+    const t = cellTooltip(data, p.side, p.layer, p.head, mosaicUnit(this.result?.protocol));
     const inSet = this.ablationSet.some((h) => h.kind === this.kind && h.layer === p.layer && h.head === p.head);
     this._tip = { x: a.x, y: a.y, heading: `${t.title} · ${KIND_SHORT[this.kind].toLowerCase()}`, lines: [...t.lines, ...(inSet ? ['in ablation set'] : [])] };
   }
@@ -477,7 +478,9 @@ export class ClMosaicView extends LitElement {
     const data = this.#data;
     const tabs = this.kinds.map((k) => ({ id: k, label: KIND_LABEL[k], badge: String(r[k]?.counts.total ?? 0) }));
     const menuCell = this._menuCell;
-    const menuLabel = menuCell ? `${headId(menuCell)} · ${KIND_LABEL[this.kind].toLowerCase()} · ${SIDE_LABEL[menuCell.side].toLowerCase()} ${fmtScoreSe(data?.[menuCell.side][menuCell.layer]?.[menuCell.head], data?.stderr[menuCell.side][menuCell.layer]?.[menuCell.head])}` : '';
+    const unit = mosaicUnit(r.protocol);
+    const sides = SIDE_LABELS[unit];
+    const menuLabel = menuCell ? `${headId(menuCell)} · ${KIND_LABEL[this.kind].toLowerCase()} · ${sides[menuCell.side].toLowerCase()} ${fmtScoreSe(data?.[menuCell.side][menuCell.layer]?.[menuCell.head], data?.stderr[menuCell.side][menuCell.layer]?.[menuCell.head])}` : '';
     return html`
       ${notice}
       <header>
@@ -490,9 +493,12 @@ export class ClMosaicView extends LitElement {
           : null}
       </header>
       <cl-tabs label="Attention kind" .tabs=${tabs} .selected=${this.kind} @cl-tab-change=${(e: CustomEvent<{ id: string }>) => this.#onTab(e)}></cl-tabs>
-      <section class="panel" role="tabpanel" aria-labelledby=${`tab-${this.kind}`} aria-label=${`${KIND_LABEL[this.kind]}: ${SIDE_LABEL.center} and ${SIDE_LABEL.right}`}>
+      <section class="panel" role="tabpanel" aria-labelledby=${`tab-${this.kind}`} aria-label=${`${KIND_LABEL[this.kind]}: ${sides.center} and ${sides.right}`}>
         <p class="hint muted">
-          Score of each head: attention from the repeated token to its earlier copy (current token) and to the token after it (token to right). Outlined: score ≥
+          ${unit === 'patch'
+            ? 'Score of each head: attention from a patch of the last repeat (cross: from the decoder token, which forecasts the patch after the context) to the earlier copy of the current patch (current patch) and to the patch after that copy (patch to right).'
+            : 'Score of each head: attention from the repeated token to its earlier copy (current token) and to the token after it (token to right).'}
+          Outlined: score ≥
           ${r.threshold.toFixed(2)}. Hover or focus a cell for its value; click it or press Enter for actions.
         </p>
         <div class="stage">

@@ -6,7 +6,7 @@
 import { html, nothing } from 'lit';
 import type { ForecastResult, ModelSummary, MosaicKind, MosaicResult } from '../../analysis/types';
 import type { HeadSelection, LensResponse, SeriesPayload } from '../../protocol/series';
-import { fmtMetric, fmtScore, fmtScoreSe, headId } from '../render/format';
+import { SIDE_LABELS, fmtMetric, fmtScore, fmtScoreSe, headId, mosaicUnit } from '../render/format';
 import type { SeriesHover } from '../render/series-chart';
 import { positionCount, positionOfRow, rowsOfPosition, strongest } from '../render/series-domain';
 
@@ -90,8 +90,9 @@ export function inductionNoteTemplate(selection: HeadSelection, mosaic: MosaicRe
     const c = m.center[sel.layer][sel.head];
     const r = m.right[sel.layer][sel.head];
     const induction = Math.max(c, r) >= mosaic.threshold;
+    const sides = SIDE_LABELS[mosaicUnit(mosaic.protocol)];
     return html`<div class=${k === kind ? 'current' : 'muted'}>
-      ${k === 'encoder' ? 'Encoder' : 'Cross'}: current token ${fmtScoreSe(c, m.stderr.center[sel.layer][sel.head])} · token to right ${fmtScoreSe(r, m.stderr.right[sel.layer][sel.head])}${induction ? html` · <strong>induction head</strong>` : nothing}
+      ${k === 'encoder' ? 'Encoder' : 'Cross'}: ${sides.center.toLowerCase()} ${fmtScoreSe(c, m.stderr.center[sel.layer][sel.head])} · ${sides.right.toLowerCase()} ${fmtScoreSe(r, m.stderr.right[sel.layer][sel.head])}${induction ? html` · <strong>induction head</strong>` : nothing}
     </div>`;
   };
   return html`<div class="note"><strong>${headId(sel)}</strong> in the latest mosaic (${mosaic.protocol.source === 'series' ? 'data-driven' : 'reference protocol'}):${line('encoder')}${line('cross')}</div>`;

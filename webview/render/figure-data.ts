@@ -7,7 +7,7 @@
 import type { AblationResult, AttentionKind, ForecastResult, LayerHead, MosaicKind, MosaicResult } from '../../analysis/types';
 import { ATTENTION_KINDS } from '../../protocol/mosaic';
 import { controlStats } from './stats';
-import { KIND_LABEL, SIDE_LABEL, headId, metricLabel, mosaicRepeatUnit } from './format';
+import { KIND_LABEL, SIDE_LABELS, headId, metricLabel, mosaicRepeatUnit, mosaicUnit } from './format';
 
 export interface PlotlyFigure {
   data: Record<string, unknown>[];
@@ -48,6 +48,7 @@ export function mosaicPlotlyFigure(result: MosaicResult, opts: { kind?: Attentio
   if (!kinds.length) throw new Error('The mosaic result has no attention kind to plot (cross, encoder or decoder).');
   const kind = opts.kind && result[opts.kind] ? opts.kind : kinds[0];
   const m = result[kind] as MosaicKind;
+  const sides = SIDE_LABELS[mosaicUnit(result.protocol)];
   const trace = (z: LayerHead, se: LayerHead, axis: '' | '2', name: string) => ({
     type: 'heatmap',
     name,
@@ -69,8 +70,8 @@ export function mosaicPlotlyFigure(result: MosaicResult, opts: { kind?: Attentio
     xaxis2: axis([0.55, 1], 'y2'),
     yaxis2: { anchor: 'x2', domain: [0, 1], matches: 'y', title: { text: 'Layer' }, dtick: 1, showticklabels: true },
     annotations: [
-      { text: SIDE_LABEL.center, x: 0.225, xref: 'paper', y: 1, yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false, font: { size: 16 } },
-      { text: SIDE_LABEL.right, x: 0.775, xref: 'paper', y: 1, yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false, font: { size: 16 } },
+      { text: sides.center, x: 0.225, xref: 'paper', y: 1, yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false, font: { size: 16 } },
+      { text: sides.right, x: 0.775, xref: 'paper', y: 1, yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false, font: { size: 16 } },
     ],
     coloraxis: { cmin: 0, cmax: 1, colorscale: 'Plasma', colorbar: { title: { text: 'Attention Score' } } },
     shapes: outlineShapes(m, result.threshold),
@@ -110,7 +111,7 @@ export function mosaicPlotlyFigure(result: MosaicResult, opts: { kind?: Attentio
       },
     ];
   }
-  return { data: [trace(m.center, m.stderr.center, '', SIDE_LABEL.center), trace(m.right, m.stderr.right, '2', SIDE_LABEL.right)], layout };
+  return { data: [trace(m.center, m.stderr.center, '', sides.center), trace(m.right, m.stderr.right, '2', sides.right)], layout };
 }
 
 /** RFC 4180 field quoting. */

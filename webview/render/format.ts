@@ -10,7 +10,16 @@ export const KIND_SHORT: Readonly<Record<AttentionKind, string>> = { cross: 'Cro
 
 export type MosaicSide = 'center' | 'right';
 export const SIDES: readonly MosaicSide[] = ['center', 'right'];
-export const SIDE_LABEL: Readonly<Record<MosaicSide, string>> = { center: 'Current token', right: 'Token to right' };
+/** What a mosaic repeats: tokens (Chronos-T5) or patches (Chronos-Bolt, whose protocol names its patch). */
+export type MosaicUnit = 'token' | 'patch';
+export function mosaicUnit(p: Pick<MosaicProtocol, 'patch'> | undefined): MosaicUnit {
+  return p?.patch ? 'patch' : 'token';
+}
+/** The two scores' names: attention to the earlier copy of the current token or patch, and to the one after it. */
+export const SIDE_LABELS: Readonly<Record<MosaicUnit, Readonly<Record<MosaicSide, string>>>> = {
+  token: { center: 'Current token', right: 'Token to right' },
+  patch: { center: 'Current patch', right: 'Patch to right' },
+};
 
 /** A score with 3 decimals; '–' for missing / non-finite. */
 export function fmtScore(v: number | undefined): string {

@@ -11,7 +11,7 @@ import type { AttentionKind, HeadRef, MosaicKind, MosaicResult } from '../../ana
 import { ATTENTION_KINDS } from '../../protocol/mosaic';
 import { contrastText, heatScale, type HeatScheme } from './colors';
 import { createSvg, fmtNum, makeStackable, resolveDocument, styles, text, textWidth, title, type AnySel, type RenderTarget } from './dom';
-import { KIND_LABEL, SIDE_LABEL, SIDES, fmtPercent, fmtScoreSe, mosaicSource, type MosaicSide } from './format';
+import { KIND_LABEL, SIDE_LABELS, SIDES, fmtPercent, fmtScoreSe, mosaicSource, mosaicUnit, type MosaicSide, type MosaicUnit } from './format';
 import { cssVarTheme, type ChartTheme } from './theme';
 
 export interface MosaicHeatmapOptions extends RenderTarget {
@@ -35,6 +35,8 @@ export interface MosaicHeatmapOptions extends RenderTarget {
   focusCell?: { side: MosaicSide; layer: number; head: number };
   /** Paint the background (standalone files); off in the webview, where the page has one. */
   background?: boolean;
+  /** What the mosaic repeats, for the panel titles (default tokens). */
+  unit?: MosaicUnit;
 }
 
 export interface MosaicLayout {
@@ -118,9 +120,9 @@ export function mosaicLayout(
   return { cell, width, height, top, gridWidth, gridHeight, stacked, panelX, panelY, legendX, legendY, tickSize, showValues, layerTickStep: step(shape.layers), headTickStep: step(shape.heads) };
 }
 
-function cellLabel(side: MosaicSide, layer: number, head: number, v: number, se: number, threshold: number, marked: boolean): string {
+function cellLabel(sides: Readonly<Record<MosaicSide, string>>, side: MosaicSide, layer: number, head: number, v: number, se: number, threshold: number, marked: boolean): string {
   const above = v >= threshold ? ', at or above threshold' : '';
-  return `Layer ${layer}, head ${head}, ${SIDE_LABEL[side].toLowerCase()}: ${fmtScoreSe(v, se)}${above}${marked ? ', in ablation set' : ''}`;
+  return `Layer ${layer}, head ${head}, ${sides[side].toLowerCase()}: ${fmtScoreSe(v, se)}${above}${marked ? ', in ablation set' : ''}`;
 }
 
 /** The two heatmaps (center | right) of one attention kind with their shared legend. */
@@ -132,6 +134,7 @@ export function renderMosaicHeatmaps(data: MosaicKind, options: MosaicHeatmapOpt
   const color = heatScale(domain, options.scheme);
   const marked = new Set((options.marked ?? []).filter((h) => h.kind === options.kind).map((h) => `${h.layer}:${h.head}`));
   const focus = options.focusCell ?? { side: 'center' as MosaicSide, layer: data.layers - 1, head: 0 };
+  const sides = SIDE_LABELS[options.unit ?? 'token'];
 
   const svg = createSvg(doc, L.width, L.height, 'cl-mosaic');
   svg.attr('data-kind', options.kind).attr('data-layers', data.layers).attr('data-heads', data.heads);
@@ -146,12 +149,12 @@ export function renderMosaicHeatmaps(data: MosaicKind, options: MosaicHeatmapOpt
     const errors = data.stderr[side];
     const x0 = L.panelX[side];
     const panel = svg.append('g').attr('class', `panel panel-${side}`).attr('data-side', side).attr('transform', `translate(${fmtNum(x0)},${fmtNum(L.panelY[side])})`);
-    text(panel, L.gridWidth / 2, -10, SIDE_LABEL[side], theme, { anchor: 'middle', weight: 600, className: 'panel-title' });
+    text(panel, L.gridWidth / 2, -10, sides[side], theme, { anchor: 'middle', weight: 600, className: 'panel-title' });
     drawAxes(panel, data.layers, data.heads, L, theme);
 
     const grid = panel.append('g').attr('class', 'cells');
     const printed: { x: number; y: number; layer: number; head: number; v: number; fill: string }[] = [];
-    if (options.interactive) grid.attr('role', 'grid').attr('aria-label', `${SIDE_LABEL[side]} scores: ${data.layers} layers × ${data.heads} heads`);
+    if (options.interactive) grid.attr('role', 'grid').attr('aria-label', `${sides[side]} scores: ${data.layers} layers × ${data.heads} heads`);
     // Rows top to bottom are the highest layer to layer 0 (layer 0 at the bottom, as in the article's figures).
     for (let layer = data.layers - 1; layer >= 0; layer--) {
       const row = grid.append('g').attr('class', 'row').attr('data-layer', layer);
@@ -173,7 +176,7 @@ export function renderMosaicHeatmaps(data: MosaicKind, options: MosaicHeatmapOpt
           .attr('data-x', fmtNum(x))
           .attr('data-y', fmtNum(y))
           .attr('transform', `translate(${fmtNum(x)},${fmtNum(y)})`);
-        const label = cellLabel(side, layer, head, v, se, options.threshold, isMarked);
+        const label = cellLabel(sides, side, layer, head, v, se, options.threshold, isMarked);
         if (options.interactive) {
           const isFocus = focus.side === side && focus.layer === layer && focus.head === head;
           g.attr('role', 'gridcell').attr('tabindex', isFocus ? 0 : -1).attr('aria-label', label).attr('aria-haspopup', 'menu');
@@ -324,6 +327,8 @@ export function inductionSummary(result: Pick<MosaicResult, 'cross' | 'encoder' 
 
 export interface SummaryTableOptions extends RenderTarget {
   threshold: number;
+  /** What the mosaic repeats, for the column heads (default tokens). */
+  unit?: MosaicUnit;
 }
 
 /** The summary table (HTML), as the article reports it: center / right / total (percent of heads). */
@@ -338,8 +343,8 @@ export function renderInductionSummaryTable(result: Pick<MosaicResult, 'cross' |
   const hr = doc.createElement('tr');
   for (const [h, cls] of [
     ['Attention', ''],
-    [SIDE_LABEL.center, 'num'],
-    [SIDE_LABEL.right, 'num'],
+    [SIDE_LABELS[options.unit ?? 'token'].center, 'num'],
+    [SIDE_LABELS[options.unit ?? 'token'].right, 'num'],
     ['Total', 'num'],
     ['Percent of heads', 'num'],
   ]) {
@@ -408,7 +413,7 @@ export function renderMosaicFigureSvg(result: MosaicResult, options: MosaicFigur
   const width = options.width ?? 800;
   const pad = 20;
   const parts = kinds.map((kind) =>
-    renderMosaicHeatmaps(result[kind] as MosaicKind, { document: doc, kind, threshold: result.threshold, theme, width: width - 2 * pad, marked: options.marked, domain: options.domain }),
+    renderMosaicHeatmaps(result[kind] as MosaicKind, { document: doc, kind, threshold: result.threshold, theme, width: width - 2 * pad, marked: options.marked, domain: options.domain, unit: mosaicUnit(result.protocol) }),
   );
   const headerH = 58;
   const sectionTitleH = 30;
@@ -439,7 +444,8 @@ export function renderMosaicFigureSvg(result: MosaicResult, options: MosaicFigur
 
 function drawSummarySvg(g: AnySel, result: MosaicResult, theme: ChartTheme): void {
   const cols = [0, 200, 310, 380, 470];
-  const heads = ['Attention', SIDE_LABEL.center, SIDE_LABEL.right, 'Total', 'Percent'];
+  const sides = SIDE_LABELS[mosaicUnit(result.protocol)];
+  const heads = ['Attention', sides.center, sides.right, 'Total', 'Percent'];
   heads.forEach((h, i) => text(g, cols[i] + (i ? 50 : 0), 0, h, theme, { anchor: i ? 'end' : 'start', weight: 600, fill: theme.muted }));
   styles(g.append('line').attr('x1', 0).attr('x2', cols[4] + 50).attr('y1', 6).attr('y2', 6), { stroke: theme.grid });
   inductionSummary(result).forEach((r, j) => {
@@ -450,9 +456,9 @@ function drawSummarySvg(g: AnySel, result: MosaicResult, theme: ChartTheme): voi
 }
 
 /** Tooltip text of a cell (both scores of the head, the hovered side first). */
-export function cellTooltip(data: MosaicKind, side: MosaicSide, layer: number, head: number): { title: string; lines: string[] } {
+export function cellTooltip(data: MosaicKind, side: MosaicSide, layer: number, head: number, unit: MosaicUnit = 'token'): { title: string; lines: string[] } {
   const other: MosaicSide = side === 'center' ? 'right' : 'center';
-  const line = (s: MosaicSide) => `${SIDE_LABEL[s].toLowerCase()}: ${fmtScoreSe(data[s][layer]?.[head], data.stderr[s][layer]?.[head])}`;
+  const line = (s: MosaicSide) => `${SIDE_LABELS[unit][s].toLowerCase()}: ${fmtScoreSe(data[s][layer]?.[head], data.stderr[s][layer]?.[head])}`;
   return { title: `Layer ${layer} · Head ${head}`, lines: [line(side), line(other)] };
 }
 
