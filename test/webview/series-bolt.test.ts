@@ -3,7 +3,8 @@
  * patches (AirPassengers, a 100-row window in 7 patches of 16, the first left-padded), so hovering a
  * row asks for its patch; the hovered patch's span is outlined on the chart and its attention over the
  * patches painted as bands over the series (and as patch-wide bars in the strip); hovering the forecast
- * paints the decoder token's cross-attention the same way. Every posted message passes the host's
+ * paints the decoder token's cross-attention the same way; the arrow keys step one patch (and as many
+ * forecast steps), and the toolbar has no same-token legend. Every posted message passes the host's
  * validator (positions are patches); no CSP violation, no page error.
  */
 import assert from 'node:assert/strict';
@@ -144,6 +145,51 @@ describe('cl-series-view with a Chronos-Bolt model', { timeout: 180_000 }, () =>
       assert.equal(await v.page.evaluate(() => (document.querySelector('cl-series-view') as HTMLElement & { openStepMenu(s: number): boolean }).openStepMenu(3)), false);
       assert.equal(await v.page.locator('cl-series-view cl-action-menu.step-menu[open]').count(), 0);
       assert.equal((await v.posted()).filter((m) => m.type === 'attributeStep').length, 0);
+      await clean(v);
+    } finally {
+      host.stop();
+      await v.close();
+    }
+  });
+
+  test('keyboard: an arrow steps one patch of the context, and as many forecast steps; no same-token / next legend', async () => {
+    const { v, host } = await open();
+    try {
+      const at = (row: number) => v.page.locator(`cl-series-view .cl-series-overlay .hover[data-row="${row}"]`).waitFor();
+      const asked = async (kind: string, position: number) => {
+        for (let i = 0; i < 400 && !host.lensRequests.some((r) => r.kind === kind && r.position === position); i++) await new Promise((r) => setTimeout(r, 25));
+        assert.ok(host.lensRequests.some((r) => r.kind === kind && r.position === position), `a ${kind} request for position ${position}`);
+      };
+      assert.equal(await v.page.locator('cl-series-view cl-series-toolbar .legend').count(), 0);
+      await v.page.locator('cl-series-view .charts').focus();
+      const last = series.totalRows - 1;
+      await v.page.keyboard.press('ArrowRight'); // no hover yet: the last context point, in patch 6
+      await at(last);
+      await v.page.keyboard.press('ArrowLeft');
+      await v.page.keyboard.press('ArrowLeft');
+      await at(last - 32);
+      await asked('encoder', 4);
+      // patch 1 (rows start + 4 .. start + 19), then the left-padded patch 0 (start .. start + 3), then out of the window
+      for (let i = 0; i < 3; i++) await v.page.keyboard.press('ArrowLeft');
+      await at(start + 19);
+      await v.page.keyboard.press('ArrowLeft');
+      await at(start + 3);
+      await asked('encoder', 0);
+      await v.page.keyboard.press('ArrowLeft');
+      await at(start - 1);
+      // the forecast: 16 steps a key, the last step, then back into the context
+      await v.page.keyboard.press('End');
+      await at(series.totalRows + 23);
+      await v.page.keyboard.press('ArrowLeft');
+      await at(series.totalRows + 7);
+      await asked('cross', 7);
+      await v.page.keyboard.press('ArrowLeft');
+      await at(series.totalRows);
+      await v.page.keyboard.press('ArrowLeft');
+      await at(last);
+      await v.page.keyboard.press('ArrowRight');
+      await v.page.keyboard.press('ArrowRight');
+      await at(series.totalRows + 16);
       await clean(v);
     } finally {
       host.stop();

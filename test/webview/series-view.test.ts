@@ -182,6 +182,8 @@ describe('cl-series-view in Chromium', { timeout: 180_000 }, () => {
   test('keyboard: arrows move the hovered point (into the forecast: cross-attention), up/down the head, PageDown the layer, M the mode', async () => {
     const { v, host } = await openSeries();
     try {
+      // the rings' legend (a Chronos-Bolt view has none: patches never repeat)
+      assert.equal(await v.page.locator('cl-series-view cl-series-toolbar .legend').count(), 1);
       const charts = v.page.locator('cl-series-view .charts');
       await charts.focus();
       await v.page.keyboard.press('ArrowRight'); // no hover yet: the last context point

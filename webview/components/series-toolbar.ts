@@ -4,7 +4,8 @@
  * chart's rings. It holds no state: it shows `selection` and says what was asked for.
  *
  * Properties: selection (HeadSelection), layers, heads (numbers; 0 before the model has loaded:
- * the attention controls are disabled).
+ * the attention controls are disabled), patches (the model reads patches, Chronos-Bolt: no ring legend,
+ * as the chart draws no same-token / next-position rings for patches, which never repeat).
  * Events (bubbling, composed): `cl-toolbar-select` (detail { selection }: not yet clamped to the
  * model), `cl-zoom` (detail { action: 'context' | 'all' | 'in' | 'out' }).
  */
@@ -25,6 +26,7 @@ export class ClSeriesToolbar extends LitElement {
     selection: { attribute: false },
     layers: { type: Number },
     heads: { type: Number },
+    patches: { type: Boolean },
   };
 
   static override styles = [
@@ -93,12 +95,14 @@ export class ClSeriesToolbar extends LitElement {
   declare selection: HeadSelection;
   declare layers: number;
   declare heads: number;
+  declare patches: boolean;
 
   constructor() {
     super();
     this.selection = { mode: 'head', layer: 0, head: 0 };
     this.layers = 0;
     this.heads = 0;
+    this.patches = false;
   }
 
   #head(): number {
@@ -140,7 +144,7 @@ export class ClSeriesToolbar extends LitElement {
         <button title="Zoom out (−)" aria-label="Zoom out" @click=${() => this.#zoom('out')}>−</button>
         <button title="Zoom in (+)" aria-label="Zoom in" @click=${() => this.#zoom('in')}>+</button>
       </span>
-      <span class="legend muted"><span><span class="swatch same"></span>same token</span><span><span class="swatch next"></span>next position</span></span>
+      ${this.patches ? null : html`<span class="legend muted"><span><span class="swatch same"></span>same token</span><span><span class="swatch next"></span>next position</span></span>`}
     </div>`;
   }
 }

@@ -633,6 +633,7 @@ export class ClSeriesView extends LitElement {
         .selection=${sel}
         .layers=${layers}
         .heads=${m?.heads ?? 0}
+        ?patches=${!!s.context.patches}
         @cl-toolbar-select=${(e: CustomEvent<{ selection: HeadSelection }>) => this.#select(e.detail.selection)}
         @cl-zoom=${(e: CustomEvent<{ action: ZoomAction }>) => this.#onZoom(e.detail.action)}
       ></cl-series-toolbar>

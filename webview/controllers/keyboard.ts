@@ -1,6 +1,7 @@
 /**
  * The series view's keys, on its focusable chart: ← → move the hovered point (Shift: ×10) through the
- * displayed points and on into the forecast steps, Home / End jump to the first context point and the
+ * displayed points and on into the forecast steps (a model that reads patches, Chronos-Bolt: one patch of
+ * the context, and as many forecast steps, at a time, since every row of a patch has the same attention), Home / End jump to the first context point and the
  * last step, ↑ ↓ change the head, Page Up / Page Down the layer, M cycles head / max / mean, + − 0 zoom,
  * Escape releases the pin and then the hover, Enter reveals the row in the CSV's editor; on a forecast
  * step Enter, Space, Shift+F10 or the context-menu key open the step's action menu.
@@ -8,7 +9,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { HeadSelection, SeriesPayload } from '../../protocol/series';
 import type { SeriesHover } from '../render/series-chart';
-import { lowerBound } from '../render/series-domain';
+import { lowerBound, positionOfRow, rowsOfPosition } from '../render/series-domain';
 
 export interface KeyboardOptions {
   series(): SeriesPayload | undefined;
@@ -52,10 +53,33 @@ export class SeriesKeyboardController implements ReactiveController {
     const current = o.hover();
     let h = current ?? (s.context.end > s.context.start ? { kind: 'encoder' as const, row: s.context.end - 1 } : undefined);
     if (!h) return;
+    const patches = s.context.patches;
+    /** The displayed point nearest `row` among rows lo..hi (the point itself when none is displayed there). */
+    const snap = (row: number, [lo, hi]: [number, number]): number => {
+      const k = lowerBound(rows, row);
+      const near = [rows[k], rows[k - 1]].filter((r) => r !== undefined && r >= lo && r <= hi);
+      return near.length ? near.reduce((a, b) => (Math.abs(b - row) < Math.abs(a - row) ? b : a)) : row;
+    };
     if (current) {
       for (let i = 0; i < Math.abs(steps); i++) {
         const dir = Math.sign(steps);
-        if (h.kind === 'encoder') {
+        const p = patches && h.kind === 'encoder' ? positionOfRow(s.context, h.row) : -1;
+        if (patches && h.kind === 'encoder' && p >= 0) {
+          // the same offset in the neighbouring patch; past the last patch, the forecast
+          const q = p + dir;
+          if (q >= 0 && q < patches.count) {
+            const span = rowsOfPosition(s.context, q);
+            h = { kind: 'encoder', row: snap(Math.min(span[1], Math.max(span[0], h.row + dir * patches.stride)), span) };
+          } else if (dir > 0 && fsteps) h = { kind: 'cross', step: 0 };
+          else if (dir < 0) {
+            // before the first patch: the displayed row before the window
+            const k = lowerBound(rows, rowsOfPosition(s.context, 0)[0]);
+            if (k > 0) h = { kind: 'encoder', row: rows[k - 1] };
+          }
+        } else if (patches && h.kind === 'cross') {
+          const to: number = h.step + dir * patches.size;
+          h = dir > 0 ? { kind: 'cross', step: Math.min(fsteps - 1, to) } : h.step > 0 ? { kind: 'cross', step: Math.max(0, to) } : { kind: 'encoder', row: s.totalRows - 1 };
+        } else if (h.kind === 'encoder') {
           const k = lowerBound(rows, h.row);
           if (dir > 0) {
             if (k + 1 < rows.length) h = { kind: 'encoder', row: rows[k + 1] };
