@@ -22,6 +22,7 @@ import { ChronosLensError } from '../core/errors';
 import { writeFileAtomic } from '../core/files';
 import { htmlDocument } from '../core/html';
 import { INITIAL_STATE_ID, initialStateJson, type FigurePageState } from '../webview/initial-state';
+import { CAUSAL_FIGURE_LABEL, type CausalFigure, type CausalRun } from '../protocol/causal';
 import { ablationCsv, ablationPlotlyFigure, mosaicCsv, mosaicPlotlyFigure } from '../webview/render/figure-data';
 import { THEMES, type ChartTheme, type ThemeName } from '../webview/render/theme';
 
@@ -62,6 +63,7 @@ const KINDS: readonly AttentionKind[] = ['cross', 'encoder', 'decoder'];
 export interface SvgRenderers<D = unknown> {
   mosaicExportText(result: MosaicResult, format: 'svg', opts: { document: D; theme: ChartTheme; kinds?: AttentionKind[]; marked?: readonly HeadRef[]; width?: number }): string;
   ablationExportText(result: AblationResult, format: 'svg', opts: { document: D; theme: ChartTheme; width?: number }): string;
+  causalExportText(run: CausalRun, figure: CausalFigure, format: 'svg' | 'json' | 'csv', opts: { document?: D; theme: ChartTheme; width?: number }): string;
 }
 let renderers: SvgRenderers | undefined;
 function svgRenderers(): SvgRenderers {
@@ -234,6 +236,30 @@ export function renderAblationFigure(result: AblationResult, format: FigureForma
     }
     case 'html':
       return figurePage({ view: 'ablation', message: { type: 'showAblation', result } }, `Head ablation · ${result.model.name}`, opts);
+  }
+}
+
+/** One figure of the residual-stream panel (attribution, per-layer lens, patching maps, layer ablation) from the run holding its result. */
+export function renderCausalFigure(run: CausalRun, figure: CausalFigure, format: 'png', opts?: FigureOptions): Buffer;
+export function renderCausalFigure(run: CausalRun, figure: CausalFigure, format: 'svg' | 'html' | 'json' | 'csv', opts?: FigureOptions): string;
+export function renderCausalFigure(run: CausalRun, figure: CausalFigure, format: FigureFormat, opts?: FigureOptions): string | Buffer;
+export function renderCausalFigure(run: CausalRun, figure: CausalFigure, format: FigureFormat, opts: FigureOptions = {}): string | Buffer {
+  checkFormat(format);
+  const part = run?.[figure];
+  if (!part || typeof part !== 'object' || !part.model) throw new ChronosLensError('BAD_INPUT', `The run has no ${CAUSAL_FIGURE_LABEL[figure]?.toLowerCase() ?? JSON.stringify(figure)} result to draw.`);
+  const theme = themeOf(opts);
+  switch (format) {
+    case 'csv':
+    case 'json':
+      // the browser-side module (loaded lazily) holds the Plotly and CSV builders beside the SVG
+      return svgRenderers().causalExportText(run, figure, format, { theme });
+    case 'svg':
+    case 'png': {
+      const svg = svgRenderers().causalExportText(run, figure, 'svg', { document: newDocument(), theme, width: opts.width });
+      return format === 'svg' ? svg : rasterize(svg, opts.scale ?? 2);
+    }
+    case 'html':
+      return figurePage({ view: 'causal', message: { type: 'showCausal', run, figure } }, `${CAUSAL_FIGURE_LABEL[figure]} · ${part.model.name}`, opts);
   }
 }
 

@@ -9,6 +9,13 @@ import type { CommonHostMessage, CommonWebviewMessage, MessagesOf } from './comm
 /** The panel's figures, in tab order. */
 export type CausalFigure = 'attribution' | 'layerLens' | 'patching' | 'layerAblation';
 export const CAUSAL_FIGURES: readonly CausalFigure[] = ['attribution', 'layerLens', 'patching', 'layerAblation'];
+/** Each figure's name (tabs, figure titles, the CLI's pages). */
+export const CAUSAL_FIGURE_LABEL: Readonly<Record<CausalFigure, string>> = {
+  attribution: 'Attribution',
+  layerLens: 'Per-layer forecast',
+  patching: 'Activation patching',
+  layerAblation: 'Layer ablation',
+};
 
 /** One run of Attribute Forecast…, Patch Activations… or Ablate Layers…. */
 export interface CausalRun {

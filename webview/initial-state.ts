@@ -4,12 +4,12 @@
  * (JSON, with "<" escaped as \u003c). It is data, never executed, so CSP does not apply to it.
  * DOM-free (structural types), so the CLI can use it to write standalone pages.
  */
-import type { ShowAblationMessage, ShowMosaicMessage } from '../protocol';
+import type { ShowAblationMessage, ShowCausalMessage, ShowMosaicMessage } from '../protocol';
 
 export const INITIAL_STATE_ID = 'chronos-lens-initial-state';
 
 /** The initial state of the standalone figure page (webview/entries/figure.ts, written by the CLI). */
-export type FigurePageState = { view: 'mosaic'; message: ShowMosaicMessage } | { view: 'ablation'; message: ShowAblationMessage };
+export type FigurePageState = { view: 'mosaic'; message: ShowMosaicMessage } | { view: 'ablation'; message: ShowAblationMessage } | { view: 'causal'; message: ShowCausalMessage };
 
 export function readInitialState<T>(doc: { getElementById(id: string): { textContent: string | null } | null }): T | undefined {
   const el = doc.getElementById(INITIAL_STATE_ID);

@@ -12,7 +12,7 @@ import { CliIO, loadModelFromFlags, MODEL_OPTIONS, parse, printJson, progressBar
 import { defaultModelDir } from '../paths';
 import { ABLATE_DATA_OPTIONS, copyLossLine, readCopyFlags, readInductionFlags, readSeriesFlags } from './ablate-data';
 import { isBolt } from '../../models/load';
-import { fmt, writeJsonOut } from './causal-common';
+import { causalOutUsage, checkCausalOut, fmt, writeCausalOut } from './causal-common';
 
 export const usage = `chronos-lens ablate (--layers SET [--layers SET ...] | --layer-sweep [BLOCK]) [options]
 
@@ -33,7 +33,8 @@ median on held-out points, against the unablated model.
                          shape it, or --copy-period V values per repeat
   --csv FILE --column NAME  --held-out N --period P --samples N --forecast-seed N   forecast metrics
                          (a Bolt model has no sampling: --samples and --forecast-seed are T5's)
-  --json                 print the result as JSON;  --out FILE.json  write it
+  --json                 print the result as JSON
+${causalOutUsage(25)}
   --model DIR            Chronos-T5 or Chronos-Bolt checkpoint (default: the bundled chronos-t5-nano)`;
 
 /** True when `ablate` should hand its arguments to this command. */
@@ -78,9 +79,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const seriesFlags = readSeriesFlags(values);
   const induction = readInductionFlags(values);
   const copy = readCopyFlags(values, induction);
+  await checkCausalOut(values.out, [values.csv], values.model);
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 't5-bolt', command: 'ablate --layers' });
   const bar = progressBar(io, 'ablate');
   try {
+    await checkCausalOut(values.out, [values.csv], values.model, model.checkpoint.dir);
     const bolt = isBolt(model);
     if (copy && !bolt) throw new ChronosLensError('BAD_INPUT', `--copy-loss: ${model.name} is a Chronos-T5 model, measured by the induction loss (on by default); the copy loss is Chronos-Bolt's`);
     if (bolt) {
@@ -100,7 +103,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     const r = await runLayerAblation(model, { sets, sweep: sweep !== undefined, induction: bolt || values['no-induction'] ? false : induction, copyLoss: copy, series, signal: io.signal, onProgress: bar.onProgress });
     bar.done();
-    await writeJsonOut(values.out, r);
+    const csv = r.data.csv;
+    await writeCausalOut(values.out, { label: `Layer ablation${r.sweep ? ' sweep' : ''}${csv ? ` · ${csv.file} · ${csv.column}` : ''}`, ...(csv ? { series: { file: csv.file, column: csv.column } } : {}), layerAblation: r }, 'layerAblation');
     if (values.json) printJson(io, r);
     else io.stdout.write(layerAblationText(r));
     return 0;

@@ -6,7 +6,7 @@ import { ChronosLensError } from '../../core/errors';
 import { AttributionResult, AttributionTarget, attribute } from '../../analysis/causal/attribution';
 import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson } from '../common';
 import { defaultModelDir } from '../paths';
-import { fmt, readSeries, writeJsonOut } from './causal-common';
+import { causalOutUsage, checkCausalOut, fmt, readSeries, writeCausalOut } from './causal-common';
 
 export const usage = `chronos-lens attribute FILE.csv [--column NAME] [--step N] [--target logit|logprob|expected] [--token ID] [--json]
 
@@ -24,7 +24,7 @@ teacher-forced on the model's median path. Parts sum to the total exactly.
   --token ID          attribute this vocabulary id instead of the median token
   --top K             text output: the K largest parts by magnitude (default 12)
   --json              print {target, total, components: [{component, kind, layer, head, value}], ...}
-  --out FILE.json     write the result
+${causalOutUsage(22)}
   --model DIR         Chronos checkpoint folder (default: the bundled chronos-t5-nano)`;
 
 export function attributionText(r: AttributionResult, top: number): string {
@@ -51,11 +51,13 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const step = intFlag(values.step, 'step', 'step');
   const token = intFlag(values.token, 'token', 'tokenId');
   const top = intFlag(values.top, 'top', 'topParts') ?? 12;
+  await checkCausalOut(values.out, positionals, values.model);
   const series = await readSeries(positionals, values.column, io, 'attribute');
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
   try {
+    await checkCausalOut(values.out, positionals, values.model, model.checkpoint.dir);
     const r = await attribute(model, { values: series.values, label: series.label, step, target, token, signal: io.signal });
-    await writeJsonOut(values.out, r);
+    await writeCausalOut(values.out, { label: `Attribution · ${series.label} · ${r.target.kind} at step ${r.target.step}`, series: { file: series.file, column: series.column }, attribution: r }, 'attribution');
     if (values.json) printJson(io, r);
     else io.stdout.write(attributionText(r, top));
     return 0;

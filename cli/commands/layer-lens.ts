@@ -7,7 +7,7 @@ import { BOUNDS } from '../../core/limits';
 import { LayerLensResult, layerLens } from '../../analysis/causal/layer-lens';
 import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson } from '../common';
 import { defaultModelDir } from '../paths';
-import { fmt, readSeries, writeJsonOut } from './causal-common';
+import { causalOutUsage, checkCausalOut, fmt, readSeries, writeCausalOut } from './causal-common';
 
 export const usage = `chronos-lens layer-lens FILE.csv [--column NAME] [--steps N] [--levels 0.1,0.5,0.9] [--json]
 
@@ -19,7 +19,7 @@ median path, so the last layer is the model's own median forecast.
   --steps N        forecast steps (default: the model's prediction length)
   --levels LIST    quantile levels (default 0.1,...,0.9)
   --json           print the result as JSON (layers[].quantiles[level][step], mean, klToFinal)
-  --out FILE.json  write the result
+${causalOutUsage(19)}
   --model DIR      Chronos checkpoint folder (default: the bundled chronos-t5-nano)`;
 
 export function layerLensText(r: LayerLensResult): string {
@@ -47,11 +47,13 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (items.length > BOUNDS.quantileCount.max) throw new ChronosLensError('BAD_INPUT', `--levels lists ${items.length} levels, at most ${BOUNDS.quantileCount.max}`);
     levels = items.map((x) => floatFlag(x, 'levels', 'lensLevel')!);
   }
+  await checkCausalOut(values.out, positionals, values.model);
   const series = await readSeries(positionals, values.column, io, 'layer-lens');
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
   try {
+    await checkCausalOut(values.out, positionals, values.model, model.checkpoint.dir);
     const r = await layerLens(model, { values: series.values, label: series.label, steps, quantileLevels: levels, signal: io.signal });
-    await writeJsonOut(values.out, r);
+    await writeCausalOut(values.out, { label: `Per-layer forecast · ${series.label}`, series: { file: series.file, column: series.column }, layerLens: r }, 'layerLens');
     if (values.json) printJson(io, r);
     else io.stdout.write(layerLensText(r));
     return 0;

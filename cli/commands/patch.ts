@@ -10,7 +10,7 @@ import { formatHead, headGrid, parseHeads, randomControlSets } from '../../analy
 import { AttentionKind, HeadRef } from '../../analysis/types';
 import { CliIO, floatFlag, intFlag, loadModelFromFlags, MODEL_OPTIONS, parse, printJson, progressBar, strings, vocabFlag } from '../common';
 import { defaultModelDir } from '../paths';
-import { fmt, readSeries, writeJsonOut } from './causal-common';
+import { causalOutUsage, checkCausalOut, fmt, readSeries, writeCausalOut } from './causal-common';
 
 export const usage = `chronos-lens patch [FILE.csv [--column NAME]] [options]
 
@@ -35,7 +35,8 @@ What to patch:
   --set HEADS             a head set patched together (e.g. cross:L1.H1,cross:L1.H2); repeatable
   --controls N            N seeded random sets like each --set, of heads outside it (default 0)
   --seed N                seed of the control sets (default 0)
-  --json                  print the result as JSON;  --out FILE.json  write it
+  --json                  print the result as JSON
+${causalOutUsage(26)}
   --model DIR             Chronos checkpoint folder (default: the bundled chronos-t5-nano)`;
 
 function parseList<T extends string>(v: string | undefined, allowed: readonly T[], flag: string): T[] | undefined {
@@ -106,10 +107,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     vocab: vocabFlag(values.vocab),
     seed: intFlag(values['token-seed'], 'token-seed', 'seed'),
   };
+  await checkCausalOut(values.out, positionals, values.model);
   const series = seriesMode ? await readSeries(positionals, values.column, io, 'patch') : undefined;
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
   const bar = progressBar(io, 'patch');
   try {
+    await checkCausalOut(values.out, positionals, values.model, model.checkpoint.dir);
     const grid = headGrid(model.config);
     const sets: HeadRef[][] = [];
     const setLabels: { label: string; control: boolean }[] = [];
@@ -130,7 +133,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (sets.length) seeds.controls = controlSeed;
     const r = await runPatching(model, pairs, { maps, kinds, headSets: sets, setLabels, description, parameters, seeds, signal: io.signal, onProgress: bar.onProgress });
     bar.done();
-    await writeJsonOut(values.out, r);
+    // the given sets (not their controls) are outlined in the maps, as the panel outlines its heads
+    const marked = sets.filter((_, i) => !setLabels[i].control).flat();
+    await writeCausalOut(values.out, { label: `Patching · ${description}`, ...(series ? { series: { file: series.file, column: series.column } } : {}), patching: r, ...(marked.length ? { marked } : {}) }, 'patching');
     if (values.json) printJson(io, r);
     else io.stdout.write(patchText(r));
     return 0;

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { JSDOM } from 'jsdom';
 import { ChronosLensError } from '../../core/errors';
-import { figureFormatOf, renderAblationFigure, renderMosaicFigure, type SvgRenderers } from '../../cli/figures';
+import { figureFormatOf, renderAblationFigure, renderCausalFigure, renderMosaicFigure, type SvgRenderers } from '../../cli/figures';
 import * as exportsModule from '../../webview/render/exports';
-import { ablationFixture, mosaicFixture, publishedMosaic } from './fixtures';
+import { ablationFixture, causalRunFixture, mosaicFixture, publishedMosaic } from './fixtures';
 import { buildWebviewBundles, WebviewHarness } from './harness';
 
 // Compile-time check: the SVG renderers satisfy the DOM-free interface cli/figures.ts loads them through.
@@ -18,6 +18,7 @@ void _renderers;
 
 const mosaic = mosaicFixture('chronos-t5-mini');
 const ablation = ablationFixture();
+const causal = causalRunFixture();
 
 function pngSize(png: Buffer): { width: number; height: number } {
   assert.deepEqual([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], 'PNG signature');
@@ -143,6 +144,34 @@ describe('cli/figures: ablation', () => {
   });
 });
 
+describe('cli/figures: residual-stream figures', () => {
+  test('svg: the panel\'s figure of each part, parts of the attribution summing to its total bar', () => {
+    const doc = parseSvg(renderCausalFigure(causal, 'attribution', 'svg'));
+    const bars = [...doc.querySelectorAll('.bar')].map((b) => ({ total: b.classList.contains('total'), value: Number(b.getAttribute('data-value')) }));
+    assert.equal(bars.length, causal.attribution!.components.length + 1);
+    const total = bars.find((b) => b.total)!.value;
+    assert.ok(Math.abs(total - causal.attribution!.total) < 1e-9);
+    assert.ok(Math.abs(bars.filter((b) => !b.total).reduce((s, b) => s + b.value, 0) - total) < 1e-4);
+    assert.match(doc.querySelector('.figure-title')!.textContent ?? '', /^Attribution · chronos-t5-nano/);
+    assert.equal(parseSvg(renderCausalFigure(causal, 'layerLens', 'svg')).querySelectorAll('.fan').length, causal.layerLens!.layers.length);
+    const patching = renderCausalFigure(causal, 'patching', 'svg', { theme: 'dark' });
+    assert.ok(!patching.includes('var(--'), 'no CSS variables in a standalone file');
+    assert.ok(parseSvg(patching).querySelectorAll('rect.marked').length >= 1, 'the marked head outlined');
+    assert.ok(parseSvg(renderCausalFigure(causal, 'layerAblation', 'svg')).querySelectorAll('.bar').length > 0);
+  });
+
+  test('png, Plotly json, csv; a run without the part is refused in one line', () => {
+    const svg = parseSvg(renderCausalFigure(causal, 'layerLens', 'svg'));
+    assert.deepEqual(pngSize(renderCausalFigure(causal, 'layerLens', 'png', { scale: 1 })), { width: Math.round(Number(svg.documentElement.getAttribute('width'))), height: Math.round(Number(svg.documentElement.getAttribute('height'))) });
+    const fig = JSON.parse(renderCausalFigure(causal, 'attribution', 'json')) as { data: unknown[]; layout: unknown };
+    assert.ok(Array.isArray(fig.data) && fig.data.length > 0 && fig.layout);
+    const csv = renderCausalFigure(causal, 'attribution', 'csv').trim().split('\n');
+    assert.equal(csv.length, 1 + causal.attribution!.components.length + 1, 'header, one row per part, the total');
+    assert.throws(() => renderCausalFigure({ label: 'x', attribution: causal.attribution }, 'patching', 'svg'), /The run has no activation patching result to draw\./);
+    assert.throws(() => renderCausalFigure(causal, 'attribution', 'pdf' as 'svg'), /Unknown figure format "pdf"/);
+  });
+});
+
 describe('cli/figures: self-contained HTML in Chromium', { timeout: 120_000 }, () => {
   let h: WebviewHarness;
   let bundlePath: string;
@@ -178,6 +207,31 @@ describe('cli/figures: self-contained HTML in Chromium', { timeout: 120_000 }, (
       assert.deepEqual(errors, []);
       assert.deepEqual(requests, [url], 'the page loads nothing but itself');
       if (process.env.CL_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.CL_SCREENSHOTS, 'cli-mosaic-html.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('residual-stream page: the causal view with every part\'s tab, the chosen figure first, nothing loaded from outside', async () => {
+    const html = renderCausalFigure(causal, 'patching', 'html', { bundlePath });
+    const context = await h.browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('request', (r) => requests.push(r.url()));
+    try {
+      const url = h.serve(html);
+      await page.goto(url);
+      await page.locator('cl-causal-view svg.cl-patch-heatmap').first().waitFor();
+      assert.equal(await page.locator('cl-causal-view cl-tabs [role="tab"]').count(), 4);
+      assert.equal(await page.locator('cl-causal-view cl-tabs [role="tab"][aria-selected="true"]').getAttribute('data-id'), 'patching');
+      const download = page.waitForEvent('download');
+      await page.locator('cl-causal-view cl-export-bar button[data-format="csv"]').click();
+      assert.equal((await download).suggestedFilename(), 'patching-chronos-t5-nano.csv');
+      assert.deepEqual(errors, []);
+      assert.deepEqual(requests, [url], 'the page loads nothing but itself');
     } finally {
       await context.close();
     }

@@ -5,6 +5,7 @@
  */
 import { mountView } from '../bootstrap';
 import '../components/ablation-report';
+import '../components/causal-view';
 import '../components/mosaic-view';
 import type { ExportDetail } from '../components/types';
 import { readInitialState, type FigurePageState } from '../initial-state';
@@ -30,6 +31,13 @@ if (state.view === 'mosaic') {
   if (state.message.kind) v.kind = state.message.kind;
   v.ablationSet = state.message.ablationSet ?? [];
   v.heading = state.message.title ?? '';
+  v.addEventListener('cl-export', (e) => download((e as CustomEvent<ExportDetail>).detail));
+  v.addEventListener('cl-error', (e) => (v.notice = { kind: 'error', message: (e as CustomEvent<{ message: string }>).detail.message }));
+  v.addEventListener('cl-dismiss-notice', () => (v.notice = undefined));
+} else if (state.view === 'causal') {
+  const v = mountView(document, 'cl-causal-view');
+  v.run = state.message.run;
+  v.figure = state.message.figure ?? '';
   v.addEventListener('cl-export', (e) => download((e as CustomEvent<ExportDetail>).detail));
   v.addEventListener('cl-error', (e) => (v.notice = { kind: 'error', message: (e as CustomEvent<{ message: string }>).detail.message }));
   v.addEventListener('cl-dismiss-notice', () => (v.notice = undefined));

@@ -6,7 +6,7 @@
  * standalone (exported) figure. Pure: (run, figure, options) → a new <svg>.
  */
 import type { AttentionKind, PatchingResult } from '../../analysis/types';
-import { CAUSAL_FIGURES, type CausalFigure, type CausalRun } from '../../protocol/causal';
+import { CAUSAL_FIGURE_LABEL, CAUSAL_FIGURES, type CausalFigure, type CausalRun } from '../../protocol/causal';
 import { attributionTargetText, renderAttributionBars } from './attribution-bars';
 import { createSvg, fmtNum, resolveDocument, styles, text, type RenderTarget } from './dom';
 import { KIND_SHORT, fmtMetric } from './format';
@@ -15,12 +15,7 @@ import { renderLayerSweep } from './layer-sweep';
 import { renderPatchHeatmap, type PatchMap } from './patch-heatmap';
 import { cssVarTheme, type ChartTheme } from './theme';
 
-export const CAUSAL_FIGURE_LABEL: Readonly<Record<CausalFigure, string>> = {
-  attribution: 'Attribution',
-  layerLens: 'Per-layer forecast',
-  patching: 'Activation patching',
-  layerAblation: 'Layer ablation',
-};
+export { CAUSAL_FIGURE_LABEL };
 
 /** The figures a run has, in tab order. */
 export function causalFigures(run: CausalRun): CausalFigure[] {

@@ -166,3 +166,47 @@ test('heads --ablation-effects: every head zero-ablated alone, and the Spearman 
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--batch goes with --ablation-effects/);
 });
+
+test('--out FILE.svg|.png|.html|.csv|.plotly.json: the residual-stream figure of each command; bad paths refused before any work', async () => {
+  const dir = await tempDir();
+  try {
+    const at = (f: string) => path.join(dir, f);
+    const a = await cli(['attribute', air, ...common, '--step', '1', '--out', at('attr.svg')]);
+    assert.equal(a.code, 0, a.err);
+    const svg = await fsp.readFile(at('attr.svg'), 'utf8');
+    assert.match(svg, /^(<\?xml[^>]*>\n)?<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(svg, /Attribution · chronos-t5-nano/);
+    const values = [...svg.matchAll(/class="cl-mark bar( total)?"[^>]*data-value="([^"]+)"/g)].map((m) => ({ total: !!m[1], value: Number(m[2]) }));
+    const total = values.find((v) => v.total)!.value;
+    assert.equal(values.length, 1 + 2 * (4 + 4 + 1) + 1, 'embedding, 2 layers × (4 self + 4 cross + ff), the total');
+    assert.ok(Math.abs(values.filter((v) => !v.total).reduce((s, v) => s + v.value, 0) - total) < 1e-4);
+    const lens = await cli(['layer-lens', air, ...common, '--steps', '4', '--out', at('lens.csv')]);
+    assert.equal(lens.code, 0, lens.err);
+    assert.match((await fsp.readFile(at('lens.csv'), 'utf8')).split('\n')[0], /layer/);
+    const patch = await cli(['patch', ...common, '--pairs', '2', '--maps', 'heads', '--kinds', 'cross', '--set', 'cross:L1.H2', '--out', at('patch.plotly.json')]);
+    assert.equal(patch.code, 0, patch.err);
+    const fig = JSON.parse(await fsp.readFile(at('patch.plotly.json'), 'utf8'));
+    assert.ok(Array.isArray(fig.data) && fig.data.some((d: any) => d.type === 'heatmap'), 'a Plotly heat map');
+    const layers = await cli(['ablate', ...common, '--layers', 'decoder:L0', '--batch', '2', '--out', at('layers.png')]);
+    assert.equal(layers.code, 0, layers.err);
+    assert.deepEqual([...(await fsp.readFile(at('layers.png'))).subarray(0, 4)], [137, 80, 78, 71]);
+    // refused in one line before the model is loaded: nothing written
+    for (const [out, re] of [
+      [at('fig.txt'), /^chronos-lens: attribute: --out .*fig\.txt: unknown extension \(expected \.json, \.svg, \.png, \.html, \.csv or \.plotly\.json\)\n$/],
+      [air, /^chronos-lens: attribute: --out .*AirPassengers\.csv is the input .*; write the result to another path\n$/],
+      [dir, /^chronos-lens: attribute: --out .* unknown extension/],
+    ] as const) {
+      const r = await cli(['attribute', air, ...common, '--out', out]);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, re);
+    }
+    const folder = path.join(dir, 'folder.svg');
+    await fsp.mkdir(folder);
+    const f = await cli(['layer-lens', air, ...common, '--out', folder]);
+    assert.equal(f.code, 2);
+    assert.match(f.err, /--out .*folder\.svg is a folder; give a file name/);
+    assert.deepEqual((await fsp.readdir(dir)).sort(), ['attr.svg', 'folder.svg', 'layers.png', 'lens.csv', 'patch.plotly.json']);
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+});
