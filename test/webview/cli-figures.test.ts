@@ -214,12 +214,8 @@ describe('cli/figures: self-contained HTML in Chromium', { timeout: 120_000 }, (
 
   test('residual-stream page: the causal view with every part\'s tab, the chosen figure first, nothing loaded from outside', async () => {
     const html = renderCausalFigure(causal, 'patching', 'html', { bundlePath });
-    const context = await h.browser.newContext({ viewport: { width: 1100, height: 900 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
+    const { context, page, errors } = await h.standalonePage();
     const requests: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('request', (r) => requests.push(r.url()));
     try {
       const url = h.serve(html);
