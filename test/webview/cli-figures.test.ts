@@ -183,18 +183,24 @@ describe('cli/figures: self-contained HTML in Chromium', { timeout: 120_000 }, (
     await h?.close();
   });
 
+  /** The page at its URL, with the requests it makes (a standalone figure loads nothing but itself). */
+  async function openFigurePage(html: string) {
+    const { context, page, errors } = await h.standalonePage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    const url = h.serve(html);
+    await page.goto(url);
+    return { context, page, errors, requests, url };
+  }
+
   test('mosaic page: strict CSP (hash-pinned inline script, no remote content), renders the same component', async () => {
     const html = renderMosaicFigure(mosaic, 'html', { bundlePath, kinds: ['encoder'] });
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';
     assert.match(csp, /^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+';/);
     assert.ok(!/\b(src|href)="https?:/.test(html), 'no remote content');
     assert.equal((html.match(/<script>/g) ?? []).length, 1, 'one inline script');
-    const { context, page, errors } = await h.standalonePage();
-    const requests: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
+    const { context, page, errors, requests, url } = await openFigurePage(html);
     try {
-      const url = h.serve(html);
-      await page.goto(url);
       await page.locator('cl-mosaic-view svg.cl-mosaic[data-kind="encoder"] .cell').first().waitFor();
       assert.equal(await page.locator('cl-mosaic-view .panel-center .cell').count(), 32);
       assert.equal(await page.locator('cl-mosaic-view cl-tabs [role="tab"]').count(), 3);
@@ -214,12 +220,8 @@ describe('cli/figures: self-contained HTML in Chromium', { timeout: 120_000 }, (
 
   test('residual-stream page: the causal view with every part\'s tab, the chosen figure first, nothing loaded from outside', async () => {
     const html = renderCausalFigure(causal, 'patching', 'html', { bundlePath });
-    const { context, page, errors } = await h.standalonePage();
-    const requests: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
+    const { context, page, errors, requests, url } = await openFigurePage(html);
     try {
-      const url = h.serve(html);
-      await page.goto(url);
       await page.locator('cl-causal-view svg.cl-patch-heatmap').first().waitFor();
       assert.equal(await page.locator('cl-causal-view cl-tabs [role="tab"]').count(), 4);
       assert.equal(await page.locator('cl-causal-view cl-tabs [role="tab"][aria-selected="true"]').getAttribute('data-id'), 'patching');
