@@ -168,8 +168,7 @@ test('heads --ablation-effects: every head zero-ablated alone, and the Spearman 
 });
 
 test('--out FILE.svg|.png|.html|.csv|.plotly.json: the residual-stream figure of each command; bad paths refused before any work', async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const at = (f: string) => path.join(dir, f);
     const a = await cli(['attribute', air, ...common, '--step', '1', '--out', at('attr.svg')]);
     assert.equal(a.code, 0, a.err);
@@ -206,7 +205,5 @@ test('--out FILE.svg|.png|.html|.csv|.plotly.json: the residual-stream figure of
     assert.equal(f.code, 2);
     assert.match(f.err, /--out .*folder\.svg is a folder; give a file name/);
     assert.deepEqual((await fsp.readdir(dir)).sort(), ['attr.svg', 'folder.svg', 'layers.png', 'lens.csv', 'patch.plotly.json']);
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+  });
 });
