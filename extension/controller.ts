@@ -18,8 +18,8 @@ import { chooseColumn } from './column-choice';
 import { CausalController } from './causal';
 import type { CausalPanel } from './causal-panel';
 import type { ExportablePanel } from './figure-export';
-import { gpuStorageDir, installGpuSupportCommand, provisionGpu, removeGpuSupportCommand } from './gpu';
-import { HubAccess, redactingLog } from './hub';
+import { detectGpuPresence, gpuStorageDir, installGpuSupportCommand, provisionGpu, removeGpuSupportCommand } from './gpu';
+import { HubAccess, redactingLog, TOKEN_SECRET_KEY } from './hub';
 import { withFormatExtension } from './lib/files';
 import { addHead, describeHeads, headId, KIND_NAMES } from './lib/heads';
 import { loadCsvSeries, mosaicSummary, ReferenceCache, runLogText, runMosaicJob } from './lib/jobs';
@@ -185,6 +185,40 @@ export class Controller implements vscode.Disposable {
     this.#registerCommands();
     this.seriesViews = SeriesViews.register(this);
     void this.#reportRestricted();
+    // The palette hides what makes no sense here (package.json's commandPalette `when` clauses read these).
+    this.contextReady = Promise.all([this.updateGpuContext(), this.#updateTokenContext()]).then(() => undefined);
+  }
+
+  /** The context keys this extension has set, for `inspect.contextKeys()`. */
+  readonly contextKeys = new Map<string, string>();
+  /** Resolves once the context keys set at activation are known. */
+  readonly contextReady: Promise<void>;
+
+  async #setContext(key: string, value: string): Promise<void> {
+    this.contextKeys.set(key, value);
+    await vscode.commands.executeCommand('setContext', key, value);
+  }
+
+  /** `chronosLens.gpu` (nvidia / none) and `chronosLens.gpuSupport` (installed / none); the status bar learns whether CPU is a fallback. */
+  async updateGpuContext(): Promise<void> {
+    try {
+      const p = await detectGpuPresence(this);
+      this.status.setNvidia(p.nvidia);
+      await this.#setContext('chronosLens.gpu', p.nvidia ? 'nvidia' : 'none');
+      await this.#setContext('chronosLens.gpuSupport', p.supportInstalled ? 'installed' : 'none');
+    } catch (e) {
+      // unknown: the GPU commands stay listed
+      this.log.warn(`GPU detection failed: ${errorMessage(e)}`);
+    }
+  }
+
+  /** `chronosLens.hubToken`: stored / none (VS Code's secret storage; an environment token cannot be cleared here). */
+  async #updateTokenContext(): Promise<void> {
+    try {
+      await this.#setContext('chronosLens.hubToken', (await this.context.secrets.get(TOKEN_SECRET_KEY)) ? 'stored' : 'none');
+    } catch (e) {
+      this.log.warn(`reading the secret storage failed: ${errorMessage(e)}`);
+    }
   }
 
   /** Settings; in restricted mode the model path comes from the user settings only (lib/trust.ts). */
@@ -390,11 +424,35 @@ export class Controller implements vscode.Disposable {
     reg(COMMANDS.selectModel, vscode.l10n.t('Select Model'), (arg) => selectModel(this, arg));
     reg(COMMANDS.showModelInfo, vscode.l10n.t('Show Model Info'), () => showModelInfo(this));
     reg(COMMANDS.exportCurrentFigure, vscode.l10n.t('Export Current Figure'), (arg) => this.exportCurrentFigure(arg));
-    reg(COMMANDS.setHuggingFaceToken, vscode.l10n.t('Set Hugging Face Token'), (arg) => this.hub.setToken(arg));
-    reg(COMMANDS.clearHuggingFaceToken, vscode.l10n.t('Clear Hugging Face Token'), () => this.hub.clearToken());
+    reg(COMMANDS.setHuggingFaceToken, vscode.l10n.t('Set Hugging Face Token'), async (arg) => {
+      try {
+        return await this.hub.setToken(arg);
+      } finally {
+        await this.#updateTokenContext();
+      }
+    });
+    reg(COMMANDS.clearHuggingFaceToken, vscode.l10n.t('Clear Hugging Face Token'), async () => {
+      try {
+        return await this.hub.clearToken();
+      } finally {
+        await this.#updateTokenContext();
+      }
+    });
     reg(COMMANDS.clearModelCache, vscode.l10n.t('Clear Model Cache'), (arg) => clearModelCache(this, arg));
-    reg(COMMANDS.installGpuSupport, vscode.l10n.t('Install GPU Support'), () => installGpuSupportCommand(this));
-    reg(COMMANDS.removeGpuSupport, vscode.l10n.t('Remove GPU Support'), (arg) => removeGpuSupportCommand(this, arg));
+    reg(COMMANDS.installGpuSupport, vscode.l10n.t('Install GPU Support'), async () => {
+      try {
+        return await installGpuSupportCommand(this);
+      } finally {
+        await this.updateGpuContext();
+      }
+    });
+    reg(COMMANDS.removeGpuSupport, vscode.l10n.t('Remove GPU Support'), async (arg) => {
+      try {
+        return await removeGpuSupportCommand(this, arg);
+      } finally {
+        await this.updateGpuContext();
+      }
+    });
     reg(COMMANDS.openSweepAtlas, vscode.l10n.t('Open Sweep Atlas'), (arg) => openSweepAtlas(this, arg));
     reg(COMMANDS.openSamples, vscode.l10n.t('Open Sample CSVs'), (arg) => openSamplesCommand(this, arg));
   }

@@ -56,6 +56,10 @@ export interface ChronosLensApi {
     seriesViews(): SeriesViewInfo[];
     /** The latest mosaic (Run Ablation…'s "Top-k heads of the latest mosaic"), also after its panels closed. */
     latestMosaic(): { model: string; kind: string; variant: 'reference' | 'data' } | undefined;
+    /** The context keys the extension sets (chronosLens.gpu, chronosLens.gpuSupport, chronosLens.hubToken), once known. */
+    contextKeys(): Promise<Record<string, string>>;
+    /** The status bar item's text and tooltip (Markdown). */
+    statusBar(): { text: string; tooltip: string };
   };
 }
 
@@ -114,6 +118,14 @@ export function activate(context: vscode.ExtensionContext): ChronosLensApi {
       },
       storage: () => ({ graphCache: context.globalStorageUri.fsPath, gpu: c.gpuDir }),
       seriesViews: () => c.seriesViews.info(),
+      contextKeys: async () => {
+        await c.contextReady;
+        return Object.fromEntries(c.contextKeys);
+      },
+      statusBar: () => {
+        const t = c.status.item.tooltip;
+        return { text: c.status.item.text, tooltip: typeof t === 'string' ? t : (t?.value ?? '') };
+      },
       latestMosaic: () => {
         const m = c.latestMosaic();
         return m && { model: m.result.model.name, kind: m.kind, variant: m.result.protocol.series ? 'data' : 'reference' };

@@ -6,6 +6,7 @@
  * here comes from a workspace: the storage folder is the extension's own, the feed CHRONOS_LENS_NUGET_INDEX
  * (VS Code's environment) else the one onnxruntime-node names, the proxy the user's http.* settings.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ChronosLensError } from '../core/errors';
@@ -59,6 +60,24 @@ export async function provisionGpu(host: Pick<GpuHost, 'context' | 'log'>, provi
     host.log.warn(`GPU support could not be provisioned (the bundled ONNX Runtime is used): ${(e as Error).message}`);
     return undefined;
   }
+}
+
+/** What the palette and the hints know of this machine (the `chronosLens.gpu` and `chronosLens.gpuSupport` context keys). */
+export interface GpuPresence {
+  /** The NVIDIA driver library is found. */
+  nvidia: boolean;
+  /** A staged GPU package (or leftovers) is in the extension's storage. */
+  supportInstalled: boolean;
+}
+
+/**
+ * Detects GPU presence at activation without touching ONNX Runtime (not even its package.json): the
+ * loader's view of the NVIDIA driver library, and whether the GPU storage folder holds anything.
+ */
+export async function detectGpuPresence(host: Pick<GpuHost, 'context'>): Promise<GpuPresence> {
+  const gpu = await import('../core/gpu');
+  const [staged, cuda] = await Promise.all([fs.promises.readdir(gpuStorageDir(host.context)).catch(() => [] as string[]), gpu.checkCudaRuntime()]);
+  return { nvidia: gpu.hasNvidiaDriver(cuda), supportInstalled: staged.length > 0 };
 }
 
 export async function gpuInfo(host: Pick<GpuHost, 'context'>): Promise<GpuInfo> {

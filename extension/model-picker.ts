@@ -185,6 +185,8 @@ export interface ModelInfo extends ModelSummary {
     /** The onnxruntime-node package running (a staged GPU copy, or the bundled one). */
     ortPackage: string;
     cudaRuntime: { complete: boolean; missing: string[] };
+    /** The NVIDIA driver library is found: this machine has an NVIDIA GPU to install GPU support for. */
+    nvidiaDriver: boolean;
   };
 }
 
@@ -234,6 +236,7 @@ export async function showModelInfo(c: ModelPickerDeps): Promise<ModelInfo> {
             storageDir: g.status.storageDir,
             ortPackage: g.ortPackage,
             cudaRuntime: { complete: g.cuda.complete, missing: g.cuda.libraries.filter((l) => !l.found).map((l) => l.library) },
+            nvidiaDriver: g.cuda.libraries.some((l) => l.role === 'NVIDIA driver' && !!l.found),
           },
         };
         c.log.info(`GPU\n${describeGpu(g)}`);
@@ -257,9 +260,9 @@ export async function showModelInfo(c: ModelPickerDeps): Promise<ModelInfo> {
     info.predictionLength,
     running,
   );
-  // After a fallback from CUDA without the provider package: offer to install it.
+  // After a fallback from CUDA without the provider package, on a machine with an NVIDIA GPU: offer to install it.
   const wantedCuda = info.provider.requested === 'cuda' || (info.provider.requested === 'auto' && process.platform === 'linux');
-  const offerGpu = info.provider.used === 'cpu' && wantedCuda && info.gpu.supported && !info.gpu.installed;
+  const offerGpu = info.provider.used === 'cpu' && wantedCuda && info.gpu.supported && !info.gpu.installed && info.gpu.nvidiaDriver;
   const details = vscode.l10n.t('Show Details');
   const select = vscode.l10n.t('Select Model…');
   const install = vscode.l10n.t('Install GPU Support');

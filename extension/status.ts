@@ -17,13 +17,27 @@ export class ModelStatusBar implements vscode.Disposable {
     this.item.command = command;
   }
 
+  #last?: ModelState;
+  /** Whether this machine has an NVIDIA GPU (undefined until detected). */
+  #nvidia?: boolean;
+
+  /** Without an NVIDIA GPU, `auto` running on the CPU is no fallback: nothing to warn about or install. */
+  setNvidia(nvidia: boolean): void {
+    this.#nvidia = nvidia;
+    if (this.#last) this.update(this.#last);
+  }
+
   update(s: ModelState): void {
+    this.#last = s;
+    // `auto` on a machine without an NVIDIA GPU: the CPU is what it means, not a fallback
+    const expectedCpu = this.#nvidia === false && s.provider === 'auto';
+    const fallbackReason = expectedCpu ? undefined : s.fallbackReason;
     const provider = s.used ?? s.provider;
     const explicitFallback = !!s.used && s.provider !== 'auto' && s.used !== s.provider;
     const icon = s.busy ? '$(loading~spin)' : s.error ? '$(error)' : explicitFallback ? '$(warning)' : '$(pulse)';
     // After a fallback the text says so; the tooltip says why.
     const family = s.family ? ` (${s.family.replace(/^Chronos-/, '')})` : '';
-    const shownProvider = s.used && s.fallbackReason ? vscode.l10n.t('{0} (fallback)', provider) : provider;
+    const shownProvider = s.used && fallbackReason ? vscode.l10n.t('{0} (fallback)', provider) : provider;
     this.item.text = `${icon} ${s.label}${family} · ${shownProvider}${s.queued ? ` (+${s.queued})` : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${vscode.l10n.t('Chronos Lens')}**\n\n`);
@@ -38,10 +52,10 @@ export class ModelStatusBar implements vscode.Disposable {
         : vscode.l10n.t('Execution provider: {0}', `**${s.used}**`)
       : vscode.l10n.t('Execution provider: {0} (decided on first run)', s.provider);
     md.appendMarkdown(`${ep}\n\n`);
-    if (s.fallbackReason) {
+    if (fallbackReason) {
       links.push('chronosLens.showModelInfo', 'chronosLens.installGpuSupport');
       md.appendMarkdown(`${vscode.l10n.t('Not on the GPU:')} `);
-      md.appendText(s.fallbackReason);
+      md.appendText(fallbackReason);
       md.appendMarkdown(`\n\n[${vscode.l10n.t('Show Model Info')}](command:chronosLens.showModelInfo) · [${vscode.l10n.t('Install GPU Support')}](command:chronosLens.installGpuSupport)\n\n`);
     }
     if (s.error) md.appendMarkdown(`$(error) ${s.error}\n\n`);

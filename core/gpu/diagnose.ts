@@ -117,3 +117,12 @@ export async function checkCudaRuntime(o: { env?: Env; platform?: string } = {})
   }
   return { platform, libraries, complete: libraries.length > 0 && libraries.every((l) => !!l.found) };
 }
+
+/**
+ * Whether this machine has an NVIDIA GPU, as far as the loader can tell: its driver library (libcuda.so.1,
+ * nvcuda.dll) is found. False on platforms without CUDA (macOS). Decides which GPU commands and hints
+ * make sense here; whether the provider starts is still only known by starting it.
+ */
+export function hasNvidiaDriver(report: CudaRuntimeReport): boolean {
+  return report.libraries.some((l) => l.role === 'NVIDIA driver' && !!l.found);
+}

@@ -22,4 +22,4 @@ export {
 } from './install';
 export { CUDA_REQUIREMENTS, gpuPackageFor, NUGET_ORG_INDEX, type GpuPackageLookup, type GpuPackageSpec, type ProviderFile } from './metadata';
 export { resolveNugetPackage, type NugetPackageInfo } from './nuget';
-export { checkCudaRuntime, type CudaLibraryCheck, type CudaRuntimeReport } from './diagnose';
+export { checkCudaRuntime, hasNvidiaDriver, type CudaLibraryCheck, type CudaRuntimeReport } from './diagnose';

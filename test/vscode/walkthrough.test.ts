@@ -2,7 +2,9 @@
  * The Getting Started walkthrough as installed: every step has its media in the extension, a button
  * running a contributed command and a completion event; and its first step, Open Sample CSVs…, copies
  * the bundled samples into a new folder, never over anything that exists. (The e2e suite clicks
- * through the walkthrough itself in code-server.)
+ * through the walkthrough itself in code-server.) And the palette's context keys: GPU commands only where
+ * they make sense, Clear Hugging Face Token only with a token stored, no "fallback" on a machine
+ * without an NVIDIA GPU.
  */
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +13,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ChronosLensApi } from '../../extension/extension';
 import type { OpenSamplesResult } from '../../extension/samples';
+import { checkCudaRuntime, hasNvidiaDriver } from '../../core/gpu';
 
 const EXTENSION_ID = 'chronos-lens.chronos-lens';
 
@@ -74,5 +77,45 @@ suite('Chronos Lens walkthrough and samples', () => {
     assert.match(api.inspect.lastError() ?? '', /"folder" must be an absolute folder path/);
     assert.equal(await vscode.commands.executeCommand('chronosLens.openSamples', { folder: path.join(dir, 'missing') }), undefined);
     assert.match(api.inspect.lastError() ?? '', /cannot copy into .*missing: the folder does not exist/);
+  });
+
+  test('the palette: GPU commands follow the NVIDIA driver, Clear Hugging Face Token a stored token', async () => {
+    const api = ext.exports;
+    const pkg = ext.packageJSON as { contributes: { menus: { commandPalette?: { command: string; when?: string }[] } } };
+    const when = new Map((pkg.contributes.menus.commandPalette ?? []).map((m) => [m.command, m.when]));
+    assert.equal(when.get('chronosLens.installGpuSupport'), "chronosLens.gpu != 'none'");
+    assert.equal(when.get('chronosLens.removeGpuSupport'), "chronosLens.gpuSupport != 'none'");
+    assert.equal(when.get('chronosLens.clearHuggingFaceToken'), "chronosLens.hubToken != 'none'");
+    const keys = await api.inspect.contextKeys();
+    assert.equal(keys['chronosLens.gpu'], hasNvidiaDriver(await checkCudaRuntime()) ? 'nvidia' : 'none');
+    assert.ok(['installed', 'none'].includes(keys['chronosLens.gpuSupport']), `chronosLens.gpuSupport = ${keys['chronosLens.gpuSupport']}`);
+    assert.equal(await vscode.commands.executeCommand('chronosLens.setHuggingFaceToken', 'hf_walkthroughTestToken0123456789'), true);
+    assert.equal((await api.inspect.contextKeys())['chronosLens.hubToken'], 'stored');
+    await vscode.commands.executeCommand('chronosLens.clearHuggingFaceToken');
+    assert.equal((await api.inspect.contextKeys())['chronosLens.hubToken'], 'none');
+  });
+
+  test('auto on a machine without an NVIDIA GPU: the CPU is no fallback, and nothing offers GPU support', async function () {
+    const api = ext.exports;
+    if ((await api.inspect.contextKeys())['chronosLens.gpu'] !== 'none') this.skip();
+    const cfg = vscode.workspace.getConfiguration('chronosLens');
+    const before = { model: cfg.inspect('model')?.globalValue, provider: cfg.inspect('executionProvider')?.globalValue };
+    try {
+      await cfg.update('model', 'bundled', vscode.ConfigurationTarget.Global);
+      await cfg.update('executionProvider', 'auto', vscode.ConfigurationTarget.Global);
+      const info = await vscode.commands.executeCommand<{ provider: { requested: string; used: string }; gpu: { nvidiaDriver: boolean } }>('chronosLens.showModelInfo');
+      assert.ok(info, api.inspect.lastError());
+      assert.equal(info.provider.requested, 'auto');
+      assert.equal(info.gpu.nvidiaDriver, false);
+      const bar = api.inspect.statusBar();
+      assert.match(bar.text, /chronos-t5-nano.* · cpu/);
+      assert.doesNotMatch(bar.text, /fallback/);
+      assert.doesNotMatch(bar.tooltip, /Install GPU Support|Not on the GPU/);
+      // the bundled model says what it is, with the way to Amazon's
+      assert.match(bar.tooltip, /chronos-t5-nano is a toy model.*\[Select Model…\]\(command:chronosLens\.selectModel\)/s);
+    } finally {
+      await cfg.update('model', before.model, vscode.ConfigurationTarget.Global);
+      await cfg.update('executionProvider', before.provider, vscode.ConfigurationTarget.Global);
+    }
   });
 });
