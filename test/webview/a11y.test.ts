@@ -1,14 +1,15 @@
 /**
  * Screen-reader reachability of the views in real Chromium: an axe-core audit (WCAG 2 A / AA rules,
  * shadow roots included) of the mosaic, the series view (hovered, so that its strip, head grid and
- * readout are drawn) and the ablation report finds no serious or critical violation; every mosaic
+ * readout are drawn, and with a forecast step's action menu open), the ablation report and the
+ * residual-stream panel (each of its figures) finds no serious or critical violation; every mosaic
  * cell, head-grid cell and periodicity cell the keyboard reaches has an accessible name that
  * carries its value; moving the series view's point with the keyboard updates a live region with
  * the point's reading.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ablationFixture, mosaicFixture, seriesInitFixture } from './fixtures';
+import { ablationFixture, causalRunFixture, mosaicFixture, seriesInitFixture } from './fixtures';
 import { axeViolations } from './axe';
 import { WebviewHarness, type ThemeKind, type ViewPage } from './harness';
 import { FakeSeriesHost } from './series-host';
@@ -49,6 +50,10 @@ describe('accessibility in Chromium', { timeout: 300_000 }, () => {
         await v.page.keyboard.press('ArrowLeft');
         await v.page.locator('cl-series-view cl-head-grid .spark').first().waitFor();
         assert.deepEqual(await axeViolations(v), [], 'series view');
+        await v.page.keyboard.press('End');
+        await v.page.keyboard.press('Enter');
+        await v.page.locator('cl-series-view cl-action-menu.step-menu[open] [role="menuitem"]').first().waitFor();
+        assert.deepEqual(await axeViolations(v), [], 'series view, step menu open');
       } finally {
         host.stop();
         await v.close();
@@ -60,6 +65,17 @@ describe('accessibility in Chromium', { timeout: 300_000 }, () => {
         assert.deepEqual(await axeViolations(ablation), [], 'ablation report');
       } finally {
         await ablation.close();
+      }
+      const causal = await h.open({ entry: 'causal', theme, viewport: { width: 1100, height: 900 }, initialState: { type: 'showCausal', run: causalRunFixture() } });
+      try {
+        for (const figure of ['attribution', 'layerLens', 'patching', 'layerAblation']) {
+          await causal.page.locator(`cl-causal-view cl-tabs [role="tab"][data-id="${figure}"]`).click();
+          await causal.page.locator(`cl-causal-view cl-tabs [role="tab"][data-id="${figure}"][aria-selected="true"]`).waitFor();
+          await causal.page.locator('cl-causal-view .plot svg').first().waitFor();
+          assert.deepEqual(await axeViolations(causal), [], `residual-stream panel, ${figure}`);
+        }
+      } finally {
+        await causal.close();
       }
     });
   }

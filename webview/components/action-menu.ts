@@ -74,6 +74,11 @@ export class ClActionMenu extends LitElement {
       .hint {
         opacity: 0.75;
       }
+      /* on the selection background a dimmed hint falls below 4.5:1 contrast */
+      [role='menuitem']:hover .hint,
+      [role='menuitem']:focus .hint {
+        opacity: 1;
+      }
     `,
   ];
 
