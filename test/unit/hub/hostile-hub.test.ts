@@ -45,8 +45,10 @@ interface Case {
   sharded?: Record<string, string>;
   behaviour?: (sb: Sandbox) => Behaviour;
   options?: Partial<DownloadModelOptions>;
-  /** Abort the download this long after it starts (the CLI's SIGINT). */
+  /** Abort the download this long after it starts (the CLI's SIGINT), or after the hub starts serving `abortWhenServing`. */
   abortAfterMs?: number;
+  /** A file name: abortAfterMs counts from the CDN's first answer for it (a timer from the start would land in another file on a slow machine). */
+  abortWhenServing?: string;
   accept?: boolean;
   /** The error message must match. */
   message?: RegExp;
@@ -328,7 +330,8 @@ function generateCases(): Case[] {
   cases.push({
     family: 'slow',
     name: 'trickling body + abort (SIGINT)',
-    abortAfterMs: 400,
+    abortAfterMs: 200,
+    abortWhenServing: 'model.safetensors',
     behaviour: () => ({ cdn: (f, s) => f === 'model.safetensors' && (tricklingBody(s, [['Content-Length', String(weights.length)]], 20), true) }),
     message: /cancelled/,
     partialOk: true,
@@ -488,7 +491,18 @@ async function runCase(c: Case): Promise<void> {
     const beforeTree = listTree(sb.root);
     const ac = new AbortController();
     const timers: NodeJS.Timeout[] = [];
-    if (c.abortAfterMs !== undefined) timers.push(setTimeout(() => ac.abort(), c.abortAfterMs));
+    const abortAfterMs = c.abortAfterMs;
+    if (abortAfterMs !== undefined && c.abortWhenServing === undefined) timers.push(setTimeout(() => ac.abort(), abortAfterMs));
+    if (abortAfterMs !== undefined && c.abortWhenServing !== undefined) {
+      const { cdn, ...rest } = hub.behaviour;
+      hub.behaviour = {
+        ...rest,
+        cdn: (file, socket, req) => {
+          if (file === c.abortWhenServing) timers.push(setTimeout(() => ac.abort(), abortAfterMs));
+          return cdn ? cdn(file, socket, req) : false;
+        },
+      };
+    }
     let deadlineHit = false;
     const deadline = new Promise<'deadline'>((r) => timers.push(setTimeout(() => {
       deadlineHit = true;
