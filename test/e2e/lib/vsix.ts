@@ -34,7 +34,7 @@ function newestInput(): number {
     if (st.isDirectory() && depth > 0) for (const e of readdirSync(p)) visit(path.join(p, e), depth - 1);
   };
   for (const f of ['package.json', 'package.nls.json', '.vscodeignore', 'README.md', 'LICENSE', 'CHANGELOG.md', 'images/icon.png']) visit(path.join(repoRoot, f), 0);
-  for (const d of ['dist', 'samples', 'models/chronos-t5-nano']) visit(path.join(repoRoot, d), 3);
+  for (const d of ['dist', 'samples', 'models/chronos-t5-nano', 'media', 'docs/images']) visit(path.join(repoRoot, d), 3);
   return newest;
 }
 
