@@ -20,7 +20,7 @@ import { BoltModel } from '../models/bolt/model';
 import { Chronos2Model } from '../models/chronos2/model';
 import { ensureFits, forwardRowNeed } from '../core/limits';
 import { Chronos2Task, lastValues, taskRows } from './forecast/chronos2';
-import { GroupLensResult, LensResult } from './types';
+import { GroupLensResult, GroupScoreResult, LensResult } from './types';
 
 export const DEFAULT_TOP_K = 5;
 
@@ -455,6 +455,37 @@ export class Chronos2Lens {
   groupAtStep(step: number, q: GroupQuery = {}): GroupLensResult {
     if (!Number.isInteger(step) || step < 0 || step >= this.forecastSteps) throw new ChronosLensError('BAD_INPUT', `forecast step ${step} is outside 0..${this.forecastSteps - 1} (past it the pipeline rolls the forecast out with new contexts)`);
     return this.groupResult('forecast', step, this.firstOutputToken + Math.floor(step / this.patchSize), q);
+  }
+
+  /**
+   * The group-attention score of every head (docs/chronos2.md): for each series, its share of group
+   * attention on the other series (1 - what it reads from itself), averaged over the context patches
+   * where that series is observed; the head's score is the mean over the series. Also the rows x rows
+   * matrix averaged over the same patches.
+   */
+  groupScore(): GroupScoreResult {
+    const L = this.layers;
+    const H = this.heads;
+    const n = this.series.length;
+    const patches = this.series.map((_, i) => {
+      const mask = this.time[i].mask;
+      return Array.from({ length: this.contextPatches }, (_, p) => p).filter((p) => mask[p] === 1);
+    });
+    const matrix = this.group.map((a) =>
+      Array.from({ length: H }, (_, h) =>
+        Array.from({ length: n }, (_, i) => {
+          const row = new Float64Array(n);
+          for (const p of patches[i]) {
+            const base = ((p * H + h) * n + i) * n;
+            for (let j = 0; j < n; j++) row[j] += a.data[base + j];
+          }
+          return Array.from(row, (v) => (patches[i].length ? v / patches[i].length : NaN));
+        }),
+      ),
+    );
+    const perSeries = matrix.map((byHead) => byHead.map((m) => m.map((row, i) => 1 - row[i])));
+    const score = perSeries.map((byHead) => byHead.map((v) => v.reduce((x, y) => x + y, 0) / n));
+    return { kind: 'group-score', layers: L, heads: H, series: this.series.map((s, i) => ({ ...s, patches: patches[i].length })), contextPatches: this.contextPatches, score, perSeries, matrix };
   }
 
   private groupResult(at: 'context' | 'forecast', position: number, token: number, q: GroupQuery): GroupLensResult {

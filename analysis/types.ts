@@ -201,6 +201,25 @@ export interface GroupLensResult {
   lines?: number[][][][];
 }
 
+/**
+ * The group-attention score per head (docs/chronos2.md): how much each series reads from the other
+ * series of its group rather than from itself, averaged over the context patches where it is observed.
+ */
+export interface GroupScoreResult {
+  kind: 'group-score';
+  layers: number;
+  heads: number;
+  /** The rows, in the model's order, with the context patches each score averages over. */
+  series: { name: string; role: 'target' | 'past-covariate' | 'future-covariate'; patches: number }[];
+  contextPatches: number;
+  /** [layer][head]: the mean over the series of perSeries. */
+  score: number[][];
+  /** [layer][head][i]: series i's share of group attention on the other series (1 - self). */
+  perSeries: number[][][];
+  /** [layer][head][i][j]: how much series i reads from series j, averaged over the patches. */
+  matrix: number[][][][];
+}
+
 export interface PeriodicityResult {
   /** Dominant periods, strongest first. */
   periods: { period: number; strength: number }[];

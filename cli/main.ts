@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   info: { summary: 'show a checkpoint and the execution provider', load: () => import('./commands/info') },
   mosaic: { summary: 'induction mosaics (reference protocol, encoder, decoder, data-driven)', load: () => import('./commands/mosaic') },
   lens: { summary: 'what every head attends to from one point of a CSV series', load: () => import('./commands/lens') },
+  'group-score': { summary: 'Chronos-2: how much each head\'s group attention reads the other series', load: () => import('./commands/group-score') },
   ablate: { summary: 'head-ablation experiments against random control sets', load: () => import('./commands/ablate') },
   models: { summary: 'list and download models, the graph cache, GPU (CUDA) support', load: () => import('./commands/models') },
   sweep: { summary: 'sweeps over models × datasets × seeds: plan, run (sharded), merge into an atlas, submit to Slurm, Kubernetes or Ray', load: () => import('./commands/sweep') },

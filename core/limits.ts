@@ -52,6 +52,7 @@ export const BOUNDS = {
   quantileLevel: { min: 0, max: 1, integer: false, label: 'quantile level' },
   quantileCount: { min: 1, max: 1000, integer: true, label: 'quantile levels' },
   seriesColumns: { min: 1, max: 256, integer: true, label: 'series forecast together (targets and covariates)' },
+  seriesLead: { min: 1, max: 100_000, integer: true, label: 'lead (steps one series is ahead of the other)' },
   // a LoRA adapter's rank per layer (rank_pattern included): real ones are 4 .. 256
   loraRank: { min: 1, max: 65_536, integer: true, label: 'LoRA rank' },
   mosaicBatch: { min: 2, max: 100_000, integer: true, label: 'batch (sequences)' },

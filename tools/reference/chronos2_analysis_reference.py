@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Chronos-2 analysis references, from chronos-forecasting's Chronos2Model with eager attentions, float32 on CPU.
 
-    # regenerate the committed fixtures (test/fixtures/chronos2-analysis/)
+    # regenerate the committed fixtures (test/fixtures/chronos2-analysis/): mosaics, group-attention scores
     tools/.venv-families/bin/python tools/reference/chronos2_analysis_reference.py --fixtures
     # the patch mosaics of any Chronos-2 model on any patch batch (`chronos-lens mosaic --save-tokens FILE`)
     tools/.venv-families/bin/python tools/reference/chronos2_analysis_reference.py --model DIR --batch FILE --out FILE
@@ -11,6 +11,10 @@ written from the definition): every context is forecast alone (its own group id)
   encoder: the time self-attention among the context patches, read as for Chronos-Bolt's encoder;
   cross:   the time attention of the first output-patch token (the forecast token), center = span L - P - D,
            right = span L - D, as for Chronos-Bolt's decoder token.
+
+Group-attention score (docs/chronos2.md): the task's rows in one group, one forward pass with max_output_patches
+output patches; per layer and head, the group attention [T, H, n, n] averaged over the context patches (every row
+observed everywhere): the matrix; 1 - its diagonal: each series' share on the others; their mean: the score.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
-from _common import FIXTURES, rel_to_repo, setup_torch, versions  # noqa: E402
+from _common import FIXTURES, rel_to_repo, setup_torch, versions, write_json  # noqa: E402
 from bolt_mosaic_reference import geometry, mosaic_on_batch, span, write_mosaic_fixtures  # noqa: E402
 from mosaic_reference import THRESHOLD, kind_result  # noqa: E402
 
@@ -91,6 +95,62 @@ def mosaic(model_dir: Path, batch: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+# Group-attention score (docs/chronos2.md): tasks of same-length rows with no gaps, all targets or past-only
+# covariates in one group; the rows are stored, so the TypeScript side runs the very same task.
+ETT = (_common.REPO_ROOT / ".." / "shared" / "data" / "ETTh1.csv").resolve()
+
+
+def lead_pair(length: int, lead: int, seed: int) -> Dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    t = np.arange(length + lead)
+    s = 10 + np.cumsum(rng.normal(0, 0.3, length + lead)) + 3 * np.sin(2 * np.pi * t / 24) + 2 * np.sin(2 * np.pi * t / 9)
+    return {"follower": s[:length].astype(np.float32), "leader": s[lead:lead + length].astype(np.float32)}
+
+
+def ett_columns(names: List[str], length: int) -> Dict[str, np.ndarray]:
+    import csv
+
+    with open(ETT, newline="") as fh:
+        rows = list(csv.DictReader(fh))[-length:]
+    return {c: np.array([float(r[c]) for r in rows], dtype=np.float32) for c in names}
+
+
+GROUP_CASES: List[Tuple[str, Path, Dict[str, Any]]] = [
+    ("group-reduced-lead", CKPTS / "chronos2-reduced-random", dict(targets=lead_pair(96, 3, 5), past={})),
+    ("group-reduced-ett", CKPTS / "chronos2-reduced-random", dict(targets=ett_columns(["OT", "HUFL"], 96), past=ett_columns(["MULL"], 96))),
+    ("group-linear-ett", CKPTS / "chronos2-linear-random", dict(targets=ett_columns(["OT"], 64), past=ett_columns(["HULL", "LULL"], 64))),
+]
+
+
+def group_score(model_dir: Path, case: Dict[str, Any]) -> Dict[str, Any]:
+    """One forward pass of the task's rows in one group, with the model's max_output_patches output patches."""
+    model = load_model(model_dir)
+    cc = model.chronos_config
+    names = list(case["targets"]) + sorted(case["past"])
+    rows = [case["targets"][k] for k in case["targets"]] + [case["past"][k] for k in sorted(case["past"])]
+    ctx = torch.tensor(np.stack(rows))
+    n = ctx.shape[0]
+    Po = cc.max_output_patches
+    with torch.no_grad():
+        out = model(context=ctx, group_ids=torch.zeros(n, dtype=torch.long), num_output_patches=Po, output_attentions=True)
+    Pc = -(-ctx.shape[1] // cc.input_patch_size)
+    # per layer [T, H, n, n] -> the context patches, averaged: [layers, H, n, n]
+    ga = torch.stack([a[:Pc].to(torch.float64).mean(dim=0) for a in out.enc_group_self_attn_weights])
+    per = 1 - torch.diagonal(ga, dim1=-2, dim2=-1)
+    return {
+        "model": rel_to_repo(model_dir),
+        "series": names,
+        "targets": len(case["targets"]),
+        "rows": [[float(v) for v in r] for r in rows],
+        "prediction_length": Po * cc.output_patch_size,
+        "context_patches": Pc,
+        "matrix": ga.tolist(),
+        "per_series": per.tolist(),
+        "score": per.mean(dim=-1).tolist(),
+        "meta": {"versions": versions()},
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fixtures", action="store_true")
@@ -101,6 +161,8 @@ def main() -> None:
     setup_torch()
     if a.fixtures:
         write_mosaic_fixtures(MOSAIC_CASES, OUT_DIR, mosaic)
+        for case, model_dir, spec in GROUP_CASES:
+            write_json(OUT_DIR / f"{case}.json", group_score(model_dir, spec))
         _common.check_fixture_budget(OUT_DIR, 300_000, "Chronos-2 analysis")
         return
     if not (a.model and a.batch and a.out):

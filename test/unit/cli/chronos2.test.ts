@@ -196,3 +196,23 @@ test('mosaic on a Chronos-2 model: the patch protocol on its time attention, as 
   const bad = cli(['mosaic', '--model', reduced, '--no-cache', '--batch', '4', '--period', '24', '--repeats', '3', '--kind', 'decoder']);
   assert.match(bad.stderr, /^chronos-lens: mosaic: mosaic kind "decoder" is not available for chronos2-reduced-random, a Chronos-2 model/);
 });
+
+test('group-score: per-head scores on a synthetic lead pair as JSON; a CSV task; one-line refusals', () => {
+  const reduced = path.join(repoRoot, 'test', 'fixtures', 'chronos2', 'checkpoints', 'chronos2-reduced-random');
+  const r = cli(['group-score', '--model', reduced, '--no-cache', '--synthetic-lead', '3', '--length', '80', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.deepEqual(j.synthetic, { lead: 3, length: 80, seed: 0 });
+  assert.deepEqual(j.series.map((s: { name: string }) => s.name), ['follower', 'leader']);
+  assert.equal(j.score.length, 2);
+  assert.equal(j.score[0].length, 4);
+  j.perSeries.forEach((byHead: number[][], l: number) => byHead.forEach((v, h) => assert.ok(Math.abs((v[0] + v[1]) / 2 - j.score[l][h]) < 1e-12)));
+  const one = (a: string[], re: RegExp) => {
+    const x = cli(a);
+    assert.notEqual(x.code, 0);
+    assert.match(x.stderr, re);
+  };
+  one(['group-score', ett, '--model', reduced, '--no-cache', '--synthetic-lead', '3'], /--synthetic-lead makes its own pair of series; drop .*ETTh1\.csv/);
+  one(['group-score', ett, '--model', reduced, '--no-cache', '--column', 'OT'], /unknown option '--column'|needs at least two series/);
+  one(['group-score', ett, '--model', bolt, '--no-cache', '--columns', 'OT,HUFL'], /is not a Chronos-2 model; group attention is Chronos-2's/);
+});
