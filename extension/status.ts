@@ -36,7 +36,7 @@ export class ModelStatusBar implements vscode.Disposable {
     const explicitFallback = !!s.used && s.provider !== 'auto' && s.used !== s.provider;
     const icon = s.busy ? '$(loading~spin)' : s.error ? '$(error)' : explicitFallback ? '$(warning)' : '$(pulse)';
     // After a fallback the text says so; the tooltip says why.
-    const family = s.family ? ` (${s.family.replace(/^Chronos-/, '')})` : '';
+    const family = s.family ? ` (${s.family.replace(/^Chronos-(?=\D)/, '')})` : '';
     const shownProvider = s.used && fallbackReason ? vscode.l10n.t('{0} (fallback)', provider) : provider;
     this.item.text = `${icon} ${s.label}${family} · ${shownProvider}${s.queued ? ` (+${s.queued})` : ''}`;
     const md = new vscode.MarkdownString(undefined, true);

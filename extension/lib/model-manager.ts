@@ -20,7 +20,7 @@ export interface ProviderInfo {
 /** What the manager needs of a model (ChronosModel has it). */
 export interface ManagedModel {
   readonly name: string;
-  /** 'chronos-bolt' for a Chronos-Bolt model (BoltModel); absent for Chronos-T5. */
+  /** 'chronos-bolt' for a Chronos-Bolt model (BoltModel), 'chronos-2' for a Chronos2Model; absent for Chronos-T5. */
   readonly family?: string;
   readonly provider: ProviderInfo | undefined;
   dispose(): Promise<void>;
@@ -48,7 +48,7 @@ export interface ModelState {
   setting: string;
   /** Short model name (from the setting until loaded, then the checkpoint's name). */
   label: string;
-  /** The loaded model's family: "Chronos-T5" or "Chronos-Bolt" (undefined until loaded). */
+  /** The loaded model's family: "Chronos-T5", "Chronos-Bolt" or "Chronos-2" (undefined until loaded). */
   family?: string;
   provider: ProviderSetting;
   /** The provider that runs, once a session exists. */
@@ -125,7 +125,7 @@ export class ModelManager<M extends ManagedModel> {
     return {
       setting: this.#settings.model,
       label: l?.model.name ?? modelLabel(this.#settings.model),
-      family: l ? (l.model.family === 'chronos-bolt' ? 'Chronos-Bolt' : 'Chronos-T5') : undefined,
+      family: l ? (l.model.family === 'chronos-bolt' ? 'Chronos-Bolt' : l.model.family === 'chronos-2' ? 'Chronos-2' : 'Chronos-T5') : undefined,
       provider: this.#settings.provider,
       used: p?.used,
       fallbackReason: p?.fallbackReason,

@@ -6,9 +6,12 @@
  * the patch's attention over the patches as bands over the series; the status bar names the family; the
  * CSV text hover names the patch; right-click the CSV → Compute Induction Mosaic shows the patch mosaics
  * (the reference protocol's cells equal the CLI's on the same settings; the sub-patch panel beside it).
+ * Then, in the same editor, a committed random-weight Chronos-2 (test/fixtures/chronos2/checkpoints/
+ * chronos2-reduced-random) is selected through the workspace's settings: the series view of building.csv, with its targets and covariates chosen in the view's two
+ * QuickPicks, forecasts load and occupancy jointly and hovering a patch shows the group-attention lens.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe } from 'node:test';
 import { cliJson } from './lib/cli';
@@ -21,6 +24,7 @@ const CSV = 'hourly-load.csv';
 // a small batch keeps the mosaic's CI time low; the data-driven variant is left to the T5 flows
 const MOSAIC_SEED = 7;
 const MOSAIC_BATCH = 16;
+const CHRONOS2 = path.join(repoRoot, 'test', 'fixtures', 'chronos2', 'checkpoints', 'chronos2-reduced-random');
 
 describe('Chronos-Bolt in VS Code (code-server)', { skip: e2eSkipReason() }, () => {
   const vs = useVSCode('bolt-series', {
@@ -120,5 +124,48 @@ describe('Chronos-Bolt in VS Code (code-server)', { skip: e2eSkipReason() }, () 
     // the sub-patch variant (a period of one and a half patches) opens beside it
     const sub = await wb.findWebview(/sub-patch protocol \(period 24 values on patches of 16\)/, { timeoutMs: 120_000 });
     assert.equal(await sub.locator('g.cell[data-side="center"]').count(), 2 * 4);
+  });
+
+  vs.test('Chronos-2: building.csv with load and occupancy jointly and temperature as covariate; hover → the group-attention lens', { timeout: 300_000 }, async () => {
+    const wb = vs.wb;
+    await wb.runCommand('View: Close All Editors');
+    // the workspace's settings select the Chronos-2 checkpoint (they override the user settings the session started with)
+    mkdirSync(path.join(vs.server.workspace, '.vscode'), { recursive: true });
+    writeFileSync(path.join(vs.server.workspace, '.vscode', 'settings.json'), JSON.stringify({ 'chronosLens.model': CHRONOS2 }));
+    await wb.explorerContextMenu('building.csv', 'Open Series View');
+    const series = await wb.findWebview(/chronos2-reduced-random \(Chronos-2\)/, { timeoutMs: 240_000 });
+    await series.locator('.subtitle', { hasText: /quantile head, 21 levels/ }).waitFor({ timeout: 180_000 });
+    // targets: load (shown, already picked) and occupancy; covariates: temperature
+    await series.locator('button.task').click();
+    const occupancy = await wb.quickPickRow('occupancy', 30_000);
+    assert.ok(occupancy, `no occupancy in the targets' QuickPick (listed: ${(await wb.quickPickLabels()).join(' | ')})`);
+    await occupancy.click();
+    await wb.page.keyboard.press('Enter');
+    const deadline = Date.now() + 30_000;
+    while (!/covariates/.test(await wb.quickInputTitle()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const temperature = await wb.quickPickRow('temperature', 30_000);
+    assert.ok(temperature, `no temperature in the covariates' QuickPick (listed: ${(await wb.quickPickLabels()).join(' | ')})`);
+    await temperature.click();
+    await wb.page.keyboard.press('Enter');
+    await series.locator('.subtitle', { hasText: /jointly with occupancy · covariates temperature/ }).waitFor({ timeout: 120_000 });
+    await series.locator('.subtitle', { hasText: /quantile head, 21 levels/ }).waitFor({ timeout: 180_000 });
+    assert.match(await webviewText(series), /context: last 96 in 6 patches of 16/);
+    const line = series.locator('path.series-line').first();
+    const box = await line.boundingBox();
+    assert.ok(box && box.width > 10, 'the series line is not drawn');
+    await line.hover({ position: { x: box.width * 0.95, y: box.height / 2 }, force: true });
+    const cells = series.locator('.group-matrices rect.gcell');
+    await cells.first().waitFor({ timeout: 60_000 });
+    await series.locator('.group-lines polyline.share').first().waitFor({ state: 'attached', timeout: 60_000 });
+    await wb.screenshot('chronos2-series-group');
+    const drawn = await cells.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-weight'))));
+    // 4 heads of the selected layer, 3 series each way; a row of a matrix is a distribution over the series
+    assert.equal(drawn.length, 4 * 9);
+    for (let k = 0; k < drawn.length; k += 3) assert.ok(Math.abs(drawn[k] + drawn[k + 1] + drawn[k + 2] - 1) < 1e-3, `matrix row ${k / 3}: ${drawn.slice(k, k + 3).join(', ')}`);
+    const lanes = await series.locator('.group-lines g.lane').evaluateAll((els) => els.map((e) => e.getAttribute('data-series')));
+    assert.deepEqual(lanes, ['load', 'occupancy', 'temperature']);
+    assert.ok((await series.locator('.cl-patch-bands rect.band[data-weight]').count()) > 0, 'no time-attention bands');
+    const status = (await wb.statusBarTexts()).join(' | ');
+    assert.match(status, /chronos2-reduced-random \(Chronos-2\)/, `status bar: ${status}`);
   });
 });

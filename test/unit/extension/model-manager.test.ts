@@ -297,7 +297,7 @@ test('a threads refusal that still comes from the runtime names the setting chro
 });
 
 test('either family loads through loadModel; the state names the family once loaded', async () => {
-  const { isBolt, loadModel } = await import('../../../models/load');
+  const { isBolt, isChronos2, loadModel } = await import('../../../models/load');
   const bolt = path.join(fixtures, 'bolt', 'checkpoints', 'bolt-reduced-random');
   const cacheDir = await tempDir();
   const m = new ModelManager(
@@ -311,6 +311,9 @@ test('either family loads through loadModel; the state names the family once loa
     m.configure({ model: A, provider: 'cpu', threads: 1 });
     assert.equal(await m.use(async (model) => isBolt(model)), false);
     assert.equal(m.state.family, 'Chronos-T5');
+    m.configure({ model: path.join(fixtures, 'chronos2', 'checkpoints', 'chronos2-reduced-random'), provider: 'cpu', threads: 1 });
+    assert.equal(await m.use(async (model) => isChronos2(model)), true);
+    assert.equal(m.state.family, 'Chronos-2');
   } finally {
     await m.dispose();
   }
