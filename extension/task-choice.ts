@@ -42,7 +42,7 @@ export async function pickTask(uri: vscode.Uri, columns: readonly string[], curr
   const file = path.basename(uri.path);
   const targets = await vscode.window.showQuickPick(
     columns.map((c) => ({ label: c, picked: current.targets.includes(c) })),
-    { canPickMany: true, title: `Chronos-2 · ${file}: target columns (1/2)`, placeHolder: 'The columns forecast together (at least one)', ignoreFocusOut: true },
+    { canPickMany: true, title: vscode.l10n.t('Chronos-2 · {0}: target columns (1/2)', file), placeHolder: vscode.l10n.t('The columns forecast together (at least one)'), ignoreFocusOut: true },
   );
   if (!targets?.length) return undefined;
   const chosen = targets.map((t) => t.label);
@@ -50,7 +50,7 @@ export async function pickTask(uri: vscode.Uri, columns: readonly string[], curr
   if (!rest.length) return { targets: chosen, covariates: [] };
   const covs = await vscode.window.showQuickPick(
     rest.map((c) => ({ label: c, picked: current.covariates.includes(c) })),
-    { canPickMany: true, title: `Chronos-2 · ${file}: covariates (2/2)`, placeHolder: 'Columns the targets may read from, not forecast (none: press Enter)', ignoreFocusOut: true },
+    { canPickMany: true, title: vscode.l10n.t('Chronos-2 · {0}: covariates (2/2)', file), placeHolder: vscode.l10n.t('Columns the targets may read from, not forecast (none: press Enter)'), ignoreFocusOut: true },
   );
   if (!covs) return undefined;
   return { targets: chosen, covariates: covs.map((c) => c.label) };
