@@ -151,6 +151,39 @@ def group_score(model_dir: Path, case: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+# Whole sublayers skipped (the graph's layer_skip): a forward hook returns the sublayer's input as its
+# output, so the residual update is dropped, on the rows of group-reduced-ett (one group, one output patch).
+SKIPS: List[Tuple[int, str]] = [(0, "time"), (1, "group"), (0, "ff"), (1, "all")]
+PARTS = {"time": [0], "group": [1], "ff": [2], "all": [0, 1, 2]}
+
+
+def skipped_sublayers(model_dir: Path, case: Dict[str, Any], base: str) -> None:
+    model = load_model(model_dir)
+    rows = [case["targets"][k] for k in case["targets"]] + [case["past"][k] for k in sorted(case["past"])]
+    ctx = torch.tensor(np.stack(rows))
+    gids = torch.zeros(ctx.shape[0], dtype=torch.long)
+
+    def identity(_module, args, output):
+        x = args[0]
+        if isinstance(output, torch.Tensor):
+            return x
+        output.hidden_states = x
+        return output
+
+    arrays: Dict[str, torch.Tensor] = {"rows": ctx}
+    with torch.no_grad():
+        arrays["plain"] = model(context=ctx, group_ids=gids, num_output_patches=1).quantile_preds
+        for layer, part in SKIPS:
+            hooks = [model.encoder.block[layer].layer[j].register_forward_hook(identity) for j in PARTS[part]]
+            try:
+                arrays[f"skip.{layer}.{part}"] = model(context=ctx, group_ids=gids, num_output_patches=1).quantile_preds
+            finally:
+                for h in hooks:
+                    h.remove()
+    meta: Dict[str, Any] = {"model": rel_to_repo(model_dir), "skips": [[l, p] for l, p in SKIPS], "series_scale": float(ctx.abs().max())}
+    _common.write_case(OUT_DIR, base, meta, arrays)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fixtures", action="store_true")
@@ -163,6 +196,7 @@ def main() -> None:
         write_mosaic_fixtures(MOSAIC_CASES, OUT_DIR, mosaic)
         for case, model_dir, spec in GROUP_CASES:
             write_json(OUT_DIR / f"{case}.json", group_score(model_dir, spec))
+        skipped_sublayers(GROUP_CASES[1][1], GROUP_CASES[1][2], "skip-reduced-ett")
         _common.check_fixture_budget(OUT_DIR, 300_000, "Chronos-2 analysis")
         return
     if not (a.model and a.batch and a.out):
