@@ -43,6 +43,8 @@ export interface AblationDeps extends ColumnChoiceDeps {
   readonly settings: Pick<Settings, 'ablation'>;
   readonly ablationPanels: Set<AblationPanel>;
   readonly panelDeps: PanelDeps;
+  /** Where a result opens (the results group). */
+  resultsColumn(): vscode.ViewColumn;
   /** The latest mosaic (its heads and scores seed the head choice), also after its panel closed. */
   latestMosaic(): LatestMosaic | undefined;
   ablationSet(): HeadRef[];
@@ -344,7 +346,7 @@ export class AblationController {
       return;
     }
     const panel = new AblationPanel(this.c.panelDeps, this.#store(), run, list, {
-      column: vscode.ViewColumn.Beside,
+      column: this.c.resultsColumn(),
     });
     this.c.ablationPanels.add(panel);
   }

@@ -56,7 +56,7 @@ export class CausalPanel extends ViewPanel<'causal'> {
 }
 
 function causalTitle(run: CausalRun): string {
-  return `Residual stream · ${run.label}`;
+  return vscode.l10n.t('Residual stream · {0}', run.label);
 }
 
 function showCausal(s: CausalPanelState): CausalHostMessage {

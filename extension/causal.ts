@@ -32,6 +32,8 @@ export interface CausalDeps extends ColumnChoiceDeps {
   readonly settings: Pick<Settings, 'ablation'>;
   readonly causalPanels: Set<CausalPanel>;
   readonly panelDeps: PanelDeps;
+  /** Where a result opens (the results group). */
+  resultsColumn(): vscode.ViewColumn;
   report(what: string, e: unknown): void;
 }
 
@@ -88,8 +90,8 @@ export class CausalController {
   async attribute(arg?: unknown): Promise<CausalRun | undefined> {
     const title = vscode.l10n.t('Chronos Lens: Attribute Forecast');
     if (isArgs(arg)) {
-      const csv = csvFromArgs(arg, 'Attribute Forecast');
-      const shape = await this.#shape('Attribute Forecast');
+      const csv = csvFromArgs(arg, WHAT.attribution);
+      const shape = await this.#shape(WHAT.attribution);
       const step = arg.step === undefined ? 0 : wholeNumber(arg.step, 'step', 0, shape.predictionLength - 1);
       const target = arg.target === undefined ? 'logit' : oneOfArg(arg.target, 'target', ATTRIBUTION_TARGETS);
       return this.runAttribution(csv, step, target);
@@ -105,7 +107,7 @@ export class CausalController {
           return 'step';
         },
         step: async () => {
-          const pl = (await this.#shape('Attribute Forecast')).predictionLength;
+          const pl = (await this.#shape(WHAT.attribution)).predictionLength;
           const v = await inputText({
             title,
             step: 2,
@@ -158,9 +160,9 @@ export class CausalController {
   async patch(arg?: unknown): Promise<CausalRun | undefined> {
     const title = vscode.l10n.t('Chronos Lens: Patch Activations');
     if (isArgs(arg)) {
-      const csv = arg.csv !== undefined ? csvFromArgs(arg, 'Patch Activations') : undefined;
+      const csv = arg.csv !== undefined ? csvFromArgs(arg, WHAT.patching) : undefined;
       const corrupt = arg.corrupt === undefined ? 'shift' : oneOfArg(arg.corrupt, 'corrupt', SERIES_CORRUPTIONS);
-      const steps = arg.steps === undefined ? 8 : wholeNumber(arg.steps, 'steps', 1, (await this.#shape('Patch Activations')).predictionLength);
+      const steps = arg.steps === undefined ? 8 : wholeNumber(arg.steps, 'steps', 1, (await this.#shape(WHAT.patching)).predictionLength);
       const pairs = arg.pairs === undefined ? 20 : wholeNumber(arg.pairs, 'pairs', 1, 1000);
       let maps: PatchMapKind[] = ['heads', 'resid'];
       if (arg.maps !== undefined) {
@@ -259,7 +261,7 @@ export class CausalController {
       if (arg.layers !== undefined) {
         if (typeof arg.layers !== 'string') throw bad(vscode.l10n.t('"layers" must be a layer set such as "encoder:L0, decoder:L1.ff"'));
         const { parseLayers } = await import('../analysis/causal/layer-ablation');
-        sets = [parseLayers(arg.layers, (await this.#shape('Ablate Layers')).layers)];
+        sets = [parseLayers(arg.layers, (await this.#shape(WHAT.layerAblation)).layers)];
       } else sweep = arg.sweep === undefined ? 'all' : oneOfArg(arg.sweep, 'sweep', PARTS);
       const stacks = arg.stacks === undefined ? (['encoder', 'decoder'] as LayerStack[]) : (Array.isArray(arg.stacks) ? arg.stacks : [arg.stacks]).map((s) => oneOfArg(s, 'stacks', ['encoder', 'decoder'] as const));
       const data: Data = arg.data === undefined ? 'inductionLoss' : oneOfArg(arg.data, 'data', DATA);
@@ -288,7 +290,7 @@ export class CausalController {
           return 'type';
         },
         type: async () => {
-          const counts = (await this.#shape('Ablate Layers')).layers;
+          const counts = (await this.#shape(WHAT.layerAblation)).layers;
           const { parseLayers } = await import('../analysis/causal/layer-ablation');
           const v = await inputText({
             title,
@@ -371,6 +373,6 @@ export class CausalController {
       reuse.reveal(false);
       return;
     }
-    this.c.causalPanels.add(new CausalPanel(this.c.panelDeps, state, { column: vscode.ViewColumn.Beside }));
+    this.c.causalPanels.add(new CausalPanel(this.c.panelDeps, state, { column: this.c.resultsColumn() }));
   }
 }

@@ -257,6 +257,27 @@ export class Controller implements vscode.Disposable {
     }
   }
 
+  /**
+   * Where a result opens (mosaic, ablation report, residual-stream panel, series view): the editor group
+   * of the active extension page, else of the most recently active one, so that results share one group
+   * as tabs; else the group beside the active editor (one new group the first time), or the active group
+   * when no editor is open. Always a group number: a panel created a moment ago still reports the
+   * column it was asked for (Beside, Active) until VS Code places it, and a second Beside from there
+   * would open yet another group.
+   */
+  resultsColumn(): vscode.ViewColumn {
+    const placed = (c: vscode.ViewColumn | undefined): c is vscode.ViewColumn => c !== undefined && c > 0;
+    const pages = [...this.seriesViews.panels(), ...this.#recent.filter((p) => !p.disposed).map((p) => p.panel)];
+    const active = pages.find((p) => p.active && placed(p.viewColumn))?.viewColumn;
+    if (active !== undefined) return active;
+    const last = pages.map((p) => p.viewColumn).filter(placed).pop();
+    if (last !== undefined) return last;
+    const groups = vscode.window.tabGroups;
+    const current = groups.activeTabGroup.viewColumn;
+    if (!groups.all.some((g) => g.tabs.length > 0)) return current;
+    return Math.min(current + 1, vscode.ViewColumn.Nine) as vscode.ViewColumn;
+  }
+
   /** The column the file's series view shows (or showed), for the column pickers' default. */
   seriesColumn(uri: vscode.Uri): string | undefined {
     return this.seriesViews.columnFor(uri);
@@ -334,7 +355,8 @@ export class Controller implements vscode.Disposable {
     const existing = this.mosaicPanels.get(key);
     if (existing && !existing.disposed) {
       existing.update(state);
-      existing.reveal(opts.preserveFocus);
+      // into the results group, beside the mosaic's other panels
+      existing.reveal(opts.preserveFocus, opts.column);
       return existing;
     }
     const p = new MosaicPanel(this.panelDeps, this.#mosaicActions(), key, state, opts);
@@ -497,10 +519,12 @@ export class Controller implements vscode.Disposable {
     this.log.info(runLogText(`mosaic (reference protocol${job.referenceCached ? ', reused' : ''}) · ${ref.model.name}: ${mosaicSummary(ref)}`, ref.manifest, { protocol: ref.protocol }));
     if (job.data) this.log.info(runLogText(`mosaic (data-driven) · ${target.name} · ${job.series?.column}: ${mosaicSummary(job.data)}`, job.data.manifest, { protocol: job.data.protocol }));
     const csv = { uri, column: job.series?.column };
+    // One results group: the sub-patch and data-driven panels are tabs beside the reference.
+    const resultsGroup = this.resultsColumn();
     const refPanel = this.#openMosaic(
       `reference:${ref.model.hash}`,
       { result: ref, variant: 'reference', title: ref.protocol.patch ? vscode.l10n.t('{0} · reference protocol (random patches)', ref.model.name) : vscode.l10n.t('{0} · reference protocol (random tokens)', ref.model.name), csv },
-      { column: vscode.ViewColumn.Beside, preserveFocus: !!job.data || !!job.subPatch },
+      { column: resultsGroup, preserveFocus: !!job.data || !!job.subPatch },
     );
     const panels: MosaicCommandResult['panels'] = [describePanel(refPanel)];
     if (job.subPatch) {
@@ -509,19 +533,17 @@ export class Controller implements vscode.Disposable {
       const sub = this.#openMosaic(
         `subpatch:${job.subPatch.model.hash}`,
         { result: job.subPatch, variant: 'reference', title: vscode.l10n.t('{0} · sub-patch protocol (period {1} values on patches of {2})', job.subPatch.model.name, g.period, g.size), csv },
-        { column: vscode.ViewColumn.Beside, preserveFocus: !!job.data },
+        { column: resultsGroup, preserveFocus: !!job.data },
       );
       panels.push(describePanel(sub));
     }
     if (job.subPatchError) this.log.warn(`sub-patch mosaic did not run: ${job.subPatchError}`);
     if (job.data) {
-      // Side by side with the reference, to compare which heads pass each test.
-      const refColumn = refPanel.panel.viewColumn;
-      const column = refColumn !== undefined && refColumn < vscode.ViewColumn.Nine ? ((refColumn + 1) as vscode.ViewColumn) : vscode.ViewColumn.Beside;
+      // A tab beside the reference (its tab strip compares the two; a column each left 250 px panels).
       const dataPanel = this.#openMosaic(
         `data:${uri.toString()}#${job.series?.column ?? ''}`,
         { result: job.data, variant: 'data', title: vscode.l10n.t('{0} · {1} · {2} (data-driven)', job.data.model.name, target.name, job.series?.column ?? ''), csv },
-        { column, preserveFocus: false },
+        { column: resultsGroup, preserveFocus: false },
       );
       panels.push(describePanel(dataPanel));
     }

@@ -175,8 +175,9 @@ export abstract class ViewPanel<V extends ViewId> implements ExportablePanel {
     if (m) this.post(m);
   }
 
-  reveal(preserveFocus = false): void {
-    this.panel.reveal(undefined, preserveFocus);
+  /** Shows the panel, in its own group, or moved into `column` when given. */
+  reveal(preserveFocus = false, column?: vscode.ViewColumn): void {
+    this.panel.reveal(column, preserveFocus);
   }
 
   async #notify(m: NotificationOf<V>): Promise<void> {

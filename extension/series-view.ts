@@ -40,6 +40,8 @@ export interface SeriesViewDeps {
   readonly models: Pick<ModelManager<AnyModel>, 'use' | 'settings' | 'current' | 'onDidChange'>;
   /** The latest mosaic (of the model with that hash, when there is one), also after its panel closed. */
   latestMosaic(modelHash?: string): { result: MosaicResult } | undefined;
+  /** Where a result opens (the results group). */
+  resultsColumn(): vscode.ViewColumn;
   /** Called after Compute Induction Mosaic has opened its panels. */
   onDidComputeMosaic(listener: () => void): vscode.Disposable;
   /** "Attribute this step": the residual-stream panel for a forecast step of the column shown. */
@@ -192,8 +194,7 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
     }
     await checkSeriesViewSize(uri);
     this.#pending.set(key, options);
-    const anyEditor = vscode.window.tabGroups.all.some((g) => g.tabs.length > 0);
-    await vscode.commands.executeCommand('vscode.openWith', uri, SERIES_VIEW_TYPE, { viewColumn: anyEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, preview: false });
+    await vscode.commands.executeCommand('vscode.openWith', uri, SERIES_VIEW_TYPE, { viewColumn: this.controller.resultsColumn(), preview: false });
   }
 
   async #revealCommand(arg: unknown): Promise<void> {
@@ -309,6 +310,11 @@ export class SeriesViews implements vscode.CustomTextEditorProvider, vscode.Hove
 
   info(): SeriesViewInfo[] {
     return [...this.sessions].filter((s) => !s.disposed).map((s) => s.info());
+  }
+
+  /** The webview panels of the open series views. */
+  panels(): vscode.WebviewPanel[] {
+    return [...this.sessions].filter((s) => !s.disposed).map((s) => s.panel);
   }
 
   /** The series view in the active editor tab, if one is (for "Export Current Figure…"). */

@@ -53,6 +53,9 @@ async function reportMetrics(frame: FrameLocator): Promise<{ name: string | null
 }
 
 const dataPanelRe = new RegExp(`${csvName.replace('.', '\\.')}.*data-driven`);
+// editor tab labels: "Mosaic · <csv>" for the data-driven panel, "Mosaic · <model>" for the reference
+const dataTabRe = new RegExp(`Mosaic · ${csvName.replace('.', '\\.')}`);
+const referenceTabRe = new RegExp(`Mosaic · (?!${csvName.replace('.', '\\.')})`);
 
 function top<T extends { value: number }>(xs: T[]): T {
   return xs.reduce((a, b) => (b.value > a.value ? b : a));
@@ -137,7 +140,10 @@ describe('user flows in VS Code (code-server)', { skip: e2eSkipReason() }, () =>
   vs.test(`right-click ${csvName} → Compute Induction Mosaic: layers × heads cells, the top head as the CLI's`, { timeout: 300_000 }, async () => {
     const wb = vs.wb;
     await wb.explorerContextMenu(csvName, 'Compute Induction Mosaic');
-    const reference = await wb.findWebview(/reference protocol/, { timeoutMs: 240_000 });
+    // the reference and the data-driven mosaic are tabs of one results group, the data-driven one in front
+    await wb.showTab(dataTabRe, { timeoutMs: 240_000 });
+    await wb.showTab(referenceTabRe);
+    const reference = await wb.findWebview(/reference protocol/, { timeoutMs: 120_000 });
     const cellsOf = reference.locator('g.cell[data-side="center"]');
     await cellsOf.first().waitFor({ timeout: 60_000 });
     await wb.screenshot('mosaic');
@@ -163,20 +169,25 @@ describe('user flows in VS Code (code-server)', { skip: e2eSkipReason() }, () =>
       const v = cli.cross.center[c.layer][c.head];
       assert.ok(Math.abs(c.value - v) <= 1e-5, `L${c.layer}.H${c.head}: editor ${c.value}, CLI ${v}`);
     }
-    // The data-driven panel on the CSV's column opens beside it.
+    // The data-driven panel on the CSV's column: a tab beside it.
+    await wb.showTab(dataTabRe);
     const data = await wb.findWebview(dataPanelRe, { timeoutMs: 120_000 });
     assert.equal(await data.locator('g.cell[data-side="center"]').count(), model.layers * model.heads);
   });
 
   vs.test('Developer: Reload Window brings both mosaic panels back, with the same cells', { timeout: 300_000 }, async () => {
     const wb = vs.wb;
+    await wb.showTab(referenceTabRe);
     const before = await mosaicCells(await wb.findWebview(/reference protocol/, { timeoutMs: 30_000 }));
+    await wb.showTab(dataTabRe);
     const beforeData = await mosaicCells(await wb.findWebview(dataPanelRe, { timeoutMs: 30_000 }));
     assert.equal(before.length, 2 * model.layers * model.heads);
     await wb.reloadWindow();
+    await wb.showTab(referenceTabRe);
     const reference = await wb.findWebview(/reference protocol/, { timeoutMs: 120_000 });
     await reference.locator('g.cell[data-side="center"]').first().waitFor({ timeout: 60_000 });
     assert.deepEqual(await mosaicCells(reference), before);
+    await wb.showTab(dataTabRe);
     const data = await wb.findWebview(dataPanelRe, { timeoutMs: 120_000 });
     await data.locator('g.cell[data-side="center"]').first().waitFor({ timeout: 60_000 });
     assert.deepEqual(await mosaicCells(data), beforeData);

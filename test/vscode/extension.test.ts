@@ -125,12 +125,15 @@ suite('Chronos Lens in VS Code', () => {
     assert.equal(s.loaded, true);
     assert.equal(s.used, 'cpu');
     assert.equal(s.busy, false);
-    // the pages load their bundles under the CSP, say ready, and get the mosaic; side by side
+    // the pages load their bundles under the CSP, say ready, and get the mosaic; tabs of one results group
     const shown = (variant: string) => api.inspect.panels().some((p) => p.view === 'mosaic' && p.variant === variant && p.ready && p.posted.includes('showMosaic'));
-    await until(() => shown('data') && shown('reference'), 'both mosaic pages ready');
+    // the data-driven tab is in front; the reference page loads when its tab is shown
+    await until(() => shown('data'), 'the data-driven mosaic page ready');
+    await vscode.commands.executeCommand('workbench.action.previousEditorInGroup');
+    await until(() => shown('reference'), 'the reference mosaic page ready once its tab is shown');
     assert.equal(mosaicTabs().length, 2);
     const columns = vscode.window.tabGroups.all.filter((g) => g.tabs.some((t) => mosaicTabs().includes(t))).map((g) => g.viewColumn);
-    assert.equal(columns.length, 2, 'the two mosaics are in two editor groups');
+    assert.equal(columns.length, 1, 'the two mosaics are tabs of one results group');
     const panels = api.inspect.panels().filter((p) => p.view === 'mosaic');
     assert.ok(panels.some((p) => p.variant === 'data' && p.title.includes(path.basename(csv))), JSON.stringify(panels.map((p) => p.title)));
     for (const p of panels) assert.equal((p.layers ?? 0) * (p.heads ?? 0), cfg.num_decoder_layers * cfg.num_heads);

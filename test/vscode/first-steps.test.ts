@@ -2,7 +2,8 @@
  * A researcher's first steps inside a real VS Code: nothing the views show gets stuck or forgotten.
  * The series view's periodicity does not go back to "computing…" when the column changes while the
  * model is still busy (nor when the page reloads), and the latest mosaic outlives its panels (the
- * series view's induction scores, Run Ablation…'s "Top-k heads of the latest mosaic").
+ * series view's induction scores, Run Ablation…'s "Top-k heads of the latest mosaic"). Results open where
+ * the user expects them: one results group beside the CSV, not a new column per panel.
  *
  * Model: the committed fixture checkpoint (t5-relu-v4096-f32) of the repository this suite was built
  * in, else the bundled model. CSVs: written to a temporary folder here, or the workspace's samples.
@@ -93,6 +94,43 @@ suite('Chronos Lens first steps: nothing stuck, nothing forgotten', () => {
     assert.equal(view.mosaicModel, latest.model);
   });
 
+  test('results where you expect them: mosaic, ablation report, residual stream and "Show this head on the series" share one results group beside the CSV', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await config().update('mosaic.batch', 24, vscode.ConfigurationTarget.Global);
+    await config().update('mosaic.dataDriven', true, vscode.ConfigurationTarget.Global);
+    try {
+      const file = path.join(dir, 'results.csv');
+      writeFileSync(file, twoColumnCsv(400));
+      const uri = vscode.Uri.file(file);
+      // as a user starts: the CSV open as text in the only group
+      await vscode.window.showTextDocument(uri);
+      const groups = () => vscode.window.tabGroups.all.filter((g) => g.tabs.length > 0);
+      const webviewGroups = (viewType: RegExp) => groups().filter((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && viewType.test(t.input.viewType)));
+      const r = (await vscode.commands.executeCommand('chronosLens.computeInductionMosaic', { uri: uri.toString(), column: 'wave' })) as MosaicCommandResult | undefined;
+      assert.ok(r, `the mosaic ran (last error: ${api.inspect.lastError()})`);
+      assert.deepEqual(r.panels.map((p) => p.variant), ['reference', 'data']);
+      const data = r.panels.find((p) => p.variant === 'data');
+      await until(() => api.inspect.panels().some((p) => p.view === 'mosaic' && p.key === data?.key && p.ready), 'the data-driven mosaic page ready (the tab in front)');
+      assert.equal(webviewGroups(/chronosLens\.mosaic$/).length, 1, 'the reference and the data-driven mosaic are tabs of one group');
+      assert.equal(groups().length, 2, 'the CSV, and one results group beside it');
+      const run = await vscode.commands.executeCommand('chronosLens.runAblation', { heads: 'L0.H0', method: 'zero', data: 'inductionLoss', controls: 0 });
+      assert.ok(run, `the ablation ran (last error: ${api.inspect.lastError()})`);
+      await until(() => api.inspect.panels().some((p) => p.view === 'ablation' && p.ready), 'the ablation report ready');
+      const attribution = await vscode.commands.executeCommand('chronosLens.attributeForecast', { csv: uri.toString(), column: 'wave', step: 0 });
+      assert.ok(attribution, `the attribution ran (last error: ${api.inspect.lastError()})`);
+      await until(() => api.inspect.panels().some((p) => p.view === 'causal' && p.ready), 'the residual-stream panel ready');
+      // "Show this head on the series" (a mosaic cell's action) opens the series view through the same call
+      await vscode.commands.executeCommand('chronosLens.series.openAt', { uri: uri.toString(), column: 'wave', head: { kind: 'cross', layer: 0, head: 0 } });
+      await until(() => api.inspect.seriesViews().find((v) => v.uri === uri.toString() && v.ready), 'the series view');
+      const results = groups().filter((g) => g.tabs.some((t) => (t.input instanceof vscode.TabInputWebview && /chronosLens\.(mosaic|ablation|causal)$/.test(t.input.viewType)) || (t.input instanceof vscode.TabInputCustom && t.input.viewType === 'chronosLens.series')));
+      const describe = groups().map((g) => `${g.viewColumn}: ${g.tabs.map((t) => t.label).join(' | ')}`).join('; ');
+      assert.equal(results.length, 1, `every result in one group (${describe})`);
+      assert.ok(groups().length <= 2, `at most two editor groups (${describe})`);
+    } finally {
+      await config().update('mosaic.dataDriven', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('a CSV above 50 MB: Open Series View says the limit in one line, before VS Code reads it', async () => {
     const file = path.join(dir, 'huge.csv');
     writeFileSync(file, 'v\n1\n');
@@ -132,6 +170,9 @@ suite('Chronos Lens first steps: nothing stuck, nothing forgotten', () => {
       const data = r.panels.find((p) => p.variant === 'data');
       assert.ok(data, `a data-driven panel (${r.dataError ?? ''})`);
       assert.ok(data.key.endsWith('#OT'), data.key);
+      // results share one group: the series view (active when the mosaic ran) holds the mosaics as tabs
+      const groups = vscode.window.tabGroups.all.filter((g) => g.tabs.some((t) => (t.input instanceof vscode.TabInputWebview && /chronosLens\.mosaic$/.test(t.input.viewType)) || (t.input instanceof vscode.TabInputCustom && t.input.viewType === 'chronosLens.series')));
+      assert.equal(groups.length, 1, `one results group (groups: ${vscode.window.tabGroups.all.length})`);
     } finally {
       await config().update('mosaic.dataDriven', undefined, vscode.ConfigurationTarget.Global);
     }

@@ -320,6 +320,15 @@ export class Workbench {
     throw new Error(`no webview shows ${re} after ${timeoutMs} ms (webviews: ${seen.map((t) => JSON.stringify(t)).join(', ') || 'none'})`);
   }
 
+  /**
+   * Clicks the editor tab whose label matches `title` (waiting for it to appear) and waits until it is the
+   * active tab: results share one editor group, and a webview in a background tab is not rendered.
+   */
+  async showTab(title: RegExp, { timeoutMs = 120_000 } = {}): Promise<void> {
+    await this.page.locator('.tabs-container .tab', { hasText: title }).first().click({ timeout: timeoutMs });
+    await this.page.locator('.tabs-container .tab.active', { hasText: title }).first().waitFor({ timeout: timeoutMs });
+  }
+
   /** Waits until a webview panel titled `title` is the active editor tab, then returns its content frame. */
   async waitForWebviewTab(title: string | RegExp, { timeoutMs = 120_000 } = {}): Promise<FrameLocator> {
     await this.page.locator('.tabs-container .tab.active', { hasText: title }).waitFor({ timeout: timeoutMs });
