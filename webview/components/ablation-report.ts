@@ -34,6 +34,7 @@ import './export-bar';
 import type { Notice } from './types';
 import './provenance';
 import { baseStyles, selectStyles, viewFrameStyles } from './styles';
+import { format, STRINGS } from '../strings';
 
 export class ClAblationReport extends LitElement {
   static override properties = {
@@ -142,7 +143,7 @@ export class ClAblationReport extends LitElement {
   override render() {
     const r = this.result;
     const notice = noticeBanner(this, this.notice);
-    if (!r) return html`${notice}<div class="empty muted">No ablation run yet. Run “Chronos Lens: Run Ablation…” from the command palette.</div>`;
+    if (!r) return html`${notice}<div class="empty muted">${STRINGS.ablation.empty}</div>`;
     const csv = r.data.csv;
     // a Chronos-Bolt run forecasts quantiles from patches: no sampling, no tokens, and its mean ablation needs no reference batch
     const patch = r.model.patch;
@@ -157,7 +158,7 @@ export class ClAblationReport extends LitElement {
       ${notice}
       <header>
         <div>
-          <h1>Head ablation · ${r.model.name}</h1>
+          <h1>${format(STRINGS.ablation.heading, r.model.name)}</h1>
           <div class="subtitle muted">${ablationHeadline(r)}</div>
         </div>
         ${this.exportFormats.length
@@ -166,22 +167,22 @@ export class ClAblationReport extends LitElement {
       </header>
       ${this.runs.length > 1
         ? html`<div class="runs">
-            <label for="run">Run</label>
+            <label for="run">${STRINGS.ablation.run}</label>
             <select id="run" @change=${(e: Event) => this.#onRunChange(e)}>
               ${this.runs.map((run) => html`<option value=${run.id} ?selected=${run.id === this.runId}>${run.label} — ${run.createdAt.replace('T', ' ').slice(0, 16)}</option>`)}
             </select>
           </div>`
         : null}
-      <p class="data muted">Data: ${dataLine || '–'}.</p>
-      <cl-chart .renderer=${this.#renderer} aria-label="Ablated set against the control distribution, per metric"></cl-chart>
+      <p class="data muted">${format(STRINGS.ablation.data, dataLine || '–')}</p>
+      <cl-chart .renderer=${this.#renderer} aria-label=${STRINGS.ablation.chart}></cl-chart>
       ${this.#table}
       <cl-provenance
         .manifest=${r.manifest}
         .model=${r.model}
         .extra=${r.meanReference
-          ? [['Mean reference', `batch ${r.meanReference.batch}, seed ${r.meanReference.seed}`] as [string, string]]
+          ? [[STRINGS.ablation.meanReference, format(STRINGS.ablation.meanReferenceValue, r.meanReference.batch, r.meanReference.seed)] as [string, string]]
           : patch && r.method === 'mean'
-            ? [['Mean reference', "each head's mean output on the series' context (else the first copy-loss context), unablated (encoder: over its patches and [REG]; decoder and cross: the one decoder token)"] as [string, string]]
+            ? [[STRINGS.ablation.meanReference, STRINGS.ablation.meanReferenceBolt] as [string, string]]
             : []}
       ></cl-provenance>
     `;

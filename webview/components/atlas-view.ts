@@ -32,6 +32,7 @@ import './export-bar';
 import type { Notice } from './types';
 import { baseStyles, viewFrameStyles } from './styles';
 import { exportFromView, NOTICE_EXPORT_PROPERTIES, noticeBanner } from './banner';
+import { format, STRINGS } from '../strings';
 
 /** The formats the atlas exports (its model-size chart); the merged tables come from `chronos-lens sweep merge`. */
 export const ATLAS_EXPORT_FORMATS: readonly ExportFormat[] = ['svg', 'png'];
@@ -226,13 +227,13 @@ export class ClAtlasView extends LitElement {
   override render() {
     const a = this.atlas;
     const notice = noticeBanner(this, this.notice);
-    if (!a) return html`${notice}<div class="empty muted">No atlas yet. Run “Chronos Lens: Open Sweep Atlas…” and pick a sweep folder or an atlas.json.</div>`;
+    if (!a) return html`${notice}<div class="empty muted">${STRINGS.atlas.empty}</div>`;
     return html`
       ${notice}
       <header>
         <div>
-          <h1>Sweep atlas · ${a.name}</h1>
-          <div class="subtitle muted">${atlasHeadline(a)}${this.source ? html` · <span class="mono">${this.source}</span>` : null}. Every number opens its task’s manifest.</div>
+          <h1>${format(STRINGS.atlas.heading, a.name)}</h1>
+          <div class="subtitle muted">${atlasHeadline(a)}${this.source ? html` · <span class="mono">${this.source}</span>` : null}. ${STRINGS.atlas.opensManifests}</div>
         </div>
         ${this.exportFormats.length
           ? html`<cl-export-bar .formats=${this.exportFormats} .status=${this.exportStatus} ?busy=${this.exportBusy} @cl-export-click=${(e: CustomEvent<{ format: ExportFormat }>) => this.#onExportClick(e)}></cl-export-bar>`
@@ -246,7 +247,7 @@ export class ClAtlasView extends LitElement {
             ? html`<cl-chart .renderer=${chart} .minWidth=${280} aria-label=${s.title}></cl-chart>`
             : node
               ? s.layout === 'table'
-                ? html`<div class="scroll" tabindex="0" role="region" aria-label=${`${s.title}: table`}>${node}</div>`
+                ? html`<div class="scroll" tabindex="0" role="region" aria-label=${format(STRINGS.atlas.table, s.title)}>${node}</div>`
                 : node
               : html`<p class="muted">${s.empty ?? ''}</p>`}
         </section>`,

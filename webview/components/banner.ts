@@ -9,6 +9,7 @@ import { LitElement, css, html, type TemplateResult } from 'lit';
 import type { ExportContent, ExportFormat } from '../../protocol/common';
 import { baseStyles } from './styles';
 import type { ExportDetail, Notice } from './types';
+import { STRINGS } from '../strings';
 
 export class ClBanner extends LitElement {
   static override properties = {
@@ -95,7 +96,7 @@ export class ClBanner extends LitElement {
         ${this.detail ? html`<div class="detail mono">${this.detail}</div>` : null}
       </div>
       ${this.dismissible
-        ? html`<button class="close" aria-label="Dismiss" title="Dismiss" @click=${() => this.dispatchEvent(new CustomEvent('cl-dismiss', { bubbles: true, composed: true }))}>✕</button>`
+        ? html`<button class="close" aria-label=${STRINGS.banner.dismiss} title=${STRINGS.banner.dismiss} @click=${() => this.dispatchEvent(new CustomEvent('cl-dismiss', { bubbles: true, composed: true }))}>✕</button>`
         : null}
     </div>`;
   }

@@ -37,6 +37,7 @@ import { baseStyles, viewFrameStyles } from './styles';
 import './tabs';
 import './tooltip';
 import type { Notice } from './types';
+import { format, STRINGS } from '../strings';
 
 export class ClCausalView extends LitElement {
   static override properties = {
@@ -249,28 +250,28 @@ export class ClCausalView extends LitElement {
     const notice = noticeBanner(this, this.notice);
     const r = this.run;
     const figure = this.shownFigure;
-    if (!r || !figure) return html`${notice}<div class="empty muted">No run yet. Run “Chronos Lens: Attribute Forecast…”, “Patch Activations…” or “Ablate Layers…” from the command palette.</div>`;
+    if (!r || !figure) return html`${notice}<div class="empty muted">${STRINGS.causal.empty}</div>`;
     const figs = causalFigures(r);
     const result = r[figure]!;
     return html`
       ${notice}
       <header>
         <div>
-          <h1>Residual stream · ${result.model.name}</h1>
+          <h1>${format(STRINGS.causal.heading, result.model.name)}</h1>
           <div class="subtitle muted">${r.label}</div>
         </div>
         ${this.exportFormats.length
           ? html`<cl-export-bar .formats=${this.exportFormats} .status=${this.exportStatus} ?busy=${this.exportBusy} @cl-export-click=${(e: CustomEvent<{ format: ExportFormat }>) => this.#onExportClick(e)}></cl-export-bar>`
           : null}
       </header>
-      ${figs.length > 1 ? html`<cl-tabs label="Figures" .tabs=${figs.map((f) => ({ id: f, label: CAUSAL_FIGURE_LABEL[f] }))} .selected=${figure} @cl-tab-change=${(e: CustomEvent<{ id: string }>) => this.#onTab(e)}></cl-tabs>` : null}
+      ${figs.length > 1 ? html`<cl-tabs label=${STRINGS.causal.figures} .tabs=${figs.map((f) => ({ id: f, label: CAUSAL_FIGURE_LABEL[f] }))} .selected=${figure} @cl-tab-change=${(e: CustomEvent<{ id: string }>) => this.#onTab(e)}></cl-tabs>` : null}
       <p class="headline muted">${causalHeadline(r, figure)}</p>
       <div
         class="plot"
         tabindex="0"
         role="group"
-        aria-roledescription="chart"
-        aria-label=${`${CAUSAL_FIGURE_LABEL[figure]}: arrow keys step through the marks`}
+        aria-roledescription=${STRINGS.causal.chartRole}
+        aria-label=${format(STRINGS.causal.plot, CAUSAL_FIGURE_LABEL[figure])}
         @keydown=${(e: KeyboardEvent) => this.#onKey(e)}
         @pointermove=${(e: PointerEvent) => this.#onPointer(e)}
         @pointerleave=${() => (this._tip = this.#focus < 0 ? undefined : this._tip)}

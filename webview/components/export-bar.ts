@@ -7,12 +7,13 @@
 import { LitElement, css, html } from 'lit';
 import type { ExportFormat } from '../../protocol/common';
 import { baseStyles } from './styles';
+import { STRINGS } from '../strings';
 
 const LABELS: Record<ExportFormat, { label: string; title: string }> = {
-  svg: { label: 'SVG', title: 'Export the figure as SVG (vector)' },
-  png: { label: 'PNG', title: 'Export the figure as PNG (2× resolution)' },
-  json: { label: 'JSON', title: 'Export a Plotly-compatible figure (JSON)' },
-  csv: { label: 'CSV', title: 'Export the numbers as CSV' },
+  svg: { label: 'SVG', title: STRINGS.export.svg },
+  png: { label: 'PNG', title: STRINGS.export.png },
+  json: { label: 'JSON', title: STRINGS.export.json },
+  csv: { label: 'CSV', title: STRINGS.export.csv },
 };
 
 export class ClExportBar extends LitElement {
@@ -57,7 +58,7 @@ export class ClExportBar extends LitElement {
   }
 
   override render() {
-    return html`<span class="label" id="export-label">Export</span>
+    return html`<span class="label" id="export-label">${STRINGS.export.label}</span>
       ${this.formats.map(
         (f) =>
           html`<button data-format=${f} title=${LABELS[f].title} aria-describedby="export-label" ?disabled=${this.busy} @click=${() => this.dispatchEvent(new CustomEvent('cl-export-click', { detail: { format: f }, bubbles: true, composed: true }))}>

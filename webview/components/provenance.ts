@@ -7,6 +7,7 @@
 import { LitElement, css, html } from 'lit';
 import type { Manifest, ModelSummary } from '../../analysis/types';
 import { baseStyles } from './styles';
+import { format, STRINGS } from '../strings';
 
 export class ClProvenance extends LitElement {
   static override properties = {
@@ -51,20 +52,21 @@ export class ClProvenance extends LitElement {
       Object.entries(o)
         .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
         .join(', ') || '–';
+    const S = STRINGS.provenance;
     const rows: [string, string][] = [
-      ['Model', `${m.model.name}${this.model ? ` (${this.model.encoderLayers}+${this.model.decoderLayers} layers × ${this.model.heads} heads)` : ''}`],
-      ['Model hash', m.model.hash],
-      ['Command', m.command],
-      ['Seeds', kv(m.seeds)],
-      ['Parameters', kv(m.parameters)],
-      ['Execution provider', m.executionProvider],
-      ['Versions', `chronos-lens ${m.toolVersion}, onnxruntime ${m.versions.onnxruntime}, node ${m.versions.node}, graph builder ${m.versions.builder}`],
-      ['Created', m.createdAt],
+      [S.model, this.model ? format(S.modelShape, m.model.name, this.model.encoderLayers, this.model.decoderLayers, this.model.heads) : m.model.name],
+      [S.modelHash, m.model.hash],
+      [S.command, m.command],
+      [S.seeds, kv(m.seeds)],
+      [S.parameters, kv(m.parameters)],
+      [S.executionProvider, m.executionProvider],
+      [S.versions, format(S.versionsValue, m.toolVersion, m.versions.onnxruntime, m.versions.node, m.versions.builder)],
+      [S.created, m.createdAt],
       ...this.extra,
     ];
     return html`<details>
-      <summary>Provenance</summary>
-      <dl>${rows.map(([k, v]) => html`<dt>${k}</dt><dd class=${k === 'Model hash' ? 'mono' : ''}>${v}</dd>`)}</dl>
+      <summary>${S.summary}</summary>
+      <dl>${rows.map(([k, v]) => html`<dt>${k}</dt><dd class=${k === S.modelHash ? 'mono' : ''}>${v}</dd>`)}</dl>
     </details>`;
   }
 }
