@@ -35,6 +35,18 @@ function twoColumnCsv(rows: number): string {
   return `${out.join('\n')}\n`;
 }
 
+/** Runs `fn` with no editor open, a small mosaic batch and the data-driven mosaic on, then sets it back. */
+async function withDataDrivenMosaic(fn: () => Promise<void>): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  await config().update('mosaic.batch', 24, vscode.ConfigurationTarget.Global);
+  await config().update('mosaic.dataDriven', true, vscode.ConfigurationTarget.Global);
+  try {
+    await fn();
+  } finally {
+    await config().update('mosaic.dataDriven', undefined, vscode.ConfigurationTarget.Global);
+  }
+}
+
 suite('Chronos Lens first steps: nothing stuck, nothing forgotten', () => {
   suiteSetup(async () => {
     const ext = vscode.extensions.getExtension<ChronosLensApi>(EXTENSION_ID);
@@ -94,11 +106,8 @@ suite('Chronos Lens first steps: nothing stuck, nothing forgotten', () => {
     assert.equal(view.mosaicModel, latest.model);
   });
 
-  test('results where you expect them: mosaic, ablation report, residual stream and "Show this head on the series" share one results group beside the CSV', async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await config().update('mosaic.batch', 24, vscode.ConfigurationTarget.Global);
-    await config().update('mosaic.dataDriven', true, vscode.ConfigurationTarget.Global);
-    try {
+  test('results where you expect them: mosaic, ablation report, residual stream and "Show this head on the series" share one results group beside the CSV', () =>
+    withDataDrivenMosaic(async () => {
       const file = path.join(dir, 'results.csv');
       writeFileSync(file, twoColumnCsv(400));
       const uri = vscode.Uri.file(file);
@@ -126,10 +135,7 @@ suite('Chronos Lens first steps: nothing stuck, nothing forgotten', () => {
       const describe = groups().map((g) => `${g.viewColumn}: ${g.tabs.map((t) => t.label).join(' | ')}`).join('; ');
       assert.equal(results.length, 1, `every result in one group (${describe})`);
       assert.ok(groups().length <= 2, `at most two editor groups (${describe})`);
-    } finally {
-      await config().update('mosaic.dataDriven', undefined, vscode.ConfigurationTarget.Global);
-    }
-  });
+    }));
 
   test('a CSV above 50 MB: Open Series View says the limit in one line, before VS Code reads it', async () => {
     const file = path.join(dir, 'huge.csv');
@@ -141,11 +147,8 @@ suite('Chronos Lens first steps: nothing stuck, nothing forgotten', () => {
     assert.equal(api.inspect.seriesViews().length, before, 'no view opened');
   });
 
-  test('the data-driven mosaic reads the column the series view shows (offered first in the QuickPick), never the index column', async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await config().update('mosaic.batch', 24, vscode.ConfigurationTarget.Global);
-    await config().update('mosaic.dataDriven', true, vscode.ConfigurationTarget.Global);
-    try {
+  test('the data-driven mosaic reads the column the series view shows (offered first in the QuickPick), never the index column', () =>
+    withDataDrivenMosaic(async () => {
       // an integer index first, then two value columns: HUFL would be the first numeric column after the index
       const file = path.join(dir, 'indexed.csv');
       writeFileSync(file, `hour,HUFL,OT\n${Array.from({ length: 300 }, (_, i) => `${i},${(5 + Math.sin(i / 3)).toFixed(3)},${(30 + 8 * Math.sin((2 * Math.PI * i) / 24)).toFixed(3)}`).join('\n')}\n`);
@@ -173,8 +176,5 @@ suite('Chronos Lens first steps: nothing stuck, nothing forgotten', () => {
       // results share one group: the series view (active when the mosaic ran) holds the mosaics as tabs
       const groups = vscode.window.tabGroups.all.filter((g) => g.tabs.some((t) => (t.input instanceof vscode.TabInputWebview && /chronosLens\.mosaic$/.test(t.input.viewType)) || (t.input instanceof vscode.TabInputCustom && t.input.viewType === 'chronosLens.series')));
       assert.equal(groups.length, 1, `one results group (groups: ${vscode.window.tabGroups.all.length})`);
-    } finally {
-      await config().update('mosaic.dataDriven', undefined, vscode.ConfigurationTarget.Global);
-    }
-  });
+    }));
 });
