@@ -392,7 +392,8 @@ export type AttributionTarget = 'logit' | 'logprob' | 'expected';
 export interface AttributionComponent {
   /** e.g. "embedding", "decoder:L1.H2", "cross:L0.H3", "decoder:L1.ff", "logsumexp". */
   component: string;
-  kind: 'embedding' | 'self_head' | 'cross_head' | 'ff' | 'constant';
+  /** encoder_head: Chronos-Bolt's encoder heads, in its encoder breakdown of the cross heads. */
+  kind: 'embedding' | 'self_head' | 'cross_head' | 'encoder_head' | 'ff' | 'constant';
   layer: number | null;
   head: number | null;
   value: number;
@@ -423,13 +424,54 @@ export interface AttributionResult {
   manifest: Manifest;
 }
 
+/**
+ * Direct attribution of one Chronos-Bolt forecast value (a quantile level at a step, series units) to its
+ * decoder token's residual stream, through the final RMS norm with its scale frozen and the quantile
+ * head with its activation gates frozen (docs/causal.md).
+ */
+export interface BoltAttributionResult {
+  model: ModelSummary;
+  target: {
+    kind: 'quantile';
+    step: number;
+    level: number;
+    /** The clean forecast at that level and step, series units (= total). */
+    value: number;
+    /** The instance norm: value = loc + scale x the head's normalised output. */
+    loc: number;
+    scale: number;
+    /** The frozen final-norm scale 1 / sqrt(mean(x^2) + eps). */
+    normScale: number;
+    /** The head's activation, whose gates act(pre) / pre are frozen. */
+    activation: 'relu' | 'gelu_new';
+    /** Of the head's hidden units, how many the frozen gates let through (ReLU: pre > 0). */
+    openGates: number;
+  };
+  /** The sum of the parts: loc + scale x (the head's output). */
+  total: number;
+  /** The decoder token's embedding, every self / cross head, every feed-forward block, the head's biases and loc. */
+  components: AttributionComponent[];
+  /**
+   * The cross heads' parts split by what the encoder wrote at the positions they read (attention and the
+   * encoder's final-norm scales frozen): the patch embeddings, [REG], every encoder head and feed-forward
+   * block. They sum to the cross heads' parts.
+   */
+  encoderComponents: AttributionComponent[];
+  manifest: Manifest;
+}
+
 export interface LayerLensLayer {
   layer: number;
   /** [level][step], series units. */
   quantiles: number[][];
   mean: number[];
-  /** KL(final || this layer) per step, nats. */
-  klToFinal: number[];
+  /** KL(final || this layer) per step, nats (Chronos-T5: a distribution over tokens). */
+  klToFinal?: number[];
+  /**
+   * Chronos-Bolt (quantiles, no distribution): per step, the mean over levels of |this layer's quantile -
+   * the last layer's|, series units.
+   */
+  gapToFinal?: number[];
 }
 
 export interface LayerLensResult {

@@ -11,13 +11,13 @@
 import { ChronosLensError } from '../../core/errors';
 import { RunControl } from '../../core/progress';
 import { ChronosModel, HeadAblation } from '../../models/model';
-import { BoltModel, BOLT_BUILDER_VERSION } from '../../models/bolt/model';
+import { BoltModel } from '../../models/bolt/model';
 import { isBolt } from '../../models/load';
 import { BOUNDS, Need, ensureFits, forecastNeed, repeated, sequential } from '../../core/limits';
 import { InductionLossOptions, SeriesEvalOptions, ablationMeter, inductionBatch, inductionNeed, inductionShape, prepareSeries } from '../ablation';
 import { CopyLossOptions, copyBatch, copyLossNeed } from '../copy-loss';
 import { checkInt } from '../common';
-import { makeManifest, modelSummary } from '../common';
+import { builderVersion, makeManifest, modelSummary } from '../common';
 
 /** A model whose layers can be skipped: Chronos-T5 or Chronos-Bolt (the same T5 stacks). */
 export type LayeredModel = ChronosModel | BoltModel;
@@ -156,7 +156,7 @@ export async function runLayerAblation(model: LayeredModel, opts: LayerAblationO
     variants,
     sweep: !!opts.sweep,
     data: { inductionLoss: !!induction },
-    manifest: await makeManifest(model, 'ablate --layers', seeds, parameters, bolt ? BOLT_BUILDER_VERSION : undefined),
+    manifest: await makeManifest(model, 'ablate --layers', seeds, parameters, builderVersion(model)),
   };
   if (copy) result.data.copyLoss = { batch: copy.protocol.batch, period: copy.protocol.period, repeats: copy.protocol.repeats, subExtension: copy.protocol.subExtension, horizon: copy.horizon };
   if (series) result.data.csv = { file: opts.series!.file, column: opts.series!.column, heldOut: series.heldOut, period: series.period };

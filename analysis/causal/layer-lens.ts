@@ -9,13 +9,16 @@
  */
 import { RunControl, throwIfAborted } from '../../core/progress';
 import { ChronosModel } from '../../models/model';
-import { checkInt, makeManifest, modelSummary } from '../common';
+import { builderVersion, checkInt, makeManifest, modelSummary } from '../common';
 import { LayerLensLayer, LayerLensResult } from '../types';
 // The result types live with the other result types (the webviews read them); re-exported for this module's users.
 export type { LayerLensLayer, LayerLensResult } from '../types';
 import { medianPath, quantileToken, rowsOf, runCausal, seriesContext, valueDistribution } from './run';
 import { ChronosLensError } from '../../core/errors';
 import { ensureFits, forwardRowNeed, together, typedNeed } from '../../core/limits';
+import { BoltModel } from '../../models/bolt/model';
+import { denormalise } from '../../models/patching';
+import { readBoltReadout, readOut, residualPass } from './bolt-readout';
 
 /** The forecast's default quantile levels. */
 export const LENS_QUANTILE_LEVELS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
@@ -70,5 +73,53 @@ export async function layerLens(model: ChronosModel, opts: LayerLensOptions): Pr
     pathValues: path.map(centre),
     layers,
     manifest: await makeManifest(model, 'layer-lens', {}, { label: opts.label, steps, quantileLevels: levels }),
+  };
+}
+
+export interface BoltLayerLensOptions extends RunControl {
+  values: ArrayLike<number>;
+  label: string;
+}
+
+/**
+ * The per-layer lens of Chronos-Bolt: the decoder token's residual after each decoder layer read out as if
+ * it were the last, through the final RMS norm (its own scale) and the quantile head (run as is,
+ * analysis/causal/bolt-readout.ts), then the instance norm undone: a forecast fan (every level of the
+ * model, every step of prediction_length) per layer. The last layer's is the model's own forecast. Bolt's
+ * head gives quantiles, not a distribution, so the distance to the last layer is `gapToFinal`: per step,
+ * the mean over levels of |this layer's quantile - the last layer's| in series units.
+ */
+export async function layerLensBolt(model: BoltModel, opts: BoltLayerLensOptions): Promise<LayerLensResult> {
+  const t = model.config.t5;
+  const b = model.config.bolt;
+  const L = t.numDecoderLayers;
+  const T = b.predictionLength;
+  const levels = b.quantiles;
+  const mid = levels.indexOf(0.5);
+  const r = await residualPass(model, opts.values, opts.label, {}, 'the per-layer lens', L * levels.length * T * 8);
+  throwIfAborted(opts.signal);
+  const norm = r.rows[0].norm;
+  const head = await readBoltReadout(model);
+  const fans = Array.from({ length: L }, (_, l) => {
+    const out = readOut(head, r.decoderResid![3 * l + 3].data);
+    return levels.map((_, q) => Array.from({ length: T }, (_, s) => denormalise(out[q * T + s], norm)));
+  });
+  const last = fans[L - 1];
+  const layers: LayerLensLayer[] = fans.map((quantiles, l) => ({
+    layer: l,
+    quantiles,
+    // the pipeline's mean is its median
+    mean: mid >= 0 ? quantiles[mid] : quantiles[0].map((_, s) => quantiles.reduce((a, q) => a + q[s], 0) / levels.length),
+    gapToFinal: quantiles[0].map((_, s) => quantiles.reduce((a, q, i) => a + Math.abs(q[s] - last[i][s]), 0) / levels.length),
+  }));
+  return {
+    model: await modelSummary(model),
+    steps: T,
+    quantileLevels: levels,
+    scale: norm.scale,
+    path: [],
+    pathValues: layers[L - 1].mean,
+    layers,
+    manifest: await makeManifest(model, 'layer-lens', {}, { label: opts.label, steps: T, quantileLevels: levels }, builderVersion(model)),
   };
 }

@@ -1,10 +1,12 @@
 /**
  * chronos-lens layer-lens FILE: the forecast each decoder layer would make (its residual through the
- * final norm and the LM head), so one sees at which depth the forecast settles.
+ * final norm and the LM head, or Chronos-Bolt's quantile head), so one sees at which depth the forecast
+ * settles.
  */
 import { ChronosLensError } from '../../core/errors';
 import { BOUNDS } from '../../core/limits';
-import { LayerLensResult, layerLens } from '../../analysis/causal/layer-lens';
+import { LayerLensResult, layerLens, layerLensBolt } from '../../analysis/causal/layer-lens';
+import { isBolt } from '../../models/load';
 import { CliIO, MODEL_OPTIONS, floatFlag, intFlag, loadModelFromFlags, parse, printJson } from '../common';
 import { defaultModelDir } from '../paths';
 import { causalOutUsage, checkCausalOut, fmt, readSeries, writeCausalOut } from './causal-common';
@@ -20,16 +22,22 @@ median path, so the last layer is the model's own median forecast.
   --levels LIST    quantile levels (default 0.1,...,0.9)
   --json           print the result as JSON (layers[].quantiles[level][step], mean, klToFinal)
 ${causalOutUsage(19)}
-  --model DIR      Chronos checkpoint folder (default: the bundled chronos-t5-nano)`;
+  --model DIR      Chronos-T5 or Chronos-Bolt checkpoint (default: the bundled chronos-t5-nano)
+
+On a Chronos-Bolt model the one decoder token's residual after each decoder layer goes through the final
+RMS norm and the quantile head: every level of the model for the whole prediction_length per layer (no
+median path: one pass forecasts every step), and gapToFinal (the mean |quantile - the last layer's| per
+step, series units) in place of the KL divergence; --steps and --levels are Chronos-T5's.`;
 
 export function layerLensText(r: LayerLensResult): string {
   const mid = r.quantileLevels.indexOf(0.5);
   const show = Math.min(r.steps, 8);
-  const lines = [`${r.model.name} · ${r.steps} steps · per decoder layer: ${mid >= 0 ? 'median' : 'mean'} of the first ${show} steps, and mean KL to the last layer`];
+  const gap = !r.layers[0]?.klToFinal;
+  const lines = [`${r.model.name} · ${r.steps} steps · per decoder layer: ${mid >= 0 ? 'median' : 'mean'} of the first ${show} steps, and ${gap ? 'the mean gap to the last layer\'s quantiles' : 'mean KL to the last layer'}`];
   for (const l of r.layers) {
     const row = (mid >= 0 ? l.quantiles[mid] : l.mean).slice(0, show).map((v) => fmt(v, 2).padStart(9)).join('');
-    const kl = l.klToFinal.reduce((a, b) => a + b, 0) / l.klToFinal.length;
-    lines.push(`  L${l.layer}  ${row}   KL ${fmt(kl)}`);
+    const d = (gap ? l.gapToFinal : l.klToFinal) ?? [];
+    lines.push(`  L${l.layer}  ${row}   ${gap ? 'gap' : 'KL'} ${fmt(d.reduce((a, b) => a + b, 0) / d.length)}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -49,10 +57,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   await checkCausalOut(values.out, positionals, values.model);
   const series = await readSeries(positionals, values.column, io, 'layer-lens');
-  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() });
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, undefined, { families: 't5-bolt', command: 'layer-lens' });
   try {
     await checkCausalOut(values.out, positionals, values.model, model.checkpoint.dir);
-    const r = await layerLens(model, { values: series.values, label: series.label, steps, quantileLevels: levels, signal: io.signal });
+    if (isBolt(model)) {
+      const t5Only = (['steps', 'levels'] as const).filter((k) => values[k] !== undefined).map((k) => `--${k}`);
+      if (t5Only.length) throw new ChronosLensError('BAD_INPUT', `${t5Only.join(', ')}: not available for ${model.name}, a Chronos-Bolt model (one pass forecasts every step at the model's own levels)`);
+    }
+    const r = isBolt(model) ? await layerLensBolt(model, { values: series.values, label: series.label, signal: io.signal }) : await layerLens(model, { values: series.values, label: series.label, steps, quantileLevels: levels, signal: io.signal });
     await writeCausalOut(values.out, { label: `Per-layer forecast · ${series.label}`, series: { file: series.file, column: series.column }, layerLens: r }, 'layerLens');
     if (values.json) printJson(io, r);
     else io.stdout.write(layerLensText(r));

@@ -34,6 +34,13 @@ export interface BoltOutputs {
   crossAttentions?: boolean;
   /** Per-head attention outputs (before the output projection), for mean ablation. */
   headOutputs?: AttentionKind[];
+  /**
+   * The residual streams, for attribution and the per-layer lens: `enc_resid.i` [batch, enc_len, d_model]
+   * (i = 0 the patch embeddings with [REG], 2l+1 / 2l+2 after layer l's attention / feed-forward, before
+   * the final norm) and `dec_resid.i` [batch, 1, d_model] (i = 0 the decoder token's embedding, 3l+1 /
+   * 3l+2 / 3l+3 after layer l's self-attention / cross-attention / feed-forward, before the final norm).
+   */
+  residuals?: boolean;
 }
 
 export interface BoltGraphSpec {
@@ -100,7 +107,7 @@ export function buildBoltGraph(ck: BoltWeightSource, spec: BoltGraphSpec): Graph
   // One decoder token at position 0: relative position 0 only, no causal mask to add.
   const selfBias = w.positionBias(g.constInt64([0], [1, 1]), false, 'decoder'); // [1, H, 1, 1]
   const crossBias = w.extendedMask(mask); // [B, 1, 1, Te]
-  const { y, selfProbs: decProbs, crossProbs, selfHeads: decHeads, crossHeads } = decoderStack(w, tokenRow(c.decoderStartTokenId), selfBias, crossBias, enc.hidden, decAbl, crossAbl);
+  const { y, selfProbs: decProbs, crossProbs, selfHeads: decHeads, crossHeads, resid: decResid } = decoderStack(w, tokenRow(c.decoderStartTokenId), selfBias, crossBias, enc.hidden, decAbl, crossAbl);
   const Q = b.quantiles.length;
   if (o.quantiles) {
     const head = residualBlock(w, w.rmsNorm(y, 'decoder.final_layer_norm.weight'), 'output_patch_embedding'); // [B, 1, Q*T]
@@ -110,6 +117,10 @@ export function buildBoltGraph(ck: BoltWeightSource, spec: BoltGraphSpec): Graph
   if (o.encoderAttentions) enc.probs.forEach((p, l) => g.output(p, `encoder_attn.${l}`, ['batch', H, 'enc_len', 'enc_len']));
   if (o.decoderAttentions) decProbs.forEach((p, l) => g.output(p, `decoder_attn.${l}`, ['batch', H, 1, 1]));
   if (o.crossAttentions) crossProbs.forEach((p, l) => g.output(p, `cross_attn.${l}`, ['batch', H, 1, 'enc_len']));
+  if (o.residuals) {
+    enc.resid.forEach((r, i) => g.output(r, `enc_resid.${i}`, ['batch', 'enc_len', c.dModel]));
+    decResid.forEach((r, i) => g.output(r, `dec_resid.${i}`, ['batch', 1, c.dModel]));
+  }
   const heads = new Set(o.headOutputs ?? []);
   if (heads.has('encoder')) enc.headOuts.forEach((p, l) => g.output(p, `encoder_head.${l}`, ['batch', H, 'enc_len', c.dKv]));
   if (heads.has('decoder')) decHeads.forEach((p, l) => g.output(p, `decoder_head.${l}`, ['batch', H, 1, c.dKv]));

@@ -41,6 +41,10 @@ export interface BoltForwardResult {
   crossAttentions?: FloatTensor[];
   /** Per kind and layer, [batch, heads, positions, d_kv]. */
   headOutputs?: Partial<Record<AttentionKind, FloatTensor[]>>;
+  /** With `residuals`: the encoder's residual stream, 2 x layers + 1 tensors [batch, enc_len, d_model] (see BoltOutputs). */
+  encoderResid?: FloatTensor[];
+  /** With `residuals`: the decoder token's residual stream, 3 x layers + 1 tensors [batch, 1, d_model]. */
+  decoderResid?: FloatTensor[];
 }
 
 export class BoltModel extends LoadedModel<BoltModelConfig, BoltGraphSpec> {
@@ -95,6 +99,11 @@ export class BoltModel extends LoadedModel<BoltModelConfig, BoltGraphSpec> {
       ...(ablation ?? this.noAblation).feedsFor(this.config.t5),
     });
     const res: BoltForwardResult = { rows, patches: P, encLen, encoderHidden: r.encoder_hidden, ...stackOutputs(r, this.config.t5) };
+    if (outputs.residuals) {
+      const t = this.config.t5;
+      res.encoderResid = Array.from({ length: 2 * t.numLayers + 1 }, (_, i) => r[`enc_resid.${i}`]);
+      res.decoderResid = Array.from({ length: 3 * t.numDecoderLayers + 1 }, (_, i) => r[`dec_resid.${i}`]);
+    }
     if (r.quantile_preds) {
       const q = r.quantile_preds;
       res.normalizedQuantiles = q;

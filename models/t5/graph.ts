@@ -301,15 +301,18 @@ export function encoderStack(w: T5GraphWriter, x0: Value, mask: Value, abl: Abla
   let x = x0;
   const probs: Value[] = [];
   const headOuts: Value[] = [];
+  // the residual stream: the input, then after each layer's attention and feed-forward (2L + 1 values)
+  const resid: Value[] = [x0];
   for (let l = 0; l < c.numLayers; l++) {
     g.withScope(`enc${l}`, () => {
       const s = w.selfAttention(x, `encoder.block.${l}.layer.0`, bias, abl.mask, abl.repl, l);
       probs.push(s.probs);
       headOuts.push(s.headOut);
       x = w.feedForward(s.y, `encoder.block.${l}.layer.1`);
+      resid.push(s.y, x);
     });
   }
-  return { hidden: w.rmsNorm(x, 'encoder.final_layer_norm.weight'), probs, headOuts };
+  return { hidden: w.rmsNorm(x, 'encoder.final_layer_norm.weight'), probs, headOuts, resid };
 }
 
 /**
@@ -326,13 +329,14 @@ function decoderLayer(w: T5GraphWriter, x: Value, l: number, selfBias: Value, cr
   const a = w.attention(q, kv.k, kv.v, crossBias);
   const ablated = w.ablate(a.out, crossAbl.mask, crossAbl.repl, l);
   const y = w.gate(p, s.y, g.add(s.y, g.matmul(w.mergeHeads(ablated), w.linearT([`${p}.EncDecAttention.o.weight`], `${p}.o.T`))));
-  return { y: w.feedForward(y, `decoder.block.${l}.layer.2`), selfProbs: s.probs, selfHead: s.headOut, crossProbs: a.probs, crossHead: a.out };
+  const out = w.feedForward(y, `decoder.block.${l}.layer.2`);
+  return { y: out, resid: [s.y, y, out], selfProbs: s.probs, selfHead: s.headOut, crossProbs: a.probs, crossHead: a.out };
 }
 
 /**
  * The T5 decoder stack over input embeddings x0 [B, Td, D] (the decoder tokens for Chronos-T5, the one
  * decoder-start token for Chronos-Bolt): the last layer's output (before the final norm) and every layer's
- * self- and cross-attention probabilities and head outputs.
+ * self- and cross-attention probabilities and head outputs, and the residual stream after every sublayer.
  */
 export function decoderStack(w: T5GraphWriter, x0: Value, selfBias: Value, crossBias: Value, encHidden: Value, decAbl: AblationInputs, crossAbl: AblationInputs) {
   const g = w.g;
@@ -341,6 +345,8 @@ export function decoderStack(w: T5GraphWriter, x0: Value, selfBias: Value, cross
   const crossProbs: Value[] = [];
   const selfHeads: Value[] = [];
   const crossHeads: Value[] = [];
+  // the residual stream: the input, then after each layer's self-attention, cross-attention and feed-forward (3L + 1 values)
+  const resid: Value[] = [x0];
   for (let l = 0; l < w.c.numDecoderLayers; l++) {
     g.withScope(`dec${l}`, () => {
       const d = decoderLayer(w, y, l, selfBias, crossBias, encHidden, decAbl, crossAbl);
@@ -348,10 +354,11 @@ export function decoderStack(w: T5GraphWriter, x0: Value, selfBias: Value, cross
       selfHeads.push(d.selfHead);
       crossProbs.push(d.crossProbs);
       crossHeads.push(d.crossHead);
+      resid.push(...d.resid);
       y = d.y;
     });
   }
-  return { y, selfProbs, crossProbs, selfHeads, crossHeads };
+  return { y, selfProbs, crossProbs, selfHeads, crossHeads, resid };
 }
 
 function lmHead(w: T5GraphWriter, x: Value): Value {

@@ -104,7 +104,7 @@ export function causalCsv(run: CausalRun, figure: CausalFigure): string {
       const l = run.layerLens;
       if (!l) throw missing(figure);
       lines.push(csvLine(['layer', 'step', ...l.quantileLevels.map((q) => `q${q}`), 'mean', 'kl_to_final', 'final_median_path']));
-      for (const layer of l.layers) for (let s = 0; s < l.steps; s++) lines.push(csvLine([layer.layer, s, ...layer.quantiles.map((q) => q[s]), layer.mean[s], layer.klToFinal[s], l.pathValues[s]]));
+      for (const layer of l.layers) for (let s = 0; s < l.steps; s++) lines.push(csvLine([layer.layer, s, ...layer.quantiles.map((q) => q[s]), layer.mean[s], layer.klToFinal?.[s] ?? '', l.pathValues[s]]));
       break;
     }
     case 'patching': {

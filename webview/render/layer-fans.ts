@@ -72,7 +72,9 @@ export function layerFansLayout(result: Pick<LayerLensResult, 'layers' | 'steps'
     const left = col * cellW + AXIS_W;
     const top = row * (plotHeight + TITLE_H + TICKS_H + 8) + TITLE_H;
     const x = scaleLinear().domain([0, Math.max(1, result.steps - 1)]).range([left, left + plotWidth]);
-    const meanKl = l.klToFinal.reduce((a, b) => a + b, 0) / Math.max(1, l.klToFinal.length);
+    // Chronos-Bolt's lens has quantiles, not distributions: its gap to the last layer stands in for the KL
+    const d = l.klToFinal ?? l.gapToFinal ?? [];
+    const meanKl = d.reduce((a, b) => a + b, 0) / Math.max(1, d.length);
     return { layer: l.layer, left, top, x, meanKl };
   });
   const rows = Math.ceil(result.layers.length / columns);
@@ -131,7 +133,7 @@ export function renderLayerFans(result: Pick<LayerLensResult, 'layers' | 'steps'
     for (const s of steps) {
       const outer = bands[0];
       const range = outer ? `, ${pct(levels[outer[0]])}–${pct(levels[outer[1]])} [${fmtMetric(layer.quantiles[outer[0]][s])}, ${fmtMetric(layer.quantiles[outer[1]][s])}]` : '';
-      const readout = `L${layer.layer} · step ${s}: ${median >= 0 ? 'median' : 'mean'} ${fmtMetric(central[s])}${range}, KL to final ${fmtMetric(layer.klToFinal[s])}`;
+      const readout = `L${layer.layer} · step ${s}: ${median >= 0 ? 'median' : 'mean'} ${fmtMetric(central[s])}${range}, ${layer.klToFinal ? `KL to final ${fmtMetric(layer.klToFinal[s])}` : `gap to final ${fmtMetric(layer.gapToFinal?.[s] ?? NaN)}`}`;
       const m = readoutMark(g.append('rect'), readout, 'step')
         .attr('data-step', String(s))
         .attr('x', fmtNum(Math.max(P.left, P.x(s) - colW / 2)))

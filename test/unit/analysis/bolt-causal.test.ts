@@ -12,6 +12,8 @@ import { prepareSeries, seriesMetrics } from '../../../analysis/ablation';
 import { runBoltAblation } from '../../../analysis/bolt-ablation';
 import { CopyBatch, copyBatch, copyLoss } from '../../../analysis/copy-loss';
 import { LayerRef, layerAblation, runLayerAblation, sweepSets } from '../../../analysis/causal/layer-ablation';
+import { attributeBolt } from '../../../analysis/causal/attribution';
+import { layerLensBolt } from '../../../analysis/causal/layer-lens';
 import { BoltModel } from '../../../models/bolt/model';
 import { fixtures } from '../helpers';
 
@@ -25,7 +27,17 @@ interface Variant {
   wql: number;
   mae_median: number;
 }
+interface RefComponent {
+  component: string;
+  kind: string;
+  layer: number | null;
+  head: number | null;
+  value: number;
+}
 interface Fixture {
+  attribution: { step: number; level: number; value: number; normScale: number; total: number; components: RefComponent[]; encoderComponents: RefComponent[] }[];
+  /** Per decoder layer [level][step], series units. */
+  lens: number[][][];
   checkpoint: string;
   copy_batch: { patchSize: number; period: number; repeats: number; subExtension: number; seed: number; horizon: number; contexts: number[][]; targets: number[][] };
   series: { values: (number | null)[]; held_out: number; period: number };
@@ -77,6 +89,67 @@ for (const name of CASES) {
     }
   });
 }
+
+for (const name of CASES) {
+  test(`${name}: direct attribution (frozen norm scale and head gates) and the per-layer lens equal the hook-based reference (1e-4)`, async () => {
+    const f = load(name);
+    const model = await openModel(name);
+    try {
+      const values = f.series.values.map((v) => v ?? NaN);
+      const context = values.slice(0, values.length - f.series.held_out);
+      let worst = 0;
+      for (const e of f.attribution) {
+        const r = await attributeBolt(model, { values: context, label: 'fixture', step: e.step, level: e.level });
+        assert.equal(r.target.step, e.step);
+        assert.equal(r.target.level, e.level);
+        close(r.target.normScale, e.normScale, 'frozen norm scale');
+        close(r.target.value, e.value, 'forecast value');
+        const cmp = (ours: typeof r.components, ref: RefComponent[], what: string) => {
+          assert.deepEqual(ours.map((c) => [c.component, c.kind, c.layer, c.head]), ref.map((c) => [c.component, c.kind, c.layer, c.head]), what);
+          ours.forEach((c, i) => {
+            close(c.value, ref[i].value, `${what} ${c.component}`);
+            worst = Math.max(worst, Math.abs(c.value - ref[i].value));
+          });
+        };
+        cmp(r.components, e.components, `step ${e.step} q${e.level}`);
+        cmp(r.encoderComponents, e.encoderComponents, `step ${e.step} q${e.level} encoder`);
+        // the parts' total is the reference's and the forecast value itself, and the encoder breakdown sums
+        // to the cross heads' parts
+        const sum = (cs: typeof r.components) => cs.reduce((a, c) => a + c.value, 0);
+        close(r.total, e.total, 'total');
+        close(r.total, r.target.value, 'total = the forecast value');
+        close(sum(r.encoderComponents), sum(r.components.filter((c) => c.kind === 'cross_head')), 'encoder breakdown = the cross heads');
+      }
+      assert.ok(worst < 1e-4, `worst ${worst}`);
+
+      const lens = await layerLensBolt(model, { values: context, label: 'fixture' });
+      assert.equal(lens.layers.length, f.lens.length);
+      lens.layers.forEach((l, i) => l.quantiles.forEach((q, j) => q.forEach((v, s) => close(v, f.lens[i][j][s], `lens L${i} level ${j} step ${s}`))));
+      // the last layer's lens is the model's own forecast
+      const own = await model.forward([context], { quantiles: true });
+      const T = model.config.bolt.predictionLength;
+      const last = lens.layers[lens.layers.length - 1];
+      last.quantiles.forEach((q, j) => q.forEach((v, s) => close(v, own.quantiles!.data[j * T + s], 'last layer = the forecast')));
+      assert.ok(last.gapToFinal!.every((g) => g === 0));
+      assert.ok(lens.layers[0].gapToFinal!.some((g) => g > 1e-3), 'an earlier layer reads out differently');
+    } finally {
+      await model.dispose();
+    }
+  });
+}
+
+test('bad Bolt attribution requests are one clear line', async () => {
+  const model = await openModel('bolt-reduced-random');
+  try {
+    const values = Array.from({ length: 100 }, (_, i) => Math.sin(i / 3));
+    const bad = (o: Parameters<typeof attributeBolt>[1], re: RegExp) => assert.rejects(attributeBolt(model, o), (e: unknown) => e instanceof ChronosLensError && re.test(e.message));
+    await bad({ values, label: 's', level: 0.55 }, /level 0\.55 is not one of bolt-reduced-random's quantile levels \(0\.1, 0\.2/);
+    await bad({ values, label: 's', step: 24 }, /step .*must be/);
+    await bad({ values: [NaN, NaN], label: 's' }, /s: every value is missing/);
+  } finally {
+    await model.dispose();
+  }
+});
 
 test('the copy batch: S repeated, targets continue the period, controls keep only the last sub-extension patches', async () => {
   const model = await openModel('bolt-reduced-random');

@@ -159,7 +159,7 @@ for (const c of cases) {
       });
       const last = r.layers[r.layers.length - 1];
       closeNested(last.quantiles[e.levels.indexOf(0.5)], r.pathValues, 1e-9, 'last layer median = the median path');
-      assert.ok(last.klToFinal.every((k) => Math.abs(k) < 1e-9));
+      assert.ok(last.klToFinal!.every((k) => Math.abs(k) < 1e-9));
     });
 
     test('activation patching (heads, residual positions, head sets) matches a TransformerLens-style hook loop', async () => {

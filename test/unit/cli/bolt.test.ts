@@ -176,6 +176,35 @@ test('ablate --layers / --layer-sweep on a Bolt model: copy loss and forecast me
   assert.match(t5.stderr, /^chronos-lens: ablate: --copy-loss: chronos-t5-nano is a Chronos-T5 model, measured by the induction loss/m);
 });
 
+test('attribute and layer-lens on a Bolt model: parts that sum to the forecast value, a fan per decoder layer; T5-only flags are one line', () => {
+  const reduced = path.join(repoRoot, 'test', 'fixtures', 'bolt', 'checkpoints', 'bolt-reduced-random');
+  const a = cli(['attribute', csv, '--model', reduced, '--step', '2', '--level', '0.9', '--json', '--no-cache', '--provider', 'cpu']);
+  assert.equal(a.code, 0, a.stderr);
+  const j = JSON.parse(a.stdout);
+  assert.equal(j.target.kind, 'quantile');
+  assert.equal(j.target.level, 0.9);
+  const sum = j.components.reduce((s: number, c: { value: number }) => s + c.value, 0);
+  assert.ok(Math.abs(sum - j.target.value) < 1e-4 * Math.abs(j.target.value), `${sum} vs ${j.target.value}`);
+  assert.deepEqual(j.components.filter((c: { head: number | null }) => c.head === null).map((c: { component: string }) => c.component), ['embedding', 'decoder:L0.ff', 'decoder:L1.ff', 'head_bias', 'loc']);
+  assert.equal(j.encoderComponents[0].component, 'patch_embedding');
+  const text = cli(['attribute', csv, '--model', reduced, '--no-cache', '--provider', 'cpu']);
+  assert.match(text.stdout, /^bolt-reduced-random · step 0 · quantile 0\.5 · value /m);
+  assert.match(text.stdout, /^the cross heads' .* by encoder component:$/m);
+  const t5Only = cli(['attribute', csv, '--model', reduced, '--target', 'expected', '--no-cache']);
+  assert.match(t5Only.stderr, /^chronos-lens: attribute: --target: not available for bolt-reduced-random, a Chronos-Bolt model/m);
+  const t5 = cli(['attribute', csv, '--level', '0.5', '--no-cache']);
+  assert.match(t5.stderr, /^chronos-lens: attribute: --level is Chronos-Bolt's/m);
+  const lens = JSON.parse(cli(['layer-lens', csv, '--model', reduced, '--json', '--no-cache', '--provider', 'cpu']).stdout);
+  assert.equal(lens.layers.length, 2);
+  assert.equal(lens.steps, 24);
+  assert.deepEqual(lens.quantileLevels, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
+  assert.equal(lens.layers[1].gapToFinal.every((g: number) => g === 0), true);
+  const lensText = cli(['layer-lens', csv, '--model', reduced, '--no-cache', '--provider', 'cpu']);
+  assert.match(lensText.stdout, /^ {2}L0 .* gap \d/m);
+  const steps = cli(['layer-lens', csv, '--model', reduced, '--steps', '3', '--no-cache']);
+  assert.match(steps.stderr, /^chronos-lens: layer-lens: --steps: not available for bolt-reduced-random, a Chronos-Bolt model/m);
+});
+
 test('mosaic on a Bolt model: the patch protocol (reference, sub-patch, data-driven), its batch saved and rerun, the T5 exports; token-only flags are one line', async () => {
   await withTempDir(async (dir) => {
     const batch = path.join(dir, 'batch.json');

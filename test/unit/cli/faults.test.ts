@@ -145,7 +145,7 @@ function flagCases(): FlagCase[] {
     ...MODEL_FLAGS('info', none),
     ...group('heads', () => ['--ablation-effects'], 'batch=inductionBatch'),
     ...MODEL_FLAGS('heads', none),
-    ...group('attribute', f, 'step=step token=tokenId top=topParts'),
+    ...group('attribute', f, 'step=step token=tokenId top=topParts level=lensLevel'),
     ...MODEL_FLAGS('attribute', f),
     ...group('layer-lens', f, 'steps=forecastSteps levels=lensLevel'),
     ...MODEL_FLAGS('layer-lens', f),
