@@ -176,7 +176,7 @@ test('ablate --layers / --layer-sweep on a Bolt model: copy loss and forecast me
   assert.match(t5.stderr, /^chronos-lens: ablate: --copy-loss: chronos-t5-nano is a Chronos-T5 model, measured by the induction loss/m);
 });
 
-test('attribute and layer-lens on a Bolt model: parts that sum to the forecast value, a fan per decoder layer; T5-only flags are one line', () => {
+test('attribute and layer-lens on a Bolt model: parts that sum to the forecast value, a fan per decoder layer; T5-only flags are one line', async () => {
   const reduced = path.join(repoRoot, 'test', 'fixtures', 'bolt', 'checkpoints', 'bolt-reduced-random');
   const a = cli(['attribute', csv, '--model', reduced, '--step', '2', '--level', '0.9', '--json', '--no-cache', '--provider', 'cpu']);
   assert.equal(a.code, 0, a.stderr);
@@ -203,6 +203,16 @@ test('attribute and layer-lens on a Bolt model: parts that sum to the forecast v
   assert.match(lensText.stdout, /^ {2}L0 .* gap \d/m);
   const steps = cli(['layer-lens', csv, '--model', reduced, '--steps', '3', '--no-cache']);
   assert.match(steps.stderr, /^chronos-lens: layer-lens: --steps: not available for bolt-reduced-random, a Chronos-Bolt model/m);
+  await withTempDir(async (dir) => {
+    const json = path.join(dir, 'a.json');
+    assert.equal(cli(['attribute', csv, '--model', reduced, '--out', json, '--no-cache', '--provider', 'cpu']).code, 0);
+    assert.equal(JSON.parse(await fsp.readFile(json, 'utf8')).target.kind, 'quantile');
+    const svg = cli(['attribute', csv, '--model', reduced, '--out', path.join(dir, 'a.svg'), '--no-cache', '--provider', 'cpu']);
+    assert.match(svg.stderr, /^chronos-lens: attribute: --out .*a\.svg: a Chronos-Bolt attribution is written as \.json/m);
+    const fans = path.join(dir, 'lens.svg');
+    assert.equal(cli(['layer-lens', csv, '--model', reduced, '--out', fans, '--no-cache', '--provider', 'cpu']).code, 0);
+    assert.match(await fsp.readFile(fans, 'utf8'), /<svg [^>]*class="cl-causal-figure/);
+  });
 });
 
 test('mosaic on a Bolt model: the patch protocol (reference, sub-patch, data-driven), its batch saved and rerun, the T5 exports; token-only flags are one line', async () => {
