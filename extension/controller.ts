@@ -4,23 +4,21 @@
  * engine, the model runtime, onnxruntime-node) is imported lazily inside the commands.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isHeadRef } from '../analysis/heads';
 import { ATTENTION_KINDS, type HeadRef } from '../analysis/types';
 import type { CsvSeries } from '../core/csv';
 import { ChronosLensError, errorMessage, isCancelled } from '../core/errors';
 import type { AnyModel } from '../models/load';
-import { EXPORT_FORMATS, type ExportFormat, type ExportResponse } from '../protocol';
+import type { ExportResponse } from '../protocol';
 import { AblationController } from './ablation';
 import { openSweepAtlas, type AtlasPanel } from './atlas';
 import { chooseColumn } from './column-choice';
 import { CausalController } from './causal';
 import type { CausalPanel } from './causal-panel';
-import type { ExportablePanel } from './figure-export';
+import { exportCurrentFigure } from './figure-export';
 import { detectGpuPresence, gpuStorageDir, installGpuSupportCommand, provisionGpu, removeGpuSupportCommand } from './gpu';
 import { HubAccess, redactingLog, TOKEN_SECRET_KEY } from './hub';
-import { withFormatExtension } from './lib/files';
 import { addHead, describeHeads, headId, KIND_NAMES } from './lib/heads';
 import { loadCsvSeries, mosaicSummary, ReferenceCache, runLogText, runMosaicJob } from './lib/jobs';
 import { ModelManager, type ModelState } from './lib/model-manager';
@@ -574,42 +572,9 @@ export class Controller implements vscode.Disposable {
     return new vscode.Disposable(() => this.#mosaicListeners.delete(listener));
   }
 
-  /**
-   * Export Current Figure…: asks for the format and (through the page's export) a file. For scripts:
-   * an argument `"svg"` picks the format, `{ format, path }` also the file (no dialog).
-   */
-  async exportCurrentFigure(arg?: unknown): Promise<ExportResponse | undefined> {
-    // the series view in the active tab, else the active (or most recently active) mosaic or ablation panel
-    const panel: ExportablePanel | undefined = this.seriesViews.activeView() ?? this.currentPanel();
-    if (!panel) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Chronos Lens: no figure is open. Open a series view, compute an induction mosaic or run an ablation first.'));
-      return undefined;
-    }
-    const isFormat = (v: unknown): v is ExportFormat => typeof v === 'string' && (EXPORT_FORMATS as readonly string[]).includes(v);
-    let format: ExportFormat | undefined;
-    let target: vscode.Uri | undefined;
-    if (isFormat(arg)) format = arg;
-    else if (arg && typeof arg === 'object' && !(arg instanceof vscode.Uri)) {
-      const a = arg as { format?: unknown; path?: unknown };
-      if (!isFormat(a.format)) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('"format" must be one of {0}', EXPORT_FORMATS.join(', ')));
-      format = a.format;
-      if (a.path !== undefined) {
-        if (typeof a.path !== 'string' || !path.isAbsolute(a.path)) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('"path" must be an absolute file path'));
-        target = vscode.Uri.file(withFormatExtension(a.path, format));
-      }
-    }
-    if (!format) {
-      const labels: Record<ExportFormat, string> = { svg: vscode.l10n.t('SVG image'), png: vscode.l10n.t('PNG image'), json: vscode.l10n.t('JSON (Plotly-compatible figure)'), csv: vscode.l10n.t('CSV table') };
-      const pick = await vscode.window.showQuickPick(
-        EXPORT_FORMATS.map((f) => ({ label: f.toUpperCase(), description: labels[f], format: f })),
-        { title: vscode.l10n.t('Export {0}', panel.panel.title), placeHolder: vscode.l10n.t('Format') },
-      );
-      if (!pick) return undefined;
-      format = pick.format;
-    }
-    panel.reveal(true);
-    await panel.whenReady();
-    return panel.requestExport(format, target);
+  /** Export Current Figure… (see exportCurrentFigure): the series view in the active tab, else the active or latest result panel. */
+  exportCurrentFigure(arg?: unknown): Promise<ExportResponse | undefined> {
+    return exportCurrentFigure(this.seriesViews.activeView() ?? this.currentPanel(), arg);
   }
 
   /** Shows the output channel and reports an error (used by helpers outside the command wrapper). */

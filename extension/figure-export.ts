@@ -7,8 +7,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CancelledError, ChronosLensError } from '../core/errors';
-import type { ExportFormat, ExportMessage, ExportResponse, ViewId } from '../protocol';
-import { exportBytes, writeFileAtomic } from './lib/files';
+import { EXPORT_FORMATS, type ExportFormat, type ExportMessage, type ExportResponse, type ViewId } from '../protocol';
+import { exportBytes, withFormatExtension, writeFileAtomic } from './lib/files';
 import type { RequestContext } from './lib/router';
 
 const FORMAT_FILTERS: Record<ExportFormat, Record<string, string[]>> = {
@@ -119,4 +119,40 @@ export class FigureExports {
     this.o.log.info(`exported ${m.format.toUpperCase()} (${bytes.length} bytes) from the ${this.o.view} view to ${where}`);
     return { saved: true, path: where };
   }
+}
+
+/**
+ * Export Current Figure…: asks for the format and (through the page's export) a file. For scripts: an argument
+ * `"svg"` picks the format, `{ format, path }` also the file (no dialog).
+ */
+export async function exportCurrentFigure(panel: ExportablePanel | undefined, arg?: unknown): Promise<ExportResponse | undefined> {
+  if (!panel) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Chronos Lens: no figure is open. Open a series view, compute an induction mosaic or run an ablation first.'));
+    return undefined;
+  }
+  const isFormat = (v: unknown): v is ExportFormat => typeof v === 'string' && (EXPORT_FORMATS as readonly string[]).includes(v);
+  let format: ExportFormat | undefined;
+  let target: vscode.Uri | undefined;
+  if (isFormat(arg)) format = arg;
+  else if (arg && typeof arg === 'object' && !(arg instanceof vscode.Uri)) {
+    const a = arg as { format?: unknown; path?: unknown };
+    if (!isFormat(a.format)) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('"format" must be one of {0}', EXPORT_FORMATS.join(', ')));
+    format = a.format;
+    if (a.path !== undefined) {
+      if (typeof a.path !== 'string' || !path.isAbsolute(a.path)) throw new ChronosLensError('BAD_INPUT', vscode.l10n.t('"path" must be an absolute file path'));
+      target = vscode.Uri.file(withFormatExtension(a.path, format));
+    }
+  }
+  if (!format) {
+    const labels: Record<ExportFormat, string> = { svg: vscode.l10n.t('SVG image'), png: vscode.l10n.t('PNG image'), json: vscode.l10n.t('JSON (Plotly-compatible figure)'), csv: vscode.l10n.t('CSV table') };
+    const pick = await vscode.window.showQuickPick(
+      EXPORT_FORMATS.map((f) => ({ label: f.toUpperCase(), description: labels[f], format: f })),
+      { title: vscode.l10n.t('Export {0}', panel.panel.title), placeHolder: vscode.l10n.t('Format') },
+    );
+    if (!pick) return undefined;
+    format = pick.format;
+  }
+  panel.reveal(true);
+  await panel.whenReady();
+  return panel.requestExport(format, target);
 }

@@ -19,9 +19,13 @@
  * The pieces: controllers/lens-cache.ts (the answers, per kind, position and layer), controllers/
  * viewport.ts (width, zoom and pan, detail rows of a zoomed range, pointer → hover),
  * controllers/keyboard.ts (the keys), <cl-series-toolbar> (head / max / mean, layer, head, zoom),
- * series-readout.ts (the line under the chart and the induction note), controllers/layers.ts (the
- * chart, overview, periodicity and attention strips kept between hovers; the strip's bars on a
- * canvas).
+ * series-readout.ts (the line under the chart and the induction note), series-group.ts (Chronos-2's
+ * group-attention section), controllers/layers.ts (the chart, overview, periodicity and attention strips
+ * kept between hovers; the strip's bars on a canvas).
+ *
+ * One job, kept in one file on purpose: the element's state (its properties, the hovered and pinned
+ * point, the step menu) and the one render that composes the pieces above. What remains here is the glue
+ * between them, which would only be split across files that all read the same state.
  *
  * Properties
  *   series: SeriesPayload | undefined         model: ModelSummary | undefined
@@ -57,8 +61,6 @@ import { headId } from '../render/format';
 import { resolveTheme } from '../render/resolve-theme';
 import type { SeriesHover, SeriesLayout } from '../render/series-chart';
 import { renderPatchBands } from '../render/patch-bands';
-import { renderGroupMatrix } from '../render/group-matrix';
-import { renderGroupLines } from '../render/group-lines';
 import { aggregateHeads, clampDomain, lowerBound, mergePoints, positionOfRow, rowsOfPosition, type Domain, type Points } from '../render/series-domain';
 import { renderSeriesOverlay } from '../render/series-overlay';
 import './action-menu';
@@ -67,6 +69,7 @@ import './banner';
 import { ensureThemeCss, svgToPngBase64 } from './browser-export';
 import './export-bar';
 import './head-grid';
+import { groupLensTemplate, type GroupLines } from './series-group';
 import { inductionNoteTemplate, mosaicKindOf, readoutTemplate } from './series-readout';
 import './series-toolbar';
 import type { ZoomAction } from './series-toolbar';
@@ -132,7 +135,7 @@ export class ClSeriesView extends LitElement {
   /** The forecast step whose action menu is open. */
   declare _stepMenu: number | undefined;
   /** Chronos-2: each series' share on the others over the context, per head of `layer` (they do not depend on the hover). */
-  declare _groupLines: { layer: number; lines: number[][][]; series: string[] } | undefined;
+  declare _groupLines: GroupLines | undefined;
 
   readonly #lenses = new LensCacheController(this, {
     fetcher: () => this.fetchLens,
@@ -381,46 +384,6 @@ export class ClSeriesView extends LitElement {
   #gridScores(kind: 'encoder' | 'cross'): LayerHead | undefined {
     const k = mosaicKindOf(this.mosaic, this.model, kind);
     return k?.center.map((row, l) => row.map((c, h) => Math.max(c, k.right[l]?.[h] ?? 0)));
-  }
-
-  /**
-   * Chronos-2's group-attention lens: per head of the selected layer, the series × series matrix at the
-   * hovered patch or forecast step, and each series' share on the others over the context.
-   */
-  #groupSection(shown: LensResponse | undefined, fresh: boolean, layout: SeriesLayout) {
-    const s = this.series!;
-    const patches = s.context.patches;
-    const sel = this.selection;
-    const g = shown?.group;
-    const layer = g ? Math.min(sel.layer, g.layers - 1) : sel.layer;
-    const matrices = g?.matrices[layer] ?? [];
-    const names = g?.series.map((x) => x.name) ?? [];
-    const where = g ? (g.at === 'context' ? `patch ${g.position + 1}` : `forecast step ${g.position + 1} (its output-patch token)`) : undefined;
-    const gl = this._groupLines;
-    let lines: number[][] | undefined;
-    let linesLabel = '';
-    if (gl && gl.layer === layer && gl.lines.length) {
-      if (sel.mode === 'head') {
-        const h = Math.min(sel.head, gl.lines.length - 1);
-        lines = gl.lines[h];
-        linesLabel = headId({ layer, head: h });
-      } else {
-        lines = gl.series.map((_, i) => aggregateHeads(gl.lines.map((perHead) => perHead[i]), sel.mode as 'max' | 'mean'));
-        linesLabel = `${sel.mode} L${layer}`;
-      }
-    }
-    const query = this.#wanted();
-    return html`<section class="group" aria-label="Group attention">
-      <h2>Group attention${where ? html` · ${where} · L${layer}` : nothing}</h2>
-      <p class="note muted">${g ? 'Per head: how much each series (row) reads from each series (column) at this token.' : 'Hover a patch or a forecast step: per head, which series reads which.'}</p>
-      <div class=${fresh ? 'group-matrices' : 'group-matrices stale'}>
-        ${matrices.map((m, h) => renderGroupMatrix({ series: names, matrix: m, label: headId({ layer, head: h }), selected: sel.mode === 'head' && sel.head === h }, { document: this.ownerDocument }))}
-      </div>
-      ${lines && patches && gl
-        ? html`<h3>Share on the other series over the context · ${linesLabel}</h3>
-            <div class="group-lines">${renderGroupLines({ series: gl.series, lines, context: { ...s.context, patches }, query: query?.kind === 'encoder' ? query.position : undefined, label: linesLabel }, layout, { document: this.ownerDocument })}</div>`
-        : nothing}
-    </section>`;
   }
 
   // ---- interaction ---------------------------------------------------------------------------
@@ -711,7 +674,9 @@ export class ClSeriesView extends LitElement {
             : html`<p class="note muted">${m ? 'Hover a context point or a forecast step.' : 'The heads appear once the model has loaded.'}</p>`}
           ${m ? inductionNoteTemplate(sel, this.mosaic, m, kind) : nothing}
         </aside>
-        ${m?.family === 'chronos-2' ? this.#groupSection(shown, fresh, base.layout) : nothing}
+        ${m?.family === 'chronos-2'
+          ? groupLensTemplate({ series: this.series!, shown, fresh, layout: base.layout, selection: this.selection, groupLines: this._groupLines, query: this.#wanted(), document: this.ownerDocument })
+          : nothing}
       </div>
       <p class="hint muted">
         <kbd>←</kbd> <kbd>→</kbd> move the point (<kbd>Shift</kbd> ×10) · <kbd>↑</kbd> <kbd>↓</kbd> head · <kbd>PgUp</kbd> <kbd>PgDn</kbd> layer · <kbd>M</kbd> head / max / mean ·
