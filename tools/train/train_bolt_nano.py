@@ -31,7 +31,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import argparse
 import csv
 import json
-import math
 import platform
 import shlex
 import sys
@@ -46,7 +45,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "reference"))
 import synth  # noqa: E402
 from bolt_reference import DECILES, bolt_config  # noqa: E402
-from train_nano import cpu_name, long_parrot, noisy_periodic  # noqa: E402
+from train_nano import cosine_lr, cpu_name, long_parrot, noisy_periodic  # noqa: E402
 
 VAL_SEED = 424242  # validation periodic series (evaluate_bolt.py's held-out set uses evaluate.PERIODIC_SEED)
 
@@ -197,12 +196,7 @@ def main(argv=None):
 
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
 
-    def lr_at(step):
-        if step < args.warmup:
-            return args.lr * (step + 1) / args.warmup
-        p = min(1.0, step / args.steps)
-        f = args.final_lr_factor
-        return args.lr * (f + (1 - f) * 0.5 * (1 + math.cos(math.pi * p)))
+    lr_at = cosine_lr(args)
 
     rows, recent = [], []
     t0 = time.time()

@@ -92,6 +92,20 @@ import synth  # noqa: E402
 from evaluate import evaluate_periodic, induction_mosaic, induction_summary  # noqa: E402
 
 
+def cosine_lr(args):
+    """The learning rate at a step: linear warm-up to args.lr over args.warmup steps, then a cosine decay to
+    args.final_lr_factor x args.lr at args.steps (both nano trainers use it)."""
+
+    def lr_at(step):
+        if step < args.warmup:
+            return args.lr * (step + 1) / args.warmup
+        p = min(1.0, step / args.steps)
+        f = args.final_lr_factor
+        return args.lr * (f + (1 - f) * 0.5 * (1 + math.cos(math.pi * p)))
+
+    return lr_at
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="models/chronos-t5-nano")
@@ -498,12 +512,7 @@ def main(argv=None):
 
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
 
-    def lr_at(step):
-        if step < args.warmup:
-            return args.lr * (step + 1) / args.warmup
-        p = min(1.0, step / args.steps)
-        f = args.final_lr_factor
-        return args.lr * (f + (1 - f) * 0.5 * (1 + math.cos(math.pi * p)))
+    lr_at = cosine_lr(args)
 
     rows, recent = [], {"short": [], "long": [], "start": []}
     t0 = time.time()
