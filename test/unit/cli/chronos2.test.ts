@@ -174,7 +174,7 @@ test('a LoRA adapter as --model with --base: the adapted forecast is the engine\
   assert.deepEqual(info.adapter, { path: dummyLora, modules: 17 });
   one(['info', '--model', dummyLora, '--no-cache'], /^chronos-lens: info: .*chronos2-dummy-lora\/adapter_config\.json: base_model_name_or_path "test\/dummy-chronos2-model" is neither a folder nor a repo in the Hugging Face cache; give the base checkpoint folder explicitly \(the CLI's --base\)$/m);
   one(['info', '--model', c2, '--base', c2, '--no-cache'], /^chronos-lens: info: --base names the base model of a LoRA adapter, but --model .* is not an adapter folder/);
-  one(['attribute', ett, '--model', dummyLora, '--base', c2, '--no-cache'], /^chronos-lens: attribute: .*chronos2-dummy-lora is a LoRA adapter, merged into Chronos-2 models; this command does not open Chronos-2 models$/m);
+  one(['attribute', ett, '--model', dummyLora, '--base', c2, '--no-cache'], /^chronos-lens: attribute: .*chronos2-dummy-lora is a LoRA adapter, merged into Chronos-2 models; attribute does not open Chronos-2 models$/m);
 });
 
 test('mosaic on a Chronos-2 model: the patch protocol on its time attention, as runPatchMosaic computes it', async () => {
