@@ -19,6 +19,7 @@
  *   exportFigure(format): Promise<{ suggestedName, content }>
  */
 import { LitElement, css, html } from 'lit';
+import { objectProps, stringProps } from './properties';
 import type { AblationResult } from '../../analysis/types';
 import type { AblationRunSummary } from '../../protocol/ablation';
 import type { ExportContent, ExportFormat } from '../../protocol/common';
@@ -38,10 +39,9 @@ import { format, STRINGS } from '../strings';
 
 export class ClAblationReport extends LitElement {
   static override properties = {
-    result: { attribute: false },
-    runs: { attribute: false },
-    runId: { type: String },
     ...NOTICE_EXPORT_PROPERTIES,
+    ...objectProps('result', 'runs'),
+    ...stringProps('runId'),
   };
 
   static override styles = [

@@ -8,6 +8,7 @@
  * Both bubble and cross shadow roots.
  */
 import { LitElement, css, html } from 'lit';
+import { objectProps, stringProps } from './properties';
 import { OVERLAY_PROPERTIES, baseStyles, overlayHostStyles } from './styles';
 
 export interface MenuItem {
@@ -21,9 +22,9 @@ export type MenuCloseReason = 'escape' | 'outside' | 'tab' | 'select';
 
 export class ClActionMenu extends LitElement {
   static override properties = {
-    items: { attribute: false },
-    label: { type: String },
     ...OVERLAY_PROPERTIES,
+    ...objectProps('items'),
+    ...stringProps('label'),
   };
   static override styles = [
     baseStyles,

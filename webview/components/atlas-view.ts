@@ -17,6 +17,7 @@
  *   exportFigure(format): the model-size chart (svg / png)
  */
 import { LitElement, css, html } from 'lit';
+import { objectProps, stringProps } from './properties';
 import type { AtlasSummary } from '../../analysis/types';
 import type { AtlasMosaic } from '../../protocol/atlas';
 import type { ExportContent, ExportFormat } from '../../protocol/common';
@@ -39,10 +40,9 @@ export const ATLAS_EXPORT_FORMATS: readonly ExportFormat[] = ['svg', 'png'];
 
 export class ClAtlasView extends LitElement {
   static override properties = {
-    atlas: { attribute: false },
-    mosaics: { attribute: false },
-    source: { type: String },
     ...NOTICE_EXPORT_PROPERTIES,
+    ...objectProps('atlas', 'mosaics'),
+    ...stringProps('source'),
   };
 
   static override styles = [

@@ -6,6 +6,7 @@
  * Events: `cl-dismiss` when the close button is pressed.
  */
 import { LitElement, css, html, type TemplateResult } from 'lit';
+import { stringProps, booleanProps } from './properties';
 import type { ExportContent, ExportFormat } from '../../protocol/common';
 import { baseStyles } from './styles';
 import type { ExportDetail, Notice } from './types';
@@ -14,9 +15,8 @@ import { STRINGS } from '../strings';
 export class ClBanner extends LitElement {
   static override properties = {
     kind: { type: String, reflect: true },
-    message: { type: String },
-    detail: { type: String },
-    dismissible: { type: Boolean },
+    ...stringProps('message', 'detail'),
+    ...booleanProps('dismissible'),
   };
   static override styles = [
     baseStyles,

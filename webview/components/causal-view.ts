@@ -20,6 +20,7 @@
  *   exportFigure(format): Promise<{ suggestedName, content }>
  */
 import { LitElement, css, html } from 'lit';
+import { objectProps, stringProps, stateProps } from './properties';
 import type { ExportContent, ExportFormat } from '../../protocol/common';
 import type { CausalFigure, CausalRun } from '../../protocol/causal';
 import { CAUSAL_FIGURE_LABEL, causalFigures, causalHeadline, renderCausalChart, renderCausalFigureSvg } from '../render/causal-figure';
@@ -41,11 +42,10 @@ import { format, STRINGS } from '../strings';
 
 export class ClCausalView extends LitElement {
   static override properties = {
-    run: { attribute: false },
-    figure: { type: String },
     ...NOTICE_EXPORT_PROPERTIES,
-    _readout: { state: true },
-    _tip: { state: true },
+    ...objectProps('run'),
+    ...stringProps('figure'),
+    ...stateProps('_readout', '_tip'),
   };
 
   static override styles = [

@@ -7,14 +7,15 @@
  * The rendered element is in the shadow root (`chart.renderRoot.querySelector('svg')`).
  */
 import { LitElement, css, html } from 'lit';
+import { objectProps, numberProps, stateProps } from './properties';
 
 export type ChartRenderer = (ctx: { document: Document; width: number }) => Element;
 
 export class ClChart extends LitElement {
   static override properties = {
-    renderer: { attribute: false },
-    minWidth: { type: Number },
-    _width: { state: true },
+    ...objectProps('renderer'),
+    ...numberProps('minWidth'),
+    ...stateProps('_width'),
   };
   static override styles = css`
     :host {

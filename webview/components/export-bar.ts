@@ -5,6 +5,7 @@
  * Events: `cl-export-click` (detail { format }), bubbling and composed.
  */
 import { LitElement, css, html } from 'lit';
+import { objectProps, stringProps, booleanProps } from './properties';
 import type { ExportFormat } from '../../protocol/common';
 import { baseStyles } from './styles';
 import { STRINGS } from '../strings';
@@ -18,9 +19,9 @@ const LABELS: Record<ExportFormat, { label: string; title: string }> = {
 
 export class ClExportBar extends LitElement {
   static override properties = {
-    formats: { attribute: false },
-    busy: { type: Boolean },
-    status: { type: String },
+    ...objectProps('formats'),
+    ...stringProps('status'),
+    ...booleanProps('busy'),
   };
   static override styles = [
     baseStyles,

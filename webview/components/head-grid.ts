@@ -11,6 +11,7 @@
  * Events: `cl-head-select` (detail { layer, head }), bubbling and composed.
  */
 import { LitElement, css, html } from 'lit';
+import { objectProps, stringProps, numberProps } from './properties';
 import type { LayerHead } from '../../analysis/types';
 import { ThemeController } from '../controllers/theme';
 import { drawHeadSparklines, headSparklinesSize, renderHeadSparklines, updateHeadSparklines } from '../render/head-sparklines';
@@ -18,13 +19,9 @@ import { baseStyles, fillLayer } from './styles';
 
 export class ClHeadGrid extends LitElement {
   static override properties = {
-    rows: { attribute: false },
-    selected: { attribute: false },
-    marker: { type: Number },
-    scores: { attribute: false },
-    label: { type: String },
-    cellWidth: { type: Number },
-    cellHeight: { type: Number },
+    ...objectProps('rows', 'selected', 'scores'),
+    ...stringProps('label'),
+    ...numberProps('marker', 'cellWidth', 'cellHeight'),
   };
   static override styles = [
     baseStyles,

@@ -26,6 +26,7 @@
  *   focusCell(side, layer, head): boolean
  */
 import { LitElement, css, html } from 'lit';
+import { objectProps, stringProps, stateProps } from './properties';
 import type { AttentionKind, HeadRef, MosaicKind, MosaicResult } from '../../analysis/types';
 import type { ExportContent, ExportFormat } from '../../protocol/common';
 import { ATTENTION_KINDS, type MosaicCellAction } from '../../protocol/mosaic';
@@ -61,14 +62,11 @@ export const CELL_ACTIONS: readonly (MenuItem & { id: MosaicCellAction })[] = [
 
 export class ClMosaicView extends LitElement {
   static override properties = {
-    result: { attribute: false },
     kind: { type: String, reflect: true },
-    ablationSet: { attribute: false },
-    heading: { type: String },
     ...NOTICE_EXPORT_PROPERTIES,
-    _tip: { state: true },
-    _menuCell: { state: true },
-    _width: { state: true },
+    ...objectProps('result', 'ablationSet'),
+    ...stringProps('heading'),
+    ...stateProps('_tip', '_menuCell', '_width'),
   };
 
   static override styles = [

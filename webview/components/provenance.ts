@@ -5,15 +5,14 @@
  * Properties: manifest (Manifest), model (ModelSummary, optional), extra ([label, value][]).
  */
 import { LitElement, css, html } from 'lit';
+import { objectProps } from './properties';
 import type { Manifest, ModelSummary } from '../../analysis/types';
 import { baseStyles } from './styles';
 import { format, STRINGS } from '../strings';
 
 export class ClProvenance extends LitElement {
   static override properties = {
-    manifest: { attribute: false },
-    model: { attribute: false },
-    extra: { attribute: false },
+    ...objectProps('manifest', 'model', 'extra'),
   };
   static override styles = [
     baseStyles,

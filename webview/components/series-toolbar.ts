@@ -10,6 +10,7 @@
  * model), `cl-zoom` (detail { action: 'context' | 'all' | 'in' | 'out' }).
  */
 import { LitElement, css, html } from 'lit';
+import { objectProps, numberProps, booleanProps } from './properties';
 import type { HeadSelection } from '../../protocol/series';
 import { baseStyles, selectStyles } from './styles';
 
@@ -23,10 +24,9 @@ const MODES: { id: HeadSelection['mode']; label: string }[] = [
 
 export class ClSeriesToolbar extends LitElement {
   static override properties = {
-    selection: { attribute: false },
-    layers: { type: Number },
-    heads: { type: Number },
-    patches: { type: Boolean },
+    ...objectProps('selection'),
+    ...numberProps('layers', 'heads'),
+    ...booleanProps('patches'),
   };
 
   static override styles = [

@@ -47,6 +47,7 @@
  *   figure (JSON), the context window and the forecast (CSV)
  */
 import { LitElement, html, nothing } from 'lit';
+import { objectProps, stringProps, booleanProps, stateProps } from './properties';
 import type { ForecastResult, LayerHead, ModelSummary, MosaicResult, PeriodicityResult } from '../../analysis/types';
 import type { ExportContent, ExportFormat } from '../../protocol/common';
 import type { HeadSelection, LensResponse, SeriesPayload } from '../../protocol/series';
@@ -94,23 +95,10 @@ export const STEP_ACTIONS: readonly MenuItem[] = [{ id: 'attributeStep', label: 
 
 export class ClSeriesView extends LitElement {
   static override properties = {
-    series: { attribute: false },
-    model: { attribute: false },
-    modelNote: { attribute: false },
-    forecast: { attribute: false },
-    mosaic: { attribute: false },
-    periodicity: { attribute: false },
-    selection: { attribute: false },
-    notice: { attribute: false },
-    exportBusy: { type: Boolean },
-    exportStatus: { type: String },
-    fetchLens: { attribute: false },
-    fetchRange: { attribute: false },
-    _hover: { state: true },
-    _pinned: { state: true },
-    _lens: { state: true },
-    _stepMenu: { state: true },
-    _groupLines: { state: true },
+    ...objectProps('series', 'model', 'modelNote', 'forecast', 'mosaic', 'periodicity', 'selection', 'notice', 'fetchLens', 'fetchRange'),
+    ...stringProps('exportStatus'),
+    ...booleanProps('exportBusy'),
+    ...stateProps('_hover', '_pinned', '_lens', '_stepMenu', '_groupLines'),
   };
 
   static override styles = [baseStyles, selectStyles, seriesViewStyles];

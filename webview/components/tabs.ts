@@ -6,6 +6,7 @@
  * Events: `cl-tab-change` (detail { id }), bubbling and composed.
  */
 import { LitElement, css, html } from 'lit';
+import { objectProps, stringProps } from './properties';
 import { baseStyles } from './styles';
 
 export interface TabItem {
@@ -17,9 +18,9 @@ export interface TabItem {
 
 export class ClTabs extends LitElement {
   static override properties = {
-    tabs: { attribute: false },
     selected: { type: String, reflect: true },
-    label: { type: String },
+    ...objectProps('tabs'),
+    ...stringProps('label'),
   };
   static override styles = [
     baseStyles,

@@ -5,13 +5,14 @@
  * Properties: heading (string), lines (string[]), x, y (px), open (boolean).
  */
 import { LitElement, css, html } from 'lit';
+import { objectProps, stringProps } from './properties';
 import { OVERLAY_PROPERTIES, baseStyles, overlayHostStyles } from './styles';
 
 export class ClTooltip extends LitElement {
   static override properties = {
-    heading: { type: String },
-    lines: { attribute: false },
     ...OVERLAY_PROPERTIES,
+    ...objectProps('lines'),
+    ...stringProps('heading'),
   };
   static override styles = [
     baseStyles,
