@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { AblationResult, AttentionKind, HeadRef, MosaicResult } from '../analysis/types';
+import { ATTENTION_KINDS as KINDS, type AblationResult, type AttentionKind, type HeadRef, type MosaicResult } from '../analysis/types';
 import { ChronosLensError } from '../core/errors';
 import { writeFileAtomic } from '../core/files';
 import { htmlDocument } from '../core/html';
@@ -49,7 +49,6 @@ export interface MosaicFigureOptions extends FigureOptions {
   title?: string;
 }
 
-const KINDS: readonly AttentionKind[] = ['cross', 'encoder', 'decoder'];
 
 // ---------------------------------------------------------------------------------------------
 

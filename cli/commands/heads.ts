@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import { ChronosLensError } from '../../core/errors';
 import { HeadWeightResult, HeadWeightStats, headWeightStats, spearman } from '../../analysis/causal/stable-rank';
 import { HeadEffect, singleHeadEffects } from '../../analysis/causal/head-effects';
-import { AttentionKind } from '../../analysis/types';
+import { ATTENTION_KINDS, AttentionKind } from '../../analysis/types';
 import { CliIO, MODEL_OPTIONS, intFlag, loadModelFromFlags, parse, printJson } from '../common';
 import { defaultModelDir } from '../paths';
 
@@ -46,7 +46,7 @@ export interface Agreement {
 /** Spearman agreement of the weight statistics with a mosaic's scores, for each kind both cover. */
 export function mosaicAgreement(r: HeadWeightResult, mosaic: MosaicScores): Agreement[] {
   const out: Agreement[] = [];
-  for (const kind of ['cross', 'encoder', 'decoder'] as const) {
+  for (const kind of ATTENTION_KINDS) {
     const m = mosaic[kind];
     if (!m || !Array.isArray(m.center) || !Array.isArray(m.right)) continue;
     const stats = r.stats.filter((s) => s.kind === kind);
@@ -94,7 +94,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     } catch (e) {
       throw new ChronosLensError('BAD_INPUT', `--mosaic ${values.mosaic}: cannot read a mosaic result (${(e as Error).message})`);
     }
-    if (!mosaic || typeof mosaic !== 'object' || !['cross', 'encoder', 'decoder'].some((k) => mosaic![k])) throw new ChronosLensError('BAD_INPUT', `--mosaic ${values.mosaic}: no cross, encoder or decoder scores in it`);
+    if (!mosaic || typeof mosaic !== 'object' || !ATTENTION_KINDS.some((k) => mosaic![k])) throw new ChronosLensError('BAD_INPUT', `--mosaic ${values.mosaic}: no cross, encoder or decoder scores in it`);
   }
   const model = await loadModelFromFlags({ ...values, model: values.model ?? defaultModelDir() }, io);
   try {

@@ -7,7 +7,7 @@ import { CORRUPTIONS, Corruption } from '../../analysis/causal/corrupt';
 import { seriesPatchInputs, tokenPatchInputs } from '../../analysis/causal/patch-inputs';
 import { PatchMapKind, PatchingResult, runPatching } from '../../analysis/causal/patching';
 import { formatHead, headGrid, parseHeads, randomControlSets } from '../../analysis/heads';
-import { AttentionKind, HeadRef } from '../../analysis/types';
+import { ATTENTION_KINDS, AttentionKind, HeadRef } from '../../analysis/types';
 import { CliIO, floatFlag, intFlag, loadModelFromFlags, MODEL_OPTIONS, parse, printJson, progressBar, strings, vocabFlag } from '../common';
 import { defaultModelDir } from '../paths';
 import { causalOutUsage, checkCausalOut, fmt, readSeries, writeCausalOut } from './causal-common';
@@ -87,7 +87,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const seriesFlags = ['column', 'corrupt', 'amount', 'noise-seed', 'end', 'steps'] as const;
   for (const f of seriesMode ? rrtFlags : seriesFlags) if (values[f] !== undefined) throw new ChronosLensError('BAD_INPUT', `--${f} ${seriesMode ? 'goes with the token protocol (no FILE)' : 'needs a CSV FILE'}`);
   const maps = parseList<PatchMapKind>(values.maps, ['heads', 'headPos', 'resid'], 'maps') ?? (values.set?.length ? [] : ['heads', 'resid']);
-  const kinds = parseList<AttentionKind>(values.kinds, ['cross', 'encoder', 'decoder'], 'kinds');
+  const kinds = parseList<AttentionKind>(values.kinds, ATTENTION_KINDS, 'kinds');
   const controls = intFlag(values.controls, 'controls', 'controls') ?? 0;
   const controlSeed = intFlag(values.seed, 'seed', 'seed') ?? 0;
   if (controls && !values.set?.length) throw new ChronosLensError('BAD_INPUT', '--controls goes with --set');

@@ -3,7 +3,7 @@
  * back to the default and is reported), and the parts that decide which model is loaded. vscode-free:
  * the adapter passes a getter over `workspace.getConfiguration('chronosLens')`.
  */
-import type { AblationMethod, AttentionKind, InductionParams } from '../../analysis/types';
+import { ATTENTION_KINDS, type AblationMethod, type AttentionKind, type InductionParams } from '../../analysis/types';
 import { BUNDLED_SPEC } from '../../models/source';
 import { BOUNDS, Bound, withinBound } from '../../core/limits';
 
@@ -49,7 +49,7 @@ export const DEFAULTS: Settings = {
   model: BUNDLED_SPEC,
   provider: 'auto',
   threads: 0,
-  mosaic: { kinds: ['cross', 'encoder', 'decoder'], batch: 100, seqLen: 10, repeats: 2, subExtension: 1, vocab: [1911, 2187], seed: 1911, threshold: 0.3, dataDriven: true },
+  mosaic: { kinds: [...ATTENTION_KINDS], batch: 100, seqLen: 10, repeats: 2, subExtension: 1, vocab: [1911, 2187], seed: 1911, threshold: 0.3, dataDriven: true },
   ablation: { method: 'zero', data: 'both', controls: 20, topK: 3, seed: 0, heldOut: 0 },
 };
 
@@ -96,11 +96,10 @@ export function readSettings(get: SettingGetter): ReadSettings {
   const kindsRaw = get('mosaic.kinds');
   let kinds = [...D.mosaic.kinds];
   if (kindsRaw !== undefined && kindsRaw !== null) {
-    const all: AttentionKind[] = ['cross', 'encoder', 'decoder'];
-    if (!Array.isArray(kindsRaw) || kindsRaw.length === 0 || !kindsRaw.every((k) => all.includes(k as AttentionKind))) {
+    if (!Array.isArray(kindsRaw) || kindsRaw.length === 0 || !kindsRaw.every((k) => ATTENTION_KINDS.includes(k as AttentionKind))) {
       bad('mosaic.kinds', 'a non-empty list of "cross", "encoder", "decoder"', kindsRaw);
     } else {
-      kinds = all.filter((k) => kindsRaw.includes(k));
+      kinds = ATTENTION_KINDS.filter((k) => kindsRaw.includes(k));
     }
   }
   const vocabRaw = get('mosaic.vocab');

@@ -4,6 +4,9 @@
 
 (tools/train/build_nano.sh runs this, then evaluate.py and model_card.py.)
 
+One job, kept in one file on purpose: the data generators, the curriculum and the training loop that made the
+bundled model, read together when reproducing it (the Bolt trainer imports its generators and schedule from here).
+
 Everything goes through chronos-forecasting's own tokenizer (MeanScaleUniformBins, 4096 tokens,
 limits +-15, EOS appended to the context) and objective (cross-entropy on the label tokens).
 
