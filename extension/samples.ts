@@ -49,6 +49,8 @@ export async function openSamplesCommand(host: SamplesHost, arg?: unknown): Prom
       { label: `$(folder-opened) ${vscode.l10n.t('Copy to a Folder…')}`, detail: vscode.l10n.t('Pick any folder: the samples go into a new {0} folder inside it.', SAMPLES_FOLDER) },
     ];
     const pick = await vscode.window.showQuickPick(items, {
+      // the walkthrough ticks its step as this command starts and redraws, taking the focus: the pick must stay open
+      ignoreFocusOut: true,
       title: vscode.l10n.t('Chronos Lens: Open Sample CSVs'),
       placeHolder: vscode.l10n.t('Where to put a copy of the six sample CSVs (periodic, seasonal, trend, noise, gaps)'),
     });

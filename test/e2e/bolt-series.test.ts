@@ -21,6 +21,9 @@ import { webviewText } from './lib/workbench';
 
 const BOLT = path.join(repoRoot, 'test', 'fixtures', 'bolt', 'checkpoints', 'bolt-reduced-random');
 const CSV = 'hourly-load.csv';
+/** The mosaic tabs' titles (extension/panels.ts): the reference, and the sub-patch variant with its period. */
+const REFERENCE_TAB = /Mosaic · bolt-reduced-random(?! · period)/;
+const SUB_PATCH_TAB = /Mosaic · bolt-reduced-random · period 24/;
 // a small batch keeps the mosaic's CI time low; the data-driven variant is left to the T5 flows
 const MOSAIC_SEED = 7;
 const MOSAIC_BATCH = 16;
@@ -98,7 +101,11 @@ describe('Chronos-Bolt in VS Code (code-server)', { skip: e2eSkipReason() }, () 
     const wb = vs.wb;
     await wb.runCommand('View: Close All Editors');
     await wb.explorerContextMenu(CSV, 'Compute Induction Mosaic');
-    const reference = await wb.findWebview(/reference protocol \(random patches\)/, { timeoutMs: 240_000 });
+    // the reference and sub-patch mosaics open as tabs of one results group, the sub-patch one after the reference;
+    // a webview in a background tab is not rendered, so each is brought to the front before it is read
+    await wb.showTab(SUB_PATCH_TAB, { timeoutMs: 240_000 });
+    await wb.showTab(REFERENCE_TAB);
+    const reference = await wb.findWebview(/reference protocol \(random patches\)/, { timeoutMs: 120_000 });
     await reference.locator('g.cell[data-side="center"]').first().waitFor({ timeout: 60_000 });
     await wb.screenshot('bolt-mosaic');
     const text = await webviewText(reference);
@@ -122,6 +129,7 @@ describe('Chronos-Bolt in VS Code (code-server)', { skip: e2eSkipReason() }, () 
       assert.ok(Math.abs(c.value - v) <= 1e-5, `L${c.layer}.H${c.head} (${c.side}): editor ${c.value}, CLI ${v}`);
     }
     // the sub-patch variant (a period of one and a half patches) opens beside it
+    await wb.showTab(SUB_PATCH_TAB);
     const sub = await wb.findWebview(/sub-patch protocol \(period 24 values on patches of 16\)/, { timeoutMs: 120_000 });
     assert.equal(await sub.locator('g.cell[data-side="center"]').count(), 2 * 4);
   });
