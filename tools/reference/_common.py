@@ -12,7 +12,7 @@ import os
 import platform
 import sys
 from pathlib import Path
-from typing import Any, Dict, Iterable, Mapping
+from typing import Any, Dict, Iterable, List, Mapping
 
 import numpy as np
 import torch
@@ -169,6 +169,17 @@ def write_case(out_dir: Path, base: str, meta: Dict[str, Any], arrays: Mapping[s
     write_json(out_dir / f"{base}.json", meta)
     log(f"  {base}: {len(arrays)} arrays")
     return base
+
+
+def zero_heads(heads: List[int], dkv: int):
+    """A forward pre-hook on an attention's output projection that zeroes the listed heads' slices of its input."""
+    def hook(_module, args):
+        (x,) = args
+        x = x.clone()
+        for h in heads:
+            x[..., h * dkv:(h + 1) * dkv] = 0
+        return (x,)
+    return hook
 
 
 def check_fixture_budget(root: Path, limit: int, what: str) -> None:

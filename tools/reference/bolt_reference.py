@@ -42,7 +42,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
-from _common import FIXTURES, rel_to_repo, setup_torch  # noqa: E402
+from _common import FIXTURES, rel_to_repo, setup_torch, zero_heads  # noqa: E402
 
 BOLT_DIR = FIXTURES / "bolt"
 CKPT_DIR = BOLT_DIR / "checkpoints"
@@ -183,17 +183,6 @@ def internals(model, context: torch.Tensor) -> Dict[str, torch.Tensor]:
     full = model(context=context).quantile_preds
     torch.testing.assert_close(model.instance_norm.inverse(q.reshape(context.shape[0], -1), (loc, scale)).view_as(full), full, rtol=0, atol=0)
     return out
-
-
-def zero_heads(heads: List[int], dkv: int):
-    """A forward pre-hook on an attention's output projection that zeroes the listed heads' slices of its input."""
-    def hook(_module, args):
-        (x,) = args
-        x = x.clone()
-        for h in heads:
-            x[..., h * dkv:(h + 1) * dkv] = 0
-        return (x,)
-    return hook
 
 
 def passthrough(_module, args, out):

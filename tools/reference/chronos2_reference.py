@@ -39,7 +39,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
-from _common import FIXTURES, rel_to_repo, setup_torch  # noqa: E402
+from _common import FIXTURES, rel_to_repo, setup_torch, zero_heads  # noqa: E402
 
 C2_DIR = FIXTURES / "chronos2"
 CKPT_DIR = C2_DIR / "checkpoints"
@@ -227,23 +227,13 @@ def ablation_for(model) -> Dict[str, List[List[int]]]:
 def zeroed_heads(model, ablation: Dict[str, List[List[int]]]):
     dkv = model.config.d_kv
     hooks = []
-
-    def zero(heads: List[int]):
-        def hook(_module, args):
-            (x,) = args
-            x = x.clone()
-            for h in heads:
-                x[..., h * dkv:(h + 1) * dkv] = 0
-            return (x,)
-        return hook
-
     for kind, pairs in ablation.items():
         j = 0 if kind == "time" else 1
         by_layer: Dict[int, List[int]] = {}
         for l, h in pairs:
             by_layer.setdefault(l, []).append(h)
         for l, heads in by_layer.items():
-            hooks.append(model.encoder.block[l].layer[j].self_attention.o.register_forward_pre_hook(zero(heads)))
+            hooks.append(model.encoder.block[l].layer[j].self_attention.o.register_forward_pre_hook(zero_heads(heads, dkv)))
     return hooks
 
 
